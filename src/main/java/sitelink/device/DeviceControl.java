@@ -1,0 +1,16 @@
+package sitelink.device;
+
+/**
+ * The one way to read and change a running device. The UAPI server and (later) the site-file loader talk to the
+ * device only through this interface.
+ */
+public interface DeviceControl {
+    DeviceSnapshot snapshot();
+
+    /**
+     * Applies the whole update or, if it fails, none of it.
+     *
+     * @throws DeviceException with the errno that UAPI reports (for example -EADDRINUSE when the port is taken)
+     */
+    void apply(DeviceUpdate update) throws DeviceException;
+}

@@ -1,0 +1,108 @@
+package sitelink.route;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+
+/**
+ * An IPv4 or IPv6 prefix such as 198.18.0.0/15 or 2001:db8::/32, always stored with the host bits cleared
+ * (as wg and the kernel report allowed IPs).
+ */
+public record Prefix(InetAddress address, int length) {
+    public Prefix {
+        int max = address.getAddress().length * 8;
+        if (length < 0 || length > max) {
+            throw new IllegalArgumentException("prefix length " + length + " is outside 0.." + max);
+        }
+        address = mask(address, length);
+    }
+
+    /** Parses "ADDR/LEN" or a bare address (a host prefix). Numeric addresses only: no DNS lookups. */
+    public static Prefix parse(String text) {
+        String t = text.strip();
+        int slash = t.indexOf('/');
+        String addr = slash < 0 ? t : t.substring(0, slash);
+        InetAddress a = parseAddress(addr);
+        int max = a.getAddress().length * 8;
+        int len = max;
+        if (slash >= 0) {
+            String l = t.substring(slash + 1);
+            if (l.isEmpty() || l.length() > 3 || !l.chars().allMatch(Character::isDigit)) {
+                throw new IllegalArgumentException("bad prefix length in '" + text + "'");
+            }
+            len = Integer.parseInt(l);
+        }
+        if (len > max) {
+            throw new IllegalArgumentException("prefix length " + len + " is too long for " + addr + " (max " + max + ")");
+        }
+        return new Prefix(a, len);
+    }
+
+    /** Parses a numeric IPv4 or IPv6 address literal; never resolves names. */
+    public static InetAddress parseAddress(String text) {
+        String t = text.strip();
+        if (t.startsWith("[") && t.endsWith("]")) {
+            t = t.substring(1, t.length() - 1);
+        }
+        boolean v4 = t.chars().allMatch(c -> c == '.' || Character.isDigit(c)) && t.chars().filter(c -> c == '.').count() == 3;
+        boolean v6 = t.indexOf(':') >= 0 && t.chars().allMatch(c -> c == ':' || c == '.' || c == '%' || Character.digit(c, 16) >= 0);
+        if (!v4 && !v6) {
+            throw new IllegalArgumentException("'" + text + "' is not an IP address");
+        }
+        if (v4) {
+            for (String part : t.split("\\.", -1)) {
+                if (part.isEmpty() || part.length() > 3 || Integer.parseInt(part) > 255) {
+                    throw new IllegalArgumentException("'" + text + "' is not an IPv4 address");
+                }
+            }
+        }
+        try {
+            return InetAddress.getByName(t);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("'" + text + "' is not an IP address");
+        }
+    }
+
+    public boolean isIpv4() {
+        return address instanceof Inet4Address;
+    }
+
+    /** True when {@code a} (same family) lies inside this prefix. */
+    public boolean contains(InetAddress a) {
+        byte[] p = address.getAddress();
+        byte[] x = a.getAddress();
+        return p.length == x.length && Arrays.equals(maskBytes(x, length), p);
+    }
+
+    /** True when the two prefixes share at least one address. */
+    public boolean overlaps(Prefix o) {
+        if (isIpv4() != o.isIpv4()) {
+            return false;
+        }
+        int l = Math.min(length, o.length);
+        return Arrays.equals(maskBytes(address.getAddress(), l), maskBytes(o.address.getAddress(), l));
+    }
+
+    private static InetAddress mask(InetAddress a, int len) {
+        try {
+            return InetAddress.getByAddress(maskBytes(a.getAddress(), len));
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static byte[] maskBytes(byte[] raw, int len) {
+        byte[] b = raw.clone();
+        for (int i = 0; i < b.length; i++) {
+            int bits = Math.max(0, Math.min(8, len - 8 * i));
+            b[i] &= (byte) (0xff << (8 - bits));
+        }
+        return b;
+    }
+
+    @Override
+    public String toString() {
+        return address.getHostAddress() + "/" + length;
+    }
+}
