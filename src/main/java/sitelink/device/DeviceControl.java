@@ -13,4 +13,10 @@ public interface DeviceControl {
      * @throws DeviceException with the errno that UAPI reports (for example -EADDRINUSE when the port is taken)
      */
     void apply(DeviceUpdate update) throws DeviceException;
+
+    /**
+     * The device's counters by name, for example {@code drop_replay} or {@code rx_datagrams}: every dropped packet
+     * is counted under a reason. Served over the UAPI socket as sitelink's own {@code get_counters=1} request.
+     */
+    java.util.SortedMap<String, Long> counters();
 }
