@@ -1,0 +1,316 @@
+package sitelink.device;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import sitelink.crypto.Key;
+import sitelink.os.Tun;
+import sitelink.packet.IpHeader;
+import sitelink.route.AllowedIps;
+import sitelink.wireguard.Clock;
+import sitelink.wireguard.Drop;
+import sitelink.wireguard.Peer;
+import sitelink.wireguard.WireGuardCore;
+
+/**
+ * A running WireGuard device: the TUN interface, the UDP socket, the protocol core and the cryptokey routing
+ * table, wired by three platform threads (TUN reader, UDP reader, timers). The pipeline of design.md:
+ * TUN read → route lookup → encrypt → UDP send, and UDP receive → decrypt → source check → TUN write.
+ */
+public final class Device implements DeviceControl, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("sitelink.device");
+    /** Largest IP packet the TUN hands us; datagrams are at most this plus WireGuard's overhead. */
+    static final int MAX_PACKET = 65535;
+    private static final long MAX_TIMER_SLEEP_NANOS = 100_000_000L;
+    private static final int EADDRINUSE = 98;
+
+    /** Drops the device itself decides, before or after the protocol core. */
+    enum DeviceDrop {
+        /** An outgoing packet whose destination is in no peer's allowed IPs. */
+        NO_ROUTE,
+        /** A decrypted packet whose source is outside its peer's allowed IPs. */
+        SOURCE_NOT_ALLOWED,
+        /** A packet that is not a well-formed IPv4/IPv6 packet. */
+        INVALID_PACKET,
+        /** The kernel refused to send a datagram. */
+        SEND_FAILED
+    }
+
+    private final String name;
+    private final Tun tun;
+    private final WireGuardCore core;
+    private final AllowedIps<Peer> allowedIps = new AllowedIps<>();
+    private final LongAdder[] deviceDrops = new LongAdder[DeviceDrop.values().length];
+    private final LongAdder rxDatagrams = new LongAdder();
+    private final LongAdder txDatagrams = new LongAdder();
+    private final LongAdder rxPackets = new LongAdder();
+    private final LongAdder txPackets = new LongAdder();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile UdpBind bind;
+    private volatile boolean running = true;
+    private volatile int fwmark;
+
+    public Device(String name, Tun tun, Clock clock) throws IOException {
+        this.name = name;
+        this.tun = tun;
+        for (int i = 0; i < deviceDrops.length; i++) {
+            deviceDrops[i] = new LongAdder();
+        }
+        this.core = new WireGuardCore(clock, new SecureRandom(), new WireGuardCore.Output() {
+            @Override
+            public void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
+                Device.this.sendDatagram(to, buf, off, len);
+            }
+
+            @Override
+            public void deliverPacket(Peer peer, byte[] buf, int off, int len) {
+                Device.this.deliverPacket(peer, buf, off, len);
+            }
+        });
+        this.bind = UdpBind.open(0);
+    }
+
+    /** Starts the data-path and timer threads. */
+    public void start() {
+        threads.add(Thread.ofPlatform().name(name + "-tun").daemon().start(this::tunLoop));
+        threads.add(Thread.ofPlatform().name(name + "-udp").daemon().start(this::udpLoop));
+        threads.add(Thread.ofPlatform().name(name + "-timers").daemon().start(this::timerLoop));
+        LOG.log(Level.INFO, "Interface {0} up, listening on UDP port {1,number,#}", name, bind.port());
+    }
+
+    /** Blocks until the device stopped (closed, or its interface was deleted). */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    // ---------------------------------------------------------------- data path
+
+    private void tunLoop() {
+        byte[] packet = new byte[MAX_PACKET];
+        byte[] scratch = new byte[MAX_PACKET + 16 + 32];
+        try {
+            while (running) {
+                int n = tun.read(packet, 0, packet.length);
+                if (n <= 0) {
+                    continue;
+                }
+                int version = IpHeader.version(packet, 0, n);
+                if (version == IpHeader.INVALID) {
+                    count(DeviceDrop.INVALID_PACKET);
+                    continue;
+                }
+                Peer peer = allowedIps.lookup(packet, IpHeader.destinationOffset(version), IpHeader.addressLength(version));
+                if (peer == null) {
+                    count(DeviceDrop.NO_ROUTE);
+                    continue;
+                }
+                txPackets.increment();
+                core.send(peer, packet, 0, n, scratch);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (running) {
+                LOG.log(Level.INFO, "Interface {0} is gone ({1}); shutting down", name, e.getMessage());
+            }
+        } finally {
+            close();
+        }
+    }
+
+    private void udpLoop() {
+        ByteBuffer buf = ByteBuffer.allocate(MAX_PACKET + 64);
+        byte[] scratch = new byte[MAX_PACKET + 64];
+        while (running) {
+            UdpBind b = bind;
+            try {
+                InetSocketAddress source = b.receive(buf);
+                if (source == null) {
+                    continue;
+                }
+                rxDatagrams.increment();
+                core.receive(source, buf.array(), buf.position(), scratch);
+            } catch (ClosedChannelException e) {
+                // the bind was replaced (listen port changed) or the device is closing: loop re-reads the field
+                if (b == bind && running) {
+                    LockSupport.parkNanos(1_000_000L);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.WARNING, "UDP receive failed on {0}: {1}", name, e.toString());
+            }
+        }
+    }
+
+    private void timerLoop() {
+        while (running) {
+            long next = core.tick();
+            long sleep = Math.min(MAX_TIMER_SLEEP_NANOS, Math.max(1_000_000L, next - System.nanoTime()));
+            LockSupport.parkNanos(sleep);
+        }
+    }
+
+    private void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
+        if (bind.send(ByteBuffer.wrap(buf, off, len), to)) {
+            txDatagrams.increment();
+        } else {
+            count(DeviceDrop.SEND_FAILED);
+        }
+    }
+
+    /** Cryptokey routing on the way in: the packet's source must be one of the sending peer's allowed IPs. */
+    private void deliverPacket(Peer peer, byte[] buf, int off, int len) {
+        int total = IpHeader.totalLength(buf, off, len);
+        if (total == IpHeader.INVALID) {
+            count(DeviceDrop.INVALID_PACKET);
+            return;
+        }
+        int version = IpHeader.version(buf, off, len);
+        if (allowedIps.lookup(buf, off + IpHeader.sourceOffset(version), IpHeader.addressLength(version)) != peer) {
+            count(DeviceDrop.SOURCE_NOT_ALLOWED);
+            return;
+        }
+        try {
+            tun.write(buf, off, total);
+            rxPackets.increment();
+        } catch (IOException e) {
+            count(DeviceDrop.SEND_FAILED);
+        }
+    }
+
+    private void count(DeviceDrop d) {
+        deviceDrops[d.ordinal()].increment();
+    }
+
+    // ---------------------------------------------------------------- control
+
+    @Override
+    public synchronized void apply(DeviceUpdate u) throws DeviceException {
+        UdpBind newBind = null;
+        if (u.listenPort().isPresent() && u.listenPort().getAsInt() != bind.port()) {
+            try {
+                newBind = UdpBind.open(u.listenPort().getAsInt());
+            } catch (IOException e) {
+                throw new DeviceException(-EADDRINUSE, "cannot listen on UDP port " + u.listenPort().getAsInt()
+                        + ": " + e.getMessage());
+            }
+        }
+        // Nothing below can fail: the update is applied whole.
+        u.privateKey().ifPresent(core::setPrivateKey);
+        if (newBind != null) {
+            UdpBind old = bind;
+            bind = newBind;
+            old.close();
+            LOG.log(Level.INFO, "{0}: UDP bind has been updated to port {1,number,#}", name, newBind.port());
+        }
+        u.fwmark().ifPresent(m -> fwmark = m);
+        if (u.replacePeers()) {
+            for (Peer p : core.peers()) {
+                removePeer(p);
+            }
+        }
+        for (PeerUpdate pu : u.peers()) {
+            applyPeer(pu);
+        }
+    }
+
+    private void applyPeer(PeerUpdate pu) {
+        Optional<Peer> existing = core.peer(pu.publicKey());
+        if (pu.remove()) {
+            existing.ifPresent(this::removePeer);
+            return;
+        }
+        if (existing.isEmpty() && pu.updateOnly()) {
+            return;
+        }
+        Optional<Peer> maybe = existing.isPresent() ? existing : core.addPeer(pu.publicKey());
+        if (maybe.isEmpty()) {
+            return; // our own public key: ignored, as wireguard-go does
+        }
+        Peer p = maybe.get();
+        if (existing.isEmpty()) {
+            LOG.log(Level.INFO, "{0} - Created", p);
+        }
+        pu.presharedKey().ifPresent(k -> core.setPresharedKey(p, k));
+        pu.endpoint().ifPresent(e -> core.setEndpoint(p, e));
+        if (pu.replaceAllowedIps()) {
+            allowedIps.removeAll(p);
+        }
+        pu.allowedIps().forEach(prefix -> allowedIps.insert(prefix, p));
+        pu.persistentKeepalive().ifPresent(s -> core.setPersistentKeepalive(p, s));
+    }
+
+    private void removePeer(Peer p) {
+        allowedIps.removeAll(p);
+        core.removePeer(p.publicKey());
+        LOG.log(Level.INFO, "{0} - Removed", p);
+    }
+
+    @Override
+    public DeviceSnapshot snapshot() {
+        List<PeerSnapshot> peers = new ArrayList<>();
+        for (Peer p : core.peers()) {
+            peers.add(new PeerSnapshot(p.publicKey(), p.presharedKey(), p.endpoint(), p.lastHandshake(),
+                    p.rxBytes(), p.txBytes(), p.persistentKeepalive(), allowedIps.prefixesOf(p)));
+        }
+        Optional<Key> key = core.privateKey();
+        return new DeviceSnapshot(key, bind.port(), fwmark, peers);
+    }
+
+    @Override
+    public SortedMap<String, Long> counters() {
+        SortedMap<String, Long> m = new TreeMap<>();
+        for (Drop d : Drop.values()) {
+            m.put(d.counterName(), core.drops(d));
+        }
+        for (DeviceDrop d : DeviceDrop.values()) {
+            m.put("drop_" + d.name().toLowerCase(java.util.Locale.ROOT), deviceDrops[d.ordinal()].sum());
+        }
+        m.put("rx_datagrams", rxDatagrams.sum());
+        m.put("tx_datagrams", txDatagrams.sum());
+        m.put("rx_packets", rxPackets.sum());
+        m.put("tx_packets", txPackets.sum());
+        return m;
+    }
+
+    /** Stops the threads, closes the socket and the TUN, and zeroes every key. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (!running) {
+                return;
+            }
+            running = false;
+        }
+        bind.close();
+        try {
+            tun.close();
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "closing the TUN: {0}", e.toString());
+        }
+        for (Peer p : core.peers()) {
+            core.removePeer(p.publicKey());
+        }
+        core.setPrivateKey(Key.zero());
+        for (Thread t : threads) {
+            if (t != Thread.currentThread()) {
+                LockSupport.unpark(t);
+            }
+        }
+        LOG.log(Level.INFO, "Interface {0} down", name);
+        stopped.countDown();
+    }
+}

@@ -1,0 +1,588 @@
+package sitelink.wireguard;
+
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import sitelink.crypto.Key;
+
+/**
+ * The WireGuard protocol for one device, sans-IO: datagrams and packets go in, datagrams and packets come out
+ * through {@link Output}, and {@link #tick()} drives the timers. No sockets, no threads, no system clock inside,
+ * so every path is testable with byte arrays and a fake clock (the shape of boringtun's {@code noise} module).
+ *
+ * <p>Thread-safety: {@link #receive} and {@link #send} may run concurrently on data-path threads; per-peer state
+ * changes happen under the peer's monitor; configuration methods are synchronized on the core.
+ */
+public final class WireGuardCore {
+
+    /** Where the core's results go. Implementations must be thread-safe and must not keep the buffers. */
+    public interface Output {
+        /** Send an encrypted datagram (handshake or transport message) to a peer's endpoint. */
+        void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len);
+
+        /** A decrypted packet from {@code peer}, still padded: the caller reads its real length from its IP header. */
+        void deliverPacket(Peer peer, byte[] buf, int off, int len);
+    }
+
+    /** Handshake messages per second above which the device counts as under load and demands cookies. */
+    public static final int DEFAULT_UNDER_LOAD_RATE = 256;
+    private static final long UNDER_LOAD_AFTER_NANOS = 1_000_000_000L;
+    private static final byte[] EMPTY = new byte[0];
+
+    /** An index-table entry: a session, or (keypair == null) a handshake in flight. */
+    private record IndexEntry(Peer peer, Keypair keypair) {
+    }
+
+    private final Clock clock;
+    private final SecureRandom random;
+    private final Output out;
+    private final ConcurrentHashMap<Key, Peer> peers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, IndexEntry> indices = new ConcurrentHashMap<>();
+    private final LongAdder[] drops = new LongAdder[Drop.values().length];
+    private volatile LocalIdentity identity;
+    private volatile CookieChecker cookieChecker;
+
+    private volatile int underLoadRate = DEFAULT_UNDER_LOAD_RATE;
+    private long loadWindowStart;
+    private int loadWindowCount;
+    private volatile long underLoadUntil = Long.MIN_VALUE;
+
+    public WireGuardCore(Clock clock, SecureRandom random, Output out) {
+        this.clock = clock;
+        this.random = random;
+        this.out = out;
+        for (int i = 0; i < drops.length; i++) {
+            drops[i] = new LongAdder();
+        }
+        loadWindowStart = clock.nanoTime();
+    }
+
+    // ---------------------------------------------------------------- configuration
+
+    /** Sets or (with the zero key) removes the private key. Existing sessions end; a peer with our own public key is removed. */
+    public synchronized void setPrivateKey(Key privateKey) {
+        LocalIdentity old = identity;
+        if (old != null && old.privateKey().equals(privateKey)) {
+            return;
+        }
+        if (privateKey.isZero()) {
+            identity = null;
+            cookieChecker = null;
+        } else {
+            LocalIdentity id = new LocalIdentity(privateKey);
+            identity = id;
+            cookieChecker = new CookieChecker(id, random, clock);
+            Peer self = peers.get(id.publicKey());
+            if (self != null) {
+                removePeer(self.publicKey());
+            }
+        }
+        for (Peer p : peers.values()) {
+            synchronized (p) {
+                zeroKeyMaterial(p);
+                p.handshake = newHandshake(p.publicKey(), p.presharedKey);
+            }
+        }
+    }
+
+    public Optional<Key> privateKey() {
+        LocalIdentity id = identity;
+        return id == null ? Optional.empty() : Optional.of(id.privateKey());
+    }
+
+    public Optional<Key> publicKey() {
+        LocalIdentity id = identity;
+        return id == null ? Optional.empty() : Optional.of(id.publicKey());
+    }
+
+    /**
+     * Adds a peer, or returns the existing one. Returns empty for our own public key: like wireguard-go, a peer
+     * that is ourselves is ignored.
+     */
+    public synchronized Optional<Peer> addPeer(Key publicKey) {
+        LocalIdentity id = identity;
+        if (id != null && id.publicKey().equals(publicKey)) {
+            return Optional.empty();
+        }
+        Peer existing = peers.get(publicKey);
+        if (existing != null) {
+            return Optional.of(existing);
+        }
+        Peer[] holder = new Peer[1];
+        PeerTimers.Actions actions = new PeerTimers.Actions() {
+            @Override
+            public void sendInitiation(boolean isRetry) {
+                WireGuardCore.this.sendInitiation(holder[0], isRetry);
+            }
+
+            @Override
+            public void sendKeepalive() {
+                WireGuardCore.this.sendKeepalive(holder[0]);
+            }
+
+            @Override
+            public void handshakeGaveUp() {
+                WireGuardCore.this.handshakeGaveUp(holder[0]);
+            }
+
+            @Override
+            public void zeroKeyMaterial() {
+                WireGuardCore.this.zeroKeyMaterial(holder[0]);
+            }
+        };
+        Peer p = new Peer(publicKey, newHandshake(publicKey, Key.zero()), new CookieGenerator(publicKey, clock),
+                actions, clock, random);
+        holder[0] = p;
+        peers.put(publicKey, p);
+        return Optional.of(p);
+    }
+
+    public synchronized void removePeer(Key publicKey) {
+        Peer p = peers.remove(publicKey);
+        if (p == null) {
+            return;
+        }
+        synchronized (p) {
+            p.timers.stop();
+            zeroKeyMaterial(p);
+            p.staged.clear();
+        }
+    }
+
+    public Optional<Peer> peer(Key publicKey) {
+        return Optional.ofNullable(peers.get(publicKey));
+    }
+
+    public Collection<Peer> peers() {
+        return List.copyOf(peers.values());
+    }
+
+    public void setPresharedKey(Peer p, Key psk) {
+        synchronized (p) {
+            p.presharedKey = psk;
+            if (p.handshake != null) {
+                p.handshake.setPresharedKey(psk);
+            }
+        }
+    }
+
+    public void setEndpoint(Peer p, InetSocketAddress endpoint) {
+        p.setEndpoint(endpoint);
+    }
+
+    /** Sets persistent keepalive; turning it on sends a keepalive at once, as wireguard-go does. */
+    public void setPersistentKeepalive(Peer p, int seconds) {
+        synchronized (p) {
+            int old = p.persistentKeepalive();
+            p.setPersistentKeepaliveValue(seconds);
+            p.timers.setPersistentKeepalive(seconds);
+            if (seconds > 0 && old == 0 && identity != null) {
+                sendKeepalive(p);
+            }
+        }
+    }
+
+    /** For tests and the flood scenario: the handshake rate at which the device demands cookies. */
+    public void setUnderLoadRate(int messagesPerSecond) {
+        underLoadRate = messagesPerSecond;
+    }
+
+    public long drops(Drop reason) {
+        return drops[reason.ordinal()].sum();
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    /** Fires expired timers of every peer; returns the nanoTime of the next deadline (Long.MAX_VALUE if none). */
+    public long tick() {
+        long next = Long.MAX_VALUE;
+        for (Peer p : peers.values()) {
+            synchronized (p) {
+                next = Math.min(next, p.timers.tick());
+            }
+        }
+        return next;
+    }
+
+    // ---------------------------------------------------------------- outbound
+
+    /**
+     * Encrypts an IP packet for {@code p} (the route lookup already chose the peer) and sends it, or stages it and
+     * starts a handshake when there is no usable session. {@code scratch} must hold {@code len + 15 + Keypair.OVERHEAD}.
+     */
+    public void send(Peer p, byte[] packet, int off, int len, byte[] scratch) {
+        InetSocketAddress ep = p.endpointOrNull();
+        if (ep == null) {
+            count(Drop.NO_ENDPOINT);
+            return;
+        }
+        Keypair kp = p.current;
+        int n = kp != null && usable(kp) ? kp.encrypt(packet, off, len, scratch, 0) : -1;
+        if (n < 0) {
+            synchronized (p) {
+                stage(p, Arrays.copyOfRange(packet, off, off + len));
+                sendInitiation(p, false);
+            }
+            return;
+        }
+        out.sendDatagram(ep, scratch, 0, n);
+        p.txBytes.addAndGet(n);
+        synchronized (p) {
+            p.timers.anyAuthenticatedPacketTraversal();
+            p.timers.anyAuthenticatedPacketSent();
+            if (len > 0) {
+                p.timers.dataSent();
+            }
+            keepKeyFreshSending(p, kp);
+        }
+    }
+
+    private boolean usable(Keypair kp) {
+        return clock.nanoTime() - kp.createdNanos() < Constants.REJECT_AFTER_TIME_NANOS
+                && Long.compareUnsigned(kp.sendCounter(), Constants.REJECT_AFTER_MESSAGES) < 0;
+    }
+
+    private void stage(Peer p, byte[] packet) {
+        if (p.staged.size() >= Peer.MAX_STAGED_PACKETS) {
+            p.staged.pollFirst();
+            count(Drop.STAGED_QUEUE_FULL);
+        }
+        p.staged.addLast(packet);
+    }
+
+    /** Whitepaper 6.2: the initiator rekeys after REKEY_AFTER_TIME; either side after REKEY_AFTER_MESSAGES. */
+    private void keepKeyFreshSending(Peer p, Keypair kp) {
+        if (Long.compareUnsigned(kp.sendCounter(), Constants.REKEY_AFTER_MESSAGES) > 0
+                || (kp.isInitiator() && clock.nanoTime() - kp.createdNanos() > Constants.REKEY_AFTER_TIME_NANOS)) {
+            sendInitiation(p, false);
+        }
+    }
+
+    /** Whitepaper 6.2: an initiator that receives on a session about to expire rekeys once, in its last minute. */
+    private void keepKeyFreshReceiving(Peer p) {
+        Keypair kp = p.current;
+        if (kp != null && kp.isInitiator() && !p.sentLastMinuteHandshake
+                && clock.nanoTime() - kp.createdNanos() > Constants.REJECT_AFTER_TIME_NANOS
+                        - Constants.KEEPALIVE_TIMEOUT_NANOS - Constants.REKEY_TIMEOUT_NANOS) {
+            p.sentLastMinuteHandshake = true;
+            sendInitiation(p, false);
+        }
+    }
+
+    /** Sends a handshake initiation if the rate limit allows. Caller holds the peer's monitor. */
+    private void sendInitiation(Peer p, boolean isRetry) {
+        InetSocketAddress ep = p.endpointOrNull();
+        if (identity == null || p.handshake == null || ep == null || !p.timers.mayInitiate(isRetry)) {
+            return;
+        }
+        forgetPendingIndex(p);
+        int index = newIndex(p, null);
+        byte[] msg = p.handshake.createInitiation(index, clock.now());
+        p.cookies.addMacs(msg);
+        p.timers.anyAuthenticatedPacketTraversal();
+        p.timers.anyAuthenticatedPacketSent();
+        out.sendDatagram(ep, msg, 0, msg.length);
+        p.txBytes.addAndGet(msg.length);
+        p.timers.handshakeInitiated();
+    }
+
+    /** Sends what waited for a session, or a keepalive when nothing waited. Caller holds the peer's monitor. */
+    private void sendKeepalive(Peer p) {
+        if (p.staged.isEmpty()) {
+            p.staged.add(EMPTY);
+        }
+        flushStaged(p);
+    }
+
+    private void flushStaged(Peer p) {
+        if (p.current == null) {
+            return;
+        }
+        List<byte[]> waiting = new ArrayList<>(p.staged);
+        p.staged.clear();
+        for (byte[] packet : waiting) {
+            send(p, packet, 0, packet.length, new byte[packet.length + 16 + Keypair.OVERHEAD]);
+        }
+    }
+
+    private void handshakeGaveUp(Peer p) {
+        drops[Drop.HANDSHAKE_TIMEOUT.ordinal()].add(p.staged.size());
+        p.staged.clear();
+    }
+
+    // ---------------------------------------------------------------- inbound
+
+    /** Handles one datagram from {@code source}. {@code scratch} receives plaintext and must be at least {@code len} long. */
+    public void receive(InetSocketAddress source, byte[] buf, int len, byte[] scratch) {
+        switch (Messages.classify(buf, len)) {
+            case Messages.TYPE_TRANSPORT -> receiveTransport(source, buf, len, scratch);
+            case Messages.TYPE_INITIATION -> receiveInitiation(source, Arrays.copyOf(buf, len));
+            case Messages.TYPE_RESPONSE -> receiveResponse(source, Arrays.copyOf(buf, len));
+            case Messages.TYPE_COOKIE_REPLY -> receiveCookieReply(Arrays.copyOf(buf, len));
+            default -> count(Drop.INVALID_MESSAGE);
+        }
+    }
+
+    private void receiveTransport(InetSocketAddress source, byte[] buf, int len, byte[] scratch) {
+        IndexEntry e = indices.get(le32(buf, 4));
+        if (e == null || e.keypair() == null) {
+            count(Drop.UNKNOWN_INDEX);
+            return;
+        }
+        Keypair kp = e.keypair();
+        Peer p = e.peer();
+        if (clock.nanoTime() - kp.createdNanos() >= Constants.REJECT_AFTER_TIME_NANOS) {
+            count(Drop.KEYPAIR_EXPIRED);
+            return;
+        }
+        int n = kp.decrypt(buf, 0, len, scratch, 0);
+        if (n < 0) {
+            count(n == Keypair.DECRYPT_REPLAY ? Drop.REPLAY
+                    : n == Keypair.DECRYPT_COUNTER_LIMIT ? Drop.KEYPAIR_EXPIRED : Drop.DECRYPT_FAILED);
+            return;
+        }
+        p.rxBytes.addAndGet(len);
+        p.updateEndpoint(source);
+        synchronized (p) {
+            if (kp == p.next && receivedWithKeypair(p, kp)) {
+                p.timers.handshakeComplete();
+                p.setLastHandshake(clock.now());
+                flushStaged(p);
+            }
+            keepKeyFreshReceiving(p);
+            p.timers.anyAuthenticatedPacketTraversal();
+            p.timers.anyAuthenticatedPacketReceived();
+            if (n > 0) {
+                p.timers.dataReceived();
+            }
+        }
+        if (n > 0) {
+            out.deliverPacket(p, scratch, 0, n);
+        }
+    }
+
+    /** Checks MAC1, and MAC2 under load (answering with a cookie reply when it is missing). */
+    private boolean macsAcceptable(InetSocketAddress source, byte[] msg) {
+        CookieChecker checker = cookieChecker;
+        if (checker == null) {
+            count(Drop.NO_PRIVATE_KEY);
+            return false;
+        }
+        if (!checker.checkMac1(msg, msg.length)) {
+            count(Drop.MAC1_INVALID);
+            return false;
+        }
+        if (underLoad() && !checker.checkMac2(msg, msg.length, source)) {
+            byte[] reply = checker.createReply(msg, msg.length, source);
+            out.sendDatagram(source, reply, 0, reply.length);
+            count(Drop.COOKIE_REQUIRED);
+            return false;
+        }
+        return true;
+    }
+
+    private void receiveInitiation(InetSocketAddress source, byte[] msg) {
+        if (!macsAcceptable(source, msg)) {
+            return;
+        }
+        LocalIdentity id = identity;
+        Optional<Initiation> opened = id == null ? Optional.empty() : Handshake.openInitiation(id, msg);
+        if (opened.isEmpty()) {
+            count(Drop.HANDSHAKE_DECRYPT_FAILED);
+            return;
+        }
+        Peer p = peers.get(opened.get().remoteStatic());
+        if (p == null) {
+            count(Drop.UNKNOWN_PEER);
+            return;
+        }
+        synchronized (p) {
+            if (p.handshake == null || !p.handshake.acceptInitiation(opened.get(), clock.nanoTime())) {
+                count(Drop.HANDSHAKE_REPLAY);
+                return;
+            }
+            p.rxBytes.addAndGet(msg.length);
+            p.updateEndpoint(source);
+            p.timers.anyAuthenticatedPacketTraversal();
+            p.timers.anyAuthenticatedPacketReceived();
+            forgetPendingIndex(p);
+            int index = newIndex(p, null);
+            Handshake.Response r = p.handshake.createResponse(index, clock.nanoTime());
+            indices.put(index, new IndexEntry(p, r.keypair()));
+            p.cookies.addMacs(r.message());
+            out.sendDatagram(source, r.message(), 0, r.message().length);
+            p.txBytes.addAndGet(r.message().length);
+            p.timers.anyAuthenticatedPacketTraversal();
+            p.timers.anyAuthenticatedPacketSent();
+            beginSession(p, r.keypair(), false);
+            p.timers.sessionDerived();
+        }
+    }
+
+    private void receiveResponse(InetSocketAddress source, byte[] msg) {
+        if (!macsAcceptable(source, msg)) {
+            return;
+        }
+        IndexEntry e = indices.get(le32(msg, 8));
+        if (e == null || e.keypair() != null) {
+            count(Drop.UNKNOWN_INDEX);
+            return;
+        }
+        Peer p = e.peer();
+        synchronized (p) {
+            Optional<Keypair> kp = p.handshake == null ? Optional.empty()
+                    : p.handshake.consumeResponse(msg, clock.nanoTime());
+            if (kp.isEmpty()) {
+                count(Drop.HANDSHAKE_RESPONSE_INVALID);
+                return;
+            }
+            indices.put(kp.get().localIndex(), new IndexEntry(p, kp.get()));
+            p.rxBytes.addAndGet(msg.length);
+            p.updateEndpoint(source);
+            p.timers.anyAuthenticatedPacketTraversal();
+            p.timers.anyAuthenticatedPacketReceived();
+            beginSession(p, kp.get(), true);
+            p.timers.sessionDerived();
+            p.timers.handshakeComplete();
+            p.setLastHandshake(clock.now());
+            sendKeepalive(p);
+        }
+    }
+
+    private void receiveCookieReply(byte[] msg) {
+        IndexEntry e = indices.get(le32(msg, 4));
+        if (e == null) {
+            count(Drop.UNKNOWN_INDEX);
+            return;
+        }
+        Peer p = e.peer();
+        synchronized (p) {
+            if (!p.cookies.consumeReply(msg)) {
+                count(Drop.HANDSHAKE_RESPONSE_INVALID);
+            }
+        }
+    }
+
+    private boolean underLoad() {
+        long now = clock.nanoTime();
+        synchronized (drops) {
+            if (now - loadWindowStart >= 1_000_000_000L) {
+                loadWindowStart = now;
+                loadWindowCount = 0;
+            }
+            if (++loadWindowCount > underLoadRate) {
+                underLoadUntil = now + UNDER_LOAD_AFTER_NANOS;
+            }
+        }
+        return now - underLoadUntil < 0;
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    /** wireguard-go's BeginSymmetricSession: where a new keypair goes and which old one dies. Caller holds the monitor. */
+    private void beginSession(Peer p, Keypair kp, boolean initiator) {
+        p.sentLastMinuteHandshake = false;
+        if (initiator) {
+            Keypair oldPrevious = p.previous;
+            if (p.next != null) {
+                p.previous = p.next;
+                p.next = null;
+                destroy(p.current);
+            } else {
+                p.previous = p.current;
+            }
+            destroy(oldPrevious);
+            p.current = kp;
+        } else {
+            destroy(p.next);
+            p.next = kp;
+            destroy(p.previous);
+            p.previous = null;
+        }
+    }
+
+    /** The responder's next session is confirmed by the first packet on it. Caller holds the monitor. */
+    private boolean receivedWithKeypair(Peer p, Keypair kp) {
+        if (p.next != kp) {
+            return false;
+        }
+        destroy(p.previous);
+        p.previous = p.current;
+        p.current = kp;
+        p.next = null;
+        return true;
+    }
+
+    private void zeroKeyMaterial(Peer p) {
+        destroy(p.previous);
+        destroy(p.current);
+        destroy(p.next);
+        p.previous = null;
+        p.current = null;
+        p.next = null;
+        forgetPendingIndex(p);
+        if (p.handshake != null) {
+            p.handshake.clear();
+        }
+    }
+
+    private void destroy(Keypair kp) {
+        if (kp != null) {
+            IndexEntry e = indices.get(kp.localIndex());
+            if (e != null && e.keypair() == kp) {
+                indices.remove(kp.localIndex(), e);
+            }
+            kp.destroy();
+        }
+    }
+
+    private void forgetPendingIndex(Peer p) {
+        int pending = p.handshake == null ? 0 : p.handshake.pendingLocalIndex();
+        if (pending != 0) {
+            IndexEntry e = indices.get(pending);
+            if (e != null && e.keypair() == null) {
+                indices.remove(pending, e);
+            }
+        }
+    }
+
+    private int newIndex(Peer p, Keypair kp) {
+        IndexEntry entry = new IndexEntry(p, kp);
+        while (true) {
+            int index = random.nextInt();
+            if (index != 0 && indices.putIfAbsent(index, entry) == null) {
+                return index;
+            }
+        }
+    }
+
+    private Handshake newHandshake(Key remoteStatic, Key psk) {
+        LocalIdentity id = identity;
+        if (id == null) {
+            return null;
+        }
+        Handshake h = new Handshake(id, remoteStatic);
+        h.setPresharedKey(psk);
+        return h;
+    }
+
+    private void count(Drop reason) {
+        drops[reason.ordinal()].increment();
+    }
+
+    private static int le32(byte[] b, int off) {
+        return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
+    }
+
+    /** Wall-clock now, for callers that report times. */
+    Instant now() {
+        return clock.now();
+    }
+}

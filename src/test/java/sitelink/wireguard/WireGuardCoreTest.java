@@ -1,0 +1,340 @@
+package sitelink.wireguard;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import sitelink.crypto.Key;
+import sitelink.crypto.X25519;
+
+/**
+ * Two protocol cores wired back to back through in-memory queues on one fake clock: the whole protocol (handshake,
+ * sessions, timers, roaming, cookies) without a socket or a thread.
+ */
+class WireGuardCoreTest {
+    static final InetSocketAddress ADDR_A = new InetSocketAddress(addr("198.18.0.1"), 51820);
+    static final InetSocketAddress ADDR_B = new InetSocketAddress(addr("198.18.0.2"), 51821);
+
+    /** One side: its core, what it sent, what it delivered. */
+    static final class Side implements WireGuardCore.Output {
+        final WireGuardCore core;
+        final Key privateKey;
+        final ArrayDeque<byte[]> sent = new ArrayDeque<>();
+        final List<InetSocketAddress> sentTo = new ArrayList<>();
+        final List<byte[]> delivered = new ArrayList<>();
+
+        Side(FakeClock clock, long seed) {
+            SecureRandom rnd = new SecureRandom();
+            rnd.setSeed(seed);
+            privateKey = X25519.generatePrivate(rnd);
+            core = new WireGuardCore(clock, rnd, this);
+            core.setPrivateKey(privateKey);
+        }
+
+        Key publicKey() {
+            return core.publicKey().orElseThrow();
+        }
+
+        @Override
+        public void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
+            sent.add(Arrays.copyOfRange(buf, off, off + len));
+            sentTo.add(to);
+        }
+
+        @Override
+        public void deliverPacket(Peer peer, byte[] buf, int off, int len) {
+            delivered.add(Arrays.copyOfRange(buf, off, off + len));
+        }
+
+        void send(Peer p, byte[] packet) {
+            core.send(p, packet, 0, packet.length, new byte[packet.length + 64]);
+        }
+    }
+
+    final FakeClock clock = new FakeClock();
+    final Side a = new Side(clock, 1);
+    final Side b = new Side(clock, 2);
+    final Peer bAtA = a.core.addPeer(b.publicKey()).orElseThrow();
+    final Peer aAtB = b.core.addPeer(a.publicKey()).orElseThrow();
+
+    WireGuardCoreTest() {
+        a.core.setEndpoint(bAtA, ADDR_B);
+    }
+
+    /** Moves every queued datagram to the other side until both are quiet; returns how many moved. */
+    int pump() {
+        return pump(ADDR_A);
+    }
+
+    int pump(InetSocketAddress aSource) {
+        int moved = 0;
+        while (!a.sent.isEmpty() || !b.sent.isEmpty()) {
+            while (!a.sent.isEmpty()) {
+                byte[] d = a.sent.poll();
+                b.core.receive(aSource, d, d.length, new byte[d.length]);
+                moved++;
+            }
+            while (!b.sent.isEmpty()) {
+                byte[] d = b.sent.poll();
+                a.core.receive(ADDR_B, d, d.length, new byte[d.length]);
+                moved++;
+            }
+        }
+        return moved;
+    }
+
+    static byte[] packet(int size, int seed) {
+        byte[] p = new byte[size];
+        new Random(seed).nextBytes(p);
+        return p;
+    }
+
+    @Test
+    void firstPacketTriggersHandshakeAndArrivesAfterIt() {
+        byte[] p = packet(100, 1);
+        a.send(bAtA, p);
+        assertEquals(1, a.sent.size(), "an initiation, the packet is staged");
+        pump();
+        assertEquals(1, b.delivered.size());
+        assertArrayEquals(p, Arrays.copyOf(b.delivered.get(0), 100));
+        assertEquals(0, b.delivered.get(0).length % 16, "padded to 16 bytes");
+        assertTrue(bAtA.lastHandshake().isPresent());
+        assertTrue(aAtB.lastHandshake().isPresent(), "responder confirms the session on the first data packet");
+        assertEquals(ADDR_A, aAtB.endpoint().orElseThrow(), "responder learned the endpoint");
+    }
+
+    @Test
+    void dataFlowsBothWaysOnOneSession() {
+        a.send(bAtA, packet(64, 1));
+        pump();
+        for (int i = 0; i < 50; i++) {
+            a.send(bAtA, packet(1400, i));
+            b.send(aAtB, packet(1400, 100 + i));
+        }
+        pump();
+        assertEquals(51, b.delivered.size());
+        assertEquals(50, a.delivered.size());
+        assertArrayEquals(packet(1400, 149), Arrays.copyOf(a.delivered.get(49), 1400));
+    }
+
+    @Test
+    void replayedTransportMessageIsDroppedAndCounted() {
+        a.send(bAtA, packet(64, 1));
+        pump();
+        a.send(bAtA, packet(64, 2));
+        byte[] d = a.sent.peek().clone();
+        pump();
+        b.core.receive(ADDR_A, d, d.length, new byte[d.length]);
+        assertEquals(2, b.delivered.size());
+        assertEquals(1, b.core.drops(Drop.REPLAY));
+    }
+
+    @Test
+    void garbageIsDroppedAndCountedByReason() {
+        a.send(bAtA, packet(64, 1));
+        pump();
+        Random r = new Random(7);
+        for (int len : new int[] {0, 1, 3, 4, 31, 32, 91, 92, 93, 147, 148, 149, 1500, 65000}) {
+            byte[] d = new byte[len];
+            r.nextBytes(d);
+            b.core.receive(ADDR_A, d, d.length, new byte[d.length]);
+        }
+        byte[] forged = new byte[148];
+        forged[0] = 1;
+        b.core.receive(ADDR_A, forged, forged.length, new byte[148]);
+        byte[] unknownIndex = new byte[48];
+        unknownIndex[0] = 4;
+        unknownIndex[4] = 9;
+        b.core.receive(ADDR_A, unknownIndex, 48, new byte[48]);
+        assertTrue(b.core.drops(Drop.INVALID_MESSAGE) >= 13);
+        assertEquals(1, b.core.drops(Drop.MAC1_INVALID));
+        assertEquals(1, b.core.drops(Drop.UNKNOWN_INDEX));
+        a.send(bAtA, packet(64, 3));
+        pump();
+        assertEquals(2, b.delivered.size(), "the session survives the garbage");
+    }
+
+    @Test
+    void tamperedTransportFailsDecryption() {
+        a.send(bAtA, packet(64, 1));
+        pump();
+        a.send(bAtA, packet(64, 2));
+        byte[] d = a.sent.poll();
+        d[40] ^= 1;
+        b.core.receive(ADDR_A, d, d.length, new byte[d.length]);
+        assertEquals(1, b.core.drops(Drop.DECRYPT_FAILED));
+        assertEquals(1, b.delivered.size());
+    }
+
+    @Test
+    void initiatorRekeysAfterRekeyAfterTimeAndOldSessionKeepsWorking() {
+        a.send(bAtA, packet(64, 1));
+        pump();
+        var first = bAtA.current;
+        clock.advanceSeconds(121);
+        a.send(bAtA, packet(64, 2));
+        assertEquals(2, a.sent.size(), "data on the old session, then a new initiation");
+        pump();
+        assertNotSame(first, bAtA.current, "a new session after the response");
+        assertEquals(2, b.delivered.size());
+        b.send(aAtB, packet(64, 3));
+        pump();
+        assertEquals(1, a.delivered.size());
+    }
+
+    @Test
+    void noSendAfterRejectAfterTimeWithoutNewHandshake() {
+        a.send(bAtA, packet(64, 1));
+        pump();
+        clock.advanceSeconds(181);
+        b.send(aAtB, packet(64, 2));
+        byte[] msg = b.sent.peek();
+        assertEquals(1, msg[0], "the expired session is not used: an initiation goes out instead");
+    }
+
+    @Test
+    void keepaliveAfterKeepaliveTimeoutWhenOnlyReceiving() {
+        a.send(bAtA, packet(64, 1));
+        pump();
+        clock.advanceSeconds(11);
+        b.core.tick();
+        assertEquals(1, b.sent.size(), "B answers A's data with a keepalive");
+        assertEquals(32, b.sent.peek().length);
+        pump();
+        assertEquals(0, a.delivered.size(), "keepalives are not delivered");
+    }
+
+    @Test
+    void handshakeRetriesAndGivesUpWhenPeerIsSilent() {
+        a.send(bAtA, packet(64, 1));
+        a.sent.clear();
+        int initiations = 1;
+        for (int t = 0; t < 120; t++) {
+            clock.advanceMillis(500);
+            a.core.tick();
+            initiations += a.sent.size();
+            a.sent.clear();
+        }
+        assertTrue(initiations >= 17 && initiations <= 20, "about REKEY_ATTEMPT_TIME / REKEY_TIMEOUT tries: " + initiations);
+        assertEquals(1, a.core.drops(Drop.HANDSHAKE_TIMEOUT), "the staged packet is dropped on giving up");
+    }
+
+    @Test
+    void endpointRoamsToSourceOfAuthenticatedPacket() {
+        a.send(bAtA, packet(64, 1));
+        pump();
+        InetSocketAddress moved = new InetSocketAddress(addr("198.18.0.9"), 40000);
+        a.send(bAtA, packet(64, 2));
+        pump(moved);
+        assertEquals(moved, aAtB.endpoint().orElseThrow());
+        b.send(aAtB, packet(64, 3));
+        assertEquals(moved, b.sentTo.get(b.sentTo.size() - 1));
+    }
+
+    @Test
+    void forgedPacketFromElsewhereDoesNotMoveEndpoint() {
+        a.send(bAtA, packet(64, 1));
+        pump();
+        a.send(bAtA, packet(64, 2));
+        byte[] d = a.sent.poll();
+        d[20] ^= 1;
+        b.core.receive(new InetSocketAddress(addr("198.18.0.66"), 1), d, d.length, new byte[d.length]);
+        assertEquals(ADDR_A, aAtB.endpoint().orElseThrow());
+    }
+
+    @Test
+    void underLoadTheResponderDemandsACookieAndTheHandshakeStillCompletes() {
+        b.core.setUnderLoadRate(0);
+        a.send(bAtA, packet(64, 1));
+        byte[] init = a.sent.poll();
+        b.core.receive(ADDR_A, init, init.length, new byte[init.length]);
+        assertEquals(1, b.core.drops(Drop.COOKIE_REQUIRED));
+        byte[] reply = b.sent.poll();
+        assertEquals(3, reply[0], "a cookie reply");
+        a.core.receive(ADDR_B, reply, reply.length, new byte[reply.length]);
+        clock.advanceSeconds(6);
+        a.core.tick();
+        pump();
+        assertEquals(1, b.delivered.size(), "the retried initiation carries MAC2 and is accepted");
+    }
+
+    @Test
+    void unknownPeerAndWrongKeyAreRefused() {
+        Side c = new Side(clock, 3);
+        Peer bAtC = c.core.addPeer(b.publicKey()).orElseThrow();
+        c.core.setEndpoint(bAtC, ADDR_B);
+        c.send(bAtC, packet(64, 1));
+        byte[] init = c.sent.poll();
+        b.core.receive(ADDR_A, init, init.length, new byte[init.length]);
+        assertEquals(1, b.core.drops(Drop.UNKNOWN_PEER));
+        assertTrue(b.sent.isEmpty());
+    }
+
+    @Test
+    void mismatchedPresharedKeyNeverEstablishes() {
+        a.core.setPresharedKey(bAtA, Key.of(packet(32, 5)));
+        a.send(bAtA, packet(64, 1));
+        pump();
+        assertEquals(0, b.delivered.size());
+        assertFalse(bAtA.hasSession());
+        assertEquals(1, a.core.drops(Drop.HANDSHAKE_RESPONSE_INVALID));
+    }
+
+    @Test
+    void matchingPresharedKeyEstablishes() {
+        Key psk = Key.of(packet(32, 5));
+        a.core.setPresharedKey(bAtA, psk);
+        b.core.setPresharedKey(aAtB, psk);
+        a.send(bAtA, packet(64, 1));
+        pump();
+        assertEquals(1, b.delivered.size());
+    }
+
+    @Test
+    void persistentKeepaliveSendsEveryInterval() {
+        a.send(bAtA, packet(64, 1));
+        pump();
+        a.core.setPersistentKeepalive(bAtA, 25);
+        pump();
+        int keepalives = 0;
+        for (int s = 0; s < 100; s++) {
+            clock.advanceSeconds(1);
+            a.core.tick();
+            keepalives += a.sent.size();
+            pump();
+        }
+        assertTrue(keepalives >= 3 && keepalives <= 5, "about one per 25 s: " + keepalives);
+    }
+
+    @Test
+    void removingAPeerForgetsItsSessions() {
+        a.send(bAtA, packet(64, 1));
+        pump();
+        b.core.removePeer(a.publicKey());
+        a.send(bAtA, packet(64, 2));
+        pump();
+        assertEquals(1, b.delivered.size());
+        assertTrue(b.core.drops(Drop.UNKNOWN_INDEX) >= 1);
+        assertSame(null, aAtB.current);
+    }
+
+    static InetAddress addr(String s) {
+        try {
+            return InetAddress.getByName(s);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
