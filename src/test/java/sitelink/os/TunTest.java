@@ -1,0 +1,236 @@
+package sitelink.os;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Creates real TUN interfaces, always inside a network namespace this test creates and deletes: a dedicated
+ * platform thread joins the namespace with setns(2) before opening /dev/net/tun, so the interface is born there
+ * and nothing in the root namespace changes.
+ */
+class TunTest {
+    private static final int CLONE_NEWNET = 0x40000000;
+    private static final MethodHandle SETNS =
+            Libc.function("setns", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+
+    private String ns;
+    private Tun tun;
+    private Process ping;
+
+    @BeforeEach
+    void createNamespace() throws Exception {
+        Assumptions.assumeTrue(!"false".equals(System.getProperty("sitelink.e2e")), "e2e disabled");
+        ns = "sl-os-" + ProcessHandle.current().pid() + "-" + ThreadLocalRandom.current().nextInt(1 << 16);
+        run("ip", "netns", "add", ns);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (ping != null) {
+            ping.destroyForcibly();
+        }
+        if (tun != null) {
+            tun.close();
+        }
+        if (ns != null) {
+            run("ip", "netns", "del", ns);
+        }
+    }
+
+    @Test
+    void createsInterfaceSetsMtuAndCarriesPingBothWays() throws Exception {
+        tun = inNamespace(() -> {
+            Tun t = Tun.open("sl%d");
+            t.setMtu(1380);
+            assertEquals(1380, t.mtu());
+            return t;
+        });
+        assertEquals("sl0", tun.name());
+        assertTrue(run("ip", "-n", ns, "link", "show", "sl0").contains("mtu 1380"));
+
+        run("ip", "-n", ns, "addr", "add", "198.18.0.1/30", "dev", "sl0");
+        run("ip", "-n", ns, "link", "set", "sl0", "up");
+        ping = new ProcessBuilder("ip", "netns", "exec", ns, "ping", "-n", "-c", "1", "-W", "10", "198.18.0.2")
+                .redirectErrorStream(true).start();
+
+        byte[] buf = new byte[2048];
+        int n = readEchoRequestTo(buf, new byte[] {(byte) 198, 18, 0, 2});
+        byte[] reply = echoReply(buf, n);
+        tun.write(reply, 0, reply.length);
+
+        assertTrue(ping.waitFor(15, TimeUnit.SECONDS), "ping finished");
+        String out = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, ping.exitValue(), "ping got our reply: " + out);
+    }
+
+    @Test
+    void readerEndsWithInterfaceGoneWhenLinkIsDeleted() throws Exception {
+        tun = inNamespace(() -> Tun.open("slgone"));
+        CompletableFuture<Throwable> reader = blockedReader();
+        Thread.sleep(200);
+        assertFalse(reader.isDone(), "reader blocks while nothing arrives");
+        run("ip", "-n", ns, "link", "del", "slgone");
+        Throwable t = reader.get(5, TimeUnit.SECONDS);
+        TunClosedException closed = assertInstanceOf(TunClosedException.class, t);
+        assertTrue(closed.interfaceGone(), closed.getMessage());
+    }
+
+    @Test
+    void closeWakesBlockedReader() throws Exception {
+        tun = inNamespace(() -> Tun.open("slclose"));
+        CompletableFuture<Throwable> reader = blockedReader();
+        Thread.sleep(200);
+        tun.close();
+        Throwable t = reader.get(5, TimeUnit.SECONDS);
+        assertFalse(assertInstanceOf(TunClosedException.class, t).interfaceGone());
+        assertThrows(TunClosedException.class, () -> tun.read(new byte[100], 0, 100));
+        // the interface disappears with its last fd (it was not persistent)
+        assertFalse(run("ip", "-n", ns, "link", "show").contains("slclose"));
+    }
+
+    @Test
+    void refusesNamesTheKernelWouldTruncate() {
+        IOException e = assertThrows(IOException.class, () -> Tun.open("a-name-too-long-x"));
+        assertTrue(e.getMessage().contains("15 bytes"), e.getMessage());
+    }
+
+    @Test
+    void namesTheErrnoWhenTheNameBelongsToAnotherDevice() {
+        ErrnoException e = assertThrows(ErrnoException.class, () -> inNamespace(() -> Tun.open("lo")));
+        assertEquals(Libc.EINVAL, e.errno());
+        assertTrue(e.getMessage().contains("EINVAL"), e.getMessage());
+    }
+
+    private CompletableFuture<Throwable> blockedReader() {
+        CompletableFuture<Throwable> result = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                byte[] b = new byte[2048];
+                while (true) {
+                    tun.read(b, 0, b.length); // drop whatever IPv6 chatter arrives
+                }
+            } catch (Throwable t) {
+                result.complete(t);
+            }
+        });
+        return result;
+    }
+
+    /** Reads packets until an ICMPv4 echo request to {@code dst} arrives; gives up after 10 s. */
+    private int readEchoRequestTo(byte[] buf, byte[] dst) throws Exception {
+        Tun t = tun;
+        Thread watchdog = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                Thread.sleep(10_000);
+                t.close();
+            } catch (InterruptedException e) {
+                // done in time
+            }
+        });
+        try {
+            while (true) {
+                int n = tun.read(buf, 0, buf.length);
+                boolean v4 = n >= 28 && (buf[0] >> 4) == 4;
+                if (v4 && buf[9] == 1 && buf[20] == 8 && java.util.Arrays.equals(buf, 16, 20, dst, 0, 4)) {
+                    return n;
+                }
+            }
+        } finally {
+            watchdog.interrupt();
+        }
+    }
+
+    /** Turns an IPv4 echo request into the matching reply: swap addresses, type 0, fresh checksums. */
+    private static byte[] echoReply(byte[] req, int n) {
+        byte[] p = java.util.Arrays.copyOf(req, n);
+        int ihl = (p[0] & 0xf) * 4;
+        for (int i = 0; i < 4; i++) {
+            byte s = p[12 + i];
+            p[12 + i] = p[16 + i];
+            p[16 + i] = s;
+        }
+        p[8] = 64;
+        p[10] = p[11] = 0;
+        int c = checksum(p, 0, ihl);
+        p[10] = (byte) (c >> 8);
+        p[11] = (byte) c;
+        p[ihl] = 0;
+        p[ihl + 2] = p[ihl + 3] = 0;
+        c = checksum(p, ihl, n - ihl);
+        p[ihl + 2] = (byte) (c >> 8);
+        p[ihl + 3] = (byte) c;
+        return p;
+    }
+
+    private static int checksum(byte[] b, int off, int len) {
+        long sum = 0;
+        for (int i = 0; i + 1 < len; i += 2) {
+            sum += ((b[off + i] & 0xff) << 8) | (b[off + i + 1] & 0xff);
+        }
+        if ((len & 1) != 0) {
+            sum += (b[off + len - 1] & 0xff) << 8;
+        }
+        while ((sum >> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        return (int) (~sum & 0xffff);
+    }
+
+    /** Runs {@code body} on a fresh platform thread that has joined our namespace; the thread then ends. */
+    private <T> T inNamespace(Callable<T> body) throws Exception {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread.ofPlatform().start(() -> {
+            int fd = Libc.open("/var/run/netns/" + ns, Libc.O_CLOEXEC);
+            try {
+                if (fd < 0) {
+                    throw new ErrnoException("open netns " + ns, -fd);
+                }
+                int r = (int) SETNS.invokeExact(Libc.errnoState(), fd, CLONE_NEWNET);
+                if (r != 0) {
+                    throw new ErrnoException("setns " + ns, Libc.errno(Libc.errnoState()));
+                }
+                result.complete(body.call());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            } finally {
+                if (fd >= 0) {
+                    Libc.close(fd);
+                }
+            }
+        }).join();
+        try {
+            return result.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof Exception x) {
+                throw x;
+            }
+            throw e;
+        }
+    }
+
+    private static String run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + out);
+        }
+        return out;
+    }
+}
