@@ -32,8 +32,8 @@ public final class DeviceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!foreground && !"1".equals(System.getenv("WG_PROCESS_FOREGROUND"))) {
-            return Daemon.detach(iface);
+        if (!Daemon.foreground(foreground)) {
+            return Daemon.detachSelf(UapiServer.DEFAULT_DIRECTORY.resolve(iface + ".sock"), System.err);
         }
         Logging.configure(iface);
         Tun tun;
@@ -47,7 +47,8 @@ public final class DeviceCommand implements Callable<Integer> {
         Device device = new Device(tun.name(), tun, Clock.SYSTEM);
         UapiServer uapi;
         try {
-            uapi = UapiServer.start(tun.name(), device);
+            uapi = new UapiServer(tun.name(), device);
+            uapi.start();
         } catch (java.io.IOException e) {
             device.close();
             System.err.println("sitelink: cannot serve the UAPI socket for " + tun.name() + ": " + e.getMessage());
@@ -60,7 +61,6 @@ public final class DeviceCommand implements Callable<Integer> {
         }, "shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         device.start();
-        Daemon.notifyReady();
         device.awaitStop();
         uapi.close();
         return 0;

@@ -12,7 +12,7 @@ import sitelink.crypto.Key;
  * @param privateKey  new private key; {@link Key#zero()} removes it
  * @param listenPort  new UDP port; 0 picks a free one
  * @param fwmark      new fwmark; 0 clears it
- * @param replacePeers remove every peer not named in {@code peers} first
+ * @param replacePeers remove every existing peer first (as wireguard-go does: their sessions end)
  */
 public record DeviceUpdate(Optional<Key> privateKey, OptionalInt listenPort, OptionalInt fwmark,
                            boolean replacePeers, List<PeerUpdate> peers) {
