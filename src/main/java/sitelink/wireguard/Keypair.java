@@ -67,6 +67,11 @@ public final class Keypair {
         return sendCounter.get();
     }
 
+    /** Test hook: jump the send counter (e.g. to just below REJECT_AFTER_MESSAGES). */
+    void setSendCounter(long counter) {
+        sendCounter.set(counter);
+    }
+
     /** The transport message length for a packet of len bytes: header, padded plaintext, tag. */
     public static int messageLength(int len) {
         return OVERHEAD + paddedLength(len);
