@@ -87,7 +87,7 @@ public final class Handshake {
         return staticStatic != null;
     }
 
-    /** Sender index of the handshake in flight (initiation created or consumed), or 0 when none. */
+    /** Sender index of our initiation in flight (awaiting a response), or 0 when none; a responder keypair carries its own index. */
     public int pendingLocalIndex() {
         return state == State.INITIATION_CREATED ? localIndex : 0;
     }
