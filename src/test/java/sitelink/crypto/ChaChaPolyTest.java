@@ -1,0 +1,67 @@
+package sitelink.crypto;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+
+class ChaChaPolyTest {
+    private static final HexFormat HEX = HexFormat.of();
+    static final byte[] KEY = HEX.parseHex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f");
+    static final byte[] AAD = HEX.parseHex("50515253c0c1c2c3c4c5c6c7");
+    static final byte[] SUNSCREEN = ("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for "
+            + "the future, sunscreen would be it.").getBytes(StandardCharsets.US_ASCII);
+    private static final String RFC8439_CIPHERTEXT = "d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d6"
+            + "3dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b3692ddbd7f2d778b8c9803aee328091b58"
+            + "fab324e4fad675945585808b4831d7bc3ff4def08e4b7a9de576d26586cec64b6116" + "1ae10b594f09e26a7e902ecbd0600691";
+
+    @Test
+    void matchesRfc8439Section282AeadVector() {
+        // The RFC's nonce is 07000000 || 4041424344454647, not WireGuard's 4 zero bytes || counter,
+        // so this goes through the raw-nonce entry point.
+        byte[] nonce = HEX.parseHex("070000004041424344454647");
+        byte[] out = new byte[SUNSCREEN.length + 16];
+        assertEquals(out.length, ChaChaPoly.sealWithNonce(KEY, nonce, SUNSCREEN, 0, SUNSCREEN.length, AAD, out, 0));
+        assertEquals(RFC8439_CIPHERTEXT, HEX.formatHex(out));
+        byte[] back = new byte[SUNSCREEN.length];
+        assertEquals(SUNSCREEN.length, ChaChaPoly.openWithNonce(KEY, nonce, out, 0, out.length, AAD, back, 0));
+        assertArrayEquals(SUNSCREEN, back);
+    }
+
+    @Test
+    void wireGuardNonceIsFourZeroBytesThenLittleEndianCounter() {
+        assertEquals("000000000807060504030201", HEX.formatHex(ChaChaPoly.nonce(0x0102030405060708L)));
+    }
+
+    @Test
+    void rejectsTamperedCiphertextAadOrCounter() {
+        byte[] sealed = ChaChaPoly.seal(KEY, 7, SUNSCREEN, AAD);
+        assertTrue(ChaChaPoly.open(KEY, 7, sealed, AAD).isPresent());
+        byte[] bad = sealed.clone();
+        bad[3] ^= 1;
+        assertTrue(ChaChaPoly.open(KEY, 7, bad, AAD).isEmpty());
+        assertTrue(ChaChaPoly.open(KEY, 8, sealed, AAD).isEmpty());
+        assertTrue(ChaChaPoly.open(KEY, 7, sealed, null).isEmpty());
+        assertTrue(ChaChaPoly.open(KEY, 7, new byte[15], AAD).isEmpty());
+    }
+
+    @Test
+    void sealsAndOpensInPlace() {
+        byte[] buf = new byte[16 + SUNSCREEN.length + 16];
+        System.arraycopy(SUNSCREEN, 0, buf, 16, SUNSCREEN.length);
+        int n = ChaChaPoly.seal(KEY, 1, buf, 16, SUNSCREEN.length, null, buf, 16);
+        assertArrayEquals(ChaChaPoly.seal(KEY, 1, SUNSCREEN, null), Arrays.copyOfRange(buf, 16, 16 + n));
+        int m = ChaChaPoly.open(KEY, 1, buf, 16, n, null, buf, 16);
+        assertArrayEquals(SUNSCREEN, Arrays.copyOfRange(buf, 16, 16 + m));
+    }
+
+    @Test
+    void sealingTheSameValueTwiceOnOneThreadWorks() {
+        // The JDK refuses two consecutive encryptions under one key and nonce; we must not surface that.
+        assertArrayEquals(ChaChaPoly.seal(KEY, 0, SUNSCREEN, AAD), ChaChaPoly.seal(KEY, 0, SUNSCREEN, AAD));
+    }
+}
