@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the sitelink command line. */
 @Command(name = "sitelink", mixinStandardHelpOptions = true, version = "sitelink 0.1.0",
         description = "Site-to-site VPN gateway speaking the WireGuard protocol.",
-        subcommands = {})
+        subcommands = {DeviceCommand.class, KeyCommands.GenKey.class, KeyCommands.PubKey.class,
+                KeyCommands.GenPsk.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

@@ -246,7 +246,7 @@ public final class WireGuardCore {
 
     private boolean usable(Keypair kp) {
         return clock.nanoTime() - kp.createdNanos() < Constants.REJECT_AFTER_TIME_NANOS
-                && Long.compareUnsigned(kp.sendCounter(), Constants.REJECT_AFTER_MESSAGES) < 0;
+                && !Constants.reachedRejectAfterMessages(kp.sendCounter());
     }
 
     private void stage(Peer p, byte[] packet) {
@@ -322,16 +322,16 @@ public final class WireGuardCore {
     /** Handles one datagram from {@code source}. {@code scratch} receives plaintext and must be at least {@code len} long. */
     public void receive(InetSocketAddress source, byte[] buf, int len, byte[] scratch) {
         switch (Messages.classify(buf, len)) {
-            case Messages.TYPE_TRANSPORT -> receiveTransport(source, buf, len, scratch);
-            case Messages.TYPE_INITIATION -> receiveInitiation(source, Arrays.copyOf(buf, len));
-            case Messages.TYPE_RESPONSE -> receiveResponse(source, Arrays.copyOf(buf, len));
-            case Messages.TYPE_COOKIE_REPLY -> receiveCookieReply(Arrays.copyOf(buf, len));
+            case Constants.MESSAGE_TRANSPORT -> receiveTransport(source, buf, len, scratch);
+            case Constants.MESSAGE_INITIATION -> receiveInitiation(source, Arrays.copyOf(buf, len));
+            case Constants.MESSAGE_RESPONSE -> receiveResponse(source, Arrays.copyOf(buf, len));
+            case Constants.MESSAGE_COOKIE_REPLY -> receiveCookieReply(Arrays.copyOf(buf, len));
             default -> count(Drop.INVALID_MESSAGE);
         }
     }
 
     private void receiveTransport(InetSocketAddress source, byte[] buf, int len, byte[] scratch) {
-        IndexEntry e = indices.get(le32(buf, 4));
+        IndexEntry e = indices.get(Messages.getInt(buf, Messages.TRANSPORT_RECEIVER));
         if (e == null || e.keypair() == null) {
             count(Drop.UNKNOWN_INDEX);
             return;
@@ -421,6 +421,7 @@ public final class WireGuardCore {
             p.txBytes.addAndGet(r.message().length);
             p.timers.anyAuthenticatedPacketTraversal();
             p.timers.anyAuthenticatedPacketSent();
+            p.timers.handshakeResponseSent();
             beginSession(p, r.keypair(), false);
             p.timers.sessionDerived();
         }
@@ -430,7 +431,7 @@ public final class WireGuardCore {
         if (!macsAcceptable(source, msg)) {
             return;
         }
-        IndexEntry e = indices.get(le32(msg, 8));
+        IndexEntry e = indices.get(Messages.getInt(msg, Messages.RESPONSE_RECEIVER));
         if (e == null || e.keypair() != null) {
             count(Drop.UNKNOWN_INDEX);
             return;
@@ -457,7 +458,7 @@ public final class WireGuardCore {
     }
 
     private void receiveCookieReply(byte[] msg) {
-        IndexEntry e = indices.get(le32(msg, 4));
+        IndexEntry e = indices.get(Messages.getInt(msg, Messages.COOKIE_RECEIVER));
         if (e == null) {
             count(Drop.UNKNOWN_INDEX);
             return;
@@ -575,10 +576,6 @@ public final class WireGuardCore {
 
     private void count(Drop reason) {
         drops[reason.ordinal()].increment();
-    }
-
-    private static int le32(byte[] b, int off) {
-        return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
     }
 
     /** Wall-clock now, for callers that report times. */

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,7 +37,12 @@ class WireGuardCoreTest {
         final List<byte[]> delivered = new ArrayList<>();
 
         Side(FakeClock clock, long seed) {
-            SecureRandom rnd = new SecureRandom();
+            SecureRandom rnd;
+            try {
+                rnd = SecureRandom.getInstance("SHA1PRNG");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new AssertionError(e);
+            }
             rnd.setSeed(seed);
             privateKey = X25519.generatePrivate(rnd);
             core = new WireGuardCore(clock, rnd, this);
@@ -183,7 +189,7 @@ class WireGuardCoreTest {
         a.send(bAtA, packet(64, 1));
         pump();
         var first = bAtA.current;
-        clock.advanceSeconds(121);
+        clock.advance(Duration.ofSeconds(121));
         a.send(bAtA, packet(64, 2));
         assertEquals(2, a.sent.size(), "data on the old session, then a new initiation");
         pump();
@@ -198,7 +204,7 @@ class WireGuardCoreTest {
     void noSendAfterRejectAfterTimeWithoutNewHandshake() {
         a.send(bAtA, packet(64, 1));
         pump();
-        clock.advanceSeconds(181);
+        clock.advance(Duration.ofSeconds(181));
         b.send(aAtB, packet(64, 2));
         byte[] msg = b.sent.peek();
         assertEquals(1, msg[0], "the expired session is not used: an initiation goes out instead");
@@ -208,7 +214,7 @@ class WireGuardCoreTest {
     void keepaliveAfterKeepaliveTimeoutWhenOnlyReceiving() {
         a.send(bAtA, packet(64, 1));
         pump();
-        clock.advanceSeconds(11);
+        clock.advance(Duration.ofSeconds(11));
         b.core.tick();
         assertEquals(1, b.sent.size(), "B answers A's data with a keepalive");
         assertEquals(32, b.sent.peek().length);
@@ -222,7 +228,7 @@ class WireGuardCoreTest {
         a.sent.clear();
         int initiations = 1;
         for (int t = 0; t < 120; t++) {
-            clock.advanceMillis(500);
+            clock.advance(Duration.ofMillis(500));
             a.core.tick();
             initiations += a.sent.size();
             a.sent.clear();
@@ -264,7 +270,7 @@ class WireGuardCoreTest {
         byte[] reply = b.sent.poll();
         assertEquals(3, reply[0], "a cookie reply");
         a.core.receive(ADDR_B, reply, reply.length, new byte[reply.length]);
-        clock.advanceSeconds(6);
+        clock.advance(Duration.ofSeconds(6));
         a.core.tick();
         pump();
         assertEquals(1, b.delivered.size(), "the retried initiation carries MAC2 and is accepted");
@@ -310,7 +316,7 @@ class WireGuardCoreTest {
         pump();
         int keepalives = 0;
         for (int s = 0; s < 100; s++) {
-            clock.advanceSeconds(1);
+            clock.advance(Duration.ofSeconds(1));
             a.core.tick();
             keepalives += a.sent.size();
             pump();
