@@ -49,14 +49,15 @@ public final class Uapi {
 
     /** Sends {@code request} (which must end with an empty line) and reads the answer up to its empty line. */
     public static Response request(String iface, String request) {
-        try (var executor = Executors.newVirtualThreadPerTaskExecutor();
-             SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        SocketChannel ch = null;
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            SocketChannel channel = ch = SocketChannel.open(StandardProtocolFamily.UNIX);
             var answer = executor.submit(() -> {
-                ch.connect(UnixDomainSocketAddress.of(socket(iface)));
-                ch.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.UTF_8)));
+                channel.connect(UnixDomainSocketAddress.of(socket(iface)));
+                channel.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.UTF_8)));
                 ByteArrayOutputStream got = new ByteArrayOutputStream();
                 ByteBuffer buf = ByteBuffer.allocate(4096);
-                while (ch.read(buf.clear()) > 0) {
+                while (channel.read(buf.clear()) > 0) {
                     got.write(buf.array(), 0, buf.position());
                     if (got.toString(StandardCharsets.UTF_8).endsWith("\n\n")) break;
                 }
@@ -66,7 +67,7 @@ public final class Uapi {
                 return new Response(answer.get(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS).lines()
                         .filter(l -> !l.isEmpty()).toList());
             } catch (TimeoutException e) {
-                ch.close();
+                channel.close();
                 throw new AssertionError("no UAPI answer from " + socket(iface) + " within 10 s", e);
             } catch (ExecutionException e) {
                 throw new AssertionError("UAPI request to " + socket(iface) + " failed: " + e.getCause(), e.getCause());
@@ -76,6 +77,14 @@ public final class Uapi {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        } finally {
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // Closing a UNIX socket does not fail in a way a test cares about.
+                }
+            }
         }
     }
 }
