@@ -22,16 +22,19 @@ class RekeyIT {
     private static final int PINGS = 700;
     private static final double INTERVAL = 0.2;
 
+    /** A sends the pings, so A's side initiated the session and rekeys it. */
+    private record Pair(Kind initiator, Kind responder) {}
+
     @Test
     @DisplayName("traffic between sitelink and wireguard-go crosses a rekey without losing a packet")
     void trafficCrossesRekeyWithoutLoss() {
-        List<Kind[]> pairs = List.of(
-                new Kind[] {WireGuardNode.SITELINK, WireGuardNode.WIREGUARD_GO},
-                new Kind[] {WireGuardNode.WIREGUARD_GO, WireGuardNode.SITELINK},
-                new Kind[] {WireGuardNode.WIREGUARD_GO, WireGuardNode.WIREGUARD_GO});
+        List<Pair> pairs = List.of(
+                new Pair(WireGuardNode.SITELINK, WireGuardNode.WIREGUARD_GO),
+                new Pair(WireGuardNode.WIREGUARD_GO, WireGuardNode.SITELINK),
+                new Pair(WireGuardNode.WIREGUARD_GO, WireGuardNode.WIREGUARD_GO));
         List<TwoPeers> started = new ArrayList<>();
         try {
-            for (Kind[] pair : pairs) started.add(TwoPeers.start(pair[0], pair[1], Endpoints.BOTH));
+            for (Pair pair : pairs) started.add(TwoPeers.start(pair.initiator(), pair.responder(), Endpoints.BOTH));
             List<long[]> firstHandshakes = new ArrayList<>();
             List<Proc> pings = new ArrayList<>();
             for (TwoPeers peers : started) {
