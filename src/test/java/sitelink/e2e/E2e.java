@@ -1,0 +1,133 @@
+package sitelink.e2e;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.List;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Assumptions;
+
+/** What every end-to-end test shares: prerequisites, unique names, paths, and polling with a deadline. */
+public final class E2e {
+    private E2e() {}
+
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+    /** The JVM's PID in base 36: makes names unique across concurrent test runs on one machine. */
+    private static final String RUN = Long.toString(ProcessHandle.current().pid(), 36);
+
+    /** Under CI a missing prerequisite is a failure (a green run must mean the tests ran); elsewhere a skip. */
+    public static void require(boolean condition, String what) {
+        if (condition) return;
+        if (isCi()) fail("e2e prerequisite missing (CI=true, so this fails instead of skipping): " + what);
+        Assumptions.assumeTrue(false, "e2e prerequisite missing, skipped: " + what);
+    }
+
+    public static boolean isCi() {
+        return "true".equalsIgnoreCase(System.getenv("CI"));
+    }
+
+    /** Checks what every e2e test needs: enabled, root, iproute2 with netns, a TUN device and the wg tool. */
+    static void requireEnvironment() {
+        Assumptions.assumeFalse("false".equals(System.getProperty("sitelink.e2e")), "e2e tests disabled (-Dsitelink.e2e=false)");
+        require(isRoot(), "running as root (network namespaces)");
+        require(onPath("ip").isPresent(), "the ip command (apt-get install iproute2)");
+        require(onPath("wg").isPresent(), "the wg command (apt-get install wireguard-tools)");
+        require(Files.exists(Path.of("/dev/net/tun")), "/dev/net/tun");
+    }
+
+    static boolean isRoot() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream()
+                    .filter(l -> l.startsWith("Uid:")).anyMatch(l -> l.split("\\s+")[2].equals("0"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public static Optional<Path> onPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+            Path p = Path.of(dir, command);
+            if (Files.isExecutable(p)) return Optional.of(p);
+        }
+        return Optional.empty();
+    }
+
+    /** A short name unique on this machine for this run, e.g. for an interface ({@code ≤ 15} characters). */
+    public static String uniqueName(String prefix) {
+        String name = prefix + RUN + "n" + SEQUENCE.incrementAndGet();
+        if (name.length() > 15) throw new IllegalArgumentException("name too long for an interface: " + name);
+        return name;
+    }
+
+    /** The repository root: where {@code ./sitelink} and {@code target/} are (failsafe sets sitelink.home). */
+    public static Path home() {
+        return Path.of(System.getProperty("sitelink.home", System.getProperty("user.dir"))).toAbsolutePath();
+    }
+
+    /** Where the namespaces keep their command logs and process output: target/e2e-logs/NAME/. */
+    static Path logDir(String name) {
+        Path dir = home().resolve("target/e2e-logs").resolve(name);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return dir;
+    }
+
+    /** The newer wireguard-go build (scripts/test passes it) when it is available. */
+    public static Optional<Path> wireguardGoCurrent() {
+        String p = System.getProperty("sitelink.wgGoCurrent", System.getenv("SITELINK_WG_GO_CURRENT"));
+        if (p == null || p.isBlank()) return Optional.empty();
+        return Optional.of(Path.of(p)).filter(Files::isExecutable);
+    }
+
+    /** Polls until the condition holds; fails with {@code what} and the details when the deadline passes. */
+    public static void await(Duration timeout, String what, BooleanSupplier condition, Supplier<String> details) {
+        Instant deadline = Instant.now().plus(timeout);
+        long pauseMs = 10;
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                fail("timed out after " + timeout.toSeconds() + " s waiting for " + what + "\n" + details.get());
+            }
+            sleep(pauseMs);
+            pauseMs = Math.min(pauseMs * 2, 200);
+        }
+    }
+
+    public static void await(Duration timeout, String what, BooleanSupplier condition) {
+        await(timeout, what, condition, () -> "");
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** A command line running {@code main} from the test classes with this JDK (inside a namespace). */
+    public static String[] java(Class<?> main, String... args) {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath;
+        try {
+            classpath = Path.of(main.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        List<String> command = new java.util.ArrayList<>(List.of(javaBin, "-Xmx64m", "-XX:+UseSerialGC", "-cp",
+                classpath, main.getName()));
+        command.addAll(List.of(args));
+        return command.toArray(String[]::new);
+    }
+}

@@ -1,0 +1,96 @@
+package sitelink.e2e;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A background process started in a namespace, with its stdout and stderr captured in one log file. Closing it ends
+ * it by PID: SIGTERM, then SIGKILL when it has not exited after a grace period.
+ */
+public final class Proc implements AutoCloseable {
+    private static final Duration GRACE = Duration.ofSeconds(5);
+
+    private final String label;
+    private final Process process;
+    private final Path log;
+
+    Proc(String label, Process process, Path log) {
+        this.label = label;
+        this.process = process;
+        this.log = log;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Everything the process wrote so far (stdout and stderr interleaved). */
+    public String output() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no output: " + e + ")";
+        }
+    }
+
+    public List<String> lines() {
+        return output().lines().toList();
+    }
+
+    /** Waits for the process to exit on its own; fails with its output if it does not within the timeout. */
+    public int waitFor(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                org.junit.jupiter.api.Assertions.fail(label + " (pid " + pid() + ") still running after "
+                        + timeout.toSeconds() + " s; output:\n" + tail());
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The last lines of the output, for failure messages. */
+    public String tail() {
+        List<String> lines = lines();
+        return "--- " + label + " (" + log + ") ---\n"
+                + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    }
+
+    @Override
+    public void close() {
+        // Children first (a bash -c wrapper's children), each by its own PID.
+        for (ProcessHandle child : process.descendants().toList()) terminate(child);
+        terminate(process.toHandle());
+    }
+
+    private static void terminate(ProcessHandle handle) {
+        if (!handle.isAlive()) return;
+        handle.destroy();
+        try {
+            handle.onExit().get(GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            handle.destroyForcibly();
+            try {
+                handle.onExit().get(GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception ignored) {
+                // Reported by the namespace's close, which finds it still in the namespace.
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return label + " (pid " + pid() + ")";
+    }
+}

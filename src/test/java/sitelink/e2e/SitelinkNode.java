@@ -1,0 +1,28 @@
+package sitelink.e2e;
+
+import java.util.List;
+import java.util.Map;
+
+/** sitelink's WireGuard device, started as a user would from the repository: {@code ./sitelink device -f IFACE}. */
+public final class SitelinkNode extends WireGuardNode {
+    SitelinkNode(Netns ns, String iface) {
+        super(ns, iface);
+    }
+
+    @Override
+    protected List<String> command() {
+        return List.of(E2e.home().resolve("sitelink").toString(), "device", "-f", iface);
+    }
+
+    @Override
+    public String label() {
+        return "sitelink device";
+    }
+
+    /** sitelink's own UAPI request {@code get_counters=1}: every counter by name (drop reasons among them). */
+    public Map<String, Long> counters() {
+        Uapi.Response r = uapi("get_counters=1\n\n");
+        if (r.errno() != 0) throw new AssertionError("get_counters answered " + r.lines());
+        return r.numbers();
+    }
+}

@@ -1,0 +1,162 @@
+package sitelink.e2e;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiFunction;
+
+/**
+ * A userspace WireGuard device in a namespace, started and configured the way a user does it: the implementation's
+ * foreground command ({@code IMPL -f IFACE}), then {@code wg set}, {@code ip addr add} and {@code ip link set up}.
+ * Subclasses only say how the device is started.
+ */
+public abstract class WireGuardNode implements AutoCloseable {
+    /** An implementation a topology can be built from: a label for test names and a way to make a node. */
+    public record Kind(String label, BiFunction<Netns, String, WireGuardNode> create) {
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
+    public static final Kind SITELINK = new Kind("sitelink", SitelinkNode::new);
+    /** The distribution's wireguard-go (Debian bookworm: 0.0.20220316). */
+    public static final Kind WIREGUARD_GO = new Kind("wireguard-go",
+            (ns, iface) -> new WireGuardGoNode(ns, iface, E2e.onPath("wireguard-go")));
+
+    /** The newer wireguard-go (batched I/O, offloads) when scripts/test could fetch it. */
+    public static Optional<Kind> wireguardGoCurrent() {
+        return E2e.wireguardGoCurrent().map(p -> new Kind("wireguard-go-current",
+                (ns, iface) -> new WireGuardGoNode(ns, iface, Optional.of(p))));
+    }
+
+    /** Every wireguard-go build available here: bookworm's and, when fetched, the current one. */
+    public static List<Kind> wireguardGoBuilds() {
+        List<Kind> kinds = new ArrayList<>(List.of(WIREGUARD_GO));
+        wireguardGoCurrent().ifPresent(kinds::add);
+        return kinds;
+    }
+
+    protected final Netns ns;
+    protected final String iface;
+    private final Path privateKeyFile;
+    private final String publicKey;
+    private Proc process;
+
+    protected WireGuardNode(Netns ns, String iface) {
+        this.ns = ns;
+        this.iface = iface;
+        this.privateKeyFile = ns.logDir().resolve(iface + ".key");
+        String privateKey = ns.execOk("wg", "genkey").strip();
+        try {
+            Files.writeString(privateKeyFile, privateKey + "\n");
+            Files.setPosixFilePermissions(privateKeyFile, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.publicKey = pubkey(privateKey);
+    }
+
+    /** The command line that runs this implementation's device in the foreground. */
+    protected abstract List<String> command();
+
+    /** Checks this implementation can run here (a skip, or a failure under CI, when not). */
+    protected void requirePrerequisites() {}
+
+    public abstract String label();
+
+    /** Starts the device and waits until its interface and UAPI socket exist. */
+    public WireGuardNode start() {
+        requirePrerequisites();
+        Path socket = Uapi.socket(iface);
+        if (Files.exists(socket)) fail(socket + " already exists: interface name " + iface + " is not unique");
+        process = ns.start(command().toArray(String[]::new));
+        E2e.await(Duration.ofSeconds(60), label() + " to create " + iface + " and " + socket,
+                () -> !process.isAlive() || (Files.exists(socket) && ns.exec("ip", "link", "show", iface).ok()),
+                process::tail);
+        if (!process.isAlive()) {
+            fail(label() + " exited (code " + process.waitFor(Duration.ofSeconds(5)) + ") before " + socket
+                    + " appeared\n" + process.tail());
+        }
+        return this;
+    }
+
+    /**
+     * Configures the device with one peer, as a user would with wg and ip. {@code endpoint} is empty for a responder
+     * that learns its peer's address from the first authenticated packet.
+     */
+    public void configure(int listenPort, WireGuardNode peer, String peerAllowedIps, Optional<String> endpoint,
+                          String tunnelAddress) {
+        List<String> set = new ArrayList<>(List.of("wg", "set", iface, "private-key", privateKeyFile.toString(),
+                "listen-port", Integer.toString(listenPort), "peer", peer.publicKey(), "allowed-ips", peerAllowedIps));
+        endpoint.ifPresent(e -> set.addAll(List.of("endpoint", e)));
+        ns.execOk(set.toArray(String[]::new));
+        ns.ip("addr", "add", tunnelAddress, "dev", iface);
+        ns.ip("link", "set", iface, "up");
+    }
+
+    public String publicKey() {
+        return publicKey;
+    }
+
+    public String iface() {
+        return iface;
+    }
+
+    public Netns ns() {
+        return ns;
+    }
+
+    public Proc process() {
+        return process;
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** {@code wg show IFACE dump}, run in the node's namespace as a user would. */
+    public WgDump dump() {
+        return WgDump.parse(ns.execOk("wg", "show", iface, "dump"));
+    }
+
+    /** {@code wg showconf IFACE}. */
+    public String showconf() {
+        return ns.execOk("wg", "showconf", iface);
+    }
+
+    public Uapi.Response uapi(String request) {
+        return Uapi.request(iface, request);
+    }
+
+    private String pubkey(String privateKey) {
+        Path tmp = ns.logDir().resolve(iface + ".pubin");
+        try {
+            Files.writeString(tmp, privateKey + "\n");
+            Netns.Result r = ns.exec("sh", "-c", "wg pubkey < '" + tmp + "'");
+            Files.delete(tmp);
+            if (!r.ok()) fail(r.describe());
+            return r.stdout().strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process != null) process.close();
+    }
+
+    @Override
+    public String toString() {
+        return label() + " " + iface + "@" + ns.name();
+    }
+}
