@@ -1,0 +1,412 @@
+package sitelink.wireguard;
+
+import static sitelink.wireguard.TimerConstants.JITTER_UNIT;
+import static sitelink.wireguard.TimerConstants.KEEPALIVE_TIMEOUT;
+import static sitelink.wireguard.TimerConstants.MAX_PERSISTENT_KEEPALIVE_SECONDS;
+import static sitelink.wireguard.TimerConstants.MAX_TIMER_HANDSHAKES;
+import static sitelink.wireguard.TimerConstants.REKEY_TIMEOUT;
+import static sitelink.wireguard.TimerConstants.REKEY_TIMEOUT_JITTER_MAX_MS;
+import static sitelink.wireguard.TimerConstants.ZERO_KEY_MATERIAL_AFTER;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+
+/**
+ * The five per-peer timers of the whitepaper (section 6) as a sans-IO state machine: the owner reports events through
+ * the "should be called after X" hooks and calls {@link #tick()}, which runs the expired timers (calling back into
+ * {@link Actions}) and says when to call it next. No threads, no sleeping, time from an injectable {@link Clock}.
+ *
+ * <p>The hooks and the expiry functions follow wireguard-go's {@code device/timers.go} and the kernel's
+ * {@code drivers/net/wireguard/timers.c} one for one:
+ * <ul>
+ * <li><b>retransmit handshake</b>: armed when an initiation is sent (REKEY_TIMEOUT + 0..333 ms jitter), cancelled by a
+ * completed handshake. On expiry it asks for a retry, or, once more than MAX_TIMER_HANDSHAKES retries have been sent,
+ * gives up: it cancels the send-keepalive timer, drops staged packets and arms zero-key-material if not pending.</li>
+ * <li><b>send keepalive</b>: armed when data is received (KEEPALIVE_TIMEOUT), cancelled when anything authenticated is
+ * sent. Data received while it is pending asks for one more keepalive after it fires.</li>
+ * <li><b>new handshake</b>: armed when data is sent and it is not pending (KEEPALIVE_TIMEOUT + REKEY_TIMEOUT + jitter),
+ * cancelled when anything authenticated is received: we sent but stopped hearing back.</li>
+ * <li><b>zero key material</b>: (re)armed whenever a session is derived (REJECT_AFTER_TIME * 3).</li>
+ * <li><b>persistent keepalive</b>: re-armed on every authenticated packet sent or received, when configured.</li>
+ * </ul>
+ *
+ * <p>Threads: the hooks may be called from any thread (data-path workers, the handshake thread); {@link #tick()} from one
+ * device thread. State is guarded by a private lock that is never held while an {@link Actions} method runs, so
+ * actions may call back into the hooks (sending a keepalive calls {@link #anyAuthenticatedPacketSent()}).
+ */
+public final class PeerTimers {
+
+    /** What the timers ask the owner to do. Called from {@link #tick()} on the ticking thread, outside any lock. */
+    public interface Actions {
+        /**
+         * Send a handshake initiation now, as wireguard-go's {@code SendHandshakeInitiation(isRetry)}: call
+         * {@link #mayInitiate(boolean)} with the same flag, and if it allows, create and send the initiation, then call
+         * {@link #anyAuthenticatedPacketTraversal()}, {@link #anyAuthenticatedPacketSent()} and
+         * {@link #handshakeInitiated()}.
+         */
+        void sendInitiation(boolean isRetry);
+
+        /** Send an empty transport packet (or stage one, which then triggers a handshake if there is no session). */
+        void sendKeepalive();
+
+        /**
+         * The retransmit timer gave up: drop the packets staged while waiting for a session (wireguard-go
+         * {@code FlushStagedPackets}, kernel {@code wg_packet_purge_staged_packets}). The half-done handshake itself is
+         * left to {@link #zeroKeyMaterial()}, which the timers have armed.
+         */
+        void handshakeGaveUp();
+
+        /** Destroy all keypairs and the handshake state: no new session for REJECT_AFTER_TIME * 3. */
+        void zeroKeyMaterial();
+
+        /**
+         * A hook armed a timer earlier than the deadline {@link #tick()} last returned: the thread sleeping on that
+         * deadline should wake by {@code nanoTime}. Called on the hook's thread, outside the lock.
+         */
+        default void wakeUpAt(long nanoTime) {
+        }
+    }
+
+    /** The five timers, in the order they fire when several are due at the same instant. */
+    enum Timer {
+        RETRANSMIT_HANDSHAKE, SEND_KEEPALIVE, NEW_HANDSHAKE, ZERO_KEY_MATERIAL, PERSISTENT_KEEPALIVE
+    }
+
+    private static final Timer[] TIMERS = Timer.values();
+
+    /** What an expired timer asks for, decided under the lock and done outside it. */
+    private enum Expiry {
+        NOTHING, SEND_RETRY_INITIATION, SEND_NEW_INITIATION, GIVE_UP, SEND_KEEPALIVE, SEND_PERSISTENT_KEEPALIVE, ZERO_KEYS
+    }
+
+    private final Clock clock;
+    private final RandomGenerator jitter;
+    private final Actions actions;
+    private final Object lock = new Object();
+
+    private final boolean[] pending = new boolean[TIMERS.length];
+    private final long[] deadline = new long[TIMERS.length];
+    private int handshakeAttempts;
+    private boolean needAnotherKeepalive;
+    private int persistentKeepaliveSeconds;
+    private boolean sentHandshake;
+    private long lastSentHandshake;
+    private boolean stopped;
+    /** True while tick() runs: its own return value will cover whatever the hooks arm meanwhile. */
+    private boolean ticking;
+    /** The deadline tick() last returned, for {@link Actions#wakeUpAt}; Long.MAX_VALUE when none. */
+    private long reportedDeadline = Long.MAX_VALUE;
+
+    public PeerTimers(Clock clock, RandomGenerator jitter, Actions actions) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.jitter = Objects.requireNonNull(jitter, "jitter");
+        this.actions = Objects.requireNonNull(actions, "actions");
+    }
+
+    /**
+     * Sets the persistent keepalive interval in seconds (0 = off, at most 65535). Turning it on (from 0) on a running
+     * peer sends a keepalive at the next {@link #tick()}, as wg and the kernel do when the setting is applied; turning
+     * it off cancels the timer.
+     */
+    public void setPersistentKeepalive(int seconds) {
+        if (seconds < 0 || seconds > MAX_PERSISTENT_KEEPALIVE_SECONDS) {
+            throw new IllegalArgumentException("persistent keepalive " + seconds + " is outside 0.."
+                    + MAX_PERSISTENT_KEEPALIVE_SECONDS + " seconds");
+        }
+        long wake;
+        synchronized (lock) {
+            int old = persistentKeepaliveSeconds;
+            persistentKeepaliveSeconds = seconds;
+            if (seconds == 0) {
+                pending[Timer.PERSISTENT_KEEPALIVE.ordinal()] = false;
+                return;
+            }
+            if (old != 0) {
+                return;
+            }
+            wake = arm(Timer.PERSISTENT_KEEPALIVE, clock.nanoTime());
+        }
+        wakeUp(wake);
+    }
+
+    public int persistentKeepalive() {
+        synchronized (lock) {
+            return persistentKeepaliveSeconds;
+        }
+    }
+
+    /** Call after a transport data packet (not a keepalive) was sent: if no reply comes, start a new handshake. */
+    public void dataSent() {
+        long wake = Long.MAX_VALUE;
+        synchronized (lock) {
+            if (!pending[Timer.NEW_HANDSHAKE.ordinal()]) {
+                wake = arm(Timer.NEW_HANDSHAKE, clock.nanoTime() + KEEPALIVE_TIMEOUT + REKEY_TIMEOUT + jitter());
+            }
+        }
+        wakeUp(wake);
+    }
+
+    /** Call after a transport data packet (not a keepalive) was received: acknowledge it if we have nothing to send. */
+    public void dataReceived() {
+        long wake = Long.MAX_VALUE;
+        synchronized (lock) {
+            if (stopped) {
+                return;
+            }
+            if (!pending[Timer.SEND_KEEPALIVE.ordinal()]) {
+                wake = arm(Timer.SEND_KEEPALIVE, clock.nanoTime() + KEEPALIVE_TIMEOUT);
+            } else {
+                needAnotherKeepalive = true;
+            }
+        }
+        wakeUp(wake);
+    }
+
+    /** Call after any authenticated packet was sent: handshake, data or keepalive. The peer heard from us. */
+    public void anyAuthenticatedPacketSent() {
+        synchronized (lock) {
+            pending[Timer.SEND_KEEPALIVE.ordinal()] = false;
+        }
+    }
+
+    /** Call after any authenticated packet was received: handshake, data or keepalive. The peer is alive. */
+    public void anyAuthenticatedPacketReceived() {
+        synchronized (lock) {
+            pending[Timer.NEW_HANDSHAKE.ordinal()] = false;
+        }
+    }
+
+    /** Call before an authenticated packet is sent or after one is received: restarts the persistent keepalive. */
+    public void anyAuthenticatedPacketTraversal() {
+        long wake = Long.MAX_VALUE;
+        synchronized (lock) {
+            if (persistentKeepaliveSeconds > 0) {
+                wake = arm(Timer.PERSISTENT_KEEPALIVE,
+                        clock.nanoTime() + TimerConstants.seconds(persistentKeepaliveSeconds));
+            }
+        }
+        wakeUp(wake);
+    }
+
+    /** Call after a handshake initiation was sent: retransmit it after REKEY_TIMEOUT + jitter unless answered. */
+    public void handshakeInitiated() {
+        long wake;
+        synchronized (lock) {
+            wake = arm(Timer.RETRANSMIT_HANDSHAKE, clock.nanoTime() + REKEY_TIMEOUT + jitter());
+        }
+        wakeUp(wake);
+    }
+
+    /**
+     * Call after a handshake response was consumed, or when the first data packet on a new responder session confirms
+     * the key: stops the retransmissions and resets the attempt count.
+     */
+    public void handshakeComplete() {
+        synchronized (lock) {
+            pending[Timer.RETRANSMIT_HANDSHAKE.ordinal()] = false;
+            handshakeAttempts = 0;
+        }
+    }
+
+    /**
+     * Call after a new keypair was derived (before sending a handshake response, or after consuming one): destroy all
+     * key material REJECT_AFTER_TIME * 3 from now unless another session is derived first.
+     */
+    public void sessionDerived() {
+        long wake;
+        synchronized (lock) {
+            wake = arm(Timer.ZERO_KEY_MATERIAL, clock.nanoTime() + ZERO_KEY_MATERIAL_AFTER);
+        }
+        wakeUp(wake);
+    }
+
+    /**
+     * Call when a handshake response is sent. Like an initiation it counts for the REKEY_TIMEOUT rate limit of
+     * {@link #mayInitiate}: both wireguard-go and the kernel stamp {@code last_sent_handshake} there, so a responder
+     * does not start a handshake of its own right after answering one.
+     */
+    public void handshakeResponseSent() {
+        synchronized (lock) {
+            lastSentHandshake = clock.nanoTime();
+            sentHandshake = true;
+        }
+    }
+
+    /**
+     * Rate limit: may an initiation be sent now? Never within REKEY_TIMEOUT of the last handshake message sent
+     * (whitepaper 6.1). A non-retry first resets the attempt count, as wireguard-go's {@code SendHandshakeInitiation}
+     * and the kernel's {@code wg_packet_send_queued_handshake_initiation} do, even when the answer is no; a retry resets
+     * nothing. A yes records now as the time of the last initiation (check and stamp are one step, as under
+     * wireguard-go's handshake mutex), so the caller must then send one. Always no after {@link #stop()}.
+     */
+    public boolean mayInitiate(boolean isRetry) {
+        synchronized (lock) {
+            if (!isRetry) {
+                handshakeAttempts = 0;
+            }
+            if (stopped) {
+                return false;
+            }
+            long now = clock.nanoTime();
+            if (sentHandshake && now - lastSentHandshake < REKEY_TIMEOUT) {
+                return false;
+            }
+            lastSentHandshake = now;
+            sentHandshake = true;
+            return true;
+        }
+    }
+
+    /** Retransmissions sent since the last handshake completed or the last non-retry initiation. */
+    public int handshakeAttempts() {
+        synchronized (lock) {
+            return handshakeAttempts;
+        }
+    }
+
+    /**
+     * Runs every timer whose deadline has passed, earliest first, and returns the {@link Clock#nanoTime()} of the next
+     * deadline, or Long.MAX_VALUE when no timer is armed. Call it again by then, and whenever
+     * {@link Actions#wakeUpAt} asks.
+     */
+    public long tick() {
+        while (true) {
+            Timer fired;
+            Expiry expiry;
+            synchronized (lock) {
+                if (stopped) {
+                    ticking = false;
+                    reportedDeadline = Long.MAX_VALUE;
+                    return Long.MAX_VALUE;
+                }
+                long now = clock.nanoTime();
+                fired = earliestExpired(now);
+                if (fired == null) {
+                    ticking = false;
+                    reportedDeadline = nextDeadline();
+                    return reportedDeadline;
+                }
+                ticking = true;
+                pending[fired.ordinal()] = false;
+                expiry = expire(fired, now);
+            }
+            perform(expiry);
+            if (fired == Timer.SEND_KEEPALIVE) {
+                synchronized (lock) {
+                    // After the keepalive went out, as in timers.go: data that arrived while the timer was pending
+                    // asks for one more.
+                    if (needAnotherKeepalive) {
+                        needAnotherKeepalive = false;
+                        arm(Timer.SEND_KEEPALIVE, clock.nanoTime() + KEEPALIVE_TIMEOUT);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Disarms every timer for good (peer removed, device down): hooks do nothing afterwards and tick() returns MAX. */
+    public void stop() {
+        synchronized (lock) {
+            stopped = true;
+            Arrays.fill(pending, false);
+            needAnotherKeepalive = false;
+            reportedDeadline = Long.MAX_VALUE;
+        }
+    }
+
+    boolean isPending(Timer timer) {
+        synchronized (lock) {
+            return pending[timer.ordinal()];
+        }
+    }
+
+    long deadline(Timer timer) {
+        synchronized (lock) {
+            if (!pending[timer.ordinal()]) {
+                throw new IllegalStateException(timer + " is not armed");
+            }
+            return deadline[timer.ordinal()];
+        }
+    }
+
+    private Expiry expire(Timer timer, long now) {
+        return switch (timer) {
+            case RETRANSMIT_HANDSHAKE -> {
+                if (handshakeAttempts > MAX_TIMER_HANDSHAKES) {
+                    pending[Timer.SEND_KEEPALIVE.ordinal()] = false;
+                    if (!pending[Timer.ZERO_KEY_MATERIAL.ordinal()]) {
+                        arm(Timer.ZERO_KEY_MATERIAL, now + ZERO_KEY_MATERIAL_AFTER);
+                    }
+                    yield Expiry.GIVE_UP;
+                }
+                handshakeAttempts++;
+                yield Expiry.SEND_RETRY_INITIATION;
+            }
+            case SEND_KEEPALIVE -> Expiry.SEND_KEEPALIVE;
+            case NEW_HANDSHAKE -> Expiry.SEND_NEW_INITIATION;
+            case ZERO_KEY_MATERIAL -> Expiry.ZERO_KEYS;
+            case PERSISTENT_KEEPALIVE ->
+                persistentKeepaliveSeconds > 0 ? Expiry.SEND_PERSISTENT_KEEPALIVE : Expiry.NOTHING;
+        };
+    }
+
+    private void perform(Expiry expiry) {
+        switch (expiry) {
+            case NOTHING -> { }
+            case SEND_RETRY_INITIATION -> actions.sendInitiation(true);
+            case SEND_NEW_INITIATION -> actions.sendInitiation(false);
+            case GIVE_UP -> actions.handshakeGaveUp();
+            case SEND_KEEPALIVE, SEND_PERSISTENT_KEEPALIVE -> actions.sendKeepalive();
+            case ZERO_KEYS -> actions.zeroKeyMaterial();
+        }
+    }
+
+    /** Like the kernel's mod_peer_timer: (re)arms unless stopped. Returns the deadline to wake for, or MAX. */
+    private long arm(Timer timer, long at) {
+        if (stopped) {
+            return Long.MAX_VALUE;
+        }
+        pending[timer.ordinal()] = true;
+        deadline[timer.ordinal()] = at;
+        if (ticking || reportedDeadline != Long.MAX_VALUE && at - reportedDeadline >= 0) {
+            return Long.MAX_VALUE;
+        }
+        reportedDeadline = at;
+        return at;
+    }
+
+    private void wakeUp(long at) {
+        if (at != Long.MAX_VALUE) {
+            actions.wakeUpAt(at);
+        }
+    }
+
+    private Timer earliestExpired(long now) {
+        Timer best = null;
+        for (Timer t : TIMERS) {
+            int i = t.ordinal();
+            if (pending[i] && deadline[i] - now <= 0 && (best == null || deadline[i] - deadline[best.ordinal()] < 0)) {
+                best = t;
+            }
+        }
+        return best;
+    }
+
+    private long nextDeadline() {
+        long best = Long.MAX_VALUE;
+        boolean any = false;
+        for (Timer t : TIMERS) {
+            int i = t.ordinal();
+            if (pending[i] && (!any || deadline[i] - best < 0)) {
+                best = deadline[i];
+                any = true;
+            }
+        }
+        return best;
+    }
+
+    private long jitter() {
+        return jitter.nextInt(REKEY_TIMEOUT_JITTER_MAX_MS) * JITTER_UNIT;
+    }
+}
