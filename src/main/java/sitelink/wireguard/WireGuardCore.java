@@ -52,7 +52,7 @@ public final class WireGuardCore {
     private volatile int underLoadRate = DEFAULT_UNDER_LOAD_RATE;
     private long loadWindowStart;
     private int loadWindowCount;
-    private volatile long underLoadUntil = Long.MIN_VALUE;
+    private volatile long underLoadUntil;
 
     public WireGuardCore(Clock clock, SecureRandom random, Output out) {
         this.clock = clock;
@@ -62,6 +62,7 @@ public final class WireGuardCore {
             drops[i] = new LongAdder();
         }
         loadWindowStart = clock.nanoTime();
+        underLoadUntil = loadWindowStart;
     }
 
     // ---------------------------------------------------------------- configuration

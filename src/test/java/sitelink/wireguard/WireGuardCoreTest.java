@@ -227,7 +227,7 @@ class WireGuardCoreTest {
         a.send(bAtA, packet(64, 1));
         a.sent.clear();
         int initiations = 1;
-        for (int t = 0; t < 120; t++) {
+        for (int t = 0; t < 260; t++) {
             clock.advance(Duration.ofMillis(500));
             a.core.tick();
             initiations += a.sent.size();
