@@ -291,7 +291,15 @@ public final class PeerTimers {
                 pending[fired.ordinal()] = false;
                 expiry = expire(fired, now);
             }
-            perform(expiry);
+            try {
+                perform(expiry);
+            } catch (RuntimeException | Error e) {
+                synchronized (lock) {
+                    ticking = false;
+                    reportedDeadline = Long.MAX_VALUE; // nothing was returned: any hook that arms must wake the ticker
+                }
+                throw e;
+            }
             if (fired == Timer.SEND_KEEPALIVE) {
                 synchronized (lock) {
                     // After the keepalive went out, as in timers.go: data that arrived while the timer was pending

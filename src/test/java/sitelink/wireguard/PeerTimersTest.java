@@ -140,7 +140,9 @@ class PeerTimersTest {
     void givesUpAfterTwentyInitiations() {
         assertTrue(peer.initiate(false));
         while (peer.times("retry").size() < 19) {
-            clock.setNanos(timers.tick());
+            long next = timers.tick();
+            assertTrue(next != Long.MAX_VALUE && clock.elapsed() < 120 * S, "only " + peer.events);
+            clock.setNanos(next);
         }
         clock.advanceNanos(S);
         timers.dataReceived(); // so a keepalive is pending when the handshake fails
@@ -340,6 +342,42 @@ class PeerTimersTest {
         timers.dataSent();
         assertEquals(1, peer.wakeUps.size(), "15 s is later than the 10 s already asked for");
         assertTrue(next - timers.tick() > 0);
+        timers.setPersistentKeepalive(25);
+        assertEquals(clock.nanoTime(), peer.wakeUps.get(1), "turning the persistent keepalive on wants a tick now");
+    }
+
+    @Test
+    void anActionThatThrowsLeavesTheTimersUsable() {
+        PeerTimers t = new PeerTimers(clock, new SplittableRandom(1), new PeerTimers.Actions() {
+            @Override
+            public void sendInitiation(boolean isRetry) {
+            }
+
+            @Override
+            public void sendKeepalive() {
+                throw new IllegalStateException("socket closed");
+            }
+
+            @Override
+            public void handshakeGaveUp() {
+            }
+
+            @Override
+            public void zeroKeyMaterial() {
+            }
+
+            @Override
+            public void wakeUpAt(long nanoTime) {
+                peer.wakeUps.add(nanoTime);
+            }
+        });
+        t.dataReceived();
+        clock.advanceNanos(10 * S);
+        assertThrows(IllegalStateException.class, t::tick);
+        peer.wakeUps.clear();
+        t.sessionDerived();
+        assertEquals(List.of(clock.nanoTime() + 540 * S), peer.wakeUps, "hooks still wake the ticker");
+        assertEquals(clock.nanoTime() + 540 * S, t.tick());
     }
 
     @Test
