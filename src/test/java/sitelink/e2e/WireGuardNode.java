@@ -95,8 +95,14 @@ public abstract class WireGuardNode implements AutoCloseable {
      */
     public void configure(int listenPort, WireGuardNode peer, String peerAllowedIps, Optional<String> endpoint,
                           String tunnelAddress) {
+        configure(listenPort, peer.publicKey(), peerAllowedIps, endpoint, tunnelAddress);
+    }
+
+    /** As {@link #configure(int, WireGuardNode, String, Optional, String)}, for a peer that is not a node here. */
+    public void configure(int listenPort, String peerPublicKey, String peerAllowedIps, Optional<String> endpoint,
+                          String tunnelAddress) {
         List<String> set = new ArrayList<>(List.of("wg", "set", iface, "private-key", privateKeyFile.toString(),
-                "listen-port", Integer.toString(listenPort), "peer", peer.publicKey(), "allowed-ips", peerAllowedIps));
+                "listen-port", Integer.toString(listenPort), "peer", peerPublicKey, "allowed-ips", peerAllowedIps));
         endpoint.ifPresent(e -> set.addAll(List.of("endpoint", e)));
         ns.execOk(set.toArray(String[]::new));
         ns.ip("addr", "add", tunnelAddress, "dev", iface);
