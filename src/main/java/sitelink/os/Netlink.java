@@ -328,7 +328,9 @@ public final class Netlink implements AutoCloseable {
             if (n < 0) {
                 throw new ErrnoException(what + ": cannot read the netlink answer", (int) -n);
             }
-            for (Reply m : NetlinkMessage.parse(receive.asSlice(0, n).asByteBuffer())) {
+            // copied out of the receive buffer: the next read overwrites it while we still hold replies
+            ByteBuffer datagram = ByteBuffer.wrap(receive.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+            for (Reply m : NetlinkMessage.parse(datagram)) {
                 if (m.seq() != seq) {
                     continue; // a late answer to an earlier request
                 }
@@ -340,8 +342,12 @@ public final class Netlink implements AutoCloseable {
                     if (error == 0) {
                         return answers;
                     }
-                    String kernel = m.extendedAckMessage().map(s -> "; the kernel says: " + s).orElse("");
-                    throw new ErrnoException(what + ": " + words(error, subject) + kernel, error);
+                    String words = words(error, subject);
+                    // the kernel's explanation, when it adds something to ours ("Nexthop has invalid gateway")
+                    String kernel = m.extendedAckMessage()
+                            .filter(s -> !s.toLowerCase(java.util.Locale.ROOT).contains(words))
+                            .map(s -> "; the kernel says: " + s).orElse("");
+                    throw new ErrnoException(what + ": " + words + kernel, error);
                 }
                 answers.add(m);
             }
