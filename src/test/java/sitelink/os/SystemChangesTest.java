@@ -52,12 +52,16 @@ class SystemChangesTest {
 
     @Test
     void closeLeavesTheNamespaceExactlyAsItFoundIt(@TempDir Path dir) throws Exception {
+        // sl-a is up before we start, so undoing our routes and addresses cannot lean on a link going down
+        // (the kernel flushes a down link's routes by itself); sl-c is the link the ledger sets up.
+        ns.ip("link", "set", "sl-a", "up");
+        ns.ip("link", "add", "sl-c", "type", "veth", "peer", "name", "sl-d");
         String before = snapshot();
         Path socket = dir.resolve("sl-a.sock");
 
         ns.call(() -> {
             changes.setMtu(nl, "sl-a", 1420);
-            changes.setLinkUp(nl, "sl-a");
+            changes.setLinkUp(nl, "sl-c");
             changes.addAddress(nl, "sl-a", V4, 30);
             changes.addAddress(nl, "sl-a", V6, 64);
             changes.addRoute(nl, REMOTE4, "sl-a");
