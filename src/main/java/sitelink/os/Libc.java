@@ -22,13 +22,15 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public final class Libc {
     // Linux generic errno values (identical on x86_64 and aarch64).
-    public static final int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, EBADF = 9, EAGAIN = 11, ENOMEM = 12,
+    public static final int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, EBADF = 9, EAGAIN = 11, ENOMEM = 12,
             EACCES = 13, EFAULT = 14, EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22, ENFILE = 23, EMFILE = 24,
-            ENOSPC = 28, EPIPE = 32, EPROTO = 71, EBADFD = 77, EMSGSIZE = 90, EADDRINUSE = 98, ENETDOWN = 100,
-            ENOBUFS = 105, ENOTCONN = 107, ECONNREFUSED = 111;
+            ENOSPC = 28, EPIPE = 32, ERANGE = 34, EPROTO = 71, EBADFD = 77, EMSGSIZE = 90, EOPNOTSUPP = 95,
+            EAFNOSUPPORT = 97, EADDRINUSE = 98, EADDRNOTAVAIL = 99, ENETDOWN = 100, ENETUNREACH = 101, ENOBUFS = 105,
+            ENOTCONN = 107, ECONNREFUSED = 111, EHOSTUNREACH = 113;
 
     public static final int O_RDWR = 2, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
-    public static final int AF_INET = 2, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
+    public static final int AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16, SOCK_DGRAM = 2, SOCK_RAW = 3,
+            SOCK_CLOEXEC = 0x80000;
     public static final int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
     public static final short POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
     /** sizeof(struct pollfd): int fd; short events; short revents. */
@@ -50,16 +52,21 @@ public final class Libc {
     private static final MethodHandle POLL = function("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle EVENTFD = function("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SOCKET = function("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = function("setsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
 
     private static final Map<Integer, String> NAMES = Map.ofEntries(
-            Map.entry(EPERM, "EPERM"), Map.entry(ENOENT, "ENOENT"), Map.entry(EINTR, "EINTR"), Map.entry(EIO, "EIO"),
+            Map.entry(EPERM, "EPERM"), Map.entry(ENOENT, "ENOENT"), Map.entry(ESRCH, "ESRCH"), Map.entry(EINTR, "EINTR"), Map.entry(EIO, "EIO"),
             Map.entry(EBADF, "EBADF"), Map.entry(EAGAIN, "EAGAIN"), Map.entry(ENOMEM, "ENOMEM"),
             Map.entry(EACCES, "EACCES"), Map.entry(EFAULT, "EFAULT"), Map.entry(EBUSY, "EBUSY"),
             Map.entry(EEXIST, "EEXIST"), Map.entry(ENODEV, "ENODEV"), Map.entry(EINVAL, "EINVAL"),
             Map.entry(ENFILE, "ENFILE"), Map.entry(EMFILE, "EMFILE"), Map.entry(ENOSPC, "ENOSPC"),
             Map.entry(EPIPE, "EPIPE"), Map.entry(EPROTO, "EPROTO"), Map.entry(EBADFD, "EBADFD"),
             Map.entry(EMSGSIZE, "EMSGSIZE"), Map.entry(EADDRINUSE, "EADDRINUSE"), Map.entry(ENETDOWN, "ENETDOWN"),
-            Map.entry(ENOBUFS, "ENOBUFS"), Map.entry(ENOTCONN, "ENOTCONN"), Map.entry(ECONNREFUSED, "ECONNREFUSED"));
+            Map.entry(ENOBUFS, "ENOBUFS"), Map.entry(ENOTCONN, "ENOTCONN"), Map.entry(ECONNREFUSED, "ECONNREFUSED"),
+            Map.entry(ERANGE, "ERANGE"), Map.entry(EOPNOTSUPP, "EOPNOTSUPP"), Map.entry(EAFNOSUPPORT, "EAFNOSUPPORT"),
+            Map.entry(EADDRNOTAVAIL, "EADDRNOTAVAIL"), Map.entry(ENETUNREACH, "ENETUNREACH"),
+            Map.entry(EHOSTUNREACH, "EHOSTUNREACH"));
 
     private Libc() {
     }
@@ -172,6 +179,17 @@ public final class Libc {
         try {
             MemorySegment state = errnoState();
             return result((int) SOCKET.invokeExact(state, domain, type, protocol), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** setsockopt(2) with an int option value. */
+    public static int setsockopt(int fd, int level, int name, int value) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoState();
+            MemorySegment v = arena.allocateFrom(JAVA_INT, value);
+            return result((int) SETSOCKOPT.invokeExact(state, fd, level, name, v, (int) JAVA_INT.byteSize()), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
