@@ -1,6 +1,7 @@
 package sitelink.route;
 
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
@@ -101,8 +102,52 @@ public record Prefix(InetAddress address, int length) {
         return b;
     }
 
+    /** IPv4 dotted quad, or IPv6 in RFC 5952 form (lowercase, longest run of two or more zero groups as "::"). */
+    public static String formatAddress(InetAddress a) {
+        if (a instanceof Inet4Address) {
+            return a.getHostAddress();
+        }
+        byte[] r = a.getAddress();
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = ((r[2 * i] & 0xff) << 8) | (r[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1, bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            if (g[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        StringBuilder b = new StringBuilder(39);
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                b.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (b.length() > 0 && b.charAt(b.length() - 1) != ':') {
+                b.append(':');
+            }
+            b.append(Integer.toHexString(g[i]));
+        }
+        if (a instanceof Inet6Address v6 && v6.getScopeId() != 0) {
+            b.append('%').append(v6.getScopeId());
+        }
+        return b.toString();
+    }
+
     @Override
     public String toString() {
-        return address.getHostAddress() + "/" + length;
+        return formatAddress(address) + "/" + length;
     }
 }
