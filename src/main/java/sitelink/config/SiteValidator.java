@@ -169,7 +169,7 @@ final class SiteValidator {
             try {
                 InterfaceAddress a = InterfaceAddress.parse(s.text());
                 addresses.add(a);
-                noteIpv6(!a.isIpv4(), a.toString(), s.location());
+                noteIpv6(!a.isIpv4(), s.text().strip(), s.location());
             } catch (IllegalArgumentException e) {
                 error(s.location(), "'" + s.text() + "' is not an interface address (" + e.getMessage()
                         + "); write ADDRESS/LENGTH, e.g. 198.19.0.1/30");

@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads a YAML site file into a located {@link Node} tree with Jackson's streaming parser, which reports where each
@@ -45,16 +47,27 @@ final class YamlSource {
             }
             return Optional.of(root);
         } catch (StreamReadException e) {
-            JsonLocation l = e.getLocation();
-            Location at = l == null ? new Location(file, 1, 1) : new Location(file, Math.max(1, l.getLineNr()), Math.max(1, l.getColumnNr()));
-            String what = e.getOriginalMessage().lines().findFirst().orElse("syntax error").strip();
-            problems.add(ConfigProblem.error(at, "this is not valid YAML (" + what
-                    + "); check the indentation (spaces, not tabs) and quote values that contain ': ' or '#'"));
+            problems.add(syntaxError(file, e));
             return Optional.empty();
         } catch (IOException e) {
             problems.add(ConfigProblem.error(new Location(file, 1, 1), "cannot read the file: " + e.getMessage()));
             return Optional.empty();
         }
+    }
+
+    /** SnakeYAML knows both where the problem is and what it was parsing; Jackson's message keeps only the latter. */
+    private static ConfigProblem syntaxError(String file, StreamReadException e) {
+        String fix = "; check the indentation (spaces, not tabs) and quote values that contain ': ' or '#'";
+        if (e.getCause() instanceof MarkedYAMLException m && m.getProblemMark() != null) {
+            Mark at = m.getProblemMark();
+            String context = m.getContext() == null ? "" : ", " + m.getContext();
+            return ConfigProblem.error(new Location(file, at.getLine() + 1, at.getColumn() + 1),
+                    "this is not valid YAML (" + m.getProblem() + context + ")" + fix);
+        }
+        JsonLocation l = e.getLocation();
+        Location at = l == null ? new Location(file, 1, 1) : new Location(file, Math.max(1, l.getLineNr()), Math.max(1, l.getColumnNr()));
+        String what = e.getOriginalMessage().lines().findFirst().orElse("syntax error").strip();
+        return ConfigProblem.error(at, "this is not valid YAML (" + what + ")" + fix);
     }
 
     private Node value(JsonParser p, JsonToken t) throws IOException {
