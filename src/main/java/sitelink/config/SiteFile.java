@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -84,6 +85,8 @@ public record SiteFile(String displayName, Optional<SiteConfig> config, List<Con
             return new SiteFile(displayName, Optional.empty(), problems, List.of(), 0, Optional.empty());
         }
         SiteValidator.Result r = SiteValidator.validate(root.get(), baseDir, format == Format.WG_QUICK, problems);
+        // In file order, as a compiler lists them: the user fixes them top to bottom.
+        problems.sort(Comparator.comparingInt((ConfigProblem p) -> p.location().line()).thenComparingInt(p -> p.location().column()));
         return new SiteFile(displayName, r.config(), problems, r.keyFiles(), r.listenPort(), r.listenPortAt());
     }
 
