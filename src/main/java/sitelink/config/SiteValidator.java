@@ -312,7 +312,9 @@ final class SiteValidator {
             }
             return Optional.of(s);
         }
-        error(f.get().value().location(), f.get().label() + " should be a single value, not " + f.get().value().kind());
+        // YAML reads an unquoted [2001:db8::2]:51820 as a list; say how to write it rather than only what it is.
+        String hint = key.equals("endpoint") && !wgQuick ? "; write an IPv6 endpoint in quotes: \"[2001:db8::2]:51820\"" : "";
+        error(f.get().value().location(), f.get().label() + " should be a single value, not " + f.get().value().kind() + hint);
         return Optional.empty();
     }
 

@@ -227,6 +227,8 @@ class SiteFileTest {
         assertOnlyError("office-a.yaml:11:15: endpoint '2001:db8::2:51820' is not host:port (write an IPv6 endpoint as "
                         + "[address]:port); e.g. 198.18.0.2:51820, [2001:db8::2]:51820 or gw.example.net:51820",
                 GOOD.replace("198.18.0.2:51820", "2001:db8::2:51820"));
+        assertOnlyError("office-a.yaml:11:15: endpoint should be a single value, not a list; write an IPv6 endpoint in "
+                + "quotes: \"[2001:db8::2]:51820\"", GOOD.replace("198.18.0.2:51820", "[2001:db8::2]:51820"));
     }
 
     @Test
