@@ -57,7 +57,8 @@ final class YamlSource {
 
     /** SnakeYAML knows both where the problem is and what it was parsing; Jackson's message keeps only the latter. */
     private static ConfigProblem syntaxError(String file, StreamReadException e) {
-        String fix = "; check the indentation (spaces, not tabs) and quote values that contain ': ' or '#'";
+        String fix = "; check the indentation (spaces, not tabs) and quote values that contain ': ' or '#' "
+                + "or start with '[' (an IPv6 endpoint: \"[2001:db8::2]:51820\")";
         if (e.getCause() instanceof MarkedYAMLException m && m.getProblemMark() != null) {
             Mark at = m.getProblemMark();
             String context = m.getContext() == null ? "" : ", " + m.getContext();

@@ -202,7 +202,7 @@ class SiteFileTest {
         List<String> e = errors("name: office-a\ntunnel:\n  name: [sl-b\n");
         assertEquals(1, e.size(), e.toString());
         assertTrue(e.get(0).startsWith("office-a.yaml:4:1: this is not valid YAML ("), e.get(0));
-        assertTrue(e.get(0).endsWith("check the indentation (spaces, not tabs) and quote values that contain ': ' or '#'"));
+        assertTrue(e.get(0).contains("; check the indentation (spaces, not tabs) and quote values"), e.get(0));
     }
 
     @Test
@@ -227,8 +227,11 @@ class SiteFileTest {
         assertOnlyError("office-a.yaml:11:15: endpoint '2001:db8::2:51820' is not host:port (write an IPv6 endpoint as "
                         + "[address]:port); e.g. 198.18.0.2:51820, [2001:db8::2]:51820 or gw.example.net:51820",
                 GOOD.replace("198.18.0.2:51820", "2001:db8::2:51820"));
+        assertOnlyError("office-a.yaml:11:28: this is not valid YAML (expected <block end>, but found '<scalar>', while parsing "
+                + "a block mapping); check the indentation (spaces, not tabs) and quote values that contain ': ' or '#' or "
+                + "start with '[' (an IPv6 endpoint: \"[2001:db8::2]:51820\")", GOOD.replace("198.18.0.2:51820", "[2001:db8::2]:51820"));
         assertOnlyError("office-a.yaml:11:15: endpoint should be a single value, not a list; write an IPv6 endpoint in "
-                + "quotes: \"[2001:db8::2]:51820\"", GOOD.replace("198.18.0.2:51820", "[2001:db8::2]:51820"));
+                + "quotes: \"[2001:db8::2]:51820\"", GOOD.replace("198.18.0.2:51820", "[2001:db8::2, 51820]"));
     }
 
     @Test
