@@ -1,0 +1,73 @@
+package sitelink.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import sitelink.config.ConfigProblem;
+import sitelink.config.InterfaceAddress;
+import sitelink.config.RemoteSite;
+import sitelink.config.SiteConfig;
+import sitelink.config.SiteFile;
+import sitelink.config.SystemChecks;
+import sitelink.config.TunnelInterface;
+import sitelink.route.Prefix;
+
+/**
+ * {@code sitelink check FILE}: everything {@code up} would verify before touching the system, and nothing more.
+ * Each problem is one line on stderr ({@code file:line:col: what; how to fix}); exit 1 on any error. A good file
+ * gets a one-paragraph summary on stdout and exit 0.
+ */
+@Command(name = "check", description = "Validate a site file (YAML, or a wg-quick .conf) and this machine, changing nothing.")
+public final class CheckCommand implements Callable<Integer> {
+    final KeyCommands.Io io = new KeyCommands.Io();
+
+    @Parameters(paramLabel = "FILE", description = "the site file, e.g. /etc/sitelink/office-a.yaml")
+    Path file;
+
+    @Override
+    public Integer call() {
+        SiteFile site = SiteFile.load(file);
+        List<ConfigProblem> problems = new ArrayList<>(site.problems());
+        // System checks look at key files and the port even when the file has other errors: one run, every problem.
+        problems.addAll(SystemChecks.run(site));
+        problems.forEach(io.err::println);
+        io.err.flush();
+        if (problems.stream().anyMatch(ConfigProblem::isError)) {
+            long n = problems.stream().filter(ConfigProblem::isError).count();
+            io.err.println(site.displayName() + ": " + n + (n == 1 ? " error" : " errors") + "; nothing was changed");
+            return 1;
+        }
+        io.out.println(summary(site.config().orElseThrow()));
+        io.out.flush();
+        return 0;
+    }
+
+    /** e.g. "site office-a: 1 remote site (office-b: 198.18.2.0/24 via 198.18.0.2:51820), tunnel sl-b 198.19.0.1/30 mtu 1420, listening on 51820". */
+    static String summary(SiteConfig c) {
+        String sites = c.remoteSites().stream().map(CheckCommand::remote).collect(Collectors.joining("; "));
+        int n = c.remoteSites().size();
+        TunnelInterface t = c.tunnel();
+        String addrs = t.addresses().stream().map(InterfaceAddress::toString).collect(Collectors.joining(" "));
+        String local = c.localSubnets().isEmpty() ? ""
+                : " serving " + c.localSubnets().stream().map(Prefix::toString).collect(Collectors.joining(", "));
+        return "site " + c.name() + local + ": " + n + (n == 1 ? " remote site" : " remote sites")
+                + (n == 0 ? "" : " (" + sites + ")")
+                + ", tunnel " + t.name() + (addrs.isEmpty() ? "" : " " + addrs) + " mtu " + t.mtu()
+                + (t.routeTable() == TunnelInterface.NO_ROUTES ? " (no routes installed)"
+                        : t.routeTable() == TunnelInterface.MAIN_TABLE ? "" : " (routes in table " + t.routeTable() + ")")
+                + ", listening on " + (c.listenPort() == 0 ? "a port the system picks" : String.valueOf(c.listenPort()));
+    }
+
+    private static String remote(RemoteSite r) {
+        String subnets = r.remoteSubnets().isEmpty() ? "no subnets"
+                : r.remoteSubnets().stream().map(Prefix::toString).collect(Collectors.joining(", "));
+        return r.name() + ": " + subnets
+                + r.endpoint().map(e -> " via " + e).orElse(", waits for it to connect")
+                + (r.persistentKeepalive() == 0 ? "" : ", keepalive " + r.persistentKeepalive() + "s")
+                + (r.presharedKey().isPresent() ? ", preshared key" : "");
+    }
+}

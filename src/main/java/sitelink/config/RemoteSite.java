@@ -1,0 +1,20 @@
+package sitelink.config;
+
+import java.util.List;
+import java.util.Optional;
+import sitelink.crypto.Key;
+import sitelink.route.Prefix;
+
+/**
+ * Another site reached through the tunnel: the WireGuard peer that is its gateway. Its {@code remoteSubnets} are
+ * both the routes into the tunnel and the traffic selectors (WireGuard's allowed IPs): a packet from this peer is
+ * accepted only if its source address lies in them.
+ *
+ * @param persistentKeepalive seconds between keepalives, 0 when off (useful behind NAT: keeps the mapping open)
+ */
+public record RemoteSite(String name, Key publicKey, Optional<Key> presharedKey, Optional<Endpoint> endpoint,
+                         List<Prefix> remoteSubnets, int persistentKeepalive) {
+    public RemoteSite {
+        remoteSubnets = List.copyOf(remoteSubnets);
+    }
+}

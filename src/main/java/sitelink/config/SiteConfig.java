@@ -1,0 +1,50 @@
+package sitelink.config;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import sitelink.crypto.Key;
+import sitelink.crypto.X25519;
+import sitelink.device.DeviceUpdate;
+import sitelink.device.PeerUpdate;
+import sitelink.route.Prefix;
+
+/**
+ * One site's validated configuration: immutable, and only ever built by {@link SiteFile} after every check passed.
+ * {@link #toString()} shows no key material ({@link Key#toString()} is redacted).
+ *
+ * @param listenPort UDP port; 0 lets the system pick one (a site that only dials out)
+ * @param fwmark     firewall mark on the tunnel's UDP packets, 0 for none
+ */
+public record SiteConfig(String name, Key privateKey, int listenPort, int fwmark, TunnelInterface tunnel,
+                         List<Prefix> localSubnets, List<RemoteSite> remoteSites) {
+    public SiteConfig {
+        localSubnets = List.copyOf(localSubnets);
+        remoteSites = List.copyOf(remoteSites);
+    }
+
+    public Key publicKey() {
+        return X25519.publicKey(privateKey);
+    }
+
+    public Optional<RemoteSite> remoteSite(String siteName) {
+        return remoteSites.stream().filter(r -> r.name().equals(siteName)).findFirst();
+    }
+
+    /**
+     * The device state this file describes, as one update that replaces every peer: the single apply path that
+     * {@code up}, {@code reload} and the UAPI share. A remote site missing from {@code resolvedEndpoints} (no
+     * endpoint, or its name did not resolve yet) gets no endpoint: the device learns it from the site's first
+     * authenticated packet, as WireGuard roaming does.
+     */
+    public DeviceUpdate toDeviceUpdate(Map<RemoteSite, InetSocketAddress> resolvedEndpoints) {
+        List<PeerUpdate> peers = remoteSites.stream()
+                .map(r -> new PeerUpdate(r.publicKey(), false, false, r.presharedKey(),
+                        Optional.ofNullable(resolvedEndpoints.get(r)), OptionalInt.of(r.persistentKeepalive()),
+                        true, r.remoteSubnets()))
+                .toList();
+        return new DeviceUpdate(Optional.of(privateKey), OptionalInt.of(listenPort), OptionalInt.of(fwmark), true, peers);
+    }
+}

@@ -1,0 +1,495 @@
+package sitelink.config;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import sitelink.crypto.Key;
+import sitelink.crypto.X25519;
+import sitelink.route.Prefix;
+
+/**
+ * Turns a located {@link Node} tree into a {@link SiteConfig}, collecting every problem on the way instead of
+ * stopping at the first, so one run of {@code sitelink check} shows the user everything to fix. Nothing outside
+ * the file is consulted except key files it names; checks that depend on the machine are {@link SystemChecks}.
+ */
+final class SiteValidator {
+    static final List<String> SITE_FIELDS = List.of("name", "private_key", "private_key_file", "listen_port", "fwmark",
+            "tunnel", "local_subnets", "remote_sites");
+    static final List<String> TUNNEL_FIELDS = List.of("name", "addresses", "mtu", "route_table");
+    static final List<String> REMOTE_FIELDS = List.of("name", "public_key", "preshared_key", "preshared_key_file",
+            "endpoint", "remote_subnets", "persistent_keepalive");
+    /** wg-quick's names for our fields, so a .conf user reads messages in the words of their file. */
+    private static final Map<String, String> WG_LABELS = Map.of("private_key", "PrivateKey", "public_key", "PublicKey",
+            "preshared_key", "PresharedKey", "listen_port", "ListenPort", "addresses", "Address", "mtu", "MTU",
+            "endpoint", "Endpoint", "remote_subnets", "AllowedIPs", "persistent_keepalive", "PersistentKeepalive");
+    private static final Pattern SITE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_=+.-]{1,15}");
+
+    record Result(Optional<SiteConfig> config, List<SiteFile.KeyFile> keyFiles, Optional<Location> listenPortAt, int listenPort) {
+    }
+
+    private record LocatedPrefix(Prefix prefix, Location at) {
+    }
+
+    private enum KeyKind {
+        PRIVATE("generate one with 'sitelink genkey'"),
+        PUBLIC("generate one with 'sitelink genkey | sitelink pubkey'"),
+        PRESHARED("generate one with 'sitelink genpsk'");
+
+        final String hint;
+
+        KeyKind(String hint) {
+            this.hint = hint;
+        }
+    }
+
+    private final Path baseDir;
+    private final boolean wgQuick;
+    private final List<ConfigProblem> problems;
+    private final List<SiteFile.KeyFile> keyFiles = new ArrayList<>();
+    private boolean sawIpv6;
+    private String firstIpv6 = "";
+
+    private SiteValidator(Path baseDir, boolean wgQuick, List<ConfigProblem> problems) {
+        this.baseDir = baseDir;
+        this.wgQuick = wgQuick;
+        this.problems = problems;
+    }
+
+    static Result validate(Node root, Path baseDir, boolean wgQuick, List<ConfigProblem> problems) {
+        return new SiteValidator(baseDir, wgQuick, problems).site(root);
+    }
+
+    private Result site(Node root) {
+        if (!(root instanceof Node.Mapping m)) {
+            error(root.location(), "a site file is a mapping of fields (name:, private_key_file:, tunnel:, ...), not "
+                    + root.kind() + "; start from the example in docs/configuration.md");
+            return new Result(Optional.empty(), keyFiles, Optional.empty(), 0);
+        }
+        unknownFields(m, SITE_FIELDS, "the site");
+        Optional<String> name = scalar(m, "name").flatMap(s -> siteName(s, "name"));
+        if (m.field("name").isEmpty()) {
+            missing(m, "name", "office-a", "the site");
+        }
+        Optional<Key> privateKey = secret(m, "private_key", "private_key_file", KeyKind.PRIVATE, true, "the site");
+        Optional<Node.Scalar> portNode = scalar(m, "listen_port");
+        int listenPort = portNode.map(s -> number(s, label(m, "listen_port"), 0, 65535,
+                "use 1..65535 (51820 is WireGuard's usual port) or 0 to let the system pick one")).orElse(0);
+        long fwmark = scalar(m, "fwmark").map(s -> s.text().equalsIgnoreCase("off") ? 0L
+                : numberLong(s, label(m, "fwmark"), 0, 0xffffffffL, "use 0..4294967295 (0x prefix for hex), or off")).orElse(0L);
+        List<LocatedPrefix> local = subnets(m, "local_subnets");
+
+        Optional<Node.Mapping> tunnelNode = mapping(m, "tunnel");
+        if (m.field("tunnel").isEmpty()) {
+            missing(m, "tunnel", "{name: sl-office-b, addresses: [198.19.0.1/30]}", "the site");
+        }
+        List<RemoteSite> remotes = new ArrayList<>();
+        List<List<LocatedPrefix>> remoteSubnets = new ArrayList<>();
+        List<Location> keyAt = new ArrayList<>();
+        List<Location> nameAt = new ArrayList<>();
+        List<Optional<Location>> endpointAt = new ArrayList<>();
+        for (Node item : list(m, "remote_sites")) {
+            if (!(item instanceof Node.Mapping r)) {
+                error(item.location(), "a remote site is a mapping (name:, public_key:, endpoint:, remote_subnets:), not " + item.kind());
+                continue;
+            }
+            remoteSite(r, remotes, remoteSubnets, keyAt, nameAt, endpointAt);
+        }
+        Optional<TunnelInterface> tunnel = tunnelNode.map(t -> tunnel(t, local, remoteSubnets));
+        crossChecks(name, privateKey, local, remotes, remoteSubnets, keyAt, nameAt, endpointAt,
+                tunnel.map(TunnelInterface::routeTable).orElse(TunnelInterface.MAIN_TABLE));
+
+        boolean ok = problems.stream().noneMatch(ConfigProblem::isError);
+        Optional<SiteConfig> config = ok
+                ? Optional.of(new SiteConfig(name.orElseThrow(), privateKey.orElseThrow(), listenPort, (int) fwmark,
+                        tunnel.orElseThrow(), local.stream().map(LocatedPrefix::prefix).toList(), remotes))
+                : Optional.empty();
+        return new Result(config, keyFiles, portNode.map(Node.Scalar::location), listenPort);
+    }
+
+    private void remoteSite(Node.Mapping r, List<RemoteSite> remotes, List<List<LocatedPrefix>> remoteSubnets,
+                            List<Location> keyAt, List<Location> nameAt, List<Optional<Location>> endpointAt) {
+        Optional<String> name = scalar(r, "name").flatMap(s -> siteName(s, "remote site name"));
+        String what = "remote site " + name.orElse("at line " + r.location().line());
+        if (r.field("name").isEmpty()) {
+            missing(r, "name", "office-b", what);
+        }
+        unknownFields(r, REMOTE_FIELDS, what);
+        Optional<Key> publicKey = scalar(r, "public_key").flatMap(s -> key(s, label(r, "public_key"), KeyKind.PUBLIC));
+        if (r.field("public_key").isEmpty()) {
+            missing(r, "public_key", "<the output of 'sitelink pubkey' on that site's private key>", what);
+        }
+        Optional<Key> psk = secret(r, "preshared_key", "preshared_key_file", KeyKind.PRESHARED, false, what);
+        Optional<Endpoint> endpoint = scalar(r, "endpoint").flatMap(s -> endpoint(s, label(r, "endpoint")));
+        List<LocatedPrefix> subnets = subnets(r, "remote_subnets");
+        if (r.field("remote_subnets").isEmpty() && !wgQuick) {
+            missing(r, "remote_subnets", "[198.18.2.0/24]", what);
+        }
+        int keepalive = scalar(r, "persistent_keepalive").map(s -> s.text().equalsIgnoreCase("off") ? 0
+                : number(s, label(r, "persistent_keepalive"), 0, 65535,
+                        "give seconds 0..65535: 25 keeps most NAT mappings open, 0 turns keepalives off")).orElse(0);
+        remoteSubnets.add(subnets);
+        if (name.isPresent() && publicKey.isPresent()) {
+            remotes.add(new RemoteSite(name.get(), publicKey.get(), psk, endpoint,
+                    subnets.stream().map(LocatedPrefix::prefix).toList(), keepalive));
+            keyAt.add(r.field("public_key").orElseThrow().value().location());
+            nameAt.add(r.field("name").orElseThrow().value().location());
+            endpointAt.add(r.field("endpoint").map(f -> f.value().location()));
+        } else {
+            remotes.add(null); // keeps indexes aligned with remoteSubnets; an error was reported
+            keyAt.add(null);
+            nameAt.add(null);
+            endpointAt.add(Optional.empty());
+        }
+    }
+
+    private TunnelInterface tunnel(Node.Mapping t, List<LocatedPrefix> local, List<List<LocatedPrefix>> remote) {
+        unknownFields(t, TUNNEL_FIELDS, "tunnel");
+        String name = "";
+        Optional<Node.Scalar> nameNode = scalar(t, "name");
+        if (nameNode.isPresent()) {
+            name = nameNode.get().text();
+            if (!IFNAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
+                error(nameNode.get().location(), "interface name '" + name + "' is not a Linux interface name (1..15 "
+                        + "letters, digits or _=+.-)" + (wgQuick ? "; rename the .conf file, whose name wg-quick uses" : "; choose one such as sl-office-b"));
+            }
+        } else {
+            missing(t, "name", "sl-office-b", "tunnel");
+        }
+        List<InterfaceAddress> addresses = new ArrayList<>();
+        for (Node.Scalar s : scalars(t, "addresses")) {
+            try {
+                InterfaceAddress a = InterfaceAddress.parse(s.text());
+                addresses.add(a);
+                noteIpv6(!a.isIpv4(), s.text().strip(), s.location());
+            } catch (IllegalArgumentException e) {
+                error(s.location(), "'" + s.text() + "' is not an interface address (" + e.getMessage()
+                        + "); write ADDRESS/LENGTH, e.g. 198.19.0.1/30");
+            }
+        }
+        local.forEach(p -> noteIpv6(!p.prefix().isIpv4(), p.prefix().toString(), p.at()));
+        remote.forEach(l -> l.forEach(p -> noteIpv6(!p.prefix().isIpv4(), p.prefix().toString(), p.at())));
+        int mtu = TunnelInterface.DEFAULT_MTU;
+        Optional<Node.Scalar> mtuNode = scalar(t, "mtu");
+        if (mtuNode.isPresent()) {
+            // RFC 8200 section 5: IPv6 needs every link to carry 1280 bytes; RFC 791 lets IPv4 hosts assume 576.
+            int min = sawIpv6 ? 1280 : 576;
+            String why = sawIpv6 ? "; the tunnel carries IPv6 (" + firstIpv6 + "), which needs at least 1280" : "";
+            mtu = number(mtuNode.get(), label(t, "mtu"), min, 9000, "use " + min + "..9000" + why + " (1420 suits a 1500-byte link)");
+        }
+        long table = TunnelInterface.MAIN_TABLE;
+        Optional<Node.Scalar> tableNode = scalar(t, "route_table");
+        if (tableNode.isPresent()) {
+            String v = tableNode.get().text().strip();
+            if (v.equalsIgnoreCase("main") || v.equalsIgnoreCase("auto")) {
+                table = TunnelInterface.MAIN_TABLE;
+            } else if (v.equalsIgnoreCase("off")) {
+                table = TunnelInterface.NO_ROUTES;
+            } else {
+                table = numberLong(tableNode.get(), label(t, "route_table"), 1, 0xffffffffL,
+                        "use main (or auto), off, or a table number 1..4294967295");
+            }
+        }
+        return new TunnelInterface(name, addresses, mtu, table);
+    }
+
+    private void noteIpv6(boolean v6, String what, Location at) {
+        if (v6 && !sawIpv6) {
+            sawIpv6 = true;
+            firstIpv6 = what + " at line " + at.line();
+        }
+    }
+
+    private void crossChecks(Optional<String> siteName, Optional<Key> privateKey, List<LocatedPrefix> local,
+                             List<RemoteSite> remotes, List<List<LocatedPrefix>> remoteSubnets, List<Location> keyAt,
+                             List<Location> nameAt, List<Optional<Location>> endpointAt, long routeTable) {
+        Optional<Key> ownPublic = privateKey.map(X25519::publicKey);
+        for (int i = 0; i < remotes.size(); i++) {
+            RemoteSite r = remotes.get(i);
+            if (r == null) {
+                continue;
+            }
+            String keyLabel = wgQuick ? "PublicKey" : "public_key";
+            if (ownPublic.isPresent() && ownPublic.get().equals(r.publicKey())) {
+                // A peer with our own key would make us handshake with ourselves: nothing ever reaches the other site.
+                error(keyAt.get(i), keyLabel + " of " + r.name() + " is this site's own public key (derived from "
+                        + (wgQuick ? "PrivateKey" : "the private key") + "); use " + r.name()
+                        + "'s public key: run 'sitelink pubkey' on " + r.name() + "'s private key");
+            }
+            if (siteName.isPresent() && siteName.get().equals(r.name())) {
+                error(nameAt.get(i), "remote site name '" + r.name() + "' is this site's own name; give each site its own name");
+            }
+            for (int j = 0; j < i; j++) {
+                RemoteSite o = remotes.get(j);
+                if (o == null) {
+                    continue;
+                }
+                if (o.name().equals(r.name())) {
+                    error(nameAt.get(i), "remote site name '" + r.name() + "' is already used at line "
+                            + nameAt.get(j).line() + "; give each site its own name");
+                }
+                if (o.publicKey().equals(r.publicKey())) {
+                    error(keyAt.get(i), keyLabel + " of " + r.name() + " is the same as that of " + o.name() + " (line "
+                            + keyAt.get(j).line() + "); each site has its own key pair: one of the two is wrong");
+                }
+            }
+        }
+        for (int i = 0; i < remoteSubnets.size(); i++) {
+            String who = remotes.get(i) == null ? "a remote site" : remotes.get(i).name();
+            for (LocatedPrefix rs : remoteSubnets.get(i)) {
+                for (LocatedPrefix ls : local) {
+                    if (rs.prefix().overlaps(ls.prefix())) {
+                        error(rs.at(), "remote subnet " + rs.prefix() + " of " + who + " overlaps local subnet " + ls.prefix()
+                                + " (line " + ls.at().line() + "); traffic for those addresses would go into the tunnel "
+                                + "instead of the LAN: make the subnets disjoint");
+                    }
+                }
+                for (int j = 0; j < i; j++) {
+                    for (LocatedPrefix os : remoteSubnets.get(j)) {
+                        if (rs.prefix().overlaps(os.prefix())) {
+                            String other = remotes.get(j) == null ? "another remote site" : remotes.get(j).name();
+                            error(rs.at(), "remote subnet " + rs.prefix() + " of " + who + " overlaps remote subnet "
+                                    + os.prefix() + " of " + other + " (line " + os.at().line() + "); an address can "
+                                    + "belong to one remote site only: make the subnets disjoint");
+                        }
+                    }
+                }
+                if (routeTable == TunnelInterface.NO_ROUTES) {
+                    continue; // we install no routes, so we cannot create the loop; the operator routes
+                }
+                for (int j = 0; j < remotes.size(); j++) {
+                    RemoteSite e = remotes.get(j);
+                    Optional<InetAddress> ep = e == null ? Optional.empty() : e.endpoint().flatMap(Endpoint::literalAddress);
+                    if (ep.isPresent() && rs.prefix().contains(ep.get())) {
+                        String host = ep.get().getHostAddress();
+                        error(rs.at(), "remote subnet " + rs.prefix() + " of " + who + " contains " + host
+                                + ", the endpoint of " + e.name() + " (line " + endpointAt.get(j).orElseThrow().line()
+                                + "): the tunnel's own packets would be routed into the tunnel (a routing loop); "
+                                + "narrow the subnet so that it leaves " + host + " out");
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- field helpers ----
+
+    private void unknownFields(Node.Mapping m, List<String> known, String where) {
+        for (Node.Field f : m.fields()) {
+            if (!known.contains(f.key())) {
+                error(f.keyLocation(), Suggest.unknownField(f.label(), known, where));
+            }
+        }
+    }
+
+    private String label(Node.Mapping m, String key) {
+        return m.field(key).map(Node.Field::label).orElse(key);
+    }
+
+    private void missing(Node.Mapping m, String key, String example, String where) {
+        String label = wgQuick ? WG_LABELS.getOrDefault(key, key) : key;
+        String sample = wgQuick ? label + " = " + example : label + ": " + example;
+        error(m.location(), where + " has no " + label + "; add one, e.g. " + sample);
+    }
+
+    private Optional<Node.Scalar> scalar(Node.Mapping m, String key) {
+        Optional<Node.Field> f = m.field(key);
+        if (f.isEmpty()) {
+            return Optional.empty();
+        }
+        if (f.get().value() instanceof Node.Scalar s) {
+            if (s.isNull() || s.text().isBlank()) {
+                error(s.location(), f.get().label() + " is empty; give it a value or remove the line");
+                return Optional.empty();
+            }
+            return Optional.of(s);
+        }
+        // YAML reads an unquoted [2001:db8::2]:51820 as a list; say how to write it rather than only what it is.
+        String hint = key.equals("endpoint") && !wgQuick ? "; write an IPv6 endpoint in quotes: \"[2001:db8::2]:51820\"" : "";
+        error(f.get().value().location(), f.get().label() + " should be a single value, not " + f.get().value().kind() + hint);
+        return Optional.empty();
+    }
+
+    private Optional<Node.Mapping> mapping(Node.Mapping m, String key) {
+        Optional<Node.Field> f = m.field(key);
+        if (f.isPresent() && !(f.get().value() instanceof Node.Mapping)) {
+            error(f.get().value().location(), f.get().label() + " should be a mapping of fields, not " + f.get().value().kind());
+            return Optional.empty();
+        }
+        return f.map(x -> (Node.Mapping) x.value());
+    }
+
+    /** A list field; a single value is taken as a list of one, as people write "addresses: 198.19.0.1/30". */
+    private List<Node> list(Node.Mapping m, String key) {
+        Optional<Node.Field> f = m.field(key);
+        if (f.isEmpty()) {
+            return List.of();
+        }
+        return switch (f.get().value()) {
+            case Node.Sequence s -> s.items();
+            case Node.Scalar s when s.isNull() -> List.of();
+            case Node.Scalar s -> List.of(s);
+            case Node.Mapping x -> {
+                error(x.location(), f.get().label() + " should be a list, not " + x.kind());
+                yield List.of();
+            }
+        };
+    }
+
+    private List<Node.Scalar> scalars(Node.Mapping m, String key) {
+        List<Node.Scalar> out = new ArrayList<>();
+        for (Node n : list(m, key)) {
+            if (n instanceof Node.Scalar s && !s.isNull()) {
+                out.add(s);
+            } else {
+                error(n.location(), "each entry of " + label(m, key) + " should be a single value, not " + n.kind());
+            }
+        }
+        return out;
+    }
+
+    private List<LocatedPrefix> subnets(Node.Mapping m, String key) {
+        List<LocatedPrefix> out = new ArrayList<>();
+        for (Node.Scalar s : scalars(m, key)) {
+            try {
+                Prefix p = Prefix.parse(s.text());
+                out.add(new LocatedPrefix(p, s.location()));
+                String t = s.text().strip();
+                if (t.contains("/") && !Prefix.parseAddress(t.substring(0, t.indexOf('/'))).equals(p.address())) {
+                    problems.add(ConfigProblem.warning(s.location(), t + " has host bits set, so it means " + p + "; write " + p));
+                }
+            } catch (IllegalArgumentException e) {
+                error(s.location(), "'" + s.text() + "' is not a subnet (" + e.getMessage()
+                        + "); write ADDRESS/LENGTH, e.g. 198.18.1.0/24 or 2001:db8:1::/64");
+            }
+        }
+        return out;
+    }
+
+    private Optional<String> siteName(Node.Scalar s, String what) {
+        if (SITE_NAME.matcher(s.text()).matches()) {
+            return Optional.of(s.text());
+        }
+        error(s.location(), what + " '" + s.text() + "' may hold only letters, digits, '.', '_' and '-' (at most 63, "
+                + "starting with a letter or digit); e.g. office-a");
+        return Optional.empty();
+    }
+
+    private int number(Node.Scalar s, String label, int min, int max, String fix) {
+        return (int) numberLong(s, label, min, max, fix);
+    }
+
+    private long numberLong(Node.Scalar s, String label, long min, long max, String fix) {
+        String t = s.text().strip();
+        try {
+            long v = t.startsWith("0x") || t.startsWith("0X") ? Long.parseLong(t.substring(2), 16) : Long.parseLong(t);
+            if (v >= min && v <= max) {
+                return v;
+            }
+            error(s.location(), label + " " + t + " is out of range; " + fix);
+        } catch (NumberFormatException e) {
+            error(s.location(), label + " '" + t + "' is not a number; " + fix);
+        }
+        return min;
+    }
+
+    private Optional<Endpoint> endpoint(Node.Scalar s, String label) {
+        try {
+            return Optional.of(Endpoint.parse(s.text()));
+        } catch (IllegalArgumentException e) {
+            error(s.location(), label + " '" + s.text() + "' is not host:port (" + e.getMessage()
+                    + "); e.g. 198.18.0.2:51820, [2001:db8::2]:51820 or gw.example.net:51820");
+            return Optional.empty();
+        }
+    }
+
+    /** A key given inline ({@code inlineKey}) or in a file ({@code fileKey}): exactly one of the two. */
+    private Optional<Key> secret(Node.Mapping m, String inlineKey, String fileKey, KeyKind kind, boolean required, String where) {
+        Optional<Node.Field> inline = m.field(inlineKey);
+        Optional<Node.Field> file = m.field(fileKey);
+        if (inline.isPresent() && file.isPresent()) {
+            error(file.get().keyLocation(), "both " + inline.get().label() + " (line " + inline.get().keyLocation().line()
+                    + ") and " + file.get().label() + " are given; keep one (a file keeps the key out of the site file)");
+            return Optional.empty();
+        }
+        if (inline.isPresent()) {
+            return scalar(m, inlineKey).flatMap(s -> key(s, inline.get().label(), kind));
+        }
+        if (file.isPresent()) {
+            return scalar(m, fileKey).flatMap(s -> keyFile(s, file.get().label(), kind));
+        }
+        if (required) {
+            missing(m, wgQuick ? inlineKey : fileKey, wgQuick ? "<output of 'sitelink genkey'>"
+                    : "/etc/sitelink/office-a.key (create it with: umask 077; sitelink genkey > /etc/sitelink/office-a.key)", where);
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Key> keyFile(Node.Scalar s, String label, KeyKind kind) {
+        Path path = baseDir.resolve(s.text().strip());
+        String p = path.toString();
+        if (!Files.exists(path)) {
+            String cmd = kind == KeyKind.PRESHARED ? "sitelink genpsk" : "sitelink genkey";
+            error(s.location(), label + " " + p + " does not exist; create it with: umask 077; " + cmd + " > " + p);
+            return Optional.empty();
+        }
+        keyFiles.add(new SiteFile.KeyFile(label, path, s.location()));
+        String text;
+        try {
+            byte[] raw = Files.readAllBytes(path);
+            text = new String(raw, StandardCharsets.US_ASCII);
+            java.util.Arrays.fill(raw, (byte) 0);
+        } catch (IOException e) {
+            error(s.location(), label + " " + p + " cannot be read (" + e.getClass().getSimpleName()
+                    + "); check that sitelink runs as root or as the file's owner");
+            return Optional.empty();
+        }
+        Optional<String> bad = keyProblem(text.strip(), kind);
+        if (bad.isPresent()) {
+            error(s.location(), label + " " + p + " does not hold a valid key: its content " + bad.get());
+            return Optional.empty();
+        }
+        return Optional.of(Key.fromBase64(text.strip()));
+    }
+
+    private Optional<Key> key(Node.Scalar s, String label, KeyKind kind) {
+        String t = s.text().strip();
+        Optional<String> bad = keyProblem(t, kind);
+        if (bad.isPresent()) {
+            error(s.location(), label + " " + bad.get());
+            return Optional.empty();
+        }
+        return Optional.of(Key.fromBase64(t));
+    }
+
+    /** What is wrong with a key's text, phrased to follow its name; never quotes the text (it may be a secret). */
+    private static Optional<String> keyProblem(String t, KeyKind kind) {
+        byte[] raw;
+        try {
+            raw = Base64.getDecoder().decode(t);
+        } catch (IllegalArgumentException e) {
+            return Optional.of("is not valid base64 (a WireGuard key is 44 characters ending in '='); " + kind.hint);
+        }
+        if (raw.length != Key.LENGTH) {
+            return Optional.of("is " + raw.length + " bytes long, but a WireGuard key is 32 bytes (44 base64 characters "
+                    + "ending in '='); " + kind.hint);
+        }
+        java.util.Arrays.fill(raw, (byte) 0);
+        if (t.length() != 44 || t.charAt(43) != '=') {
+            return Optional.of("is not valid base64 (a WireGuard key is 44 characters ending in '='); " + kind.hint);
+        }
+        return Optional.empty();
+    }
+
+    private void error(Location at, String message) {
+        problems.add(ConfigProblem.error(at, message));
+    }
+}

@@ -1,0 +1,47 @@
+package sitelink.config;
+
+import java.util.List;
+
+/** "Did you mean" for misspelt field names: the known name within a small edit distance, if there is one. */
+final class Suggest {
+    private Suggest() {
+    }
+
+    static String unknownField(String written, List<String> known, String where) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : known) {
+            int d = distance(written.toLowerCase(java.util.Locale.ROOT), k.toLowerCase(java.util.Locale.ROOT));
+            if (d < bestDistance) {
+                best = k;
+                bestDistance = d;
+            }
+        }
+        // Two edits catch a swapped pair or a dropped letter; more would suggest unrelated names.
+        if (best != null && bestDistance <= Math.min(2, Math.max(1, written.length() / 3))) {
+            return "unknown field '" + written + "' in " + where + "; did you mean '" + best + "'?";
+        }
+        return "unknown field '" + written + "' in " + where + "; remove it (known fields: " + String.join(", ", known) + ")";
+    }
+
+    /** Optimal string alignment distance: Levenshtein plus transposition of two neighbours. */
+    static int distance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
+    }
+}
