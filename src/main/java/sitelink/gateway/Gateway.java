@@ -1,0 +1,367 @@
+package sitelink.gateway;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import sitelink.config.InterfaceAddress;
+import sitelink.config.RemoteSite;
+import sitelink.config.SiteConfig;
+import sitelink.config.SiteFile;
+import sitelink.config.TunnelInterface;
+import sitelink.crypto.Key;
+import sitelink.device.Device;
+import sitelink.device.DeviceException;
+import sitelink.device.DeviceUpdate;
+import sitelink.device.PeerSnapshot;
+import sitelink.device.PeerUpdate;
+import sitelink.os.ErrnoException;
+import sitelink.os.Netlink;
+import sitelink.os.Sysctl;
+import sitelink.os.SystemChanges;
+import sitelink.os.Tun;
+import sitelink.route.Prefix;
+import sitelink.uapi.UapiServer;
+import sitelink.wireguard.Clock;
+
+/**
+ * One site's gateway, built from its site file: the device, its tunnel addresses, a static route into the tunnel for
+ * every remote subnet, forwarding on. Everything it adds to the system goes through a {@link SystemChanges} ledger,
+ * so {@link #close()} removes exactly that, in reverse order, and a failed start leaves nothing behind.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("sitelink.gateway");
+    /** Where `up` records its PID, for `sitelink reload`: /run/sitelink/IFACE.pid. */
+    public static final Path RUN_DIRECTORY = Path.of("/run/sitelink");
+    /** A DNS endpoint is looked up again when its site has had no handshake for this long (wg's reresolve-dns). */
+    private static final Duration RERESOLVE_AFTER = Duration.ofSeconds(135);
+    private static final Duration RERESOLVE_EVERY = Duration.ofSeconds(15);
+
+    private final Path file;
+    private final Device device;
+    private final UapiServer uapi;
+    private final Netlink netlink;
+    private final Sysctl sysctl = new Sysctl();
+    private final SystemChanges changes;
+    private volatile SiteConfig config;
+    private final Map<String, InetSocketAddress> resolved = new HashMap<>();
+    private final Thread resolver;
+
+    private Gateway(Path file, SiteConfig config, Device device, UapiServer uapi, Netlink netlink, SystemChanges changes) {
+        this.file = file;
+        this.config = config;
+        this.device = device;
+        this.uapi = uapi;
+        this.netlink = netlink;
+        this.changes = changes;
+        this.resolver = Thread.ofPlatform().name("resolver").daemon().unstarted(this::reresolveLoop);
+    }
+
+    /** The path of the PID file `up` writes for the interface. */
+    public static Path pidFile(String iface) {
+        return RUN_DIRECTORY.resolve(iface + ".pid");
+    }
+
+    /**
+     * Brings the site up. On any failure everything done so far is undone and a {@link GatewayException} says what
+     * failed and what to do.
+     */
+    public static Gateway start(Path file, SiteConfig config) throws GatewayException {
+        TunnelInterface t = config.tunnel();
+        if (t.routeTable() != TunnelInterface.MAIN_TABLE && t.routeTable() != TunnelInterface.NO_ROUTES) {
+            throw new GatewayException("route_table " + t.routeTable() + " is not supported yet; use main or off");
+        }
+        SystemChanges changes = new SystemChanges();
+        Netlink netlink = null;
+        try {
+            netlink = Netlink.open();
+            if (netlink.linkExists(t.name())) {
+                throw new GatewayException("interface " + t.name() + " already exists: is another sitelink or "
+                        + "WireGuard gateway running? Stop it, or choose another tunnel.name");
+            }
+            Tun tun = Tun.open(t.name());
+            Device device = new Device(tun.name(), tun, Clock.SYSTEM);
+            changes.record("interface " + t.name(), device::close);
+            changes.setMtu(netlink, t.name(), t.mtu());
+
+            Map<String, InetSocketAddress> resolved = new HashMap<>();
+            for (RemoteSite r : config.remoteSites()) {
+                r.endpoint().ifPresent(e -> resolve(r, e).ifPresent(a -> resolved.put(r.name(), a)));
+            }
+            device.apply(config.toDeviceUpdate(byRemoteSite(config, resolved)));
+
+            UapiServer uapi = new UapiServer(t.name(), device);
+            uapi.start();
+            changes.record("UAPI socket " + uapi.socketPath(), uapi::close);
+
+            for (InterfaceAddress a : t.addresses()) {
+                changes.addAddress(netlink, t.name(), a.address(), a.length());
+            }
+            changes.setLinkUp(netlink, t.name());
+            if (t.routeTable() == TunnelInterface.MAIN_TABLE) {
+                for (RemoteSite r : config.remoteSites()) {
+                    for (Prefix p : r.remoteSubnets()) {
+                        changes.addRoute(netlink, p, t.name());
+                    }
+                }
+            }
+            enableForwarding(config, changes);
+            writePidFile(t.name(), changes);
+
+            Gateway g = new Gateway(file, config, device, uapi, netlink, changes);
+            g.resolved.putAll(resolved);
+            device.start();
+            g.resolver.start();
+            LOG.log(Level.INFO, "site {0} is up on {1}: {2} remote site(s), {3} route(s) into the tunnel",
+                    config.name(), t.name(), config.remoteSites().size(),
+                    config.remoteSites().stream().mapToInt(r -> r.remoteSubnets().size()).sum());
+            return g;
+        } catch (GatewayException e) {
+            undo(changes, netlink);
+            throw e;
+        } catch (DeviceException e) {
+            undo(changes, netlink);
+            throw new GatewayException("the device refused the configuration: " + e.getMessage());
+        } catch (IOException e) {
+            undo(changes, netlink);
+            throw new GatewayException(e.getMessage());
+        }
+    }
+
+    private static void undo(SystemChanges changes, Netlink netlink) {
+        changes.close();
+        if (netlink != null) {
+            netlink.close();
+        }
+    }
+
+    private static void enableForwarding(SiteConfig c, SystemChanges changes) throws IOException {
+        List<Prefix> all = new ArrayList<>(c.localSubnets());
+        c.remoteSites().forEach(r -> all.addAll(r.remoteSubnets()));
+        Sysctl sysctl = new Sysctl();
+        if (all.stream().anyMatch(Prefix::isIpv4)) {
+            changes.setSysctl(sysctl, Sysctl.IPV4_FORWARDING, "1");
+        }
+        if (all.stream().anyMatch(p -> !p.isIpv4())) {
+            changes.setSysctl(sysctl, Sysctl.IPV6_FORWARDING, "1");
+        }
+    }
+
+    private static void writePidFile(String iface, SystemChanges changes) throws IOException {
+        Files.createDirectories(RUN_DIRECTORY);
+        Path pid = pidFile(iface);
+        Files.writeString(pid, ProcessHandle.current().pid() + "\n");
+        changes.createdFile(pid);
+    }
+
+    private static Optional<InetSocketAddress> resolve(RemoteSite r, sitelink.config.Endpoint e) {
+        try {
+            return Optional.of(e.resolve());
+        } catch (UnknownHostException ex) {
+            LOG.log(Level.WARNING, "endpoint {0} of {1} does not resolve ({2}); waiting for {1} to connect, "
+                    + "and trying the name again every {3} s", e, r.name(), ex.getMessage(), RERESOLVE_EVERY.toSeconds());
+            return Optional.empty();
+        }
+    }
+
+    private static Map<RemoteSite, InetSocketAddress> byRemoteSite(SiteConfig c, Map<String, InetSocketAddress> byName) {
+        Map<RemoteSite, InetSocketAddress> m = new HashMap<>();
+        for (RemoteSite r : c.remoteSites()) {
+            InetSocketAddress a = byName.get(r.name());
+            if (a != null) {
+                m.put(r, a);
+            }
+        }
+        return m;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public SiteConfig config() {
+        return config;
+    }
+
+    /** Blocks until the device stops (closed, or its interface deleted). */
+    public void awaitStop() throws InterruptedException {
+        device.awaitStop();
+    }
+
+    /**
+     * Applies the site file again: remote sites that did not change keep their sessions; added ones are created,
+     * removed ones end; routes and addresses follow. A file with errors changes nothing. Returns the problems found
+     * (empty on success).
+     */
+    public synchronized List<String> reload() {
+        SiteFile sf = SiteFile.load(file);
+        if (!sf.errors().isEmpty() || sf.config().isEmpty()) {
+            List<String> errs = sf.errors().stream().map(Object::toString).toList();
+            errs.forEach(e -> LOG.log(Level.ERROR, "reload refused: {0}", e));
+            return errs;
+        }
+        SiteConfig old = config;
+        SiteConfig next = sf.config().get();
+        TunnelInterface ot = old.tunnel();
+        TunnelInterface nt = next.tunnel();
+        if (!ot.name().equals(nt.name()) || ot.mtu() != nt.mtu() || ot.routeTable() != nt.routeTable()) {
+            String msg = "reload refused: tunnel name, mtu or route_table changed; restart the gateway to apply that";
+            LOG.log(Level.ERROR, msg);
+            return List.of(msg);
+        }
+        Map<String, InetSocketAddress> nextResolved = new HashMap<>();
+        for (RemoteSite r : next.remoteSites()) {
+            r.endpoint().ifPresent(e -> resolve(r, e).ifPresent(a -> nextResolved.put(r.name(), a)));
+        }
+        try {
+            device.apply(diff(old, next, nextResolved));
+        } catch (DeviceException e) {
+            LOG.log(Level.ERROR, "reload refused by the device: {0}", e.getMessage());
+            return List.of(e.getMessage());
+        }
+        List<String> problems = new ArrayList<>();
+        try {
+            syncAddresses(ot.addresses(), nt.addresses(), nt.name());
+            if (nt.routeTable() == TunnelInterface.MAIN_TABLE) {
+                syncRoutes(subnets(old), subnets(next), nt.name());
+            }
+        } catch (ErrnoException e) {
+            problems.add(e.getMessage());
+            LOG.log(Level.ERROR, "reload: {0}", e.getMessage());
+        }
+        synchronized (resolved) {
+            resolved.clear();
+            resolved.putAll(nextResolved);
+        }
+        config = next;
+        LOG.log(Level.INFO, "site {0} reloaded: {1} remote site(s)", next.name(), next.remoteSites().size());
+        return problems;
+    }
+
+    /** The update from {@code old} to {@code next}: unchanged remote sites are not touched, so their sessions live on. */
+    static DeviceUpdate diff(SiteConfig old, SiteConfig next, Map<String, InetSocketAddress> resolved) {
+        Map<Key, RemoteSite> before = new HashMap<>();
+        old.remoteSites().forEach(r -> before.put(r.publicKey(), r));
+        Set<Key> kept = new HashSet<>();
+        List<PeerUpdate> peers = new ArrayList<>();
+        for (RemoteSite r : next.remoteSites()) {
+            kept.add(r.publicKey());
+            RemoteSite was = before.get(r.publicKey());
+            if (was != null && was.equals(r)) {
+                continue;
+            }
+            peers.add(new PeerUpdate(r.publicKey(), false, false,
+                    Optional.of(r.presharedKey().orElse(Key.zero())), Optional.ofNullable(resolved.get(r.name())),
+                    OptionalInt.of(r.persistentKeepalive()), true, r.remoteSubnets()));
+        }
+        for (RemoteSite r : old.remoteSites()) {
+            if (!kept.contains(r.publicKey())) {
+                peers.add(new PeerUpdate(r.publicKey(), true, false, Optional.empty(), Optional.empty(),
+                        OptionalInt.empty(), false, List.of()));
+            }
+        }
+        return new DeviceUpdate(
+                old.privateKey().equals(next.privateKey()) ? Optional.empty() : Optional.of(next.privateKey()),
+                old.listenPort() == next.listenPort() ? OptionalInt.empty() : OptionalInt.of(next.listenPort()),
+                old.fwmark() == next.fwmark() ? OptionalInt.empty() : OptionalInt.of(next.fwmark()),
+                false, peers);
+    }
+
+    private static Set<Prefix> subnets(SiteConfig c) {
+        Set<Prefix> s = new HashSet<>();
+        c.remoteSites().forEach(r -> s.addAll(r.remoteSubnets()));
+        return s;
+    }
+
+    private void syncRoutes(Set<Prefix> before, Set<Prefix> after, String iface) throws ErrnoException {
+        for (Prefix p : before) {
+            if (!after.contains(p)) {
+                netlink.deleteRoute(p, iface);
+            }
+        }
+        for (Prefix p : after) {
+            if (!before.contains(p)) {
+                changes.addRoute(netlink, p, iface);
+            }
+        }
+    }
+
+    private void syncAddresses(List<InterfaceAddress> before, List<InterfaceAddress> after, String iface)
+            throws ErrnoException {
+        for (InterfaceAddress a : before) {
+            if (!after.contains(a)) {
+                netlink.deleteAddress(iface, a.address(), a.length());
+            }
+        }
+        for (InterfaceAddress a : after) {
+            if (!before.contains(a)) {
+                changes.addAddress(netlink, iface, a.address(), a.length());
+            }
+        }
+    }
+
+    /** Looks DNS endpoints up again while their sites have no recent handshake, as wg's reresolve-dns.sh does. */
+    private void reresolveLoop() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(RERESOLVE_EVERY);
+            } catch (InterruptedException e) {
+                return;
+            }
+            SiteConfig c = config;
+            Map<Key, PeerSnapshot> peers = new HashMap<>();
+            device.snapshot().peers().forEach(p -> peers.put(p.publicKey(), p));
+            for (RemoteSite r : c.remoteSites()) {
+                if (r.endpoint().isEmpty() || r.endpoint().get().literalAddress().isPresent()) {
+                    continue;
+                }
+                PeerSnapshot p = peers.get(r.publicKey());
+                boolean stale = p == null || p.lastHandshake().map(t -> t.isBefore(Instant.now().minus(RERESOLVE_AFTER)))
+                        .orElse(true);
+                if (!stale) {
+                    continue;
+                }
+                Optional<InetSocketAddress> a = resolve(r, r.endpoint().get());
+                InetSocketAddress old;
+                synchronized (resolved) {
+                    old = resolved.get(r.name());
+                }
+                if (a.isPresent() && !a.get().equals(old)) {
+                    try {
+                        device.apply(new DeviceUpdate(Optional.empty(), OptionalInt.empty(), OptionalInt.empty(), false,
+                                List.of(new PeerUpdate(r.publicKey(), false, true, Optional.empty(), a,
+                                        OptionalInt.empty(), false, List.of()))));
+                        synchronized (resolved) {
+                            resolved.put(r.name(), a.get());
+                        }
+                        LOG.log(Level.INFO, "endpoint of {0} is now {1} ({2})", r.name(), a.get(), r.endpoint().get());
+                    } catch (DeviceException e) {
+                        LOG.log(Level.WARNING, "could not update the endpoint of {0}: {1}", r.name(), e.getMessage());
+                    }
+                }
+            }
+        }
+    }
+
+    /** Removes everything the gateway added (routes, addresses, forwarding, socket, interface), newest first. */
+    @Override
+    public void close() {
+        resolver.interrupt();
+        List<String> failures = changes.undoAll();
+        failures.forEach(f -> LOG.log(Level.WARNING, "teardown: {0}", f));
+        netlink.close();
+        LOG.log(Level.INFO, "site {0} is down; everything it added was removed", config.name());
+    }
+}
