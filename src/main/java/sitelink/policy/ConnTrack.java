@@ -48,6 +48,7 @@ final class ConnTrack {
     private long kMeta;
     private boolean kSrcIsLo;
     private boolean kLoGoesToRemote;
+    private boolean kEchoReply;
 
     ConnTrack(int maxEntries, Timeouts t) {
         if (maxEntries < 1 || maxEntries > 1 << 24) {
@@ -85,6 +86,7 @@ final class ConnTrack {
             return false;
         }
         int p = v.protocol();
+        kEchoReply = false;
         int sport;
         int dport;
         if (p == PacketView.TCP || p == PacketView.UDP) {
@@ -92,6 +94,7 @@ final class ConnTrack {
             dport = v.destinationPort();
         } else if (v.isIcmpEcho()) {
             sport = dport = v.icmpId();
+            kEchoReply = v.icmpType() == 0 || v.icmpType() == 129;
         } else {
             return false;
         }
@@ -140,11 +143,20 @@ final class ConnTrack {
                     return -1;
                 }
                 boolean sameWay = ((flags[i] & LO_GOES_TO_REMOTE) != 0) == kLoGoesToRemote;
-                return sameWay ? i : -1;
+                // an echo flow carries requests one way and replies the other: a request from the responder's
+                // side is a new ping, which a rule must allow
+                boolean fromInitiator = ((flags[i] & INITIATOR_IS_LO) != 0) == kSrcIsLo;
+                boolean echoOk = kProtocol() == PacketView.TCP || kProtocol() == PacketView.UDP
+                        || fromInitiator != kEchoReply;
+                return sameWay && echoOk ? i : -1;
             }
             i = (i + 1) & mask;
         }
         return -1;
+    }
+
+    private int kProtocol() {
+        return (int) (kMeta >>> 32) & 0xff;
     }
 
     /** True when a flow with the loaded key exists (live or not) whichever way it goes. */
