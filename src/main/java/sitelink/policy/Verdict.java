@@ -1,0 +1,28 @@
+package sitelink.policy;
+
+/**
+ * What {@link Policy#check} decided. The {@code DROP_*} values are the drop reasons; each has a counter
+ * ({@link Policy#count(Verdict)}), and so has each kind of accept.
+ */
+public enum Verdict {
+    /** The site has no rules: only its traffic selectors (allowed IPs) apply. */
+    ALLOW_UNRESTRICTED,
+    /** A rule allowed it; a TCP/UDP/ICMP-echo flow is now tracked. */
+    ALLOW_RULE,
+    /** Part of a tracked flow: a reply, or more of what a rule allowed. */
+    ALLOW_TRACKED,
+    /** An ICMP error about a tracked flow (PMTUD's "too big", "unreachable"): without it PMTUD would break. */
+    ALLOW_RELATED,
+    /** The IP or transport header does not add up. */
+    DROP_MALFORMED,
+    /** Default deny: no rule allows it and it belongs to no tracked flow. */
+    DROP_NO_RULE,
+    /** A non-first fragment (no ports to check) that no address-only rule allows. */
+    DROP_FRAGMENT,
+    /** A rule allowed a new flow but the connection table is full of live flows. */
+    DROP_TABLE_FULL;
+
+    public boolean allowed() {
+        return ordinal() <= ALLOW_RELATED.ordinal();
+    }
+}
