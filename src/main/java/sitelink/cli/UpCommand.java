@@ -1,0 +1,68 @@
+package sitelink.cli;
+
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import sitelink.config.ConfigProblem;
+import sitelink.config.SiteConfig;
+import sitelink.config.SiteFile;
+import sitelink.config.SystemChecks;
+import sitelink.gateway.Gateway;
+import sitelink.gateway.GatewayException;
+import sitelink.os.SdNotify;
+import sun.misc.Signal;
+
+/**
+ * {@code sitelink up FILE}: the site's gateway in the foreground, ready for systemd (Type=notify). SIGHUP or
+ * {@code sitelink reload} applies a changed file; SIGTERM/SIGINT remove everything it added.
+ */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = {"Run the site's gateway from its site file (YAML, or a wg-quick .conf) in the foreground.",
+                "Creates the tunnel interface, assigns its addresses, routes every remote subnet into it and turns on "
+                        + "forwarding; on SIGTERM/SIGINT removes exactly what it added. SIGHUP reloads the file.",
+                "Validates the file and this machine first (as 'sitelink check'): a bad file changes nothing."})
+public final class UpCommand implements Callable<Integer> {
+    private static final System.Logger LOG = System.getLogger("sitelink.gateway");
+
+    @Parameters(paramLabel = "FILE", description = "The site file.")
+    Path file;
+
+    @Override
+    public Integer call() throws Exception {
+        SiteFile sf = SiteFile.load(file);
+        List<ConfigProblem> problems = new ArrayList<>(sf.problems());
+        problems.addAll(SystemChecks.run(sf));
+        problems.forEach(p -> System.err.println(p));
+        if (problems.stream().anyMatch(ConfigProblem::isError) || sf.config().isEmpty()) {
+            System.err.println("sitelink: " + file + " has errors; nothing was changed");
+            return 1;
+        }
+        SiteConfig config = sf.config().get();
+        Logging.configure(config.name());
+        Gateway gateway;
+        try {
+            gateway = Gateway.start(file, config);
+        } catch (GatewayException e) {
+            System.err.println("sitelink: site " + config.name() + " did not start: " + e.getMessage()
+                    + "; nothing was left changed");
+            return 1;
+        }
+        Signal.handle(new Signal("HUP"), s -> Thread.ofPlatform().name("reload").start(() -> {
+            SdNotify.notify("RELOADING=1");
+            gateway.reload();
+            SdNotify.notify("READY=1");
+        }));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            SdNotify.notify("STOPPING=1");
+            LOG.log(Level.INFO, "stopping site {0}", config.name());
+            gateway.close();
+        }, "shutdown"));
+        SdNotify.notify("READY=1\nSTATUS=site " + config.name() + " up on " + config.tunnel().name());
+        gateway.awaitStop();
+        return 0;
+    }
+}
