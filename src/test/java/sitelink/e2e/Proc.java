@@ -29,6 +29,10 @@ public final class Proc implements AutoCloseable {
         return process.pid();
     }
 
+    public ProcessHandle toHandle() {
+        return process.toHandle();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

@@ -25,4 +25,14 @@ public final class SitelinkNode extends WireGuardNode {
         if (r.errno() != 0) throw new AssertionError("get_counters answered " + r.lines());
         return r.numbers();
     }
+
+    /** Drop counters for packets going out (from the LAN side or the device itself), not datagrams coming in. */
+    private static final java.util.Set<String> OUTBOUND_DROPS = java.util.Set.of("drop_no_route", "drop_no_endpoint",
+            "drop_staged_queue_full", "drop_handshake_timeout", "drop_send_failed");
+
+    /** The sum of the drop_* counters for datagrams that arrived on the UDP port: each one refused, once. */
+    public long inboundDrops() {
+        return counters().entrySet().stream().filter(e -> e.getKey().startsWith("drop_"))
+                .filter(e -> !OUTBOUND_DROPS.contains(e.getKey())).mapToLong(Map.Entry::getValue).sum();
+    }
 }

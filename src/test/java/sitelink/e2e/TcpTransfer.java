@@ -45,6 +45,12 @@ public final class TcpTransfer {
                 .max().orElse(0);
     }
 
+    /** Ends both programs (by PID): for a transfer a test gives up on, so that a retry can use the port again. */
+    public void abort() {
+        source.close();
+        sink.close();
+    }
+
     /** Waits for both ends to finish and returns what each counted and hashed. */
     public Result await(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();

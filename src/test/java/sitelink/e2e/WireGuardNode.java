@@ -50,6 +50,8 @@ public abstract class WireGuardNode implements AutoCloseable {
     private final Path privateKeyFile;
     private final String publicKey;
     private Proc process;
+    /** The last {@link #configure} call, replayed by {@link #restart()}. */
+    private Runnable lastConfiguration;
 
     protected WireGuardNode(Netns ns, String iface) {
         this.ns = ns;
@@ -101,12 +103,53 @@ public abstract class WireGuardNode implements AutoCloseable {
     /** As {@link #configure(int, WireGuardNode, String, Optional, String)}, for a peer that is not a node here. */
     public void configure(int listenPort, String peerPublicKey, String peerAllowedIps, Optional<String> endpoint,
                           String tunnelAddress) {
+        lastConfiguration = () -> configure(listenPort, peerPublicKey, peerAllowedIps, endpoint, tunnelAddress);
         List<String> set = new ArrayList<>(List.of("wg", "set", iface, "private-key", privateKeyFile.toString(),
                 "listen-port", Integer.toString(listenPort), "peer", peerPublicKey, "allowed-ips", peerAllowedIps));
         endpoint.ifPresent(e -> set.addAll(List.of("endpoint", e)));
         ns.execOk(set.toArray(String[]::new));
         ns.ip("addr", "add", tunnelAddress, "dev", iface);
         ns.ip("link", "set", iface, "up");
+    }
+
+    /** {@code wg set IFACE ARGS...} in the node's namespace, which must succeed. */
+    public void wgSet(String... args) {
+        List<String> command = new ArrayList<>(List.of("wg", "set", iface));
+        command.addAll(List.of(args));
+        ns.execOk(command.toArray(String[]::new));
+    }
+
+    /** Ends the device with SIGKILL (by PID): no cleanup runs, as in a crash or an OOM kill. */
+    public void kill() {
+        ProcessHandle handle = process.toHandle();
+        handle.destroyForcibly(); // SIGKILL on Linux
+        E2e.await(Duration.ofSeconds(10), label() + " to die", () -> !handle.isAlive());
+    }
+
+    /**
+     * Starts the device again after it died, as an init system would, and applies the same configuration. A killed
+     * process leaves its UAPI socket file behind; a restart script removes it (wireguard-go refuses to start too).
+     */
+    public void restart() {
+        if (isRunning()) throw new IllegalStateException(this + " is still running");
+        try {
+            Files.deleteIfExists(Uapi.socket(iface));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        start();
+        lastConfiguration.run();
+    }
+
+    /** The device process's resident set size in KiB, from /proc/PID/status. */
+    public long rssKib() {
+        try {
+            return Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status")).stream()
+                    .filter(l -> l.startsWith("VmRSS:")).map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+                    .findFirst().orElseThrow();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public String publicKey() {
