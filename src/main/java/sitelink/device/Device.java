@@ -44,7 +44,9 @@ public final class Device implements DeviceControl, AutoCloseable {
         /** A packet that is not a well-formed IPv4/IPv6 packet. */
         INVALID_PACKET,
         /** The kernel refused to send a datagram. */
-        SEND_FAILED
+        SEND_FAILED,
+        /** The packet filter (site policy, path MTU) refused the packet. */
+        FILTERED
     }
 
     private final String name;
@@ -61,6 +63,8 @@ public final class Device implements DeviceControl, AutoCloseable {
     private volatile UdpBind bind;
     private volatile boolean running = true;
     private volatile int fwmark;
+    private volatile PacketFilter filter = PacketFilter.NONE;
+    private final PacketFilter.LanWriter lanWriter = this::writeToLan;
 
     public Device(String name, Tun tun, Clock clock) throws IOException {
         this.name = name;
@@ -118,6 +122,10 @@ public final class Device implements DeviceControl, AutoCloseable {
                 Peer peer = allowedIps.lookup(packet, IpHeader.destinationOffset(version), IpHeader.addressLength(version));
                 if (peer == null) {
                     count(DeviceDrop.NO_ROUTE);
+                    continue;
+                }
+                if (!filter.toTunnel(peer, packet, 0, n, lanWriter)) {
+                    count(DeviceDrop.FILTERED);
                     continue;
                 }
                 txPackets.increment();
@@ -183,12 +191,29 @@ public final class Device implements DeviceControl, AutoCloseable {
             count(DeviceDrop.SOURCE_NOT_ALLOWED);
             return;
         }
+        if (!filter.fromTunnel(peer, buf, off, total)) {
+            count(DeviceDrop.FILTERED);
+            return;
+        }
         try {
             tun.write(buf, off, total);
             rxPackets.increment();
         } catch (IOException e) {
             count(DeviceDrop.SEND_FAILED);
         }
+    }
+
+    private void writeToLan(byte[] buf, int off, int len) {
+        try {
+            tun.write(buf, off, len);
+        } catch (IOException e) {
+            count(DeviceDrop.SEND_FAILED);
+        }
+    }
+
+    /** Installs the filter between routing and the tunnel (policy, MSS clamp, path MTU); {@link PacketFilter#NONE} removes it. */
+    public void setPacketFilter(PacketFilter f) {
+        filter = f;
     }
 
     private void count(DeviceDrop d) {
