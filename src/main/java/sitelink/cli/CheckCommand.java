@@ -41,7 +41,16 @@ public final class CheckCommand implements Callable<Integer> {
             io.err.println(site.displayName() + ": " + n + (n == 1 ? " error" : " errors") + "; nothing was changed");
             return 1;
         }
-        io.out.println(summary(site.config().orElseThrow()));
+        SiteConfig config = site.config().orElseThrow();
+        for (var r : config.remoteSites()) {
+            if (r.policy().isEmpty()) {
+                io.err.println(site.displayName() + ": warning: remote site " + r.name() + " has no policy rules, so "
+                        + "everything between the two sites' subnets passes (only the traffic selectors apply); add "
+                        + "'policy:' allow rules for least privilege (docs/policy.md)");
+            }
+        }
+        io.err.flush();
+        io.out.println(summary(config));
         io.out.flush();
         return 0;
     }

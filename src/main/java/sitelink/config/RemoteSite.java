@@ -3,6 +3,7 @@ package sitelink.config;
 import java.util.List;
 import java.util.Optional;
 import sitelink.crypto.Key;
+import sitelink.policy.Rule;
 import sitelink.route.Prefix;
 
 /**
@@ -11,10 +12,18 @@ import sitelink.route.Prefix;
  * accepted only if its source address lies in them.
  *
  * @param persistentKeepalive seconds between keepalives, 0 when off (useful behind NAT: keeps the mapping open)
+ * @param policy              allow rules (docs/policy.md); empty: only the traffic selectors apply
  */
 public record RemoteSite(String name, Key publicKey, Optional<Key> presharedKey, Optional<Endpoint> endpoint,
-                         List<Prefix> remoteSubnets, int persistentKeepalive) {
+                         List<Prefix> remoteSubnets, int persistentKeepalive, List<Rule> policy) {
     public RemoteSite {
         remoteSubnets = List.copyOf(remoteSubnets);
+        policy = List.copyOf(policy);
+    }
+
+    /** A remote site without policy rules. */
+    public RemoteSite(String name, Key publicKey, Optional<Key> presharedKey, Optional<Endpoint> endpoint,
+                      List<Prefix> remoteSubnets, int persistentKeepalive) {
+        this(name, publicKey, presharedKey, endpoint, remoteSubnets, persistentKeepalive, List.of());
     }
 }

@@ -13,6 +13,8 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import sitelink.crypto.Key;
 import sitelink.crypto.X25519;
+import sitelink.policy.Rule;
+import sitelink.policy.Rules;
 import sitelink.route.Prefix;
 
 /**
@@ -23,9 +25,9 @@ import sitelink.route.Prefix;
 final class SiteValidator {
     static final List<String> SITE_FIELDS = List.of("name", "private_key", "private_key_file", "listen_port", "fwmark",
             "tunnel", "local_subnets", "remote_sites");
-    static final List<String> TUNNEL_FIELDS = List.of("name", "addresses", "mtu", "route_table");
+    static final List<String> TUNNEL_FIELDS = List.of("name", "addresses", "mtu", "route_table", "mss_clamp");
     static final List<String> REMOTE_FIELDS = List.of("name", "public_key", "preshared_key", "preshared_key_file",
-            "endpoint", "remote_subnets", "persistent_keepalive");
+            "endpoint", "remote_subnets", "persistent_keepalive", "policy");
     /** wg-quick's names for our fields, so a .conf user reads messages in the words of their file. */
     private static final Map<String, String> WG_LABELS = Map.of("private_key", "PrivateKey", "public_key", "PublicKey",
             "preshared_key", "PresharedKey", "listen_port", "ListenPort", "addresses", "Address", "mtu", "MTU",
@@ -136,10 +138,19 @@ final class SiteValidator {
         int keepalive = scalar(r, "persistent_keepalive").map(s -> s.text().equalsIgnoreCase("off") ? 0
                 : number(s, label(r, "persistent_keepalive"), 0, 65535,
                         "give seconds 0..65535: 25 keeps most NAT mappings open, 0 turns keepalives off")).orElse(0);
+        List<Rule> rules = new ArrayList<>();
+        for (Node.Scalar s : scalars(r, "policy")) {
+            try {
+                rules.add(Rules.parse(s.text()));
+            } catch (IllegalArgumentException e) {
+                error(s.location(), "policy rule '" + s.text().strip() + "' is not valid: " + e.getMessage()
+                        + "; write e.g. 'allow to tcp 198.18.2.10/32 port 443' (docs/policy.md)");
+            }
+        }
         remoteSubnets.add(subnets);
         if (name.isPresent() && publicKey.isPresent()) {
             remotes.add(new RemoteSite(name.get(), publicKey.get(), psk, endpoint,
-                    subnets.stream().map(LocatedPrefix::prefix).toList(), keepalive));
+                    subnets.stream().map(LocatedPrefix::prefix).toList(), keepalive, rules));
             keyAt.add(r.field("public_key").orElseThrow().value().location());
             nameAt.add(r.field("name").orElseThrow().value().location());
             endpointAt.add(r.field("endpoint").map(f -> f.value().location()));
@@ -198,7 +209,14 @@ final class SiteValidator {
                         "use main (or auto), off, or a table number 1..4294967295");
             }
         }
-        return new TunnelInterface(name, addresses, mtu, table);
+        boolean clamp = scalar(t, "mss_clamp").map(s -> {
+            String v = s.text().strip().toLowerCase(java.util.Locale.ROOT);
+            if (!v.equals("true") && !v.equals("false") && !v.equals("on") && !v.equals("off")) {
+                error(s.location(), "mss_clamp is '" + s.text() + "'; write true (the default) or false");
+            }
+            return !v.equals("false") && !v.equals("off");
+        }).orElse(true);
+        return new TunnelInterface(name, addresses, mtu, table, clamp);
     }
 
     private void noteIpv6(boolean v6, String what, Location at) {

@@ -28,6 +28,9 @@ final class UdpBind implements AutoCloseable {
         try {
             ch.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
             ch.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
+            // Like the kernel's WireGuard: the outer datagrams may be fragmented on a path with a smaller MTU,
+            // instead of failing with EMSGSIZE and black-holing the tunnel's large packets.
+            ch.setOption(jdk.net.ExtendedSocketOptions.IP_DONTFRAGMENT, false);
             ch.bind(new InetSocketAddress(InetAddress.getByName("::"), port));
         } catch (IOException | RuntimeException e) {
             ch.close();

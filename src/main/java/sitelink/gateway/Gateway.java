@@ -58,6 +58,7 @@ public final class Gateway implements AutoCloseable {
     private volatile SiteConfig config;
     private final Map<String, InetSocketAddress> resolved = new HashMap<>();
     private final Thread resolver;
+    private volatile SiteFilter filter;
 
     private Gateway(Path file, SiteConfig config, Device device, UapiServer uapi, Netlink netlink, SystemChanges changes) {
         this.file = file;
@@ -122,6 +123,8 @@ public final class Gateway implements AutoCloseable {
 
             Gateway g = new Gateway(file, config, device, uapi, netlink, changes);
             g.resolved.putAll(resolved);
+            g.filter = new SiteFilter(config, Clock.SYSTEM, null);
+            device.setPacketFilter(g.filter);
             device.start();
             g.resolver.start();
             LOG.log(Level.INFO, "site {0} is up on {1}: {2} remote site(s), {3} route(s) into the tunnel",
@@ -245,6 +248,8 @@ public final class Gateway implements AutoCloseable {
             resolved.clear();
             resolved.putAll(nextResolved);
         }
+        filter = new SiteFilter(next, Clock.SYSTEM, filter);
+        device.setPacketFilter(filter);
         config = next;
         LOG.log(Level.INFO, "site {0} reloaded: {1} remote site(s)", next.name(), next.remoteSites().size());
         return problems;

@@ -85,7 +85,10 @@ class CheckCommandTest {
                 """.formatted(ALICE_PRIVATE));
         assertEquals(0, check(conf));
         assertEquals(conf + ":3:1: warning: DNS is ignored: a site gateway does not change this host's resolvers; configure "
-                + "them in the system (resolv.conf or systemd-resolved) and remove this line\n", err.toString(StandardCharsets.UTF_8));
+                + "them in the system (resolv.conf or systemd-resolved) and remove this line\n"
+                + conf + ": warning: remote site peer-1 has no policy rules, so everything between the two sites' subnets "
+                + "passes (only the traffic selectors apply); add 'policy:' allow rules for least privilege (docs/policy.md)\n",
+                err.toString(StandardCharsets.UTF_8));
         assertEquals("site sl-b: 1 remote site (peer-1: 198.18.2.0/24, waits for it to connect), tunnel sl-b mtu 1420, "
                 + "listening on a port the system picks\n", out.toString(StandardCharsets.UTF_8));
     }
