@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Baselines for {@code KeypairBench}: sealing a 1424-byte (1420 padded to 16) plaintext with nothing but
- * ChaCha20-Poly1305, through the JDK Cipher directly, through our {@link ChaChaPoly} wrapper, and through Bouncy
+ * Baselines for {@code KeypairBench}: sealing a 1424-byte (1420 padded to 16) plaintext, and opening it, with
+ * nothing but ChaCha20-Poly1305, through the JDK Cipher directly, through our {@link ChaChaPoly} wrapper, and through Bouncy
  * Castle's lightweight engine (already a dependency). The gap between the JDK line and Keypair.encrypt is what the
  * WireGuard framing costs; the gap between JDK and Bouncy Castle says which engine a fast path should use here.
  */
@@ -45,6 +45,9 @@ public class ChaChaPolyBench {
     private ChaCha20Poly1305 bc;
     private KeyParameter bcKey;
     private long counter;
+    /** in sealed under counter 0, for the open baselines (decrypting the same message again is allowed). */
+    private final byte[] sealed = new byte[PLAINTEXT + 16];
+    private final byte[] nonceZero = new byte[12];
 
     @Setup
     public void setUp() throws GeneralSecurityException {
@@ -55,6 +58,9 @@ public class ChaChaPolyBench {
         jdkKey = new SecretKeySpec(key, "ChaCha20");
         bc = new ChaCha20Poly1305();
         bcKey = new KeyParameter(key);
+        jdk.init(Cipher.ENCRYPT_MODE, jdkKey, new IvParameterSpec(nonceZero));
+        jdk.doFinal(in, 0, PLAINTEXT, sealed, 0);
+        counter = 1; // the seal baselines must not reuse nonce 0 under this key
     }
 
     /** A fresh nonce per message, as WireGuard's counter gives (the JDK refuses to encrypt twice under one). */
@@ -81,6 +87,24 @@ public class ChaChaPolyBench {
     public int bouncyCastleSeal() throws InvalidCipherTextException {
         bc.init(true, new AEADParameters(bcKey, 128, nextNonce()));
         int n = bc.processBytes(in, 0, PLAINTEXT, out, 0);
+        return n + bc.doFinal(out, n);
+    }
+
+    @Benchmark
+    public int jdkCipherOpen() throws GeneralSecurityException {
+        jdk.init(Cipher.DECRYPT_MODE, jdkKey, new IvParameterSpec(nonceZero));
+        return jdk.doFinal(sealed, 0, sealed.length, out, 0);
+    }
+
+    @Benchmark
+    public int chaChaPolyOpen() {
+        return ChaChaPoly.open(key, 0, sealed, 0, sealed.length, null, out, 0);
+    }
+
+    @Benchmark
+    public int bouncyCastleOpen() throws InvalidCipherTextException {
+        bc.init(false, new AEADParameters(bcKey, 128, nonceZero));
+        int n = bc.processBytes(sealed, 0, sealed.length, out, 0);
         return n + bc.doFinal(out, n);
     }
 }
