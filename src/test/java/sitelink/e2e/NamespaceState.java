@@ -3,6 +3,7 @@ package sitelink.e2e;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -18,6 +19,10 @@ public record NamespaceState(String links, String addresses, String routes, Stri
 
     /** Takes the snapshot of {@code ns}, counting files whose name starts with {@code iface}. */
     public static NamespaceState of(Netns ns, String iface) {
+        // A new link's IPv6 link-local address (and its local route) appears only after duplicate address detection:
+        // wait for it, or a snapshot taken just after building the topology differs from a later one by itself.
+        E2e.await(Duration.ofSeconds(10), "IPv6 duplicate address detection in " + ns,
+                () -> !ns.ip("-o", "addr", "show").contains("tentative"));
         return new NamespaceState(
                 ns.ip("-o", "link", "show"),
                 ns.ip("-o", "addr", "show"),
