@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import sitelink.config.ConfigProblem;
@@ -43,6 +45,18 @@ public final class UpCommand implements Callable<Integer> {
         }
         SiteConfig config = sf.config().get();
         Logging.configure(config.name());
+        // SIGTERM (systemctl stop) and SIGINT (Ctrl-C) are ours, not the JVM's: its default runs shutdown hooks
+        // concurrently with java.util.logging's own, which drops the teardown's log lines (a route that could not be
+        // removed would go unreported), and ends with exit status 143, which systemd counts as a failure. Installed
+        // before the first change, so a signal during start still tears down what start added.
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicReference<String> stoppedBy = new AtomicReference<>();
+        for (String name : List.of("TERM", "INT")) {
+            Signal.handle(new Signal(name), s -> {
+                stoppedBy.compareAndSet(null, "SIG" + name);
+                stop.countDown();
+            });
+        }
         Gateway gateway;
         try {
             gateway = Gateway.start(file, config);
@@ -56,13 +70,25 @@ public final class UpCommand implements Callable<Integer> {
             gateway.reload();
             SdNotify.notify("READY=1");
         }));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            SdNotify.notify("STOPPING=1");
-            LOG.log(Level.INFO, "stopping site {0}", config.name());
-            gateway.close();
-        }, "shutdown"));
+        // A safety net for any other way the JVM exits (System.exit elsewhere); close() runs once.
+        Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "shutdown"));
+        Thread.ofPlatform().name("device-watch").daemon(true).start(() -> {
+            try {
+                gateway.awaitStop();
+            } catch (InterruptedException e) {
+                return;
+            }
+            stop.countDown();
+        });
         SdNotify.notify("READY=1\nSTATUS=site " + config.name() + " up on " + config.tunnel().name());
-        gateway.awaitStop();
-        return 0;
+        stop.await();
+        SdNotify.notify("STOPPING=1");
+        String signal = stoppedBy.get();
+        LOG.log(Level.INFO, "stopping site {0} ({1})", config.name(),
+                signal != null ? signal : "the tunnel interface went away");
+        gateway.close();
+        // Stopped by a signal: a clean exit. The device died under us (interface deleted): a failure, so that
+        // systemd's Restart=on-failure brings the site back.
+        return signal != null ? 0 : 1;
     }
 }

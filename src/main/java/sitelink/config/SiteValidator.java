@@ -43,7 +43,8 @@ final class SiteValidator {
 
     private enum KeyKind {
         PRIVATE("generate one with 'sitelink genkey'"),
-        PUBLIC("generate one with 'sitelink genkey | sitelink pubkey'"),
+        // A remote site's public key is that site's: generating one here would never match its private key.
+        PUBLIC("ask that site for its public key ('sitelink pubkey < its.key' there)"),
         PRESHARED("generate one with 'sitelink genpsk'");
 
         final String hint;

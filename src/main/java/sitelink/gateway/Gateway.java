@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import sitelink.config.InterfaceAddress;
 import sitelink.config.RemoteSite;
 import sitelink.config.SiteConfig;
@@ -59,6 +61,7 @@ public final class Gateway implements AutoCloseable {
     private final Map<String, InetSocketAddress> resolved = new HashMap<>();
     private final Thread resolver;
     private volatile SiteFilter filter;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private Gateway(Path file, SiteConfig config, Device device, UapiServer uapi, Netlink netlink, SystemChanges changes) {
         this.file = file;
@@ -119,7 +122,7 @@ public final class Gateway implements AutoCloseable {
                 }
             }
             enableForwarding(config, changes);
-            writePidFile(t.name(), changes);
+            writePidFile(RUN_DIRECTORY, t.name(), changes);
 
             Gateway g = new Gateway(file, config, device, uapi, netlink, changes);
             g.resolved.putAll(resolved);
@@ -162,9 +165,22 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static void writePidFile(String iface, SystemChanges changes) throws IOException {
-        Files.createDirectories(RUN_DIRECTORY);
-        Path pid = pidFile(iface);
+    /**
+     * Writes DIR/IFACE.pid; the directory too when it is missing, and then it is removed again on close unless another
+     * gateway's PID file is in it by then.
+     */
+    static void writePidFile(Path directory, String iface, SystemChanges changes) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            Files.createDirectories(directory);
+            changes.record("created directory " + directory, () -> {
+                try {
+                    Files.deleteIfExists(directory);
+                } catch (DirectoryNotEmptyException e) {
+                    LOG.log(Level.DEBUG, "{0} is still in use by another gateway; leaving it", directory);
+                }
+            });
+        }
+        Path pid = directory.resolve(iface + ".pid");
         Files.writeString(pid, ProcessHandle.current().pid() + "\n");
         changes.createdFile(pid);
     }
@@ -363,6 +379,9 @@ public final class Gateway implements AutoCloseable {
     /** Removes everything the gateway added (routes, addresses, forwarding, socket, interface), newest first. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         resolver.interrupt();
         List<String> failures = changes.undoAll();
         failures.forEach(f -> LOG.log(Level.WARNING, "teardown: {0}", f));

@@ -53,7 +53,7 @@ class SiteFileTest {
     @Test
     void malformedBase64Key() {
         assertOnlyError("office-a.yaml:10:17: public_key is not valid base64 (a WireGuard key is 44 characters ending in '='); "
-                        + "generate one with 'sitelink genkey | sitelink pubkey'",
+                        + "ask that site for its public key ('sitelink pubkey < its.key' there)",
                 GOOD.replace(BOB_PUBLIC, "3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hb*GdNrfx+FG+IK08="));
     }
 
@@ -214,7 +214,7 @@ class SiteFileTest {
         assertEquals(List.of(
                 "office-a.yaml:3:14: listen_port 99999 is out of range; use 1..65535 (51820 is WireGuard's usual port) or 0 to let the system pick one",
                 "office-a.yaml:5:9: interface name 'a-name-far-too-long' is not a Linux interface name (1..15 letters, digits or _=+.-); choose one such as sl-office-b",
-                "office-a.yaml:10:17: public_key is not valid base64 (a WireGuard key is 44 characters ending in '='); generate one with 'sitelink genkey | sitelink pubkey'",
+                "office-a.yaml:10:17: public_key is not valid base64 (a WireGuard key is 44 characters ending in '='); ask that site for its public key ('sitelink pubkey < its.key' there)",
                 "office-a.yaml:12:22: '198.18.2.0/40' is not a subnet (prefix length 40 is too long for 198.18.2.0 (max 32)); write ADDRESS/LENGTH, e.g. 198.18.1.0/24 or 2001:db8:1::/64"),
                 errors(yaml));
     }

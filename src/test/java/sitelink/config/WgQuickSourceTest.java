@@ -98,7 +98,7 @@ class WgQuickSourceTest {
     @Test
     void errorsUseWgQuickNamesAndPointIntoTheLine() {
         assertEquals(List.of("sl-b.conf:11:13: PublicKey is not valid base64 (a WireGuard key is 44 characters ending in '='); "
-                        + "generate one with 'sitelink genkey | sitelink pubkey'",
+                        + "ask that site for its public key ('sitelink pubkey < its.key' there)",
                 "sl-b.conf:12:29: '198.19.0.2/33' is not a subnet (prefix length 33 is too long for 198.19.0.2 (max 32)); "
                         + "write ADDRESS/LENGTH, e.g. 198.18.1.0/24 or 2001:db8:1::/64",
                 "sl-b.conf:15:1: unknown field 'PersistentKeepAlivee' in [Peer]; did you mean 'PersistentKeepalive'?"),

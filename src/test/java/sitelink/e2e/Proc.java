@@ -37,6 +37,19 @@ public final class Proc implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Sends a signal by PID ({@code kill -s NAME PID}), e.g. "INT" as Ctrl-C does or "HUP". */
+    public void signal(String name) {
+        try {
+            int rc = new ProcessBuilder("kill", "-s", name, Long.toString(pid())).start().waitFor();
+            if (rc != 0) org.junit.jupiter.api.Assertions.fail("kill -s " + name + " " + pid() + " failed (exit " + rc + ")");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Everything the process wrote so far (stdout and stderr interleaved). */
     public String output() {
         try {

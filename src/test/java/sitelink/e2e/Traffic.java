@@ -3,6 +3,10 @@ package sitelink.e2e;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -38,6 +42,35 @@ public final class Traffic {
         return from.start("ping", "-n", "-q", "-c", Integer.toString(count), "-i", Double.toString(interval),
                 "-W", "2", to);
     }
+
+    /** Starts a ping that runs until {@link #stopPing} and prints every reply (for per-packet accounting). */
+    public static Proc startEndlessPing(Netns from, String to, double interval) {
+        return from.start("ping", "-n", "-i", Double.toString(interval), "-W", "2", to);
+    }
+
+    /**
+     * Stops a ping from {@link #startEndlessPing} with SIGINT, as Ctrl-C does (so it prints its summary), and returns
+     * the sequence numbers that got no reply. The last request sent is left out: it may still have been on its way
+     * when the ping was stopped.
+     */
+    public static Lost stopPing(Proc ping) {
+        ping.signal("INT");
+        ping.waitFor(Duration.ofSeconds(10));
+        Ping summary = parse(ping.output());
+        Set<Integer> replied = new HashSet<>();
+        Matcher m = REPLY.matcher(summary.output());
+        while (m.find()) replied.add(Integer.parseInt(m.group(1)));
+        List<Integer> lost = new ArrayList<>();
+        for (int seq = 1; seq < summary.transmitted(); seq++) {
+            if (!replied.contains(seq)) lost.add(seq);
+        }
+        return new Lost(summary.transmitted() - 1, lost);
+    }
+
+    /** Of {@code counted} echo requests, the sequence numbers of those without a reply. */
+    public record Lost(int counted, List<Integer> sequences) {}
+
+    private static final Pattern REPLY = Pattern.compile("bytes from .*icmp_seq=(\\d+)");
 
     public static Ping parse(String pingOutput) {
         Matcher m = SUMMARY.matcher(pingOutput);
