@@ -62,7 +62,8 @@ public final class Demo {
     public void abort() {
         stopping = true;
         synchronized (building) {
-            report(Teardown.run(), "interrupted; ");
+            out.println("Interrupted: removing everything the demo built");
+            report(Teardown.run());
         }
     }
 
@@ -242,15 +243,15 @@ public final class Demo {
     public void tearDown() {
         synchronized (building) {
             step("7. Cleaning up");
-            report(Teardown.run(), "");
+            report(Teardown.run());
         }
     }
 
-    private void report(Teardown.Report r, String prefix) {
+    private void report(Teardown.Report r) {
         if (r.nothingToDo()) {
-            out.println("   " + prefix + "nothing to remove");
+            out.println("   nothing to remove");
         }
-        r.done().forEach(d -> out.println("   " + prefix + d));
+        r.done().forEach(d -> out.println("   " + d));
         r.problems().forEach(p -> out.println("   warning: " + p));
     }
 
