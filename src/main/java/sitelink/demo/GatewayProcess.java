@@ -34,7 +34,10 @@ public final class GatewayProcess {
      * line) replaced by {@code newArgs}.
      */
     public static List<String> selfCommand(List<String> ourArgs, List<String> newArgs) {
-        List<String> self = Daemon.selfCommand();
+        return replaceArgs(Daemon.selfCommand(), ourArgs, newArgs);
+    }
+
+    static List<String> replaceArgs(List<String> self, List<String> ourArgs, List<String> newArgs) {
         int start = self.size() - ourArgs.size();
         if (start < 1 || !self.subList(start, self.size()).equals(ourArgs)) {
             throw new IllegalStateException("cannot tell sitelink's arguments apart in this JVM's command line " + self);
