@@ -3,7 +3,6 @@ package sitelink.demo;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the iproute2 commands that build the demo's scaffolding; a failure says which command and what it printed. */
@@ -38,19 +37,13 @@ final class Commands {
         }
     }
 
-    static String ip(List<String> args) throws IOException {
-        String[] cmd = new String[args.size() + 1];
-        cmd[0] = "ip";
-        for (int i = 0; i < args.size(); i++) {
-            cmd[i + 1] = args.get(i);
-        }
-        return run(cmd);
-    }
-
     /** {@code ip -n NS ARGS}: acts inside the namespace only. */
     static void ipIn(String ns, String... args) throws IOException {
-        List<String> cmd = new java.util.ArrayList<>(List.of("-n", ns));
-        cmd.addAll(List.of(args));
-        ip(cmd);
+        String[] cmd = new String[args.length + 3];
+        cmd[0] = "ip";
+        cmd[1] = "-n";
+        cmd[2] = ns;
+        System.arraycopy(args, 0, cmd, 3, args.length);
+        run(cmd);
     }
 }

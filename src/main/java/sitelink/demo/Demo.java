@@ -8,7 +8,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -228,15 +227,19 @@ public final class Demo {
     /** Prints how to look around a kept demo and how to remove it. */
     public void printKeepHints() {
         step("The demo keeps running (--keep). Look around:");
-        out.println("   sudo ip netns exec sl-demo-gwa ip addr show sl-demo-a    # gateway A's tunnel and its address");
-        out.println("   sudo ip netns exec sl-demo-gwa ip route                 # office B's LAN is routed into sl-demo-a");
-        out.println("   sudo wg show sl-demo-a                                  # the tunnel as wg sees it (wireguard-tools)");
-        out.println("   sudo ip netns exec sl-demo-hosta ping 198.18.2.10       # host A to host B (iputils-ping)");
-        out.println("   sudo ip netns exec sl-demo-hosta bash                   # a shell on host A");
-        out.println("   sudo tail -f " + DemoSites.DIRECTORY.resolve("office-a.log") + "         # gateway A's log");
+        hint("sudo ip netns exec sl-demo-gwa ip addr show sl-demo-a", "gateway A's tunnel and its address");
+        hint("sudo ip netns exec sl-demo-gwa ip route", "office B's LAN is routed into sl-demo-a");
+        hint("sudo wg show sl-demo-a", "the tunnel as wg sees it (wireguard-tools)");
+        hint("sudo ip netns exec sl-demo-hosta ping 198.18.2.10", "host A to host B (iputils-ping)");
+        hint("sudo ip netns exec sl-demo-hosta bash", "a shell on host A");
+        hint("sudo tail -f " + DemoSites.DIRECTORY.resolve("office-a.log"), "gateway A's log");
         out.println("   site files: " + DemoSites.file("office-a") + ", " + DemoSites.file("office-b"));
         out.println("Remove it with:");
         out.println("   sudo sitelink demo --down");
+    }
+
+    private void hint(String command, String why) {
+        out.printf("   %-52s # %s%n", command, why);
     }
 
     /** Removes everything and says what was removed. */
@@ -286,10 +289,5 @@ public final class Demo {
 
     private void step(String title) {
         out.println(title);
-    }
-
-    /** The private directory, for messages. */
-    public static Path directory() {
-        return DemoSites.DIRECTORY;
     }
 }
