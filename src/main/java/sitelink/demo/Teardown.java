@@ -1,0 +1,142 @@
+package sitelink.demo;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import sitelink.control.UapiClient;
+import sitelink.gateway.Gateway;
+import sitelink.os.Netns;
+
+/**
+ * Removes a demo, whole or half built: stops its gateways by PID (SIGTERM, so each removes its tunnel, routes,
+ * addresses, socket and PID file itself), then deletes the namespaces and the private directory. Used at the end of
+ * a demo, on failure, on Ctrl-C, and by {@code sitelink demo --down}; safe to run twice.
+ */
+public final class Teardown {
+    private static final long GRACE_SECONDS = 15;
+
+    /** What happened: one line per thing removed, one per thing that could not be. */
+    public record Report(List<String> done, List<String> problems) {
+        public boolean nothingToDo() {
+            return done.isEmpty() && problems.isEmpty();
+        }
+    }
+
+    private Teardown() {
+    }
+
+    /** True when anything of a demo is present: a namespace, a gateway's PID file or the private directory. */
+    public static boolean anythingPresent() {
+        return !Topology.existing().isEmpty() || Files.exists(DemoSites.DIRECTORY)
+                || ifaces().stream().anyMatch(i -> Files.exists(Gateway.pidFile(i)));
+    }
+
+    private static List<String> ifaces() {
+        return List.of(Topology.TUNNEL_IFACE_A, Topology.TUNNEL_IFACE_B);
+    }
+
+    public static synchronized Report run() {
+        List<String> done = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        int stopped = 0;
+        for (ProcessHandle h : gatewayProcesses()) {
+            if (stop(h, problems)) {
+                stopped++;
+            }
+        }
+        if (stopped > 0) {
+            done.add("stopped " + (stopped == 1 ? "1 gateway" : stopped + " gateways")
+                    + " (each removed its tunnel interface, routes, addresses, socket and PID file)");
+        }
+        // A gateway that had to be killed could not clean up after itself: its files are ours to remove.
+        for (String iface : ifaces()) {
+            removeStale(Gateway.pidFile(iface), problems);
+            removeStale(UapiClient.socket(iface), problems);
+        }
+        for (String ns : Topology.NAMESPACES) {
+            if (Netns.exists(ns)) {
+                strangers(ns).forEach(pid -> problems.add("process " + pid + " (not started by the demo) still runs in "
+                        + ns + "; the namespace goes away when it ends"));
+            }
+        }
+        List<String> existing = Topology.existing();
+        List<String> failed = Topology.delete();
+        problems.addAll(failed);
+        if (!existing.isEmpty() && failed.isEmpty()) {
+            done.add("deleted the namespaces " + String.join(", ", existing) + " with every interface in them");
+        }
+        if (Files.exists(DemoSites.DIRECTORY)) {
+            if (DemoSites.delete()) {
+                done.add("deleted " + DemoSites.DIRECTORY + " (site files, keys, logs)");
+            } else {
+                problems.add("could not delete " + DemoSites.DIRECTORY + "; remove it with: rm -r " + DemoSites.DIRECTORY);
+            }
+        }
+        return new Report(done, problems);
+    }
+
+    /**
+     * The demo's gateways: the PIDs in /run/sitelink/IFACE.pid of the demo's interfaces, and any process in a demo
+     * namespace running a demo site file (one that had not written its PID file yet). A PID is only trusted when its
+     * command line names the demo's directory, so a reused PID is never signalled.
+     */
+    private static List<ProcessHandle> gatewayProcesses() {
+        Set<Long> pids = new LinkedHashSet<>();
+        ifaces().forEach(i -> GatewayProcess.pidFromFile(i).ifPresent(pids::add));
+        for (String ns : Topology.existing()) {
+            pids.addAll(pidsIn(ns));
+        }
+        return pids.stream().map(ProcessHandle::of).flatMap(Optional::stream).filter(Teardown::isDemoGateway).toList();
+    }
+
+    private static boolean isDemoGateway(ProcessHandle h) {
+        return h.info().arguments().map(a -> List.of(a).stream().anyMatch(s -> s.startsWith(DemoSites.DIRECTORY + "/")))
+                .orElse(false);
+    }
+
+    private static List<Long> strangers(String ns) {
+        return pidsIn(ns).stream().filter(pid -> ProcessHandle.of(pid).map(h -> !isDemoGateway(h)).orElse(false)).toList();
+    }
+
+    private static List<Long> pidsIn(String ns) {
+        try {
+            return Commands.run("ip", "netns", "pids", ns).lines().map(String::strip).filter(s -> !s.isEmpty())
+                    .map(Long::parseLong).toList();
+        } catch (IOException | NumberFormatException e) {
+            return List.of();
+        }
+    }
+
+    private static boolean stop(ProcessHandle h, List<String> problems) {
+        h.destroy(); // SIGTERM: the gateway's shutdown hook removes what it added
+        try {
+            h.onExit().get(GRACE_SECONDS, TimeUnit.SECONDS);
+            return true;
+        } catch (Exception e) {
+            h.destroyForcibly();
+            problems.add("gateway pid " + h.pid() + " did not stop within " + GRACE_SECONDS + " s after SIGTERM; "
+                    + "killed it (its namespace, deleted next, takes its interface and routes with it)");
+            try {
+                h.onExit().get(5, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // reported above
+            }
+            return false;
+        }
+    }
+
+    /** Removes a PID file or socket whose owner is gone. */
+    private static void removeStale(Path p, List<String> problems) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            problems.add("could not remove " + p + ": " + e.getMessage());
+        }
+    }
+}
