@@ -28,6 +28,10 @@ import sun.misc.Signal;
 public final class UpCommand implements Callable<Integer> {
     private static final System.Logger LOG = System.getLogger("sitelink.gateway");
 
+    @picocli.CommandLine.Option(names = "--log-format", paramLabel = "text|json", defaultValue = "${env:SITELINK_LOG_FORMAT:-text}",
+            description = "Log as one-line text (default) or as JSON lines (also env SITELINK_LOG_FORMAT=json).")
+    String logFormat;
+
     @Parameters(paramLabel = "FILE", description = "The site file.")
     Path file;
 
@@ -42,7 +46,7 @@ public final class UpCommand implements Callable<Integer> {
             return 1;
         }
         SiteConfig config = sf.config().get();
-        Logging.configure(config.name());
+        Logging.configure(config.name(), logFormat);
         Gateway gateway;
         try {
             gateway = Gateway.start(file, config);
