@@ -312,6 +312,8 @@ public final class WireGuardCore {
 
     private void flushStaged(Peer p) {
         if (p.current == null) {
+            // wireguard-go's SendStagedPackets: no session yet, so what waits (a persistent keepalive too) asks for one.
+            sendInitiation(p, false);
             return;
         }
         List<byte[]> waiting = new ArrayList<>(p.staged);
