@@ -27,6 +27,10 @@ public final class DeviceCommand implements Callable<Integer> {
     @Option(names = {"-f", "--foreground"}, description = "Stay in the foreground (do not detach).")
     boolean foreground;
 
+    @picocli.CommandLine.Option(names = "--log-format", paramLabel = "text|json", defaultValue = "${env:SITELINK_LOG_FORMAT:-text}",
+            description = "Log as one-line text (default) or as JSON lines (also env SITELINK_LOG_FORMAT=json).")
+    String logFormat;
+
     @Parameters(paramLabel = "IFACE", description = "Interface name (at most 15 characters).")
     String iface;
 
@@ -35,7 +39,7 @@ public final class DeviceCommand implements Callable<Integer> {
         if (!Daemon.foreground(foreground)) {
             return Daemon.detachSelf(UapiServer.DEFAULT_DIRECTORY.resolve(iface + ".sock"), System.err);
         }
-        Logging.configure(iface);
+        Logging.configure(iface, logFormat);
         Tun tun;
         try {
             tun = Tun.open(iface);
@@ -45,6 +49,8 @@ public final class DeviceCommand implements Callable<Integer> {
             return 1;
         }
         Device device = new Device(tun.name(), tun, Clock.SYSTEM);
+        device.setDiagnosticListener(new sitelink.control.DiagnosticLog(Clock.SYSTEM, k -> "",
+                () -> device.status().publicKey()));
         UapiServer uapi;
         try {
             uapi = new UapiServer(tun.name(), device);

@@ -15,12 +15,22 @@ import java.util.logging.Logger;
  * {@code silent}; anything else means info.
  */
 final class Logging {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     private Logging() {
     }
 
     static void configure(String prefix) {
+        configure(prefix, System.getenv().getOrDefault("SITELINK_LOG_FORMAT", "text"));
+    }
+
+    /**
+     * {@code format} "json" writes one JSON object per line (time, level, site, logger, message) for log shippers;
+     * anything else the one-line text form.
+     */
+    static void configure(String prefix, String format) {
+        boolean json = format.equalsIgnoreCase("json");
         String env = System.getenv().getOrDefault("LOG_LEVEL", "").toLowerCase(Locale.ROOT);
         Level level = switch (env) {
             case "verbose", "debug" -> Level.FINE;
@@ -41,6 +51,18 @@ final class Logging {
                     case 800 -> "INFO";
                     default -> "DEBUG";
                 };
+                if (json) {
+                    com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+                    o.put("time", java.time.Instant.ofEpochMilli(r.getMillis()).toString());
+                    o.put("level", level);
+                    o.put("site", prefix);
+                    o.put("logger", r.getLoggerName());
+                    o.put("message", formatMessage(r));
+                    if (r.getThrown() != null) {
+                        o.put("error", r.getThrown().toString());
+                    }
+                    return o.toString() + System.lineSeparator();
+                }
                 String line = TIME.format(LocalDateTime.now()) + " " + level + " (" + prefix + ") " + formatMessage(r)
                         + System.lineSeparator();
                 if (r.getThrown() != null) {

@@ -19,10 +19,16 @@ import sitelink.route.Prefix;
  * @param fwmark     firewall mark on the tunnel's UDP packets, 0 for none
  */
 public record SiteConfig(String name, Key privateKey, int listenPort, int fwmark, TunnelInterface tunnel,
-                         List<Prefix> localSubnets, List<RemoteSite> remoteSites) {
+                         List<Prefix> localSubnets, List<RemoteSite> remoteSites, Telemetry telemetry) {
     public SiteConfig {
         localSubnets = List.copyOf(localSubnets);
         remoteSites = List.copyOf(remoteSites);
+    }
+
+    /** A site without metrics or events. */
+    public SiteConfig(String name, Key privateKey, int listenPort, int fwmark, TunnelInterface tunnel,
+                      List<Prefix> localSubnets, List<RemoteSite> remoteSites) {
+        this(name, privateKey, listenPort, fwmark, tunnel, localSubnets, remoteSites, Telemetry.NONE);
     }
 
     public Key publicKey() {

@@ -24,7 +24,9 @@ import sitelink.route.Prefix;
  */
 final class SiteValidator {
     static final List<String> SITE_FIELDS = List.of("name", "private_key", "private_key_file", "listen_port", "fwmark",
-            "tunnel", "local_subnets", "remote_sites");
+            "tunnel", "local_subnets", "remote_sites", "metrics", "events");
+    static final List<String> METRICS_FIELDS = List.of("listen");
+    static final List<String> EVENTS_FIELDS = List.of("syslog", "hook");
     static final List<String> TUNNEL_FIELDS = List.of("name", "addresses", "mtu", "route_table", "mss_clamp");
     static final List<String> REMOTE_FIELDS = List.of("name", "public_key", "preshared_key", "preshared_key_file",
             "endpoint", "remote_subnets", "persistent_keepalive", "policy");
@@ -110,12 +112,82 @@ final class SiteValidator {
         crossChecks(name, privateKey, local, remotes, remoteSubnets, keyAt, nameAt, endpointAt,
                 tunnel.map(TunnelInterface::routeTable).orElse(TunnelInterface.MAIN_TABLE));
 
+        Telemetry telemetry = telemetry(m);
+
         boolean ok = problems.stream().noneMatch(ConfigProblem::isError);
         Optional<SiteConfig> config = ok
                 ? Optional.of(new SiteConfig(name.orElseThrow(), privateKey.orElseThrow(), listenPort, (int) fwmark,
-                        tunnel.orElseThrow(), local.stream().map(LocatedPrefix::prefix).toList(), remotes))
+                        tunnel.orElseThrow(), local.stream().map(LocatedPrefix::prefix).toList(), remotes, telemetry))
                 : Optional.empty();
         return new Result(config, keyFiles, portNode.map(Node.Scalar::location), listenPort);
+    }
+
+    /** {@code metrics: {listen: [ADDRESS:]PORT}} and {@code events: {syslog: udp|tcp://HOST:PORT, hook: PATH}}. */
+    private Telemetry telemetry(Node.Mapping m) {
+        Optional<java.net.InetSocketAddress> listen = Optional.empty();
+        Optional<Node.Mapping> metrics = mapping(m, "metrics");
+        if (metrics.isPresent()) {
+            unknownFields(metrics.get(), METRICS_FIELDS, "metrics");
+            String fix = "write e.g. listen: 127.0.0.1:9586 (the address defaults to 127.0.0.1, the port to 9586)";
+            listen = Optional.of(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(),
+                    Telemetry.DEFAULT_METRICS_PORT));
+            Optional<Node.Scalar> l = scalar(metrics.get(), "listen");
+            if (l.isPresent()) {
+                String t = l.get().text().strip();
+                try {
+                    if (t.matches("[0-9]+")) {
+                        listen = Optional.of(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(),
+                                portNumber(t)));
+                    } else {
+                        Endpoint e = Endpoint.parse(t);
+                        listen = Optional.of(new java.net.InetSocketAddress(
+                                e.literalAddress().orElseThrow(() -> new IllegalArgumentException("give an IP address, not a name")),
+                                e.port()));
+                    }
+                } catch (IllegalArgumentException ex) {
+                    error(l.get().location(), "metrics listen '" + t + "' is not ADDRESS:PORT (" + ex.getMessage() + "); " + fix);
+                    listen = Optional.empty();
+                }
+            }
+        }
+        Optional<java.net.URI> syslog = Optional.empty();
+        Optional<java.nio.file.Path> hook = Optional.empty();
+        Optional<Node.Mapping> events = mapping(m, "events");
+        if (events.isPresent()) {
+            unknownFields(events.get(), EVENTS_FIELDS, "events");
+            Optional<Node.Scalar> s = scalar(events.get(), "syslog");
+            if (s.isPresent()) {
+                String t = s.get().text().strip();
+                String fix = "write udp://HOST:PORT or tcp://HOST:PORT, e.g. udp://198.18.0.9:514";
+                try {
+                    java.net.URI u = new java.net.URI(t);
+                    if (!"udp".equals(u.getScheme()) && !"tcp".equals(u.getScheme()) || u.getHost() == null) {
+                        throw new java.net.URISyntaxException(t, "not udp:// or tcp:// with a host");
+                    }
+                    syslog = Optional.of(u.getPort() < 0 ? new java.net.URI(u.getScheme(), null, u.getHost(), 514, null, null, null) : u);
+                } catch (java.net.URISyntaxException ex) {
+                    error(s.get().location(), "events syslog '" + t + "' is not a syslog collector; " + fix);
+                }
+            }
+            Optional<Node.Scalar> h = scalar(events.get(), "hook");
+            if (h.isPresent()) {
+                java.nio.file.Path p = java.nio.file.Path.of(h.get().text().strip());
+                if (!p.isAbsolute()) {
+                    error(h.get().location(), "events hook '" + p + "' is not an absolute path; give the full path of the script");
+                } else {
+                    hook = Optional.of(p);
+                }
+            }
+        }
+        return new Telemetry(listen, syslog, hook);
+    }
+
+    private static int portNumber(String t) {
+        int p = Integer.parseInt(t);
+        if (p < 1 || p > 65535) {
+            throw new IllegalArgumentException("port " + p + " is out of range 1..65535");
+        }
+        return p;
     }
 
     private void remoteSite(Node.Mapping r, List<RemoteSite> remotes, List<List<LocatedPrefix>> remoteSubnets,

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -20,6 +21,8 @@ import sitelink.packet.IpHeader;
 import sitelink.route.AllowedIps;
 import sitelink.wireguard.Clock;
 import sitelink.wireguard.Drop;
+import sitelink.wireguard.DropEvent;
+import sitelink.wireguard.PeerStats;
 import sitelink.wireguard.Peer;
 import sitelink.wireguard.WireGuardCore;
 
@@ -65,6 +68,11 @@ public final class Device implements DeviceControl, AutoCloseable {
     private volatile int fwmark;
     private volatile PacketFilter filter = PacketFilter.NONE;
     private final PacketFilter.LanWriter lanWriter = this::writeToLan;
+    /** Drops the device charges to a peer (source not allowed, filtered), created on the first such drop. */
+    private final ConcurrentHashMap<Peer, LongAdder[]> peerDeviceDrops = new ConcurrentHashMap<>();
+    private volatile Diagnostic.Listener diagnostics = Diagnostic.Listener.NONE;
+    private volatile String siteName = "";
+    private volatile java.util.Map<Key, String> peerNames = java.util.Map.of();
 
     public Device(String name, Tun tun, Clock clock) throws IOException {
         this.name = name;
@@ -84,6 +92,7 @@ public final class Device implements DeviceControl, AutoCloseable {
             }
         });
         this.bind = UdpBind.open(0);
+        core.setDropListener(this::coreDropped);
     }
 
     /** Starts the data-path and timer threads. */
@@ -189,10 +198,14 @@ public final class Device implements DeviceControl, AutoCloseable {
         int version = IpHeader.version(buf, off, len);
         if (allowedIps.lookup(buf, off + IpHeader.sourceOffset(version), IpHeader.addressLength(version)) != peer) {
             count(DeviceDrop.SOURCE_NOT_ALLOWED);
+            peerDropped(peer, DeviceDrop.SOURCE_NOT_ALLOWED, buf, off + IpHeader.sourceOffset(version),
+                    IpHeader.addressLength(version));
             return;
         }
         if (!filter.fromTunnel(peer, buf, off, total)) {
             count(DeviceDrop.FILTERED);
+            peerDropped(peer, DeviceDrop.FILTERED, buf, off + IpHeader.sourceOffset(version),
+                    IpHeader.addressLength(version));
             return;
         }
         try {
@@ -218,6 +231,44 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     private void count(DeviceDrop d) {
         deviceDrops[d.ordinal()].increment();
+    }
+
+    // ---------------------------------------------------------------- diagnostics (failure paths only)
+
+    /** Where diagnostics go (the rate-limited log of sitelink.control); {@link Diagnostic.Listener#NONE} stops them. */
+    public void setDiagnosticListener(Diagnostic.Listener l) {
+        diagnostics = l;
+    }
+
+    /** Names for status: the site this device serves and each peer's remote-site name. */
+    public void setNames(String site, java.util.Map<Key, String> peers) {
+        siteName = site;
+        peerNames = java.util.Map.copyOf(peers);
+    }
+
+    private void coreDropped(DropEvent e) {
+        diagnostics.diagnose(new Diagnostic(e.reason().counterName().substring("drop_".length()),
+                e.peer().map(Peer::publicKey), Optional.of(e.source()), Optional.empty(), e.claimedKey()));
+    }
+
+    private void peerDropped(Peer peer, DeviceDrop d, byte[] buf, int addrOff, int addrLen) {
+        peerDeviceDrops.computeIfAbsent(peer, k -> newCounters())[d.ordinal()].increment();
+        Optional<java.net.InetAddress> inner;
+        try {
+            inner = Optional.of(java.net.InetAddress.getByAddress(java.util.Arrays.copyOfRange(buf, addrOff, addrOff + addrLen)));
+        } catch (java.net.UnknownHostException e) {
+            inner = Optional.empty();
+        }
+        diagnostics.diagnose(new Diagnostic(d.name().toLowerCase(java.util.Locale.ROOT), Optional.of(peer.publicKey()),
+                peer.endpoint(), inner, Optional.empty()));
+    }
+
+    private static LongAdder[] newCounters() {
+        LongAdder[] a = new LongAdder[DeviceDrop.values().length];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = new LongAdder();
+        }
+        return a;
     }
 
     // ---------------------------------------------------------------- control
@@ -280,6 +331,7 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     private void removePeer(Peer p) {
         allowedIps.removeAll(p);
+        peerDeviceDrops.remove(p);
         core.removePeer(p.publicKey());
         LOG.log(Level.INFO, "{0} - Removed", p);
     }
@@ -293,6 +345,38 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
         Optional<Key> key = core.privateKey();
         return new DeviceSnapshot(key, bind.port(), fwmark, peers);
+    }
+
+    @Override
+    public DeviceStatus status() {
+        List<PeerStatus> peers = new ArrayList<>();
+        for (Peer p : core.peers()) {
+            PeerStats st = p.stats();
+            SortedMap<String, Long> drops = new TreeMap<>();
+            for (Drop d : Drop.values()) {
+                long n = st.drops(d);
+                if (n != 0) {
+                    drops.put(d.name().toLowerCase(java.util.Locale.ROOT), n);
+                }
+            }
+            LongAdder[] dd = peerDeviceDrops.get(p);
+            if (dd != null) {
+                for (DeviceDrop d : DeviceDrop.values()) {
+                    long n = dd[d.ordinal()].sum();
+                    if (n != 0) {
+                        drops.put(d.name().toLowerCase(java.util.Locale.ROOT), n);
+                    }
+                }
+            }
+            Optional<PeerStats.Failure> f = st.lastFailure();
+            peers.add(new PeerStatus(p.publicKey(), peerNames.getOrDefault(p.publicKey(), ""), p.endpoint(),
+                    p.lastHandshake(), p.hasSession(), st.sessionInitiator(), st.handshakeAttempts(), st.lastAttempt(),
+                    st.firstUnansweredAttempt(), st.lastGaveUp(),
+                    f.map(x -> x.reason().name().toLowerCase(java.util.Locale.ROOT)), f.map(PeerStats.Failure::at),
+                    f.map(PeerStats.Failure::from), p.rxBytes(), p.txBytes(), st.rxPackets(), st.txPackets(),
+                    p.persistentKeepalive(), st.roamingEvents(), drops, allowedIps.prefixesOf(p)));
+        }
+        return new DeviceStatus(name, siteName, core.publicKey(), bind.port(), java.time.Instant.now(), counters(), peers);
     }
 
     @Override

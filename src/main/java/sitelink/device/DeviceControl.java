@@ -1,5 +1,10 @@
 package sitelink.device;
 
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
 /**
  * The one way to read and change a running device. The UAPI server and (later) the site-file loader talk to the
  * device only through this interface.
@@ -19,4 +24,17 @@ public interface DeviceControl {
      * is counted under a reason. Served over the UAPI socket as sitelink's own {@code get_counters=1} request.
      */
     java.util.SortedMap<String, Long> counters();
+
+    /**
+     * Everything status needs: per peer its handshake history, counters and drops. Served as sitelink's own
+     * {@code get_status=1}. The default derives what a snapshot knows (for devices that keep no more).
+     */
+    default DeviceStatus status() {
+        DeviceSnapshot s = snapshot();
+        return new DeviceStatus("", "", Optional.empty(), s.listenPort(), Instant.now(), counters(),
+                s.peers().stream().map(p -> new PeerStatus(p.publicKey(), "", p.endpoint(), p.lastHandshake(),
+                        false, false, 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                        Optional.empty(), Optional.empty(), p.rxBytes(), p.txBytes(), 0, 0, p.persistentKeepalive(), 0,
+                        new TreeMap<>(Map.of()), p.allowedIps())).toList());
+    }
 }

@@ -23,6 +23,7 @@ import sitelink.config.RemoteSite;
 import sitelink.config.SiteConfig;
 import sitelink.config.SiteFile;
 import sitelink.config.TunnelInterface;
+import sitelink.control.Observer;
 import sitelink.crypto.Key;
 import sitelink.device.Device;
 import sitelink.device.DeviceException;
@@ -62,6 +63,7 @@ public final class Gateway implements AutoCloseable {
     private final Thread resolver;
     private volatile SiteFilter filter;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Observer observer;
 
     private Gateway(Path file, SiteConfig config, Device device, UapiServer uapi, Netlink netlink, SystemChanges changes) {
         this.file = file;
@@ -128,6 +130,9 @@ public final class Gateway implements AutoCloseable {
             g.resolved.putAll(resolved);
             g.filter = new SiteFilter(config, Clock.SYSTEM, null);
             device.setPacketFilter(g.filter);
+            Observer observer = Observer.start(device, config);
+            changes.record("status, metrics and events", observer::close);
+            g.observer = observer;
             device.start();
             g.resolver.start();
             LOG.log(Level.INFO, "site {0} is up on {1}: {2} remote site(s), {3} route(s) into the tunnel",
@@ -267,6 +272,7 @@ public final class Gateway implements AutoCloseable {
         filter = new SiteFilter(next, Clock.SYSTEM, filter);
         device.setPacketFilter(filter);
         config = next;
+        observer.name(next);
         LOG.log(Level.INFO, "site {0} reloaded: {1} remote site(s)", next.name(), next.remoteSites().size());
         return problems;
     }

@@ -70,7 +70,7 @@ public final class UapiProtocol {
             }
             String answer;
             switch (op) {
-                case "get=1", "get_counters=1" -> {
+                case "get=1", "get_counters=1", "get_status=1" -> {
                     String blank = lines.next(false);
                     if (blank == null) {
                         return;
@@ -81,7 +81,11 @@ public final class UapiProtocol {
                         out.flush();
                         return;
                     }
-                    answer = op.equals("get=1") ? get() : counters();
+                    answer = switch (op) {
+                        case "get=1" -> get();
+                        case "get_counters=1" -> counters();
+                        default -> statusAnswer();
+                    };
                 }
                 case "set=1" -> answer = set(readSetLines(lines));
                 default -> {
@@ -99,6 +103,15 @@ public final class UapiProtocol {
             return formatGet(device.snapshot()) + "errno=0\n\n";
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "UAPI: get failed: " + e.getClass().getSimpleName());
+            return "errno=" + UNKNOWN + "\n\n";
+        }
+    }
+
+    private String statusAnswer() {
+        try {
+            return StatusLines.format(device.status()) + "errno=0\n\n";
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "UAPI: get_status failed: " + e.getClass().getSimpleName());
             return "errno=" + UNKNOWN + "\n\n";
         }
     }

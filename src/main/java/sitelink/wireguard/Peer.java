@@ -34,6 +34,7 @@ public final class Peer {
     final AtomicLong rxBytes = new AtomicLong();
     final AtomicLong txBytes = new AtomicLong();
     final ArrayDeque<byte[]> staged = new ArrayDeque<>();
+    final PeerStats stats = new PeerStats();
     /** Set when the last-minute handshake (REJECT_AFTER_TIME - KEEPALIVE - REKEY_TIMEOUT) was sent for the current session. */
     boolean sentLastMinuteHandshake;
 
@@ -60,6 +61,9 @@ public final class Peer {
     /** Roaming: the endpoint follows the source of the latest authenticated packet. */
     void updateEndpoint(InetSocketAddress source) {
         if (!source.equals(endpoint)) {
+            if (endpoint != null) {
+                stats.roamed();
+            }
             endpoint = source;
         }
     }
@@ -94,6 +98,11 @@ public final class Peer {
 
     public long txBytes() {
         return txBytes.get();
+    }
+
+    /** Counters and handshake history for status and diagnose. */
+    public PeerStats stats() {
+        return stats;
     }
 
     /** True while the peer holds a session that can still send. */

@@ -48,6 +48,7 @@ public final class WireGuardCore {
     private final LongAdder[] drops = new LongAdder[Drop.values().length];
     private volatile LocalIdentity identity;
     private volatile CookieChecker cookieChecker;
+    private volatile DropEvent.Listener dropListener = DropEvent.Listener.NONE;
 
     private volatile int underLoadRate = DEFAULT_UNDER_LOAD_RATE;
     private long loadWindowStart;
@@ -195,6 +196,11 @@ public final class WireGuardCore {
         underLoadRate = messagesPerSecond;
     }
 
+    /** Receives every refused datagram with its source (diagnostic logs, status); called on failure paths only. */
+    public void setDropListener(DropEvent.Listener listener) {
+        dropListener = listener;
+    }
+
     public long drops(Drop reason) {
         return drops[reason.ordinal()].sum();
     }
@@ -239,6 +245,7 @@ public final class WireGuardCore {
             p.timers.anyAuthenticatedPacketTraversal();
             p.timers.anyAuthenticatedPacketSent();
             if (len > 0) {
+                p.stats.txPackets.increment();
                 p.timers.dataSent();
             }
             keepKeyFreshSending(p, kp);
@@ -291,6 +298,7 @@ public final class WireGuardCore {
         p.timers.anyAuthenticatedPacketSent();
         out.sendDatagram(ep, msg, 0, msg.length);
         p.txBytes.addAndGet(msg.length);
+        p.stats.initiationSent(clock.now());
         p.timers.handshakeInitiated();
     }
 
@@ -304,6 +312,8 @@ public final class WireGuardCore {
 
     private void flushStaged(Peer p) {
         if (p.current == null) {
+            // wireguard-go's SendStagedPackets: no session yet, so what waits (a persistent keepalive too) asks for one.
+            sendInitiation(p, false);
             return;
         }
         List<byte[]> waiting = new ArrayList<>(p.staged);
@@ -316,6 +326,11 @@ public final class WireGuardCore {
     private void handshakeGaveUp(Peer p) {
         drops[Drop.HANDSHAKE_TIMEOUT.ordinal()].add(p.staged.size());
         p.staged.clear();
+        p.stats.gaveUp(clock.now());
+        InetSocketAddress ep = p.endpointOrNull();
+        if (ep != null) {
+            dropListener.dropped(new DropEvent(Drop.HANDSHAKE_TIMEOUT, ep, Optional.of(p), Optional.empty()));
+        }
     }
 
     // ---------------------------------------------------------------- inbound
@@ -334,19 +349,19 @@ public final class WireGuardCore {
     private void receiveTransport(InetSocketAddress source, byte[] buf, int len, byte[] scratch) {
         IndexEntry e = indices.get(Messages.getInt(buf, Messages.TRANSPORT_RECEIVER));
         if (e == null || e.keypair() == null) {
-            count(Drop.UNKNOWN_INDEX);
+            fail(Drop.UNKNOWN_INDEX, source, null);
             return;
         }
         Keypair kp = e.keypair();
         Peer p = e.peer();
         if (clock.nanoTime() - kp.createdNanos() >= Constants.REJECT_AFTER_TIME_NANOS) {
-            count(Drop.KEYPAIR_EXPIRED);
+            fail(Drop.KEYPAIR_EXPIRED, source, p);
             return;
         }
         int n = kp.decrypt(buf, 0, len, scratch, 0);
         if (n < 0) {
-            count(n == Keypair.DECRYPT_REPLAY ? Drop.REPLAY
-                    : n == Keypair.DECRYPT_COUNTER_LIMIT ? Drop.KEYPAIR_EXPIRED : Drop.DECRYPT_FAILED);
+            fail(n == Keypair.DECRYPT_REPLAY ? Drop.REPLAY
+                    : n == Keypair.DECRYPT_COUNTER_LIMIT ? Drop.KEYPAIR_EXPIRED : Drop.DECRYPT_FAILED, source, p);
             return;
         }
         p.rxBytes.addAndGet(len);
@@ -355,12 +370,14 @@ public final class WireGuardCore {
             if (kp == p.next && receivedWithKeypair(p, kp)) {
                 p.timers.handshakeComplete();
                 p.setLastHandshake(clock.now());
+                p.stats.handshakeCompleted(false);
                 flushStaged(p);
             }
             keepKeyFreshReceiving(p);
             p.timers.anyAuthenticatedPacketTraversal();
             p.timers.anyAuthenticatedPacketReceived();
             if (n > 0) {
+                p.stats.rxPackets.increment();
                 p.timers.dataReceived();
             }
         }
@@ -373,11 +390,11 @@ public final class WireGuardCore {
     private boolean macsAcceptable(InetSocketAddress source, byte[] msg) {
         CookieChecker checker = cookieChecker;
         if (checker == null) {
-            count(Drop.NO_PRIVATE_KEY);
+            fail(Drop.NO_PRIVATE_KEY, source, null);
             return false;
         }
         if (!checker.checkMac1(msg, msg.length)) {
-            count(Drop.MAC1_INVALID);
+            fail(Drop.MAC1_INVALID, source, null);
             return false;
         }
         if (underLoad() && !checker.checkMac2(msg, msg.length, source)) {
@@ -396,17 +413,23 @@ public final class WireGuardCore {
         LocalIdentity id = identity;
         Optional<Initiation> opened = id == null ? Optional.empty() : Handshake.openInitiation(id, msg);
         if (opened.isEmpty()) {
-            count(Drop.HANDSHAKE_DECRYPT_FAILED);
+            fail(Drop.HANDSHAKE_DECRYPT_FAILED, source, null);
             return;
         }
         Peer p = peers.get(opened.get().remoteStatic());
         if (p == null) {
             count(Drop.UNKNOWN_PEER);
+            Peer at = attribute(source);
+            if (at != null) {
+                at.stats.failed(Drop.UNKNOWN_PEER, clock.now(), source);
+            }
+            dropListener.dropped(new DropEvent(Drop.UNKNOWN_PEER, source, Optional.ofNullable(at),
+                    Optional.of(opened.get().remoteStatic())));
             return;
         }
         synchronized (p) {
             if (p.handshake == null || !p.handshake.acceptInitiation(opened.get(), clock.nanoTime())) {
-                count(Drop.HANDSHAKE_REPLAY);
+                fail(Drop.HANDSHAKE_REPLAY, source, p);
                 return;
             }
             p.rxBytes.addAndGet(msg.length);
@@ -434,7 +457,7 @@ public final class WireGuardCore {
         }
         IndexEntry e = indices.get(Messages.getInt(msg, Messages.RESPONSE_RECEIVER));
         if (e == null || e.keypair() != null) {
-            count(Drop.UNKNOWN_INDEX);
+            fail(Drop.UNKNOWN_INDEX, source, null);
             return;
         }
         Peer p = e.peer();
@@ -442,7 +465,7 @@ public final class WireGuardCore {
             Optional<Keypair> kp = p.handshake == null ? Optional.empty()
                     : p.handshake.consumeResponse(msg, clock.nanoTime());
             if (kp.isEmpty()) {
-                count(Drop.HANDSHAKE_RESPONSE_INVALID);
+                fail(Drop.HANDSHAKE_RESPONSE_INVALID, source, p);
                 return;
             }
             indices.put(kp.get().localIndex(), new IndexEntry(p, kp.get()));
@@ -454,6 +477,7 @@ public final class WireGuardCore {
             p.timers.sessionDerived();
             p.timers.handshakeComplete();
             p.setLastHandshake(clock.now());
+            p.stats.handshakeCompleted(true);
             sendKeepalive(p);
         }
     }
@@ -577,6 +601,34 @@ public final class WireGuardCore {
 
     private void count(Drop reason) {
         drops[reason.ordinal()].increment();
+    }
+
+    /**
+     * Counts a refused datagram, charges it to its peer (known, or the one whose endpoint address it came from) and
+     * tells the drop listener. Failure paths only.
+     */
+    private void fail(Drop reason, InetSocketAddress source, Peer known) {
+        count(reason);
+        Peer p = known != null ? known : attribute(source);
+        if (p != null) {
+            p.stats.failed(reason, clock.now(), source);
+        }
+        dropListener.dropped(new DropEvent(reason, source, Optional.ofNullable(p), Optional.empty()));
+    }
+
+    /** The peer whose endpoint has this source's IP address, if exactly one does (a site-to-site device has few). */
+    private Peer attribute(InetSocketAddress source) {
+        Peer found = null;
+        for (Peer p : peers.values()) {
+            InetSocketAddress ep = p.endpointOrNull();
+            if (ep != null && ep.getAddress() != null && ep.getAddress().equals(source.getAddress())) {
+                if (found != null) {
+                    return null;
+                }
+                found = p;
+            }
+        }
+        return found;
     }
 
     /** Wall-clock now, for callers that report times. */

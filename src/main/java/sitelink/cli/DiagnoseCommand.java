@@ -1,0 +1,46 @@
+package sitelink.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import sitelink.config.SiteFile;
+import sitelink.control.Diagnose;
+import sitelink.control.Gateways;
+import sitelink.os.Netlink;
+import sitelink.os.Sysctl;
+
+/** {@code sitelink diagnose FILE}: the troubleshooting checklist against the running gateway (docs/status.md). */
+@Command(name = "diagnose", mixinStandardHelpOptions = true,
+        description = {"Run the troubleshooting checklist against the running gateway of FILE: key pair, handshake "
+                + "with each remote site (triggering one if needed), routes, forwarding, overlapping subnets, path "
+                + "MTU, clock. One line per check: PASS, WARN or FAIL with the remedy. Exit 0 when none fails."})
+public final class DiagnoseCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "The site file the gateway runs.")
+    Path file;
+
+    @Override
+    public Integer call() throws Exception {
+        SiteFile sf = SiteFile.load(file);
+        if (sf.config().isEmpty()) {
+            System.out.println("FAIL  site file                    " + file + " has errors: "
+                    + sf.errors().stream().map(Object::toString).toList() + "; fix them (sitelink check " + file + ")");
+            return 1;
+        }
+        List<Diagnose.Check> checks;
+        try (Netlink netlink = Netlink.open()) {
+            checks = new Diagnose(sf.config().get(), iface -> {
+                try {
+                    return Gateways.status(iface);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e.getMessage(), e);
+                }
+            }, netlink, new Sysctl()).run();
+        }
+        checks.forEach(System.out::println);
+        return checks.stream().anyMatch(c -> c.outcome() == Diagnose.Outcome.FAIL) ? 1 : 0;
+    }
+}

@@ -1,0 +1,64 @@
+package sitelink.control;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+import java.util.Set;
+import sitelink.crypto.Key;
+import sitelink.device.PeerStatus;
+import sitelink.wireguard.Constants;
+
+/**
+ * A peer's {@link TunnelState} and, unless it is ESTABLISHED, the reason in plain words, derived from the raw
+ * {@link PeerStatus} facts at one instant. Pure: the same facts and time give the same answer, so every rule is a
+ * unit test.
+ */
+public record Assessment(TunnelState state, String reason) {
+    /**
+     * Handshake attempts unanswered this long mean the peer is gone: three REKEY_TIMEOUT retries, long after any
+     * answer on a working path (a rekey on a live tunnel is answered within a round trip).
+     */
+    public static final Duration STALL = Constants.REKEY_TIMEOUT.multipliedBy(3);
+    /** Failures that say the handshake itself is refused (a key or configuration mismatch), not a lost packet. */
+    static final Set<String> HANDSHAKE_FAILURES = Set.of("mac1_invalid", "unknown_peer", "handshake_decrypt_failed",
+            "handshake_response_invalid", "handshake_replay");
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+            .withZone(ZoneId.systemDefault());
+
+    public static Assessment of(PeerStatus p, Instant now, Optional<Key> ourPublicKey) {
+        boolean fresh = p.hasSession() && p.lastHandshake()
+                .map(t -> Duration.between(t, now).compareTo(Constants.REJECT_AFTER_TIME) < 0).orElse(false);
+        Optional<Instant> unanswered = p.firstUnansweredAttempt();
+        boolean stalled = unanswered.map(t -> Duration.between(t, now).compareTo(STALL) >= 0).orElse(false);
+        if (fresh && !stalled) {
+            return new Assessment(TunnelState.ESTABLISHED, "");
+        }
+        Optional<String> failure = p.lastFailure().filter(HANDSHAKE_FAILURES::contains);
+        if (failure.isPresent()) {
+            return new Assessment(TunnelState.DOWN, Explain.handshakeFailure(failure.get(),
+                    p.lastFailureFrom().map(Explain::endpoint).orElse("the peer"), p.name(), ourPublicKey));
+        }
+        if (stalled) {
+            return new Assessment(TunnelState.DOWN, "handshake attempts unanswered since " + time(unanswered.get())
+                    + " (" + p.handshakeAttempts() + " sent in all)" + Explain.unansweredRemedy(p));
+        }
+        if (p.endpoint().isEmpty()) {
+            return new Assessment(TunnelState.DOWN, p.lastHandshake().isEmpty()
+                    ? "no endpoint and the peer never connected; give it an endpoint, or start the other side so it connects here"
+                    : "no endpoint; waiting for the peer to connect again");
+        }
+        if (unanswered.isPresent()) {
+            return new Assessment(TunnelState.CONNECTING, "handshake sent at " + time(p.lastAttempt().orElse(unanswered.get()))
+                    + ", waiting for the answer");
+        }
+        return new Assessment(TunnelState.IDLE, p.lastHandshake().isPresent()
+                ? "no traffic since the session expired; the next packet connects (persistent_keepalive keeps it up)"
+                : "no handshake yet: nothing was sent to the peer; the first packet connects (or set persistent_keepalive)");
+    }
+
+    static String time(Instant t) {
+        return TIME.format(t);
+    }
+}

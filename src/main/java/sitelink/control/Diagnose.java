@@ -1,0 +1,264 @@
+package sitelink.control;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import sitelink.config.RemoteSite;
+import sitelink.config.SiteConfig;
+import sitelink.config.TunnelInterface;
+import sitelink.device.DeviceStatus;
+import sitelink.device.PeerStatus;
+import sitelink.os.Netlink;
+import sitelink.os.Sysctl;
+import sitelink.route.Prefix;
+import sitelink.wireguard.Constants;
+
+/**
+ * The troubleshooting checklist of docs/status.md, run against a running gateway and its site file: one
+ * {@link Check} per line, PASS, WARN or FAIL with the remedy.
+ */
+public final class Diagnose {
+    public enum Outcome { PASS, WARN, FAIL }
+
+    public record Check(Outcome outcome, String name, String detail) {
+        @Override
+        public String toString() {
+            return String.format("%-4s  %-28s %s", outcome, name, detail);
+        }
+    }
+
+    /** WireGuard's outer headers at most: IPv6 (40) + UDP (8) + WireGuard data header (16) + tag (16). */
+    static final int OVERHEAD = 80;
+    /** TAI64N timestamps only increase if the clock is sane; no real clock says it is before sitelink existed. */
+    static final Instant EARLIEST_SANE = Instant.parse("2024-01-01T00:00:00Z");
+    static final Duration HANDSHAKE_WAIT = Duration.ofSeconds(7);
+
+    private final SiteConfig config;
+    private final Function<String, DeviceStatus> status;
+    private final Netlink netlink;
+    private final Sysctl sysctl;
+
+    public Diagnose(SiteConfig config, Function<String, DeviceStatus> status, Netlink netlink, Sysctl sysctl) {
+        this.config = config;
+        this.status = status;
+        this.netlink = netlink;
+        this.sysctl = sysctl;
+    }
+
+    public List<Check> run() {
+        List<Check> checks = new ArrayList<>();
+        checks.add(clock(Instant.now()));
+        String iface = config.tunnel().name();
+        DeviceStatus s;
+        try {
+            s = status.apply(iface);
+        } catch (RuntimeException e) {
+            checks.add(new Check(Outcome.FAIL, "gateway running", "no sitelink device answers on " + iface + " ("
+                    + e.getMessage() + "); start it with 'sitelink up " + config.name() + "'s site file"));
+            return checks;
+        }
+        checks.add(new Check(Outcome.PASS, "gateway running", iface + " answers, listening on UDP port " + s.listenPort()));
+        boolean keyOk = s.publicKey().map(k -> k.equals(config.publicKey())).orElse(false);
+        checks.add(keyOk ? new Check(Outcome.PASS, "key pair", "the running device's public key is the file's ("
+                + config.publicKey().toBase64() + ")")
+                : new Check(Outcome.FAIL, "key pair", "the running device's public key "
+                + s.publicKey().map(k -> k.toBase64()).orElse("(none)") + " is not the file's "
+                + config.publicKey().toBase64() + "; run 'sitelink reload' with this file, or restart the gateway"));
+        for (RemoteSite r : config.remoteSites()) {
+            checks.add(handshake(r, s));
+        }
+        checks.addAll(routes());
+        checks.add(forwarding());
+        checks.add(overlaps());
+        for (RemoteSite r : config.remoteSites()) {
+            mtu(r, s).ifPresent(checks::add);
+        }
+        return checks;
+    }
+
+    static Check clock(Instant now) {
+        return now.isBefore(EARLIEST_SANE)
+                ? new Check(Outcome.FAIL, "clock", "the clock says " + now + ", before 2024: handshakes carry TAI64N "
+                + "timestamps that must only increase; set the time (NTP) before the tunnel starts")
+                : new Check(Outcome.PASS, "clock", "the clock says " + now);
+    }
+
+    private Check handshake(RemoteSite r, DeviceStatus s) {
+        String name = "handshake with " + r.name();
+        Optional<PeerStatus> peer = find(s, r);
+        if (peer.isEmpty()) {
+            return new Check(Outcome.FAIL, name, "the running device has no peer with " + r.name()
+                    + "'s public key; run 'sitelink reload' with this file");
+        }
+        if (recent(peer.get(), s.at())) {
+            return new Check(Outcome.PASS, name, "latest handshake " + age(peer.get(), s.at()) + " s ago");
+        }
+        trigger(r);
+        long deadline = System.nanoTime() + HANDSHAKE_WAIT.toNanos();
+        DeviceStatus now = s;
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            now = status.apply(config.tunnel().name());
+            Optional<PeerStatus> p = find(now, r);
+            if (p.isPresent() && recent(p.get(), now.at())) {
+                return new Check(Outcome.PASS, name, "a handshake completed just now");
+            }
+        }
+        Optional<PeerStatus> p = find(now, r);
+        Assessment a = Assessment.of(p.orElse(peer.get()), now.at(), now.publicKey());
+        String why = a.reason().isEmpty() ? a.state().name() : a.reason();
+        if (a.state() == TunnelState.CONNECTING || a.state() == TunnelState.IDLE) {
+            why = "no answer to a handshake within " + HANDSHAKE_WAIT.toSeconds() + " s"
+                    + Explain.unansweredRemedy(p.orElse(peer.get()));
+        }
+        return new Check(Outcome.FAIL, name, why);
+    }
+
+    private static boolean recent(PeerStatus p, Instant now) {
+        return p.hasSession() && p.lastHandshake().map(t -> Duration.between(t, now).compareTo(Constants.REJECT_AFTER_TIME) < 0)
+                .orElse(false);
+    }
+
+    private static long age(PeerStatus p, Instant now) {
+        return Duration.between(p.lastHandshake().orElseThrow(), now).getSeconds();
+    }
+
+    /** A datagram into the remote subnet (discard port) makes the device start a handshake if it has no session. */
+    private void trigger(RemoteSite r) {
+        for (Prefix p : r.remoteSubnets()) {
+            byte[] a = p.address().getAddress();
+            a[a.length - 1] |= 1;
+            try (DatagramSocket sock = new DatagramSocket()) {
+                InetAddress to = InetAddress.getByAddress(a);
+                if (!p.contains(to)) {
+                    continue;
+                }
+                sock.send(new DatagramPacket(new byte[0], 0, new InetSocketAddress(to, 9)));
+                return;
+            } catch (IOException e) {
+                // no route or no address family here: the route check says why
+            }
+        }
+    }
+
+    private static Optional<PeerStatus> find(DeviceStatus s, RemoteSite r) {
+        return s.peers().stream().filter(p -> p.publicKey().equals(r.publicKey())).findFirst();
+    }
+
+    private List<Check> routes() {
+        List<Check> out = new ArrayList<>();
+        if (config.tunnel().routeTable() == TunnelInterface.NO_ROUTES) {
+            out.add(new Check(Outcome.WARN, "routes", "route_table is off: sitelink adds no routes; make sure your "
+                    + "own routing sends the remote subnets into " + config.tunnel().name()));
+            return out;
+        }
+        for (RemoteSite r : config.remoteSites()) {
+            for (Prefix p : r.remoteSubnets()) {
+                String name = "route to " + p;
+                try {
+                    Optional<Netlink.Route> route = netlink.routeTo(p.address());
+                    String dev = route.flatMap(Netlink.Route::interfaceName).orElse("");
+                    out.add(dev.equals(config.tunnel().name())
+                            ? new Check(Outcome.PASS, name, "goes into " + dev)
+                            : new Check(Outcome.FAIL, name, route.map(x -> "goes " + x).orElse("no route")
+                            + ", not into " + config.tunnel().name() + "; a more specific or other route wins: remove it,"
+                            + " or restart the gateway to add its routes"));
+                } catch (IOException e) {
+                    out.add(new Check(Outcome.FAIL, name, "cannot look it up: " + e.getMessage()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private Check forwarding() {
+        List<Prefix> all = new ArrayList<>(config.localSubnets());
+        config.remoteSites().forEach(r -> all.addAll(r.remoteSubnets()));
+        List<String> off = new ArrayList<>();
+        try {
+            if (all.stream().anyMatch(Prefix::isIpv4) && !sysctl.get(Sysctl.IPV4_FORWARDING).equals("1")) {
+                off.add(Sysctl.IPV4_FORWARDING);
+            }
+            if (all.stream().anyMatch(p -> !p.isIpv4()) && !sysctl.get(Sysctl.IPV6_FORWARDING).equals("1")) {
+                off.add(Sysctl.IPV6_FORWARDING);
+            }
+        } catch (IOException e) {
+            return new Check(Outcome.WARN, "forwarding", "cannot read it: " + e.getMessage());
+        }
+        return off.isEmpty() ? new Check(Outcome.PASS, "forwarding", "on")
+                : new Check(Outcome.FAIL, "forwarding", String.join(" and ", off) + " is 0: this host does not "
+                + "route between the LAN and the tunnel; restart the gateway (it turns forwarding on) or set it to 1");
+    }
+
+    /** A remote subnet that contains an address of this host's other interfaces would capture local traffic. */
+    private Check overlaps() {
+        List<String> found = new ArrayList<>();
+        try {
+            for (Map.Entry<Integer, Netlink.Link> l : netlink.links().entrySet()) {
+                String n = l.getValue().name();
+                if (n.equals(config.tunnel().name()) || n.equals("lo")) {
+                    continue;
+                }
+                for (Netlink.Address a : netlink.addresses(n)) {
+                    for (RemoteSite r : config.remoteSites()) {
+                        for (Prefix p : r.remoteSubnets()) {
+                            if (p.overlaps(a.prefix())) {
+                                found.add(r.name() + "'s remote subnet " + p + " overlaps " + a + " on " + n);
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            return new Check(Outcome.WARN, "subnets do not overlap", "cannot list addresses: " + e.getMessage());
+        }
+        return found.isEmpty() ? new Check(Outcome.PASS, "subnets do not overlap", "no remote subnet overlaps a local one")
+                : new Check(Outcome.FAIL, "subnets do not overlap", String.join("; ", found)
+                + "; renumber one side, or narrow remote_subnets");
+    }
+
+    private Optional<Check> mtu(RemoteSite r, DeviceStatus s) {
+        Optional<InetSocketAddress> ep = find(s, r).flatMap(PeerStatus::endpoint);
+        if (ep.isEmpty()) {
+            return Optional.empty();
+        }
+        String name = "path MTU to " + r.name();
+        try {
+            Optional<Netlink.Route> route = netlink.routeTo(ep.get().getAddress());
+            Optional<Netlink.Link> link = route.flatMap(Netlink.Route::interfaceName).flatMap(n -> {
+                try {
+                    return netlink.link(n);
+                } catch (IOException e) {
+                    return Optional.empty();
+                }
+            });
+            if (link.isEmpty()) {
+                return Optional.of(new Check(Outcome.FAIL, name, "no route to the endpoint " + Explain.endpoint(ep.get())
+                        + "; add a route to it"));
+            }
+            int need = config.tunnel().mtu() + OVERHEAD;
+            return Optional.of(link.get().mtu() >= need
+                    ? new Check(Outcome.PASS, name, link.get().name() + " carries " + link.get().mtu() + " bytes, "
+                    + "the tunnel needs " + need)
+                    : new Check(Outcome.WARN, name, link.get().name() + " carries " + link.get().mtu() + " bytes but "
+                    + "the tunnel's mtu " + config.tunnel().mtu() + " needs " + need + "; set tunnel mtu to "
+                    + (link.get().mtu() - OVERHEAD) + " or less"));
+        } catch (IOException e) {
+            return Optional.of(new Check(Outcome.WARN, name, "cannot look it up: " + e.getMessage()));
+        }
+    }
+}

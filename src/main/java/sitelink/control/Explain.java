@@ -1,0 +1,80 @@
+package sitelink.control;
+
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import sitelink.crypto.Key;
+import sitelink.device.Diagnostic;
+import sitelink.device.PeerStatus;
+import sitelink.route.Prefix;
+
+/**
+ * Failures in plain words: what happened, the likely cause, and what to do (docs/status.md lists every sentence).
+ * Shared by the diagnostic log and status so both say the same thing. Public keys may appear; secrets never do.
+ */
+public final class Explain {
+    private Explain() {
+    }
+
+    static String endpoint(InetSocketAddress a) {
+        String h = Prefix.formatAddress(a.getAddress());
+        return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
+    }
+
+    private static String peerName(String name) {
+        return name.isEmpty() ? "the peer" : name;
+    }
+
+    /** The sentence for a refused handshake, as status shows it and the log writes it. */
+    static String handshakeFailure(String reason, String from, String peer, Optional<Key> ourPublicKey) {
+        String who = peerName(peer);
+        String us = ourPublicKey.map(k -> " (" + k.toBase64() + ")").orElse("");
+        return switch (reason) {
+            case "mac1_invalid" -> "handshake from " + from + " rejected: it is addressed to a different public key "
+                    + "(MAC1 mismatch); check that " + who + " lists this site's public key" + us;
+            case "unknown_peer" -> "handshake from " + from + " rejected: it comes from a public key this site does "
+                    + "not list; check the public_key this site has for " + who;
+            case "handshake_decrypt_failed" -> "handshake from " + from + " did not decrypt with this site's private "
+                    + "key; check that " + who + " has this site's current public key" + us;
+            case "handshake_response_invalid" -> "handshake response from " + from + " did not authenticate: the "
+                    + "preshared keys differ (or " + who + "'s key pair changed); give both sites the same preshared_key";
+            case "handshake_replay" -> "handshake from " + from + " refused as a replay: its timestamp is not newer "
+                    + "than the last one; check " + who + "'s clock (it must not go back)";
+            default -> reason + " from " + from;
+        };
+    }
+
+    static String unansweredRemedy(PeerStatus p) {
+        String ep = p.endpoint().map(Explain::endpoint).orElse("its endpoint");
+        return "; check that " + peerName(p.name()) + " is running and that UDP to " + ep + " is not blocked";
+    }
+
+    /** The log line for one diagnostic; {@code peerName} is the remote site's name or empty. */
+    static String sentence(Diagnostic d, String peerName, Optional<Key> ourPublicKey) {
+        String from = d.source().map(Explain::endpoint).orElse("an unknown address");
+        String who = peerName(peerName);
+        if (Assessment.HANDSHAKE_FAILURES.contains(d.reason())) {
+            String s = handshakeFailure(d.reason(), from, peerName, ourPublicKey);
+            if (d.reason().equals("unknown_peer") && d.claimedKey().isPresent()) {
+                s += " (it uses " + d.claimedKey().get().toBase64() + ")";
+            }
+            return s;
+        }
+        return switch (d.reason()) {
+            case "source_not_allowed" -> "packet from " + who + " dropped: its source "
+                    + d.innerSource().map(Prefix::formatAddress).orElse("?") + " is outside " + who
+                    + "'s remote_subnets; add the subnet to remote_subnets, or check " + who + "'s local_subnets";
+            case "filtered" -> "packet from " + who + " with source "
+                    + d.innerSource().map(Prefix::formatAddress).orElse("?") + " refused by the site policy";
+            case "decrypt_failed" -> "data from " + from + " (" + who + ") did not authenticate; the datagram was "
+                    + "corrupted or forged";
+            case "replay" -> "data from " + from + " (" + who + ") was a replay or arrived too late for the replay window";
+            case "unknown_index" -> "data from " + from + " names a session this site does not have; " + who
+                    + " probably restarted and will make a new handshake";
+            case "keypair_expired" -> "data from " + from + " (" + who + ") used an expired session";
+            case "handshake_timeout" -> "handshake with " + who + " at " + from + " gave up after 90 s without an "
+                    + "answer; check that " + who + " is running and that UDP to it is not blocked";
+            case "no_private_key" -> "handshake from " + from + " ignored: this device has no private key yet";
+            default -> d.reason() + " from " + from;
+        };
+    }
+}

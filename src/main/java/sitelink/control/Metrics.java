@@ -1,0 +1,104 @@
+package sitelink.control;
+
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+import sitelink.device.DeviceStatus;
+import sitelink.device.PeerStatus;
+
+/**
+ * The site's Prometheus endpoint (docs/status.md): per-peer counters and gauges read from the device at scrape time
+ * through callbacks, so the data path keeps no metric objects of its own. One status read serves one scrape.
+ */
+public final class Metrics implements AutoCloseable {
+    private final Supplier<DeviceStatus> status;
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final HTTPServer server;
+    private volatile DeviceStatus cached;
+    private volatile long cachedAt;
+
+    private Metrics(Supplier<DeviceStatus> status, InetSocketAddress listen) throws IOException {
+        this.status = status;
+        peerCounter("sitelink_peer_rx_bytes", "Bytes received from the peer (WireGuard datagrams)", PeerStatus::rxBytes);
+        peerCounter("sitelink_peer_tx_bytes", "Bytes sent to the peer (WireGuard datagrams)", PeerStatus::txBytes);
+        peerCounter("sitelink_peer_rx_packets", "Data packets received from the peer (keepalives not counted)", PeerStatus::rxPackets);
+        peerCounter("sitelink_peer_tx_packets", "Data packets sent to the peer (keepalives not counted)", PeerStatus::txPackets);
+        peerCounter("sitelink_peer_handshake_attempts", "Handshake initiations sent to the peer", PeerStatus::handshakeAttempts);
+        peerCounter("sitelink_peer_roaming_events", "Times the peer's endpoint changed", PeerStatus::roamingEvents);
+        peerGauge("sitelink_peer_last_handshake_seconds", "Unix time of the latest completed handshake, 0 if none",
+                (s, p) -> p.lastHandshake().map(t -> t.toEpochMilli() / 1000.0).orElse(0.0));
+        peerGauge("sitelink_peer_up", "1 while the tunnel to the peer is ESTABLISHED, else 0",
+                (s, p) -> Assessment.of(p, s.at(), s.publicKey()).state() == TunnelState.ESTABLISHED ? 1.0 : 0.0);
+        CounterWithCallback.builder().name("sitelink_peer_drops")
+                .help("Datagrams and packets of the peer dropped, by reason").labelNames("site", "peer", "reason")
+                .callback(cb -> forPeers((s, p) -> p.drops().forEach((r, n) -> cb.call(n, s.site(), name(p), r))))
+                .register(registry);
+        CounterWithCallback.builder().name("sitelink_drops")
+                .help("Datagrams and packets the device dropped, by reason").labelNames("site", "reason")
+                .callback(cb -> {
+                    DeviceStatus s = read();
+                    for (Map.Entry<String, Long> e : s.counters().entrySet()) {
+                        if (e.getKey().startsWith("drop_")) {
+                            cb.call(e.getValue(), s.site(), e.getKey().substring(5));
+                        }
+                    }
+                }).register(registry);
+        this.server = HTTPServer.builder().inetAddress(listen.getAddress()).port(listen.getPort())
+                .registry(registry).buildAndStart();
+    }
+
+    /** Starts serving /metrics on {@code listen}. */
+    public static Metrics start(Supplier<DeviceStatus> status, InetSocketAddress listen) throws IOException {
+        return new Metrics(status, listen);
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    private interface PeerValue {
+        double of(DeviceStatus s, PeerStatus p);
+    }
+
+    private void peerCounter(String name, String help, java.util.function.ToLongFunction<PeerStatus> f) {
+        CounterWithCallback.builder().name(name).help(help).labelNames("site", "peer")
+                .callback(cb -> forPeers((s, p) -> cb.call(f.applyAsLong(p), s.site(), name(p)))).register(registry);
+    }
+
+    private void peerGauge(String name, String help, PeerValue f) {
+        GaugeWithCallback.builder().name(name).help(help).labelNames("site", "peer")
+                .callback(cb -> forPeers((s, p) -> cb.call(f.of(s, p), s.site(), name(p)))).register(registry);
+    }
+
+    private void forPeers(BiConsumer<DeviceStatus, PeerStatus> f) {
+        DeviceStatus s = read();
+        s.peers().forEach(p -> f.accept(s, p));
+    }
+
+    private static String name(PeerStatus p) {
+        return p.name().isEmpty() ? p.publicKey().toBase64() : p.name();
+    }
+
+    /** One device read per scrape: the callbacks of one scrape run within milliseconds of each other. */
+    private DeviceStatus read() {
+        long now = System.nanoTime();
+        DeviceStatus s = cached;
+        if (s == null || now - cachedAt > 200_000_000L) {
+            s = status.get();
+            cached = s;
+            cachedAt = now;
+        }
+        return s;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

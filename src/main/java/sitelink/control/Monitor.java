@@ -1,0 +1,156 @@
+package sitelink.control;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import sitelink.crypto.Key;
+import sitelink.device.DeviceStatus;
+import sitelink.device.PeerStatus;
+import sitelink.wireguard.Constants;
+
+/**
+ * Derives tunnel events from state transitions: every {@link #PERIOD} it assesses each peer and compares with the
+ * previous check. Up when a peer becomes ESTABLISHED, down when it stops being so, rekey-failed when a handshake gave
+ * up or a rekey on a live session went unanswered past REKEY_TIMEOUT. Events are logged and handed to the sinks on one
+ * separate thread, so a slow collector or hook never delays the next check.
+ */
+public final class Monitor implements AutoCloseable {
+    public static final Duration PERIOD = Duration.ofSeconds(1);
+    private static final System.Logger LOG = System.getLogger("sitelink.events");
+
+    private record Seen(TunnelState state, Instant gaveUp, Instant rekeyReported) {
+    }
+
+    private final Supplier<DeviceStatus> status;
+    private final List<Consumer<TunnelEvent>> sinks;
+    private final Map<Key, Seen> previous = new HashMap<>();
+    private final ExecutorService delivery = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform()
+            .name("events").daemon().unstarted(r));
+    private final Thread checker;
+
+    public Monitor(Supplier<DeviceStatus> status, List<Consumer<TunnelEvent>> sinks) {
+        this.status = status;
+        this.sinks = List.copyOf(sinks);
+        this.checker = Thread.ofPlatform().name("monitor").daemon().unstarted(this::loop);
+    }
+
+    public void start() {
+        checker.start();
+    }
+
+    private void loop() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                deliver(check(status.get()));
+                Thread.sleep(PERIOD);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "status check failed: {0}", e.toString());
+            }
+        }
+    }
+
+    /** The events since the previous check. Pure apart from remembering this check; the unit tests drive it. */
+    public synchronized List<TunnelEvent> check(DeviceStatus s) {
+        List<TunnelEvent> events = new ArrayList<>();
+        Map<Key, Seen> next = new HashMap<>();
+        for (PeerStatus p : s.peers()) {
+            Assessment a = Assessment.of(p, s.at(), s.publicKey());
+            Seen was = previous.getOrDefault(p.publicKey(), new Seen(TunnelState.IDLE, null, null));
+            Instant gaveUp = p.lastGaveUp().orElse(null);
+            Instant rekeyReported = was.rekeyReported();
+            if (a.state() == TunnelState.ESTABLISHED && was.state() != TunnelState.ESTABLISHED) {
+                events.add(event(TunnelEvent.Kind.UP, s, p, a));
+            } else if (a.state() != TunnelState.ESTABLISHED && was.state() == TunnelState.ESTABLISHED) {
+                events.add(event(TunnelEvent.Kind.DOWN, s, p, a));
+            }
+            if (gaveUp != null && !gaveUp.equals(was.gaveUp()) && previous.containsKey(p.publicKey())) {
+                events.add(event(TunnelEvent.Kind.REKEY_FAILED, s, p, new Assessment(a.state(),
+                        "handshake gave up after " + Constants.REKEY_ATTEMPT_TIME.toSeconds() + " s without an answer"
+                                + Explain.unansweredRemedy(p))));
+            }
+            Instant unanswered = p.firstUnansweredAttempt().orElse(null);
+            if (unanswered != null && p.lastHandshake().isPresent() && !unanswered.equals(rekeyReported)
+                    && Duration.between(unanswered, s.at()).compareTo(Constants.REKEY_TIMEOUT.plusSeconds(1)) > 0) {
+                rekeyReported = unanswered;
+                String why = a.state() == TunnelState.DOWN && !a.reason().isEmpty() ? a.reason()
+                        : "rekey sent at " + Assessment.time(unanswered) + " is unanswered" + Explain.unansweredRemedy(p);
+                events.add(event(TunnelEvent.Kind.REKEY_FAILED, s, p, new Assessment(a.state(), why)));
+            }
+            next.put(p.publicKey(), new Seen(a.state(), gaveUp, rekeyReported));
+        }
+        for (Map.Entry<Key, Seen> e : previous.entrySet()) {
+            if (!next.containsKey(e.getKey()) && e.getValue().state() == TunnelState.ESTABLISHED) {
+                events.add(new TunnelEvent(TunnelEvent.Kind.DOWN, s.at(), s.site(), s.interfaceName(), "",
+                        e.getKey().toBase64(), "", TunnelState.DOWN, "the remote site was removed from the site file"));
+            }
+        }
+        previous.clear();
+        previous.putAll(next);
+        return events;
+    }
+
+    private static TunnelEvent event(TunnelEvent.Kind kind, DeviceStatus s, PeerStatus p, Assessment a) {
+        return new TunnelEvent(kind, s.at(), s.site(), s.interfaceName(),
+                p.name().isEmpty() ? p.publicKey().toBase64() : p.name(), p.publicKey().toBase64(),
+                p.endpoint().map(Explain::endpoint).orElse(""), a.state(), a.reason());
+    }
+
+    private void deliver(List<TunnelEvent> events) {
+        for (TunnelEvent e : events) {
+            LOG.log(e.kind() == TunnelEvent.Kind.UP ? Level.INFO : Level.WARNING, e.message());
+            delivery.execute(() -> sinks.forEach(sink -> {
+                try {
+                    sink.accept(e);
+                } catch (RuntimeException ex) {
+                    LOG.log(Level.WARNING, "event delivery failed: {0}", ex.toString());
+                }
+            }));
+        }
+    }
+
+    /**
+     * Stops checking; established tunnels get a down event ("this gateway is stopping"), delivered before this
+     * returns (at most a few seconds), so a collector hears about a planned stop too.
+     */
+    @Override
+    public void close() {
+        checker.interrupt();
+        List<TunnelEvent> last = new ArrayList<>();
+        synchronized (this) {
+            DeviceStatus s;
+            try {
+                s = status.get();
+            } catch (RuntimeException e) {
+                s = null;
+            }
+            if (s != null) {
+                for (PeerStatus p : s.peers()) {
+                    Seen was = previous.get(p.publicKey());
+                    if (was != null && was.state() == TunnelState.ESTABLISHED) {
+                        last.add(event(TunnelEvent.Kind.DOWN, s, p,
+                                new Assessment(TunnelState.DOWN, "this gateway is stopping")));
+                    }
+                }
+            }
+            previous.clear();
+        }
+        deliver(last);
+        delivery.shutdown();
+        try {
+            delivery.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

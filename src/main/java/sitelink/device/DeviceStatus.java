@@ -1,0 +1,24 @@
+package sitelink.device;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import sitelink.crypto.Key;
+
+/**
+ * What {@code sitelink status} and {@code diagnose} read from a running device (UAPI {@code get_status=1}).
+ *
+ * @param site      the site name a gateway runs, empty for a plain {@code sitelink device}
+ * @param publicKey the device's public key (never the private one)
+ * @param at        the device's wall-clock time when the status was taken
+ * @param counters  the device-wide counters, as {@code get_counters=1}
+ */
+public record DeviceStatus(String interfaceName, String site, Optional<Key> publicKey, int listenPort, Instant at,
+                           SortedMap<String, Long> counters, List<PeerStatus> peers) {
+    public DeviceStatus {
+        counters = new TreeMap<>(counters);
+        peers = List.copyOf(peers);
+    }
+}

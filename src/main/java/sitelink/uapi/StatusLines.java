@@ -1,0 +1,196 @@
+package sitelink.uapi;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import sitelink.crypto.Key;
+import sitelink.device.DeviceStatus;
+import sitelink.device.PeerStatus;
+import sitelink.route.Prefix;
+
+/**
+ * sitelink's own UAPI request {@code get_status=1}: the answer is KEY=VALUE lines in the style of {@code get=1}.
+ * Device lines first ({@code interface}, {@code site}, {@code public_key}, {@code listen_port}, {@code time_ms},
+ * {@code counter.NAME}), then per peer a {@code peer=HEX} line followed by its fields and {@code drop.REASON} lines.
+ * Times are Unix milliseconds; absent values are left out. Format and parser live together so they cannot drift.
+ */
+public final class StatusLines {
+    private StatusLines() {
+    }
+
+    public static String format(DeviceStatus s) {
+        StringBuilder b = new StringBuilder(512 + 768 * s.peers().size());
+        line(b, "interface", s.interfaceName());
+        line(b, "site", s.site());
+        s.publicKey().ifPresent(k -> line(b, "public_key", k.toHex()));
+        line(b, "listen_port", Integer.toString(s.listenPort()));
+        line(b, "time_ms", Long.toString(s.at().toEpochMilli()));
+        s.counters().forEach((k, v) -> line(b, "counter." + k, Long.toString(v)));
+        for (PeerStatus p : s.peers()) {
+            line(b, "peer", p.publicKey().toHex());
+            line(b, "name", p.name());
+            p.endpoint().ifPresent(e -> line(b, "endpoint", UapiProtocol.formatEndpoint(e)));
+            time(b, "last_handshake_ms", p.lastHandshake());
+            line(b, "has_session", Boolean.toString(p.hasSession()));
+            line(b, "session_initiator", Boolean.toString(p.sessionInitiator()));
+            line(b, "handshake_attempts", Long.toString(p.handshakeAttempts()));
+            time(b, "last_attempt_ms", p.lastAttempt());
+            time(b, "first_unanswered_attempt_ms", p.firstUnansweredAttempt());
+            time(b, "last_gave_up_ms", p.lastGaveUp());
+            p.lastFailure().ifPresent(f -> line(b, "last_failure", f));
+            time(b, "last_failure_ms", p.lastFailureAt());
+            p.lastFailureFrom().ifPresent(e -> line(b, "last_failure_from", UapiProtocol.formatEndpoint(e)));
+            line(b, "rx_bytes", Long.toString(p.rxBytes()));
+            line(b, "tx_bytes", Long.toString(p.txBytes()));
+            line(b, "rx_packets", Long.toString(p.rxPackets()));
+            line(b, "tx_packets", Long.toString(p.txPackets()));
+            line(b, "persistent_keepalive_interval", Integer.toString(p.persistentKeepalive()));
+            line(b, "roaming_events", Long.toString(p.roamingEvents()));
+            p.drops().forEach((k, v) -> line(b, "drop." + k, Long.toString(v)));
+            p.allowedIps().forEach(x -> line(b, "allowed_ip", x.toString()));
+        }
+        return b.toString();
+    }
+
+    /** Parses the answer's lines (without {@code errno}); unknown keys are skipped, so newer devices stay readable. */
+    public static DeviceStatus parse(List<String> lines) {
+        String iface = "";
+        String site = "";
+        Optional<Key> pub = Optional.empty();
+        int port = 0;
+        Instant at = Instant.EPOCH;
+        SortedMap<String, Long> counters = new TreeMap<>();
+        List<PeerStatus> peers = new ArrayList<>();
+        PeerFields p = null;
+        for (String line : lines) {
+            int eq = line.indexOf('=');
+            if (eq < 0) {
+                continue;
+            }
+            String k = line.substring(0, eq);
+            String v = line.substring(eq + 1);
+            if (k.equals("peer")) {
+                if (p != null) {
+                    peers.add(p.build());
+                }
+                p = new PeerFields(Key.fromHex(v));
+                continue;
+            }
+            if (p == null) {
+                switch (k) {
+                    case "interface" -> iface = v;
+                    case "site" -> site = v;
+                    case "public_key" -> pub = Optional.of(Key.fromHex(v));
+                    case "listen_port" -> port = Integer.parseInt(v);
+                    case "time_ms" -> at = Instant.ofEpochMilli(Long.parseLong(v));
+                    default -> {
+                        if (k.startsWith("counter.")) {
+                            counters.put(k.substring(8), Long.parseLong(v));
+                        }
+                    }
+                }
+            } else {
+                p.set(k, v);
+            }
+        }
+        if (p != null) {
+            peers.add(p.build());
+        }
+        return new DeviceStatus(iface, site, pub, port, at, counters, peers);
+    }
+
+    private static final class PeerFields {
+        final Key key;
+        String name = "";
+        Optional<InetSocketAddress> endpoint = Optional.empty();
+        Optional<Instant> lastHandshake = Optional.empty();
+        boolean hasSession;
+        boolean initiator;
+        long attempts;
+        Optional<Instant> lastAttempt = Optional.empty();
+        Optional<Instant> firstUnanswered = Optional.empty();
+        Optional<Instant> gaveUp = Optional.empty();
+        Optional<String> failure = Optional.empty();
+        Optional<Instant> failureAt = Optional.empty();
+        Optional<InetSocketAddress> failureFrom = Optional.empty();
+        long rxBytes;
+        long txBytes;
+        long rxPackets;
+        long txPackets;
+        int keepalive;
+        long roaming;
+        SortedMap<String, Long> drops = new TreeMap<>();
+        List<Prefix> allowed = new ArrayList<>();
+
+        PeerFields(Key key) {
+            this.key = key;
+        }
+
+        void set(String k, String v) {
+            switch (k) {
+                case "name" -> name = v;
+                case "endpoint" -> endpoint = Optional.of(endpoint(v));
+                case "last_handshake_ms" -> lastHandshake = Optional.of(ms(v));
+                case "has_session" -> hasSession = Boolean.parseBoolean(v);
+                case "session_initiator" -> initiator = Boolean.parseBoolean(v);
+                case "handshake_attempts" -> attempts = Long.parseLong(v);
+                case "last_attempt_ms" -> lastAttempt = Optional.of(ms(v));
+                case "first_unanswered_attempt_ms" -> firstUnanswered = Optional.of(ms(v));
+                case "last_gave_up_ms" -> gaveUp = Optional.of(ms(v));
+                case "last_failure" -> failure = Optional.of(v);
+                case "last_failure_ms" -> failureAt = Optional.of(ms(v));
+                case "last_failure_from" -> failureFrom = Optional.of(endpoint(v));
+                case "rx_bytes" -> rxBytes = Long.parseLong(v);
+                case "tx_bytes" -> txBytes = Long.parseLong(v);
+                case "rx_packets" -> rxPackets = Long.parseLong(v);
+                case "tx_packets" -> txPackets = Long.parseLong(v);
+                case "persistent_keepalive_interval" -> keepalive = Integer.parseInt(v);
+                case "roaming_events" -> roaming = Long.parseLong(v);
+                case "allowed_ip" -> allowed.add(Prefix.parse(v));
+                default -> {
+                    if (k.startsWith("drop.")) {
+                        drops.put(k.substring(5), Long.parseLong(v));
+                    }
+                }
+            }
+        }
+
+        PeerStatus build() {
+            return new PeerStatus(key, name, endpoint, lastHandshake, hasSession, initiator, attempts, lastAttempt,
+                    firstUnanswered, gaveUp, failure, failureAt, failureFrom, rxBytes, txBytes, rxPackets, txPackets,
+                    keepalive, roaming, drops, allowed);
+        }
+    }
+
+    private static Instant ms(String v) {
+        return Instant.ofEpochMilli(Long.parseLong(v));
+    }
+
+    /** "198.18.0.2:51820" or "[2001:db8::1]:51820": literal addresses only, never a DNS lookup. */
+    static InetSocketAddress endpoint(String v) {
+        int colon = v.lastIndexOf(':');
+        String host = v.substring(0, colon);
+        if (host.startsWith("[")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        try {
+            return new InetSocketAddress(InetAddress.ofLiteral(host), Integer.parseInt(v.substring(colon + 1)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not an endpoint: " + v, e);
+        }
+    }
+
+    private static void time(StringBuilder b, String k, Optional<Instant> t) {
+        t.ifPresent(x -> line(b, k, Long.toString(x.toEpochMilli())));
+    }
+
+    private static void line(StringBuilder b, String key, String value) {
+        b.append(key).append('=').append(value).append('\n');
+    }
+}

@@ -1,0 +1,115 @@
+package sitelink.wireguard;
+
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What status and diagnose need to know about one peer beyond the protocol state: data packets, handshake attempts
+ * and their outcome, roaming, and drops attributed to the peer. Written by {@link WireGuardCore} (data counters on
+ * the data path; everything else on handshake and failure paths only), read by anyone.
+ */
+public final class PeerStats {
+    /** A failure attributed to the peer: the reason, when, and the outer source address. */
+    public record Failure(Drop reason, Instant at, InetSocketAddress from) {
+    }
+
+    final LongAdder rxPackets = new LongAdder();
+    final LongAdder txPackets = new LongAdder();
+    private final LongAdder[] drops = new LongAdder[Drop.values().length];
+    private volatile long handshakeAttempts;
+    private volatile long handshakesCompleted;
+    private volatile long roamingEvents;
+    private volatile Instant lastAttempt;
+    private volatile Instant firstUnansweredAttempt;
+    private volatile Instant lastGaveUp;
+    private volatile boolean sessionInitiator;
+    private volatile Failure lastFailure;
+
+    PeerStats() {
+        for (int i = 0; i < drops.length; i++) {
+            drops[i] = new LongAdder();
+        }
+    }
+
+    // Writers: WireGuardCore, under the peer's monitor except the LongAdders.
+
+    synchronized void initiationSent(Instant now) {
+        handshakeAttempts++;
+        lastAttempt = now;
+        if (firstUnansweredAttempt == null) {
+            firstUnansweredAttempt = now;
+        }
+    }
+
+    synchronized void handshakeCompleted(boolean initiator) {
+        handshakesCompleted++;
+        sessionInitiator = initiator;
+        firstUnansweredAttempt = null;
+        lastFailure = null;
+    }
+
+    synchronized void roamed() {
+        roamingEvents++;
+    }
+
+    synchronized void gaveUp(Instant now) {
+        lastGaveUp = now;
+    }
+
+    void failed(Drop reason, Instant now, InetSocketAddress from) {
+        drops[reason.ordinal()].increment();
+        lastFailure = new Failure(reason, now, from);
+    }
+
+    // Readers.
+
+    public long rxPackets() {
+        return rxPackets.sum();
+    }
+
+    public long txPackets() {
+        return txPackets.sum();
+    }
+
+    public long drops(Drop reason) {
+        return drops[reason.ordinal()].sum();
+    }
+
+    public long handshakeAttempts() {
+        return handshakeAttempts;
+    }
+
+    public long handshakesCompleted() {
+        return handshakesCompleted;
+    }
+
+    public long roamingEvents() {
+        return roamingEvents;
+    }
+
+    public Optional<Instant> lastAttempt() {
+        return Optional.ofNullable(lastAttempt);
+    }
+
+    /** The first handshake initiation sent since the latest completed handshake, if it is still unanswered. */
+    public Optional<Instant> firstUnansweredAttempt() {
+        return Optional.ofNullable(firstUnansweredAttempt);
+    }
+
+    /** When the timers last gave up a handshake (REKEY_ATTEMPT_TIME without an answer). */
+    public Optional<Instant> lastGaveUp() {
+        return Optional.ofNullable(lastGaveUp);
+    }
+
+    /** Whether this side initiated the handshake of the current session (and so rekeys it after REKEY_AFTER_TIME). */
+    public boolean sessionInitiator() {
+        return sessionInitiator;
+    }
+
+    /** The latest failure attributed to the peer since its latest completed handshake. */
+    public Optional<Failure> lastFailure() {
+        return Optional.ofNullable(lastFailure);
+    }
+}

@@ -1,0 +1,314 @@
+package sitelink.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import sitelink.crypto.Key;
+import sitelink.crypto.X25519;
+
+/**
+ * Two offices run `sitelink up` with site files; the operator asks `sitelink status`, reads the log, scrapes the
+ * metrics and runs `sitelink diagnose`. The happy path shows ESTABLISHED with counters that match the pings sent, a
+ * real rsyslog receives the up and down events, and no log line holds a private or preshared key. Each deliberate
+ * mistake (wrong peer public key, different preshared keys, wrong remote subnets) is named by status, log and diagnose.
+ */
+class StatusDiagnoseIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String LAN_A = "198.19.1.1", LAN_B = "198.19.2.1";
+
+    /** One office: namespace, keys, site file, the running `sitelink up`. */
+    private record Office(Netns ns, String site, String iface, Key privateKey, Path file) {
+        Key publicKey() {
+            return X25519.publicKey(privateKey);
+        }
+    }
+
+    private static final class Pair implements AutoCloseable {
+        final Netns nsA = Netns.create("a");
+        final Netns nsB = Netns.create("b");
+        final Key privA = X25519.generatePrivate(new java.security.SecureRandom());
+        final Key privB = X25519.generatePrivate(new java.security.SecureRandom());
+        final String ifA = E2e.uniqueName("sla");
+        final String ifB = E2e.uniqueName("slb");
+        final List<Proc> gateways = new ArrayList<>();
+        final List<String> secrets = new ArrayList<>();
+
+        Pair() {
+            nsA.ip("link", "add", TwoPeers.VETH_A, "type", "veth", "peer", "name", TwoPeers.VETH_B, "netns", nsB.name());
+            nsA.ip("addr", "add", TwoPeers.A_OUTER + "/24", "dev", TwoPeers.VETH_A);
+            nsB.ip("addr", "add", TwoPeers.B_OUTER + "/24", "dev", TwoPeers.VETH_B);
+            nsA.ip("link", "set", TwoPeers.VETH_A, "up");
+            nsB.ip("link", "set", TwoPeers.VETH_B, "up");
+            secrets.add(privA.toBase64());
+            secrets.add(privA.toHex());
+            secrets.add(privB.toBase64());
+            secrets.add(privB.toHex());
+        }
+
+        /** Writes a site file; {@code extra} is appended at top level, {@code remote} inside the remote site. */
+        Path siteFile(Netns ns, String name, String iface, Key priv, String tunnelAddr, String localNet, String peerName,
+                      Key peerKey, String peerOuter, String remoteNet, String remote, String extra) throws IOException {
+            Path f = Files.createTempFile(ns.logDir(), name + "-", ".yaml");
+            Files.writeString(f, """
+                    name: %s
+                    private_key: %s
+                    listen_port: %d
+                    tunnel: {name: %s, addresses: [%s/24]}
+                    local_subnets: [%s]
+                    remote_sites:
+                      - name: %s
+                        public_key: %s
+                        endpoint: %s:%d
+                        remote_subnets: [%s]
+                        persistent_keepalive: 1
+                    %s
+                    %s
+                    """.formatted(name, priv.toBase64(), TwoPeers.PORT, iface, tunnelAddr, localNet, peerName,
+                    peerKey.toBase64(), peerOuter, TwoPeers.PORT, remoteNet, remote.indent(4).stripTrailing(), extra));
+            return f;
+        }
+
+        Proc up(Netns ns, Path file) {
+            Proc p = ns.start(E2e.home().resolve("sitelink").toString(), "up", file.toString());
+            gateways.add(p);
+            return p;
+        }
+
+        JsonNode status(Netns ns, String iface) {
+            Netns.Result r = ns.exec(E2e.home().resolve("sitelink").toString(), "status", "--json", iface);
+            assertEquals(0, r.exitCode(), "sitelink status:\n" + r.describe());
+            try {
+                return JSON.readTree(r.stdout()).get("tunnels").get(0);
+            } catch (IOException e) {
+                throw new AssertionError("status --json is not JSON: " + r.stdout(), e);
+            }
+        }
+
+        JsonNode awaitState(Netns ns, String iface, String state, String reasonPart) {
+            JsonNode[] last = new JsonNode[1];
+            E2e.await(Duration.ofSeconds(30), iface + " to be " + state + " (" + reasonPart + ")", () -> {
+                Netns.Result r = ns.exec(E2e.home().resolve("sitelink").toString(), "status", "--json", iface);
+                if (r.exitCode() != 0) {
+                    return false; // the gateway is still starting
+                }
+                last[0] = status(ns, iface);
+                return last[0].get("state").asText().equals(state) && last[0].get("reason").asText().contains(reasonPart);
+            }, () -> String.valueOf(last[0]) + "\n" + gateways.stream().map(Proc::tail).toList());
+            return last[0];
+        }
+
+        /** No log line of any gateway holds a private or preshared key, in base64 or hex. */
+        void assertNoSecretsLogged() {
+            for (Proc g : gateways) {
+                for (String line : g.lines()) {
+                    for (String s : secrets) {
+                        assertFalse(line.contains(s), "a log line holds a secret key: " + g);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                assertNoSecretsLogged();
+            } finally {
+                nsA.close();
+                nsB.close();
+            }
+        }
+    }
+
+    @Test
+    void happyPathIsEstablishedWithMatchingCountersMetricsAndSyslogEvents() throws Exception {
+        Optional<Path> rsyslogd = E2e.onPath("rsyslogd").or(() -> Optional.of(Path.of("/usr/sbin/rsyslogd"))
+                .filter(Files::isExecutable));
+        E2e.require(rsyslogd.isPresent(), "rsyslogd (Debian package rsyslog)");
+        try (Pair p = new Pair()) {
+            // The collector: rsyslog in office B's namespace, UDP and TCP 514, every message to a file.
+            Path received = p.nsB.logDir().resolve("syslog-received.log");
+            Path conf = p.nsB.logDir().resolve("rsyslog.conf");
+            Files.writeString(conf, """
+                    module(load="imudp")
+                    input(type="imudp" address="%s" port="514")
+                    module(load="imtcp")
+                    input(type="imtcp" address="%s" port="514")
+                    template(name="raw" type="string" string="%%rawmsg%%\\n")
+                    *.* action(type="omfile" file="%s" template="raw")
+                    """.formatted(TwoPeers.B_OUTER, TwoPeers.B_OUTER, received));
+            p.nsB.start(rsyslogd.get().toString(), "-n", "-f", conf.toString(), "-i",
+                    p.nsB.logDir().resolve("rsyslog.pid").toString());
+
+            Path a = p.siteFile(p.nsA, "office-a", p.ifA, p.privA, LAN_A, "198.19.1.0/24", "office-b",
+                    X25519.publicKey(p.privB), TwoPeers.B_OUTER, "198.19.2.0/24", "",
+                    "metrics: {listen: 127.0.0.1:9586}\nevents: {syslog: \"udp://" + TwoPeers.B_OUTER + ":514\"}");
+            Path b = p.siteFile(p.nsB, "office-b", p.ifB, p.privB, LAN_B, "198.19.2.0/24", "office-a",
+                    X25519.publicKey(p.privA), TwoPeers.A_OUTER, "198.19.1.0/24", "",
+                    "events: {syslog: \"tcp://" + TwoPeers.B_OUTER + ":514\"}");
+            Proc gwA = p.up(p.nsA, a);
+            p.up(p.nsB, b);
+
+            JsonNode before = p.awaitState(p.nsA, p.ifA, "ESTABLISHED", "");
+            assertEquals("office-a", before.get("site").asText());
+            assertEquals("office-b", before.get("peer").asText());
+            assertEquals(TwoPeers.B_OUTER + ":" + TwoPeers.PORT, before.get("endpoint").asText());
+            JsonNode beforeB = p.status(p.nsB, p.ifB);
+
+            int n = 20;
+            Traffic.Ping ping = Traffic.ping(p.nsA, LAN_B, n, 0.05);
+            assertTrue(ping.lossless(), "pings through the tunnel: " + ping);
+            JsonNode after = p.status(p.nsA, p.ifA);
+            JsonNode afterB = p.status(p.nsB, p.ifB);
+            assertEquals(n, after.get("tx_packets").asLong() - before.get("tx_packets").asLong(), "A sent one packet per ping");
+            assertEquals(n, after.get("rx_packets").asLong() - before.get("rx_packets").asLong(), "A received one reply per ping");
+            assertEquals(n, afterB.get("rx_packets").asLong() - beforeB.get("rx_packets").asLong(), "B received every ping");
+            // 84-byte ICMP packets pad to 96 and gain 32 bytes of WireGuard header and tag.
+            assertTrue(after.get("tx_bytes").asLong() - before.get("tx_bytes").asLong() >= 128L * n, "tx bytes " + after);
+            assertTrue(after.get("key_age_seconds").asLong() < 180, "key age " + after);
+            assertTrue(after.get("drops").isEmpty(), "no drops on a healthy tunnel: " + after);
+
+            // The Prometheus endpoint agrees with status.
+            String text = p.nsA.execOk("curl", "-sf", "http://127.0.0.1:9586/metrics");
+            Map<String, Double> m = PromText.parse(text);
+            String labels = "{peer=\"office-b\",site=\"office-a\"}"; // the client sorts labels by name
+            JsonNode now = p.status(p.nsA, p.ifA);
+            assertEquals(now.get("tx_packets").asDouble(), m.get("sitelink_peer_tx_packets_total" + labels), text);
+            assertEquals(now.get("rx_packets").asDouble(), m.get("sitelink_peer_rx_packets_total" + labels), text);
+            assertEquals(1.0, m.get("sitelink_peer_up" + labels), text);
+            assertTrue(m.get("sitelink_peer_last_handshake_seconds" + labels) > 1.7e9, text);
+
+            // diagnose passes on both sides.
+            for (var side : List.of(Map.entry(p.nsA, a), Map.entry(p.nsB, b))) {
+                Netns.Result d = side.getKey().exec(Duration.ofSeconds(30), E2e.home().resolve("sitelink").toString(),
+                        "diagnose", side.getValue().toString());
+                assertEquals(0, d.exitCode(), "diagnose:\n" + d.describe());
+                assertTrue(d.stdout().contains("PASS  handshake with"), d.stdout());
+                assertTrue(d.stdout().contains("PASS  key pair"), d.stdout());
+            }
+
+            // Up events from both sides reach the collector; stopping office A sends its down event.
+            E2e.await(Duration.ofSeconds(10), "up events at the collector", () -> count(received, " up [") >= 2,
+                    () -> read(received));
+            gwA.close();
+            E2e.await(Duration.ofSeconds(10), "office A's down event at the collector",
+                    () -> read(received).contains("site=\"office-a\"") && count(received, " down [") >= 1,
+                    () -> read(received));
+            String log = read(received);
+            assertTrue(log.contains("sitelink@32473"), log);
+            assertTrue(log.contains("this gateway is stopping"), log);
+        }
+    }
+
+    @Test
+    void wrongPublicKeyAndPresharedKeyAndSubnetsAreNamed() throws Exception {
+        try (Pair p = new Pair()) {
+            Key wrong = X25519.publicKey(X25519.generatePrivate(new java.security.SecureRandom()));
+            // Office A lists a wrong public key for office B.
+            Path a = p.siteFile(p.nsA, "office-a", p.ifA, p.privA, LAN_A, "198.19.1.0/24", "office-b", wrong,
+                    TwoPeers.B_OUTER, "198.19.2.0/24", "", "");
+            Path b = p.siteFile(p.nsB, "office-b", p.ifB, p.privB, LAN_B, "198.19.2.0/24", "office-a",
+                    X25519.publicKey(p.privA), TwoPeers.A_OUTER, "198.19.1.0/24", "", "");
+            Proc gwA = p.up(p.nsA, a);
+            Proc gwB = p.up(p.nsB, b);
+            p.awaitState(p.nsB, p.ifB, "DOWN", "MAC1 mismatch");
+            p.awaitState(p.nsA, p.ifA, "DOWN", "comes from a public key this site does not list");
+            E2e.await(Duration.ofSeconds(10), "B's log names the MAC1 mismatch",
+                    () -> gwB.output().contains("rejected: it is addressed to a different public key (MAC1 mismatch); "
+                            + "check that office-a lists this site's public key"), gwB::tail);
+            Netns.Result d = p.nsB.exec(Duration.ofSeconds(30), E2e.home().resolve("sitelink").toString(), "diagnose",
+                    b.toString());
+            assertEquals(1, d.exitCode(), d.describe());
+            assertTrue(d.stdout().contains("FAIL  handshake with office-a") && d.stdout().contains("MAC1 mismatch"),
+                    d.stdout());
+            gwA.close();
+            gwB.close();
+
+            // Different preshared keys: the responses do not authenticate.
+            java.security.SecureRandom rnd = new java.security.SecureRandom();
+            byte[] k1 = new byte[32], k2 = new byte[32];
+            rnd.nextBytes(k1);
+            rnd.nextBytes(k2);
+            Key psk1 = Key.of(k1), psk2 = Key.of(k2);
+            p.secrets.addAll(List.of(psk1.toBase64(), psk1.toHex(), psk2.toBase64(), psk2.toHex()));
+            Path a2 = p.siteFile(p.nsA, "office-a", p.ifA, p.privA, LAN_A, "198.19.1.0/24", "office-b",
+                    X25519.publicKey(p.privB), TwoPeers.B_OUTER, "198.19.2.0/24", "preshared_key: " + psk1.toBase64(), "");
+            Path b2 = p.siteFile(p.nsB, "office-b", p.ifB, p.privB, LAN_B, "198.19.2.0/24", "office-a",
+                    X25519.publicKey(p.privA), TwoPeers.A_OUTER, "198.19.1.0/24", "preshared_key: " + psk2.toBase64(), "");
+            E2e.await(Duration.ofSeconds(10), "old interfaces gone", () -> !Files.exists(Uapi.socket(p.ifA))
+                    && !Files.exists(Uapi.socket(p.ifB)));
+            Proc gwA2 = p.up(p.nsA, a2);
+            Proc gwB2 = p.up(p.nsB, b2);
+            p.awaitState(p.nsA, p.ifA, "DOWN", "the preshared keys differ");
+            p.awaitState(p.nsB, p.ifB, "DOWN", "the preshared keys differ");
+            gwA2.close();
+            gwB2.close();
+
+            // Office A expects office B's LAN at 198.19.3.0/24, but B sends from 198.19.2.0/24.
+            Path a3 = p.siteFile(p.nsA, "office-a", p.ifA, p.privA, LAN_A, "198.19.1.0/24", "office-b",
+                    X25519.publicKey(p.privB), TwoPeers.B_OUTER, "198.19.3.0/24", "", "");
+            E2e.await(Duration.ofSeconds(10), "old interfaces gone", () -> !Files.exists(Uapi.socket(p.ifA))
+                    && !Files.exists(Uapi.socket(p.ifB)));
+            Proc gwA3 = p.up(p.nsA, a3);
+            p.up(p.nsB, b);
+            p.awaitState(p.nsA, p.ifA, "ESTABLISHED", "");
+            p.nsB.exec("ping", "-c", "3", "-i", "0.2", "-W", "1", LAN_A);
+            JsonNode s = p.status(p.nsA, p.ifA);
+            assertTrue(s.get("drops").path("source_not_allowed").asLong() >= 3, "drops by reason: " + s);
+            E2e.await(Duration.ofSeconds(10), "A's log names the source outside remote_subnets",
+                    () -> gwA3.output().contains("its source " + LAN_B + " is outside office-b's remote_subnets"),
+                    gwA3::tail);
+        }
+    }
+
+    private static String read(Path f) {
+        try {
+            return Files.exists(f) ? Files.readString(f) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static int count(Path f, String s) {
+        String t = read(f);
+        int n = 0;
+        for (int i = t.indexOf(s); i >= 0; i = t.indexOf(s, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    /** A strict parser of the Prometheus text format 0.0.4: every line a comment or NAME{LABELS} VALUE. */
+    static final class PromText {
+        private static final java.util.regex.Pattern SAMPLE = java.util.regex.Pattern.compile(
+                "([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(?:[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\",?)*\\})? "
+                        + "([-+]?(?:[0-9.]+(?:[eE][-+]?[0-9]+)?|NaN|\\+Inf|-Inf))(?: [0-9]+)?");
+
+        static Map<String, Double> parse(String text) {
+            Map<String, Double> m = new HashMap<>();
+            for (String line : text.split("\n")) {
+                if (line.isEmpty() || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) {
+                    continue;
+                }
+                java.util.regex.Matcher x = SAMPLE.matcher(line);
+                if (!x.matches()) {
+                    throw new AssertionError("not Prometheus text format: " + line);
+                }
+                m.put(x.group(1) + (x.group(2) == null ? "" : x.group(2).replace(",}", "}")), Double.parseDouble(x.group(3)));
+            }
+            return m;
+        }
+    }
+}
