@@ -287,7 +287,16 @@ public final class WireGuardCore {
     /** Sends a handshake initiation if the rate limit allows. Caller holds the peer's monitor. */
     private void sendInitiation(Peer p, boolean isRetry) {
         InetSocketAddress ep = p.endpointOrNull();
-        if (identity == null || p.handshake == null || ep == null || !p.timers.mayInitiate(isRetry)) {
+        if (identity == null || p.handshake == null || ep == null) {
+            return;
+        }
+        if (!p.timers.mayInitiate(isRetry)) {
+            if (isRetry) {
+                // A retry inside REKEY_TIMEOUT of the last handshake message we sent (typically a response during a
+                // simultaneous open): try again later instead of letting retransmission stop, where wireguard-go
+                // and the kernel would wait for new traffic to start a handshake.
+                p.timers.handshakeInitiated();
+            }
             return;
         }
         forgetPendingIndex(p);
@@ -428,6 +437,9 @@ public final class WireGuardCore {
             return;
         }
         synchronized (p) {
+            // Our own initiation in flight, if any: answering theirs replaces it (simultaneous open), so its index
+            // must go, or the response to it would reach a handshake that no longer expects one.
+            int ourPending = p.handshake == null ? 0 : p.handshake.pendingLocalIndex();
             if (p.handshake == null || !p.handshake.acceptInitiation(opened.get(), clock.nanoTime())) {
                 fail(Drop.HANDSHAKE_REPLAY, source, p);
                 return;
@@ -436,6 +448,7 @@ public final class WireGuardCore {
             p.updateEndpoint(source);
             p.timers.anyAuthenticatedPacketTraversal();
             p.timers.anyAuthenticatedPacketReceived();
+            forgetIndex(ourPending);
             forgetPendingIndex(p);
             int index = newIndex(p, null);
             Handshake.Response r = p.handshake.createResponse(index, clock.nanoTime());
@@ -570,7 +583,11 @@ public final class WireGuardCore {
     }
 
     private void forgetPendingIndex(Peer p) {
-        int pending = p.handshake == null ? 0 : p.handshake.pendingLocalIndex();
+        forgetIndex(p.handshake == null ? 0 : p.handshake.pendingLocalIndex());
+    }
+
+    /** Removes a handshake-in-flight entry (never a session's). */
+    private void forgetIndex(int pending) {
         if (pending != 0) {
             IndexEntry e = indices.get(pending);
             if (e != null && e.keypair() == null) {

@@ -336,6 +336,28 @@ class WireGuardCoreTest {
         assertSame(null, aAtB.current);
     }
 
+    @Test
+    void simultaneousOpenStillEstablishes() {
+        b.core.setEndpoint(aAtB, ADDR_A);
+        a.send(bAtA, packet(64, 1));
+        b.send(aAtB, packet(64, 2));
+        byte[] initA = a.sent.poll();
+        byte[] initB = b.sent.poll();
+        clock.advance(Duration.ofMillis(800));
+        b.core.receive(ADDR_A, initA, initA.length, new byte[initA.length]);
+        a.core.receive(ADDR_B, initB, initB.length, new byte[initB.length]);
+        pump();
+        for (int i = 0; i < 400 && (b.delivered.isEmpty() || a.delivered.isEmpty()); i++) {
+            clock.advance(Duration.ofMillis(100));
+            a.core.tick();
+            b.core.tick();
+            pump();
+        }
+        assertTrue(bAtA.hasSession() && aAtB.hasSession(), "both sides end up with a session");
+        assertEquals(1, b.delivered.size(), "A's staged packet arrived");
+        assertEquals(1, a.delivered.size(), "B's staged packet arrived");
+    }
+
     static InetAddress addr(String s) {
         try {
             return InetAddress.getByName(s);
