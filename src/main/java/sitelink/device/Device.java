@@ -18,6 +18,7 @@ import java.util.concurrent.locks.LockSupport;
 import sitelink.crypto.Key;
 import sitelink.os.Tun;
 import sitelink.os.UdpSocket;
+import sitelink.os.VirtioNet;
 import sitelink.packet.IpHeader;
 import sitelink.route.AllowedIps;
 import sitelink.wireguard.Clock;
@@ -122,11 +123,14 @@ public final class Device implements DeviceControl, AutoCloseable {
      * kernel had queued. Packets are read into an off-heap slab and copied once into a heap array for the cipher.
      */
     private void tunLoop() {
-        int stride = MAX_PACKET + 1;
+        int stride = MAX_PACKET + 1 + VirtioNet.HEADER_LENGTH;
         MemorySegment slab = Arena.ofAuto().allocate((long) BATCH * stride);
         int[] lens = new int[BATCH];
-        byte[] packet = new byte[MAX_PACKET];
+        byte[] packet = new byte[stride];
+        byte[] segment = new byte[MAX_PACKET];
         byte[] scratch = new byte[MAX_PACKET + 16 + 32];
+        VirtioNet.Sink sink = (buf, off, len) -> outbound(buf, off, len, scratch);
+        boolean offload = tun.hasVnetHeader();
         tunTx = new UdpSocket.Batch(BATCH);
         try {
             while (running) {
@@ -134,7 +138,11 @@ public final class Device implements DeviceControl, AutoCloseable {
                 for (int i = 0; i < count; i++) {
                     int n = lens[i];
                     MemorySegment.copy(slab, ValueLayout.JAVA_BYTE, (long) i * stride, packet, 0, n);
-                    outbound(packet, n, scratch);
+                    if (!offload) {
+                        outbound(packet, 0, n, scratch);
+                    } else if (VirtioNet.segment(packet, n, segment, sink) < 0) {
+                        count(DeviceDrop.INVALID_PACKET);
+                    }
                 }
                 flushTunTx();
             }
@@ -147,26 +155,26 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
     }
 
-    private void outbound(byte[] packet, int n, byte[] scratch) {
+    private void outbound(byte[] packet, int off, int n, byte[] scratch) {
         if (n <= 0) {
             return;
         }
-        int version = IpHeader.version(packet, 0, n);
+        int version = IpHeader.version(packet, off, n);
         if (version == IpHeader.INVALID) {
             count(DeviceDrop.INVALID_PACKET);
             return;
         }
-        Peer peer = allowedIps.lookup(packet, IpHeader.destinationOffset(version), IpHeader.addressLength(version));
+        Peer peer = allowedIps.lookup(packet, off + IpHeader.destinationOffset(version), IpHeader.addressLength(version));
         if (peer == null) {
             count(DeviceDrop.NO_ROUTE);
             return;
         }
-        if (!filter.toTunnel(peer, packet, 0, n, lanWriter)) {
+        if (!filter.toTunnel(peer, packet, off, n, lanWriter)) {
             count(DeviceDrop.FILTERED);
             return;
         }
         txPackets.increment();
-        core.send(peer, packet, 0, n, scratch);
+        core.send(peer, packet, off, n, scratch);
     }
 
     /** UDP → decrypt → source check → TUN, a recvmmsg batch at a time. */
