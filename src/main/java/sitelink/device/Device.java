@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import sitelink.crypto.Key;
+import sitelink.os.TcpCoalescer;
 import sitelink.os.Tun;
 import sitelink.os.UdpSocket;
 import sitelink.os.VirtioNet;
@@ -69,6 +70,9 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** The TUN reader and its send batch: datagrams it produces go out together, one sendmmsg per TUN batch. */
     private volatile Thread tunThread;
     private UdpSocket.Batch tunTx;
+    /** The UDP reader and, with TUN offloads, its GRO: decrypted TCP segments of a batch reach the TUN merged. */
+    private volatile Thread udpThread;
+    private TcpCoalescer coalescer;
     /** Other threads (UDP reader, timers, UAPI) send their few datagrams one at a time. */
     private static final ThreadLocal<UdpSocket.Batch> SINGLE = ThreadLocal.withInitial(() -> new UdpSocket.Batch(1));
     private volatile boolean running = true;
@@ -102,7 +106,10 @@ public final class Device implements DeviceControl, AutoCloseable {
         tunThread = t;
         threads.add(t);
         t.start();
-        threads.add(Thread.ofPlatform().name(name + "-udp").daemon().start(this::udpLoop));
+        Thread u = Thread.ofPlatform().name(name + "-udp").daemon().unstarted(this::udpLoop);
+        udpThread = u;
+        threads.add(u);
+        u.start();
         threads.add(Thread.ofPlatform().name(name + "-timers").daemon().start(this::timerLoop));
         LOG.log(Level.INFO, "Interface {0} up, listening on UDP port {1,number,#}", name, bind.port());
     }
@@ -180,6 +187,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** UDP → decrypt → source check → TUN, a recvmmsg batch at a time. */
     private void udpLoop() {
         UdpSocket.Batch rx = new UdpSocket.Batch(BATCH);
+        coalescer = tun.hasVnetHeader() ? new TcpCoalescer(tun) : null;
         byte[] buf = new byte[UdpSocket.MAX_DATAGRAM];
         byte[] scratch = new byte[UdpSocket.MAX_DATAGRAM];
         while (running) {
@@ -197,6 +205,9 @@ public final class Device implements DeviceControl, AutoCloseable {
                 for (int i = 0; i < count; i++) {
                     int len = rx.copyOut(i, buf);
                     core.receive(rx.source(i), buf, len, scratch);
+                }
+                if (coalescer != null) {
+                    coalescer.flush();
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.WARNING, "UDP receive failed on {0}: {1}", name, e.toString());
@@ -256,7 +267,11 @@ public final class Device implements DeviceControl, AutoCloseable {
             return;
         }
         try {
-            tun.write(buf, off, total);
+            if (coalescer != null && Thread.currentThread() == udpThread) {
+                coalescer.add(buf, off, total);
+            } else {
+                tun.write(buf, off, total);
+            }
             rxPackets.increment();
         } catch (IOException e) {
             count(DeviceDrop.SEND_FAILED);

@@ -264,6 +264,20 @@ public final class Tun implements AutoCloseable {
     }
 
     /**
+     * Writes {@code buf[off, off+len)}, which already starts with a {@link VirtioNet} header (a TUN opened with
+     * offloads only): how {@link TcpCoalescer} hands the kernel a GSO super-segment.
+     */
+    public void writeWithHeader(byte[] buf, int off, int len) throws IOException {
+        java.util.Objects.checkFromIndexSize(off, len, buf.length);
+        if (vnetHeader == 0 || len < vnetHeader || len > MAX_PACKET + vnetHeader) {
+            throw new IllegalArgumentException("not a virtio_net_hdr-prefixed packet for this TUN");
+        }
+        MemorySegment bounce = BOUNCE.get();
+        MemorySegment.copy(buf, off, bounce, ValueLayout.JAVA_BYTE, 0, len);
+        writeRaw(bounce.asSlice(0, len));
+    }
+
+    /**
      * Sets the interface MTU (SIOCSIFMTU on an AF_INET datagram socket). Like every by-name interface call this
      * acts in the calling thread's network namespace.
      */

@@ -19,7 +19,7 @@ class VirtioNetTest {
     private static final int TCP_FIN = 0x01, TCP_PSH = 0x08, TCP_ACK = 0x10, TCP_CWR = 0x80;
 
     /** A virtio_net_hdr followed by an IPv4 or IPv6 TCP packet with {@code payload}, as a TSO TUN read returns it. */
-    private static byte[] superSegment(boolean v4, int gsoType, int gsoSize, byte[] payload, int tcpFlags) {
+    static byte[] superSegment(boolean v4, int gsoType, int gsoSize, byte[] payload, int tcpFlags) {
         int ipLen = v4 ? 20 : 40;
         int tcpLen = 32; // with 12 bytes of options (timestamps), copied into every segment
         byte[] pkt = new byte[ipLen + tcpLen + payload.length];
