@@ -44,6 +44,13 @@ public final class UdpSocket implements AutoCloseable {
     /** struct mmsghdr on 64-bit Linux: msghdr (56 bytes) then unsigned msg_len, padded to 64. */
     private static final int MMSGHDR = 64, MSG_NAME = 0, MSG_NAMELEN = 8, MSG_IOV = 16, MSG_IOVLEN = 24, MSG_LEN = 56;
     private static final int IOVEC = 16;
+    private static final int MSG_CONTROL = 32, MSG_CONTROLLEN = 40;
+    /** UDP segmentation offload (linux/udp.h): SOL_UDP level, UDP_SEGMENT cmsg (u16) on send, UDP_GRO (int) on receive. */
+    private static final int SOL_UDP = 17, UDP_SEGMENT = 103, UDP_GRO = 104;
+    /** CMSG_SPACE(sizeof(int)): a cmsghdr (16 bytes) and its data padded to 8. */
+    private static final int CMSG_SPACE = 24, CMSG_DATA = 16;
+    /** What one GSO send may carry: the kernel's UDP_MAX_SEGMENTS (64 before 6.x) and an IPv4 datagram's limit. */
+    private static final int GSO_MAX_SEGMENTS = 64, GSO_MAX_BYTES = 65000;
     private static final int SOCKET_BUFFER = 4 << 20;
     private static final ValueLayout.OfShort BE_SHORT = JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN);
 
@@ -60,6 +67,8 @@ public final class UdpSocket implements AutoCloseable {
     private final int port;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicInteger active = new AtomicInteger();
+    /** Send runs of equal-sized datagrams to one address as one UDP_SEGMENT message (see {@link #enableOffloads}). */
+    private volatile boolean gso;
 
     private UdpSocket(int fd, int port) {
         this.fd = fd;
@@ -123,6 +132,19 @@ public final class UdpSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Turns on UDP GSO for sends (runs of equal-sized datagrams to one address leave as one message the kernel
+     * segments late) and UDP_GRO for receives (the kernel may hand us several datagrams of one flow as one buffer;
+     * {@link Batch#segmentSize} says how to cut it). Returns false if the kernel refused GRO; GSO then stays off too.
+     */
+    public boolean enableOffloads() {
+        if (Libc.setsockopt(fd, SOL_UDP, UDP_GRO, 1) < 0) {
+            return false;
+        }
+        gso = true;
+        return true;
+    }
+
     public boolean isOpen() {
         return !closed.get();
     }
@@ -163,17 +185,46 @@ public final class UdpSocket implements AutoCloseable {
 
     /**
      * Sends the batch's datagrams (one sendmmsg for all, retried past a datagram the kernel refuses), then empties it.
-     * Returns how many the kernel took.
+     * Returns how many the kernel took. With GSO on, each run of equal-sized datagrams to one address (the last may
+     * be shorter) is one message with a UDP_SEGMENT cmsg; a kernel or path that refuses GSO turns it off for good.
      */
     public int send(Batch batch) {
         int total = batch.count;
-        int sent = 0;
         if (total == 0 || !enter()) {
             batch.count = 0;
             return 0;
         }
         try {
             int from = 0;
+            int sent = 0;
+            if (gso && total > 1) {
+                int groups = batch.group();
+                int g = 0;
+                while (g < groups) {
+                    MemorySegment state = Libc.errnoState();
+                    int n = (int) SENDMMSG.invokeExact(state, fd, batch.gsoHeaders.asSlice((long) g * MMSGHDR), groups - g, 0);
+                    if (n > 0) {
+                        for (int k = g; k < g + n; k++) {
+                            sent += batch.groupCount[k];
+                        }
+                        g += n;
+                        continue;
+                    }
+                    int e = n < 0 ? Libc.errno(state) : 0;
+                    if (e == Libc.EINTR) {
+                        continue;
+                    }
+                    if (batch.groupCount[g] > 1 && (e == Libc.EIO || e == Libc.EINVAL || e == Libc.EOPNOTSUPP)) {
+                        gso = false; // no GSO on this path (device without checksum offload, datagram above the MTU)
+                        break;
+                    }
+                    g++; // this datagram failed (no route, ENOBUFS...): count it lost, send the rest
+                }
+                if (g == groups) {
+                    return sent;
+                }
+                from = batch.groupStart[g];
+            }
             while (from < total) {
                 MemorySegment state = Libc.errnoState();
                 int n = (int) SENDMMSG.invokeExact(state, fd, batch.headers.asSlice((long) from * MMSGHDR), total - from, 0);
@@ -183,7 +234,7 @@ public final class UdpSocket implements AutoCloseable {
                 } else if (n < 0 && Libc.errno(state) == Libc.EINTR) {
                     continue;
                 } else {
-                    from++; // this datagram failed (no route, ENOBUFS...): count it lost, send the rest
+                    from++;
                 }
             }
             return sent;
@@ -239,6 +290,15 @@ public final class UdpSocket implements AutoCloseable {
         private final MemorySegment names;
         private final MemorySegment headers;
         private final MemorySegment iovecs;
+        /** One CMSG_SPACE per slot: UDP_GRO results on receive, UDP_SEGMENT requests on send. */
+        private final MemorySegment control;
+        /** The send batch regrouped for GSO: one mmsghdr per run, pointing at the run's iovecs. */
+        private final MemorySegment gsoHeaders;
+        private final int[] lengths;
+        private final int[] destinations;
+        private final int[] groupStart;
+        private final int[] groupCount;
+        private int destination;
         private int count;
         // The last address seen or sent, so a steady flow costs no InetSocketAddress and no encoding per datagram.
         private long cachedHi;
@@ -256,6 +316,12 @@ public final class UdpSocket implements AutoCloseable {
             this.names = arena.allocate((long) capacity * NAME_STRIDE, 8);
             this.headers = arena.allocate((long) capacity * MMSGHDR, 8);
             this.iovecs = arena.allocate((long) capacity * IOVEC, 8);
+            this.control = arena.allocate((long) capacity * CMSG_SPACE, 8);
+            this.gsoHeaders = arena.allocate((long) capacity * MMSGHDR, 8);
+            this.lengths = new int[capacity];
+            this.destinations = new int[capacity];
+            this.groupStart = new int[capacity];
+            this.groupCount = new int[capacity];
             for (int i = 0; i < capacity; i++) {
                 MemorySegment iov = iovecs.asSlice((long) i * IOVEC, IOVEC);
                 iov.set(ADDRESS, 0, slots.asSlice((long) i * MAX_DATAGRAM, MAX_DATAGRAM));
@@ -265,6 +331,8 @@ public final class UdpSocket implements AutoCloseable {
                 h.set(JAVA_INT, MSG_NAMELEN, SOCKADDR_IN6);
                 h.set(ADDRESS, MSG_IOV, iov);
                 h.set(JAVA_LONG, MSG_IOVLEN, 1);
+                h.set(ADDRESS, MSG_CONTROL, control.asSlice((long) i * CMSG_SPACE, CMSG_SPACE));
+                h.set(JAVA_LONG, MSG_CONTROLLEN, 0);
             }
         }
 
@@ -292,10 +360,13 @@ public final class UdpSocket implements AutoCloseable {
             int i = count++;
             MemorySegment.copy(buf, off, slots, JAVA_BYTE, (long) i * MAX_DATAGRAM, len);
             iovecs.set(JAVA_LONG, (long) i * IOVEC + 8, len);
+            lengths[i] = len;
             if (to != encodedFor) {
                 encode(to, encoded);
                 encodedFor = to;
+                destination++;
             }
+            destinations[i] = destination;
             MemorySegment.copy(encoded, 0, names, JAVA_BYTE, (long) i * NAME_STRIDE, SOCKADDR_IN6);
             headers.set(JAVA_INT, (long) i * MMSGHDR + MSG_NAMELEN, SOCKADDR_IN6);
             return this;
@@ -329,12 +400,80 @@ public final class UdpSocket implements AutoCloseable {
             return cachedAddress;
         }
 
+        /**
+         * With UDP_GRO: the size of the datagrams the kernel joined into received buffer {@code i} (each but the last
+         * exactly this long), or 0 when the buffer is one datagram.
+         */
+        public int segmentSize(int i) {
+            long h = (long) Objects.checkIndex(i, count) * MMSGHDR;
+            if (headers.get(JAVA_LONG, h + MSG_CONTROLLEN) < CMSG_DATA + 4) {
+                return 0;
+            }
+            long c = (long) i * CMSG_SPACE;
+            if (control.get(JAVA_INT, c + 8) != SOL_UDP || control.get(JAVA_INT, c + 12) != UDP_GRO) {
+                return 0;
+            }
+            return control.get(JAVA_INT, c + CMSG_DATA);
+        }
+
+        /** Copies {@code len} bytes of received buffer {@code i} from {@code from} into {@code dst[0..len)}. */
+        public void copyOut(int i, int from, int len, byte[] dst) {
+            Objects.checkFromIndexSize(from, len, length(i));
+            MemorySegment.copy(slots, JAVA_BYTE, (long) i * MAX_DATAGRAM + from, dst, 0, len);
+        }
+
         private void prepareReceive() {
             count = 0;
             for (int i = 0; i < capacity; i++) {
-                headers.set(JAVA_INT, (long) i * MMSGHDR + MSG_NAMELEN, SOCKADDR_IN6);
+                long h = (long) i * MMSGHDR;
+                headers.set(JAVA_INT, h + MSG_NAMELEN, SOCKADDR_IN6);
+                headers.set(ADDRESS, h + MSG_IOV, iovecs.asSlice((long) i * IOVEC, IOVEC));
+                headers.set(JAVA_LONG, h + MSG_IOVLEN, 1);
+                headers.set(JAVA_LONG, h + MSG_CONTROLLEN, CMSG_SPACE);
                 iovecs.set(JAVA_LONG, (long) i * IOVEC + 8, MAX_DATAGRAM);
             }
+        }
+
+        /**
+         * Regroups the queued datagrams into runs for GSO: same destination, all of the first one's length but the
+         * last, within the kernel's segment and size limits. Fills gsoHeaders; returns the number of runs.
+         */
+        private int group() {
+            int groups = 0;
+            int i = 0;
+            while (i < count) {
+                int size = lengths[i];
+                int bytes = size;
+                int j = i + 1;
+                while (j < count && j - i < GSO_MAX_SEGMENTS && destinations[j] == destinations[i]
+                        && lengths[j - 1] == size && lengths[j] <= size && bytes + lengths[j] <= GSO_MAX_BYTES) {
+                    bytes += lengths[j];
+                    j++;
+                }
+                int n = j - i;
+                long h = (long) groups * MMSGHDR;
+                gsoHeaders.set(ADDRESS, h + MSG_NAME, names.asSlice((long) i * NAME_STRIDE, NAME_STRIDE));
+                gsoHeaders.set(JAVA_INT, h + MSG_NAMELEN, SOCKADDR_IN6);
+                gsoHeaders.set(ADDRESS, h + MSG_IOV, iovecs.asSlice((long) i * IOVEC, (long) n * IOVEC));
+                gsoHeaders.set(JAVA_LONG, h + MSG_IOVLEN, n);
+                if (n > 1) {
+                    long c = (long) groups * CMSG_SPACE;
+                    control.set(JAVA_LONG, c, CMSG_DATA + 2); // cmsg_len = CMSG_LEN(sizeof(u16))
+                    control.set(JAVA_INT, c + 8, SOL_UDP);
+                    control.set(JAVA_INT, c + 12, UDP_SEGMENT);
+                    control.set(JAVA_SHORT, c + CMSG_DATA, (short) size);
+                    gsoHeaders.set(ADDRESS, h + MSG_CONTROL, control.asSlice(c, CMSG_SPACE));
+                    gsoHeaders.set(JAVA_LONG, h + MSG_CONTROLLEN, CMSG_SPACE);
+                } else {
+                    gsoHeaders.set(ADDRESS, h + MSG_CONTROL, MemorySegment.NULL);
+                    gsoHeaders.set(JAVA_LONG, h + MSG_CONTROLLEN, 0);
+                }
+                groupStart[groups] = i;
+                groupCount[groups] = n;
+                groups++;
+                i = j;
+            }
+            return groups;
         }
     }
 

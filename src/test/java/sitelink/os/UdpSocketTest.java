@@ -58,6 +58,45 @@ class UdpSocketTest {
     }
 
     @Test
+    void withOffloadsARunOfEqualDatagramsLeavesAsOneGsoSendAndArrivesIntactInOrder() throws Exception {
+        try (UdpSocket a = UdpSocket.open(0, 0); UdpSocket b = UdpSocket.open(0, 0)) {
+            assertTrue(a.enableOffloads() && b.enableOffloads(), "kernel has UDP GSO/GRO");
+            for (String host : new String[] {"127.0.0.1", "::1"}) {
+                InetSocketAddress toB = new InetSocketAddress(InetAddress.getByName(host), b.port());
+                UdpSocket.Batch tx = new UdpSocket.Batch(16);
+                byte[][] sent = new byte[10][];
+                for (int i = 0; i < 10; i++) { // nine of 1452 bytes and a shorter last one: one GSO run
+                    sent[i] = new byte[i < 9 ? 1452 : 300];
+                    Arrays.fill(sent[i], (byte) (i + 1));
+                    tx.add(toB, sent[i], 0, sent[i].length);
+                }
+                assertEquals(10, a.send(tx));
+
+                UdpSocket.Batch rx = new UdpSocket.Batch(16);
+                int got = 0;
+                int buffers = 0;
+                while (got < 10) {
+                    int n = b.receive(rx);
+                    buffers += n;
+                    for (int i = 0; i < n; i++) {
+                        int total = rx.length(i);
+                        int size = rx.segmentSize(i) > 0 ? rx.segmentSize(i) : total;
+                        for (int from = 0; from < total; from += size) {
+                            int len = Math.min(size, total - from);
+                            byte[] buf = new byte[len];
+                            rx.copyOut(i, from, len, buf);
+                            assertArrayEquals(sent[got], buf, "datagram " + got + " intact, in order, with its own length");
+                            got++;
+                        }
+                        assertEquals(new InetSocketAddress(InetAddress.getByName(host), a.port()), rx.source(i));
+                    }
+                }
+                assertTrue(buffers < 10, "UDP GRO handed over joined datagrams (" + buffers + " buffers for 10)");
+            }
+        }
+    }
+
+    @Test
     void closeWakesABlockedReceiver() throws Exception {
         UdpSocket s = UdpSocket.open(0, 0);
         CompletableFuture<Integer> r = CompletableFuture.supplyAsync(() -> {
