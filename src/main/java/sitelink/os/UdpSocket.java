@@ -303,7 +303,8 @@ public final class UdpSocket implements AutoCloseable {
         // The last address seen or sent, so a steady flow costs no InetSocketAddress and no encoding per datagram.
         private long cachedHi;
         private long cachedLo;
-        private int cachedPortScope = -1;
+        private int cachedPort = -1;
+        private int cachedScope;
         private InetSocketAddress cachedAddress;
         private InetSocketAddress encodedFor;
         private final byte[] encoded = new byte[SOCKADDR_IN6];
@@ -389,14 +390,16 @@ public final class UdpSocket implements AutoCloseable {
             long base = (long) Objects.checkIndex(i, count) * NAME_STRIDE;
             long hi = names.get(JAVA_LONG_UNALIGNED, base + 8);
             long lo = names.get(JAVA_LONG_UNALIGNED, base + 16);
-            int portScope = Short.toUnsignedInt(names.get(BE_SHORT, base + 2)) ^ (names.get(JAVA_INT, base + 24) << 16);
-            if (cachedAddress != null && hi == cachedHi && lo == cachedLo && portScope == cachedPortScope) {
+            int port = Short.toUnsignedInt(names.get(BE_SHORT, base + 2));
+            int scope = names.get(JAVA_INT, base + 24);
+            if (cachedAddress != null && hi == cachedHi && lo == cachedLo && port == cachedPort && scope == cachedScope) {
                 return cachedAddress;
             }
             cachedAddress = decode(names.asSlice(base, SOCKADDR_IN6));
             cachedHi = hi;
             cachedLo = lo;
-            cachedPortScope = portScope;
+            cachedPort = port;
+            cachedScope = scope;
             return cachedAddress;
         }
 
