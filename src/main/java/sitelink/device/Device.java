@@ -3,8 +3,9 @@ package sitelink.device;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import sitelink.crypto.Key;
+import sitelink.os.TcpCoalescer;
 import sitelink.os.Tun;
+import sitelink.os.UdpSocket;
+import sitelink.os.VirtioNet;
 import sitelink.packet.IpHeader;
 import sitelink.route.AllowedIps;
 import sitelink.wireguard.Clock;
@@ -35,6 +39,8 @@ public final class Device implements DeviceControl, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("sitelink.device");
     /** Largest IP packet the TUN hands us; datagrams are at most this plus WireGuard's overhead. */
     static final int MAX_PACKET = 65535;
+    /** Packets per TUN read batch and datagrams per recvmmsg/sendmmsg. */
+    static final int BATCH = 64;
     private static final long MAX_TIMER_SLEEP_NANOS = 100_000_000L;
     private static final int EADDRINUSE = 98;
 
@@ -63,7 +69,15 @@ public final class Device implements DeviceControl, AutoCloseable {
     private final LongAdder txPackets = new LongAdder();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final List<Thread> threads = new ArrayList<>();
-    private volatile UdpBind bind;
+    private volatile UdpSocket bind;
+    /** The TUN reader and its send batch: datagrams it produces go out together, one sendmmsg per TUN batch. */
+    private volatile Thread tunThread;
+    private UdpSocket.Batch tunTx;
+    /** The UDP reader and, with TUN offloads, its GRO: decrypted TCP segments of a batch reach the TUN merged. */
+    private volatile Thread udpThread;
+    private TcpCoalescer coalescer;
+    /** Other threads (UDP reader, timers, UAPI) send their few datagrams one at a time. */
+    private static final ThreadLocal<UdpSocket.Batch> SINGLE = ThreadLocal.withInitial(() -> new UdpSocket.Batch(1));
     private volatile boolean running = true;
     private volatile int fwmark;
     private volatile PacketFilter filter = PacketFilter.NONE;
@@ -91,14 +105,29 @@ public final class Device implements DeviceControl, AutoCloseable {
                 Device.this.deliverPacket(peer, buf, off, len);
             }
         });
-        this.bind = UdpBind.open(0);
+        this.bind = openBind(0, 0);
         core.setDropListener(this::coreDropped);
+    }
+
+    /** With TUN offloads, the socket takes UDP GSO/GRO too: both ends of the pipeline then move 64 KiB at a time. */
+    private UdpSocket openBind(int port, int mark) throws IOException {
+        UdpSocket s = UdpSocket.open(port, mark);
+        if (tun.hasVnetHeader() && !s.enableOffloads()) {
+            LOG.log(Level.INFO, "{0}: the kernel refused UDP GRO; UDP offloads stay off", name);
+        }
+        return s;
     }
 
     /** Starts the data-path and timer threads. */
     public void start() {
-        threads.add(Thread.ofPlatform().name(name + "-tun").daemon().start(this::tunLoop));
-        threads.add(Thread.ofPlatform().name(name + "-udp").daemon().start(this::udpLoop));
+        Thread t = Thread.ofPlatform().name(name + "-tun").daemon().unstarted(this::tunLoop);
+        tunThread = t;
+        threads.add(t);
+        t.start();
+        Thread u = Thread.ofPlatform().name(name + "-udp").daemon().unstarted(this::udpLoop);
+        udpThread = u;
+        threads.add(u);
+        u.start();
         threads.add(Thread.ofPlatform().name(name + "-timers").daemon().start(this::timerLoop));
         LOG.log(Level.INFO, "Interface {0} up, listening on UDP port {1,number,#}", name, bind.port());
     }
@@ -114,31 +143,33 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     // ---------------------------------------------------------------- data path
 
+    /**
+     * TUN → route → filter → encrypt → UDP, a batch at a time: one wakeup and one sendmmsg per batch of packets the
+     * kernel had queued. Packets are read into an off-heap slab and copied once into a heap array for the cipher.
+     */
     private void tunLoop() {
-        byte[] packet = new byte[MAX_PACKET];
+        int stride = MAX_PACKET + 1 + VirtioNet.HEADER_LENGTH;
+        MemorySegment slab = Arena.ofAuto().allocate((long) BATCH * stride);
+        int[] lens = new int[BATCH];
+        byte[] packet = new byte[stride];
+        byte[] segment = new byte[MAX_PACKET];
         byte[] scratch = new byte[MAX_PACKET + 16 + 32];
+        VirtioNet.Sink sink = (buf, off, len) -> outbound(buf, off, len, scratch);
+        boolean offload = tun.hasVnetHeader();
+        tunTx = new UdpSocket.Batch(BATCH);
         try {
             while (running) {
-                int n = tun.read(packet, 0, packet.length);
-                if (n <= 0) {
-                    continue;
+                int count = tun.read(slab, stride, lens, BATCH);
+                for (int i = 0; i < count; i++) {
+                    int n = lens[i];
+                    MemorySegment.copy(slab, ValueLayout.JAVA_BYTE, (long) i * stride, packet, 0, n);
+                    if (!offload) {
+                        outbound(packet, 0, n, scratch);
+                    } else if (VirtioNet.segment(packet, n, segment, sink) < 0) {
+                        count(DeviceDrop.INVALID_PACKET);
+                    }
                 }
-                int version = IpHeader.version(packet, 0, n);
-                if (version == IpHeader.INVALID) {
-                    count(DeviceDrop.INVALID_PACKET);
-                    continue;
-                }
-                Peer peer = allowedIps.lookup(packet, IpHeader.destinationOffset(version), IpHeader.addressLength(version));
-                if (peer == null) {
-                    count(DeviceDrop.NO_ROUTE);
-                    continue;
-                }
-                if (!filter.toTunnel(peer, packet, 0, n, lanWriter)) {
-                    count(DeviceDrop.FILTERED);
-                    continue;
-                }
-                txPackets.increment();
-                core.send(peer, packet, 0, n, scratch);
+                flushTunTx();
             }
         } catch (IOException | RuntimeException e) {
             if (running) {
@@ -149,25 +180,67 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
     }
 
+    private void outbound(byte[] packet, int off, int n, byte[] scratch) {
+        if (n <= 0) {
+            return;
+        }
+        int version = IpHeader.version(packet, off, n);
+        if (version == IpHeader.INVALID) {
+            count(DeviceDrop.INVALID_PACKET);
+            return;
+        }
+        Peer peer = allowedIps.lookup(packet, off + IpHeader.destinationOffset(version), IpHeader.addressLength(version));
+        if (peer == null) {
+            count(DeviceDrop.NO_ROUTE);
+            return;
+        }
+        if (!filter.toTunnel(peer, packet, off, n, lanWriter)) {
+            count(DeviceDrop.FILTERED);
+            return;
+        }
+        txPackets.increment();
+        core.send(peer, packet, off, n, scratch);
+    }
+
+    /** UDP → decrypt → source check → TUN, a recvmmsg batch at a time. */
     private void udpLoop() {
-        ByteBuffer buf = ByteBuffer.allocate(MAX_PACKET + 64);
-        byte[] scratch = new byte[MAX_PACKET + 64];
+        UdpSocket.Batch rx = new UdpSocket.Batch(BATCH);
+        coalescer = tun.hasVnetHeader() ? new TcpCoalescer(tun) : null;
+        byte[] buf = new byte[UdpSocket.MAX_DATAGRAM];
+        byte[] scratch = new byte[UdpSocket.MAX_DATAGRAM];
         while (running) {
-            UdpBind b = bind;
+            UdpSocket b = bind;
             try {
-                InetSocketAddress source = b.receive(buf);
-                if (source == null) {
+                int count = b.receive(rx);
+                if (count < 0) {
+                    // the bind was replaced (listen port changed) or the device is closing: loop re-reads the field
+                    if (b == bind && running) {
+                        LockSupport.parkNanos(1_000_000L);
+                    }
                     continue;
                 }
-                rxDatagrams.increment();
-                core.receive(source, buf.array(), buf.position(), scratch);
-            } catch (ClosedChannelException e) {
-                // the bind was replaced (listen port changed) or the device is closing: loop re-reads the field
-                if (b == bind && running) {
-                    LockSupport.parkNanos(1_000_000L);
+                for (int i = 0; i < count; i++) {
+                    int total = rx.length(i);
+                    int size = rx.segmentSize(i);
+                    if (size <= 0 || size >= total) {
+                        rxDatagrams.increment();
+                        int len = rx.copyOut(i, buf);
+                        core.receive(rx.source(i), buf, len, scratch);
+                        continue;
+                    }
+                    for (int from = 0; from < total; from += size) { // UDP_GRO joined several datagrams
+                        int len = Math.min(size, total - from);
+                        rx.copyOut(i, from, len, buf);
+                        rxDatagrams.increment();
+                        core.receive(rx.source(i), buf, len, scratch);
+                    }
+                }
+                if (coalescer != null) {
+                    coalescer.flush();
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.WARNING, "UDP receive failed on {0}: {1}", name, e.toString());
+                LockSupport.parkNanos(1_000_000L);
             }
         }
     }
@@ -181,10 +254,28 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     private void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
-        if (bind.send(ByteBuffer.wrap(buf, off, len), to)) {
-            txDatagrams.increment();
-        } else {
-            count(DeviceDrop.SEND_FAILED);
+        if (Thread.currentThread() == tunThread) {
+            tunTx.add(to, buf, off, len);
+            if (tunTx.isFull()) {
+                flushTunTx();
+            }
+            return;
+        }
+        send(SINGLE.get().add(to, buf, off, len));
+    }
+
+    private void flushTunTx() {
+        if (tunTx.count() > 0) {
+            send(tunTx);
+        }
+    }
+
+    private void send(UdpSocket.Batch batch) {
+        int total = batch.count();
+        int sent = bind.send(batch);
+        txDatagrams.add(sent);
+        if (sent < total) {
+            deviceDrops[DeviceDrop.SEND_FAILED.ordinal()].add(total - sent);
         }
     }
 
@@ -209,7 +300,11 @@ public final class Device implements DeviceControl, AutoCloseable {
             return;
         }
         try {
-            tun.write(buf, off, total);
+            if (coalescer != null && Thread.currentThread() == udpThread) {
+                coalescer.add(buf, off, total);
+            } else {
+                tun.write(buf, off, total);
+            }
             rxPackets.increment();
         } catch (IOException e) {
             count(DeviceDrop.SEND_FAILED);
@@ -275,10 +370,11 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     @Override
     public synchronized void apply(DeviceUpdate u) throws DeviceException {
-        UdpBind newBind = null;
+        UdpSocket newBind = null;
+        int newMark = u.fwmark().orElse(fwmark);
         if (u.listenPort().isPresent() && u.listenPort().getAsInt() != bind.port()) {
             try {
-                newBind = UdpBind.open(u.listenPort().getAsInt());
+                newBind = openBind(u.listenPort().getAsInt(), newMark);
             } catch (IOException e) {
                 throw new DeviceException(-EADDRINUSE, "cannot listen on UDP port " + u.listenPort().getAsInt()
                         + ": " + e.getMessage());
@@ -287,12 +383,20 @@ public final class Device implements DeviceControl, AutoCloseable {
         // Nothing below can fail: the update is applied whole.
         u.privateKey().ifPresent(core::setPrivateKey);
         if (newBind != null) {
-            UdpBind old = bind;
+            UdpSocket old = bind;
             bind = newBind;
             old.close();
             LOG.log(Level.INFO, "{0}: UDP bind has been updated to port {1,number,#}", name, newBind.port());
         }
-        u.fwmark().ifPresent(m -> fwmark = m);
+        if (newMark != fwmark) {
+            try {
+                bind.setMark(newMark);
+            } catch (IOException e) {
+                // wireguard-go fails the set; we keep the rest of the update whole and say so
+                LOG.log(Level.WARNING, "{0}: {1}", name, e.getMessage());
+            }
+            fwmark = newMark;
+        }
         if (u.replacePeers()) {
             for (Peer p : core.peers()) {
                 removePeer(p);

@@ -20,24 +20,32 @@ public final class Tun implements AutoCloseable {
     /** linux/if_tun.h: _IOW('T', 202, int). */
     private static final long TUNSETIFF = 0x400454caL;
     private static final long SIOCGIFMTU = 0x8921L, SIOCSIFMTU = 0x8922L;
-    private static final short IFF_TUN = 0x0001, IFF_NO_PI = 0x1000;
+    private static final short IFF_TUN = 0x0001, IFF_NO_PI = 0x1000, IFF_VNET_HDR = 0x4000;
+    /** linux/if_tun.h: _IOW('T', 208, unsigned int), and the offloads we take: checksum, TSO for IPv4 and IPv6. */
+    private static final long TUNSETOFFLOAD = 0x400454d0L;
+    private static final int TUN_F_CSUM = 0x01, TUN_F_TSO4 = 0x02, TUN_F_TSO6 = 0x04;
+    /** The system property that turns TUN offloads on (experimental): {@code -Dsitelink.tun.offload=true}. */
+    public static final String OFFLOAD_PROPERTY = "sitelink.tun.offload";
     /** sizeof(struct ifreq) on 64-bit Linux: a 16-byte name and a 24-byte union. */
     private static final long IFREQ_SIZE = 40, IFNAMSIZ = 16, IFR_UNION = 16;
     /** Enough for the largest IP packet a TUN can hand us. */
     private static final int MAX_PACKET = 65535;
     private static final ThreadLocal<MemorySegment> BOUNCE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(MAX_PACKET));
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(MAX_PACKET + VirtioNet.HEADER_LENGTH));
 
     private final int fd;
     private final int wakeFd;
+    /** {@link VirtioNet#HEADER_LENGTH} when opened with offloads (every read and write carries the header), else 0. */
+    private final int vnetHeader;
     private final String name;
     private final MemorySegment readPoll;
     private final MemorySegment one;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicInteger active = new AtomicInteger();
 
-    private Tun(int fd, int wakeFd, String name) {
+    private Tun(int fd, int wakeFd, String name, int vnetHeader) {
         this.fd = fd;
+        this.vnetHeader = vnetHeader;
         this.wakeFd = wakeFd;
         this.name = name;
         Arena arena = Arena.ofAuto();
@@ -55,6 +63,15 @@ public final class Tun implements AutoCloseable {
      *                      kernel choose ({@code tunN}). {@link #name()} reports the name the kernel used.
      */
     public static Tun open(String requestedName) throws IOException {
+        return open(requestedName, Boolean.getBoolean(OFFLOAD_PROPERTY));
+    }
+
+    /**
+     * As {@link #open(String)}; with {@code offload}, the TUN also takes IFF_VNET_HDR and TSO/checksum offload:
+     * reads then return a {@link VirtioNet} header and possibly a TCP super-segment (see {@link VirtioNet#segment}),
+     * and writes add a header saying "no offload" themselves.
+     */
+    public static Tun open(String requestedName, boolean offload) throws IOException {
         byte[] nameBytes = requestedName.getBytes(StandardCharsets.UTF_8);
         if (nameBytes.length >= IFNAMSIZ) {
             throw new IOException("interface name '" + requestedName + "' is longer than 15 bytes");
@@ -71,7 +88,7 @@ public final class Tun implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ifr = arena.allocate(IFREQ_SIZE);
             MemorySegment.copy(nameBytes, 0, ifr, ValueLayout.JAVA_BYTE, 0, nameBytes.length);
-            ifr.set(ValueLayout.JAVA_SHORT, IFR_UNION, (short) (IFF_TUN | IFF_NO_PI));
+            ifr.set(ValueLayout.JAVA_SHORT, IFR_UNION, (short) (IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0)));
             int r = Libc.ioctl(fd, TUNSETIFF, ifr);
             if (r < 0) {
                 Libc.close(fd);
@@ -84,18 +101,31 @@ public final class Tun implements AutoCloseable {
                 }, -r);
             }
             name = ifr.getString(0, StandardCharsets.UTF_8);
+            if (offload) {
+                // The argument is the flag word itself, passed where the pointer would go.
+                r = Libc.ioctl(fd, TUNSETOFFLOAD, MemorySegment.ofAddress(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6));
+                if (r < 0) {
+                    Libc.close(fd);
+                    throw new ErrnoException("cannot enable offloads on " + name, -r);
+                }
+            }
         }
         int wake = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
         if (wake < 0) {
             Libc.close(fd);
             throw new ErrnoException("cannot create eventfd for " + name, -wake);
         }
-        return new Tun(fd, wake, name);
+        return new Tun(fd, wake, name, offload ? VirtioNet.HEADER_LENGTH : 0);
     }
 
     /** The interface name the kernel assigned. */
     public String name() {
         return name;
+    }
+
+    /** True when reads start with a {@link VirtioNet} header (opened with offloads). */
+    public boolean hasVnetHeader() {
+        return vnetHeader != 0;
     }
 
     /** The raw fd, for the os package's later offload and batching calls. */
@@ -139,6 +169,35 @@ public final class Tun implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads a batch: blocks for the first packet, then takes whatever else the kernel has queued (up to {@code max}),
+     * so a busy tunnel costs one wakeup per batch rather than one per packet. Packet {@code i} lands at
+     * {@code buf[i * stride...]}, its length in {@code lens[i]}. Returns the count (at least 1).
+     *
+     * @throws TunClosedException when {@link #close()} was called or the interface was deleted
+     */
+    public int read(MemorySegment buf, int stride, int[] lens, int max) throws IOException {
+        if (max < 1 || (long) max * stride > buf.byteSize() || lens.length < max) {
+            throw new IllegalArgumentException("batch of " + max + " does not fit");
+        }
+        lens[0] = read(buf.asSlice(0, stride));
+        int count = 1;
+        enter();
+        try {
+            while (count < max) {
+                long n = Libc.read(fd, buf.asSlice((long) count * stride, stride), stride);
+                if (n >= 0) {
+                    lens[count++] = (int) n;
+                } else if (-n != Libc.EINTR) {
+                    break; // EAGAIN: queue drained; an error shows again on the next blocking read
+                }
+            }
+        } finally {
+            exit();
+        }
+        return count;
+    }
+
     /** Reads one packet into {@code buf[off..off+len)}; see {@link #read(MemorySegment)}. */
     public int read(byte[] buf, int off, int len) throws IOException {
         java.util.Objects.checkFromIndexSize(off, len, buf.length);
@@ -153,6 +212,17 @@ public final class Tun implements AutoCloseable {
         if (!packet.isNative()) {
             throw new IllegalArgumentException("write needs a native segment; use write(byte[], int, int)");
         }
+        if (vnetHeader != 0) {
+            MemorySegment bounce = BOUNCE.get();
+            bounce.asSlice(0, vnetHeader).fill((byte) 0);
+            MemorySegment.copy(packet, 0, bounce, vnetHeader, packet.byteSize());
+            writeRaw(bounce.asSlice(0, vnetHeader + packet.byteSize()));
+            return;
+        }
+        writeRaw(packet);
+    }
+
+    private void writeRaw(MemorySegment packet) throws IOException {
         enter();
         try {
             while (true) {
@@ -187,8 +257,24 @@ public final class Tun implements AutoCloseable {
             throw new IOException("packet of " + len + " bytes is larger than any IP packet");
         }
         MemorySegment bounce = BOUNCE.get();
+        // With offloads, an all-zero virtio_net_hdr: a plain packet whose checksums the kernel checks as usual.
+        bounce.asSlice(0, vnetHeader).fill((byte) 0);
+        MemorySegment.copy(buf, off, bounce, ValueLayout.JAVA_BYTE, vnetHeader, len);
+        writeRaw(bounce.asSlice(0, vnetHeader + len));
+    }
+
+    /**
+     * Writes {@code buf[off, off+len)}, which already starts with a {@link VirtioNet} header (a TUN opened with
+     * offloads only): how {@link TcpCoalescer} hands the kernel a GSO super-segment.
+     */
+    public void writeWithHeader(byte[] buf, int off, int len) throws IOException {
+        java.util.Objects.checkFromIndexSize(off, len, buf.length);
+        if (vnetHeader == 0 || len < vnetHeader || len > MAX_PACKET + vnetHeader) {
+            throw new IllegalArgumentException("not a virtio_net_hdr-prefixed packet for this TUN");
+        }
+        MemorySegment bounce = BOUNCE.get();
         MemorySegment.copy(buf, off, bounce, ValueLayout.JAVA_BYTE, 0, len);
-        write(bounce.asSlice(0, len));
+        writeRaw(bounce.asSlice(0, len));
     }
 
     /**

@@ -18,6 +18,17 @@ public final class Peer {
     /** wireguard-go's MaxStagedPackets: packets kept while a handshake is in flight. */
     static final int MAX_STAGED_PACKETS = 128;
 
+    /**
+     * Timer jitter needs no secrecy, only spread, and the data-path threads draw it: a per-thread generator instead
+     * of the core's SecureRandom, whose lock the TUN and UDP threads would otherwise share.
+     */
+    private static final java.util.random.RandomGenerator TIMER_JITTER = new java.util.random.RandomGenerator() {
+        @Override
+        public long nextLong() {
+            return java.util.concurrent.ThreadLocalRandom.current().nextLong();
+        }
+    };
+
     private final Key publicKey;
     final CookieGenerator cookies;
     final PeerTimers timers;
@@ -36,14 +47,14 @@ public final class Peer {
     final ArrayDeque<byte[]> staged = new ArrayDeque<>();
     final PeerStats stats = new PeerStats();
     /** Set when the last-minute handshake (REJECT_AFTER_TIME - KEEPALIVE - REKEY_TIMEOUT) was sent for the current session. */
-    boolean sentLastMinuteHandshake;
+    volatile boolean sentLastMinuteHandshake;
 
     Peer(Key publicKey, Handshake handshake, CookieGenerator cookies, PeerTimers.Actions actions,
-         Clock clock, java.util.random.RandomGenerator random) {
+         Clock clock) {
         this.publicKey = publicKey;
         this.handshake = handshake;
         this.cookies = cookies;
-        this.timers = new PeerTimers(clock, random, actions);
+        this.timers = new PeerTimers(clock, TIMER_JITTER, actions);
     }
 
     public Key publicKey() {

@@ -8,8 +8,8 @@ import static sitelink.wireguard.TimerConstants.REKEY_TIMEOUT;
 import static sitelink.wireguard.TimerConstants.REKEY_TIMEOUT_JITTER_MAX_MS;
 import static sitelink.wireguard.TimerConstants.ZERO_KEY_MATERIAL_AFTER;
 
-import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.random.RandomGenerator;
 
 /**
@@ -32,8 +32,11 @@ import java.util.random.RandomGenerator;
  * </ul>
  *
  * <p>Threads: the hooks may be called from any thread (data-path workers, the handshake thread); {@link #tick()} from one
- * device thread. State is guarded by a private lock that is never held while an {@link Actions} method runs, so
- * actions may call back into the hooks (sending a keepalive calls {@link #anyAuthenticatedPacketSent()}).
+ * device thread. The per-packet hooks take no lock: each timer is one atomic deadline slot, armed and cancelled with a
+ * single atomic operation, as the kernel's mod_timer/del_timer are; tick() fires a timer only by compare-and-set from
+ * the deadline it saw expire. The handshake bookkeeping (attempts, rate limit) and firing decisions sit under a private
+ * lock that is never held while an {@link Actions} method runs, so actions may call back into the hooks (sending a
+ * keepalive calls {@link #anyAuthenticatedPacketSent()}).
  */
 public final class PeerTimers {
 
@@ -80,28 +83,40 @@ public final class PeerTimers {
         NOTHING, SEND_RETRY_INITIATION, SEND_NEW_INITIATION, GIVE_UP, SEND_KEEPALIVE, SEND_PERSISTENT_KEEPALIVE, ZERO_KEYS
     }
 
+    /** A deadline slot that holds no deadline: the timer is not armed. */
+    private static final long DISARMED = Long.MIN_VALUE;
+
     private final Clock clock;
     private final RandomGenerator jitter;
     private final Actions actions;
+    /** Guards the transitions that are not per-packet: handshake bookkeeping, firing, stop. */
     private final Object lock = new Object();
 
-    private final boolean[] pending = new boolean[TIMERS.length];
-    private final long[] deadline = new long[TIMERS.length];
+    /**
+     * One slot per timer: its deadline, or DISARMED. The per-packet hooks arm and cancel with single atomic
+     * operations (no lock, so the TUN and UDP threads never park on each other); tick() fires a timer only by a
+     * compare-and-set from the deadline it saw expire, so a hook that re-armed it meanwhile wins.
+     */
+    private final AtomicLongArray deadlines = new AtomicLongArray(TIMERS.length);
+    private volatile boolean needAnotherKeepalive;
+    private volatile int persistentKeepaliveSeconds;
+    private volatile boolean stopped;
+    /** True while tick() runs: its own return value will cover whatever the hooks arm meanwhile. */
+    private volatile boolean ticking;
+    /** The deadline tick() last returned, for {@link Actions#wakeUpAt}; Long.MAX_VALUE when none. */
+    private volatile long reportedDeadline = Long.MAX_VALUE;
+    // Under the lock: the handshake rate limit and retry count.
     private int handshakeAttempts;
-    private boolean needAnotherKeepalive;
-    private int persistentKeepaliveSeconds;
     private boolean sentHandshake;
     private long lastSentHandshake;
-    private boolean stopped;
-    /** True while tick() runs: its own return value will cover whatever the hooks arm meanwhile. */
-    private boolean ticking;
-    /** The deadline tick() last returned, for {@link Actions#wakeUpAt}; Long.MAX_VALUE when none. */
-    private long reportedDeadline = Long.MAX_VALUE;
 
     public PeerTimers(Clock clock, RandomGenerator jitter, Actions actions) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.jitter = Objects.requireNonNull(jitter, "jitter");
         this.actions = Objects.requireNonNull(actions, "actions");
+        for (int i = 0; i < TIMERS.length; i++) {
+            deadlines.set(i, DISARMED);
+        }
     }
 
     /**
@@ -114,88 +129,65 @@ public final class PeerTimers {
             throw new IllegalArgumentException("persistent keepalive " + seconds + " is outside 0.."
                     + MAX_PERSISTENT_KEEPALIVE_SECONDS + " seconds");
         }
-        long wake;
         synchronized (lock) {
             int old = persistentKeepaliveSeconds;
             persistentKeepaliveSeconds = seconds;
             if (seconds == 0) {
-                pending[Timer.PERSISTENT_KEEPALIVE.ordinal()] = false;
+                disarm(Timer.PERSISTENT_KEEPALIVE);
                 return;
             }
             if (old != 0) {
                 return;
             }
-            wake = arm(Timer.PERSISTENT_KEEPALIVE, clock.nanoTime());
         }
-        wakeUp(wake);
+        arm(Timer.PERSISTENT_KEEPALIVE, clock.nanoTime());
     }
 
     public int persistentKeepalive() {
-        synchronized (lock) {
-            return persistentKeepaliveSeconds;
-        }
+        return persistentKeepaliveSeconds;
     }
 
     /** Call after a transport data packet (not a keepalive) was sent: if no reply comes, start a new handshake. */
     public void dataSent() {
-        long wake = Long.MAX_VALUE;
-        synchronized (lock) {
-            if (!pending[Timer.NEW_HANDSHAKE.ordinal()]) {
-                wake = arm(Timer.NEW_HANDSHAKE, clock.nanoTime() + KEEPALIVE_TIMEOUT + REKEY_TIMEOUT + jitter());
-            }
+        if (stopped || isPending(Timer.NEW_HANDSHAKE)) {
+            return; // the steady state of a busy tunnel: one volatile read
         }
-        wakeUp(wake);
+        armIfDisarmed(Timer.NEW_HANDSHAKE, clock.nanoTime() + KEEPALIVE_TIMEOUT + REKEY_TIMEOUT + jitter());
     }
 
     /** Call after a transport data packet (not a keepalive) was received: acknowledge it if we have nothing to send. */
     public void dataReceived() {
-        long wake = Long.MAX_VALUE;
-        synchronized (lock) {
-            if (stopped) {
-                return;
-            }
-            if (!pending[Timer.SEND_KEEPALIVE.ordinal()]) {
-                wake = arm(Timer.SEND_KEEPALIVE, clock.nanoTime() + KEEPALIVE_TIMEOUT);
-            } else {
+        if (stopped) {
+            return;
+        }
+        if (isPending(Timer.SEND_KEEPALIVE) || !armIfDisarmed(Timer.SEND_KEEPALIVE, clock.nanoTime() + KEEPALIVE_TIMEOUT)) {
+            if (!needAnotherKeepalive) {
                 needAnotherKeepalive = true;
             }
         }
-        wakeUp(wake);
     }
 
     /** Call after any authenticated packet was sent: handshake, data or keepalive. The peer heard from us. */
     public void anyAuthenticatedPacketSent() {
-        synchronized (lock) {
-            pending[Timer.SEND_KEEPALIVE.ordinal()] = false;
-        }
+        disarm(Timer.SEND_KEEPALIVE);
     }
 
     /** Call after any authenticated packet was received: handshake, data or keepalive. The peer is alive. */
     public void anyAuthenticatedPacketReceived() {
-        synchronized (lock) {
-            pending[Timer.NEW_HANDSHAKE.ordinal()] = false;
-        }
+        disarm(Timer.NEW_HANDSHAKE);
     }
 
     /** Call before an authenticated packet is sent or after one is received: restarts the persistent keepalive. */
     public void anyAuthenticatedPacketTraversal() {
-        long wake = Long.MAX_VALUE;
-        synchronized (lock) {
-            if (persistentKeepaliveSeconds > 0) {
-                wake = arm(Timer.PERSISTENT_KEEPALIVE,
-                        clock.nanoTime() + TimerConstants.seconds(persistentKeepaliveSeconds));
-            }
+        int s = persistentKeepaliveSeconds;
+        if (s > 0) {
+            arm(Timer.PERSISTENT_KEEPALIVE, clock.nanoTime() + TimerConstants.seconds(s));
         }
-        wakeUp(wake);
     }
 
     /** Call after a handshake initiation was sent: retransmit it after REKEY_TIMEOUT + jitter unless answered. */
     public void handshakeInitiated() {
-        long wake;
-        synchronized (lock) {
-            wake = arm(Timer.RETRANSMIT_HANDSHAKE, clock.nanoTime() + REKEY_TIMEOUT + jitter());
-        }
-        wakeUp(wake);
+        arm(Timer.RETRANSMIT_HANDSHAKE, clock.nanoTime() + REKEY_TIMEOUT + jitter());
     }
 
     /**
@@ -204,7 +196,7 @@ public final class PeerTimers {
      */
     public void handshakeComplete() {
         synchronized (lock) {
-            pending[Timer.RETRANSMIT_HANDSHAKE.ordinal()] = false;
+            disarm(Timer.RETRANSMIT_HANDSHAKE);
             handshakeAttempts = 0;
         }
     }
@@ -214,11 +206,7 @@ public final class PeerTimers {
      * key material REJECT_AFTER_TIME * 3 from now unless another session is derived first.
      */
     public void sessionDerived() {
-        long wake;
-        synchronized (lock) {
-            wake = arm(Timer.ZERO_KEY_MATERIAL, clock.nanoTime() + ZERO_KEY_MATERIAL_AFTER);
-        }
-        wakeUp(wake);
+        arm(Timer.ZERO_KEY_MATERIAL, clock.nanoTime() + ZERO_KEY_MATERIAL_AFTER);
     }
 
     /**
@@ -280,15 +268,25 @@ public final class PeerTimers {
                     reportedDeadline = Long.MAX_VALUE;
                     return Long.MAX_VALUE;
                 }
+                ticking = true;
                 long now = clock.nanoTime();
                 fired = earliestExpired(now);
                 if (fired == null) {
+                    long next = nextDeadline();
+                    reportedDeadline = next;
                     ticking = false;
-                    reportedDeadline = nextDeadline();
-                    return reportedDeadline;
+                    // A hook that armed an earlier timer while ticking was set woke nobody; it armed before this
+                    // second look (which then sees it) or it saw ticking == false and woke the ticker itself.
+                    long again = nextDeadline();
+                    if (again == next || again - next > 0) {
+                        return next;
+                    }
+                    continue;
                 }
-                ticking = true;
-                pending[fired.ordinal()] = false;
+                int i = fired.ordinal();
+                if (!deadlines.compareAndSet(i, deadlines.get(i), DISARMED)) {
+                    continue; // a hook moved this timer just now: look again
+                }
                 expiry = expire(fired, now);
             }
             try {
@@ -300,15 +298,11 @@ public final class PeerTimers {
                 }
                 throw e;
             }
-            if (fired == Timer.SEND_KEEPALIVE) {
-                synchronized (lock) {
-                    // After the keepalive went out, as in timers.go: data that arrived while the timer was pending
-                    // asks for one more.
-                    if (needAnotherKeepalive) {
-                        needAnotherKeepalive = false;
-                        arm(Timer.SEND_KEEPALIVE, clock.nanoTime() + KEEPALIVE_TIMEOUT);
-                    }
-                }
+            if (fired == Timer.SEND_KEEPALIVE && needAnotherKeepalive) {
+                // After the keepalive went out, as in timers.go: data that arrived while the timer was pending
+                // asks for one more.
+                needAnotherKeepalive = false;
+                arm(Timer.SEND_KEEPALIVE, clock.nanoTime() + KEEPALIVE_TIMEOUT);
             }
         }
     }
@@ -317,35 +311,33 @@ public final class PeerTimers {
     public void stop() {
         synchronized (lock) {
             stopped = true;
-            Arrays.fill(pending, false);
+            for (Timer t : TIMERS) {
+                deadlines.set(t.ordinal(), DISARMED);
+            }
             needAnotherKeepalive = false;
             reportedDeadline = Long.MAX_VALUE;
         }
     }
 
     boolean isPending(Timer timer) {
-        synchronized (lock) {
-            return pending[timer.ordinal()];
-        }
+        return deadlines.get(timer.ordinal()) != DISARMED;
     }
 
     long deadline(Timer timer) {
-        synchronized (lock) {
-            if (!pending[timer.ordinal()]) {
-                throw new IllegalStateException(timer + " is not armed");
-            }
-            return deadline[timer.ordinal()];
+        long d = deadlines.get(timer.ordinal());
+        if (d == DISARMED) {
+            throw new IllegalStateException(timer + " is not armed");
         }
+        return d;
     }
 
+    /** Under the lock, for the timer that just fired. */
     private Expiry expire(Timer timer, long now) {
         return switch (timer) {
             case RETRANSMIT_HANDSHAKE -> {
                 if (handshakeAttempts > MAX_TIMER_HANDSHAKES) {
-                    pending[Timer.SEND_KEEPALIVE.ordinal()] = false;
-                    if (!pending[Timer.ZERO_KEY_MATERIAL.ordinal()]) {
-                        arm(Timer.ZERO_KEY_MATERIAL, now + ZERO_KEY_MATERIAL_AFTER);
-                    }
+                    disarm(Timer.SEND_KEEPALIVE);
+                    armIfDisarmed(Timer.ZERO_KEY_MATERIAL, now + ZERO_KEY_MATERIAL_AFTER);
                     yield Expiry.GIVE_UP;
                 }
                 handshakeAttempts++;
@@ -370,32 +362,54 @@ public final class PeerTimers {
         }
     }
 
-    /** Like the kernel's mod_peer_timer: (re)arms unless stopped. Returns the deadline to wake for, or MAX. */
-    private long arm(Timer timer, long at) {
+    /** Like the kernel's mod_peer_timer: (re)arms unless stopped, and wakes the ticker if this is now the earliest. */
+    private void arm(Timer timer, long at) {
         if (stopped) {
-            return Long.MAX_VALUE;
+            return;
         }
-        pending[timer.ordinal()] = true;
-        deadline[timer.ordinal()] = at;
-        if (ticking || reportedDeadline != Long.MAX_VALUE && at - reportedDeadline >= 0) {
-            return Long.MAX_VALUE;
-        }
-        reportedDeadline = at;
-        return at;
+        long d = at == DISARMED ? at + 1 : at;
+        deadlines.set(timer.ordinal(), d);
+        wakeIfEarlier(d);
     }
 
-    private void wakeUp(long at) {
-        if (at != Long.MAX_VALUE) {
-            actions.wakeUpAt(at);
+    /** Arms a timer that is not pending (one compare-and-set, so two racing hooks arm it once); true if this call did. */
+    private boolean armIfDisarmed(Timer timer, long at) {
+        long d = at == DISARMED ? at + 1 : at;
+        if (stopped || !deadlines.compareAndSet(timer.ordinal(), DISARMED, d)) {
+            return false;
         }
+        wakeIfEarlier(d);
+        return true;
+    }
+
+    /** Like the kernel's del_timer; reads first so that the steady state does not write a shared cache line. */
+    private void disarm(Timer timer) {
+        int i = timer.ordinal();
+        if (deadlines.get(i) != DISARMED) {
+            deadlines.set(i, DISARMED);
+        }
+    }
+
+    private void wakeIfEarlier(long at) {
+        if (ticking) {
+            return; // tick() looks again before it returns
+        }
+        long reported = reportedDeadline;
+        if (reported != Long.MAX_VALUE && at - reported >= 0) {
+            return;
+        }
+        reportedDeadline = at;
+        actions.wakeUpAt(at);
     }
 
     private Timer earliestExpired(long now) {
         Timer best = null;
+        long bestAt = 0;
         for (Timer t : TIMERS) {
-            int i = t.ordinal();
-            if (pending[i] && deadline[i] - now <= 0 && (best == null || deadline[i] - deadline[best.ordinal()] < 0)) {
+            long d = deadlines.get(t.ordinal());
+            if (d != DISARMED && d - now <= 0 && (best == null || d - bestAt < 0)) {
                 best = t;
+                bestAt = d;
             }
         }
         return best;
@@ -405,9 +419,9 @@ public final class PeerTimers {
         long best = Long.MAX_VALUE;
         boolean any = false;
         for (Timer t : TIMERS) {
-            int i = t.ordinal();
-            if (pending[i] && (!any || deadline[i] - best < 0)) {
-                best = deadline[i];
+            long d = deadlines.get(t.ordinal());
+            if (d != DISARMED && (!any || d - best < 0)) {
+                best = d;
                 any = true;
             }
         }

@@ -140,7 +140,7 @@ public final class WireGuardCore {
             }
         };
         Peer p = new Peer(publicKey, newHandshake(publicKey, Key.zero()), new CookieGenerator(publicKey, clock),
-                actions, clock, random);
+                actions, clock);
         holder[0] = p;
         peers.put(publicKey, p);
         return Optional.of(p);
@@ -241,14 +241,17 @@ public final class WireGuardCore {
         }
         out.sendDatagram(ep, scratch, 0, n);
         p.txBytes.addAndGet(n);
-        synchronized (p) {
-            p.timers.anyAuthenticatedPacketTraversal();
-            p.timers.anyAuthenticatedPacketSent();
-            if (len > 0) {
-                p.stats.txPackets.increment();
-                p.timers.dataSent();
+        // Steady state takes no lock: the timer hooks are lock-free, and only a due rekey needs the peer's monitor.
+        p.timers.anyAuthenticatedPacketTraversal();
+        p.timers.anyAuthenticatedPacketSent();
+        if (len > 0) {
+            p.stats.txPackets.increment();
+            p.timers.dataSent();
+        }
+        if (rekeyDue(kp)) {
+            synchronized (p) {
+                sendInitiation(p, false);
             }
-            keepKeyFreshSending(p, kp);
         }
     }
 
@@ -266,22 +269,17 @@ public final class WireGuardCore {
     }
 
     /** Whitepaper 6.2: the initiator rekeys after REKEY_AFTER_TIME; either side after REKEY_AFTER_MESSAGES. */
-    private void keepKeyFreshSending(Peer p, Keypair kp) {
-        if (Long.compareUnsigned(kp.sendCounter(), Constants.REKEY_AFTER_MESSAGES) > 0
-                || (kp.isInitiator() && clock.nanoTime() - kp.createdNanos() > Constants.REKEY_AFTER_TIME_NANOS)) {
-            sendInitiation(p, false);
-        }
+    private boolean rekeyDue(Keypair kp) {
+        return Long.compareUnsigned(kp.sendCounter(), Constants.REKEY_AFTER_MESSAGES) > 0
+                || (kp.isInitiator() && clock.nanoTime() - kp.createdNanos() > Constants.REKEY_AFTER_TIME_NANOS);
     }
 
     /** Whitepaper 6.2: an initiator that receives on a session about to expire rekeys once, in its last minute. */
-    private void keepKeyFreshReceiving(Peer p) {
+    private boolean lastMinuteRekeyDue(Peer p) {
         Keypair kp = p.current;
-        if (kp != null && kp.isInitiator() && !p.sentLastMinuteHandshake
+        return kp != null && kp.isInitiator() && !p.sentLastMinuteHandshake
                 && clock.nanoTime() - kp.createdNanos() > Constants.REJECT_AFTER_TIME_NANOS
-                        - Constants.KEEPALIVE_TIMEOUT_NANOS - Constants.REKEY_TIMEOUT_NANOS) {
-            p.sentLastMinuteHandshake = true;
-            sendInitiation(p, false);
-        }
+                        - Constants.KEEPALIVE_TIMEOUT_NANOS - Constants.REKEY_TIMEOUT_NANOS;
     }
 
     /** Sends a handshake initiation if the rate limit allows. Caller holds the peer's monitor. */
@@ -375,20 +373,30 @@ public final class WireGuardCore {
         }
         p.rxBytes.addAndGet(len);
         p.updateEndpoint(source);
-        synchronized (p) {
-            if (kp == p.next && receivedWithKeypair(p, kp)) {
-                p.timers.handshakeComplete();
-                p.setLastHandshake(clock.now());
-                p.stats.handshakeCompleted(false);
-                flushStaged(p);
+        if (kp == p.next) { // the first packet on a responder's new session: a transition, under the monitor
+            synchronized (p) {
+                if (receivedWithKeypair(p, kp)) {
+                    p.timers.handshakeComplete();
+                    p.setLastHandshake(clock.now());
+                    p.stats.handshakeCompleted(false);
+                    flushStaged(p);
+                }
             }
-            keepKeyFreshReceiving(p);
-            p.timers.anyAuthenticatedPacketTraversal();
-            p.timers.anyAuthenticatedPacketReceived();
-            if (n > 0) {
-                p.stats.rxPackets.increment();
-                p.timers.dataReceived();
+        }
+        if (lastMinuteRekeyDue(p)) {
+            synchronized (p) {
+                if (lastMinuteRekeyDue(p)) {
+                    p.sentLastMinuteHandshake = true;
+                    sendInitiation(p, false);
+                }
             }
+        }
+        // Steady state: lock-free timer hooks.
+        p.timers.anyAuthenticatedPacketTraversal();
+        p.timers.anyAuthenticatedPacketReceived();
+        if (n > 0) {
+            p.stats.rxPackets.increment();
+            p.timers.dataReceived();
         }
         if (n > 0) {
             out.deliverPacket(p, scratch, 0, n);

@@ -1,0 +1,136 @@
+package sitelink.os;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The batched FFM UDP socket, over loopback only (127.0.0.1 and ::1). */
+class UdpSocketTest {
+
+    private static byte[] datagram(int i) {
+        byte[] d = new byte[100 + i];
+        Arrays.fill(d, (byte) i);
+        return d;
+    }
+
+    @Test
+    void aBatchSentWithSendmmsgArrivesWholeWithItsSourceOverIpv4AndIpv6() throws Exception {
+        try (UdpSocket a = UdpSocket.open(0, 0); UdpSocket b = UdpSocket.open(0, 0)) {
+            for (String host : new String[] {"127.0.0.1", "::1"}) {
+                InetSocketAddress toB = new InetSocketAddress(InetAddress.getByName(host), b.port());
+                UdpSocket.Batch tx = new UdpSocket.Batch(8);
+                for (int i = 0; i < 5; i++) {
+                    tx.add(toB, datagram(i), 0, 100 + i);
+                }
+                assertEquals(5, a.send(tx));
+                assertEquals(0, tx.count(), "send empties the batch");
+
+                UdpSocket.Batch rx = new UdpSocket.Batch(8);
+                int got = 0;
+                while (got < 5) {
+                    int n = b.receive(rx);
+                    assertTrue(n > 0);
+                    for (int i = 0; i < n; i++) {
+                        byte[] buf = new byte[UdpSocket.MAX_DATAGRAM];
+                        int len = rx.copyOut(i, buf);
+                        assertArrayEquals(datagram(got), Arrays.copyOf(buf, len), "datagram " + got + " intact, in order");
+                        InetSocketAddress src = rx.source(i);
+                        assertEquals(new InetSocketAddress(InetAddress.getByName(host), a.port()), src,
+                                "IPv4 sources come back as plain IPv4, not ::ffff:-mapped");
+                        if (i > 0) {
+                            assertSame(rx.source(i - 1), src, "a steady source costs no new address object");
+                        }
+                        got++;
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void withOffloadsARunOfEqualDatagramsLeavesAsOneGsoSendAndArrivesIntactInOrder() throws Exception {
+        try (UdpSocket a = UdpSocket.open(0, 0); UdpSocket b = UdpSocket.open(0, 0)) {
+            assertTrue(a.enableOffloads() && b.enableOffloads(), "kernel has UDP GSO/GRO");
+            for (String host : new String[] {"127.0.0.1", "::1"}) {
+                InetSocketAddress toB = new InetSocketAddress(InetAddress.getByName(host), b.port());
+                UdpSocket.Batch tx = new UdpSocket.Batch(16);
+                byte[][] sent = new byte[10][];
+                for (int i = 0; i < 10; i++) { // nine of 1452 bytes and a shorter last one: one GSO run
+                    sent[i] = new byte[i < 9 ? 1452 : 300];
+                    Arrays.fill(sent[i], (byte) (i + 1));
+                    tx.add(toB, sent[i], 0, sent[i].length);
+                }
+                assertEquals(10, a.send(tx));
+
+                UdpSocket.Batch rx = new UdpSocket.Batch(16);
+                int got = 0;
+                int buffers = 0;
+                while (got < 10) {
+                    int n = b.receive(rx);
+                    buffers += n;
+                    for (int i = 0; i < n; i++) {
+                        int total = rx.length(i);
+                        int size = rx.segmentSize(i) > 0 ? rx.segmentSize(i) : total;
+                        for (int from = 0; from < total; from += size) {
+                            int len = Math.min(size, total - from);
+                            byte[] buf = new byte[len];
+                            rx.copyOut(i, from, len, buf);
+                            assertArrayEquals(sent[got], buf, "datagram " + got + " intact, in order, with its own length");
+                            got++;
+                        }
+                        assertEquals(new InetSocketAddress(InetAddress.getByName(host), a.port()), rx.source(i));
+                    }
+                }
+                assertTrue(buffers < 10, "UDP GRO handed over joined datagrams (" + buffers + " buffers for 10)");
+            }
+        }
+    }
+
+    @Test
+    void closeWakesABlockedReceiver() throws Exception {
+        UdpSocket s = UdpSocket.open(0, 0);
+        CompletableFuture<Integer> r = CompletableFuture.supplyAsync(() -> {
+            try {
+                return s.receive(new UdpSocket.Batch(4));
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(200); // let it block in recvmmsg; the assertion below holds either way
+        s.close();
+        assertEquals(-1, r.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aPortInUseIsRefusedAndTheFirstBindKeepsIt() throws Exception {
+        try (UdpSocket a = UdpSocket.open(0, 0)) {
+            ErrnoException e = org.junit.jupiter.api.Assertions.assertThrows(ErrnoException.class,
+                    () -> UdpSocket.open(a.port(), 0));
+            assertTrue(e.getMessage().contains(String.valueOf(a.port())), e.getMessage());
+        }
+    }
+
+    @Test
+    void sockaddrEncodingRoundTrips() throws Exception {
+        byte[] sa = new byte[28];
+        for (String host : new String[] {"198.51.100.7", "2001:db8::1"}) {
+            InetSocketAddress addr = new InetSocketAddress(InetAddress.getByName(host), 51820);
+            UdpSocket.encode(addr, sa);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment seg = arena.allocate(28);
+                MemorySegment.copy(MemorySegment.ofArray(sa), 0, seg, 0, 28);
+                assertEquals(addr, UdpSocket.decode(seg));
+            }
+        }
+    }
+}
