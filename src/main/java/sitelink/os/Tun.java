@@ -63,7 +63,7 @@ public final class Tun implements AutoCloseable {
      *                      kernel choose ({@code tunN}). {@link #name()} reports the name the kernel used.
      */
     public static Tun open(String requestedName) throws IOException {
-        return open(requestedName, Boolean.getBoolean(OFFLOAD_PROPERTY));
+        return open(requestedName, Boolean.parseBoolean(System.getProperty(OFFLOAD_PROPERTY, "true")));
     }
 
     /**

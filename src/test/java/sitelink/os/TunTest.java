@@ -57,7 +57,7 @@ class TunTest {
     @Test
     void createsInterfaceSetsMtuAndCarriesPingBothWays() throws Exception {
         tun = inNamespace(() -> {
-            Tun t = Tun.open("sl%d");
+            Tun t = Tun.open("sl%d", false);
             t.setMtu(1380);
             assertEquals(1380, t.mtu());
             return t;
@@ -82,7 +82,7 @@ class TunTest {
 
     @Test
     void readerEndsWithInterfaceGoneWhenLinkIsDeleted() throws Exception {
-        tun = inNamespace(() -> Tun.open("slgone"));
+        tun = inNamespace(() -> Tun.open("slgone", false));
         CompletableFuture<Throwable> reader = blockedReader();
         Thread.sleep(200);
         assertFalse(reader.isDone(), "reader blocks while nothing arrives");
@@ -94,7 +94,7 @@ class TunTest {
 
     @Test
     void closeWakesBlockedReader() throws Exception {
-        tun = inNamespace(() -> Tun.open("slclose"));
+        tun = inNamespace(() -> Tun.open("slclose", false));
         CompletableFuture<Throwable> reader = blockedReader();
         Thread.sleep(200);
         tun.close();
