@@ -196,6 +196,9 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
         if (!filter.toTunnel(peer, packet, off, n, lanWriter)) {
             count(DeviceDrop.FILTERED);
+            // Charged to the site the packet was for, so that status shows outbound denials too. No diagnostic:
+            // its sentence is about packets from the peer; the policy logs the 5-tuple itself.
+            chargePeer(peer, DeviceDrop.FILTERED);
             return;
         }
         txPackets.increment();
@@ -346,8 +349,12 @@ public final class Device implements DeviceControl, AutoCloseable {
                 e.peer().map(Peer::publicKey), Optional.of(e.source()), Optional.empty(), e.claimedKey()));
     }
 
-    private void peerDropped(Peer peer, DeviceDrop d, byte[] buf, int addrOff, int addrLen) {
+    private void chargePeer(Peer peer, DeviceDrop d) {
         peerDeviceDrops.computeIfAbsent(peer, k -> newCounters())[d.ordinal()].increment();
+    }
+
+    private void peerDropped(Peer peer, DeviceDrop d, byte[] buf, int addrOff, int addrLen) {
+        chargePeer(peer, d);
         Optional<java.net.InetAddress> inner;
         try {
             inner = Optional.of(java.net.InetAddress.getByAddress(java.util.Arrays.copyOfRange(buf, addrOff, addrOff + addrLen)));

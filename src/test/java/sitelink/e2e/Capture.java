@@ -24,11 +24,23 @@ public final class Capture implements AutoCloseable {
 
     /** Starts capturing on {@code iface} with a pcap {@code filter}, and waits until tcpdump listens. */
     public static Capture start(Netns ns, String iface, String... filter) {
+        return start(ns, iface, List.of("-q"), filter);
+    }
+
+    /**
+     * A capture that shows each packet's headers in full (tcpdump without {@code -q}): TCP flags and options, e.g.
+     * {@code IP 198.18.1.10.40000 > 198.18.2.10.8443: Flags [S], seq 1, win 64240, options [mss 1460,...], length 0}.
+     */
+    public static Capture startDetailed(Netns ns, String iface, String... filter) {
+        return start(ns, iface, List.of(), filter);
+    }
+
+    private static Capture start(Netns ns, String iface, List<String> options, String... filter) {
         E2e.require(E2e.onPath("tcpdump").isPresent(), "tcpdump (apt-get install tcpdump)");
-        String[] command = new String[7 + filter.length];
-        System.arraycopy(new String[] {"tcpdump", "-i", iface, "-nn", "-q", "-t", "-l"}, 0, command, 0, 7);
-        System.arraycopy(filter, 0, command, 7, filter.length);
-        Proc p = ns.start(command);
+        List<String> command = new java.util.ArrayList<>(List.of("tcpdump", "-i", iface, "-nn", "-t", "-l"));
+        command.addAll(options);
+        command.addAll(List.of(filter));
+        Proc p = ns.start(command.toArray(String[]::new));
         E2e.await(Duration.ofSeconds(20), "tcpdump to listen on " + iface,
                 () -> p.output().contains("listening on") || !p.isAlive(), p::tail);
         if (!p.isAlive()) fail("tcpdump exited\n" + p.tail());

@@ -30,11 +30,16 @@ public final class TcpTransfer {
 
     /** Starts sending {@code bytes} from {@code from} to {@code toAddress} in {@code to}; 0 means no rate limit. */
     public static TcpTransfer start(Netns from, Netns to, String toAddress, long bytes, long bytesPerSecond) {
-        Proc sink = to.start(E2e.java(TcpSink.class, toAddress, Integer.toString(SINK_PORT)));
+        return start(from, to, toAddress, SINK_PORT, bytes, bytesPerSecond);
+    }
+
+    /** {@link #start(Netns, Netns, String, long, long)} to another TCP port (one a tunnel policy allows, say). */
+    public static TcpTransfer start(Netns from, Netns to, String toAddress, int port, long bytes, long bytesPerSecond) {
+        Proc sink = to.start(E2e.java(TcpSink.class, toAddress, Integer.toString(port)));
         E2e.await(Duration.ofSeconds(30), "the TCP sink to listen", () -> sink.output().contains("listening")
                 || !sink.isAlive(), sink::tail);
         if (!sink.isAlive()) fail("TCP sink exited\n" + sink.tail());
-        Proc source = from.start(E2e.java(TcpSource.class, toAddress, Integer.toString(SINK_PORT), Long.toString(bytes),
+        Proc source = from.start(E2e.java(TcpSource.class, toAddress, Integer.toString(port), Long.toString(bytes),
                 Long.toString(bytesPerSecond)));
         return new TcpTransfer(sink, source);
     }

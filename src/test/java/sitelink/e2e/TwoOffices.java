@@ -155,10 +155,18 @@ public final class TwoOffices implements AutoCloseable {
 
     /** Both offices up on sitelink, each the other's only remote site; waits until host A reaches host B. */
     public static TwoOffices startSitelink() {
+        return startSitelink(SiteExtras.NONE, SiteExtras.NONE);
+    }
+
+    /**
+     * {@link #startSitelink()} with extras in A's and B's files; their policies must let host A ping host B
+     * ({@code allow both icmp type 8}), which is how it waits for the tunnel.
+     */
+    public static TwoOffices startSitelink(SiteExtras extrasA, SiteExtras extrasB) {
         TwoOffices t = create();
         try {
-            t.writeSiteFile(t.a(), t.b());
-            t.writeSiteFile(t.b(), t.a());
+            t.writeSiteFile(t.a(), extrasA, t.b());
+            t.writeSiteFile(t.b(), extrasB, t.a());
             t.up(t.a());
             t.up(t.b());
             Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
@@ -222,16 +230,40 @@ public final class TwoOffices implements AutoCloseable {
         return o;
     }
 
+    /**
+     * What a site file may say beyond the topology: {@code policy} rules (docs/policy.md) given to every remote site,
+     * and extra lines under {@code tunnel:} such as {@code "mss_clamp: false"} or {@code "mtu: 1380"}.
+     */
+    public record SiteExtras(List<String> policy, List<String> tunnel) {
+        public static final SiteExtras NONE = new SiteExtras(List.of(), List.of());
+
+        public static SiteExtras policy(String... rules) {
+            return new SiteExtras(List.of(rules), List.of());
+        }
+
+        public SiteExtras withTunnel(String... lines) {
+            return new SiteExtras(policy, List.of(lines));
+        }
+    }
+
     /** Writes {@code self}'s site file (YAML) naming {@code remotes} as its remote sites, endpoints included. */
     public Path writeSiteFile(Office self, Office... remotes) {
+        return writeSiteFile(self, SiteExtras.NONE, remotes);
+    }
+
+    /** {@link #writeSiteFile(Office, Office...)} with {@code extras} (policy rules, tunnel options). */
+    public Path writeSiteFile(Office self, SiteExtras extras, Office... remotes) {
+        String policy = extras.policy().isEmpty() ? "" : "    policy:\n" + extras.policy().stream()
+                .map(rule -> "      - \"" + rule + "\"\n").collect(Collectors.joining());
         String sites = remotes.length == 0 ? "remote_sites: []\n" : "remote_sites:\n" + Arrays.stream(remotes)
                 .map(r -> """
                           - name: %s
                             public_key: %s
                             endpoint: %s:%d
                             remote_subnets: [%s]
-                        """.formatted(r.name(), r.publicKey(), r.wanAddress(), PORT, r.remoteSubnets()))
+                        """.formatted(r.name(), r.publicKey(), r.wanAddress(), PORT, r.remoteSubnets()) + policy)
                 .collect(Collectors.joining());
+        String tunnelExtra = extras.tunnel().stream().map(l -> "  " + l + "\n").collect(Collectors.joining());
         String yaml = """
                 # written by TwoOffices for %s
                 name: %s
@@ -240,9 +272,9 @@ public final class TwoOffices implements AutoCloseable {
                 tunnel:
                   name: %s
                   addresses: [%s/30]
-                local_subnets: [%s]
+                %slocal_subnets: [%s]
                 """.formatted(self.name(), self.name(), self.keyFile(), PORT, self.iface(), self.tunnelAddress(),
-                self.lan()) + sites;
+                tunnelExtra, self.lan()) + sites;
         self.siteFile = self.gateway().logDir().resolve(self.name() + ".yaml");
         writeSecret(self.siteFile, yaml);
         return self.siteFile;
