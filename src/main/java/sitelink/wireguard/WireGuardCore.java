@@ -428,6 +428,10 @@ public final class WireGuardCore {
             return;
         }
         synchronized (p) {
+            // Our own initiation in flight (both sides initiated at once): accepting theirs replaces it, so its index
+            // must go too, read before acceptInitiation changes the state. Left behind, the answer to our initiation
+            // would find the index, fail against the responder state and be counted as a preshared key mismatch.
+            int ourPending = p.handshake == null ? 0 : p.handshake.pendingLocalIndex();
             if (p.handshake == null || !p.handshake.acceptInitiation(opened.get(), clock.nanoTime())) {
                 fail(Drop.HANDSHAKE_REPLAY, source, p);
                 return;
@@ -436,7 +440,7 @@ public final class WireGuardCore {
             p.updateEndpoint(source);
             p.timers.anyAuthenticatedPacketTraversal();
             p.timers.anyAuthenticatedPacketReceived();
-            forgetPendingIndex(p);
+            forgetIndex(ourPending);
             int index = newIndex(p, null);
             Handshake.Response r = p.handshake.createResponse(index, clock.nanoTime());
             indices.put(index, new IndexEntry(p, r.keypair()));
@@ -570,7 +574,11 @@ public final class WireGuardCore {
     }
 
     private void forgetPendingIndex(Peer p) {
-        int pending = p.handshake == null ? 0 : p.handshake.pendingLocalIndex();
+        forgetIndex(p.handshake == null ? 0 : p.handshake.pendingLocalIndex());
+    }
+
+    /** Frees the index of an initiation that will get no answer we accept (0: none). */
+    private void forgetIndex(int pending) {
         if (pending != 0) {
             IndexEntry e = indices.get(pending);
             if (e != null && e.keypair() == null) {
