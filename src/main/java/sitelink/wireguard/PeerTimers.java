@@ -241,20 +241,31 @@ public final class PeerTimers {
      * wireguard-go's handshake mutex), so the caller must then send one. Always no after {@link #stop()}.
      */
     public boolean mayInitiate(boolean isRetry) {
-        synchronized (lock) {
-            if (!isRetry) {
-                handshakeAttempts = 0;
+        long wake = Long.MAX_VALUE;
+        try {
+            synchronized (lock) {
+                if (!isRetry) {
+                    handshakeAttempts = 0;
+                }
+                if (stopped) {
+                    return false;
+                }
+                long now = clock.nanoTime();
+                if (sentHandshake && now - lastSentHandshake < REKEY_TIMEOUT) {
+                    if (isRetry) {
+                        // Both sides initiated at once and we answered theirs after sending ours: our retry is due
+                        // within REKEY_TIMEOUT of that response. Refused and not re-armed, no initiation would ever
+                        // follow on a tunnel without traffic (seen in StatusDiagnoseIT); retry when the limit lifts.
+                        wake = arm(Timer.RETRANSMIT_HANDSHAKE, lastSentHandshake + REKEY_TIMEOUT + jitter());
+                    }
+                    return false;
+                }
+                lastSentHandshake = now;
+                sentHandshake = true;
+                return true;
             }
-            if (stopped) {
-                return false;
-            }
-            long now = clock.nanoTime();
-            if (sentHandshake && now - lastSentHandshake < REKEY_TIMEOUT) {
-                return false;
-            }
-            lastSentHandshake = now;
-            sentHandshake = true;
-            return true;
+        } finally {
+            wakeUp(wake);
         }
     }
 
