@@ -182,7 +182,9 @@ class StatusDiagnoseIT {
             // 84-byte ICMP packets pad to 96 and gain 32 bytes of WireGuard header and tag.
             assertTrue(after.get("tx_bytes").asLong() - before.get("tx_bytes").asLong() >= 128L * n, "tx bytes " + after);
             assertTrue(after.get("key_age_seconds").asLong() < 180, "key age " + after);
-            assertTrue(after.get("drops").isEmpty(), "no drops on a healthy tunnel: " + after);
+            // None while the tunnel carries traffic. (Gateways started together may both initiate at once: the answer
+            // to the replaced initiation is then one unknown_index drop before the tunnel is up.)
+            assertEquals(before.get("drops"), after.get("drops"), "no drops on a healthy tunnel: " + after);
 
             // The Prometheus endpoint agrees with status.
             String text = p.nsA.execOk("curl", "-sf", "http://127.0.0.1:9586/metrics");
