@@ -18,9 +18,10 @@ import java.util.Optional;
  * @param config      present exactly when {@code problems} holds no error
  * @param keyFiles    key files the site names, for {@link SystemChecks}
  * @param listenPortAt where listen_port was written (empty when the system picks the port)
+ * @param hook        the events hook the site names, for {@link SystemChecks}
  */
 public record SiteFile(String displayName, Optional<SiteConfig> config, List<ConfigProblem> problems,
-                       List<KeyFile> keyFiles, int listenPort, Optional<Location> listenPortAt) {
+                       List<KeyFile> keyFiles, int listenPort, Optional<Location> listenPortAt, Optional<Hook> hook) {
     public SiteFile {
         problems = List.copyOf(problems);
         keyFiles = List.copyOf(keyFiles);
@@ -28,6 +29,10 @@ public record SiteFile(String displayName, Optional<SiteConfig> config, List<Con
 
     /** A key file named by the site ({@code label} is the field that named it). */
     public record KeyFile(String label, Path path, Location location) {
+    }
+
+    /** The {@code events: {hook: PATH}} command and where the file names it. */
+    public record Hook(Path path, Location location) {
     }
 
     public enum Format {
@@ -61,7 +66,7 @@ public record SiteFile(String displayName, Optional<SiteConfig> config, List<Con
             ConfigProblem p = ConfigProblem.error(new Location(shown, 1, 1), "cannot read the site file ("
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
                     + "); check the path and that you may read it");
-            return new SiteFile(shown, Optional.empty(), List.of(p), List.of(), 0, Optional.empty());
+            return new SiteFile(shown, Optional.empty(), List.of(p), List.of(), 0, Optional.empty(), Optional.empty());
         }
         Path dir = path.toAbsolutePath().getParent();
         String fileName = path.getFileName().toString();
@@ -82,12 +87,12 @@ public record SiteFile(String displayName, Optional<SiteConfig> config, List<Con
             root = YamlSource.read(displayName, text, problems);
         }
         if (root.isEmpty()) {
-            return new SiteFile(displayName, Optional.empty(), problems, List.of(), 0, Optional.empty());
+            return new SiteFile(displayName, Optional.empty(), problems, List.of(), 0, Optional.empty(), Optional.empty());
         }
         SiteValidator.Result r = SiteValidator.validate(root.get(), baseDir, format == Format.WG_QUICK, problems);
         // In file order, as a compiler lists them: the user fixes them top to bottom.
         problems.sort(Comparator.comparingInt((ConfigProblem p) -> p.location().line()).thenComparingInt(p -> p.location().column()));
-        return new SiteFile(displayName, r.config(), problems, r.keyFiles(), r.listenPort(), r.listenPortAt());
+        return new SiteFile(displayName, r.config(), problems, r.keyFiles(), r.listenPort(), r.listenPortAt(), r.hook());
     }
 
     public List<ConfigProblem> errors() {

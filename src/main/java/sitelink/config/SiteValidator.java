@@ -37,7 +37,8 @@ final class SiteValidator {
     private static final Pattern SITE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_=+.-]{1,15}");
 
-    record Result(Optional<SiteConfig> config, List<SiteFile.KeyFile> keyFiles, Optional<Location> listenPortAt, int listenPort) {
+    record Result(Optional<SiteConfig> config, List<SiteFile.KeyFile> keyFiles, Optional<Location> listenPortAt, int listenPort,
+                  Optional<SiteFile.Hook> hook) {
     }
 
     private record LocatedPrefix(Prefix prefix, Location at) {
@@ -60,6 +61,7 @@ final class SiteValidator {
     private final boolean wgQuick;
     private final List<ConfigProblem> problems;
     private final List<SiteFile.KeyFile> keyFiles = new ArrayList<>();
+    private Optional<SiteFile.Hook> hookAt = Optional.empty();
     private boolean sawIpv6;
     private String firstIpv6 = "";
 
@@ -77,7 +79,7 @@ final class SiteValidator {
         if (!(root instanceof Node.Mapping m)) {
             error(root.location(), "a site file is a mapping of fields (name:, private_key_file:, tunnel:, ...), not "
                     + root.kind() + "; start from the example in docs/configuration.md");
-            return new Result(Optional.empty(), keyFiles, Optional.empty(), 0);
+            return new Result(Optional.empty(), keyFiles, Optional.empty(), 0, Optional.empty());
         }
         unknownFields(m, SITE_FIELDS, "the site");
         Optional<String> name = scalar(m, "name").flatMap(s -> siteName(s, "name"));
@@ -119,7 +121,7 @@ final class SiteValidator {
                 ? Optional.of(new SiteConfig(name.orElseThrow(), privateKey.orElseThrow(), listenPort, (int) fwmark,
                         tunnel.orElseThrow(), local.stream().map(LocatedPrefix::prefix).toList(), remotes, telemetry))
                 : Optional.empty();
-        return new Result(config, keyFiles, portNode.map(Node.Scalar::location), listenPort);
+        return new Result(config, keyFiles, portNode.map(Node.Scalar::location), listenPort, hookAt);
     }
 
     /** {@code metrics: {listen: [ADDRESS:]PORT}} and {@code events: {syslog: udp|tcp://HOST:PORT, hook: PATH}}. */
@@ -176,6 +178,7 @@ final class SiteValidator {
                     error(h.get().location(), "events hook '" + p + "' is not an absolute path; give the full path of the script");
                 } else {
                     hook = Optional.of(p);
+                    hookAt = Optional.of(new SiteFile.Hook(p, h.get().location()));
                 }
             }
         }

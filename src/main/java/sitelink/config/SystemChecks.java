@@ -37,7 +37,22 @@ public final class SystemChecks {
             out.addAll(keyFile(k, uid));
         }
         file.listenPortAt().flatMap(at -> listenPort(file.listenPort(), at)).ifPresent(out::add);
+        file.hook().flatMap(SystemChecks::hook).ifPresent(out::add);
         return out;
+    }
+
+    /** The events hook must be there and executable now: found missing at the first event, it would be too late. */
+    static Optional<ConfigProblem> hook(SiteFile.Hook h) {
+        String p = h.path().toString();
+        if (!Files.exists(h.path())) {
+            return Optional.of(ConfigProblem.error(h.location(), "events hook " + p + " does not exist; create the "
+                    + "script or correct the path"));
+        }
+        if (!Files.isRegularFile(h.path()) || !Files.isExecutable(h.path())) {
+            return Optional.of(ConfigProblem.error(h.location(), "events hook " + p + " is not an executable file; "
+                    + "make it executable with: chmod +x " + p));
+        }
+        return Optional.empty();
     }
 
     /**

@@ -20,7 +20,6 @@ import sitelink.device.PeerStatus;
 import sitelink.os.Netlink;
 import sitelink.os.Sysctl;
 import sitelink.route.Prefix;
-import sitelink.wireguard.Constants;
 
 /**
  * The troubleshooting checklist of docs/status.md, run against a running gateway and its site file: one
@@ -99,7 +98,7 @@ public final class Diagnose {
             return new Check(Outcome.FAIL, name, "the running device has no peer with " + r.name()
                     + "'s public key; run 'sitelink reload' with this file");
         }
-        if (recent(peer.get(), s.at())) {
+        if (up(peer.get(), s)) {
             return new Check(Outcome.PASS, name, "latest handshake " + age(peer.get(), s.at()) + " s ago");
         }
         trigger(r);
@@ -114,7 +113,7 @@ public final class Diagnose {
             }
             now = status.apply(config.tunnel().name());
             Optional<PeerStatus> p = find(now, r);
-            if (p.isPresent() && recent(p.get(), now.at())) {
+            if (p.isPresent() && up(p.get(), now)) {
                 return new Check(Outcome.PASS, name, "a handshake completed just now");
             }
         }
@@ -128,9 +127,12 @@ public final class Diagnose {
         return new Check(Outcome.FAIL, name, why);
     }
 
-    private static boolean recent(PeerStatus p, Instant now) {
-        return p.hasSession() && p.lastHandshake().map(t -> Duration.between(t, now).compareTo(Constants.REJECT_AFTER_TIME) < 0)
-                .orElse(false);
+    /**
+     * Status's own rule, not just "a recent handshake": a session whose handshakes have gone unanswered for
+     * {@link Assessment#STALL} (the peer stopped) is DOWN even though its keys are still young.
+     */
+    private static boolean up(PeerStatus p, DeviceStatus s) {
+        return Assessment.of(p, s.at(), s.publicKey()).state() == TunnelState.ESTABLISHED;
     }
 
     private static long age(PeerStatus p, Instant now) {

@@ -1,46 +1,82 @@
 package sitelink.control;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the site's hook command for each event, like an updown script: no shell, the event in SITELINK_* environment
- * variables, its output in the log, killed if it runs longer than {@link #TIMEOUT_SECONDS}.
+ * variables, its output in the log, killed if it runs longer than {@link #TIMEOUT}.
  */
 public final class EventHook {
-    static final int TIMEOUT_SECONDS = 30;
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** How much of the hook's output the log keeps; the rest is read and dropped so the hook never blocks on it. */
+    private static final int KEEP_OUTPUT = 4096;
     private static final System.Logger LOG = System.getLogger("sitelink.events");
     private final Path command;
+    private final Duration timeout;
 
     public EventHook(Path command) {
-        this.command = command;
+        this(command, TIMEOUT);
     }
 
-    /** Runs the hook and waits for it (the caller runs events on their own thread). */
+    EventHook(Path command, Duration timeout) {
+        this.command = command;
+        this.timeout = timeout;
+    }
+
+    /**
+     * Runs the hook and waits for it, at most the timeout (the caller runs events on their own thread). The output
+     * is read on its own thread: reading it here would wait for the end of the output, which a hanging hook (or a
+     * child it left running) never writes, and the timeout would never apply.
+     */
     public void run(TunnelEvent e) {
         ProcessBuilder pb = new ProcessBuilder(command.toString()).redirectErrorStream(true);
         pb.environment().putAll(e.variables());
         try {
             Process p = pb.start();
             p.getOutputStream().close();
-            String out = new String(p.getInputStream().readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8).strip();
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Thread reader = Thread.ofVirtual().start(() -> drain(p.getInputStream(), out));
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
                 LOG.log(Level.WARNING, "event hook {0} ran longer than {1} s for the {2} event; it was killed",
-                        command, TIMEOUT_SECONDS, e.kind().word);
+                        command, timeout.toSeconds(), e.kind().word);
                 return;
+            }
+            reader.join(1000);
+            String text;
+            synchronized (out) {
+                text = out.toString(StandardCharsets.UTF_8).strip();
             }
             if (p.exitValue() != 0) {
                 LOG.log(Level.WARNING, "event hook {0} exited with {1} for the {2} event{3}", command, p.exitValue(),
-                        e.kind().word, out.isEmpty() ? "" : ": " + out);
+                        e.kind().word, text.isEmpty() ? "" : ": " + text);
             }
         } catch (IOException ex) {
             LOG.log(Level.WARNING, "event hook {0} could not run: {1}; check that it exists and is executable",
                     command, ex.getMessage());
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void drain(InputStream in, ByteArrayOutputStream out) {
+        byte[] buf = new byte[8192];
+        try (in) {
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                synchronized (out) {
+                    out.write(buf, 0, Math.max(0, Math.min(n, KEEP_OUTPUT - out.size())));
+                }
+            }
+        } catch (IOException ignored) {
+            // the hook was killed: its output ends here
         }
     }
 }

@@ -26,13 +26,20 @@ public final class SyslogSender implements AutoCloseable {
     private final URI collector;
     private final InetSocketAddress address;
     private final String hostname;
+    private final long pid;
     private DatagramSocket udp;
     private Socket tcp;
 
     public SyslogSender(URI collector) {
+        this(collector, hostname(), ProcessHandle.current().pid());
+    }
+
+    /** With the HOSTNAME and PROCID fields given, so tests can expect exact bytes. */
+    SyslogSender(URI collector, String hostname, long pid) {
         this.collector = collector;
         this.address = new InetSocketAddress(collector.getHost(), collector.getPort() < 0 ? 514 : collector.getPort());
-        this.hostname = hostname();
+        this.hostname = hostname;
+        this.pid = pid;
     }
 
     /** The whole RFC 5424 message: {@code <PRI>1 TIMESTAMP HOST sitelink PID EVENT [SD] MSG}. */
@@ -48,7 +55,7 @@ public final class SyslogSender implements AutoCloseable {
                 .append("=\"").append(sdEscape(v)).append('"'));
         sd.append(']');
         return "<" + (FACILITY_DAEMON * 8 + severity) + ">1 " + TIMESTAMP.format(e.at()) + " " + hostname
-                + " sitelink " + ProcessHandle.current().pid() + " " + e.kind().word + " " + sd + " " + e.message();
+                 + " sitelink " + pid + " " + e.kind().word + " " + sd + " " + e.message();
     }
 
     /** RFC 5424 section 6.3.3: '"', '\' and ']' are escaped in PARAM-VALUE. */

@@ -238,6 +238,12 @@ public final class PeerTimers {
             }
             long now = clock.nanoTime();
             if (sentHandshake && now - lastSentHandshake < REKEY_TIMEOUT) {
+                if (isRetry) {
+                    // Both sides initiated at once and we answered theirs after sending ours: our retry is due
+                    // within REKEY_TIMEOUT of that response. Refused and not re-armed, no initiation would ever
+                    // follow on a tunnel without traffic (seen in StatusDiagnoseIT); retry when the limit lifts.
+                    arm(Timer.RETRANSMIT_HANDSHAKE, lastSentHandshake + REKEY_TIMEOUT + jitter());
+                }
                 return false;
             }
             lastSentHandshake = now;

@@ -289,13 +289,7 @@ public final class WireGuardCore {
             return;
         }
         if (!p.timers.mayInitiate(isRetry)) {
-            if (isRetry) {
-                // A retry inside REKEY_TIMEOUT of the last handshake message we sent (typically a response during a
-                // simultaneous open): try again later instead of letting retransmission stop, where wireguard-go
-                // and the kernel would wait for new traffic to start a handshake.
-                p.timers.handshakeInitiated();
-            }
-            return;
+            return; // a refused retry re-arms itself in PeerTimers
         }
         forgetPendingIndex(p);
         int index = newIndex(p, null);
@@ -445,8 +439,9 @@ public final class WireGuardCore {
             return;
         }
         synchronized (p) {
-            // Our own initiation in flight, if any: answering theirs replaces it (simultaneous open), so its index
-            // must go, or the response to it would reach a handshake that no longer expects one.
+            // Our own initiation in flight (both sides initiated at once): accepting theirs replaces it, so its index
+            // must go too, read before acceptInitiation changes the state. Left behind, the answer to our initiation
+            // would find the index, fail against the responder state and be counted as a preshared key mismatch.
             int ourPending = p.handshake == null ? 0 : p.handshake.pendingLocalIndex();
             if (p.handshake == null || !p.handshake.acceptInitiation(opened.get(), clock.nanoTime())) {
                 fail(Drop.HANDSHAKE_REPLAY, source, p);
@@ -457,7 +452,6 @@ public final class WireGuardCore {
             p.timers.anyAuthenticatedPacketTraversal();
             p.timers.anyAuthenticatedPacketReceived();
             forgetIndex(ourPending);
-            forgetPendingIndex(p);
             int index = newIndex(p, null);
             Handshake.Response r = p.handshake.createResponse(index, clock.nanoTime());
             indices.put(index, new IndexEntry(p, r.keypair()));
@@ -594,7 +588,7 @@ public final class WireGuardCore {
         forgetIndex(p.handshake == null ? 0 : p.handshake.pendingLocalIndex());
     }
 
-    /** Removes a handshake-in-flight entry (never a session's). */
+    /** Frees the index of an initiation that will get no answer we accept (0: none). */
     private void forgetIndex(int pending) {
         if (pending != 0) {
             IndexEntry e = indices.get(pending);

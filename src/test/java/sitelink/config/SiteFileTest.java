@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** One test per validation rule: the exact message a user sees (file:line:col, what is wrong, how to fix it). */
@@ -39,6 +40,41 @@ class SiteFileTest {
 
     static void assertOnlyError(String expected, String yaml) {
         assertEquals(List.of(expected), errors(yaml));
+    }
+
+    @Test
+    void telemetryIsReadIntoTheConfig() {
+        SiteFile f = parse(GOOD + "metrics: {listen: 9100}\nevents: {syslog: \"tcp://198.18.0.9\", hook: /etc/sitelink/event}\n");
+        assertEquals(List.of(), f.problems());
+        Telemetry t = f.config().get().telemetry();
+        assertEquals("127.0.0.1:9100", t.metricsListen().get().getAddress().getHostAddress() + ":" + t.metricsListen().get().getPort());
+        assertEquals("tcp://198.18.0.9:514", t.syslog().get().toString(), "syslog's port defaults to 514");
+        assertEquals(Path.of("/etc/sitelink/event"), t.hook().get());
+        assertEquals(Optional.of(new SiteFile.Hook(Path.of("/etc/sitelink/event"), f.hook().get().location())), f.hook());
+        assertEquals(14, f.hook().get().location().line());
+        assertEquals(Telemetry.NONE, parse(GOOD).config().get().telemetry(), "metrics and events are off unless asked for");
+    }
+
+    @Test
+    void badMetricsListenAddress() {
+        assertOnlyError("office-a.yaml:13:19: metrics listen '127.0.0.1:99999' is not ADDRESS:PORT (port 99999 is outside "
+                        + "1..65535); write e.g. listen: 127.0.0.1:9586 (the address defaults to 127.0.0.1, the port to 9586)",
+                GOOD + "metrics: {listen: \"127.0.0.1:99999\"}\n");
+        assertEquals(1, errors(GOOD + "metrics: {listen: localhost:9586}\n").size(), "a name is refused, not resolved");
+    }
+
+    @Test
+    void badSyslogUrl() {
+        assertOnlyError("office-a.yaml:13:18: events syslog 'http://198.18.0.9:514' is not a syslog collector; write "
+                        + "udp://HOST:PORT or tcp://HOST:PORT, e.g. udp://198.18.0.9:514",
+                GOOD + "events: {syslog: \"http://198.18.0.9:514\"}\n");
+        assertEquals(1, errors(GOOD + "events: {syslog: \"udp://\"}\n").size(), "no host");
+    }
+
+    @Test
+    void relativeHookPath() {
+        assertOnlyError("office-a.yaml:13:16: events hook 'event.sh' is not an absolute path; give the full path of the script",
+                GOOD + "events: {hook: event.sh}\n");
     }
 
     @Test

@@ -93,4 +93,19 @@ class SystemChecksTest {
         }
         assertTrue(SystemChecks.listenPort(port, new Location("f", 1, 1)).isEmpty());
     }
+
+    @Test
+    void eventsHookMustExistAndBeExecutable(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Location at = new Location("office-a.yaml", 14, 16);
+        Path hook = dir.resolve("event.sh");
+        assertEquals("office-a.yaml:14:16: events hook " + hook + " does not exist; create the script or correct the path",
+                SystemChecks.hook(new SiteFile.Hook(hook, at)).orElseThrow().toString());
+        java.nio.file.Files.writeString(hook, "#!/bin/sh\n");
+        java.nio.file.Files.setPosixFilePermissions(hook, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals("office-a.yaml:14:16: events hook " + hook + " is not an executable file; make it executable with: "
+                + "chmod +x " + hook, SystemChecks.hook(new SiteFile.Hook(hook, at)).orElseThrow().toString());
+        java.nio.file.Files.setPosixFilePermissions(hook, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertEquals(java.util.Optional.empty(), SystemChecks.hook(new SiteFile.Hook(hook, at)));
+        assertTrue(SystemChecks.hook(new SiteFile.Hook(dir, at)).isPresent(), "a directory is no script");
+    }
 }

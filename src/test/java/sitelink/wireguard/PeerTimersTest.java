@@ -405,4 +405,25 @@ class PeerTimersTest {
         assertEquals(Long.MAX_VALUE, timers.tick());
         assertEquals(List.of(), peer.events);
     }
+
+    /**
+     * Both sides initiated at once and we answered theirs 400 ms after sending ours (more than the jitter): the retry
+     * falls within REKEY_TIMEOUT of our response and is refused. It must come again once the limit lifts; without
+     * that, a tunnel without traffic never connected (StatusDiagnoseIT).
+     */
+    @Test
+    void aRetryRefusedBecauseWeJustAnsweredComesAgainWhenAllowed() {
+        assertTrue(peer.initiate(false));
+        clock.advance(java.time.Duration.ofMillis(400));
+        timers.anyAuthenticatedPacketTraversal();
+        timers.anyAuthenticatedPacketSent();
+        timers.handshakeResponseSent();
+        for (int i = 0; i < 1000 && peer.initiationsSent < 2; i++) {
+            clock.advance(java.time.Duration.ofMillis(10));
+            timers.tick();
+        }
+        assertEquals(2, peer.initiationsSent, "events: " + peer.events);
+        long second = peer.events.get(peer.events.size() - 1).at();
+        assertTrue(second >= 5400 * MS && second <= 5400 * MS + JITTER_MAX + 10 * MS, "retry at " + second / MS + " ms");
+    }
 }

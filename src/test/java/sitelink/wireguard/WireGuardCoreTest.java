@@ -222,6 +222,35 @@ class WireGuardCoreTest {
         assertEquals(0, a.delivered.size(), "keepalives are not delivered");
     }
 
+    /**
+     * Both sides initiate at the same moment and each answers the other's initiation. The answer to one's own
+     * initiation then finds it replaced: it must be an unknown index (as in wireguard-go), not a response that "did
+     * not authenticate", which status would report as different preshared keys. The retry then connects.
+     */
+    @Test
+    void simultaneousInitiationsAreNoPresharedKeyMismatchAndTheRetryConnects() {
+        b.core.setEndpoint(aAtB, ADDR_A);
+        a.send(bAtA, packet(64, 1));
+        b.send(aAtB, packet(64, 2));
+        byte[] initA = a.sent.poll();
+        byte[] initB = b.sent.poll();
+        b.core.receive(ADDR_A, initA, initA.length, new byte[initA.length]);
+        a.core.receive(ADDR_B, initB, initB.length, new byte[initB.length]);
+        pump();
+        assertEquals(0, a.core.drops(Drop.HANDSHAKE_RESPONSE_INVALID) + b.core.drops(Drop.HANDSHAKE_RESPONSE_INVALID));
+        assertEquals(1, a.core.drops(Drop.UNKNOWN_INDEX));
+        assertEquals(1, b.core.drops(Drop.UNKNOWN_INDEX));
+        // Small steps, so that the retries' random jitter (0..333 ms) separates them instead of colliding again.
+        for (int t = 0; t < 2000 && (a.delivered.isEmpty() || b.delivered.isEmpty()); t++) {
+            clock.advance(Duration.ofMillis(10));
+            a.core.tick();
+            b.core.tick();
+            pump();
+        }
+        assertTrue(bAtA.hasSession() || aAtB.hasSession(), "a retry after REKEY_TIMEOUT completes a handshake");
+        assertTrue(!a.delivered.isEmpty() && !b.delivered.isEmpty(), "the staged packets arrive both ways");
+    }
+
     @Test
     void handshakeRetriesAndGivesUpWhenPeerIsSilent() {
         a.send(bAtA, packet(64, 1));

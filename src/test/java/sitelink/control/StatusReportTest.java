@@ -1,0 +1,121 @@
+package sitelink.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import sitelink.device.DeviceStatus;
+
+/** The table lines up under its header; the JSON is exactly docs/status.md's schema version 1. */
+class StatusReportTest {
+    private static final Instant NOW = Instant.parse("2025-03-01T12:00:00Z");
+
+    private static DeviceStatus twoTunnels() {
+        PeerFacts b = new PeerFacts().session(NOW.minusSeconds(30), true);
+        b.rxBytes = 1536;
+        b.txBytes = 100;
+        b.rxPackets = 12;
+        b.txPackets = 1;
+        b.keepalive = 25;
+        b.drops.put("source_not_allowed", 3L);
+        b.drops.put("replay", 1L);
+        PeerFacts c = new PeerFacts().unanswered(NOW.minusSeconds(2), NOW.minusSeconds(2), 1);
+        c.publicKey = PeerFacts.key(3);
+        c.name = "office-c-with-a-long-name";
+        c.roaming = 2;
+        return PeerFacts.device(NOW, b.build(), c.build());
+    }
+
+    @Test
+    void everyCellStartsUnderItsHeader() {
+        String[] lines = StatusReport.table(List.of(twoTunnels())).split("\n");
+        String header = lines[0];
+        List<Integer> starts = new ArrayList<>();
+        for (String h : List.of("SITE", "PEER", "STATE", "ENDPOINT", "HANDSHAKE", "REKEY IN", "RX", "TX", "KEEPALIVE",
+                "ROAMED", "DROPS")) {
+            starts.add(header.indexOf(h, starts.isEmpty() ? 0 : starts.get(starts.size() - 1) + 1));
+        }
+        for (int row = 1; row <= 2; row++) {
+            String line = lines[row];
+            for (int i = 1; i < starts.size(); i++) {
+                int at = starts.get(i);
+                assertTrue(line.charAt(at - 1) == ' ' && line.charAt(at - 2) == ' ' && line.charAt(at) != ' ',
+                        "column " + i + " of row " + row + " starts at " + at + ":\n" + String.join("\n", lines));
+            }
+        }
+        String b = lines[1];
+        assertEquals("office-a (sl-a)", b.substring(starts.get(0), starts.get(1)).strip());
+        assertEquals("ESTABLISHED", b.substring(starts.get(2), starts.get(3)).strip());
+        assertEquals(":51820 -> 198.18.0.2:51820", b.substring(starts.get(3), starts.get(4)).strip());
+        assertEquals("30 s ago", b.substring(starts.get(4), starts.get(5)).strip());
+        assertEquals("90 s", b.substring(starts.get(5), starts.get(6)).strip(), "the initiator rekeys at 120 s");
+        assertEquals("1.5 KiB/12p", b.substring(starts.get(6), starts.get(7)).strip());
+        assertEquals("replay=1,source_not_allowed=3", b.substring(starts.get(10)));
+        String c = lines[2];
+        assertEquals("CONNECTING", c.substring(starts.get(2), starts.get(3)).strip());
+        assertEquals("never", c.substring(starts.get(4), starts.get(5)).strip());
+        assertEquals("", lines[3], "the reasons follow after a blank line");
+        assertEquals("  office-a (sl-a) -> office-c-with-a-long-name: handshake sent at "
+                + Assessment.time(NOW.minusSeconds(2)) + ", waiting for the answer", lines[4]);
+        assertEquals(5, lines.length, "an ESTABLISHED tunnel has no reason line");
+    }
+
+    @Test
+    void jsonHasTheDocumentedFieldsInOrderWithTheirTypes() throws Exception {
+        JsonNode root = new ObjectMapper().readTree(StatusReport.json(List.of(twoTunnels())));
+        assertEquals(List.of("version", "tunnels"), names(root));
+        assertEquals(1, root.get("version").asInt());
+        JsonNode b = root.get("tunnels").get(0);
+        assertEquals(List.of("site", "interface", "peer", "public_key", "state", "reason", "local_port", "endpoint",
+                "latest_handshake", "latest_handshake_age_seconds", "key_age_seconds", "rekey_in_seconds",
+                "handshake_attempts", "rx_bytes", "tx_bytes", "rx_packets", "tx_packets", "persistent_keepalive",
+                "roaming_events", "drops", "remote_subnets"), names(b));
+        assertEquals("office-a", b.get("site").asText());
+        assertEquals(PeerFacts.THEIRS.toBase64(), b.get("public_key").asText());
+        assertEquals("ESTABLISHED", b.get("state").asText());
+        assertEquals("", b.get("reason").asText());
+        assertEquals(51820, b.get("local_port").asInt());
+        assertEquals("198.18.0.2:51820", b.get("endpoint").asText());
+        assertEquals("2025-03-01T11:59:30Z", b.get("latest_handshake").asText());
+        assertEquals(30, b.get("latest_handshake_age_seconds").asLong());
+        assertEquals(30, b.get("key_age_seconds").asLong());
+        assertEquals(90, b.get("rekey_in_seconds").asLong());
+        assertEquals(1536, b.get("rx_bytes").asLong());
+        assertEquals(3, b.get("drops").get("source_not_allowed").asLong());
+        assertTrue(b.get("remote_subnets").isArray());
+        assertEquals("198.19.2.0/24", b.get("remote_subnets").get(0).asText());
+
+        JsonNode c = root.get("tunnels").get(1);
+        assertEquals(names(b), names(c), "absent values are null, never left out");
+        assertTrue(c.get("latest_handshake").isNull() && c.get("latest_handshake_age_seconds").isNull()
+                && c.get("key_age_seconds").isNull() && c.get("rekey_in_seconds").isNull(), c.toString());
+        assertEquals("CONNECTING", c.get("state").asText());
+        assertEquals(2, c.get("roaming_events").asLong());
+        assertTrue(c.get("drops").isObject() && c.get("drops").isEmpty());
+
+        PeerFacts noEndpoint = new PeerFacts();
+        noEndpoint.endpoint = Optional.empty();
+        JsonNode n = new ObjectMapper().readTree(StatusReport.json(List.of(PeerFacts.device(NOW, noEndpoint.build()))));
+        assertTrue(n.get("tunnels").get(0).get("endpoint").isNull());
+    }
+
+    @Test
+    void aResponderRekeysOnlyWhenTheSessionIsRejected() throws Exception {
+        PeerFacts r = new PeerFacts().session(NOW.minusSeconds(30), false);
+        assertEquals(Optional.of(150L), StatusReport.rekeyIn(r.build(), NOW));
+        assertEquals(Optional.of(0L), StatusReport.rekeyIn(r.session(NOW.minusSeconds(500), false).build(), NOW));
+        assertEquals(Optional.empty(), StatusReport.rekeyIn(new PeerFacts().build(), NOW));
+    }
+
+    private static List<String> names(JsonNode n) {
+        List<String> out = new ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+}

@@ -1,0 +1,74 @@
+package sitelink.uapi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import sitelink.crypto.Key;
+import sitelink.device.DeviceStatus;
+import sitelink.device.PeerStatus;
+import sitelink.route.Prefix;
+
+/** get_status=1: what the device formats, status parses back to the same facts. */
+class StatusLinesTest {
+    private static Key key(int b) {
+        byte[] k = new byte[32];
+        k[0] = (byte) b;
+        k[31] = (byte) 0xa5;
+        return Key.of(k);
+    }
+
+    private static List<String> lines(String text) {
+        return List.of(text.split("\n"));
+    }
+
+    @Test
+    void everyFieldSurvivesTheRoundTrip() {
+        Instant t = Instant.ofEpochMilli(1_740_830_400_123L);
+        TreeMap<String, Long> drops = new TreeMap<>();
+        drops.put("mac1_invalid", 7L);
+        drops.put("source_not_allowed", 2L);
+        PeerStatus full = new PeerStatus(key(2), "office-b", Optional.of(new InetSocketAddress("198.18.0.2", 51820)),
+                Optional.of(t), true, true, 12, Optional.of(t.plusMillis(5)), Optional.of(t.plusMillis(6)),
+                Optional.of(t.plusMillis(7)), Optional.of("handshake_response_invalid"), Optional.of(t.plusMillis(8)),
+                Optional.of(new InetSocketAddress("2001:db8::2", 4500)), 1, 2, 3, 4, 25, 5, drops,
+                List.of(Prefix.parse("198.19.2.0/24"), Prefix.parse("2001:db8:2::/48")));
+        PeerStatus bare = new PeerStatus(key(3), "", Optional.empty(), Optional.empty(), false, false, 0,
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), 0, 0, 0, 0, 0, 0, new TreeMap<>(), List.of());
+        TreeMap<String, Long> counters = new TreeMap<>();
+        counters.put("drop_unknown_peer", 3L);
+        DeviceStatus s = new DeviceStatus("sl-a", "office-a", Optional.of(key(1)), 51820, t, counters, List.of(full, bare));
+
+        String text = StatusLines.format(s);
+        assertEquals(s, StatusLines.parse(lines(text)));
+        assertEquals("peer=" + key(3).toHex() + "\nname=\nhas_session=false", text.substring(
+                text.indexOf("peer=" + key(3).toHex()), text.indexOf("has_session=false", text.indexOf("peer=" + key(3).toHex()))
+                        + "has_session=false".length()), "absent values are left out, not written empty");
+        assertEquals(true, text.contains("last_failure_from=[2001:db8::2]:4500\n"), text);
+    }
+
+    @Test
+    void aPlainDeviceWithoutPeersOrKey() {
+        DeviceStatus s = new DeviceStatus("wg0", "", Optional.empty(), 0, Instant.ofEpochMilli(5), new TreeMap<>(), List.of());
+        assertEquals(s, StatusLines.parse(lines(StatusLines.format(s))));
+    }
+
+    @Test
+    void unknownKeysFromANewerDeviceAreSkipped() {
+        DeviceStatus s = new DeviceStatus("sl-a", "office-a", Optional.of(key(1)), 51820, Instant.ofEpochMilli(9),
+                new TreeMap<>(), List.of(new PeerStatus(key(2), "office-b", Optional.empty(), Optional.empty(), false,
+                false, 1, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), 10, 20, 0, 0, 0, 0, new TreeMap<>(), List.of())));
+        List<String> l = new ArrayList<>(lines(StatusLines.format(s)));
+        l.add(1, "future_device_field=1");
+        l.add("future_peer_field=x");
+        l.add("not a key value line");
+        assertEquals(s, StatusLines.parse(l));
+    }
+}
