@@ -1,16 +1,11 @@
 package sitelink.os;
 
 import java.io.IOException;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -20,50 +15,36 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the namespace and never on the root one. {@link #close()} stops the thread and deletes the namespace.
  */
 final class TestNamespace implements AutoCloseable {
-    private static final int CLONE_NEWNET = 0x40000000;
-    private static final MethodHandle SETNS =
-            Libc.function("setns", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private final String name;
-    private final ExecutorService thread;
+    private final Netns thread;
 
-    private TestNamespace(String name) {
+    private TestNamespace(String name, Netns thread) {
         this.name = name;
-        this.thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name(name).unstarted(r));
+        this.thread = thread;
     }
 
     static TestNamespace create() throws Exception {
         String name = "sl-nl-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
         run("ip", "netns", "add", name);
-        TestNamespace ns = new TestNamespace(name);
         try {
-            ns.call(() -> {
-                join(name);
-                return null;
-            });
+            TestNamespace ns = new TestNamespace(name, Netns.enter(name));
             ns.ip("link", "set", "lo", "up");
+            return ns;
         } catch (Exception e) {
-            ns.close();
+            run("ip", "netns", "del", name);
             throw e;
         }
-        return ns;
     }
 
     String name() {
         return name;
     }
 
-    /** Runs {@code body} on this namespace's thread and returns its result (or throws what it threw). */
+    /** Runs {@code body} on a thread inside this namespace and returns its result (or throws what it threw). */
     <T> T call(Callable<T> body) throws Exception {
-        try {
-            return thread.submit(body).get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception x) {
-                throw x;
-            }
-            throw e;
-        }
+        return thread.call(body, Duration.ofSeconds(30));
     }
 
     /** {@code ip -n NAME ARGS...}; fails on a non-zero exit. */
@@ -82,29 +63,8 @@ final class TestNamespace implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        thread.shutdownNow();
-        thread.awaitTermination(10, TimeUnit.SECONDS);
+        thread.close();
         run("ip", "netns", "del", name);
-    }
-
-    private static void join(String name) throws Exception {
-        int fd = Libc.open("/var/run/netns/" + name, Libc.O_CLOEXEC);
-        if (fd < 0) {
-            throw new ErrnoException("open netns " + name, -fd);
-        }
-        try {
-            int r;
-            try {
-                r = (int) SETNS.invokeExact(Libc.errnoState(), fd, CLONE_NEWNET);
-            } catch (Throwable t) {
-                throw new IllegalStateException("setns call failed", t);
-            }
-            if (r != 0) {
-                throw new ErrnoException("setns " + name, Libc.errno(Libc.errnoState()));
-            }
-        } finally {
-            Libc.close(fd);
-        }
     }
 
     static String run(String... cmd) throws IOException, InterruptedException {
