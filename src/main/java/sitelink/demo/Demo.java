@@ -12,8 +12,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import sitelink.control.PeerStatus;
-import sitelink.control.StatusFormat;
 import sitelink.os.ErrnoException;
 import sitelink.os.Netns;
 
@@ -207,20 +205,16 @@ public final class Demo {
     }
 
     private void status() throws Failure {
-        step("6. Both gateways' status (from their UAPI sockets, as `wg show` reads it)");
-        Instant now = Instant.now();
+        step("6. Both gateways' status: what `sitelink status` prints on each gateway");
+        List<sitelink.device.DeviceStatus> devices = new java.util.ArrayList<>();
         for (GatewayProcess g : List.of(gatewayA, gatewayB)) {
-            DemoSites.Site s = g.site();
-            PeerStatus p;
             try {
-                p = g.peer();
+                devices.add(sitelink.control.Gateways.status(g.site().tunnelIface()));
             } catch (IOException e) {
-                throw new Failure("cannot read the status of " + s.name() + ": " + e.getMessage());
+                throw new Failure("cannot read the status of " + g.site().name() + ": " + e.getMessage());
             }
-            String remote = s == gatewayA.site() ? gatewayB.site().name() : gatewayA.site().name();
-            out.println("   gateway " + s.name() + " (tunnel " + s.tunnelIface() + ", pid " + g.pid().orElse(-1L) + ")");
-            out.println("     remote site " + StatusFormat.peerLine(remote, p, now));
         }
+        sitelink.control.StatusReport.table(devices).lines().forEach(l -> out.println("   " + l));
         out.println();
     }
 

@@ -63,11 +63,12 @@ class DemoIT {
         assertTrue(sent.matches("[0-9a-f]{64}"), r.describe());
         assertEquals(sent, received, "both ends computed the same digest");
 
-        // The status counts the transfer: each gateway moved at least 32 MiB through its tunnel.
-        assertTrue(Pattern.compile("remote site office-b: endpoint 203\\.0\\.113\\.2:51820, latest handshake .*ago, "
-                + "transfer .* received, 3[2-9]\\.\\d\\d MiB sent").matcher(r.stdout()).find(), r.describe());
-        assertTrue(Pattern.compile("remote site office-a: endpoint 203\\.0\\.113\\.1:51820, latest handshake .*ago, "
-                + "transfer 3[2-9]\\.\\d\\d MiB received").matcher(r.stdout()).find(), r.describe());
+        // The status (as `sitelink status` prints it) shows both tunnels up and counts the transfer: A sent and B
+        // received at least 32 MiB.
+        assertTrue(Pattern.compile("office-a \\(sl-demo-a\\)\\s+office-b\\s+ESTABLISHED\\s+:51820 -> 203\\.0\\.113\\.2:51820"
+                + ".*\\s3[2-9]\\.\\d MiB/\\d+p\\s").matcher(r.stdout()).find(), r.describe());
+        assertTrue(Pattern.compile("office-b \\(sl-demo-b\\)\\s+office-a\\s+ESTABLISHED\\s+:51820 -> 203\\.0\\.113\\.1:51820"
+                + ".*\\s3[2-9]\\.\\d MiB/\\d+p\\s").matcher(r.stdout()).find(), r.describe());
         assertTrue(!r.stdout().contains("private_key:") && !r.stdout().contains("Exception"), r.describe());
 
         assertNothingLeft();
