@@ -37,6 +37,8 @@ public final class EventHook {
      */
     public void run(TunnelEvent e) {
         ProcessBuilder pb = new ProcessBuilder(command.toString()).redirectErrorStream(true);
+        // The SITELINK_* names are the event's alone: none inherited from whoever started the gateway.
+        pb.environment().keySet().removeIf(k -> k.startsWith("SITELINK_"));
         pb.environment().putAll(e.variables());
         try {
             Process p = pb.start();
