@@ -39,6 +39,8 @@ public final class UdpSocket implements AutoCloseable {
     private static final int IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
     private static final int MSG_DONTWAIT = 0x40, MSG_WAITFORONE = 0x10000;
     private static final int SHUT_RDWR = 2;
+    /** linux/in.h: IP_MTU_DISCOVER at level IPPROTO_IP, which an AF_INET6 UDP socket applies to its IPv4 traffic. */
+    private static final int IPPROTO_IP = 0, IP_MTU_DISCOVER = 10, IP_PMTUDISC_DONT = 0;
     /** sizeof(struct sockaddr_in6), and the stride we keep them at. */
     private static final int SOCKADDR_IN6 = 28, NAME_STRIDE = 32;
     /** struct mmsghdr on 64-bit Linux: msghdr (56 bytes) then unsigned msg_len, padded to 64. */
@@ -69,6 +71,14 @@ public final class UdpSocket implements AutoCloseable {
     private final AtomicInteger active = new AtomicInteger();
     /** Send runs of equal-sized datagrams to one address as one UDP_SEGMENT message (see {@link #enableOffloads}). */
     private volatile boolean gso;
+    /**
+     * A path whose MTU is below our datagrams (a router answered "fragmentation needed") makes the kernel refuse GSO
+     * sends (EMSGSIZE since Linux 6.x, EINVAL before) while it still fragments single datagrams; GSO then pauses for
+     * this long and the datagrams leave one by one. Path MTUs are learnt and forgotten, so it is retried after.
+     */
+    static final long GSO_PATH_RETRY_NANOS = 30_000_000_000L;
+    private volatile boolean gsoPaused;
+    private volatile long gsoPausedAt;
 
     private UdpSocket(int fd, int port) {
         this.fd = fd;
@@ -83,6 +93,10 @@ public final class UdpSocket implements AutoCloseable {
         }
         try (Arena arena = Arena.ofConfined()) {
             Libc.setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
+            // IPv4 datagrams leave without DF, as the Linux kernel's WireGuard sends them: a WAN hop with a smaller
+            // MTU fragments them instead of needing ICMP "fragmentation needed" to reach us (often filtered: a
+            // black hole), and GSO keeps working because the kernel checks runs against the device's MTU only.
+            Libc.setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT);
             // Large buffers absorb bursts while a data-path thread is descheduled; the FORCE variants (root) pass
             // net.core.rmem_max, the plain ones are the unprivileged fallback.
             if (Libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, SOCKET_BUFFER) < 0) {
@@ -186,7 +200,8 @@ public final class UdpSocket implements AutoCloseable {
     /**
      * Sends the batch's datagrams (one sendmmsg for all, retried past a datagram the kernel refuses), then empties it.
      * Returns how many the kernel took. With GSO on, each run of equal-sized datagrams to one address (the last may
-     * be shorter) is one message with a UDP_SEGMENT cmsg; a kernel or path that refuses GSO turns it off for good.
+     * be shorter) is one message with a UDP_SEGMENT cmsg; a device that cannot segment turns GSO off for good, a path
+     * MTU below the datagrams pauses it (see {@link #GSO_PATH_RETRY_NANOS}); either way the run is sent singly.
      */
     public int send(Batch batch) {
         int total = batch.count;
@@ -197,7 +212,7 @@ public final class UdpSocket implements AutoCloseable {
         try {
             int from = 0;
             int sent = 0;
-            if (gso && total > 1) {
+            if (gso && total > 1 && !(gsoPaused && System.nanoTime() - gsoPausedAt < GSO_PATH_RETRY_NANOS)) {
                 int groups = batch.group();
                 int g = 0;
                 while (g < groups) {
@@ -214,8 +229,13 @@ public final class UdpSocket implements AutoCloseable {
                     if (e == Libc.EINTR) {
                         continue;
                     }
-                    if (batch.groupCount[g] > 1 && (e == Libc.EIO || e == Libc.EINVAL || e == Libc.EOPNOTSUPP)) {
-                        gso = false; // no GSO on this path (device without checksum offload, datagram above the MTU)
+                    if (batch.groupCount[g] > 1 && (e == Libc.EIO || e == Libc.EOPNOTSUPP)) {
+                        gso = false; // the device cannot segment (no checksum offload): off for good
+                        break;
+                    }
+                    if (batch.groupCount[g] > 1 && (e == Libc.EMSGSIZE || e == Libc.EINVAL)) {
+                        gsoPausedAt = System.nanoTime(); // the path MTU is below our datagrams: send them singly
+                        gsoPaused = true;
                         break;
                     }
                     g++; // this datagram failed (no route, ENOBUFS...): count it lost, send the rest

@@ -12,9 +12,10 @@ import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** The batched FFM UDP socket, over loopback only (127.0.0.1 and ::1). */
+/** The batched FFM UDP socket, over loopback (127.0.0.1 and ::1) or inside a namespace the test makes. */
 class UdpSocketTest {
 
     private static byte[] datagram(int i) {
@@ -93,6 +94,54 @@ class UdpSocketTest {
                 }
                 assertTrue(buffers < 10, "UDP GRO handed over joined datagrams (" + buffers + " buffers for 10)");
             }
+        }
+    }
+
+    /**
+     * An MTU below the datagrams on the way out (a narrower link, or for IPv6 a learnt path MTU): the kernel refuses
+     * the GSO send (EMSGSIZE on Linux 6.x) but fragments single datagrams, so every datagram of the run must still
+     * arrive, sent singly. Regression: the refused run used to be counted lost, and a bulk transfer over such a path stalled.
+     */
+    @Test
+    void aRunAboveThePathMtuIsSentSinglyAndArrivesWhole() throws Exception {
+        Assumptions.assumeTrue(!"false".equals(System.getProperty("sitelink.e2e")), "e2e disabled");
+        try (TestNamespace ns = TestNamespace.create()) {
+            ns.ip("addr", "add", "198.18.77.1/32", "dev", "lo");
+            ns.ip("addr", "add", "198.18.77.2/32", "dev", "lo");
+            ns.ip("link", "set", "lo", "mtu", "1300"); // the device's MTU: our sockets leave IPv4 DF off, so a
+            // learnt path MTU would not bind them, but a link's MTU does
+            ns.call(() -> {
+                try (UdpSocket a = UdpSocket.open(0, 0); UdpSocket b = UdpSocket.open(0, 0)) {
+                    assertTrue(a.enableOffloads() && b.enableOffloads(), "kernel has UDP GSO/GRO");
+                    InetSocketAddress toB = new InetSocketAddress(InetAddress.getByName("198.18.77.2"), b.port());
+                    for (int round = 0; round < 2; round++) { // the second finds GSO paused and sends singly at once
+                        UdpSocket.Batch tx = new UdpSocket.Batch(16);
+                        byte[][] sent = new byte[8][];
+                        for (int i = 0; i < 8; i++) {
+                            sent[i] = new byte[1452];
+                            Arrays.fill(sent[i], (byte) (round * 8 + i + 1));
+                            tx.add(toB, sent[i], 0, sent[i].length);
+                        }
+                        assertEquals(8, a.send(tx), "the kernel took every datagram of round " + round);
+                        UdpSocket.Batch rx = new UdpSocket.Batch(16);
+                        int got = 0;
+                        while (got < 8) {
+                            int n = b.receive(rx);
+                            for (int i = 0; i < n; i++) {
+                                int total = rx.length(i);
+                                int size = rx.segmentSize(i) > 0 ? rx.segmentSize(i) : total;
+                                for (int from = 0; from < total; from += size) {
+                                    byte[] buf = new byte[Math.min(size, total - from)];
+                                    rx.copyOut(i, from, buf.length, buf);
+                                    assertArrayEquals(sent[got], buf, "datagram " + got + " of round " + round);
+                                    got++;
+                                }
+                            }
+                        }
+                    }
+                }
+                return null;
+            });
         }
     }
 
