@@ -1,28 +1,39 @@
 package sitelink.control;
 
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import sitelink.device.DeviceStatus;
 import sitelink.uapi.StatusLines;
 
 /**
  * Finds running sitelink devices (gateways from /run/sitelink/IFACE.pid, plain devices from
- * /var/run/wireguard/IFACE.sock) and asks one for its status over its UAPI socket ({@code get_status=1}).
+ * /var/run/wireguard/IFACE.sock) and asks one for its status over its UAPI socket ({@code get_status=1}), as
+ * {@code sitelink status}, {@code diagnose} and the demo do. The answer never carries key material but public keys.
  */
 public final class Gateways {
     public static final Path RUN_DIRECTORY = Path.of("/run/sitelink");
     public static final Path SOCKET_DIRECTORY = Path.of("/var/run/wireguard");
+    /** How long {@link #status(String)} waits for an answer: a gateway answers in milliseconds. */
+    public static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     private Gateways() {
     }
@@ -44,33 +55,54 @@ public final class Gateways {
         return new ArrayList<>(names);
     }
 
-    /** The status of the device on {@code iface}; IOException when it does not answer or is not a sitelink device. */
+    /** The UAPI socket of the device on {@code iface}. */
+    public static Path socket(String iface) {
+        return SOCKET_DIRECTORY.resolve(iface + ".sock");
+    }
+
+    /** The status of the device on {@code iface}, within {@link #TIMEOUT}. */
     public static DeviceStatus status(String iface) throws IOException {
-        Path sock = SOCKET_DIRECTORY.resolve(iface + ".sock");
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(sock));
-            ch.write(java.nio.ByteBuffer.wrap("get_status=1\n\n".getBytes(StandardCharsets.US_ASCII)));
-            InputStream in = Channels.newInputStream(ch);
-            List<String> lines = new ArrayList<>();
-            StringBuilder cur = new StringBuilder();
-            int c;
-            while ((c = in.read()) >= 0) {
-                if (c != '\n') {
-                    cur.append((char) c);
-                    continue;
-                }
-                String line = cur.toString();
-                cur.setLength(0);
-                if (line.startsWith("errno=")) {
-                    if (!line.equals("errno=0")) {
-                        throw new IOException(iface + " answered " + line);
+        return status(socket(iface), TIMEOUT);
+    }
+
+    /**
+     * Asks the device at {@code socket} for {@code get_status=1}. An IOException when nothing listens there, it does
+     * not answer within {@code timeout} (a stuck gateway must not hang {@code sitelink status}), it answers a non-zero
+     * errno, or it closes without a status (not a sitelink device: wireguard-go does not know get_status).
+     */
+    public static DeviceStatus status(Path socket, Duration timeout) throws IOException {
+        String iface = socket.getFileName().toString().replaceFirst("\\.sock$", "");
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+             var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<DeviceStatus> answer = executor.submit(() -> {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                ch.write(ByteBuffer.wrap("get_status=1\n\n".getBytes(StandardCharsets.US_ASCII)));
+                BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
+                        StandardCharsets.UTF_8));
+                List<String> lines = new ArrayList<>();
+                for (String line; (line = in.readLine()) != null; ) {
+                    if (line.startsWith("errno=")) {
+                        if (!line.equals("errno=0")) {
+                            throw new IOException(iface + " answered " + line);
+                        }
+                        return StatusLines.parse(lines);
                     }
-                    return StatusLines.parse(lines);
+                    lines.add(line);
                 }
-                lines.add(line);
+                throw new IOException(iface + " closed the connection without a status: is it a sitelink device "
+                        + "(wireguard-go does not answer get_status)?");
+            });
+            try {
+                return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                ch.close(); // unblocks the reader
+                throw new IOException(iface + " did not answer on " + socket + " within " + timeout.toMillis() + " ms");
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while asking " + socket);
             }
-            throw new IOException(iface + " closed the connection without a status: is it a sitelink device "
-                    + "(wireguard-go does not answer get_status)?");
         }
     }
 }

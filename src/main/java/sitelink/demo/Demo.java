@@ -134,7 +134,7 @@ public final class Demo {
                 nextKnock = Instant.now().plusSeconds(1);
             }
             try {
-                if (gatewayA.peer().established() && gatewayB.peer().established()) {
+                if (gatewayA.peer().lastHandshake().isPresent() && gatewayB.peer().lastHandshake().isPresent()) {
                     break;
                 }
             } catch (IOException e) {

@@ -10,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import sitelink.control.PeerStatus;
-import sitelink.control.UapiClient;
+import sitelink.control.Gateways;
+import sitelink.device.PeerStatus;
 import sitelink.gateway.Gateway;
 import sitelink.os.Daemon;
 
@@ -79,11 +79,11 @@ public final class GatewayProcess {
      * its log when it exits first or the deadline passes.
      */
     public void awaitUp(Instant deadline) throws IOException, InterruptedException {
-        Path socket = UapiClient.socket(site.tunnelIface());
+        Path socket = Gateways.socket(site.tunnelIface());
         while (true) {
             if (Files.exists(socket) && pid().isPresent()) {
                 try {
-                    UapiClient.peers(socket, Duration.ofSeconds(1));
+                    Gateways.status(socket, Duration.ofSeconds(1));
                     return;
                 } catch (IOException notYet) {
                     // bound but not answering yet
@@ -102,7 +102,7 @@ public final class GatewayProcess {
 
     /** The gateway's view of its remote site, over its UAPI socket. */
     public PeerStatus peer() throws IOException {
-        List<PeerStatus> peers = UapiClient.peers(UapiClient.socket(site.tunnelIface()), Duration.ofSeconds(2));
+        List<PeerStatus> peers = Gateways.status(Gateways.socket(site.tunnelIface()), Duration.ofSeconds(2)).peers();
         if (peers.size() != 1) {
             throw new IOException("gateway " + site.name() + " reports " + peers.size() + " remote sites, expected 1");
         }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import sitelink.control.UapiClient;
+import sitelink.control.Gateways;
 import sitelink.gateway.Gateway;
 import sitelink.os.Netns;
 
@@ -57,7 +57,7 @@ public final class Teardown {
         // A gateway that had to be killed could not clean up after itself: its files are ours to remove.
         for (String iface : ifaces()) {
             removeStale(Gateway.pidFile(iface), problems);
-            removeStale(UapiClient.socket(iface), problems);
+            removeStale(Gateways.socket(iface), problems);
         }
         for (String ns : Topology.NAMESPACES) {
             if (Netns.exists(ns)) {
