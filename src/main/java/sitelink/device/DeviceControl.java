@@ -1,9 +1,7 @@
 package sitelink.device;
 
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * The one way to read and change a running device. The UAPI server and (later) the site-file loader talk to the
@@ -32,9 +30,15 @@ public interface DeviceControl {
     default DeviceStatus status() {
         DeviceSnapshot s = snapshot();
         return new DeviceStatus("", "", Optional.empty(), s.listenPort(), Instant.now(), counters(),
-                s.peers().stream().map(p -> new PeerStatus(p.publicKey(), "", p.endpoint(), p.lastHandshake(),
-                        false, false, 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                        Optional.empty(), Optional.empty(), p.rxBytes(), p.txBytes(), 0, 0, p.persistentKeepalive(), 0,
-                        new TreeMap<>(Map.of()), p.allowedIps())).toList());
+                s.peers().stream().map(p -> {
+                    PeerStatus.Builder b = new PeerStatus.Builder(p.publicKey());
+                    b.endpoint = p.endpoint();
+                    b.lastHandshake = p.lastHandshake();
+                    b.rxBytes = p.rxBytes();
+                    b.txBytes = p.txBytes();
+                    b.keepalive = p.persistentKeepalive();
+                    b.allowed.addAll(p.allowedIps());
+                    return b.build();
+                }).toList());
     }
 }

@@ -2,6 +2,7 @@ package sitelink.device;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -28,5 +29,43 @@ public record PeerStatus(Key publicKey, String name, Optional<InetSocketAddress>
     public PeerStatus {
         drops = new TreeMap<>(drops);
         allowedIps = List.copyOf(allowedIps);
+    }
+
+    /**
+     * The fields of a PeerStatus, filled one at a time (a parser reading key=value lines, a test changing only what
+     * matters), then {@link #build() built}. Starts as a peer that never connected.
+     */
+    public static class Builder {
+        public Key publicKey;
+        public String name = "";
+        public Optional<InetSocketAddress> endpoint = Optional.empty();
+        public Optional<Instant> lastHandshake = Optional.empty();
+        public boolean hasSession;
+        public boolean initiator;
+        public long attempts;
+        public Optional<Instant> lastAttempt = Optional.empty();
+        public Optional<Instant> firstUnanswered = Optional.empty();
+        public Optional<Instant> gaveUp = Optional.empty();
+        public Optional<String> failure = Optional.empty();
+        public Optional<Instant> failureAt = Optional.empty();
+        public Optional<InetSocketAddress> failureFrom = Optional.empty();
+        public long rxBytes;
+        public long txBytes;
+        public long rxPackets;
+        public long txPackets;
+        public int keepalive;
+        public long roaming;
+        public SortedMap<String, Long> drops = new TreeMap<>();
+        public List<Prefix> allowed = new ArrayList<>();
+
+        public Builder(Key publicKey) {
+            this.publicKey = publicKey;
+        }
+
+        public PeerStatus build() {
+            return new PeerStatus(publicKey, name, endpoint, lastHandshake, hasSession, initiator, attempts,
+                    lastAttempt, firstUnanswered, gaveUp, failure, failureAt, failureFrom, rxBytes, txBytes, rxPackets,
+                    txPackets, keepalive, roaming, drops, allowed);
+        }
     }
 }

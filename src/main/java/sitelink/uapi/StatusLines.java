@@ -2,7 +2,6 @@ package sitelink.uapi;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,31 +104,10 @@ public final class StatusLines {
         return new DeviceStatus(iface, site, pub, port, at, counters, peers);
     }
 
-    private static final class PeerFields {
-        final Key key;
-        String name = "";
-        Optional<InetSocketAddress> endpoint = Optional.empty();
-        Optional<Instant> lastHandshake = Optional.empty();
-        boolean hasSession;
-        boolean initiator;
-        long attempts;
-        Optional<Instant> lastAttempt = Optional.empty();
-        Optional<Instant> firstUnanswered = Optional.empty();
-        Optional<Instant> gaveUp = Optional.empty();
-        Optional<String> failure = Optional.empty();
-        Optional<Instant> failureAt = Optional.empty();
-        Optional<InetSocketAddress> failureFrom = Optional.empty();
-        long rxBytes;
-        long txBytes;
-        long rxPackets;
-        long txPackets;
-        int keepalive;
-        long roaming;
-        SortedMap<String, Long> drops = new TreeMap<>();
-        List<Prefix> allowed = new ArrayList<>();
-
+    /** A peer's fields as the answer lists them. */
+    private static final class PeerFields extends PeerStatus.Builder {
         PeerFields(Key key) {
-            this.key = key;
+            super(key);
         }
 
         void set(String k, String v) {
@@ -159,12 +137,6 @@ public final class StatusLines {
                     }
                 }
             }
-        }
-
-        PeerStatus build() {
-            return new PeerStatus(key, name, endpoint, lastHandshake, hasSession, initiator, attempts, lastAttempt,
-                    firstUnanswered, gaveUp, failure, failureAt, failureFrom, rxBytes, txBytes, rxPackets, txPackets,
-                    keepalive, roaming, drops, allowed);
         }
     }
 
