@@ -7,6 +7,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sitelink.device.Device;
 import sitelink.os.Daemon;
+import sitelink.os.Signals;
 import sitelink.os.Tun;
 import sitelink.uapi.UapiServer;
 import sitelink.wireguard.Clock;
@@ -66,6 +67,9 @@ public final class DeviceCommand implements Callable<Integer> {
             device.close();
         }, "shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        // The JVM's own SIGTERM/SIGINT handling (run the hook, exit 128+N), also when started with them ignored.
+        Signals.handle("TERM", () -> System.exit(128 + 15));
+        Signals.handle("INT", () -> System.exit(128 + 2));
         device.start();
         device.awaitStop();
         uapi.close();

@@ -16,7 +16,7 @@ import sitelink.config.SystemChecks;
 import sitelink.gateway.Gateway;
 import sitelink.gateway.GatewayException;
 import sitelink.os.SdNotify;
-import sun.misc.Signal;
+import sitelink.os.Signals;
 
 /**
  * {@code sitelink up FILE}: the site's gateway in the foreground, ready for systemd (Type=notify). SIGHUP or
@@ -56,7 +56,7 @@ public final class UpCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         AtomicReference<String> stoppedBy = new AtomicReference<>();
         for (String name : List.of("TERM", "INT")) {
-            Signal.handle(new Signal(name), s -> {
+            Signals.handle(name, () -> {
                 stoppedBy.compareAndSet(null, "SIG" + name);
                 stop.countDown();
             });
@@ -69,7 +69,7 @@ public final class UpCommand implements Callable<Integer> {
                     + "; nothing was left changed");
             return 1;
         }
-        Signal.handle(new Signal("HUP"), s -> Thread.ofPlatform().name("reload").start(() -> {
+        Signals.handle("HUP", () -> Thread.ofPlatform().name("reload").start(() -> {
             SdNotify.notify("RELOADING=1");
             gateway.reload();
             SdNotify.notify("READY=1");
