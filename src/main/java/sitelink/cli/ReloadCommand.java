@@ -8,6 +8,8 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -15,12 +17,18 @@ import sitelink.config.SiteFile;
 import sitelink.gateway.Gateway;
 import sitelink.os.Libc;
 
-/** {@code sitelink reload FILE}: validates the changed file, then asks the running gateway to apply it (SIGHUP). */
+/**
+ * {@code sitelink reload FILE}: validates the changed file, asks the running gateway to apply it (SIGHUP), and waits
+ * for the gateway's report (/run/sitelink/IFACE.reload): what it added, removed and changed, or why it refused.
+ */
 @Command(name = "reload", mixinStandardHelpOptions = true,
         description = {"Check FILE, then tell the gateway running it ('sitelink up FILE') to apply it: remote sites that "
-                + "did not change keep their tunnels. Same as sending the gateway SIGHUP (systemctl reload)."})
+                + "did not change keep their tunnels. Same as sending the gateway SIGHUP (systemctl reload), but waits for "
+                + "the gateway to say what it changed, or why it refused; exits 1 when it refused."})
 public final class ReloadCommand implements Callable<Integer> {
     private static final int SIGHUP = 1;
+    /** How long to wait for the gateway's report: a reload resolves endpoint names, which may take seconds. */
+    private static final Duration WAIT = Duration.ofSeconds(30);
     private static final MethodHandle KILL = Libc.function("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
 
     @Parameters(paramLabel = "FILE", description = "The site file the gateway runs.")
@@ -47,6 +55,8 @@ public final class ReloadCommand implements Callable<Integer> {
             System.err.println("sitelink: cannot read " + pidFile + ": " + e.getMessage());
             return 1;
         }
+        Path reportFile = Gateway.reloadFile(iface);
+        long before = reloadNumber(reportFile);
         int rc;
         try {
             rc = (int) KILL.invokeExact(Libc.errnoState(), (int) pid, SIGHUP);
@@ -58,8 +68,57 @@ public final class ReloadCommand implements Callable<Integer> {
                     + Libc.errnoName(Libc.errno(Libc.errnoState())) + "; is it still running?");
             return 1;
         }
-        System.out.println("sitelink: asked the gateway for " + iface + " (pid " + pid + ") to reload " + file
-                + "; its log says what changed");
-        return 0;
+        if (before < 0) { // a gateway that does not report its reloads
+            System.out.println("sitelink: asked the gateway for " + iface + " (pid " + pid + ") to reload " + file
+                    + "; its log says what changed");
+            return 0;
+        }
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            List<String> report = read(reportFile);
+            if (report.size() >= 2 && number(report.getFirst()) > before) {
+                boolean ok = report.get(1).equals("ok");
+                List<String> messages = report.subList(2, report.size());
+                if (ok) {
+                    messages.forEach(m -> System.out.println("sitelink: " + m));
+                } else {
+                    System.err.println("sitelink: the gateway for " + iface + " (pid " + pid + ") did not apply "
+                            + file + ":");
+                    messages.forEach(m -> System.err.println("  " + m));
+                }
+                return ok ? 0 : 1;
+            }
+            try {
+                Thread.sleep(50); // polling the report file for the gateway's answer
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 1;
+            }
+        }
+        System.err.println("sitelink: the gateway for " + iface + " (pid " + pid + ") did not report the reload within "
+                + WAIT.toSeconds() + " s; its log says whether it applied " + file);
+        return 1;
+    }
+
+    /** The number of the latest reload in {@code report}, or -1 when there is no such file. */
+    private static long reloadNumber(Path report) {
+        List<String> lines = read(report);
+        return lines.isEmpty() ? -1 : number(lines.getFirst());
+    }
+
+    private static long number(String s) {
+        try {
+            return Long.parseLong(s.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static List<String> read(Path report) {
+        try {
+            return Files.readAllLines(report);
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 }

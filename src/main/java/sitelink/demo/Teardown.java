@@ -52,11 +52,12 @@ public final class Teardown {
         }
         if (stopped > 0) {
             done.add("stopped " + (stopped == 1 ? "1 gateway" : stopped + " gateways")
-                    + " (each removed its tunnel interface, routes, addresses, socket and PID file)");
+                    + " (each removed its tunnel interface, routes, addresses, socket, PID and reload files)");
         }
         // A gateway that had to be killed could not clean up after itself: its files are ours to remove.
         for (String iface : ifaces()) {
             removeStale(Gateway.pidFile(iface), problems);
+            removeStale(Gateway.reloadFile(iface), problems);
             removeStale(Gateways.socket(iface), problems);
         }
         for (String ns : Topology.NAMESPACES) {

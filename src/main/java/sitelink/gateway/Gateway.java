@@ -64,6 +64,8 @@ public final class Gateway implements AutoCloseable {
     private volatile SiteFilter filter;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Observer observer;
+    /** How many reloads ran (SIGHUP), for the reload file. */
+    private int reloads;
 
     private Gateway(Path file, SiteConfig config, Device device, UapiServer uapi, Netlink netlink, SystemChanges changes) {
         this.file = file;
@@ -73,6 +75,14 @@ public final class Gateway implements AutoCloseable {
         this.netlink = netlink;
         this.changes = changes;
         this.resolver = Thread.ofPlatform().name("resolver").daemon().unstarted(this::reresolveLoop);
+    }
+
+    /**
+     * The file where the gateway on {@code iface} reports each reload, for {@code sitelink reload} to wait on: the
+     * reload's number (0 when none happened yet), then {@code ok} or {@code error}, then one line per message.
+     */
+    public static Path reloadFile(String iface) {
+        return RUN_DIRECTORY.resolve(iface + ".reload");
     }
 
     /** The path of the PID file `up` writes for the interface. */
@@ -185,6 +195,9 @@ public final class Gateway implements AutoCloseable {
                 }
             });
         }
+        Path reload = directory.resolve(iface + ".reload");
+        Files.writeString(reload, "0\nok\nno reload yet\n");
+        changes.createdFile(reload);
         Path pid = directory.resolve(iface + ".pid");
         Files.writeString(pid, ProcessHandle.current().pid() + "\n");
         changes.createdFile(pid);
@@ -230,6 +243,48 @@ public final class Gateway implements AutoCloseable {
      * (empty on success).
      */
     public synchronized List<String> reload() {
+        SiteConfig before = config;
+        List<String> problems = applyFile();
+        reloads++;
+        List<String> report = new ArrayList<>();
+        report.add(Integer.toString(reloads));
+        if (problems.isEmpty()) {
+            report.add("ok");
+            report.add("site " + config.name() + " reloaded from " + file + ": " + changeSummary(before, config));
+        } else {
+            report.add("error");
+            report.addAll(problems);
+        }
+        Path out = RUN_DIRECTORY.resolve(config.tunnel().name() + ".reload");
+        try {
+            Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+            Files.write(tmp, report);
+            Files.move(tmp, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot report the reload in {0}: {1}", out, e.getMessage());
+        }
+        return problems;
+    }
+
+    /** Which remote sites a reload added, removed, changed and left alone, by name. */
+    static String changeSummary(SiteConfig old, SiteConfig next) {
+        Map<Key, RemoteSite> before = new HashMap<>();
+        old.remoteSites().forEach(r -> before.put(r.publicKey(), r));
+        List<String> added = new ArrayList<>(), changed = new ArrayList<>(), kept = new ArrayList<>();
+        for (RemoteSite r : next.remoteSites()) {
+            RemoteSite was = before.remove(r.publicKey());
+            (was == null ? added : was.equals(r) ? kept : changed).add(r.name());
+        }
+        List<String> removed = before.values().stream().map(RemoteSite::name).sorted().toList();
+        return "added " + names(added) + "; removed " + names(removed) + "; changed " + names(changed)
+                + "; unchanged " + names(kept);
+    }
+
+    private static String names(List<String> names) {
+        return names.isEmpty() ? "none" : String.join(", ", names);
+    }
+
+    private List<String> applyFile() {
         SiteFile sf = SiteFile.load(file);
         if (!sf.errors().isEmpty() || sf.config().isEmpty()) {
             List<String> errs = sf.errors().stream().map(Object::toString).toList();
@@ -273,7 +328,7 @@ public final class Gateway implements AutoCloseable {
         device.setPacketFilter(filter);
         config = next;
         observer.name(next);
-        LOG.log(Level.INFO, "site {0} reloaded: {1} remote site(s)", next.name(), next.remoteSites().size());
+        LOG.log(Level.INFO, "site {0} reloaded: {1}", next.name(), changeSummary(old, next));
         return problems;
     }
 

@@ -140,6 +140,7 @@ class DemoIT {
         for (String iface : IFACES) {
             assertTrue(!Files.exists(Path.of("/var/run/wireguard", iface + ".sock")), "UAPI socket of " + iface + " removed");
             assertTrue(!Files.exists(Path.of("/run/sitelink", iface + ".pid")), "PID file of " + iface + " removed");
+            assertTrue(!Files.exists(Path.of("/run/sitelink", iface + ".reload")), "reload file of " + iface + " removed");
         }
         assertTrue(!Files.exists(Path.of("/run/sitelink-demo")), "the demo's private directory was deleted");
         List<String> left = ProcessHandle.allProcesses()

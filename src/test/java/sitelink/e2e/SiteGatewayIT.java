@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import sitelink.e2e.TwoOffices.Office;
+import sitelink.e2e.TwoOffices.SiteExtras;
 
 /**
  * The site-to-site issue's story on the two-office topology: each office's gateway runs from its own site file
@@ -109,18 +110,27 @@ class SiteGatewayIT {
             E2e.await(CONNECT, "the first replies", () -> ping.output().contains("icmp_seq="), ping::tail);
 
             t.writeSiteFile(a, b, c);
-            t.reload(a);
+            String report = t.reload(a);
+            assertTrue(report.contains("added office-c; removed none; changed none; unchanged office-b"),
+                    "reload waits for the gateway and says what it changed: " + report);
             Traffic.awaitPing(a.host(), c.hostAddress(), CONNECT);
             assertTrue(routeInGateway(a, c.lan()).contains("dev " + a.iface()), "C's subnet is routed into the tunnel");
 
             t.writeSiteFile(a, b);
-            t.reload(a);
+            assertTrue(t.reload(a).contains("added none; removed office-c; changed none; unchanged office-b"));
             E2e.await(CONNECT, "the route to " + c.lan() + " to go", () -> routeInGateway(a, c.lan()).isBlank(),
                     () -> routeInGateway(a, c.lan()));
             E2e.await(CONNECT, "office C's peer to go", () -> !a.gateway().execOk("wg", "show", a.iface(), "peers")
                     .contains(c.publicKey()));
             assertFalse(a.host().exec("ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", c.hostAddress()).ok(),
                     "host A no longer reaches host C");
+
+            // A change the running gateway cannot apply: reload says so and exits 1, and the tunnel carries on.
+            t.writeSiteFile(a, SiteExtras.NONE.withTunnel("mtu: 1380"), b);
+            Netns.Result refused = t.tryReload(a);
+            assertFalse(refused.ok(), "a refused reload fails: " + refused.describe());
+            assertTrue(refused.stderr().contains("tunnel name, mtu or route_table changed; restart the gateway"),
+                    refused.describe());
 
             Traffic.Lost lost = Traffic.stopPing(ping);
             assertTrue(a.sitelink().isAlive(), "gateway A kept running\n" + a.sitelink().tail());
@@ -151,7 +161,7 @@ class SiteGatewayIT {
             assertNotEquals(beforeA.addresses(), during.addresses(), "the tunnel address");
             assertNotEquals(beforeA.routes(), during.routes(), "the routes into the tunnel");
             assertNotEquals(beforeA.sysctls(), during.sysctls(), "forwarding");
-            assertEquals(2, during.files().size(), "the UAPI socket and the PID file: " + during.files());
+            assertEquals(3, during.files().size(), "the UAPI socket, the PID file and the reload file: " + during.files());
 
             a.sitelink().signal("TERM");
             b.sitelink().signal("INT");

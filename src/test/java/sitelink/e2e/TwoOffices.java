@@ -322,11 +322,17 @@ public final class TwoOffices implements AutoCloseable {
         self.gateway().execOk("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
     }
 
-    /** {@code sitelink reload FILE} in the office's gateway namespace, which must succeed. */
-    public void reload(Office o) {
-        Netns.Result r = o.gateway().exec(Duration.ofSeconds(60), E2e.home().resolve("sitelink").toString(), "reload",
-                o.siteFile().toString());
+    /** {@code sitelink reload FILE} in the office's gateway namespace, which must succeed; returns what it printed. */
+    public String reload(Office o) {
+        Netns.Result r = tryReload(o);
         if (!r.ok()) fail("sitelink reload: " + r.describe());
+        return r.stdout();
+    }
+
+    /** {@code sitelink reload FILE} in the office's gateway namespace, whatever its outcome. */
+    public Netns.Result tryReload(Office o) {
+        return o.gateway().exec(Duration.ofSeconds(60), E2e.home().resolve("sitelink").toString(), "reload",
+                o.siteFile().toString());
     }
 
     /** Stops the office's gateway as a service manager does (SIGTERM, or wg-quick down) and waits for it. */
