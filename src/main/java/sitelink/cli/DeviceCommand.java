@@ -3,6 +3,7 @@ package sitelink.cli;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sitelink.device.Device;
@@ -28,9 +29,8 @@ public final class DeviceCommand implements Callable<Integer> {
     @Option(names = {"-f", "--foreground"}, description = "Stay in the foreground (do not detach).")
     boolean foreground;
 
-    @picocli.CommandLine.Option(names = "--log-format", paramLabel = "text|json", defaultValue = "${env:SITELINK_LOG_FORMAT:-text}",
-            description = "Log as one-line text (default) or as JSON lines (also env SITELINK_LOG_FORMAT=json).")
-    String logFormat;
+    @Mixin
+    LogOptions log;
 
     @Parameters(paramLabel = "IFACE", description = "Interface name (at most 15 characters).")
     String iface;
@@ -40,7 +40,7 @@ public final class DeviceCommand implements Callable<Integer> {
         if (!Daemon.foreground(foreground)) {
             return Daemon.detachSelf(UapiServer.DEFAULT_DIRECTORY.resolve(iface + ".sock"), System.err);
         }
-        Logging.configure(iface, logFormat);
+        log.configure(iface);
         Tun tun;
         try {
             tun = Tun.open(iface);

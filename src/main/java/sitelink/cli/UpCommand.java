@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import sitelink.config.ConfigProblem;
 import sitelink.config.SiteConfig;
@@ -30,9 +31,8 @@ import sitelink.os.Signals;
 public final class UpCommand implements Callable<Integer> {
     private static final System.Logger LOG = System.getLogger("sitelink.gateway");
 
-    @picocli.CommandLine.Option(names = "--log-format", paramLabel = "text|json", defaultValue = "${env:SITELINK_LOG_FORMAT:-text}",
-            description = "Log as one-line text (default) or as JSON lines (also env SITELINK_LOG_FORMAT=json).")
-    String logFormat;
+    @Mixin
+    LogOptions log;
 
     @Parameters(paramLabel = "FILE", description = "The site file.")
     Path file;
@@ -48,7 +48,7 @@ public final class UpCommand implements Callable<Integer> {
             return 1;
         }
         SiteConfig config = sf.config().get();
-        Logging.configure(config.name(), logFormat);
+        log.configure(config.name());
         // SIGTERM (systemctl stop) and SIGINT (Ctrl-C) are ours, not the JVM's: its default runs shutdown hooks
         // concurrently with java.util.logging's own, which drops the teardown's log lines (a route that could not be
         // removed would go unreported), and ends with exit status 143, which systemd counts as a failure. Installed
