@@ -45,6 +45,7 @@ public final class PacketView {
     private boolean fragment;
     private boolean firstFragment;
     private boolean dontFragment;
+    private long fragmentId;
     private boolean transport;
     private int srcPort;
     private int dstPort;
@@ -104,6 +105,7 @@ public final class PacketView {
         int frag = u16(b, o + 6);
         int fragOffset = frag & 0x1fff;
         dontFragment = (frag & 0x4000) != 0;
+        fragmentId = u16(b, o + 4);
         fragment = fragOffset != 0 || (frag & 0x2000) != 0;
         firstFragment = fragOffset == 0;
         // RFC 1858 section 3.2: a TCP fragment at offset 8 bytes can only serve to overwrite the ports and flags
@@ -154,6 +156,7 @@ public final class PacketView {
             }
             if (next == FRAGMENT) {
                 int fo = u16(b, p + 2);
+                fragmentId = (long) u16(b, p + 4) << 16 | u16(b, p + 6);
                 fragment = true;
                 firstFragment = (fo & 0xfff8) == 0;
                 if ((fo & 0xfff9) == 0) {
@@ -225,6 +228,7 @@ public final class PacketView {
         fragment = false;
         firstFragment = false;
         dontFragment = false;
+        fragmentId = 0;
         transport = false;
         srcPort = 0;
         dstPort = 0;
@@ -294,6 +298,11 @@ public final class PacketView {
     /** False for a fragment with a non-zero offset: it has no transport header, so no ports. */
     public boolean isFirstFragment() {
         return firstFragment;
+    }
+
+    /** The identification that ties a datagram's fragments together: 16 bits for IPv4, 32 for IPv6's fragment header. */
+    public long fragmentId() {
+        return fragmentId;
     }
 
     /** IPv4 DF bit; IPv6 routers never fragment, so callers treat every IPv6 packet as DF. */

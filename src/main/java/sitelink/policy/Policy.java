@@ -30,6 +30,7 @@ public final class Policy {
     private final List<Rule> rules;
     private final Compiled[] compiled;
     private final ConnTrack track;
+    private final Fragments fragments = new Fragments();
     private final DropLog log;
     private final PacketView quoted = new PacketView();
     private final long[] hits;
@@ -55,6 +56,8 @@ public final class Policy {
         counts[verdict.ordinal()]++;
         if (!verdict.allowed()) {
             log.dropped(verdict, d, v, nowNanos);
+        } else if (v.isFragment() && v.isFirstFragment() && compiled.length > 0) {
+            fragments.remember(v, d, nowNanos); // its later fragments carry no ports: they follow this verdict
         }
         return verdict;
     }
@@ -76,6 +79,9 @@ public final class Policy {
                 track.seen(slot, v, now);
                 return Verdict.ALLOW_TRACKED;
             }
+        }
+        if (!v.isFirstFragment() && fragments.follows(v, d, now)) {
+            return Verdict.ALLOW_FRAGMENT;
         }
         int r = match(d, v);
         if (r < 0) {

@@ -13,16 +13,19 @@ public enum Verdict {
     ALLOW_TRACKED,
     /** An ICMP error about a tracked flow (PMTUD's "too big", "unreachable"): without it PMTUD would break. */
     ALLOW_RELATED,
+    /** A later fragment (no ports) of a datagram whose first fragment was allowed, travelling the same way. */
+    ALLOW_FRAGMENT,
     /** The IP or transport header does not add up. */
     DROP_MALFORMED,
     /** Default deny: no rule allows it and it belongs to no tracked flow. */
     DROP_NO_RULE,
-    /** A non-first fragment (no ports to check) that no address-only rule allows. */
+    /** A non-first fragment (no ports to check) whose first fragment was not allowed (or not seen) and that no
+     *  address-only rule allows. */
     DROP_FRAGMENT,
     /** A rule allowed a new flow but the connection table is full of live flows. */
     DROP_TABLE_FULL;
 
     public boolean allowed() {
-        return ordinal() <= ALLOW_RELATED.ordinal();
+        return ordinal() <= ALLOW_FRAGMENT.ordinal();
     }
 }

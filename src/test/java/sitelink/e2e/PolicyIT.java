@@ -84,6 +84,15 @@ class PolicyIT {
 
             // Pings are allowed both ways.
             assertTrue(Traffic.ping(b.host(), a.hostAddress(), 3, 0.1).lossless(), "host B pings host A");
+
+            // Larger than the tunnel MTU, a ping and its reply cross in fragments: the later ones carry no ICMP
+            // header, and pass because their first fragment was allowed (and nothing more was filtered).
+            long beforeBig = filtered(a) + filtered(b);
+            Netns.Result big = a.host().exec("ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", "-s", "3000",
+                    b.hostAddress());
+            assertTrue(big.ok() && big.stdout().contains("3 received"), "3000-byte pings cross both policies:\n"
+                    + big.describe());
+            assertEquals(beforeBig, filtered(a) + filtered(b), "no fragment was filtered");
         }
     }
 

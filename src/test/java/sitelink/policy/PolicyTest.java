@@ -212,6 +212,60 @@ class PolicyTest {
         assertEquals(0, addressOnly.connections());
     }
 
+    /** {@code p} with IPv4 identification {@code id} (and its header checksum redone). */
+    static byte[] withId(byte[] p, int id) {
+        byte[] q = p.clone();
+        q[4] = (byte) (id >> 8);
+        q[5] = (byte) id;
+        q[10] = 0;
+        q[11] = 0;
+        int c = naiveChecksum(java.util.Arrays.copyOf(q, 20));
+        q[10] = (byte) (c >> 8);
+        q[11] = (byte) c;
+        return q;
+    }
+
+    @Test
+    void laterFragmentsFollowTheVerdictOnTheirFirstFragment() {
+        Policy p = policy("allow to udp 198.18.2.10/32 port 53");
+        byte[] first = ipv4(HOST, SERVER, 17, 0x2000, udp(HOST, SERVER, 40000, 53, new byte[1392]));
+        byte[] later = ipv4(HOST, SERVER, 17, 175, new byte[600]); // offset 1400 bytes, the same id
+        assertEquals(Verdict.DROP_FRAGMENT, check(p, TO_REMOTE, later), "overtook its first fragment: dropped");
+        assertEquals(Verdict.ALLOW_RULE, check(p, TO_REMOTE, first));
+        assertEquals(Verdict.ALLOW_FRAGMENT, check(p, TO_REMOTE, later), "follows its allowed first fragment");
+        assertEquals(Verdict.ALLOW_FRAGMENT, check(p, TO_REMOTE, later), "and so does a duplicate");
+        assertEquals(Verdict.DROP_FRAGMENT, check(p, TO_REMOTE, withId(later, 0x4321)), "another datagram does not");
+        assertEquals(Verdict.DROP_FRAGMENT, check(p, FROM_REMOTE, ipv4(SERVER, HOST, 17, 175, new byte[600])),
+                "nor the same id coming the other way");
+        assertEquals(Verdict.DROP_FRAGMENT, check(p, FROM_REMOTE, later), "nor the same fragment from the other side");
+
+        byte[] deniedFirst = withId(ipv4(HOST, SERVER, 17, 0x2000, udp(HOST, SERVER, 40000, 54, new byte[1392])), 7);
+        assertEquals(Verdict.DROP_NO_RULE, check(p, TO_REMOTE, deniedFirst));
+        assertEquals(Verdict.DROP_FRAGMENT, check(p, TO_REMOTE, withId(later, 7)), "a denied datagram stays denied");
+
+        // the reply, fragmented too: its first fragment is tracked, the rest follow it
+        byte[] replyFirst = withId(ipv4(SERVER, HOST, 17, 0x2000, udp(SERVER, HOST, 53, 40000, new byte[1392])), 9);
+        assertEquals(Verdict.ALLOW_TRACKED, check(p, FROM_REMOTE, replyFirst));
+        assertEquals(Verdict.ALLOW_FRAGMENT, check(p, FROM_REMOTE, withId(ipv4(SERVER, HOST, 17, 175, new byte[9]), 9)));
+
+        clock.advance(Duration.ofSeconds(31));
+        assertEquals(Verdict.DROP_FRAGMENT, check(p, TO_REMOTE, later), "forgotten after IPv4's reassembly time");
+        assertEquals(3, p.count(Verdict.ALLOW_FRAGMENT), "each follower counted");
+    }
+
+    @Test
+    void laterIpv6FragmentsFollowTheirFirstFragment() {
+        Policy p = policy("allow to udp port 53");
+        byte[] first = ipv6(HOST6, SERVER6, 44, fragmentHeader(17, 0, true), udp(HOST6, SERVER6, 40000, 53, new byte[1200]));
+        byte[] later = ipv6(HOST6, SERVER6, 44, fragmentHeader(17, 151, false), new byte[300]);
+        assertEquals(Verdict.ALLOW_RULE, check(p, TO_REMOTE, first));
+        assertEquals(Verdict.ALLOW_FRAGMENT, check(p, TO_REMOTE, later));
+        clock.advance(Duration.ofSeconds(59));
+        assertEquals(Verdict.ALLOW_FRAGMENT, check(p, TO_REMOTE, later), "IPv6 reassembly time is 60 s");
+        clock.advance(Duration.ofSeconds(2));
+        assertEquals(Verdict.DROP_FRAGMENT, check(p, TO_REMOTE, later));
+    }
+
     @Test
     void withoutRulesTheSiteIsUnrestricted() {
         Policy p = policy("");
