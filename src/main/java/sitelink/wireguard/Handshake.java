@@ -28,7 +28,7 @@ public final class Handshake {
     private static final byte[] EMPTY = new byte[0];
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private enum State { NONE, INITIATION_CREATED, INITIATION_CONSUMED }
+    private enum State { NONE, INITIATION_CREATED }
 
     private final LocalIdentity local;
     private final Key remoteStatic;
@@ -42,6 +42,11 @@ public final class Handshake {
     private byte[] chainingKey;
     private byte[] hash;
     private Key localEphemeral;
+    // Responder state, kept apart from the initiator's: when both sides initiate at once, answering theirs must not
+    // destroy ours, so that the answer to ours still completes (both handshakes then yield sessions).
+    private boolean initiationAccepted;
+    private byte[] responderChainingKey;
+    private byte[] responderHash;
     private Key remoteEphemeral;
     private int localIndex;
     private int remoteIndex;
@@ -104,7 +109,7 @@ public final class Handshake {
         if (staticStatic == null) {
             throw new IllegalStateException("the peer's public key has small order; no handshake can succeed");
         }
-        clear();
+        clearInitiator();
         byte[] msg = new byte[Constants.MESSAGE_INITIATION_SIZE];
         Messages.putHeader(msg, 0, Constants.MESSAGE_INITIATION);
         Messages.putInt(msg, Messages.SENDER, senderIndex);
@@ -179,7 +184,7 @@ public final class Handshake {
             }
             byte[][] transport = NoiseKdf.kdf2(ck, EMPTY);
             Keypair keypair = new Keypair(localIndex, Messages.senderIndex(msg, 0), true, nowNanos, transport[0], transport[1]);
-            clear();
+            clearInitiator();
             return Optional.of(keypair);
         } finally {
             zero(ck);
@@ -226,7 +231,8 @@ public final class Handshake {
      * not decrypt, one whose TAI64N timestamp is not greater than the greatest accepted so far (a replayed
      * initiation would otherwise make us drop the current session), and any initiation within
      * HANDSHAKE_INITIATION_RATE of the last accepted one (a flood would burn CPU on DH). On success stores the
-     * responder state, replacing any handshake in flight. Destroys the initiation's chaining key either way.
+     * responder state beside any initiation of ours in flight, which stays valid. Destroys the initiation's chaining
+     * key either way.
      */
     public boolean acceptInitiation(Initiation initiation, long nowNanos) {
         try {
@@ -251,15 +257,15 @@ public final class Handshake {
                 zero(ss[0]);
                 return false;
             }
-            clear();
-            this.chainingKey = ss[0];
-            this.hash = Blake2s.hash(h, sealed);
+            clearResponder();
+            this.responderChainingKey = ss[0];
+            this.responderHash = Blake2s.hash(h, sealed);
             this.remoteEphemeral = initiation.remoteEphemeral();
             this.remoteIndex = initiation.senderIndex();
             System.arraycopy(timestamp, 0, latestTimestamp, 0, Tai64n.LENGTH);
             this.consumedInitiation = true;
             this.lastInitiationConsumedNanos = nowNanos;
-            this.state = State.INITIATION_CONSUMED;
+            this.initiationAccepted = true;
             return true;
         } finally {
             initiation.destroy();
@@ -272,12 +278,12 @@ public final class Handshake {
 
     /**
      * Responder: after {@link #acceptInitiation} returned true, the 92-byte response ("e, ee, se, psk, {}") and
-     * the new responder Keypair; the handshake state is then cleared.
+     * the new responder Keypair; the responder state is then cleared (an initiation of ours in flight stays).
      *
      * @throws IllegalStateException if no accepted initiation is pending
      */
     public Response createResponse(int senderIndex, long nowNanos) {
-        if (state != State.INITIATION_CONSUMED) {
+        if (!initiationAccepted) {
             throw new IllegalStateException("no accepted initiation to respond to");
         }
         byte[] msg = new byte[Constants.MESSAGE_RESPONSE_SIZE];
@@ -288,8 +294,8 @@ public final class Handshake {
         Key ephemeral = ephemeralSource.get();
         byte[] ephemeralPublic = X25519.publicKey(ephemeral).bytes();
         System.arraycopy(ephemeralPublic, 0, msg, Messages.RESPONSE_EPHEMERAL, 32);
-        byte[] ck = mixKey(chainingKey, ephemeralPublic);
-        byte[] h = Blake2s.hash(hash, ephemeralPublic);
+        byte[] ck = mixKey(responderChainingKey, ephemeralPublic);
+        byte[] h = Blake2s.hash(responderHash, ephemeralPublic);
         // ee and se cannot fail: openInitiation and the constructor rejected small-order keys.
         byte[] ee = mixDh(ck, ephemeral, remoteEphemeral).orElseThrow();
         zero(ck);
@@ -308,12 +314,17 @@ public final class Handshake {
         zero(psk[0]);
         zero(h);
         Keypair keypair = new Keypair(senderIndex, remoteIndex, false, nowNanos, transport[1], transport[0]);
-        clear();
+        clearResponder();
         return new Response(msg, keypair);
     }
 
     /** Forgets any handshake in flight, zeroing the ephemeral private key and chaining key. Replay and flood history stay. */
     public void clear() {
+        clearInitiator();
+        clearResponder();
+    }
+
+    private void clearInitiator() {
         zero(chainingKey);
         zero(hash);
         chainingKey = null;
@@ -322,10 +333,18 @@ public final class Handshake {
             localEphemeral.destroy();
             localEphemeral = null;
         }
-        remoteEphemeral = null;
         localIndex = 0;
-        remoteIndex = 0;
         state = State.NONE;
+    }
+
+    private void clearResponder() {
+        zero(responderChainingKey);
+        zero(responderHash);
+        responderChainingKey = null;
+        responderHash = null;
+        remoteEphemeral = null;
+        remoteIndex = 0;
+        initiationAccepted = false;
     }
 
     // ---------------------------------------------------------------- Noise helpers

@@ -439,10 +439,9 @@ public final class WireGuardCore {
             return;
         }
         synchronized (p) {
-            // Our own initiation in flight (both sides initiated at once): accepting theirs replaces it, so its index
-            // must go too, read before acceptInitiation changes the state. Left behind, the answer to our initiation
-            // would find the index, fail against the responder state and be counted as a preshared key mismatch.
-            int ourPending = p.handshake == null ? 0 : p.handshake.pendingLocalIndex();
+            // Our own initiation may be in flight (both sides initiated at once): the handshake keeps it beside the
+            // responder state, so the answer to it still completes. Both handshakes then yield sessions at once,
+            // where wireguard-go drops its own and both sides wait REKEY_TIMEOUT for a retry.
             if (p.handshake == null || !p.handshake.acceptInitiation(opened.get(), clock.nanoTime())) {
                 fail(Drop.HANDSHAKE_REPLAY, source, p);
                 return;
@@ -451,7 +450,6 @@ public final class WireGuardCore {
             p.updateEndpoint(source);
             p.timers.anyAuthenticatedPacketTraversal();
             p.timers.anyAuthenticatedPacketReceived();
-            forgetIndex(ourPending);
             int index = newIndex(p, null);
             Handshake.Response r = p.handshake.createResponse(index, clock.nanoTime());
             indices.put(index, new IndexEntry(p, r.keypair()));

@@ -88,6 +88,24 @@ class HandshakeTest {
     }
 
     @Test
+    void crossingInitiationsBothCompleteAndEachPairCarriesData() {
+        byte[] fromAlice = alice.createInitiation(0x1111, T0);
+        byte[] fromBob = bob.createInitiation(0x3333, T0);
+        // each answers the other's initiation while its own is in flight
+        assertTrue(alice.acceptInitiation(Handshake.openInitiation(ALICE, fromBob).orElseThrow(), 0));
+        Handshake.Response aliceAnswers = alice.createResponse(0x4444, 0);
+        assertEquals(0x1111, alice.pendingLocalIndex(), "answering Bob kept Alice's own initiation");
+        assertTrue(bob.acceptInitiation(Handshake.openInitiation(BOB, fromAlice).orElseThrow(), 0));
+        Handshake.Response bobAnswers = bob.createResponse(0x2222, 0);
+        // and each answer completes its initiator's handshake
+        Keypair aliceInitiated = alice.consumeResponse(bobAnswers.message(), 0).orElseThrow();
+        Keypair bobInitiated = bob.consumeResponse(aliceAnswers.message(), 0).orElseThrow();
+        assertEquals(0, alice.pendingLocalIndex());
+        assertCarriesDataBothWays(new Session(aliceInitiated, bobAnswers.keypair()));
+        assertCarriesDataBothWays(new Session(bobInitiated, aliceAnswers.keypair()));
+    }
+
+    @Test
     void rejectsReplayedInitiationWithTheSameTimestamp() {
         byte[] init = alice.createInitiation(1, T0);
         assertTrue(bob.acceptInitiation(Handshake.openInitiation(BOB, init).orElseThrow(), 0));
