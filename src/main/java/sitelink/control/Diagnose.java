@@ -18,6 +18,7 @@ import sitelink.config.TunnelInterface;
 import sitelink.device.DeviceStatus;
 import sitelink.device.PeerStatus;
 import sitelink.os.Netlink;
+import sitelink.os.PathMtu;
 import sitelink.os.Sysctl;
 import sitelink.route.Prefix;
 
@@ -35,8 +36,15 @@ public final class Diagnose {
         }
     }
 
-    /** WireGuard's outer headers at most: IPv6 (40) + UDP (8) + WireGuard data header (16) + tag (16). */
-    static final int OVERHEAD = 80;
+    /** WireGuard's outer headers: IPv4 (20) or IPv6 (40), UDP (8), the data message header (16) and tag (16). */
+    static final int OVERHEAD_V4 = 60, OVERHEAD_V6 = 80;
+    /** How long the path-MTU probe waits for a router's "fragmentation needed". */
+    static final Duration PROBE_WAIT = Duration.ofSeconds(1);
+
+    /** Measures the path MTU toward an address with a packet of a given size (see {@link PathMtu}). */
+    public interface PathProbe {
+        PathMtu.Result probe(InetAddress to, int packetSize) throws IOException;
+    }
     /** TAI64N timestamps only increase if the clock is sane; no real clock says it is before sitelink existed. */
     static final Instant EARLIEST_SANE = Instant.parse("2024-01-01T00:00:00Z");
     static final Duration HANDSHAKE_WAIT = Duration.ofSeconds(7);
@@ -46,11 +54,19 @@ public final class Diagnose {
     private final Netlink netlink;
     private final Sysctl sysctl;
 
+    private final PathProbe probe;
+
     public Diagnose(SiteConfig config, Function<String, DeviceStatus> status, Netlink netlink, Sysctl sysctl) {
+        this(config, status, netlink, sysctl, (to, size) -> PathMtu.probe(to, size, PROBE_WAIT));
+    }
+
+    public Diagnose(SiteConfig config, Function<String, DeviceStatus> status, Netlink netlink, Sysctl sysctl,
+            PathProbe probe) {
         this.config = config;
         this.status = status;
         this.netlink = netlink;
         this.sysctl = sysctl;
+        this.probe = probe;
     }
 
     public List<Check> run() {
@@ -252,13 +268,33 @@ public final class Diagnose {
                 return Optional.of(new Check(Outcome.FAIL, name, "no route to the endpoint " + Explain.endpoint(ep.get())
                         + "; add a route to it"));
             }
-            int need = config.tunnel().mtu() + OVERHEAD;
-            return Optional.of(link.get().mtu() >= need
-                    ? new Check(Outcome.PASS, name, link.get().name() + " carries " + link.get().mtu() + " bytes, "
-                    + "the tunnel needs " + need)
-                    : new Check(Outcome.WARN, name, link.get().name() + " carries " + link.get().mtu() + " bytes but "
-                    + "the tunnel's mtu " + config.tunnel().mtu() + " needs " + need + "; set tunnel mtu to "
-                    + (link.get().mtu() - OVERHEAD) + " or less"));
+            InetAddress to = ep.get().getAddress();
+            int overhead = to instanceof java.net.Inet4Address ? OVERHEAD_V4 : OVERHEAD_V6;
+            int mtu = config.tunnel().mtu();
+            int need = mtu + overhead;
+            int linkMtu = link.get().mtu();
+            if (linkMtu < need) {
+                return Optional.of(new Check(Outcome.WARN, name, link.get().name() + " carries " + linkMtu
+                        + " bytes but the tunnel's mtu " + mtu + " needs " + need + "; set tunnel mtu to "
+                        + (linkMtu - overhead) + " or less"));
+            }
+            String onLink = link.get().name() + " carries " + linkMtu + " bytes, the tunnel needs " + need;
+            PathMtu.Result path;
+            try {
+                path = probe.probe(to, need);
+            } catch (IOException e) {
+                return Optional.of(new Check(Outcome.PASS, name, onLink + " (the path beyond was not measured: "
+                        + e.getMessage() + ")"));
+            }
+            if (path.answered() && path.mtu() < need) {
+                return Optional.of(new Check(Outcome.WARN, name, "the path to " + Explain.endpoint(ep.get())
+                        + " carries " + path.mtu() + "-byte packets (a router on the way said so), but the tunnel's mtu "
+                        + mtu + " makes " + need + "-byte datagrams, which are fragmented on the way (slower, and lost "
+                        + "whole if a fragment is lost); set tunnel mtu to " + (path.mtu() - overhead)
+                        + " or less on both sites"));
+            }
+            return Optional.of(new Check(Outcome.PASS, name, onLink + "; no router toward "
+                    + Explain.endpoint(ep.get()) + " reported a smaller MTU for a " + need + "-byte probe"));
         } catch (IOException e) {
             return Optional.of(new Check(Outcome.WARN, name, "cannot look it up: " + e.getMessage()));
         }

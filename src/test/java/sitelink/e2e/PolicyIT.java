@@ -147,6 +147,16 @@ class PolicyIT {
             long fragments = snmp(wan, "FragCreates") - fragmentsBefore;
             // 16 MiB in 1380-byte segments is over 12000 full datagrams, each cut in two by the router.
             assertTrue(fragments > 10_000, "the WAN router fragmented the tunnel's datagrams (" + fragments + ")");
+
+            // diagnose measures the path (a DF probe the router answers with "fragmentation needed") and says what
+            // to set: 1300 - 60 bytes of IPv4, UDP and WireGuard headers.
+            Netns.Result d = a.gateway().exec(Duration.ofSeconds(30), E2e.home().resolve("sitelink").toString(),
+                    "diagnose", a.siteFile().toString());
+            String line = d.stdout().lines().filter(l -> l.contains("path MTU to " + b.name())).findFirst()
+                    .orElse("(no path MTU line)\n" + d.describe());
+            assertTrue(line.startsWith("WARN") && line.contains("carries 1300-byte packets")
+                    && line.contains("set tunnel mtu to 1240 or less"), line);
+            assertEquals(0, d.exitCode(), "a warning is not a failure:\n" + d.describe());
         }
     }
 
