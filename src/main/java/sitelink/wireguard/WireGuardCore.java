@@ -530,7 +530,15 @@ public final class WireGuardCore {
         p.sentLastMinuteHandshake = false;
         if (initiator) {
             Keypair oldPrevious = p.previous;
-            if (p.next != null) {
+            if (p.next != null && yieldsInitiatorRole(p)) {
+                // Both sides initiated at once and both handshakes completed (see receiveInitiation). Left as it is,
+                // each side would send on its own initiator session, i.e. into the other's previous slot, which
+                // the other's next rekey deletes while packets are still in flight. So the side with the smaller
+                // public key keeps the peer's session waiting in next: the peer's first packet promotes it, and the
+                // two settle as initiator and responder, as after any handshake. Until then ours carries our packets
+                // (a wireguard-go peer, which dropped its own initiation, only ever has ours).
+                p.previous = p.current;
+            } else if (p.next != null) {
                 p.previous = p.next;
                 p.next = null;
                 destroy(p.current);
@@ -545,6 +553,12 @@ public final class WireGuardCore {
             destroy(p.previous);
             p.previous = null;
         }
+    }
+
+    /** True when our static public key sorts below the peer's (unsigned, byte by byte): we yield when handshakes cross. */
+    private boolean yieldsInitiatorRole(Peer p) {
+        LocalIdentity id = identity;
+        return id != null && Arrays.compareUnsigned(id.publicKey().bytes(), p.publicKey().bytes()) < 0;
     }
 
     /** The responder's next session is confirmed by the first packet on it. Caller holds the monitor. */

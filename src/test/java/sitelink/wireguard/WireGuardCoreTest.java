@@ -251,6 +251,38 @@ class WireGuardCoreTest {
         assertEquals(2, b.delivered.size());
         assertEquals(2, a.delivered.size());
         assertEquals(0, a.core.drops(Drop.UNKNOWN_INDEX) + b.core.drops(Drop.UNKNOWN_INDEX));
+        // They settle as one initiator and one responder, as after any handshake...
+        assertTrue(bAtA.current.isInitiator() != aAtB.current.isInitiator(),
+                "one side's current session is its initiator's, the other's its responder's");
+
+        // ...so that the initiator's rekey loses nothing: its packets sent right behind the new initiation, and the
+        // responder's sent before the answer arrives, all land on sessions the other side still has.
+        boolean aInitiates = bAtA.current.isInitiator();
+        Side x = aInitiates ? a : b, y = aInitiates ? b : a;
+        Peer yAtX = aInitiates ? bAtA : aAtB, xAtY = aInitiates ? aAtB : bAtA;
+        InetSocketAddress fromX = aInitiates ? ADDR_A : ADDR_B, fromY = aInitiates ? ADDR_B : ADDR_A;
+        clock.advance(Duration.ofSeconds(121));
+        x.send(yAtX, packet(64, 5)); // REKEY_AFTER_TIME: this send also starts a new handshake
+        int xBefore = x.delivered.size(), yBefore = y.delivered.size();
+        assertEquals(2, x.sent.size(), "the data packet and the new initiation");
+        while (!x.sent.isEmpty()) { // the initiation and the data reach y, in the order x sent them
+            byte[] d = x.sent.poll();
+            y.core.receive(fromX, d, d.length, new byte[d.length + 64]);
+        }
+        x.send(yAtX, packet(64, 7)); // x sends on, still on its current session: the answer is on its way
+        byte[] more = x.sent.poll();
+        y.core.receive(fromX, more, more.length, new byte[more.length + 64]);
+        y.send(xAtY, packet(64, 6)); // y answered (the response is queued) and sends on its current session
+        byte[] answer = y.sent.poll();
+        while (!y.sent.isEmpty()) { // y's data arrives before y's answer
+            byte[] d = y.sent.poll();
+            x.core.receive(fromY, d, d.length, new byte[d.length + 64]);
+        }
+        x.core.receive(fromY, answer, answer.length, new byte[answer.length + 64]);
+        pump();
+        assertEquals(yBefore + 2, y.delivered.size(), "x's packets beside and after the initiation arrived");
+        assertTrue(x.delivered.size() >= xBefore + 1, "y's packet sent during the rekey arrived");
+        assertEquals(0, a.core.drops(Drop.UNKNOWN_INDEX) + b.core.drops(Drop.UNKNOWN_INDEX), "nothing was lost");
     }
 
     @Test
