@@ -16,7 +16,8 @@ import sitelink.e2e.WireGuardNode.Kind;
 /**
  * A steady ping runs for 140 s, past REKEY_AFTER_TIME (120 s), so the initiator makes a fresh handshake while traffic
  * flows; not one ping may be lost. Each pair is its own topology, all run at once to keep the suite short: sitelink
- * initiating with wireguard-go, wireguard-go initiating with sitelink, and wireguard-go with itself as the reference.
+ * initiating with wireguard-go, wireguard-go initiating with sitelink, sitelink with itself, and wireguard-go with
+ * itself as the reference.
  */
 class RekeyIT {
     private static final int PINGS = 700;
@@ -26,11 +27,12 @@ class RekeyIT {
     private record Pair(Kind initiator, Kind responder) {}
 
     @Test
-    @DisplayName("traffic between sitelink and wireguard-go crosses a rekey without losing a packet")
+    @DisplayName("traffic between sitelink and wireguard-go, and between two sitelinks, crosses a rekey without losing a packet")
     void trafficCrossesRekeyWithoutLoss() {
         List<Pair> pairs = List.of(
                 new Pair(WireGuardNode.SITELINK, WireGuardNode.WIREGUARD_GO),
                 new Pair(WireGuardNode.WIREGUARD_GO, WireGuardNode.SITELINK),
+                new Pair(WireGuardNode.SITELINK, WireGuardNode.SITELINK),
                 new Pair(WireGuardNode.WIREGUARD_GO, WireGuardNode.WIREGUARD_GO));
         List<TwoPeers> started = new ArrayList<>();
         try {
