@@ -360,7 +360,24 @@ public final class PacketView {
                 : icmpType < 128; // RFC 4443 section 2.1: types 0-127 are errors
     }
 
+    /**
+     * The upper 64 bits of the address at {@code off} (the source or destination offset) as an unsigned number: 0 for
+     * IPv4. With {@link #addressLow} it is the address as two longs, which policy tables compare and hash.
+     */
+    public long addressHigh(int off) {
+        return version == 4 ? 0 : u32(buf, off) << 32 | u32(buf, off + 4);
+    }
+
+    /** The lower 64 bits of the IPv6 address at {@code off}, or the IPv4 address (in the low 32 bits). */
+    public long addressLow(int off) {
+        return version == 4 ? u32(buf, off) : u32(buf, off + 8) << 32 | u32(buf, off + 12);
+    }
+
     static int u16(byte[] b, int off) {
         return (b[off] & 0xff) << 8 | (b[off + 1] & 0xff);
+    }
+
+    private static long u32(byte[] b, int off) {
+        return (b[off] & 0xffL) << 24 | (b[off + 1] & 0xff) << 16 | (b[off + 2] & 0xff) << 8 | (b[off + 3] & 0xff);
     }
 }

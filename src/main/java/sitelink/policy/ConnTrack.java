@@ -98,22 +98,10 @@ final class ConnTrack {
         } else {
             return false;
         }
-        byte[] b = v.buffer();
-        int s = v.sourceOffset();
-        int t = v.destinationOffset();
-        long sHi = 0;
-        long tHi = 0;
-        long sLo;
-        long tLo;
-        if (v.version() == 4) {
-            sLo = u32(b, s);
-            tLo = u32(b, t);
-        } else {
-            sHi = u64(b, s);
-            sLo = u64(b, s + 8);
-            tHi = u64(b, t);
-            tLo = u64(b, t + 8);
-        }
+        long sHi = v.addressHigh(v.sourceOffset());
+        long sLo = v.addressLow(v.sourceOffset());
+        long tHi = v.addressHigh(v.destinationOffset());
+        long tLo = v.addressLow(v.destinationOffset());
         int c = Long.compareUnsigned(sHi, tHi);
         if (c == 0) {
             c = Long.compareUnsigned(sLo, tLo);
@@ -276,7 +264,8 @@ final class ConnTrack {
         return (int) h & mask;
     }
 
-    private static long hash(long a, long b, long c, long d, long m) {
+    /** A 64-bit mix of a key of five longs (two addresses and a meta word), for the policy's tables. */
+    static long hash(long a, long b, long c, long d, long m) {
         long h = a * 0x9E3779B97F4A7C15L;
         h = (h ^ b) * 0xC2B2AE3D27D4EB4FL;
         h = (h ^ c) * 0x9E3779B97F4A7C15L;
@@ -285,11 +274,4 @@ final class ConnTrack {
         return h ^ (h >>> 29) ^ (h >>> 47);
     }
 
-    private static long u32(byte[] b, int o) {
-        return (b[o] & 0xffL) << 24 | (b[o + 1] & 0xff) << 16 | (b[o + 2] & 0xff) << 8 | (b[o + 3] & 0xff);
-    }
-
-    private static long u64(byte[] b, int o) {
-        return u32(b, o) << 32 | u32(b, o + 4);
-    }
 }

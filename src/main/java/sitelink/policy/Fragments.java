@@ -44,28 +44,12 @@ final class Fragments {
     }
 
     private int key(PacketView v, Direction d) {
-        byte[] b = v.buffer();
-        int s = v.sourceOffset();
-        int t = v.destinationOffset();
-        if (v.version() == 4) {
-            kSrcHi = 0;
-            kSrcLo = u32(b, s);
-            kDstHi = 0;
-            kDstLo = u32(b, t);
-        } else {
-            kSrcHi = u32(b, s) << 32 | u32(b, s + 4);
-            kSrcLo = u32(b, s + 8) << 32 | u32(b, s + 12);
-            kDstHi = u32(b, t) << 32 | u32(b, t + 4);
-            kDstLo = u32(b, t + 8) << 32 | u32(b, t + 12);
-        }
+        kSrcHi = v.addressHigh(v.sourceOffset());
+        kSrcLo = v.addressLow(v.sourceOffset());
+        kDstHi = v.addressHigh(v.destinationOffset());
+        kDstLo = v.addressLow(v.destinationOffset());
         kMeta = v.fragmentId() << 32 | (long) (v.protocol() & 0xff) << 24 | (long) v.version() << 20
                 | (long) d.ordinal() << 16 | 1;
-        long h = kSrcLo * 0x9E3779B97F4A7C15L ^ kDstLo * 0xC2B2AE3D27D4EB4FL ^ kMeta * 0x165667B19E3779F9L
-                ^ kSrcHi ^ kDstHi;
-        return (int) (h >>> 54) & (SLOTS - 1);
-    }
-
-    private static long u32(byte[] b, int o) {
-        return (b[o] & 0xffL) << 24 | (b[o + 1] & 0xff) << 16 | (b[o + 2] & 0xff) << 8 | (b[o + 3] & 0xff);
+        return (int) ConnTrack.hash(kSrcHi, kSrcLo, kDstHi, kDstLo, kMeta) & (SLOTS - 1);
     }
 }

@@ -145,18 +145,8 @@ public final class Policy {
 
     /** Loads the address at {@code off} into addrHi/addrLo (IPv4 in the low 32 bits). */
     private void loadAddress(PacketView v, int off) {
-        byte[] b = v.buffer();
-        if (v.version() == 4) {
-            addrHi = 0;
-            addrLo = u32(b, off);
-        } else {
-            addrHi = u32(b, off) << 32 | u32(b, off + 4);
-            addrLo = u32(b, off + 8) << 32 | u32(b, off + 12);
-        }
-    }
-
-    private static long u32(byte[] b, int o) {
-        return (b[o] & 0xffL) << 24 | (b[o + 1] & 0xff) << 16 | (b[o + 2] & 0xff) << 8 | (b[o + 3] & 0xff);
+        addrHi = v.addressHigh(off);
+        addrLo = v.addressLow(off);
     }
 
     /** A rule as primitive fields, so matching is a few compares. */
