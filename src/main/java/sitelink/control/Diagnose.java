@@ -41,10 +41,6 @@ public final class Diagnose {
     /** How long the path-MTU probe waits for a router's "fragmentation needed". */
     static final Duration PROBE_WAIT = Duration.ofSeconds(1);
 
-    /** Measures the path MTU toward an address with a packet of a given size (see {@link PathMtu}). */
-    public interface PathProbe {
-        PathMtu.Result probe(InetAddress to, int packetSize) throws IOException;
-    }
     /** TAI64N timestamps only increase if the clock is sane; no real clock says it is before sitelink existed. */
     static final Instant EARLIEST_SANE = Instant.parse("2024-01-01T00:00:00Z");
     static final Duration HANDSHAKE_WAIT = Duration.ofSeconds(7);
@@ -54,19 +50,11 @@ public final class Diagnose {
     private final Netlink netlink;
     private final Sysctl sysctl;
 
-    private final PathProbe probe;
-
     public Diagnose(SiteConfig config, Function<String, DeviceStatus> status, Netlink netlink, Sysctl sysctl) {
-        this(config, status, netlink, sysctl, (to, size) -> PathMtu.probe(to, size, PROBE_WAIT));
-    }
-
-    public Diagnose(SiteConfig config, Function<String, DeviceStatus> status, Netlink netlink, Sysctl sysctl,
-            PathProbe probe) {
         this.config = config;
         this.status = status;
         this.netlink = netlink;
         this.sysctl = sysctl;
-        this.probe = probe;
     }
 
     public List<Check> run() {
@@ -279,18 +267,18 @@ public final class Diagnose {
                         + (linkMtu - overhead) + " or less"));
             }
             String onLink = link.get().name() + " carries " + linkMtu + " bytes, the tunnel needs " + need;
-            PathMtu.Result path;
+            int path;
             try {
-                path = probe.probe(to, need);
+                path = PathMtu.probe(to, need, PROBE_WAIT);
             } catch (IOException e) {
                 return Optional.of(new Check(Outcome.PASS, name, onLink + " (the path beyond was not measured: "
                         + e.getMessage() + ")"));
             }
-            if (path.answered() && path.mtu() < need) {
+            if (path < need) {
                 return Optional.of(new Check(Outcome.WARN, name, "the path to " + Explain.endpoint(ep.get())
-                        + " carries " + path.mtu() + "-byte packets (a router on the way said so), but the tunnel's mtu "
+                        + " carries " + path + "-byte packets (a router on the way said so), but the tunnel's mtu "
                         + mtu + " makes " + need + "-byte datagrams, which are fragmented on the way (slower, and lost "
-                        + "whole if a fragment is lost); set tunnel mtu to " + (path.mtu() - overhead)
+                        + "whole if a fragment is lost); set tunnel mtu to " + (path - overhead)
                         + " or less on both sites"));
             }
             return Optional.of(new Check(Outcome.PASS, name, onLink + "; no router toward "

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -13,88 +12,77 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.nio.ByteOrder;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 
 /**
  * Measures the path MTU toward an address the way tracepath does: a UDP socket with DF (IP_PMTUDISC_DO) and
  * IP_RECVERR, connected to the discard port (9), sends one datagram of the size to test; a router on the way that
  * cannot forward it answers ICMP "fragmentation needed" / "packet too big", which wakes poll(2) with POLLERR, the
- * kernel lowers its path MTU for that address, and getsockopt(IP_MTU) reads it. A path that drops such datagrams silently (filtered ICMP) cannot be measured here: the
- * answer then stays the size sent, and {@link Result#answered()} says no router spoke up.
+ * kernel lowers its path MTU for that address, and getsockopt(IP_MTU) reads it. A path that drops such datagrams
+ * silently (filtered ICMP) cannot be measured here: the answer then stays at least the size sent.
  *
  * <p>The probe touches nothing but the kernel's path-MTU cache for that one address, which the gateway's own socket
  * does not use for IPv4 (it sends without DF).
  */
 public final class PathMtu {
+    /** linux/in.h and linux/in6.h; a dual-stack socket takes the IPv4 ones for an IPv4-mapped peer. */
     private static final int IPPROTO_IP = 0, IP_MTU_DISCOVER = 10, IP_PMTUDISC_DO = 2, IP_MTU = 14, IP_RECVERR = 11;
     private static final int IPPROTO_IPV6 = 41, IPV6_MTU_DISCOVER = 23, IPV6_PMTUDISC_DO = 2, IPV6_MTU = 24,
             IPV6_RECVERR = 25;
-    private static final int DISCARD_PORT = 9;
+    private static final int DISCARD_PORT = 9, SOCKADDR_IN6 = 28;
     private static final MethodHandle CONNECT = Libc.function("connect",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SEND = Libc.function("send",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle GETSOCKOPT = Libc.function("getsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final java.lang.foreign.ValueLayout.OfShort BE_SHORT = JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN);
-
-    /**
-     * @param mtu      the path MTU the kernel knows toward the address after the probe (IP packet size)
-     * @param answered true when it is below the size sent: a router said so
-     */
-    public record Result(int mtu, boolean answered) {
-    }
 
     private PathMtu() {
     }
 
     /**
-     * Sends one DF datagram making an IP packet of {@code packetSize} bytes toward {@code to} and waits up to
-     * {@code wait} for a router's answer. An IOException when no socket can be opened or the address is unreachable.
+     * Sends one DF datagram making an IP packet of {@code packetSize} bytes toward {@code to}, waits up to {@code wait}
+     * for a router's answer, and returns the path MTU the kernel then knows (below {@code packetSize} when a router
+     * said the packet was too big, or the kernel knew it already). An IOException when no socket can be opened or the
+     * address is unreachable.
      */
-    public static Result probe(InetAddress to, int packetSize, Duration wait) throws IOException {
+    public static int probe(InetAddress to, int packetSize, Duration wait) throws IOException {
         boolean v4 = to instanceof Inet4Address;
-        int fd = Libc.socket(v4 ? 2 : Libc.AF_INET6, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+        int fd = Libc.socket(Libc.AF_INET6, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0) {
             throw new ErrnoException("cannot open a UDP socket", -fd);
         }
         int level = v4 ? IPPROTO_IP : IPPROTO_IPV6;
-        int mtuOption = v4 ? IP_MTU : IPV6_MTU;
         try (Arena arena = Arena.ofConfined()) {
             Libc.setsockopt(fd, level, v4 ? IP_MTU_DISCOVER : IPV6_MTU_DISCOVER, v4 ? IP_PMTUDISC_DO : IPV6_PMTUDISC_DO);
             Libc.setsockopt(fd, level, v4 ? IP_RECVERR : IPV6_RECVERR, 1);
-            MemorySegment sa = arena.allocate(28);
-            byte[] a = to.getAddress();
-            if (v4) {
-                sa.set(JAVA_SHORT, 0, (short) 2);
-                sa.set(BE_SHORT, 2, (short) DISCARD_PORT);
-                MemorySegment.copy(a, 0, sa, JAVA_BYTE, 4, 4);
-            } else {
-                sa.set(JAVA_SHORT, 0, (short) Libc.AF_INET6);
-                sa.set(BE_SHORT, 2, (short) DISCARD_PORT);
-                MemorySegment.copy(a, 0, sa, JAVA_BYTE, 8, 16);
-            }
+            byte[] sa = new byte[SOCKADDR_IN6];
+            UdpSocket.encode(new InetSocketAddress(to, DISCARD_PORT), sa);
             MemorySegment state = Libc.errnoState();
-            int r = (int) CONNECT.invokeExact(state, fd, sa, v4 ? 16 : 28);
+            int r = (int) CONNECT.invokeExact(state, fd, arena.allocateFrom(JAVA_BYTE, sa), SOCKADDR_IN6);
             if (r < 0) {
                 throw new ErrnoException("cannot reach " + to.getHostAddress(), Libc.errno(state));
             }
             int payload = Math.max(0, packetSize - (v4 ? 28 : 48));
-            MemorySegment data = arena.allocate(Math.max(1, payload));
-            long sent = (long) SEND.invokeExact(state, fd, data, (long) payload, 0);
+            long sent = (long) SEND.invokeExact(state, fd, arena.allocate(Math.max(1, payload)), (long) payload, 0);
             if (sent < 0 && Libc.errno(state) != Libc.EMSGSIZE) {
                 throw new ErrnoException("cannot send a probe to " + to.getHostAddress(), Libc.errno(state));
             }
             // EMSGSIZE right away: the kernel already knows a smaller path MTU (or the link is narrower). Otherwise
             // wait for an ICMP error (POLLERR: the error queue, IP_RECVERR) or the deadline, whichever comes first.
             if (sent >= 0) {
-                MemorySegment fds = arena.allocate(8);
+                MemorySegment fds = arena.allocate(Libc.POLLFD_SIZE);
                 Libc.setPollFd(fds, 0, fd, (short) 0);
                 Libc.poll(fds, 1, (int) Math.max(1, wait.toMillis()));
             }
-            int now = mtu(fd, level, mtuOption, arena);
-            return new Result(now, now < packetSize);
+            MemorySegment value = arena.allocate(JAVA_INT);
+            r = (int) GETSOCKOPT.invokeExact(state, fd, level, v4 ? IP_MTU : IPV6_MTU, value,
+                    arena.allocateFrom(JAVA_INT, 4));
+            if (r < 0) {
+                throw new ErrnoException("cannot read the path MTU toward " + to.getHostAddress(), Libc.errno(state));
+            }
+            return value.get(JAVA_INT, 0);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -102,16 +90,5 @@ public final class PathMtu {
         } finally {
             Libc.close(fd);
         }
-    }
-
-    private static int mtu(int fd, int level, int option, Arena arena) throws Throwable {
-        MemorySegment value = arena.allocate(JAVA_INT);
-        MemorySegment len = arena.allocateFrom(JAVA_INT, 4);
-        MemorySegment state = Libc.errnoState();
-        int r = (int) GETSOCKOPT.invokeExact(state, fd, level, option, value, len);
-        if (r < 0) {
-            throw new ErrnoException("cannot read the path MTU", Libc.errno(state));
-        }
-        return value.get(JAVA_INT, 0);
     }
 }
