@@ -72,8 +72,10 @@ public final class Gateways {
      */
     public static DeviceStatus status(Path socket, Duration timeout) throws IOException {
         String iface = socket.getFileName().toString().replaceFirst("\\.sock$", "");
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-             var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+        // The channel is closed before the executor, whose close waits for the reader: closing the channel is what
+        // ends a reader still blocked (timeout, interrupt).
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor();
+             SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             Future<DeviceStatus> answer = executor.submit(() -> {
                 ch.connect(UnixDomainSocketAddress.of(socket));
                 ch.write(ByteBuffer.wrap("get_status=1\n\n".getBytes(StandardCharsets.US_ASCII)));
@@ -95,7 +97,6 @@ public final class Gateways {
             try {
                 return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                ch.close(); // unblocks the reader
                 throw new IOException(iface + " did not answer on " + socket + " within " + timeout.toMillis() + " ms");
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());

@@ -21,6 +21,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sitelink.crypto.Key;
@@ -42,24 +45,26 @@ class GatewaysTest {
         return new DeviceStatus("sltest0", "office-a", Optional.empty(), 51820, t, new TreeMap<>(), List.of(peer));
     }
 
-    /** Serves one connection on {@code sock}: checks the request, then writes {@code answer} (null: write nothing). */
-    private static Thread serveOnce(ServerSocketChannel server, String answer) {
-        return Thread.ofVirtual().start(() -> {
+    /**
+     * Serves one connection: reads the request up to its empty line, then writes {@code answer} (null: writes nothing
+     * and closes). Completes with the request, which the test asserts on its own thread.
+     */
+    private static CompletableFuture<String> serveOnce(ServerSocketChannel server, String answer) {
+        return CompletableFuture.supplyAsync(() -> {
             try (SocketChannel c = server.accept()) {
                 ByteBuffer req = ByteBuffer.allocate(64);
-                while (!new String(req.array(), 0, req.position(), StandardCharsets.US_ASCII).endsWith("\n\n")) {
-                    if (c.read(req) < 0) {
-                        return;
-                    }
+                String got = "";
+                while (!got.endsWith("\n\n") && c.read(req) >= 0) {
+                    got = new String(req.array(), 0, req.position(), StandardCharsets.US_ASCII);
                 }
-                assertEquals("get_status=1\n\n", new String(req.array(), 0, req.position(), StandardCharsets.US_ASCII));
                 if (answer != null) {
                     c.write(ByteBuffer.wrap(answer.getBytes(StandardCharsets.US_ASCII)));
                 }
+                return got;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        });
+        }, Executors.newVirtualThreadPerTaskExecutor());
     }
 
     @Test
@@ -68,9 +73,9 @@ class GatewaysTest {
         DeviceStatus sent = sample();
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(sock));
-            Thread t = serveOnce(server, StatusLines.format(sent) + "errno=0\n\n");
+            CompletableFuture<String> request = serveOnce(server, StatusLines.format(sent) + "errno=0\n\n");
             DeviceStatus got = Gateways.status(sock, Duration.ofSeconds(5));
-            t.join();
+            assertEquals("get_status=1\n\n", request.get(5, TimeUnit.SECONDS));
             assertEquals(sent, got);
             assertEquals(7, got.peers().getFirst().rxBytes());
         }
@@ -81,9 +86,10 @@ class GatewaysTest {
         Path sock = dir.resolve("sltest1.sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(sock));
-            serveOnce(server, "errno=-5\n\n");
+            CompletableFuture<String> request = serveOnce(server, "errno=-5\n\n");
             IOException e = assertThrows(IOException.class, () -> Gateways.status(sock, Duration.ofSeconds(5)));
             assertEquals("sltest1 answered errno=-5", e.getMessage());
+            assertEquals("get_status=1\n\n", request.get(5, TimeUnit.SECONDS));
         }
     }
 
@@ -92,9 +98,10 @@ class GatewaysTest {
         Path sock = dir.resolve("wg0.sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(sock));
-            serveOnce(server, null); // as wireguard-go does with a get_status it does not know
+            CompletableFuture<String> request = serveOnce(server, null); // as wireguard-go does with get_status
             IOException e = assertThrows(IOException.class, () -> Gateways.status(sock, Duration.ofSeconds(5)));
             assertTrue(e.getMessage().contains("wireguard-go does not answer get_status"), e.getMessage());
+            assertEquals("get_status=1\n\n", request.get(5, TimeUnit.SECONDS));
         }
     }
 
@@ -107,6 +114,27 @@ class GatewaysTest {
             IOException e = assertThrows(IOException.class, () -> Gateways.status(sock, Duration.ofMillis(300)));
             assertTrue(System.nanoTime() - start < 5_000_000_000L, "gave up after its timeout, not later");
             assertTrue(e.getMessage().contains("did not answer"), e.getMessage());
+        }
+    }
+
+    @Test
+    void anInterruptedCallerIsReleasedAtOnce(@TempDir Path dir) throws Exception {
+        Path sock = dir.resolve("stuck.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(sock));
+            CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+            Thread caller = Thread.ofPlatform().start(() -> {
+                try {
+                    Gateways.status(sock, Duration.ofSeconds(60));
+                    outcome.complete(null);
+                } catch (Throwable t) {
+                    outcome.complete(t);
+                }
+            });
+            Thread.sleep(300); // let it connect and wait for the answer; the assertions hold either way
+            caller.interrupt();
+            Throwable t = outcome.get(10, TimeUnit.SECONDS); // a reader left blocked would hold it for 60 s
+            assertTrue(t instanceof IOException, String.valueOf(t));
         }
     }
 
