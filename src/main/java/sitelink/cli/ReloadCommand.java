@@ -82,8 +82,8 @@ public final class ReloadCommand implements Callable<Integer> {
                 if (ok) {
                     messages.forEach(m -> System.out.println("sitelink: " + m));
                 } else {
-                    System.err.println("sitelink: the gateway for " + iface + " (pid " + pid + ") did not apply "
-                            + file + ":");
+                    System.err.println("sitelink: the gateway for " + iface + " (pid " + pid + ") reported problems "
+                            + "reloading " + file + ":");
                     messages.forEach(m -> System.err.println("  " + m));
                 }
                 return ok ? 0 : 1;

@@ -7,11 +7,13 @@ import java.net.UnknownHostException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -79,7 +81,8 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * The file where the gateway on {@code iface} reports each reload, for {@code sitelink reload} to wait on: the
-     * reload's number (0 when none happened yet), then {@code ok} or {@code error}, then one line per message.
+     * reload's number (0 when none happened yet), then {@code ok} or {@code error}, then one line per problem, then
+     * what changed when the file was applied.
      */
     public static Path reloadFile(String iface) {
         return RUN_DIRECTORY.resolve(iface + ".reload");
@@ -246,42 +249,48 @@ public final class Gateway implements AutoCloseable {
         SiteConfig before = config;
         List<String> problems = applyFile();
         reloads++;
-        List<String> report = new ArrayList<>();
-        report.add(Integer.toString(reloads));
-        if (problems.isEmpty()) {
-            report.add("ok");
-            report.add("site " + config.name() + " reloaded from " + file + ": " + changeSummary(before, config));
-        } else {
-            report.add("error");
-            report.addAll(problems);
+        List<String> report = new ArrayList<>(List.of(Integer.toString(reloads), problems.isEmpty() ? "ok" : "error"));
+        report.addAll(problems);
+        if (config != before) { // applied, perhaps with problems left over (an address or route that failed)
+            String summary = SiteChanges.between(before, config).toString();
+            LOG.log(Level.INFO, "site {0} reloaded: {1}", config.name(), summary);
+            report.add("site " + config.name() + " reloaded from " + file + ": " + summary);
         }
-        Path out = RUN_DIRECTORY.resolve(config.tunnel().name() + ".reload");
+        Path out = reloadFile(config.tunnel().name());
         try {
             Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
             Files.write(tmp, report);
-            Files.move(tmp, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot report the reload in {0}: {1}", out, e.getMessage());
         }
         return problems;
     }
 
-    /** Which remote sites a reload added, removed, changed and left alone, by name. */
-    static String changeSummary(SiteConfig old, SiteConfig next) {
-        Map<Key, RemoteSite> before = new HashMap<>();
-        old.remoteSites().forEach(r -> before.put(r.publicKey(), r));
-        List<String> added = new ArrayList<>(), changed = new ArrayList<>(), kept = new ArrayList<>();
-        for (RemoteSite r : next.remoteSites()) {
-            RemoteSite was = before.remove(r.publicKey());
-            (was == null ? added : was.equals(r) ? kept : changed).add(r.name());
+    /** How a reload changes the remote sites, matched by public key; each list in its file's order. */
+    record SiteChanges(List<RemoteSite> added, List<RemoteSite> removed, List<RemoteSite> changed,
+                       List<RemoteSite> unchanged) {
+        static SiteChanges between(SiteConfig old, SiteConfig next) {
+            Map<Key, RemoteSite> before = new LinkedHashMap<>();
+            old.remoteSites().forEach(r -> before.put(r.publicKey(), r));
+            List<RemoteSite> added = new ArrayList<>(), changed = new ArrayList<>(), unchanged = new ArrayList<>();
+            for (RemoteSite r : next.remoteSites()) {
+                RemoteSite was = before.remove(r.publicKey());
+                (was == null ? added : was.equals(r) ? unchanged : changed).add(r);
+            }
+            return new SiteChanges(added, List.copyOf(before.values()), changed, unchanged);
         }
-        List<String> removed = before.values().stream().map(RemoteSite::name).sorted().toList();
-        return "added " + names(added) + "; removed " + names(removed) + "; changed " + names(changed)
-                + "; unchanged " + names(kept);
-    }
 
-    private static String names(List<String> names) {
-        return names.isEmpty() ? "none" : String.join(", ", names);
+        /** "added office-c; removed none; changed none; unchanged office-b". */
+        @Override
+        public String toString() {
+            return "added " + names(added) + "; removed " + names(removed) + "; changed " + names(changed)
+                    + "; unchanged " + names(unchanged);
+        }
+
+        private static String names(List<RemoteSite> sites) {
+            return sites.isEmpty() ? "none" : String.join(", ", sites.stream().map(RemoteSite::name).toList());
+        }
     }
 
     private List<String> applyFile() {
@@ -328,31 +337,24 @@ public final class Gateway implements AutoCloseable {
         device.setPacketFilter(filter);
         config = next;
         observer.name(next);
-        LOG.log(Level.INFO, "site {0} reloaded: {1}", next.name(), changeSummary(old, next));
         return problems;
     }
 
     /** The update from {@code old} to {@code next}: unchanged remote sites are not touched, so their sessions live on. */
     static DeviceUpdate diff(SiteConfig old, SiteConfig next, Map<String, InetSocketAddress> resolved) {
-        Map<Key, RemoteSite> before = new HashMap<>();
-        old.remoteSites().forEach(r -> before.put(r.publicKey(), r));
-        Set<Key> kept = new HashSet<>();
+        SiteChanges changes = SiteChanges.between(old, next);
         List<PeerUpdate> peers = new ArrayList<>();
         for (RemoteSite r : next.remoteSites()) {
-            kept.add(r.publicKey());
-            RemoteSite was = before.get(r.publicKey());
-            if (was != null && was.equals(r)) {
+            if (changes.unchanged().contains(r)) {
                 continue;
             }
             peers.add(new PeerUpdate(r.publicKey(), false, false,
                     Optional.of(r.presharedKey().orElse(Key.zero())), Optional.ofNullable(resolved.get(r.name())),
                     OptionalInt.of(r.persistentKeepalive()), true, r.remoteSubnets()));
         }
-        for (RemoteSite r : old.remoteSites()) {
-            if (!kept.contains(r.publicKey())) {
-                peers.add(new PeerUpdate(r.publicKey(), true, false, Optional.empty(), Optional.empty(),
-                        OptionalInt.empty(), false, List.of()));
-            }
+        for (RemoteSite r : changes.removed()) {
+            peers.add(new PeerUpdate(r.publicKey(), true, false, Optional.empty(), Optional.empty(),
+                    OptionalInt.empty(), false, List.of()));
         }
         return new DeviceUpdate(
                 old.privateKey().equals(next.privateKey()) ? Optional.empty() : Optional.of(next.privateKey()),
