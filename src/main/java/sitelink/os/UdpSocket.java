@@ -203,6 +203,20 @@ public final class UdpSocket implements AutoCloseable {
      * be shorter) is one message with a UDP_SEGMENT cmsg; a device that cannot segment turns GSO off for good, a path
      * MTU below the datagrams pauses it (see {@link #GSO_PATH_RETRY_NANOS}); either way the run is sent singly.
      */
+    /** GSO is on and not paused; a pause that has run its time ends here, so a steady state reads no clock. */
+    private boolean gsoUsable() {
+        if (!gso) {
+            return false;
+        }
+        if (gsoPaused) {
+            if (System.nanoTime() - gsoPausedAt < GSO_PATH_RETRY_NANOS) {
+                return false;
+            }
+            gsoPaused = false;
+        }
+        return true;
+    }
+
     public int send(Batch batch) {
         int total = batch.count;
         if (total == 0 || !enter()) {
@@ -212,7 +226,7 @@ public final class UdpSocket implements AutoCloseable {
         try {
             int from = 0;
             int sent = 0;
-            if (gso && total > 1 && !(gsoPaused && System.nanoTime() - gsoPausedAt < GSO_PATH_RETRY_NANOS)) {
+            if (total > 1 && gsoUsable()) {
                 int groups = batch.group();
                 int g = 0;
                 while (g < groups) {

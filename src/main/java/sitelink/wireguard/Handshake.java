@@ -28,8 +28,6 @@ public final class Handshake {
     private static final byte[] EMPTY = new byte[0];
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private enum State { NONE, INITIATION_CREATED }
-
     private final LocalIdentity local;
     private final Key remoteStatic;
     /** DH(our static, their static), or null when their key has small order: no handshake can succeed. */
@@ -38,17 +36,18 @@ public final class Handshake {
     private final byte[] presharedKey = new byte[32];
     private Supplier<Key> ephemeralSource = () -> X25519.generatePrivate(RANDOM);
 
-    private State state = State.NONE;
+    // Initiator state: our initiation in flight, awaiting its response.
+    private boolean initiationSent;
     private byte[] chainingKey;
     private byte[] hash;
     private Key localEphemeral;
+    private int localIndex;
     // Responder state, kept apart from the initiator's: when both sides initiate at once, answering theirs must not
     // destroy ours, so that the answer to ours still completes (both handshakes then yield sessions).
     private boolean initiationAccepted;
     private byte[] responderChainingKey;
     private byte[] responderHash;
     private Key remoteEphemeral;
-    private int localIndex;
     private int remoteIndex;
     /** Greatest TAI64N timestamp accepted from this peer; all zeros means none yet. */
     private final byte[] latestTimestamp = new byte[Tai64n.LENGTH];
@@ -94,7 +93,7 @@ public final class Handshake {
 
     /** Sender index of our initiation in flight (awaiting a response), or 0 when none; a responder keypair carries its own index. */
     public int pendingLocalIndex() {
-        return state == State.INITIATION_CREATED ? localIndex : 0;
+        return initiationSent ? localIndex : 0;
     }
 
     // ---------------------------------------------------------------- initiator
@@ -140,7 +139,7 @@ public final class Handshake {
         this.hash = h;
         this.localEphemeral = ephemeral;
         this.localIndex = senderIndex;
-        this.state = State.INITIATION_CREATED;
+        this.initiationSent = true;
         return msg;
     }
 
@@ -150,7 +149,7 @@ public final class Handshake {
      * handshake in flight).
      */
     public Optional<Keypair> consumeResponse(byte[] msg, long nowNanos) {
-        if (state != State.INITIATION_CREATED || staticStatic == null
+        if (!initiationSent || staticStatic == null
                 || Messages.classify(msg, msg.length) != Constants.MESSAGE_RESPONSE
                 || Messages.getInt(msg, Messages.RESPONSE_RECEIVER) != localIndex) {
             return Optional.empty();
@@ -334,7 +333,7 @@ public final class Handshake {
             localEphemeral = null;
         }
         localIndex = 0;
-        state = State.NONE;
+        initiationSent = false;
     }
 
     private void clearResponder() {
@@ -407,6 +406,7 @@ public final class Handshake {
 
     @Override
     public String toString() {
-        return "Handshake[" + remoteStatic.toBase64() + ", " + state + "]";
+        return "Handshake[" + remoteStatic.toBase64() + (initiationSent ? ", initiation sent" : "")
+                + (initiationAccepted ? ", initiation accepted" : "") + "]";
     }
 }

@@ -9,7 +9,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -22,6 +24,31 @@ class UdpSocketTest {
         byte[] d = new byte[100 + i];
         Arrays.fill(d, (byte) i);
         return d;
+    }
+
+    /**
+     * Receives {@code count} datagrams on {@code s}, each from {@code from}, cutting buffers that UDP GRO joined by
+     * their segment size. Returns them in order; {@code buffers[0]} gets how many receive buffers they came in.
+     */
+    private static List<byte[]> receive(UdpSocket s, int count, InetSocketAddress from, int[] buffers)
+            throws Exception {
+        UdpSocket.Batch rx = new UdpSocket.Batch(16);
+        List<byte[]> got = new ArrayList<>();
+        while (got.size() < count) {
+            int n = s.receive(rx);
+            buffers[0] += n;
+            for (int i = 0; i < n; i++) {
+                assertEquals(from, rx.source(i));
+                int total = rx.length(i);
+                int size = rx.segmentSize(i) > 0 ? rx.segmentSize(i) : total;
+                for (int at = 0; at < total; at += size) {
+                    byte[] buf = new byte[Math.min(size, total - at)];
+                    rx.copyOut(i, at, buf.length, buf);
+                    got.add(buf);
+                }
+            }
+        }
+        return got;
     }
 
     @Test
@@ -73,26 +100,12 @@ class UdpSocketTest {
                 }
                 assertEquals(10, a.send(tx));
 
-                UdpSocket.Batch rx = new UdpSocket.Batch(16);
-                int got = 0;
-                int buffers = 0;
-                while (got < 10) {
-                    int n = b.receive(rx);
-                    buffers += n;
-                    for (int i = 0; i < n; i++) {
-                        int total = rx.length(i);
-                        int size = rx.segmentSize(i) > 0 ? rx.segmentSize(i) : total;
-                        for (int from = 0; from < total; from += size) {
-                            int len = Math.min(size, total - from);
-                            byte[] buf = new byte[len];
-                            rx.copyOut(i, from, len, buf);
-                            assertArrayEquals(sent[got], buf, "datagram " + got + " intact, in order, with its own length");
-                            got++;
-                        }
-                        assertEquals(new InetSocketAddress(InetAddress.getByName(host), a.port()), rx.source(i));
-                    }
+                int[] buffers = {0};
+                List<byte[]> got = receive(b, 10, new InetSocketAddress(InetAddress.getByName(host), a.port()), buffers);
+                for (int i = 0; i < 10; i++) {
+                    assertArrayEquals(sent[i], got.get(i), "datagram " + i + " intact, in order, with its own length");
                 }
-                assertTrue(buffers < 10, "UDP GRO handed over joined datagrams (" + buffers + " buffers for 10)");
+                assertTrue(buffers[0] < 10, "UDP GRO handed over joined datagrams (" + buffers[0] + " buffers for 10)");
             }
         }
     }
@@ -123,20 +136,10 @@ class UdpSocketTest {
                             tx.add(toB, sent[i], 0, sent[i].length);
                         }
                         assertEquals(8, a.send(tx), "the kernel took every datagram of round " + round);
-                        UdpSocket.Batch rx = new UdpSocket.Batch(16);
-                        int got = 0;
-                        while (got < 8) {
-                            int n = b.receive(rx);
-                            for (int i = 0; i < n; i++) {
-                                int total = rx.length(i);
-                                int size = rx.segmentSize(i) > 0 ? rx.segmentSize(i) : total;
-                                for (int from = 0; from < total; from += size) {
-                                    byte[] buf = new byte[Math.min(size, total - from)];
-                                    rx.copyOut(i, from, buf.length, buf);
-                                    assertArrayEquals(sent[got], buf, "datagram " + got + " of round " + round);
-                                    got++;
-                                }
-                            }
+                        List<byte[]> got = receive(b, 8,
+                                new InetSocketAddress(InetAddress.getByName("198.18.77.2"), a.port()), new int[1]); // local: from itself
+                        for (int i = 0; i < 8; i++) {
+                            assertArrayEquals(sent[i], got.get(i), "datagram " + i + " of round " + round);
                         }
                     }
                 }
