@@ -137,7 +137,7 @@ public final class Gateway implements AutoCloseable {
                 }
             }
             enableForwarding(config, changes);
-            writePidFile(RUN_DIRECTORY, t.name(), changes);
+            writeRunFiles(RUN_DIRECTORY, t.name(), changes);
 
             Gateway g = new Gateway(file, config, device, uapi, netlink, changes);
             g.resolved.putAll(resolved);
@@ -184,10 +184,10 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Writes DIR/IFACE.pid; the directory too when it is missing, and then it is removed again on close unless another
-     * gateway's PID file is in it by then.
+     * Writes DIR/IFACE.pid and DIR/IFACE.reload (reload number 0); the directory too when it is missing, and then it
+     * is removed again on close unless another gateway's files are in it by then.
      */
-    static void writePidFile(Path directory, String iface, SystemChanges changes) throws IOException {
+    static void writeRunFiles(Path directory, String iface, SystemChanges changes) throws IOException {
         if (!Files.isDirectory(directory)) {
             Files.createDirectories(directory);
             changes.record("created directory " + directory, () -> {

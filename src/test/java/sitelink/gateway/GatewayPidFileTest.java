@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sitelink.os.SystemChanges;
 
-/** The PID file `sitelink reload` finds, and "own what you add" for it and its directory. */
+/** The PID and reload files `sitelink reload` uses, and "own what you add" for them and their directory. */
 class GatewayPidFileTest {
     @TempDir
     Path tmp;
@@ -21,8 +21,10 @@ class GatewayPidFileTest {
     void removesThePidFileAndTheDirectoryItCreated() throws IOException {
         Path run = tmp.resolve("run/sitelink");
         SystemChanges changes = new SystemChanges();
-        Gateway.writePidFile(run, "sl-b", changes);
+        Gateway.writeRunFiles(run, "sl-b", changes);
         assertEquals(ProcessHandle.current().pid() + "\n", Files.readString(run.resolve("sl-b.pid")));
+        assertEquals(List.of("0", "ok", "no reload yet"), Files.readAllLines(run.resolve("sl-b.reload")),
+                "the reload report starts at 0, so 'sitelink reload' waits for number 1");
         assertEquals(List.of(), changes.undoAll());
         assertFalse(Files.exists(run), "the directory the gateway created is gone");
     }
@@ -31,7 +33,7 @@ class GatewayPidFileTest {
     void leavesADirectoryThatWasAlreadyThere() throws IOException {
         Path run = Files.createDirectories(tmp.resolve("run"));
         SystemChanges changes = new SystemChanges();
-        Gateway.writePidFile(run, "sl-b", changes);
+        Gateway.writeRunFiles(run, "sl-b", changes);
         assertEquals(List.of(), changes.undoAll());
         assertFalse(Files.exists(run.resolve("sl-b.pid")));
         assertTrue(Files.isDirectory(run), "someone else's directory stays");
@@ -41,9 +43,9 @@ class GatewayPidFileTest {
     void leavesTheDirectoryWhileAnotherGatewaysPidFileIsInIt() throws IOException {
         Path run = tmp.resolve("run");
         SystemChanges first = new SystemChanges();
-        Gateway.writePidFile(run, "sl-b", first);
+        Gateway.writeRunFiles(run, "sl-b", first);
         SystemChanges second = new SystemChanges();
-        Gateway.writePidFile(run, "sl-c", second);
+        Gateway.writeRunFiles(run, "sl-c", second);
         assertEquals(List.of(), first.undoAll(), "the first gateway stops without a complaint");
         assertTrue(Files.exists(run.resolve("sl-c.pid")), "the second gateway's PID file is untouched");
     }
