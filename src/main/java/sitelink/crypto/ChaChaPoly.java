@@ -7,13 +7,21 @@ import java.util.Optional;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
+import javax.crypto.SecretKey;
 
 /**
  * ChaCha20-Poly1305 (RFC 8439) as WireGuard uses it: 32-byte key, 96-bit nonce made of 4 zero bytes and a
  * little-endian 64-bit counter (whitepaper section 5.4). Through the JDK's "ChaCha20-Poly1305" Cipher, one per
  * thread because a Cipher is not thread-safe. Offsets let the data path seal and open in place or into a
  * preallocated buffer; input and output may overlap.
+ *
+ * <p>The JDK refuses to encrypt twice in a row under one key and nonce. That guard stays on: WireGuard never seals
+ * twice under one key and nonce (the send counter only grows, handshake keys are fresh per message), so a refusal
+ * means a bug, a nonce about to be reused, and it fails loudly with {@link NonceReuseException} instead of sealing.
+ *
+ * <p>Key copies: the cipher takes the key through {@link SecretKey#getEncoded()}; the keys given to it here hand out a
+ * fresh copy that the cipher owns and zeroes when it is initialised with the next key. So no per-packet copy is left
+ * to the garbage collector; what remains is the copy inside each thread's cipher until its next use.
  */
 public final class ChaChaPoly {
     public static final int KEY_LENGTH = 32;
@@ -21,8 +29,15 @@ public final class ChaChaPoly {
     public static final int TAG_LENGTH = 16;
     private static final byte[] EMPTY = new byte[0];
     private static final ThreadLocal<Cipher> CIPHER = ThreadLocal.withInitial(ChaChaPoly::newCipher);
-    private static final SecretKeySpec DUMMY_KEY = new SecretKeySpec(new byte[KEY_LENGTH], "ChaCha20");
-    private static final IvParameterSpec DUMMY_NONCE = new IvParameterSpec(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+
+    /** Thrown instead of sealing twice under one key and nonce. */
+    public static final class NonceReuseException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        NonceReuseException(Throwable cause) {
+            super("refusing to seal twice under the same ChaCha20-Poly1305 key and nonce", cause);
+        }
+    }
 
     private ChaChaPoly() {
     }
@@ -41,11 +56,21 @@ public final class ChaChaPoly {
      * aad may be null (empty).
      */
     public static int seal(byte[] key, long counter, byte[] in, int inOff, int len, byte[] aad, byte[] out, int outOff) {
+        return sealWithNonce(new RawKey(key), nonce(counter), in, inOff, len, aad, out, outOff);
+    }
+
+    /** As {@link #seal(byte[], long, byte[], int, int, byte[], byte[], int)} under a key the caller keeps live (a {@link SessionKey} it acquired). */
+    public static int seal(SecretKey key, long counter, byte[] in, int inOff, int len, byte[] aad, byte[] out, int outOff) {
         return sealWithNonce(key, nonce(counter), in, inOff, len, aad, out, outOff);
     }
 
     /** Decrypts in[inOff, inOff+len) (ciphertext and tag) into out[outOff...]; the plaintext length, or -1 if it does not authenticate. */
     public static int open(byte[] key, long counter, byte[] in, int inOff, int len, byte[] aad, byte[] out, int outOff) {
+        return openWithNonce(new RawKey(key), nonce(counter), in, inOff, len, aad, out, outOff);
+    }
+
+    /** As {@link #open(byte[], long, byte[], int, int, byte[], byte[], int)} under a key the caller keeps live. */
+    public static int open(SecretKey key, long counter, byte[] in, int inOff, int len, byte[] aad, byte[] out, int outOff) {
         return openWithNonce(key, nonce(counter), in, inOff, len, aad, out, outOff);
     }
 
@@ -64,9 +89,24 @@ public final class ChaChaPoly {
     }
 
     static int sealWithNonce(byte[] key, byte[] nonce, byte[] in, int inOff, int len, byte[] aad, byte[] out, int outOff) {
+        return sealWithNonce(new RawKey(key), nonce, in, inOff, len, aad, out, outOff);
+    }
+
+    static int openWithNonce(byte[] key, byte[] nonce, byte[] in, int inOff, int len, byte[] aad, byte[] out, int outOff) {
+        return openWithNonce(new RawKey(key), nonce, in, inOff, len, aad, out, outOff);
+    }
+
+    private static int sealWithNonce(SecretKey key, byte[] nonce, byte[] in, int inOff, int len, byte[] aad, byte[] out,
+                                     int outOff) {
         Cipher c = CIPHER.get();
         try {
-            init(c, Cipher.ENCRYPT_MODE, key, nonce);
+            c.init(Cipher.ENCRYPT_MODE, key, new IvParameterSpec(nonce));
+        } catch (InvalidKeyException e) {
+            throw new NonceReuseException(e); // the JDK's guard: this key and nonce sealed the previous message
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("ChaCha20-Poly1305 initialisation failed", e);
+        }
+        try {
             c.updateAAD(aad == null ? EMPTY : aad);
             return c.doFinal(in, inOff, len, out, outOff);
         } catch (GeneralSecurityException e) {
@@ -74,13 +114,14 @@ public final class ChaChaPoly {
         }
     }
 
-    static int openWithNonce(byte[] key, byte[] nonce, byte[] in, int inOff, int len, byte[] aad, byte[] out, int outOff) {
+    private static int openWithNonce(SecretKey key, byte[] nonce, byte[] in, int inOff, int len, byte[] aad, byte[] out,
+                                     int outOff) {
         if (len < TAG_LENGTH) {
             return -1;
         }
         Cipher c = CIPHER.get();
         try {
-            init(c, Cipher.DECRYPT_MODE, key, nonce);
+            c.init(Cipher.DECRYPT_MODE, key, new IvParameterSpec(nonce));
             c.updateAAD(aad == null ? EMPTY : aad);
             return c.doFinal(in, inOff, len, out, outOff);
         } catch (AEADBadTagException e) {
@@ -90,20 +131,26 @@ public final class ChaChaPoly {
         }
     }
 
-    private static void init(Cipher c, int mode, byte[] key, byte[] nonce) throws GeneralSecurityException {
-        SecretKeySpec k = new SecretKeySpec(key, "ChaCha20");
-        IvParameterSpec iv = new IvParameterSpec(nonce);
-        try {
-            c.init(mode, k, iv);
-        } catch (InvalidKeyException e) {
-            // The JDK refuses to encrypt twice in a row under the same key and nonce (a guard against nonce
-            // reuse). WireGuard never does that with a live key, but a thread may legitimately re-seal the
-            // same value (e.g. a retransmitted handshake message derives it again), so reset and retry once.
-            if (mode != Cipher.ENCRYPT_MODE) {
-                throw e;
-            }
-            c.init(Cipher.ENCRYPT_MODE, DUMMY_KEY, DUMMY_NONCE);
-            c.init(mode, k, iv);
+    /** A caller's key array for one operation: the cipher gets its own copy (which it zeroes later), never the array. */
+    private record RawKey(byte[] key) implements SecretKey {
+        @Override
+        public String getAlgorithm() {
+            return "ChaCha20";
+        }
+
+        @Override
+        public String getFormat() {
+            return "RAW";
+        }
+
+        @Override
+        public byte[] getEncoded() {
+            return key.clone();
+        }
+
+        @Override
+        public String toString() {
+            return "RawKey"; // never the key
         }
     }
 

@@ -3,6 +3,7 @@ package sitelink.wireguard;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import sitelink.crypto.ChaChaPoly;
+import sitelink.crypto.SessionKey;
 
 /**
  * A session: the two transport keys a completed handshake derived (whitepaper section 5.4.5), the indices
@@ -28,11 +29,10 @@ public final class Keypair {
     private final int remoteIndex;
     private final boolean initiator;
     private final long createdNanos;
-    private final byte[] sendKey;
-    private final byte[] receiveKey;
+    private final SessionKey sendKey;
+    private final SessionKey receiveKey;
     private final AtomicLong sendCounter = new AtomicLong();
     private final ReplayWindow replay = new ReplayWindow();
-    private volatile boolean destroyed;
 
     /** Takes ownership of (and later zeroes) the two key arrays. */
     Keypair(int localIndex, int remoteIndex, boolean initiator, long createdNanos, byte[] sendKey, byte[] receiveKey) {
@@ -40,8 +40,8 @@ public final class Keypair {
         this.remoteIndex = remoteIndex;
         this.initiator = initiator;
         this.createdNanos = createdNanos;
-        this.sendKey = sendKey;
-        this.receiveKey = receiveKey;
+        this.sendKey = new SessionKey(sendKey);
+        this.receiveKey = new SessionKey(receiveKey);
     }
 
     /** Our index: peers put it in the receiver field of messages for this session. */
@@ -94,23 +94,27 @@ public final class Keypair {
         if (outOff < 0 || out.length - outOff < OVERHEAD + padded) {
             throw new IllegalArgumentException("output buffer too small for a " + len + "-byte packet");
         }
-        if (destroyed) {
-            return -1;
+        if (!sendKey.acquire()) {
+            return -1; // destroyed
         }
-        long counter;
-        do {
-            counter = sendCounter.get();
-            if (Constants.reachedRejectAfterMessages(counter)) {
-                return -1; // never wrap: a reused nonce would reveal plaintexts
-            }
-        } while (!sendCounter.compareAndSet(counter, counter + 1));
-        int data = outOff + Messages.TRANSPORT_DATA;
-        System.arraycopy(packet, off, out, data, len);
-        Arrays.fill(out, data + len, data + padded, (byte) 0);
-        Messages.putHeader(out, outOff, Constants.MESSAGE_TRANSPORT);
-        Messages.putInt(out, outOff + Messages.TRANSPORT_RECEIVER, remoteIndex);
-        Messages.putLong(out, outOff + Messages.TRANSPORT_COUNTER, counter);
-        return Messages.TRANSPORT_DATA + ChaChaPoly.seal(sendKey, counter, out, data, padded, null, out, data);
+        try {
+            long counter;
+            do {
+                counter = sendCounter.get();
+                if (Constants.reachedRejectAfterMessages(counter)) {
+                    return -1; // never wrap: a reused nonce would reveal plaintexts
+                }
+            } while (!sendCounter.compareAndSet(counter, counter + 1));
+            int data = outOff + Messages.TRANSPORT_DATA;
+            System.arraycopy(packet, off, out, data, len);
+            Arrays.fill(out, data + len, data + padded, (byte) 0);
+            Messages.putHeader(out, outOff, Constants.MESSAGE_TRANSPORT);
+            Messages.putInt(out, outOff + Messages.TRANSPORT_RECEIVER, remoteIndex);
+            Messages.putLong(out, outOff + Messages.TRANSPORT_COUNTER, counter);
+            return Messages.TRANSPORT_DATA + ChaChaPoly.seal(sendKey, counter, out, data, padded, null, out, data);
+        } finally {
+            sendKey.release();
+        }
     }
 
     /**
@@ -119,9 +123,6 @@ public final class Keypair {
      * after the message authenticated, so a forged counter cannot push the window.
      */
     public int decrypt(byte[] msg, int off, int len, byte[] out, int outOff) {
-        if (destroyed) {
-            return DECRYPT_KEY_DESTROYED;
-        }
         if (Messages.classify(msg, off, len) != Constants.MESSAGE_TRANSPORT
                 || Messages.getInt(msg, off + Messages.TRANSPORT_RECEIVER) != localIndex) {
             return DECRYPT_MALFORMED;
@@ -133,28 +134,35 @@ public final class Keypair {
         if (!replay.check(counter)) {
             return DECRYPT_REPLAY; // cheap rejection before spending a decryption
         }
-        int n = ChaChaPoly.open(receiveKey, counter, msg, off + Messages.TRANSPORT_DATA, len - Messages.TRANSPORT_DATA,
-                null, out, outOff);
+        if (!receiveKey.acquire()) {
+            return DECRYPT_KEY_DESTROYED;
+        }
+        int n;
+        try {
+            n = ChaChaPoly.open(receiveKey, counter, msg, off + Messages.TRANSPORT_DATA, len - Messages.TRANSPORT_DATA,
+                    null, out, outOff);
+        } finally {
+            receiveKey.release();
+        }
         if (n < 0) {
             return DECRYPT_AUTH_FAILED;
         }
         return replay.update(counter) ? n : DECRYPT_REPLAY; // another thread may have won the same counter
     }
 
-    /** Zeroes both keys; later encrypt and decrypt fail. */
+    /** Later encrypt and decrypt fail; each key is zeroed as soon as no encrypt or decrypt is still using it. */
     public void destroy() {
-        destroyed = true;
-        Arrays.fill(sendKey, (byte) 0);
-        Arrays.fill(receiveKey, (byte) 0);
+        sendKey.destroy();
+        receiveKey.destroy();
     }
 
     public boolean isDestroyed() {
-        return destroyed;
+        return sendKey.isDestroyed();
     }
 
     @Override
     public String toString() {
         return "Keypair[local=" + Integer.toUnsignedString(localIndex) + ", remote=" + Integer.toUnsignedString(remoteIndex)
-                + (initiator ? ", initiator" : ", responder") + (destroyed ? ", destroyed" : "") + "]";
+                + (initiator ? ", initiator" : ", responder") + (isDestroyed() ? ", destroyed" : "") + "]";
     }
 }

@@ -2,6 +2,7 @@ package sitelink.crypto;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -54,14 +55,34 @@ class ChaChaPolyTest {
         byte[] buf = new byte[16 + SUNSCREEN.length + 16];
         System.arraycopy(SUNSCREEN, 0, buf, 16, SUNSCREEN.length);
         int n = ChaChaPoly.seal(KEY, 1, buf, 16, SUNSCREEN.length, null, buf, 16);
-        assertArrayEquals(ChaChaPoly.seal(KEY, 1, SUNSCREEN, null), Arrays.copyOfRange(buf, 16, 16 + n));
+        assertArrayEquals(SUNSCREEN, ChaChaPoly.open(KEY, 1, Arrays.copyOfRange(buf, 16, 16 + n), null).orElseThrow());
         int m = ChaChaPoly.open(KEY, 1, buf, 16, n, null, buf, 16);
         assertArrayEquals(SUNSCREEN, Arrays.copyOfRange(buf, 16, 16 + m));
     }
 
     @Test
-    void sealingTheSameValueTwiceOnOneThreadWorks() {
-        // The JDK refuses two consecutive encryptions under one key and nonce; we must not surface that.
-        assertArrayEquals(ChaChaPoly.seal(KEY, 0, SUNSCREEN, AAD), ChaChaPoly.seal(KEY, 0, SUNSCREEN, AAD));
+    void sealingTwiceUnderOneKeyAndNonceFailsLoudly() {
+        // WireGuard never does this with a live key (counters only grow); if a bug ever does, the JDK's guard must
+        // stop the second seal instead of sending a message that reveals the XOR of two plaintexts.
+        ChaChaPoly.seal(KEY, 42, SUNSCREEN, AAD);
+        ChaChaPoly.NonceReuseException e = assertThrows(ChaChaPoly.NonceReuseException.class,
+                () -> ChaChaPoly.seal(KEY, 42, SUNSCREEN, AAD));
+        assertTrue(e.getMessage().contains("same ChaCha20-Poly1305 key and nonce"));
+    }
+
+    @Test
+    void aSessionKeyIsZeroedOnlyWhenItsLastUseEnds() {
+        SessionKey key = new SessionKey(KEY.clone());
+        assertTrue(key.acquire());
+        key.destroy();
+        assertTrue(key.isDestroyed());
+        assertTrue(!key.acquire(), "no new use starts after destroy");
+        byte[] out = new byte[SUNSCREEN.length + 16];
+        ChaChaPoly.seal(key, 43, SUNSCREEN, 0, SUNSCREEN.length, AAD, out, 0); // the use begun before destroy ends
+        assertArrayEquals(SUNSCREEN, ChaChaPoly.open(KEY, 43, out, AAD).orElseThrow(), "sealed under the real key");
+        assertTrue(!key.isZeroed());
+        key.release();
+        assertTrue(key.isZeroed());
+        assertArrayEquals(new byte[32], key.getEncoded());
     }
 }

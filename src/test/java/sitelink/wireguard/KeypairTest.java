@@ -2,10 +2,15 @@ package sitelink.wireguard;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import sitelink.crypto.ChaChaPoly;
 
 class KeypairTest {
     private static byte[] key(int seed) {
@@ -14,8 +19,18 @@ class KeypairTest {
         return k;
     }
 
-    private final Keypair a = new Keypair(1, 2, true, 0, key(1), key(2));
-    private final Keypair b = new Keypair(2, 1, false, 0, key(2), key(1));
+    // Fresh keys for every test, as every session has: the JDK refuses to seal twice in a row under one key and nonce
+    // on a thread (ChaChaPoly keeps that guard), and each test starts its keypairs at counter 0.
+    private final byte[] aToB = freshKey();
+    private final byte[] bToA = freshKey();
+    private final Keypair a = new Keypair(1, 2, true, 0, aToB.clone(), bToA.clone());
+    private final Keypair b = new Keypair(2, 1, false, 0, bToA.clone(), aToB.clone());
+
+    private static byte[] freshKey() {
+        byte[] k = new byte[32];
+        new java.security.SecureRandom().nextBytes(k);
+        return k;
+    }
 
     private static byte[] seal(Keypair k, byte[] packet) {
         byte[] out = new byte[Keypair.messageLength(packet.length)];
@@ -116,6 +131,15 @@ class KeypairTest {
     }
 
     @Test
+    void aCounterBugThatWouldReuseANonceFailsLoudly() {
+        // Two keypairs with the same keys and counters stand for a counter bug: the second seal would reuse the
+        // nonce, and must throw rather than send.
+        Keypair twin = new Keypair(1, 2, true, 0, aToB.clone(), bToA.clone());
+        seal(a, new byte[8]);
+        assertThrows(ChaChaPoly.NonceReuseException.class, () -> seal(twin, new byte[8]));
+    }
+
+    @Test
     void concurrentSendersNeverReuseACounter() throws InterruptedException {
         int threads = 4;
         int each = 500;
@@ -139,5 +163,50 @@ class KeypairTest {
             t.join();
         }
         assertEquals(threads * each, a.sendCounter());
+    }
+
+    @Test
+    void noDatagramIsEverSealedUnderAKeyBeingZeroedByAnotherThread() throws InterruptedException {
+        // The TUN thread seals without a lock while a handshake, a removed peer or a new private key destroys the
+        // keypair on another thread. Every datagram encrypt returns must open under the real key: one sealed under a
+        // zeroed or half-zeroed key would expose its plaintext to anyone who can guess that key.
+        java.util.Random random = new java.util.Random(13);
+        int sealedDuringDestroy = 0;
+        for (int trial = 0; trial < 3000; trial++) {
+            byte[] sendKey = new byte[32];
+            random.nextBytes(sendKey);
+            Keypair k = new Keypair(1, 2, true, 0, sendKey.clone(), key(9));
+            List<byte[]> sealed = new ArrayList<>();
+            AtomicInteger count = new AtomicInteger();
+            Thread sealer = Thread.ofPlatform().start(() -> {
+                byte[] packet = new byte[64];
+                while (true) {
+                    byte[] out = new byte[Keypair.messageLength(packet.length)];
+                    if (k.encrypt(packet, 0, packet.length, out, 0) < 0) {
+                        return;
+                    }
+                    synchronized (sealed) {
+                        sealed.add(out);
+                    }
+                    count.incrementAndGet();
+                }
+            });
+            int before = random.nextInt(3);
+            while (count.get() < before) {
+                Thread.onSpinWait();
+            }
+            k.destroy();
+            int atDestroy = count.get();
+            sealer.join();
+            sealedDuringDestroy += count.get() - atDestroy;
+            for (byte[] msg : sealed) {
+                long counter = Messages.counter(msg, 0);
+                byte[] plain = new byte[msg.length];
+                assertEquals(64, ChaChaPoly.open(sendKey, counter, msg, Messages.TRANSPORT_DATA,
+                        msg.length - Messages.TRANSPORT_DATA, null, plain, 0),
+                        "trial " + trial + ": datagram " + counter + " was sealed under a key that is not the session's");
+            }
+        }
+        System.out.println("[keypair race] datagrams sealed while destroy() ran: " + sealedDuringDestroy);
     }
 }
