@@ -25,7 +25,20 @@ public final class PeerStats {
     private volatile Instant firstUnansweredAttempt;
     private volatile Instant lastGaveUp;
     private volatile boolean sessionInitiator;
-    private volatile Failure lastFailure;
+    /** The latest failure charged to the peer, and when this run of failures with nothing authenticated began. */
+    private volatile Failure latestFailure;
+    private Instant failingSince;
+    private long failuresInRun;
+
+    /**
+     * Failures decide a peer's state only once they persist: at least this many, spread over at least
+     * {@link #PERSISTENT_FAILURE_SPAN}, with nothing authenticated from the peer in between. A failure is a datagram
+     * that did not authenticate, and anyone can send one from the peer's address (or with the index of its
+     * session), so a single forged datagram must not turn a site DOWN with "key mismatch" or fire an event. A real
+     * mismatch persists: the peer retries its handshake every REKEY_TIMEOUT.
+     */
+    static final int PERSISTENT_FAILURES = 3;
+    static final java.time.Duration PERSISTENT_FAILURE_SPAN = Constants.REKEY_TIMEOUT;
 
     PeerStats() {
         for (int i = 0; i < drops.length; i++) {
@@ -47,7 +60,22 @@ public final class PeerStats {
         handshakesCompleted++;
         sessionInitiator = initiator;
         firstUnansweredAttempt = null;
-        lastFailure = null;
+        clearFailures();
+    }
+
+    /** Something authenticated arrived from the peer (data or keepalive): a run of failures, if any, ends. */
+    void authenticated() {
+        if (latestFailure != null) { // a volatile read per packet; the lock only after a failure
+            synchronized (this) {
+                clearFailures();
+            }
+        }
+    }
+
+    private void clearFailures() {
+        latestFailure = null;
+        failingSince = null;
+        failuresInRun = 0;
     }
 
     synchronized void roamed() {
@@ -60,7 +88,13 @@ public final class PeerStats {
 
     void failed(Drop reason, Instant now, InetSocketAddress from) {
         drops[reason.ordinal()].increment();
-        lastFailure = new Failure(reason, now, from);
+        synchronized (this) {
+            if (failingSince == null) {
+                failingSince = now;
+            }
+            failuresInRun++;
+            latestFailure = new Failure(reason, now, from);
+        }
     }
 
     // Readers.
@@ -108,8 +142,14 @@ public final class PeerStats {
         return sessionInitiator;
     }
 
-    /** The latest failure attributed to the peer since its latest completed handshake. */
-    public Optional<Failure> lastFailure() {
-        return Optional.ofNullable(lastFailure);
+    /**
+     * The latest failure charged to the peer, once failures persist ({@link #PERSISTENT_FAILURES} of them over
+     * {@link #PERSISTENT_FAILURE_SPAN} with nothing authenticated from the peer since the first); empty otherwise.
+     */
+    public synchronized Optional<Failure> lastFailure() {
+        Failure f = latestFailure;
+        boolean persistent = f != null && failuresInRun >= PERSISTENT_FAILURES
+                && java.time.Duration.between(failingSince, f.at()).compareTo(PERSISTENT_FAILURE_SPAN) >= 0;
+        return persistent ? Optional.of(f) : Optional.empty();
     }
 }

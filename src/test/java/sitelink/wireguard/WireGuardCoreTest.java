@@ -428,4 +428,29 @@ class WireGuardCoreTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void aForgedDatagramFromAPeersAddressDecidesNothingUntilFailuresPersist() {
+        a.send(bAtA, packet(40, 3));
+        pump();
+        assertTrue(bAtA.hasSession());
+        byte[] junk = packet(148, 4); // an initiation whose mac1 was not made for A's key: anyone can send one
+        junk[0] = 1;
+        junk[1] = junk[2] = junk[3] = 0;
+        a.core.receive(ADDR_B, junk, junk.length, new byte[junk.length]);
+        assertEquals(1, bAtA.stats().drops(Drop.MAC1_INVALID), "counted against the address it came from");
+        assertTrue(bAtA.stats().lastFailure().isEmpty(), "one forged datagram does not make the peer's state");
+
+        // A real key mismatch persists: the peer retries every REKEY_TIMEOUT and nothing authenticated arrives.
+        clock.advance(Constants.REKEY_TIMEOUT);
+        a.core.receive(ADDR_B, junk, junk.length, new byte[junk.length]);
+        assertTrue(bAtA.stats().lastFailure().isEmpty(), "two failures are not yet a pattern");
+        clock.advance(Constants.REKEY_TIMEOUT);
+        a.core.receive(ADDR_B, junk, junk.length, new byte[junk.length]);
+        assertEquals(Drop.MAC1_INVALID, bAtA.stats().lastFailure().orElseThrow().reason());
+
+        b.send(aAtB, packet(40, 5)); // authenticated data from the peer ends the run
+        pump();
+        assertTrue(bAtA.stats().lastFailure().isEmpty(), "something authenticated arrived since");
+    }
 }
