@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -55,7 +57,30 @@ public final class Device implements DeviceControl, AutoCloseable {
         /** The kernel refused to send a datagram. */
         SEND_FAILED,
         /** The packet filter (site policy, path MTU) refused the packet. */
-        FILTERED
+        FILTERED,
+        /** A handshake message found the handshake queue full (a flood): dropped unread by the UDP reader. */
+        HANDSHAKE_QUEUE_FULL
+    }
+
+    /**
+     * Handshake messages waiting for the handshake thread. Bounded, and full means dropped, as wireguard-go's
+     * QueueHandshakeSize: under a flood the UDP reader spends on each handshake message only a type check and a
+     * failed offer, and keeps decrypting data.
+     */
+    static final int HANDSHAKE_QUEUE = 1024;
+    /**
+     * Handshake messages from the address of a configured peer's endpoint wait in a queue of their own, served first, so
+     * that a flood from elsewhere cannot crowd out a real peer's rekey. (Spoofing a peer's address fills only this
+     * small queue, and only delays that peer.)
+     */
+    static final int PEER_HANDSHAKE_QUEUE = 64;
+    /**
+     * The handshake thread's nice value. Under a flood it works flat out; the data-path threads, at the default 0,
+     * then get the CPU first (weight 1024 against 110 on Linux), so encrypted data keeps flowing.
+     */
+    static final int HANDSHAKE_THREAD_NICE = 10;
+
+    private record HandshakeMessage(InetSocketAddress source, byte[] message) {
     }
 
     private final String name;
@@ -68,6 +93,10 @@ public final class Device implements DeviceControl, AutoCloseable {
     private final LongAdder rxPackets = new LongAdder();
     private final LongAdder txPackets = new LongAdder();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final ArrayBlockingQueue<HandshakeMessage> handshakes = new ArrayBlockingQueue<>(HANDSHAKE_QUEUE);
+    private final ArrayBlockingQueue<HandshakeMessage> peerHandshakes = new ArrayBlockingQueue<>(PEER_HANDSHAKE_QUEUE);
+    /** Wakes the handshake thread (its queues are two, so it cannot block on either). */
+    private final java.util.concurrent.Semaphore handshakesWaiting = new java.util.concurrent.Semaphore(0);
     private final List<Thread> threads = new ArrayList<>();
     private volatile UdpSocket bind;
     /** The TUN reader and its send batch: datagrams it produces go out together, one sendmmsg per TUN batch. */
@@ -128,6 +157,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         udpThread = u;
         threads.add(u);
         u.start();
+        threads.add(Thread.ofPlatform().name(name + "-handshakes").daemon().start(this::handshakeLoop));
         threads.add(Thread.ofPlatform().name(name + "-timers").daemon().start(this::timerLoop));
         LOG.log(Level.INFO, "Interface {0} up, listening on UDP port {1,number,#}", name, bind.port());
     }
@@ -228,14 +258,14 @@ public final class Device implements DeviceControl, AutoCloseable {
                     if (size <= 0 || size >= total) {
                         rxDatagrams.increment();
                         int len = rx.copyOut(i, buf);
-                        core.receive(rx.source(i), buf, len, scratch);
+                        inbound(rx.source(i), buf, len, scratch);
                         continue;
                     }
                     for (int from = 0; from < total; from += size) { // UDP_GRO joined several datagrams
                         int len = Math.min(size, total - from);
                         rx.copyOut(i, from, len, buf);
                         rxDatagrams.increment();
-                        core.receive(rx.source(i), buf, len, scratch);
+                        inbound(rx.source(i), buf, len, scratch);
                     }
                 }
                 if (coalescer != null) {
@@ -244,6 +274,51 @@ public final class Device implements DeviceControl, AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.WARNING, "UDP receive failed on {0}: {1}", name, e.toString());
                 LockSupport.parkNanos(1_000_000L);
+            }
+        }
+    }
+
+    /** Data is opened here, on the UDP reader; handshake messages go to the handshake thread, or are dropped when it is behind. */
+    private void inbound(InetSocketAddress source, byte[] buf, int len, byte[] scratch) {
+        if (!WireGuardCore.isHandshakeMessage(buf, len)) {
+            core.receive(source, buf, len, scratch);
+            return;
+        }
+        ArrayBlockingQueue<HandshakeMessage> q = core.isPeerEndpointAddress(source.getAddress()) ? peerHandshakes : handshakes;
+        if (q.remainingCapacity() > 0 && q.offer(new HandshakeMessage(source, java.util.Arrays.copyOf(buf, len)))) {
+            handshakesWaiting.release();
+        } else {
+            count(DeviceDrop.HANDSHAKE_QUEUE_FULL);
+        }
+    }
+
+    /** Handshakes, cookies and their public-key work, one message at a time, off the data path. */
+    private void handshakeLoop() {
+        int err = sitelink.os.Libc.setCurrentThreadNice(HANDSHAKE_THREAD_NICE);
+        if (err < 0) {
+            LOG.log(Level.INFO, "{0}: the handshake thread keeps the default priority ({1})", name,
+                    sitelink.os.Libc.errnoName(err));
+        }
+        byte[] scratch = new byte[UdpSocket.MAX_DATAGRAM];
+        while (running) {
+            try {
+                if (!handshakesWaiting.tryAcquire(MAX_TIMER_SLEEP_NANOS, TimeUnit.NANOSECONDS)) {
+                    continue;
+                }
+                if (handshakes.size() >= HANDSHAKE_QUEUE / 8) {
+                    core.handshakeBacklog();
+                }
+                HandshakeMessage m = peerHandshakes.poll();
+                if (m == null) {
+                    m = handshakes.poll();
+                }
+                if (m != null) {
+                    core.receive(m.source(), m.message(), m.message().length, scratch);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "handshake processing failed on {0}: {1}", name, e.toString());
             }
         }
     }

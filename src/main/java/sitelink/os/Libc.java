@@ -52,6 +52,9 @@ public final class Libc {
     private static final MethodHandle POLL = function("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle EVENTFD = function("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SOCKET = function("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETTID = function("gettid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle SETPRIORITY = function("setpriority",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SETSOCKOPT = function("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
 
@@ -185,6 +188,20 @@ public final class Libc {
     }
 
     /** setsockopt(2) with an int option value. */
+    /**
+     * Sets the nice value of the calling thread alone (Linux applies PRIO_PROCESS with a thread ID to that thread).
+     * Raising it needs no privilege. Returns 0 or -errno.
+     */
+    public static int setCurrentThreadNice(int nice) {
+        MemorySegment state = STATE.get();
+        try {
+            int tid = (int) GETTID.invokeExact(state);
+            return result((int) SETPRIORITY.invokeExact(state, 0 /* PRIO_PROCESS */, tid, nice), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     public static int setsockopt(int fd, int level, int name, int value) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = errnoState();

@@ -15,6 +15,11 @@ public enum Drop {
     MAC1_INVALID,
     /** Under load and MAC2 did not verify: answered with a cookie reply instead. */
     COOKIE_REQUIRED,
+    /**
+     * Under load, a handshake message with a valid cookie from a source that already sent its share (20 a second,
+     * bursts of 5): refused before any public-key work.
+     */
+    HANDSHAKE_RATE_LIMITED,
     /** The initiation did not decrypt with our static key. */
     HANDSHAKE_DECRYPT_FAILED,
     /** The initiation came from a public key we have no peer for. */

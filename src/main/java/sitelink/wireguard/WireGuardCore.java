@@ -46,6 +46,7 @@ public final class WireGuardCore {
     private final ConcurrentHashMap<Key, Peer> peers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Integer, IndexEntry> indices = new ConcurrentHashMap<>();
     private final LongAdder[] drops = new LongAdder[Drop.values().length];
+    private final HandshakeRateLimiter rateLimiter = new HandshakeRateLimiter();
     private volatile LocalIdentity identity;
     private volatile CookieChecker cookieChecker;
     private volatile DropEvent.Listener dropListener = DropEvent.Listener.NONE;
@@ -189,6 +190,14 @@ public final class WireGuardCore {
                 sendKeepalive(p);
             }
         }
+    }
+
+    /**
+     * The device's handshake queue is backed up (wireguard-go: an eighth full): count as under load for the next second,
+     * whatever rate of messages the core itself got to see.
+     */
+    public void handshakeBacklog() {
+        underLoadUntil = clock.nanoTime() + UNDER_LOAD_AFTER_NANOS;
     }
 
     /** For tests and the flood scenario: the handshake rate at which the device demands cookies. */
@@ -336,7 +345,32 @@ public final class WireGuardCore {
 
     // ---------------------------------------------------------------- inbound
 
-    /** Handles one datagram from {@code source}. {@code scratch} receives plaintext and must be at least {@code len} long. */
+    /** True if {@code address} is the address of a peer's endpoint: a device serves its handshake messages first. */
+    public boolean isPeerEndpointAddress(java.net.InetAddress address) {
+        for (Peer p : peers.values()) {
+            InetSocketAddress ep = p.endpointOrNull();
+            if (ep != null && address.equals(ep.getAddress())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * True for the handshake messages (initiation, response, cookie reply): the ones that may cost public-key work, which
+     * a device keeps off the thread that decrypts data (see {@link #receive}).
+     */
+    public static boolean isHandshakeMessage(byte[] buf, int len) {
+        int type = Messages.classify(buf, len);
+        return type == Constants.MESSAGE_INITIATION || type == Constants.MESSAGE_RESPONSE
+                || type == Constants.MESSAGE_COOKIE_REPLY;
+    }
+
+    /**
+     * Handles one datagram from {@code source}. {@code scratch} receives plaintext and must be at least {@code len} long.
+     * Any thread may call it; a device hands handshake messages ({@link #isHandshakeMessage}) to a thread of their own
+     * behind a bounded queue, so that a flood of them never delays the decryption of data.
+     */
     public void receive(InetSocketAddress source, byte[] buf, int len, byte[] scratch) {
         switch (Messages.classify(buf, len)) {
             case Constants.MESSAGE_TRANSPORT -> receiveTransport(source, buf, len, scratch);
@@ -367,6 +401,7 @@ public final class WireGuardCore {
         }
         p.rxBytes.addAndGet(len);
         p.updateEndpoint(source);
+        p.stats.authenticated();
         if (kp == p.next) { // the first packet on a responder's new session: a transition, under the monitor
             synchronized (p) {
                 if (receivedWithKeypair(p, kp)) {
@@ -408,10 +443,18 @@ public final class WireGuardCore {
             fail(Drop.MAC1_INVALID, source, null);
             return false;
         }
-        if (underLoad() && !checker.checkMac2(msg, msg.length, source)) {
+        if (!underLoad()) {
+            return true;
+        }
+        if (!checker.checkMac2(msg, msg.length, source)) {
             byte[] reply = checker.createReply(msg, msg.length, source);
             out.sendDatagram(source, reply, 0, reply.length);
             count(Drop.COOKIE_REQUIRED);
+            return false;
+        }
+        // The sender proved it receives at this address; it still gets only its share of our public-key work.
+        if (!rateLimiter.allow(source.getAddress(), clock.nanoTime())) {
+            count(Drop.HANDSHAKE_RATE_LIMITED);
             return false;
         }
         return true;

@@ -116,18 +116,26 @@ public final class E2e {
         }
     }
 
-    /** A command line running {@code main} from the test classes with this JDK (inside a namespace). */
+    /**
+     * A command line running {@code main} from the test classes with this JDK (inside a namespace), with sitelink's own
+     * classes and Bouncy Castle on the class path for the tools that speak the protocol (FloodSender).
+     */
     public static String[] java(Class<?> main, String... args) {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classpath;
-        try {
-            classpath = Path.of(main.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        String classpath = java.util.stream.Stream.of(main, sitelink.crypto.Key.class,
+                        org.bouncycastle.crypto.digests.Blake2sDigest.class)
+                .map(E2e::location).distinct().collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
         List<String> command = new java.util.ArrayList<>(List.of(javaBin, "-Xmx64m", "-XX:+UseSerialGC", "-cp",
                 classpath, main.getName()));
         command.addAll(List.of(args));
         return command.toArray(String[]::new);
+    }
+
+    private static String location(Class<?> c) {
+        try {
+            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
