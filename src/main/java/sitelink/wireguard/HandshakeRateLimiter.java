@@ -63,7 +63,7 @@ final class HandshakeRateLimiter {
         }
         b.tokens = Math.min(MAX_TOKENS, b.tokens + Math.max(0, nowNanos - b.last));
         b.last = nowNanos;
-        if (b.tokens > PACKET_COST) {
+        if (b.tokens >= PACKET_COST) {
             b.tokens -= PACKET_COST;
             return true;
         }

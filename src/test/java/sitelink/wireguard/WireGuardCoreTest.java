@@ -340,6 +340,27 @@ class WireGuardCoreTest {
     }
 
     @Test
+    void underLoadASourceWithAValidCookieGetsFiveHandshakesAtOnceAndNoMore() {
+        b.core.setUnderLoadRate(0);
+        a.send(bAtA, packet(64, 1));
+        byte[] first = a.sent.poll();
+        b.core.receive(ADDR_A, first, first.length, new byte[first.length]);
+        byte[] reply = b.sent.poll();
+        a.core.receive(ADDR_B, reply, reply.length, new byte[reply.length]);
+        clock.advance(Duration.ofSeconds(6));
+        a.core.tick();
+        byte[] withCookie = a.sent.poll(); // the retry, with mac2
+        for (int i = 0; i < 10; i++) { // one source replaying it as fast as it can
+            b.core.receive(ADDR_A, withCookie, withCookie.length, new byte[withCookie.length]);
+        }
+        assertEquals(5, b.core.drops(Drop.HANDSHAKE_RATE_LIMITED), "refused before any public-key work");
+        assertEquals(4, b.core.drops(Drop.HANDSHAKE_REPLAY), "the burst of five: one accepted, four replays (each a DH)");
+        clock.advance(Duration.ofMillis(100));
+        b.core.receive(ADDR_A, withCookie, withCookie.length, new byte[withCookie.length]);
+        assertEquals(5, b.core.drops(Drop.HANDSHAKE_RATE_LIMITED), "refilled at 20 a second: 100 ms buys one more");
+    }
+
+    @Test
     void unknownPeerAndWrongKeyAreRefused() {
         Side c = new Side(clock, 3);
         Peer bAtC = c.core.addPeer(b.publicKey()).orElseThrow();
