@@ -16,9 +16,32 @@ import javax.crypto.KeyAgreement;
 /**
  * Curve25519 Diffie-Hellman (RFC 7748) through the JDK's "X25519" KeyAgreement, on raw 32-byte keys as WireGuard
  * stores them (little-endian scalars and u-coordinates).
+ *
+ * <p>Copies of private keys: the JDK takes a scalar through {@code XECPrivateKeySpec} and keeps it in its own key
+ * object, and neither can be cleared (their {@code destroy()} throws {@code DestroyFailedException} in JDK 25); they
+ * stay in the heap until the garbage collector reuses the memory. So a static key, used in every handshake, is
+ * converted once ({@link #prepare}) instead of once per Diffie-Hellman: one such copy per private key for the life
+ * of the identity, not one per handshake. Ephemeral keys leave one copy per handshake; our own arrays are zeroed.
  */
 public final class X25519 {
     private static final BigInteger BASEPOINT_U = BigInteger.valueOf(9);
+    private static final ThreadLocal<KeyFactory> FACTORY = ThreadLocal.withInitial(() -> instance(() -> KeyFactory.getInstance("XDH")));
+    private static final ThreadLocal<KeyAgreement> AGREEMENT =
+            ThreadLocal.withInitial(() -> instance(() -> KeyAgreement.getInstance("X25519")));
+
+    /** A private key in the JDK's form, made once for the many Diffie-Hellmans of a static key. */
+    public static final class PreparedKey {
+        private final PrivateKey key;
+
+        private PreparedKey(PrivateKey key) {
+            this.key = key;
+        }
+
+        @Override
+        public String toString() {
+            return "X25519.PreparedKey"; // never the key
+        }
+    }
 
     private X25519() {
     }
@@ -55,7 +78,10 @@ public final class X25519 {
      * section 6.1 lets us abort there; WireGuard must, or a peer could force a known shared secret).
      */
     public static Optional<Key> sharedSecret(Key privateKey, Key publicKey) {
-        byte[] out = compute(privateKey, uCoordinate(publicKey));
+        return nonZero(compute(privateKey, uCoordinate(publicKey)));
+    }
+
+    private static Optional<Key> nonZero(byte[] out) {
         if (out == null) {
             return Optional.empty();
         }
@@ -64,6 +90,23 @@ public final class X25519 {
         } finally {
             Arrays.fill(out, (byte) 0);
         }
+    }
+
+    /** Converts a private key once into the JDK's form (see the class comment on copies). */
+    public static PreparedKey prepare(Key privateKey) {
+        byte[] scalar = privateKey.bytes();
+        try {
+            return new PreparedKey(FACTORY.get().generatePrivate(new XECPrivateKeySpec(NamedParameterSpec.X25519, scalar)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK refused an X25519 private key", e);
+        } finally {
+            Arrays.fill(scalar, (byte) 0);
+        }
+    }
+
+    /** X25519(priv, pub) with a prepared private key; empty for a small-order point, as {@link #sharedSecret(Key, Key)}. */
+    public static Optional<Key> sharedSecret(PreparedKey privateKey, Key publicKey) {
+        return nonZero(agree(privateKey.key, uCoordinate(publicKey)));
     }
 
     /** The little-endian u-coordinate with the top bit masked (RFC 7748 section 5). */
@@ -81,17 +124,35 @@ public final class X25519 {
     private static byte[] compute(Key privateKey, BigInteger u) {
         byte[] scalar = privateKey.bytes();
         try {
-            KeyFactory kf = KeyFactory.getInstance("XDH");
-            PrivateKey priv = kf.generatePrivate(new XECPrivateKeySpec(NamedParameterSpec.X25519, scalar));
-            PublicKey pub = kf.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, u));
-            KeyAgreement ka = KeyAgreement.getInstance("X25519");
-            ka.init(priv);
-            ka.doPhase(pub, true);
-            return ka.generateSecret();
+            return agree(FACTORY.get().generatePrivate(new XECPrivateKeySpec(NamedParameterSpec.X25519, scalar)), u);
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             return null;
         } finally {
             Arrays.fill(scalar, (byte) 0);
+        }
+    }
+
+    private static byte[] agree(PrivateKey priv, BigInteger u) {
+        try {
+            PublicKey pub = FACTORY.get().generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, u));
+            KeyAgreement ka = AGREEMENT.get();
+            ka.init(priv);
+            ka.doPhase(pub, true);
+            return ka.generateSecret();
+        } catch (GeneralSecurityException | IllegalArgumentException | IllegalStateException e) {
+            return null;
+        }
+    }
+
+    private interface Factory<T> {
+        T get() throws GeneralSecurityException;
+    }
+
+    private static <T> T instance(Factory<T> f) {
+        try {
+            return f.get();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JDK has no X25519", e);
         }
     }
 

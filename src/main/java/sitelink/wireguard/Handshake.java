@@ -58,7 +58,7 @@ public final class Handshake {
     public Handshake(LocalIdentity local, Key remoteStatic) {
         this.local = local;
         this.remoteStatic = remoteStatic;
-        this.staticStatic = X25519.sharedSecret(local.privateKey(), remoteStatic).map(Key::bytes).orElse(null);
+        this.staticStatic = X25519.sharedSecret(local.preparedKey(), remoteStatic).map(Key::bytes).orElse(null);
         this.remoteInitialHash = initialHashFor(remoteStatic);
     }
 
@@ -165,7 +165,7 @@ public final class Handshake {
                 return Optional.empty();
             }
             ck = chainOnly(ee.get());
-            Optional<byte[]> se = mixDh(ck, local.privateKey(), responderEphemeral);
+            Optional<byte[]> se = mixDh(ck, local.preparedKey(), responderEphemeral);
             zero(ck);
             if (se.isEmpty()) {
                 return Optional.empty();
@@ -204,7 +204,7 @@ public final class Handshake {
         Key remoteEphemeral = Key.of(ephemeralPublic);
         byte[] ck = mixKey(INITIAL_CHAINING_KEY, ephemeralPublic);
         byte[] h = Blake2s.hash(local.initialHash(), ephemeralPublic);
-        Optional<byte[]> es = mixDh(ck, local.privateKey(), remoteEphemeral);
+        Optional<byte[]> es = mixDh(ck, local.preparedKey(), remoteEphemeral);
         zero(ck);
         if (es.isEmpty()) {
             return Optional.empty();
@@ -358,7 +358,15 @@ public final class Handshake {
      * zero. The DH output is zeroed.
      */
     private static Optional<byte[]> mixDh(byte[] ck, Key priv, Key pub) {
-        Optional<Key> dh = X25519.sharedSecret(priv, pub);
+        return mix(ck, X25519.sharedSecret(priv, pub));
+    }
+
+    /** As {@link #mixDh(byte[], Key, Key)} with our static key, converted once for every handshake. */
+    private static Optional<byte[]> mixDh(byte[] ck, X25519.PreparedKey priv, Key pub) {
+        return mix(ck, X25519.sharedSecret(priv, pub));
+    }
+
+    private static Optional<byte[]> mix(byte[] ck, Optional<Key> dh) {
         if (dh.isEmpty()) {
             return Optional.empty();
         }

@@ -11,6 +11,7 @@ import sitelink.crypto.X25519;
  */
 public final class LocalIdentity {
     private final Key privateKey;
+    private final X25519.PreparedKey preparedKey;
     private final Key publicKey;
     private final byte[] mac1Key;
     private final byte[] cookieKey;
@@ -18,6 +19,7 @@ public final class LocalIdentity {
 
     public LocalIdentity(Key privateKey) {
         this.privateKey = privateKey;
+        this.preparedKey = X25519.prepare(privateKey);
         this.publicKey = X25519.publicKey(privateKey);
         this.mac1Key = mac1KeyFor(publicKey);
         this.cookieKey = cookieKeyFor(publicKey);
@@ -26,6 +28,11 @@ public final class LocalIdentity {
 
     public Key privateKey() {
         return privateKey;
+    }
+
+    /** The private key in the JDK's form, for the Diffie-Hellmans of every handshake (made once). */
+    X25519.PreparedKey preparedKey() {
+        return preparedKey;
     }
 
     public Key publicKey() {

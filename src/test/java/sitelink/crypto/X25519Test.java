@@ -40,6 +40,11 @@ class X25519Test {
         String k = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742";
         assertEquals(k, shared(alicePriv, bobPub));
         assertEquals(k, shared(bobPriv, alicePub));
+        X25519.PreparedKey alice = X25519.prepare(key(alicePriv));
+        assertEquals(k, X25519.sharedSecret(alice, key(bobPub)).orElseThrow().toHex(), "a prepared key, used twice");
+        assertEquals(k, X25519.sharedSecret(alice, key(bobPub)).orElseThrow().toHex());
+        assertTrue(X25519.sharedSecret(alice, key("0100000000000000000000000000000000000000000000000000000000000000"))
+                .isEmpty(), "small order");
     }
 
     @Test
