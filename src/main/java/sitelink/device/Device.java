@@ -14,7 +14,6 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -95,8 +94,14 @@ public final class Device implements DeviceControl, AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final ArrayBlockingQueue<HandshakeMessage> handshakes = new ArrayBlockingQueue<>(HANDSHAKE_QUEUE);
     private final ArrayBlockingQueue<HandshakeMessage> peerHandshakes = new ArrayBlockingQueue<>(PEER_HANDSHAKE_QUEUE);
-    /** Wakes the handshake thread (its queues are two, so it cannot block on either). */
-    private final java.util.concurrent.Semaphore handshakesWaiting = new java.util.concurrent.Semaphore(0);
+    /**
+     * The handshake thread parks when both queues are empty; the UDP reader unparks it once per receive batch that
+     * queued something, not once per message (a wake-up per message would cost the reader a futex call each).
+     */
+    private volatile Thread handshakeThread;
+    private volatile boolean handshakeThreadIdle;
+    /** Set by the UDP reader when its current batch queued a handshake message. */
+    private boolean handshakeQueued;
     private final List<Thread> threads = new ArrayList<>();
     private volatile UdpSocket bind;
     /** The TUN reader and its send batch: datagrams it produces go out together, one sendmmsg per TUN batch. */
@@ -157,7 +162,10 @@ public final class Device implements DeviceControl, AutoCloseable {
         udpThread = u;
         threads.add(u);
         u.start();
-        threads.add(Thread.ofPlatform().name(name + "-handshakes").daemon().start(this::handshakeLoop));
+        Thread h = Thread.ofPlatform().name(name + "-handshakes").daemon().unstarted(this::handshakeLoop);
+        handshakeThread = h;
+        threads.add(h);
+        h.start();
         threads.add(Thread.ofPlatform().name(name + "-timers").daemon().start(this::timerLoop));
         LOG.log(Level.INFO, "Interface {0} up, listening on UDP port {1,number,#}", name, bind.port());
     }
@@ -268,6 +276,12 @@ public final class Device implements DeviceControl, AutoCloseable {
                         inbound(rx.source(i), buf, len, scratch);
                     }
                 }
+                if (handshakeQueued) {
+                    handshakeQueued = false;
+                    if (handshakeThreadIdle) {
+                        LockSupport.unpark(handshakeThread);
+                    }
+                }
                 if (coalescer != null) {
                     coalescer.flush();
                 }
@@ -286,7 +300,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
         ArrayBlockingQueue<HandshakeMessage> q = core.isPeerEndpointAddress(source.getAddress()) ? peerHandshakes : handshakes;
         if (q.remainingCapacity() > 0 && q.offer(new HandshakeMessage(source, java.util.Arrays.copyOf(buf, len)))) {
-            handshakesWaiting.release();
+            handshakeQueued = true;
         } else {
             count(DeviceDrop.HANDSHAKE_QUEUE_FULL);
         }
@@ -302,21 +316,22 @@ public final class Device implements DeviceControl, AutoCloseable {
         byte[] scratch = new byte[UdpSocket.MAX_DATAGRAM];
         while (running) {
             try {
-                if (!handshakesWaiting.tryAcquire(MAX_TIMER_SLEEP_NANOS, TimeUnit.NANOSECONDS)) {
+                HandshakeMessage m = peerHandshakes.poll();
+                if (m == null) {
+                    m = handshakes.poll();
+                }
+                if (m == null) {
+                    handshakeThreadIdle = true;
+                    if (peerHandshakes.isEmpty() && handshakes.isEmpty()) { // re-checked after the flag: no lost wake-up
+                        LockSupport.parkNanos(MAX_TIMER_SLEEP_NANOS);
+                    }
+                    handshakeThreadIdle = false;
                     continue;
                 }
                 if (handshakes.size() >= HANDSHAKE_QUEUE / 8) {
                     core.handshakeBacklog();
                 }
-                HandshakeMessage m = peerHandshakes.poll();
-                if (m == null) {
-                    m = handshakes.poll();
-                }
-                if (m != null) {
-                    core.receive(m.source(), m.message(), m.message().length, scratch);
-                }
-            } catch (InterruptedException e) {
-                return;
+                core.receive(m.source(), m.message(), m.message().length, scratch);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "handshake processing failed on {0}: {1}", name, e.toString());
             }
