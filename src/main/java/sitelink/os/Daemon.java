@@ -100,7 +100,8 @@ public final class Daemon {
             }
             try {
                 if (child.waitFor(100, TimeUnit.MILLISECONDS)) {
-                    return new Outcome(false, child.pid(), failure(early, drainer, "exited with status " + child.exitValue()));
+                    return new Outcome(false, child.pid(),
+                            failure(early, drainer, "exited with status " + child.exitValue()));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -110,7 +111,8 @@ public final class Daemon {
         }
         child.destroy();
         return new Outcome(false, child.pid(),
-                failure(early, drainer, "did not answer on " + uapiSocket + " within " + timeout.toSeconds() + " s; stopped it"));
+                failure(early, drainer,
+                        "did not answer on " + uapiSocket + " within " + timeout.toSeconds() + " s; stopped it"));
     }
 
     /** The message for a child that failed, with what it printed: its last lines are read once its output ends. */

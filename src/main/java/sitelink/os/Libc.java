@@ -65,7 +65,8 @@ public final class Libc {
             Map.entry(EPIPE, "EPIPE"), Map.entry(EPROTO, "EPROTO"), Map.entry(EBADFD, "EBADFD"),
             Map.entry(EMSGSIZE, "EMSGSIZE"), Map.entry(EADDRINUSE, "EADDRINUSE"), Map.entry(ENETDOWN, "ENETDOWN"),
             Map.entry(ENOBUFS, "ENOBUFS"), Map.entry(ECONNRESET, "ECONNRESET"), Map.entry(ENOTCONN, "ENOTCONN"),
-            Map.entry(ETIMEDOUT, "ETIMEDOUT"), Map.entry(EINPROGRESS, "EINPROGRESS"), Map.entry(ECONNREFUSED, "ECONNREFUSED"),
+            Map.entry(ETIMEDOUT, "ETIMEDOUT"), Map.entry(EINPROGRESS, "EINPROGRESS"),
+            Map.entry(ECONNREFUSED, "ECONNREFUSED"),
             Map.entry(ERANGE, "ERANGE"), Map.entry(EOPNOTSUPP, "EOPNOTSUPP"), Map.entry(EAFNOSUPPORT, "EAFNOSUPPORT"),
             Map.entry(EADDRNOTAVAIL, "EADDRNOTAVAIL"), Map.entry(ENETUNREACH, "ENETUNREACH"),
             Map.entry(EHOSTUNREACH, "EHOSTUNREACH"));

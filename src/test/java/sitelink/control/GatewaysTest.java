@@ -152,7 +152,8 @@ class GatewaysTest {
             assertEquals("get_status=1\n\n", request.get(5, TimeUnit.SECONDS), "the caller connected and asked");
             long deadline = System.nanoTime() + 5_000_000_000L;
             while (caller.getState() != Thread.State.TIMED_WAITING) { // waiting for the answer (60 s)
-                assertTrue(System.nanoTime() < deadline, "the caller never waited for the answer: " + caller.getState());
+                assertTrue(System.nanoTime() < deadline, "the caller never waited for the answer: "
+                        + caller.getState());
                 Thread.onSpinWait();
             }
             caller.interrupt();

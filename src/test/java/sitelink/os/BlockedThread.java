@@ -13,8 +13,8 @@ import java.time.Duration;
 /**
  * Whether a thread of this process is blocked in a system call, as the kernel reports it: /proc/self/task/TID/syscall
  * holds the call's number and arguments while the thread sleeps in one ("running" otherwise). A test waits for it
- * before it acts on a reader (closes its socket, deletes its link), so the test is about a blocked reader, not about one
- * that may not have started reading yet.
+ * before it acts on a reader (closes its socket, deletes its link), so the test is about a blocked reader, not about
+ * one that may not have started reading yet.
  */
 final class BlockedThread {
     private static final MethodHandle GETTID = Libc.function("gettid", FunctionDescriptor.of(JAVA_INT));
