@@ -1,19 +1,27 @@
 package sitelink.control;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import sitelink.os.TcpStream;
 
 /**
  * Sends events as RFC 5424 syslog messages to one collector: a datagram each over UDP (RFC 5426), or octet-counted
- * frames over TCP (RFC 6587 section 3.4.1), reconnecting when the connection broke. Facility daemon.
+ * frames over TCP (RFC 6587 section 3.4.1). Facility daemon.
+ * <p>
+ * Over TCP a restarted collector leaves us a dead connection that still takes writes: the kernel accepts them and the
+ * collector's side answers with a reset once the data is already gone. So before a write the sender checks that the
+ * collector has not closed the connection (its FIN is here), and after it waits until the collector's TCP has
+ * acknowledged the frame; when either fails it connects again and sends the frame once more. An event is lost only when
+ * the second connection fails too (the sender then reports it), and sent twice only when an acknowledgement took longer
+ * than {@link #TIMEOUT}.
  */
 public final class SyslogSender implements AutoCloseable {
     /** RFC 5424 section 6.2.1: facility 3 is "system daemons". */
@@ -23,12 +31,15 @@ public final class SyslogSender implements AutoCloseable {
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
             .withZone(ZoneOffset.UTC);
 
+    /** For connecting, and for the collector's acknowledgement of a frame. */
+    static final Duration TIMEOUT = Duration.ofSeconds(3);
+
     private final URI collector;
     private final InetSocketAddress address;
     private final String hostname;
     private final long pid;
     private DatagramSocket udp;
-    private Socket tcp;
+    private TcpStream tcp;
 
     public SyslogSender(URI collector) {
         this(collector, hostname(), ProcessHandle.current().pid());
@@ -66,16 +77,19 @@ public final class SyslogSender implements AutoCloseable {
     public synchronized void send(TunnelEvent e) throws IOException {
         byte[] msg = format(e).getBytes(StandardCharsets.UTF_8);
         if ("tcp".equals(collector.getScheme())) {
+            ByteArrayOutputStream frame = new ByteArrayOutputStream();
+            frame.writeBytes((msg.length + " ").getBytes(StandardCharsets.US_ASCII));
+            frame.writeBytes(msg);
             for (int attempt = 0; attempt < 2; attempt++) {
                 try {
-                    if (tcp == null || tcp.isClosed()) {
-                        tcp = new Socket();
-                        tcp.connect(address, 3000);
+                    if (tcp != null && tcp.peerClosed()) {
+                        closeTcp();
                     }
-                    OutputStream out = tcp.getOutputStream();
-                    out.write((msg.length + " ").getBytes(StandardCharsets.US_ASCII));
-                    out.write(msg);
-                    out.flush();
+                    if (tcp == null) {
+                        tcp = TcpStream.connect(address, TIMEOUT);
+                    }
+                    tcp.write(frame.toByteArray(), TIMEOUT);
+                    tcp.awaitAcknowledged(TIMEOUT);
                     return;
                 } catch (IOException ex) {
                     closeTcp();
@@ -93,12 +107,8 @@ public final class SyslogSender implements AutoCloseable {
     }
 
     private void closeTcp() {
-        try {
-            if (tcp != null) {
-                tcp.close();
-            }
-        } catch (IOException ignored) {
-            // already broken
+        if (tcp != null) {
+            tcp.close();
         }
         tcp = null;
     }

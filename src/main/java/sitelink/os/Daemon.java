@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
 public final class Daemon {
     /** Set to 1 in the child; wireguard-go reads the same variable. */
     public static final String FOREGROUND_ENV = "WG_PROCESS_FOREGROUND";
+    /** How long a failed child's last output may take to arrive: its pipe closes at its exit, unless it left heirs. */
+    private static final Duration OUTPUT_END = Duration.ofSeconds(2);
 
     private Daemon() {
     }
@@ -89,9 +91,8 @@ public final class Daemon {
             return new Outcome(false, -1, "cannot start the background process: " + e.getMessage());
         }
         ByteArrayOutputStream early = new ByteArrayOutputStream();
-        if (!inheritOutput) {
-            Thread.ofPlatform().daemon().name("daemon-output").start(() -> drain(child.getInputStream(), early));
-        }
+        Thread drainer = inheritOutput ? null
+                : Thread.ofPlatform().daemon().name("daemon-output").start(() -> drain(child.getInputStream(), early));
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (answers(uapiSocket)) {
@@ -99,7 +100,8 @@ public final class Daemon {
             }
             try {
                 if (child.waitFor(100, TimeUnit.MILLISECONDS)) {
-                    return new Outcome(false, child.pid(), failure(early, "exited with status " + child.exitValue()));
+                    return new Outcome(false, child.pid(),
+                            failure(early, drainer, "exited with status " + child.exitValue()));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -109,12 +111,16 @@ public final class Daemon {
         }
         child.destroy();
         return new Outcome(false, child.pid(),
-                failure(early, "did not answer on " + uapiSocket + " within " + timeout.toSeconds() + " s; stopped it"));
+                failure(early, drainer,
+                        "did not answer on " + uapiSocket + " within " + timeout.toSeconds() + " s; stopped it"));
     }
 
-    private static String failure(ByteArrayOutputStream early, String what) {
+    /** The message for a child that failed, with what it printed: its last lines are read once its output ends. */
+    private static String failure(ByteArrayOutputStream early, Thread drainer, String what) {
         try {
-            Thread.sleep(50); // let the drain thread catch the last lines
+            if (drainer != null) {
+                drainer.join(OUTPUT_END); // ends when the child's end of the pipe closes: at its exit
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

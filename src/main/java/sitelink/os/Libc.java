@@ -26,7 +26,8 @@ public final class Libc {
             EACCES = 13, EFAULT = 14, EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22, ENFILE = 23, EMFILE = 24,
             ENOSPC = 28, EPIPE = 32, ERANGE = 34, EPROTO = 71, EBADFD = 77, EMSGSIZE = 90, EOPNOTSUPP = 95,
             EAFNOSUPPORT = 97, EADDRINUSE = 98, EADDRNOTAVAIL = 99, ENETDOWN = 100, ENETUNREACH = 101, ENOBUFS = 105,
-            ENOTCONN = 107, ECONNREFUSED = 111, EHOSTUNREACH = 113;
+            ECONNRESET = 104, ENOTCONN = 107, ETIMEDOUT = 110, ECONNREFUSED = 111, EHOSTUNREACH = 113,
+            EINPROGRESS = 115;
 
     public static final int O_RDWR = 2, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
     public static final int AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16, SOCK_DGRAM = 2, SOCK_RAW = 3,
@@ -66,7 +67,9 @@ public final class Libc {
             Map.entry(ENFILE, "ENFILE"), Map.entry(EMFILE, "EMFILE"), Map.entry(ENOSPC, "ENOSPC"),
             Map.entry(EPIPE, "EPIPE"), Map.entry(EPROTO, "EPROTO"), Map.entry(EBADFD, "EBADFD"),
             Map.entry(EMSGSIZE, "EMSGSIZE"), Map.entry(EADDRINUSE, "EADDRINUSE"), Map.entry(ENETDOWN, "ENETDOWN"),
-            Map.entry(ENOBUFS, "ENOBUFS"), Map.entry(ENOTCONN, "ENOTCONN"), Map.entry(ECONNREFUSED, "ECONNREFUSED"),
+            Map.entry(ENOBUFS, "ENOBUFS"), Map.entry(ECONNRESET, "ECONNRESET"), Map.entry(ENOTCONN, "ENOTCONN"),
+            Map.entry(ETIMEDOUT, "ETIMEDOUT"), Map.entry(EINPROGRESS, "EINPROGRESS"),
+            Map.entry(ECONNREFUSED, "ECONNREFUSED"),
             Map.entry(ERANGE, "ERANGE"), Map.entry(EOPNOTSUPP, "EOPNOTSUPP"), Map.entry(EAFNOSUPPORT, "EAFNOSUPPORT"),
             Map.entry(EADDRNOTAVAIL, "EADDRNOTAVAIL"), Map.entry(ENETUNREACH, "ENETUNREACH"),
             Map.entry(EHOSTUNREACH, "EHOSTUNREACH"));

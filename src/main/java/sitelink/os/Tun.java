@@ -123,6 +123,11 @@ public final class Tun implements AutoCloseable {
         return name;
     }
 
+    /** Where the poll set a reader with nothing to read waits on lies: poll's first argument, for tests. */
+    long readPollAddress() {
+        return readPoll.address();
+    }
+
     /** True when reads start with a {@link VirtioNet} header (opened with offloads). */
     public boolean hasVnetHeader() {
         return vnetHeader != 0;

@@ -138,6 +138,11 @@ public final class UdpSocket implements AutoCloseable {
         return port;
     }
 
+    /** The socket's fd, for tests that check a receiver is blocked on it. */
+    int fd() {
+        return fd;
+    }
+
     /** Sets SO_MARK (routing mark for policy routing; needs CAP_NET_ADMIN). */
     public void setMark(int mark) throws IOException {
         int r = Libc.setsockopt(fd, SOL_SOCKET, SO_MARK, mark);

@@ -52,11 +52,7 @@ class GatewaysTest {
     private static CompletableFuture<String> serveOnce(ServerSocketChannel server, String answer) {
         return CompletableFuture.supplyAsync(() -> {
             try (SocketChannel c = server.accept()) {
-                ByteBuffer req = ByteBuffer.allocate(64);
-                String got = "";
-                while (!got.endsWith("\n\n") && c.read(req) >= 0) {
-                    got = new String(req.array(), 0, req.position(), StandardCharsets.US_ASCII);
-                }
+                String got = readRequest(c);
                 if (answer != null) {
                     c.write(ByteBuffer.wrap(answer.getBytes(StandardCharsets.US_ASCII)));
                 }
@@ -65,6 +61,16 @@ class GatewaysTest {
                 throw new UncheckedIOException(e);
             }
         }, Executors.newVirtualThreadPerTaskExecutor());
+    }
+
+    /** Reads a request up to its empty line (or the end of the stream). */
+    private static String readRequest(SocketChannel c) throws IOException {
+        ByteBuffer req = ByteBuffer.allocate(64);
+        String got = "";
+        while (!got.endsWith("\n\n") && c.read(req) >= 0) {
+            got = new String(req.array(), 0, req.position(), StandardCharsets.US_ASCII);
+        }
+        return got;
     }
 
     @Test
@@ -120,8 +126,20 @@ class GatewaysTest {
     @Test
     void anInterruptedCallerIsReleasedAtOnce(@TempDir Path dir) throws Exception {
         Path sock = dir.resolve("stuck.sock");
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+        // The server closes first: a test failing before the caller connected leaves no accept blocked.
+        try (var stuck = Executors.newVirtualThreadPerTaskExecutor();
+             ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(sock));
+            CompletableFuture<String> request = new CompletableFuture<>();
+            stuck.submit(() -> { // a gateway that reads the request and never answers, until the caller hangs up
+                try (SocketChannel c = server.accept()) {
+                    request.complete(readRequest(c));
+                    while (c.read(ByteBuffer.allocate(64)) >= 0) {
+                        // the caller sends nothing more
+                    }
+                }
+                return null;
+            });
             CompletableFuture<Throwable> outcome = new CompletableFuture<>();
             Thread caller = Thread.ofPlatform().start(() -> {
                 try {
@@ -131,7 +149,13 @@ class GatewaysTest {
                     outcome.complete(t);
                 }
             });
-            Thread.sleep(300); // let it connect and wait for the answer; the assertions hold either way
+            assertEquals("get_status=1\n\n", request.get(5, TimeUnit.SECONDS), "the caller connected and asked");
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (caller.getState() != Thread.State.TIMED_WAITING) { // waiting for the answer (60 s)
+                assertTrue(System.nanoTime() < deadline, "the caller never waited for the answer: "
+                        + caller.getState());
+                Thread.onSpinWait();
+            }
             caller.interrupt();
             Throwable t = outcome.get(10, TimeUnit.SECONDS); // a reader left blocked would hold it for 60 s
             assertTrue(t instanceof IOException, String.valueOf(t));

@@ -15,7 +15,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import sitelink.os.TestNamespace;
 
 /** The exact RFC 5424 bytes on the wire, received by loopback collectors: UDP (RFC 5426) and octet-counted TCP (RFC 6587). */
 class SyslogSenderTest {
@@ -80,26 +82,59 @@ class SyslogSenderTest {
         }
     }
 
+    /**
+     * The collector restarts (its connection and listening socket close, a new one listens on the same port): the
+     * first event after it must arrive, not vanish into the dead connection. In a namespace whose firewall drops TCP
+     * resets, as if they came back after the sender had finished writing (on a bare loopback the reset to the first
+     * of two writes arrives before the second, which then fails and hides the loss): nothing but the FIN tells the
+     * sender the collector has gone. Whether that FIN is processed before the sender writes is the kernel's timing;
+     * the event must arrive either way.
+     */
     @Test
-    void tcpConnectsAgainAfterTheCollectorWentAway() throws Exception {
-        try (ServerSocket collector = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             SyslogSender s = new SyslogSender(URI.create("tcp://127.0.0.1:" + collector.getLocalPort()), "gw-a", 4242)) {
-            collector.setSoTimeout(5000);
-            s.send(UP);
-            try (Socket first = collector.accept()) {
-                first.getInputStream().readNBytes(UP_TEXT.length() + 4);
-            } // the collector restarts: the connection closes
-            Thread.sleep(100); // let the FIN arrive (no condition to poll from outside the sender)
-            s.send(DOWN);
-            try (Socket second = collector.accept()) {
-                second.setSoTimeout(5000);
-                byte[] down = DOWN_TEXT.getBytes(StandardCharsets.UTF_8);
-                String prefix = down.length + " ";
-                byte[] got = new byte[prefix.length() + down.length];
-                new DataInputStream(second.getInputStream()).readFully(got);
-                assertEquals(prefix + DOWN_TEXT, new String(got, StandardCharsets.UTF_8));
-            }
+    void tcpDeliversTheFirstEventAfterTheCollectorRestarts() throws Exception {
+        Assumptions.assumeTrue(!"false".equals(System.getProperty("sitelink.e2e")), "e2e disabled");
+        try (TestNamespace ns = TestNamespace.create()) {
+            ns.exec("nft", "add table inet sl; add chain inet sl in { type filter hook input priority 0; }; "
+                    + "add rule inet sl in tcp flags & rst == rst drop");
+            ns.call(() -> {
+                ServerSocket collector = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                int port = collector.getLocalPort();
+                try (SyslogSender s = new SyslogSender(URI.create("tcp://127.0.0.1:" + port), "gw-a", 4242)) {
+                    collector.setSoTimeout(5000);
+                    s.send(UP);
+                    try (Socket first = collector.accept()) {
+                        first.setSoTimeout(5000);
+                        assertEquals(frame(UP_TEXT), readFrame(first, UP_TEXT));
+                    }
+                    collector.close();
+                    collector = new ServerSocket();
+                    collector.setReuseAddress(true);
+                    collector.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+                    collector.setSoTimeout(5000);
+
+                    s.send(DOWN);
+                    try (Socket second = collector.accept()) {
+                        second.setSoTimeout(5000);
+                        assertEquals(frame(DOWN_TEXT), readFrame(second, DOWN_TEXT));
+                    }
+                } finally {
+                    collector.close();
+                }
+                return null;
+            });
         }
+    }
+
+    /** RFC 6587 octet counting: the byte length of the message, a space, the message. */
+    private static String frame(String text) {
+        return text.getBytes(StandardCharsets.UTF_8).length + " " + text;
+    }
+
+    /** Reads exactly as many bytes as {@code expected}'s frame has. */
+    private static String readFrame(Socket c, String expected) throws Exception {
+        byte[] got = new byte[frame(expected).getBytes(StandardCharsets.UTF_8).length];
+        new DataInputStream(c.getInputStream()).readFully(got);
+        return new String(got, StandardCharsets.UTF_8);
     }
 
     private static String receive(DatagramSocket collector) throws Exception {

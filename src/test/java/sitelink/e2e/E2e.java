@@ -83,9 +83,19 @@ public final class E2e {
         return dir;
     }
 
-    /** The newer wireguard-go build (scripts/test passes it) when it is available. */
+    /** Debian trixie's wireguard-go 0.0.20230223 (batched I/O, offloads), when scripts/test passed its path. */
     public static Optional<Path> wireguardGoCurrent() {
-        String p = System.getProperty("sitelink.wgGoCurrent", System.getenv("SITELINK_WG_GO_CURRENT"));
+        return fetchedBuild("sitelink.wgGoCurrent", "SITELINK_WG_GO_CURRENT");
+    }
+
+    /** The newest wireguard-go (Debian sid's, 0.0.20250522 when written), when scripts/test passed its path. */
+    public static Optional<Path> wireguardGoNewest() {
+        return fetchedBuild("sitelink.wgGoNewest", "SITELINK_WG_GO_NEWEST");
+    }
+
+    /** An executable named by the system property, else by the environment variable. */
+    private static Optional<Path> fetchedBuild(String property, String variable) {
+        String p = System.getProperty(property, System.getenv(variable));
         if (p == null || p.isBlank()) return Optional.empty();
         return Optional.of(Path.of(p)).filter(Files::isExecutable);
     }

@@ -6,16 +6,21 @@ import java.util.Optional;
 
 /** wireguard-go, the reference userspace implementation: {@code wireguard-go -f IFACE}. */
 public final class WireGuardGoNode extends WireGuardNode {
+    private final String build;
+    private final String howToGet;
     private final Optional<Path> binary;
 
-    WireGuardGoNode(Netns ns, String iface, Optional<Path> binary) {
+    /** {@code build} names which wireguard-go (a {@link WireGuardNode.Kind} label), {@code howToGet} how to install it. */
+    WireGuardGoNode(Netns ns, String iface, String build, String howToGet, Optional<Path> binary) {
         super(ns, iface);
+        this.build = build;
+        this.howToGet = howToGet;
         this.binary = binary;
     }
 
     @Override
     protected void requirePrerequisites() {
-        E2e.require(binary.isPresent(), "wireguard-go (apt-get install wireguard-go)");
+        E2e.require(binary.isPresent(), build + " (" + howToGet + ")");
     }
 
     @Override
@@ -25,6 +30,6 @@ public final class WireGuardGoNode extends WireGuardNode {
 
     @Override
     public String label() {
-        return "wireguard-go " + binary.map(Path::toString).orElse("(missing)");
+        return build + " " + binary.map(Path::toString).orElse("(missing)");
     }
 }

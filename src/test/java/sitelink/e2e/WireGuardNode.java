@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * A userspace WireGuard device in a namespace, started and configured the way a user does it: the implementation's
@@ -29,20 +30,28 @@ public abstract class WireGuardNode implements AutoCloseable {
 
     public static final Kind SITELINK = new Kind("sitelink", SitelinkNode::new);
     /** The distribution's wireguard-go (Debian bookworm: 0.0.20220316). */
-    public static final Kind WIREGUARD_GO = new Kind("wireguard-go",
-            (ns, iface) -> new WireGuardGoNode(ns, iface, E2e.onPath("wireguard-go")));
+    public static final Kind WIREGUARD_GO = wireguardGo("wireguard-go", "apt-get install wireguard-go",
+            () -> E2e.onPath("wireguard-go"));
+    /** Debian trixie's wireguard-go 0.0.20230223 (batched I/O, offloads), fetched by scripts/test. */
+    public static final Kind WIREGUARD_GO_CURRENT = wireguardGo("wireguard-go-current",
+            "bash ../shared/tools/wireguard-go-current; scripts/test passes it as SITELINK_WG_GO_CURRENT",
+            E2e::wireguardGoCurrent);
+    /** The newest wireguard-go (Debian sid's 0.0.20250522), fetched by scripts/test. */
+    public static final Kind WIREGUARD_GO_NEWEST = wireguardGo("wireguard-go-newest",
+            "SUITE=sid bash ../shared/tools/wireguard-go-current; scripts/test passes it as SITELINK_WG_GO_NEWEST",
+            E2e::wireguardGoNewest);
 
-    /** The newer wireguard-go (batched I/O, offloads) when scripts/test could fetch it. */
-    public static Optional<Kind> wireguardGoCurrent() {
-        return E2e.wireguardGoCurrent().map(p -> new Kind("wireguard-go-current",
-                (ns, iface) -> new WireGuardGoNode(ns, iface, Optional.of(p))));
+    /**
+     * Every wireguard-go build the interop tests run against. All of them, always: a build missing here makes its
+     * tests skip (or fail under CI) rather than vanish from the list.
+     */
+    public static List<Kind> wireguardGoBuilds() {
+        return List.of(WIREGUARD_GO, WIREGUARD_GO_CURRENT, WIREGUARD_GO_NEWEST);
     }
 
-    /** Every wireguard-go build available here: bookworm's and, when fetched, the current one. */
-    public static List<Kind> wireguardGoBuilds() {
-        List<Kind> kinds = new ArrayList<>(List.of(WIREGUARD_GO));
-        wireguardGoCurrent().ifPresent(kinds::add);
-        return kinds;
+    /** A wireguard-go build found (when the test starts it) by {@code binary}; {@code howToGet} for the message. */
+    private static Kind wireguardGo(String label, String howToGet, Supplier<Optional<Path>> binary) {
+        return new Kind(label, (ns, iface) -> new WireGuardGoNode(ns, iface, label, howToGet, binary.get()));
     }
 
     protected final Netns ns;

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * setns(2): {@link #call} runs code there, so FFM calls (netlink sockets, /proc/sys/net files, TUN devices) act on
  * the namespace and never on the root one. {@link #close()} stops the thread and deletes the namespace.
  */
-final class TestNamespace implements AutoCloseable {
+public final class TestNamespace implements AutoCloseable {
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private final String name;
@@ -25,7 +25,7 @@ final class TestNamespace implements AutoCloseable {
         this.thread = thread;
     }
 
-    static TestNamespace create() throws Exception {
+    public static TestNamespace create() throws Exception {
         String name = "sl-nl-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
         run("ip", "netns", "add", name);
         try {
@@ -38,24 +38,24 @@ final class TestNamespace implements AutoCloseable {
         }
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
     /** Runs {@code body} on a thread inside this namespace and returns its result (or throws what it threw). */
-    <T> T call(Callable<T> body) throws Exception {
+    public <T> T call(Callable<T> body) throws Exception {
         return thread.call(body, Duration.ofSeconds(30));
     }
 
     /** {@code ip -n NAME ARGS...}; fails on a non-zero exit. */
-    String ip(String... args) throws IOException, InterruptedException {
+    public String ip(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("ip", "-n", name));
         cmd.addAll(List.of(args));
         return run(cmd.toArray(String[]::new));
     }
 
     /** {@code ip netns exec NAME CMD...}; fails on a non-zero exit. */
-    String exec(String... args) throws IOException, InterruptedException {
+    public String exec(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", name));
         cmd.addAll(List.of(args));
         return run(cmd.toArray(String[]::new));

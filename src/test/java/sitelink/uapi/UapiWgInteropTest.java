@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import sitelink.crypto.Key;
 import sitelink.device.DeviceSnapshot;
 import sitelink.device.PeerSnapshot;
+import sitelink.e2e.E2e;
 import sitelink.route.Prefix;
 
 /**
@@ -35,8 +36,8 @@ class UapiWgInteropTest {
 
     @BeforeEach
     void start() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/wg")), "wg is installed");
         Assumptions.assumeTrue(!"false".equals(System.getProperty("sitelink.e2e")), "e2e disabled");
+        E2e.require(E2e.onPath("wg").isPresent(), "the wg command (apt-get install wireguard-tools)");
         server = new UapiServer(iface, device);
         server.start();
     }
