@@ -191,6 +191,15 @@ public final class Libc {
     }
 
     /** setsockopt(2) with an int option value. */
+    /** The calling thread's kernel thread ID. */
+    public static int gettid() {
+        try {
+            return (int) GETTID.invokeExact(STATE.get());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /**
      * Sets the nice value of the calling thread alone (Linux applies PRIO_PROCESS with a thread ID to that thread).
      * Raising it needs no privilege. Returns 0 or -errno.
@@ -198,8 +207,7 @@ public final class Libc {
     public static int setCurrentThreadNice(int nice) {
         MemorySegment state = STATE.get();
         try {
-            int tid = (int) GETTID.invokeExact(state);
-            return result((int) SETPRIORITY.invokeExact(state, 0 /* PRIO_PROCESS */, tid, nice), state);
+            return result((int) SETPRIORITY.invokeExact(state, 0 /* PRIO_PROCESS */, gettid(), nice), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }

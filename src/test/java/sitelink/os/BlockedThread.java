@@ -1,11 +1,8 @@
 package sitelink.os;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,18 +14,12 @@ import java.time.Duration;
  * one that may not have started reading yet.
  */
 final class BlockedThread {
-    private static final MethodHandle GETTID = Libc.function("gettid", FunctionDescriptor.of(JAVA_INT));
-
     private BlockedThread() {
     }
 
     /** The kernel's id of the calling thread (for {@link #await}); a platform thread keeps it for its life. */
     static int gettid() {
-        try {
-            return (int) GETTID.invokeExact(Libc.errnoState());
-        } catch (Throwable t) {
-            throw new IllegalStateException("gettid failed", t);
-        }
+        return Libc.gettid();
     }
 
     /** Waits until thread {@code tid} sleeps in a system call whose first argument is {@code firstArgument}. */
