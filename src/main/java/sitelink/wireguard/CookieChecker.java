@@ -47,6 +47,9 @@ public final class CookieChecker {
             return false;
         }
         int mac2 = mac1 + Blake2s.MAC_LENGTH;
+        if (isZero(msg, mac2, Blake2s.MAC_LENGTH)) {
+            return false; // a sender without a cookie sends zeros (whitepaper 5.4.4): no need to compute the real one
+        }
         byte[] cookie;
         synchronized (this) {
             if (!secretSet || clock.nanoTime() - secretSetNanos > Constants.COOKIE_REFRESH_TIME_NANOS) {
@@ -99,6 +102,14 @@ public final class CookieChecker {
         input[ip.length] = (byte) (src.getPort() >>> 8);
         input[ip.length + 1] = (byte) src.getPort();
         return Blake2s.mac(secret, input, 0, input.length);
+    }
+
+    private static boolean isZero(byte[] b, int off, int len) {
+        int acc = 0;
+        for (int i = off; i < off + len; i++) {
+            acc |= b[i];
+        }
+        return acc == 0;
     }
 
     /** Offset of mac1 in an initiation (148) or response (92), or -1 for anything else. */

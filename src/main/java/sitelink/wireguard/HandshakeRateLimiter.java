@@ -70,6 +70,17 @@ final class HandshakeRateLimiter {
         return false;
     }
 
+    /**
+     * True if {@code address} has no token left now: a message from it would be refused even with a valid cookie, so
+     * the caller can refuse it before checking mac2 (which costs more than the rest of the refusal). Takes nothing:
+     * only {@link #allow} after a verified mac2 spends tokens, so a sender that cannot receive at an address cannot
+     * use up that address's share.
+     */
+    synchronized boolean exhausted(InetAddress address, long nowNanos) {
+        Bucket b = buckets.get(Source.of(address));
+        return b != null && Math.min(MAX_TOKENS, b.tokens + Math.max(0, nowNanos - b.last)) < PACKET_COST;
+    }
+
     synchronized int sources() {
         return buckets.size();
     }

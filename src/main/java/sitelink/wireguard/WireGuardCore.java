@@ -446,6 +446,12 @@ public final class WireGuardCore {
         if (!underLoad()) {
             return true;
         }
+        // A source that already had its share is refused before the cookie work: whether its mac2 is valid or not,
+        // it would get no handshake now. Under a flood from a cookie-answering attacker that is nearly every message.
+        if (rateLimiter.exhausted(source.getAddress(), clock.nanoTime())) {
+            count(Drop.HANDSHAKE_RATE_LIMITED);
+            return false;
+        }
         if (!checker.checkMac2(msg, msg.length, source)) {
             byte[] reply = checker.createReply(msg, msg.length, source);
             out.sendDatagram(source, reply, 0, reply.length);

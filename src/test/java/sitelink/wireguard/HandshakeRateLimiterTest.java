@@ -29,6 +29,22 @@ class HandshakeRateLimiterTest {
     }
 
     @Test
+    void exhaustedLooksWithoutSpending() {
+        InetAddress a = ip("198.18.4.10");
+        assertFalse(limiter.exhausted(a, now), "an address never seen has its whole burst");
+        for (int i = 0; i < HandshakeRateLimiter.PACKETS_BURSTABLE; i++) {
+            assertFalse(limiter.exhausted(a, now));
+            assertTrue(limiter.allow(a, now));
+        }
+        for (int i = 0; i < 100; i++) {
+            assertTrue(limiter.exhausted(a, now), "looking spends nothing, and nothing is left");
+        }
+        now += SECOND / HandshakeRateLimiter.PACKETS_PER_SECOND;
+        assertFalse(limiter.exhausted(a, now), "one token back after 50 ms");
+        assertTrue(limiter.allow(a, now));
+    }
+
+    @Test
     void eachAddressHasItsOwnBucketButAnIpv6Slash64IsOneSource() {
         for (int i = 0; i < HandshakeRateLimiter.PACKETS_BURSTABLE; i++) {
             limiter.allow(ip("198.18.4.10"), now);
