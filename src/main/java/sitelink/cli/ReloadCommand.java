@@ -9,11 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+import sitelink.config.ConfigProblem;
 import sitelink.config.SiteFile;
+import sitelink.config.SystemChecks;
 import sitelink.gateway.Gateway;
 import sitelink.os.Libc;
 
@@ -37,8 +40,10 @@ public final class ReloadCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SiteFile sf = SiteFile.load(file);
-        sf.problems().forEach(System.err::println);
-        if (sf.config().isEmpty()) {
+        List<ConfigProblem> problems = new ArrayList<>(sf.problems());
+        problems.addAll(SystemChecks.files(sf));
+        problems.forEach(System.err::println);
+        if (sf.config().isEmpty() || problems.stream().anyMatch(ConfigProblem::isError)) {
             System.err.println("sitelink: " + file + " has errors; the running gateway was not changed");
             return 1;
         }
