@@ -140,20 +140,25 @@ class SiteGatewayIT {
             // and by the gateway itself when SIGHUP comes straight (kill -HUP, systemctl kill -s HUP).
             t.writeSiteFile(a, b, c);
             Files.setPosixFilePermissions(a.siteFile(), PosixFilePermissions.fromString("rw-rw-rw-"));
-            Path reportFile = Path.of("/run/sitelink", a.iface() + ".reload");
-            String reportBefore = read(reportFile);
-            Netns.Result untrusted = t.tryReload(a);
-            assertFalse(untrusted.ok(), untrusted.describe());
-            assertTrue(untrusted.stderr().contains(a.siteFile() + " is writable by group or others (mode 0666)")
-                    && untrusted.stderr().contains("the running gateway was not changed"), untrusted.describe());
-            assertEquals(reportBefore, read(reportFile), "sitelink reload did not signal the gateway");
-            long next = Long.parseLong(reportBefore.lines().findFirst().orElseThrow()) + 1;
-            a.sitelink().signal("HUP");
-            E2e.await(CONNECT, "the gateway's report of reload " + next, () -> read(reportFile).startsWith(next + "\n"),
-                    () -> read(reportFile));
-            assertTrue(read(reportFile).startsWith(next + "\nerror\n") && read(reportFile).contains("is writable by group or "
-                    + "others (mode 0666)"), "the gateway refused the file itself: " + read(reportFile));
-            assertTrue(routeInGateway(a, c.lan()).isBlank(), "office C was not added");
+            try {
+                Path reportFile = Path.of("/run/sitelink", a.iface() + ".reload");
+                String reportBefore = read(reportFile);
+                Netns.Result untrusted = t.tryReload(a);
+                assertFalse(untrusted.ok(), untrusted.describe());
+                assertTrue(untrusted.stderr().contains(a.siteFile() + " is writable by group or others (mode 0666)")
+                        && untrusted.stderr().contains("the running gateway was not changed"), untrusted.describe());
+                assertEquals(reportBefore, read(reportFile), "sitelink reload did not signal the gateway");
+                long next = Long.parseLong(reportBefore.lines().findFirst().orElseThrow()) + 1;
+                a.sitelink().signal("HUP");
+                E2e.await(CONNECT, "the gateway's report of reload " + next,
+                        () -> read(reportFile).startsWith(next + "\n"), () -> read(reportFile));
+                String refusal = read(reportFile);
+                assertTrue(refusal.startsWith(next + "\nerror\n") && refusal.contains("is writable by group or others "
+                        + "(mode 0666)"), "the gateway refused the file itself: " + refusal);
+                assertTrue(routeInGateway(a, c.lan()).isBlank(), "office C was not added");
+            } finally { // a file others can write stays behind as a log otherwise
+                Files.setPosixFilePermissions(a.siteFile(), PosixFilePermissions.fromString("rw-------"));
+            }
 
             Traffic.Lost lost = Traffic.stopPing(ping);
             assertTrue(a.sitelink().isAlive(), "gateway A kept running\n" + a.sitelink().tail());
