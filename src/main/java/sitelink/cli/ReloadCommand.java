@@ -1,25 +1,26 @@
 package sitelink.cli;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 import java.io.IOException;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+import sitelink.config.ConfigProblem;
 import sitelink.config.SiteFile;
+import sitelink.config.SystemChecks;
 import sitelink.gateway.Gateway;
+import sitelink.gateway.RunningGateway;
 import sitelink.os.Libc;
+import sitelink.os.Pidfd;
 
 /**
  * {@code sitelink reload FILE}: validates the changed file, asks the running gateway to apply it (SIGHUP), and waits
  * for the gateway's report (/run/sitelink/IFACE.reload): what it added, removed and changed, or why it refused.
+ * The PID file only names a candidate: {@link RunningGateway} signals it only if it is that site's gateway.
  */
 @Command(name = "reload", mixinStandardHelpOptions = true,
         description = {"Check FILE, then tell the gateway running it ('sitelink up FILE') to apply it: remote sites that "
@@ -29,47 +30,50 @@ public final class ReloadCommand implements Callable<Integer> {
     private static final int SIGHUP = 1;
     /** How long to wait for the gateway's report: a reload resolves endpoint names, which may take seconds. */
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final MethodHandle KILL = Libc.function("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
 
     @Parameters(paramLabel = "FILE", description = "The site file the gateway runs.")
     Path file;
 
+    /** Where the gateway's PID and reload files are; tests point it elsewhere. */
+    Path runDirectory = Gateway.RUN_DIRECTORY;
+    final KeyCommands.Io io = new KeyCommands.Io();
+
     @Override
     public Integer call() {
         SiteFile sf = SiteFile.load(file);
-        sf.problems().forEach(System.err::println);
-        if (sf.config().isEmpty()) {
-            System.err.println("sitelink: " + file + " has errors; the running gateway was not changed");
+        List<ConfigProblem> problems = new ArrayList<>(sf.problems());
+        problems.addAll(SystemChecks.files(sf));
+        problems.forEach(io.err::println);
+        if (sf.config().isEmpty() || problems.stream().anyMatch(ConfigProblem::isError)) {
+            io.err.println("sitelink: " + file + " has errors; the running gateway was not changed");
             return 1;
         }
         String iface = sf.config().get().tunnel().name();
-        Path pidFile = Gateway.pidFile(iface);
-        long pid;
-        try {
-            pid = Long.parseLong(Files.readString(pidFile).strip());
-        } catch (NoSuchFileException e) {
-            System.err.println("sitelink: no gateway is running for " + iface + " (no " + pidFile + "); start it with "
-                    + "'sitelink up " + file + "'");
-            return 1;
-        } catch (IOException | NumberFormatException e) {
-            System.err.println("sitelink: cannot read " + pidFile + ": " + e.getMessage());
-            return 1;
-        }
-        Path reportFile = Gateway.reloadFile(iface);
+        return switch (RunningGateway.find(runDirectory, iface, file)) {
+            case RunningGateway.Lookup.NotFound(String why) -> {
+                io.err.println("sitelink: " + why);
+                yield 1;
+            }
+            case RunningGateway.Lookup.Found(Pidfd gateway) -> {
+                try (gateway) {
+                    yield reload(gateway, iface);
+                }
+            }
+        };
+    }
+
+    private int reload(Pidfd gateway, String iface) {
+        long pid = gateway.pid();
+        Path reportFile = Gateway.reloadFile(runDirectory, iface);
         long before = reloadNumber(reportFile);
-        int rc;
-        try {
-            rc = (int) KILL.invokeExact(Libc.errnoState(), (int) pid, SIGHUP);
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        int rc = gateway.signal(SIGHUP);
         if (rc != 0) {
-            System.err.println("sitelink: cannot signal the gateway (pid " + pid + "): "
-                    + Libc.errnoName(Libc.errno(Libc.errnoState())) + "; is it still running?");
+            io.err.println("sitelink: cannot signal the gateway (pid " + pid + "): " + Libc.errnoName(rc)
+                    + "; is it still running?");
             return 1;
         }
         if (before < 0) { // a gateway that does not report its reloads
-            System.out.println("sitelink: asked the gateway for " + iface + " (pid " + pid + ") to reload " + file
+            io.out.println("sitelink: asked the gateway for " + iface + " (pid " + pid + ") to reload " + file
                     + "; its log says what changed");
             return 0;
         }
@@ -80,11 +84,11 @@ public final class ReloadCommand implements Callable<Integer> {
                 boolean ok = report.get(1).equals("ok");
                 List<String> messages = report.subList(2, report.size());
                 if (ok) {
-                    messages.forEach(m -> System.out.println("sitelink: " + m));
+                    messages.forEach(m -> io.out.println("sitelink: " + m));
                 } else {
-                    System.err.println("sitelink: the gateway for " + iface + " (pid " + pid + ") reported problems "
+                    io.err.println("sitelink: the gateway for " + iface + " (pid " + pid + ") reported problems "
                             + "reloading " + file + ":");
-                    messages.forEach(m -> System.err.println("  " + m));
+                    messages.forEach(m -> io.err.println("  " + m));
                 }
                 return ok ? 0 : 1;
             }
@@ -95,7 +99,7 @@ public final class ReloadCommand implements Callable<Integer> {
                 return 1;
             }
         }
-        System.err.println("sitelink: the gateway for " + iface + " (pid " + pid + ") did not report the reload within "
+        io.err.println("sitelink: the gateway for " + iface + " (pid " + pid + ") did not report the reload within "
                 + WAIT.toSeconds() + " s; its log says whether it applied " + file);
         return 1;
     }

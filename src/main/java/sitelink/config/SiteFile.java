@@ -12,16 +12,19 @@ import java.util.Optional;
 
 /**
  * A site file read and validated: the {@link SiteConfig} when it has no error, and every problem found either way.
- * Reading it changes nothing on the machine; {@link SystemChecks} then looks at the machine (ports, key file
- * permissions) before {@code check} reports or {@code up} applies.
+ * Reading it changes nothing on the machine; {@link SystemChecks} then looks at the machine (ports, owners and modes
+ * of the site file, key files and hook) before {@code check} reports or {@code up} applies.
  *
+ * @param path        the file it was read from (empty when parsed from text, or when it could not be read)
  * @param config      present exactly when {@code problems} holds no error
  * @param keyFiles    key files the site names, for {@link SystemChecks}
  * @param listenPortAt where listen_port was written (empty when the system picks the port)
  * @param hook        the events hook the site names, for {@link SystemChecks}
+ * @param inlineKey   a private or preshared key is written in the file itself, which makes the file a secret
  */
-public record SiteFile(String displayName, Optional<SiteConfig> config, List<ConfigProblem> problems,
-                       List<KeyFile> keyFiles, int listenPort, Optional<Location> listenPortAt, Optional<Hook> hook) {
+public record SiteFile(String displayName, Optional<Path> path, Optional<SiteConfig> config, List<ConfigProblem> problems,
+                       List<KeyFile> keyFiles, int listenPort, Optional<Location> listenPortAt, Optional<Hook> hook,
+                       boolean inlineKey) {
     public SiteFile {
         problems = List.copyOf(problems);
         keyFiles = List.copyOf(keyFiles);
@@ -66,15 +69,20 @@ public record SiteFile(String displayName, Optional<SiteConfig> config, List<Con
             ConfigProblem p = ConfigProblem.error(new Location(shown, 1, 1), "cannot read the site file ("
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
                     + "); check the path and that you may read it");
-            return new SiteFile(shown, Optional.empty(), List.of(p), List.of(), 0, Optional.empty(), Optional.empty());
+            return new SiteFile(shown, Optional.empty(), Optional.empty(), List.of(p), List.of(), 0, Optional.empty(),
+                    Optional.empty(), false);
         }
         Path dir = path.toAbsolutePath().getParent();
         String fileName = path.getFileName().toString();
-        return parse(shown, text, dir, Format.detect(fileName, text));
+        return parse(shown, Optional.of(path), text, dir, Format.detect(fileName, text));
     }
 
     /** Validates {@code text} as if it were the file {@code displayName} in directory {@code baseDir}. */
     public static SiteFile parse(String displayName, String text, Path baseDir, Format format) {
+        return parse(displayName, Optional.empty(), text, baseDir, format);
+    }
+
+    private static SiteFile parse(String displayName, Optional<Path> path, String text, Path baseDir, Format format) {
         List<ConfigProblem> problems = new ArrayList<>();
         Optional<Node> root;
         if (format == Format.WG_QUICK) {
@@ -87,12 +95,14 @@ public record SiteFile(String displayName, Optional<SiteConfig> config, List<Con
             root = YamlSource.read(displayName, text, problems);
         }
         if (root.isEmpty()) {
-            return new SiteFile(displayName, Optional.empty(), problems, List.of(), 0, Optional.empty(), Optional.empty());
+            return new SiteFile(displayName, path, Optional.empty(), problems, List.of(), 0, Optional.empty(), Optional.empty(),
+                    false);
         }
         SiteValidator.Result r = SiteValidator.validate(root.get(), baseDir, format == Format.WG_QUICK, problems);
         // In file order, as a compiler lists them: the user fixes them top to bottom.
         problems.sort(Comparator.comparingInt((ConfigProblem p) -> p.location().line()).thenComparingInt(p -> p.location().column()));
-        return new SiteFile(displayName, r.config(), problems, r.keyFiles(), r.listenPort(), r.listenPortAt(), r.hook());
+        return new SiteFile(displayName, path, r.config(), problems, r.keyFiles(), r.listenPort(), r.listenPortAt(), r.hook(),
+                r.inlineKey());
     }
 
     public List<ConfigProblem> errors() {

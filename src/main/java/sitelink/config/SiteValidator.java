@@ -37,8 +37,9 @@ final class SiteValidator {
     private static final Pattern SITE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_=+.-]{1,15}");
 
+    /** @param inlineKey a private or preshared key is written in the file itself (so the file is a secret) */
     record Result(Optional<SiteConfig> config, List<SiteFile.KeyFile> keyFiles, Optional<Location> listenPortAt, int listenPort,
-                  Optional<SiteFile.Hook> hook) {
+                  Optional<SiteFile.Hook> hook, boolean inlineKey) {
     }
 
     private record LocatedPrefix(Prefix prefix, Location at) {
@@ -62,6 +63,7 @@ final class SiteValidator {
     private final List<ConfigProblem> problems;
     private final List<SiteFile.KeyFile> keyFiles = new ArrayList<>();
     private Optional<SiteFile.Hook> hookAt = Optional.empty();
+    private boolean inlineKey;
     private boolean sawIpv6;
     private String firstIpv6 = "";
 
@@ -79,7 +81,7 @@ final class SiteValidator {
         if (!(root instanceof Node.Mapping m)) {
             error(root.location(), "a site file is a mapping of fields (name:, private_key_file:, tunnel:, ...), not "
                     + root.kind() + "; start from the example in docs/configuration.md");
-            return new Result(Optional.empty(), keyFiles, Optional.empty(), 0, Optional.empty());
+            return new Result(Optional.empty(), keyFiles, Optional.empty(), 0, Optional.empty(), false);
         }
         unknownFields(m, SITE_FIELDS, "the site");
         Optional<String> name = scalar(m, "name").flatMap(s -> siteName(s, "name"));
@@ -121,7 +123,7 @@ final class SiteValidator {
                 ? Optional.of(new SiteConfig(name.orElseThrow(), privateKey.orElseThrow(), listenPort, (int) fwmark,
                         tunnel.orElseThrow(), local.stream().map(LocatedPrefix::prefix).toList(), remotes, telemetry))
                 : Optional.empty();
-        return new Result(config, keyFiles, portNode.map(Node.Scalar::location), listenPort, hookAt);
+        return new Result(config, keyFiles, portNode.map(Node.Scalar::location), listenPort, hookAt, inlineKey);
     }
 
     /** {@code metrics: {listen: [ADDRESS:]PORT}} and {@code events: {syslog: udp|tcp://HOST:PORT, hook: PATH}}. */
@@ -515,6 +517,7 @@ final class SiteValidator {
             return Optional.empty();
         }
         if (inline.isPresent()) {
+            this.inlineKey = true;
             return scalar(m, inlineKey).flatMap(s -> key(s, inline.get().label(), kind));
         }
         if (file.isPresent()) {

@@ -7,15 +7,12 @@ import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
+import java.util.function.Function;
+import sitelink.os.FileTrust;
 
 /**
  * Checks of a site file against this machine, changing nothing: {@code sitelink check} and {@code up} both run them
@@ -23,36 +20,59 @@ import java.util.Set;
  * are kept apart from the file's own validation, which gives the same answer anywhere.
  */
 public final class SystemChecks {
-    private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(
-            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
-
     private SystemChecks() {
     }
 
     public static List<ConfigProblem> run(SiteFile file) {
-        List<ConfigProblem> out = new ArrayList<>();
-        int uid = currentUid();
-        for (SiteFile.KeyFile k : file.keyFiles()) {
-            out.addAll(keyFile(k, uid));
-        }
+        List<ConfigProblem> out = new ArrayList<>(files(file));
         file.listenPortAt().flatMap(at -> listenPort(file.listenPort(), at)).ifPresent(out::add);
-        file.hook().flatMap(SystemChecks::hook).ifPresent(out::add);
         return out;
     }
 
-    /** The events hook must be there and executable now: found missing at the first event, it would be too late. */
-    static Optional<ConfigProblem> hook(SiteFile.Hook h) {
+    /**
+     * The files that decide what sitelink does as root: the site file itself (it names the hook and the keys), its
+     * key files and its events hook. A reload checks them again (the listen port is the gateway's own by then).
+     */
+    public static List<ConfigProblem> files(SiteFile file) {
+        List<ConfigProblem> out = new ArrayList<>();
+        int uid = FileTrust.currentUid();
+        file.path().ifPresent(p -> out.addAll(siteFile(p, new Location(file.displayName(), 1, 1), file.inlineKey(), uid)));
+        for (SiteFile.KeyFile k : file.keyFiles()) {
+            out.addAll(keyFile(k, uid));
+        }
+        file.hook().ifPresent(h -> out.addAll(hook(h, uid)));
+        return out;
+    }
+
+    /**
+     * Refused when someone other than root or us could have written it; a file holding a key inline is a secret,
+     * and others reading it is warned about, as wg-quick warns about a world-accessible configuration.
+     */
+    static List<ConfigProblem> siteFile(Path path, Location at, boolean holdsKey, int ourUid) {
+        return examined("site file", path, at, c -> {
+            List<ConfigProblem> out = errors("site file", c, at, ourUid);
+            if (holdsKey && (c.file().mode() & 0004) != 0) {
+                out.add(ConfigProblem.warning(at, "site file " + path + " holds a key and is readable by others (mode "
+                        + c.file().octal() + "); restrict it with: chmod 600 " + path));
+            }
+            return out;
+        });
+    }
+
+    /** The events hook must be there and executable now (found missing at the first event, it would be too late), and trusted. */
+    static List<ConfigProblem> hook(SiteFile.Hook h, int ourUid) {
         String p = h.path().toString();
         if (!Files.exists(h.path())) {
-            return Optional.of(ConfigProblem.error(h.location(), "events hook " + p + " does not exist; create the "
+            return List.of(ConfigProblem.error(h.location(), "events hook " + p + " does not exist; create the "
                     + "script or correct the path"));
         }
-        if (!Files.isRegularFile(h.path()) || !Files.isExecutable(h.path())) {
-            return Optional.of(ConfigProblem.error(h.location(), "events hook " + p + " is not an executable file; "
-                    + "make it executable with: chmod +x " + p));
-        }
-        return Optional.empty();
+        return examined("events hook", h.path(), h.location(), c -> {
+            if (!c.file().isRegularFile() || !Files.isExecutable(h.path())) {
+                return List.of(ConfigProblem.error(h.location(), "events hook " + p + " is not an executable file; "
+                        + "make it executable with: chmod +x " + p));
+            }
+            return errors("events hook", c, h.location(), ourUid);
+        });
     }
 
     /**
@@ -60,24 +80,37 @@ public final class SystemChecks {
      * impersonate the site, and anyone else who can write it can swap in their own key.
      */
     static List<ConfigProblem> keyFile(SiteFile.KeyFile k, int ourUid) {
+        return examined(k.label(), k.path(), k.location(), c -> {
+            List<ConfigProblem> out = new ArrayList<>();
+            if ((c.file().mode() & 0077) != 0) {
+                out.add(ConfigProblem.error(k.location(), k.label() + " " + k.path() + " is readable or writable by group "
+                        + "or others (mode " + c.file().octal() + "); restrict it with: chmod 600 " + k.path()));
+            }
+            // Its write bits are in the message above already.
+            c.doubts(ourUid).stream().filter(d -> d instanceof FileTrust.Doubt.ForeignOwner)
+                    .forEach(d -> out.add(ConfigProblem.error(k.location(), k.label() + " " + d.text())));
+            return out;
+        });
+    }
+
+    /** Every {@link FileTrust.Doubt} about {@code c} as an error at {@code at}. */
+    private static List<ConfigProblem> errors(String label, FileTrust.Chain c, Location at, int ourUid) {
         List<ConfigProblem> out = new ArrayList<>();
-        String p = k.path().toString();
-        try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(k.path());
-            if (perms.stream().anyMatch(GROUP_OR_OTHERS::contains)) {
-                out.add(ConfigProblem.error(k.location(), k.label() + " " + p + " is readable or writable by group or others (mode "
-                        + mode(perms) + "); restrict it with: chmod 600 " + p));
-            }
-            int owner = (Integer) Files.getAttribute(k.path(), "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            if (owner != 0 && owner != ourUid) {
-                out.add(ConfigProblem.error(k.location(), k.label() + " " + p + " is owned by uid " + owner
-                        + ", neither root nor this user (uid " + ourUid + "); give it to root with: chown root " + p));
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            out.add(ConfigProblem.error(k.location(), k.label() + " " + p + ": cannot read its permissions ("
-                    + e.getClass().getSimpleName() + "); keep key files on a local Linux file system"));
-        }
+        c.doubts(ourUid).forEach(d -> out.add(ConfigProblem.error(at, label + " " + d.text())));
         return out;
+    }
+
+    /** {@code check} of the chain of {@code path}, or the error saying it could not be examined. */
+    private static List<ConfigProblem> examined(String label, Path path, Location at,
+                                                Function<FileTrust.Chain, List<ConfigProblem>> check) {
+        FileTrust.Chain c;
+        try {
+            c = FileTrust.examine(path);
+        } catch (IOException | UnsupportedOperationException e) {
+            return List.of(ConfigProblem.error(at, label + " " + path + ": cannot read its owner and mode ("
+                    + e.getClass().getSimpleName() + "); keep it on a local Linux file system"));
+        }
+        return check.apply(c);
     }
 
     /**
@@ -100,23 +133,6 @@ public final class SystemChecks {
         } catch (IOException e) {
             return Optional.of(ConfigProblem.error(at, "listen_port " + port + " cannot be bound ("
                     + e.getMessage() + "); check that the machine has IPv6 enabled on loopback"));
-        }
-    }
-
-    private static String mode(Set<PosixFilePermission> perms) {
-        String rwx = PosixFilePermissions.toString(perms);
-        int m = 0;
-        for (int i = 0; i < 9; i++) {
-            m = m << 1 | (rwx.charAt(i) == '-' ? 0 : 1);
-        }
-        return String.format("%04o", m);
-    }
-
-    private static int currentUid() {
-        try {
-            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        } catch (IOException | UnsupportedOperationException e) {
-            return 0; // without /proc we can only accept root-owned files
         }
     }
 }

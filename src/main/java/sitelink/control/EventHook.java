@@ -5,13 +5,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import sitelink.os.FileTrust;
 
 /**
  * Runs the site's hook command for each event, like an updown script: no shell, the event in SITELINK_* environment
- * variables, its output in the log, killed if it runs longer than {@link #TIMEOUT}.
+ * variables, its output in the log, killed if it runs longer than {@link #TIMEOUT}. It runs as root, so before each
+ * run the hook must still be a file only root or we can change ({@link FileTrust}): {@code up} checked it at start,
+ * but the gateway runs for months and the file may be handed to someone else or made writable meanwhile.
  */
 public final class EventHook {
     static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -36,6 +41,11 @@ public final class EventHook {
      * child it left running) never writes, and the timeout would never apply.
      */
     public void run(TunnelEvent e) {
+        Optional<String> distrust = distrust(command);
+        if (distrust.isPresent()) {
+            LOG.log(Level.WARNING, "event hook not run for the {0} event: {1}", e.kind().word, distrust.get());
+            return;
+        }
         ProcessBuilder pb = new ProcessBuilder(command.toString()).redirectErrorStream(true);
         // The SITELINK_* names are the event's alone: none inherited from whoever started the gateway.
         pb.environment().keySet().removeIf(k -> k.startsWith("SITELINK_"));
@@ -66,6 +76,17 @@ public final class EventHook {
                     command, ex.getMessage());
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Why {@code command} must not run as root now, if it must not. */
+    static Optional<String> distrust(Path command) {
+        try {
+            return FileTrust.examine(command).doubts(FileTrust.currentUid()).stream().findFirst().map(FileTrust.Doubt::text);
+        } catch (NoSuchFileException ex) {
+            return Optional.of(command + " does not exist");
+        } catch (IOException ex) {
+            return Optional.of(command + ": cannot read its owner and mode (" + ex.getMessage() + ")");
         }
     }
 

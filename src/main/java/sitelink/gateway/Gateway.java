@@ -20,10 +20,12 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import sitelink.config.ConfigProblem;
 import sitelink.config.InterfaceAddress;
 import sitelink.config.RemoteSite;
 import sitelink.config.SiteConfig;
 import sitelink.config.SiteFile;
+import sitelink.config.SystemChecks;
 import sitelink.config.TunnelInterface;
 import sitelink.control.Observer;
 import sitelink.crypto.Key;
@@ -85,12 +87,20 @@ public final class Gateway implements AutoCloseable {
      * what changed when the file was applied.
      */
     public static Path reloadFile(String iface) {
-        return RUN_DIRECTORY.resolve(iface + ".reload");
+        return reloadFile(RUN_DIRECTORY, iface);
+    }
+
+    public static Path reloadFile(Path directory, String iface) {
+        return directory.resolve(iface + ".reload");
     }
 
     /** The path of the PID file `up` writes for the interface. */
     public static Path pidFile(String iface) {
-        return RUN_DIRECTORY.resolve(iface + ".pid");
+        return pidFile(RUN_DIRECTORY, iface);
+    }
+
+    public static Path pidFile(Path directory, String iface) {
+        return directory.resolve(iface + ".pid");
     }
 
     /**
@@ -198,10 +208,10 @@ public final class Gateway implements AutoCloseable {
                 }
             });
         }
-        Path reload = directory.resolve(iface + ".reload");
+        Path reload = reloadFile(directory, iface);
         Files.writeString(reload, "0\nok\nno reload yet\n");
         changes.createdFile(reload);
-        Path pid = directory.resolve(iface + ".pid");
+        Path pid = pidFile(directory, iface);
         Files.writeString(pid, ProcessHandle.current().pid() + "\n");
         changes.createdFile(pid);
     }
@@ -295,8 +305,11 @@ public final class Gateway implements AutoCloseable {
 
     private List<String> applyFile() {
         SiteFile sf = SiteFile.load(file);
-        if (!sf.errors().isEmpty() || sf.config().isEmpty()) {
-            List<String> errs = sf.errors().stream().map(Object::toString).toList();
+        // The edited file, its keys and hook are trusted again before anything is applied, as by `up`.
+        List<ConfigProblem> errors = new ArrayList<>(sf.errors());
+        SystemChecks.files(sf).stream().filter(ConfigProblem::isError).forEach(errors::add);
+        if (!errors.isEmpty() || sf.config().isEmpty()) {
+            List<String> errs = errors.stream().map(Object::toString).toList();
             errs.forEach(e -> LOG.log(Level.ERROR, "reload refused: {0}", e));
             return errs;
         }

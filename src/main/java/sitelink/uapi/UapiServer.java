@@ -17,15 +17,19 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import sitelink.device.DeviceControl;
+import sitelink.os.FileTrust;
 
 /**
  * The UAPI socket {@code /var/run/wireguard/IFACE.sock}, where {@code wg} finds a userspace WireGuard device.
  * As wireguard-go does: the directory is created 0755, the socket is 0600 (root only), a stale socket file left by
- * a dead process is replaced, and a live one makes {@link #start()} fail rather than steal the name.
+ * a dead process is replaced, and a live one makes {@link #start()} fail rather than steal the name. A directory that
+ * was already there must be root's (or ours) and not writable by group or others: whoever could write it could put
+ * their own socket where {@code wg} sends private keys, or move ours away.
  */
 public final class UapiServer implements AutoCloseable {
     public static final Path DEFAULT_DIRECTORY = Path.of("/var/run/wireguard");
@@ -68,6 +72,7 @@ public final class UapiServer implements AutoCloseable {
             Files.createDirectories(dir);
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
+        trustDirectory(dir);
         if (Files.exists(socket)) {
             if (answers(socket)) {
                 throw new IOException("a UAPI server already answers on " + socket + ": is " + iface + " running?");
@@ -94,6 +99,18 @@ public final class UapiServer implements AutoCloseable {
         }
         server = ch;
         acceptor = Thread.ofPlatform().daemon().name("uapi-" + iface).start(this::acceptLoop);
+    }
+
+    /** Checked after any creation above, so a directory someone else made in between is caught too. */
+    private static void trustDirectory(Path dir) throws IOException {
+        FileTrust.Chain c = FileTrust.examine(dir);
+        if (!c.file().isDirectory()) {
+            throw new IOException(dir + " is not a directory; remove it so that the UAPI socket directory can be created");
+        }
+        List<FileTrust.Doubt> doubts = c.doubts(FileTrust.currentUid());
+        if (!doubts.isEmpty()) {
+            throw new IOException("the UAPI socket directory " + doubts.getFirst().text());
+        }
     }
 
     private void acceptLoop() {

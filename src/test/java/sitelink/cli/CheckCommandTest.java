@@ -83,6 +83,7 @@ class CheckCommandTest {
                 PublicKey = 3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08=
                 AllowedIPs = 198.18.2.0/24
                 """.formatted(ALICE_PRIVATE));
+        Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-------")); // it holds a private key
         assertEquals(0, check(conf));
         assertEquals(conf + ":3:1: warning: DNS is ignored: a site gateway does not change this host's resolvers; configure "
                 + "them in the system (resolv.conf or systemd-resolved) and remove this line\n"

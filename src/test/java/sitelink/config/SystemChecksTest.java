@@ -95,17 +95,18 @@ class SystemChecksTest {
     }
 
     @Test
-    void eventsHookMustExistAndBeExecutable(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void eventsHookMustExistAndBeExecutable(@TempDir Path dir) throws Exception {
         Location at = new Location("office-a.yaml", 14, 16);
         Path hook = dir.resolve("event.sh");
-        assertEquals("office-a.yaml:14:16: events hook " + hook + " does not exist; create the script or correct the path",
-                SystemChecks.hook(new SiteFile.Hook(hook, at)).orElseThrow().toString());
-        java.nio.file.Files.writeString(hook, "#!/bin/sh\n");
-        java.nio.file.Files.setPosixFilePermissions(hook, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        assertEquals("office-a.yaml:14:16: events hook " + hook + " is not an executable file; make it executable with: "
-                + "chmod +x " + hook, SystemChecks.hook(new SiteFile.Hook(hook, at)).orElseThrow().toString());
-        java.nio.file.Files.setPosixFilePermissions(hook, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        assertEquals(java.util.Optional.empty(), SystemChecks.hook(new SiteFile.Hook(hook, at)));
-        assertTrue(SystemChecks.hook(new SiteFile.Hook(dir, at)).isPresent(), "a directory is no script");
+        int us = (Integer) Files.getAttribute(dir, "unix:uid");
+        assertEquals(List.of("office-a.yaml:14:16: events hook " + hook + " does not exist; create the script or correct the path"),
+                SystemChecks.hook(new SiteFile.Hook(hook, at), us).stream().map(ConfigProblem::toString).toList());
+        Files.writeString(hook, "#!/bin/sh\n");
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals(List.of("office-a.yaml:14:16: events hook " + hook + " is not an executable file; make it executable with: "
+                + "chmod +x " + hook), SystemChecks.hook(new SiteFile.Hook(hook, at), us).stream().map(ConfigProblem::toString).toList());
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertEquals(List.of(), SystemChecks.hook(new SiteFile.Hook(hook, at), us));
+        assertEquals(1, SystemChecks.hook(new SiteFile.Hook(dir, at), us).size(), "a directory is no script");
     }
 }

@@ -80,4 +80,28 @@ class EventHookTest {
         new EventHook(hook).run(EVENT);
         new EventHook(dir.resolve("missing")).run(EVENT);
     }
+
+    /**
+     * The hook runs as root: `up` checked it, but by the time of an event it may have been made writable by others
+     * or handed to another user, and then it must not run (the marker it would write stays absent).
+     */
+    @Test
+    void aHookOthersCouldHaveChangedSinceStartIsNotRun(@TempDir Path dir) throws Exception {
+        Path ran = dir.resolve("ran");
+        Path hook = script(dir, "touch '" + ran + "'");
+        new EventHook(hook).run(EVENT);
+        assertTrue(Files.exists(ran), "a trusted hook runs");
+        Files.delete(ran);
+
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxrwxrwx"));
+        new EventHook(hook).run(EVENT);
+        assertFalse(Files.exists(ran), "a hook anyone can write did not run");
+
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwx------"));
+        if ((Integer) Files.getAttribute(dir, "unix:uid") == 0) {
+            Files.setAttribute(hook, "unix:uid", 65534);
+            new EventHook(hook).run(EVENT);
+            assertFalse(Files.exists(ran), "a hook owned by another user did not run");
+        }
+    }
 }

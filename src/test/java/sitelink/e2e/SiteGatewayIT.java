@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -96,10 +100,10 @@ class SiteGatewayIT {
     /**
      * Office C joins A's file and leaves it again, each time applied with {@code sitelink reload}, while host A pings
      * host B every 50 ms: B's session is never touched (same handshake, no lost ping), C becomes reachable, then its
-     * route and peer are gone.
+     * route and peer are gone. A change the gateway cannot apply, and a file others could have written, are refused.
      */
     @Test
-    void reloadAddsAndRemovesAnOfficeWhileTheTunnelToAnotherKeepsPassingTraffic() {
+    void reloadAddsAndRemovesAnOfficeWhileTheTunnelToAnotherKeepsPassingTraffic() throws IOException {
         try (TwoOffices t = TwoOffices.startSitelink()) {
             Office a = t.a(), b = t.b();
             Office c = t.addOffice();
@@ -131,6 +135,30 @@ class SiteGatewayIT {
             assertFalse(refused.ok(), "a refused reload fails: " + refused.describe());
             assertTrue(refused.stderr().contains("tunnel name, mtu or route_table changed; restart the gateway"),
                     refused.describe());
+
+            // A file someone else could have written is refused: by `sitelink reload` before it signals anything,
+            // and by the gateway itself when SIGHUP comes straight (kill -HUP, systemctl kill -s HUP).
+            t.writeSiteFile(a, b, c);
+            Files.setPosixFilePermissions(a.siteFile(), PosixFilePermissions.fromString("rw-rw-rw-"));
+            try {
+                Path reportFile = Path.of("/run/sitelink", a.iface() + ".reload");
+                String reportBefore = read(reportFile);
+                Netns.Result untrusted = t.tryReload(a);
+                assertFalse(untrusted.ok(), untrusted.describe());
+                assertTrue(untrusted.stderr().contains(a.siteFile() + " is writable by group or others (mode 0666)")
+                        && untrusted.stderr().contains("the running gateway was not changed"), untrusted.describe());
+                assertEquals(reportBefore, read(reportFile), "sitelink reload did not signal the gateway");
+                long next = Long.parseLong(reportBefore.lines().findFirst().orElseThrow()) + 1;
+                a.sitelink().signal("HUP");
+                E2e.await(CONNECT, "the gateway's report of reload " + next,
+                        () -> read(reportFile).startsWith(next + "\n"), () -> read(reportFile));
+                String refusal = read(reportFile);
+                assertTrue(refusal.startsWith(next + "\nerror\n") && refusal.contains("is writable by group or others "
+                        + "(mode 0666)"), "the gateway refused the file itself: " + refusal);
+                assertTrue(routeInGateway(a, c.lan()).isBlank(), "office C was not added");
+            } finally { // a file others can write stays behind as a log otherwise
+                Files.setPosixFilePermissions(a.siteFile(), PosixFilePermissions.fromString("rw-------"));
+            }
 
             Traffic.Lost lost = Traffic.stopPing(ping);
             assertTrue(a.sitelink().isAlive(), "gateway A kept running\n" + a.sitelink().tail());
@@ -182,5 +210,13 @@ class SiteGatewayIT {
     private static String latestHandshake(Office self, Office remote) {
         return self.gateway().execOk("wg", "show", self.iface(), "latest-handshakes").lines()
                 .filter(l -> l.startsWith(remote.publicKey())).findFirst().orElseThrow();
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
     }
 }

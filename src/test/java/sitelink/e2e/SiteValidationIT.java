@@ -118,6 +118,29 @@ class SiteValidationIT {
                 + "it with: chmod 600 " + k, ns -> {});
     }
 
+    /** The site file names the hook and the keys `up` runs as root with: another user must not be able to change it. */
+    @Test
+    void aSiteFileOthersCanWriteIsRefused() {
+        refused((f, k) -> f, (file, k) -> "1:1: site file " + file + " is writable by group or others (mode 0666); "
+                + "restrict it with: chmod go-w " + file, ns -> {}, file -> setMode(file, "rw-rw-rw-"));
+    }
+
+    /** The events hook runs as root: a script others can write is refused before anything starts. */
+    @Test
+    void anEventsHookOthersCanWriteIsRefused() {
+        refused((f, k) -> {
+            Path hook = k.resolveSibling("event-hook.sh");
+            try {
+                Files.writeString(hook, "#!/bin/sh\n");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            setMode(hook, "rwxrwxrwx");
+            return f + "events: {hook: " + hook + "}\n";
+        }, (file, k) -> "13:16: events hook " + k.resolveSibling("event-hook.sh") + " is writable by group or others "
+                + "(mode 0777); restrict it with: chmod go-w " + k.resolveSibling("event-hook.sh"), ns -> {}, file -> {});
+    }
+
     private static void refused(BiFunction<String, Path, String> breakIt, String expected) {
         refused(breakIt, k -> expected, ns -> {});
     }
@@ -127,13 +150,19 @@ class SiteValidationIT {
         refused(breakIt, k -> expected, prepare);
     }
 
-    /**
-     * In a fresh namespace: {@code prepare} it, snapshot it, write the broken file, run {@code sitelink up}; the
-     * exit code, the message and the snapshot afterwards are what the user gets.
-     */
     private static void refused(BiFunction<String, Path, String> breakIt,
                                 java.util.function.Function<Path, String> expected,
                                 java.util.function.Consumer<Netns> prepare) {
+        refused(breakIt, (file, k) -> expected.apply(k), prepare, file -> {});
+    }
+
+    /**
+     * In a fresh namespace: {@code prepare} it, snapshot it, write the broken file ({@code afterWrite} may then change
+     * its mode), run {@code sitelink up}; the exit code, the message (expected from the site file's and the key file's
+     * paths) and the snapshot afterwards are what the user gets.
+     */
+    private static void refused(BiFunction<String, Path, String> breakIt, BiFunction<Path, Path, String> expected,
+                                java.util.function.Consumer<Netns> prepare, java.util.function.Consumer<Path> afterWrite) {
         try (Netns ns = Netns.create("bad")) {
             prepare.accept(ns);
             String iface = E2e.uniqueName("svb");
@@ -141,18 +170,40 @@ class SiteValidationIT {
             TwoOffices.writeSecret(keyFile, ns.execOk("wg", "genkey"));
             Path file = ns.logDir().resolve("office-a.yaml");
             TwoOffices.writeSecret(file, breakIt.apply(good(keyFile, iface), keyFile));
+            afterWrite.accept(file);
             NamespaceState before = NamespaceState.of(ns, iface);
 
-            Netns.Result up = ns.exec(Duration.ofSeconds(60), E2e.home().resolve("sitelink").toString(), "up",
-                    file.toString());
+            Netns.Result up;
+            try {
+                up = ns.exec(Duration.ofSeconds(60), E2e.home().resolve("sitelink").toString(), "up", file.toString());
+            } finally {
+                withoutWriteForOthers(ns.logDir());
+            }
 
             assertEquals(1, up.exitCode(), "sitelink up exits 1\n" + up.describe());
             List<String> problems = up.stderr().lines().filter(l -> l.startsWith(file + ":")).toList();
-            assertEquals(List.of(file + ":" + expected.apply(keyFile)), problems, "the one problem, located\n"
+            assertEquals(List.of(file + ":" + expected.apply(file, keyFile)), problems, "the one problem, located\n"
                     + up.describe());
             assertEquals(List.of("sitelink: " + file + " has errors; nothing was changed"),
                     up.stderr().lines().filter(l -> !l.startsWith(file + ":")).toList(), "and nothing else");
             assertEquals(before, NamespaceState.of(ns, iface), "the namespace is unchanged");
+        }
+    }
+
+    /**
+     * The files a test made writable by others stay in the build tree as logs; they lose that bit, so that the
+     * launcher does not find the checkout changeable by others when it next has to build (./sitelink as root).
+     */
+    private static void withoutWriteForOthers(Path dir) {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                var perms = Files.getPosixFilePermissions(f);
+                perms.remove(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE);
+                perms.remove(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
+                Files.setPosixFilePermissions(f, perms);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -47,6 +47,36 @@ class UapiServerTest {
         }
     }
 
+    /**
+     * A socket directory that was already there must be root's (or ours) and not writable by group or others:
+     * whoever could write it could swap the socket wg sends private keys to.
+     */
+    @Test
+    void refusesADirectoryOthersCanWriteOrAnotherUserOwns() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("wireguard"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        UapiServer open = new UapiServer("sltest5", dir, device);
+        IOException e = assertThrows(IOException.class, open::start);
+        assertEquals("the UAPI socket directory " + dir + " is writable by group or others (mode 0777); restrict it "
+                + "with: chmod go-w " + dir, e.getMessage());
+        assertEquals(0, Files.list(dir).count(), "nothing was created in it");
+        open.close();
+
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        if ((Integer) Files.getAttribute(dir, "unix:uid") == 0) {
+            Files.setAttribute(dir, "unix:uid", 65534);
+            UapiServer theirs = new UapiServer("sltest5", dir, device);
+            e = assertThrows(IOException.class, theirs::start);
+            assertTrue(e.getMessage().startsWith("the UAPI socket directory " + dir + " is owned by uid 65534"), e.getMessage());
+            theirs.close();
+            Files.setAttribute(dir, "unix:uid", 0);
+        }
+        try (UapiServer server = new UapiServer("sltest5", dir, device)) {
+            server.start();
+            assertTrue(UapiServer.answers(server.socketPath()), "root's 0755 directory is fine");
+        }
+    }
+
     @Test
     void refusesToStartWhileAnotherServerAnswers() throws Exception {
         try (UapiServer first = new UapiServer("sltest1", tmp, device)) {
