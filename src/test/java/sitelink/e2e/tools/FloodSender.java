@@ -25,7 +25,8 @@ import sitelink.wireguard.CookieGenerator;
 public final class FloodSender {
     private static final int INITIATION = 148;
 
-    private record Source(DatagramChannel channel, CookieGenerator cookies) {
+    /** A socket, its cookie state, and the messages it floods with once it holds a cookie (made once, as a thrifty attacker would). */
+    private record Source(DatagramChannel channel, CookieGenerator cookies, byte[][] withCookie) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -40,7 +41,7 @@ public final class FloodSender {
             for (int i = 0; i < portsPerSource; i++) {
                 DatagramChannel c = DatagramChannel.open().bind(new InetSocketAddress(address, 0));
                 c.configureBlocking(false);
-                Source s = new Source(c, new CookieGenerator(victim, Clock.SYSTEM));
+                Source s = new Source(c, new CookieGenerator(victim, Clock.SYSTEM), new byte[32][]);
                 sources.add(s);
             }
         }
@@ -65,7 +66,13 @@ public final class FloodSender {
                 // initiation and reads the cookie reply to it (the reply opens only with that message's mac1).
                 withCookie = 0;
                 for (Source s : sources) {
-                    withCookie += fetchCookie(s, to, random) ? 1 : 0;
+                    if (fetchCookie(s, to, random)) {
+                        withCookie++;
+                        for (int i = 0; i < s.withCookie().length; i++) { // mac1 and a valid mac2, random otherwise
+                            s.withCookie()[i] = randomInitiation(random);
+                            s.cookies().addMacs(s.withCookie()[i]);
+                        }
+                    }
                 }
                 System.out.println("cookies for " + withCookie + " of " + sources.size() + " sockets");
                 System.out.flush();
@@ -75,9 +82,11 @@ public final class FloodSender {
             }
             Source s = sources.get((int) (sent % sources.size()));
             byte[] msg;
-            if (answerCookies) {
-                msg = randomInitiation(random);
-                s.cookies().addMacs(msg); // mac2 too once the socket holds a cookie
+            if (answerCookies && s.withCookie()[0] != null) {
+                msg = s.withCookie()[(int) (sent / sources.size() % s.withCookie().length)];
+            } else if (answerCookies) {
+                msg = randomInitiation(random); // before its cookie: mac1 only, as any initiation
+                s.cookies().addMacs(msg);
             } else {
                 msg = prepared[(int) (sent % prepared.length)];
             }
