@@ -78,6 +78,8 @@ public final class Device implements DeviceControl, AutoCloseable {
      * then get the CPU first (weight 1024 against 110 on Linux), so encrypted data keeps flowing.
      */
     static final int HANDSHAKE_THREAD_NICE = 10;
+    /** After draining its queues the handshake thread naps this long before it may be woken per message again. */
+    private static final long HANDSHAKE_BATCH_NANOS = 1_000_000L;
 
     private record HandshakeMessage(InetSocketAddress source, byte[] message) {
     }
@@ -314,11 +316,20 @@ public final class Device implements DeviceControl, AutoCloseable {
                     sitelink.os.Libc.errnoName(err));
         }
         byte[] scratch = new byte[UdpSocket.MAX_DATAGRAM];
+        boolean busy = false;
         while (running) {
             try {
                 HandshakeMessage m = peerHandshakes.poll();
                 if (m == null) {
                     m = handshakes.poll();
+                }
+                if (m == null && busy) {
+                    // Just drained the queues: more is likely on its way (a flood). A millisecond's nap, which the UDP
+                    // reader does not cut short, takes them in batches: at most a thousand wake-ups a second instead
+                    // of one per receive batch, for at most a millisecond more on a peer's handshake.
+                    busy = false;
+                    LockSupport.parkNanos(HANDSHAKE_BATCH_NANOS);
+                    continue;
                 }
                 if (m == null) {
                     handshakeThreadIdle = true;
@@ -328,6 +339,7 @@ public final class Device implements DeviceControl, AutoCloseable {
                     handshakeThreadIdle = false;
                     continue;
                 }
+                busy = true;
                 if (handshakes.size() >= HANDSHAKE_QUEUE / 8) {
                     core.handshakeBacklog();
                 }
