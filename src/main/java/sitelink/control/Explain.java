@@ -68,8 +68,9 @@ public final class Explain {
             case "decrypt_failed" -> "data from " + from + " (" + who + ") did not authenticate; the datagram was "
                     + "corrupted or forged";
             case "replay" -> "data from " + from + " (" + who + ") was a replay or arrived too late for the replay window";
-            case "unknown_index" -> "data from " + from + " names a session this site does not have; " + who
-                    + " probably restarted and will make a new handshake";
+            // Only this side can have lost a session the other still uses: a restarted peer has no sessions to send on.
+            case "unknown_index" -> "data from " + from + " names a session this site no longer has (this gateway "
+                    + "restarted, or ended that session); " + who + " will make a new handshake";
             case "keypair_expired" -> "data from " + from + " (" + who + ") used an expired session";
             case "handshake_timeout" -> "handshake with " + who + " at " + from + " gave up after 90 s without an "
                     + "answer; check that " + who + " is running and that UDP to it is not blocked";
