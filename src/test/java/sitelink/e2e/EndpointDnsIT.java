@@ -28,6 +28,7 @@ class EndpointDnsIT {
         try (Netns nsA = Netns.create("a"); Netns nsB = Netns.create("b")) {
             Path etc = Path.of("/etc/netns", nsA.name());
             Path hosts = etc.resolve("hosts");
+            boolean madeParent = !Files.isDirectory(etc.getParent()); // /etc/netns: removed again if the test made it
             try {
                 nsA.ip("link", "add", TwoPeers.VETH_A, "type", "veth", "peer", "name", TwoPeers.VETH_B, "netns", nsB.name());
                 nsA.ip("addr", "add", TwoPeers.A_OUTER + "/24", "dev", TwoPeers.VETH_A);
@@ -60,6 +61,9 @@ class EndpointDnsIT {
             } finally {
                 Files.deleteIfExists(hosts);
                 Files.deleteIfExists(etc);
+                if (madeParent) {
+                    Files.deleteIfExists(etc.getParent());
+                }
             }
         }
     }
