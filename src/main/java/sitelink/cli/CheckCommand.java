@@ -3,6 +3,7 @@ package sitelink.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -14,6 +15,9 @@ import sitelink.config.SiteConfig;
 import sitelink.config.SiteFile;
 import sitelink.config.SystemChecks;
 import sitelink.config.TunnelInterface;
+import sitelink.gateway.Gateway;
+import sitelink.gateway.RunningGateway;
+import sitelink.os.Pidfd;
 import sitelink.route.Prefix;
 
 /**
@@ -24,6 +28,8 @@ import sitelink.route.Prefix;
 @Command(name = "check", description = "Validate a site file (YAML, or a wg-quick .conf) and this machine, changing nothing.")
 public final class CheckCommand implements Callable<Integer> {
     final KeyCommands.Io io = new KeyCommands.Io();
+    /** Where running gateways' PID files are; tests point it elsewhere. */
+    Path runDirectory = Gateway.RUN_DIRECTORY;
 
     @Parameters(paramLabel = "FILE", description = "the site file, e.g. /etc/sitelink/office-a.yaml")
     Path file;
@@ -33,7 +39,14 @@ public final class CheckCommand implements Callable<Integer> {
         SiteFile site = SiteFile.load(file);
         List<ConfigProblem> problems = new ArrayList<>(site.problems());
         // System checks look at key files and the port even when the file has other errors: one run, every problem.
-        problems.addAll(SystemChecks.run(site));
+        List<String> notes = new ArrayList<>();
+        for (ConfigProblem p : SystemChecks.run(site)) {
+            Optional<String> held = heldByThisFilesGateway(site, p);
+            held.ifPresent(notes::add);
+            if (held.isEmpty()) {
+                problems.add(p);
+            }
+        }
         problems.forEach(io.err::println);
         io.err.flush();
         if (problems.stream().anyMatch(ConfigProblem::isError)) {
@@ -49,10 +62,31 @@ public final class CheckCommand implements Callable<Integer> {
                         + "'policy:' allow rules for least privilege (docs/policy.md)");
             }
         }
+        notes.forEach(n -> io.err.println(site.displayName() + ": note: " + n));
         io.err.flush();
         io.out.println(summary(config));
         io.out.flush();
         return 0;
+    }
+
+    /**
+     * The listen port is "in use" by the very gateway running this file (checked before a reload, or to see what
+     * runs): not a problem but a fact, when the gateway's PID file names a live {@code sitelink up} of this file.
+     */
+    private Optional<String> heldByThisFilesGateway(SiteFile site, ConfigProblem p) {
+        if (!p.isError() || !p.message().startsWith("listen_port ") || !p.message().contains("already in use")
+                || site.config().isEmpty() || site.path().isEmpty()) {
+            return Optional.empty();
+        }
+        String iface = site.config().get().tunnel().name();
+        if (RunningGateway.find(runDirectory, iface, site.path().get()) instanceof RunningGateway.Lookup.Found(Pidfd g)) {
+            try (g) {
+                return Optional.of("this file's gateway is running (pid " + g.pid() + ") and holds listen_port "
+                        + site.config().get().listenPort() + "; 'sitelink reload " + site.path().get()
+                        + "' applies changes to it");
+            }
+        }
+        return Optional.empty();
     }
 
     /** e.g. "site office-a: 1 remote site (office-b: 198.18.2.0/24 via 198.18.0.2:51820), tunnel sl-b 198.19.0.1/30 mtu 1420, listening on 51820". */
@@ -77,6 +111,8 @@ public final class CheckCommand implements Callable<Integer> {
         return r.name() + ": " + subnets
                 + r.endpoint().map(e -> " via " + e).orElse(", waits for it to connect")
                 + (r.persistentKeepalive() == 0 ? "" : ", keepalive " + r.persistentKeepalive() + "s")
-                + (r.presharedKey().isPresent() ? ", preshared key" : "");
+                + (r.presharedKey().isPresent() ? ", preshared key" : "")
+                + (r.policy().isEmpty() ? ", no policy rules (everything between the subnets passes)"
+                        : ", policy: " + r.policy().stream().map(Object::toString).collect(Collectors.joining("; ")));
     }
 }

@@ -32,13 +32,14 @@ public final class DiagnoseCommand implements Callable<Integer> {
         }
         List<Diagnose.Check> checks;
         try (Netlink netlink = Netlink.open()) {
-            checks = new Diagnose(sf.config().get(), iface -> {
+            String iface = sf.config().get().tunnel().name();
+            checks = new Diagnose(file, sf.config().get(), i -> {
                 try {
-                    return Gateways.status(iface);
+                    return Gateways.status(i);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e.getMessage(), e);
                 }
-            }, netlink, new Sysctl()).run();
+            }, peer -> Gateways.initiateHandshake(iface, peer), netlink, new Sysctl()).run();
         }
         checks.forEach(System.out::println);
         return checks.stream().anyMatch(c -> c.outcome() == Diagnose.Outcome.FAIL) ? 1 : 0;

@@ -1,7 +1,10 @@
 package sitelink.cli;
 
+import java.io.PrintStream;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import sitelink.config.Suggest;
 
 /** Entry point of the sitelink command line. */
 @Command(name = "sitelink", mixinStandardHelpOptions = true, version = "sitelink 0.1.0",
@@ -9,12 +12,33 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class, UpCommand.class, CheckCommand.class, ReloadCommand.class, StatusCommand.class, DiagnoseCommand.class, DeviceCommand.class, KeyCommands.GenKey.class, KeyCommands.PubKey.class,
                 KeyCommands.GenPsk.class})
 public final class Main implements Runnable {
+    /** Picocli's exit code for a usage error. */
+    static final int USAGE = 2;
+
     @Override
     public void run() {
         CommandLine.usage(this, System.out);
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(run(args, System.err));
+    }
+
+    /**
+     * Runs the command line. An unknown command is a usage error even beside {@code --help}, which picocli would
+     * otherwise honour with the main help and exit 0: a script's typo must not look like success.
+     */
+    static int run(String[] args, PrintStream err) {
+        CommandLine cl = new CommandLine(new Main());
+        if (args.length > 0 && !args[0].startsWith("-")) {
+            Set<String> commands = cl.getSubcommands().keySet();
+            if (!commands.contains(args[0])) {
+                err.println("sitelink: unknown command '" + args[0] + "'"
+                        + Suggest.closest(args[0], commands).map(c -> "; did you mean '" + c + "'?").orElse("")
+                        + " (commands: " + String.join(", ", commands) + ")");
+                return USAGE;
+            }
+        }
+        return cl.execute(args);
     }
 }

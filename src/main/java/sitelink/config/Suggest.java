@@ -1,27 +1,39 @@
 package sitelink.config;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 
-/** "Did you mean" for misspelt field names: the known name within a small edit distance, if there is one. */
-final class Suggest {
+/**
+ * "Did you mean" for misspelt field and command names: the known name within a small edit distance, if there is one.
+ */
+public final class Suggest {
     private Suggest() {
     }
 
     static String unknownField(String written, List<String> known, String where) {
+        Optional<String> best = closest(written, known);
+        if (best.isPresent()) {
+            return "unknown field '" + written + "' in " + where + "; did you mean '" + best.get() + "'?";
+        }
+        return "unknown field '" + written + "' in " + where + "; remove it (known fields: " + String.join(", ", known) + ")";
+    }
+
+    /** The known name closest to {@code written}, if it is close enough to be what was meant. */
+    public static Optional<String> closest(String written, Collection<String> known) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {
-            int d = distance(written.toLowerCase(java.util.Locale.ROOT), k.toLowerCase(java.util.Locale.ROOT));
+            int d = distance(written.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT));
             if (d < bestDistance) {
                 best = k;
                 bestDistance = d;
             }
         }
         // Two edits catch a swapped pair or a dropped letter; more would suggest unrelated names.
-        if (best != null && bestDistance <= Math.min(2, Math.max(1, written.length() / 3))) {
-            return "unknown field '" + written + "' in " + where + "; did you mean '" + best + "'?";
-        }
-        return "unknown field '" + written + "' in " + where + "; remove it (known fields: " + String.join(", ", known) + ")";
+        return best != null && bestDistance <= Math.min(2, Math.max(1, written.length() / 3))
+                ? Optional.of(best) : Optional.empty();
     }
 
     /** Optimal string alignment distance: Levenshtein plus transposition of two neighbours. */

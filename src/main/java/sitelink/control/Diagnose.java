@@ -1,10 +1,15 @@
 package sitelink.control;
 
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,9 +17,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import sitelink.config.RemoteSite;
 import sitelink.config.SiteConfig;
 import sitelink.config.TunnelInterface;
+import sitelink.crypto.Key;
 import sitelink.device.DeviceStatus;
 import sitelink.device.PeerStatus;
 import sitelink.os.Netlink;
@@ -45,14 +52,24 @@ public final class Diagnose {
     static final Instant EARLIEST_SANE = Instant.parse("2024-01-01T00:00:00Z");
     static final Duration HANDSHAKE_WAIT = Duration.ofSeconds(7);
 
+    /** Asks the gateway to start a handshake with a peer now ({@link Gateways#initiateHandshake}). */
+    public interface HandshakeTrigger {
+        void start(Key peer) throws IOException;
+    }
+
+    private final Path file;
     private final SiteConfig config;
     private final Function<String, DeviceStatus> status;
+    private final HandshakeTrigger trigger;
     private final Netlink netlink;
     private final Sysctl sysctl;
 
-    public Diagnose(SiteConfig config, Function<String, DeviceStatus> status, Netlink netlink, Sysctl sysctl) {
+    public Diagnose(Path file, SiteConfig config, Function<String, DeviceStatus> status, HandshakeTrigger trigger,
+                    Netlink netlink, Sysctl sysctl) {
+        this.file = file;
         this.config = config;
         this.status = status;
+        this.trigger = trigger;
         this.netlink = netlink;
         this.sysctl = sysctl;
     }
@@ -76,8 +93,15 @@ public final class Diagnose {
                 : new Check(Outcome.FAIL, "key pair", "the running device's public key "
                 + s.publicKey().map(k -> k.toBase64()).orElse("(none)") + " is not the file's "
                 + config.publicKey().toBase64() + "; run 'sitelink reload' with this file, or restart the gateway"));
+        // Routes, forwarding, addresses and the paths to the endpoints belong to a network namespace: seen from
+        // another one (the socket is in the file system, shared), they would all be someone else's.
+        Optional<Check> elsewhere = otherNamespace(iface);
+        elsewhere.ifPresent(checks::add);
         for (RemoteSite r : config.remoteSites()) {
-            checks.add(handshake(r, s));
+            checks.add(handshake(r, s, elsewhere.isEmpty()));
+        }
+        if (elsewhere.isPresent()) {
+            return checks;
         }
         checks.addAll(routes());
         checks.add(forwarding());
@@ -95,7 +119,48 @@ public final class Diagnose {
                 : new Check(Outcome.PASS, "clock", "the clock says " + now);
     }
 
-    private Check handshake(RemoteSite r, DeviceStatus s) {
+    /**
+     * A FAIL when the gateway's interface is not in this network namespace, naming the namespace (ip netns) it is
+     * in when the gateway's PID file and /run/netns tell.
+     */
+    private Optional<Check> otherNamespace(String iface) {
+        try {
+            if (netlink.link(iface).isPresent()) {
+                return Optional.empty();
+            }
+        } catch (IOException e) {
+            return Optional.empty(); // cannot tell; the checks below say what they see
+        }
+        Optional<String> ns = namespaceOf(iface);
+        String run = ns.map(n -> "sudo ip netns exec " + n + " sitelink diagnose " + file).orElse("sitelink diagnose "
+                + file + " in the gateway's network namespace (e.g. sudo ip netns exec NAME ..., or nsenter --net)");
+        return Optional.of(new Check(Outcome.FAIL, "network namespace", "the gateway answers on its socket, but its "
+                + "interface " + iface + " is not in this network namespace: it runs in "
+                + ns.map(n -> "namespace " + n).orElse("another one") + ". Routes, forwarding, addresses and path MTU "
+                + "were not checked (they would be this namespace's); run: " + run));
+    }
+
+    /** The ip-netns name of the namespace the gateway on {@code iface} runs in, from its PID file. */
+    private static Optional<String> namespaceOf(String iface) {
+        try {
+            String pid = Files.readString(Gateways.RUN_DIRECTORY.resolve(iface + ".pid")).strip();
+            String link = Files.readSymbolicLink(Path.of("/proc", pid, "ns", "net")).toString(); // net:[INODE]
+            long inode = Long.parseLong(link.replaceAll("\\D", ""));
+            try (Stream<Path> names = Files.list(Path.of("/run/netns"))) {
+                return names.filter(n -> {
+                    try {
+                        return ((Number) Files.getAttribute(n, "unix:ino")).longValue() == inode;
+                    } catch (IOException | RuntimeException e) {
+                        return false;
+                    }
+                }).map(n -> n.getFileName().toString()).findFirst();
+            }
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private Check handshake(RemoteSite r, DeviceStatus s, boolean here) {
         String name = "handshake with " + r.name();
         Optional<PeerStatus> peer = find(s, r);
         if (peer.isEmpty()) {
@@ -105,7 +170,16 @@ public final class Diagnose {
         if (up(peer.get(), s)) {
             return new Check(Outcome.PASS, name, "latest handshake " + age(peer.get(), s.at()) + " s ago");
         }
-        trigger(r);
+        // Asked of the gateway over its socket, not by a packet into the tunnel: the site's own policy may not allow
+        // any packet diagnose could send, and a probe packet would count as a user drop on one side or the other.
+        try {
+            trigger.start(r.publicKey());
+        } catch (IOException e) {
+            return new Check(Outcome.FAIL, name, "the gateway did not start a handshake (" + e.getMessage() + ")"
+                    + (e.getMessage() != null && e.getMessage().endsWith("errno=-89") ? ": " + r.name() + " has no "
+                    + "endpoint and has not connected; give it an endpoint, or start " + r.name() + " so it connects here"
+                    : "; run 'sitelink reload' with this file"));
+        }
         long deadline = System.nanoTime() + HANDSHAKE_WAIT.toNanos();
         DeviceStatus now = s;
         while (System.nanoTime() < deadline) {
@@ -125,8 +199,11 @@ public final class Diagnose {
         Assessment a = Assessment.of(p.orElse(peer.get()), now.at(), now.publicKey());
         String why = a.reason().isEmpty() ? a.state().name() : a.reason();
         if (a.state() == TunnelState.CONNECTING || a.state() == TunnelState.IDLE) {
+            PeerStatus last = p.orElse(peer.get());
+            boolean reachable = here && last.endpoint().map(e -> answersOnUdp(e.getAddress())).orElse(false);
             why = "no answer to a handshake within " + HANDSHAKE_WAIT.toSeconds() + " s"
-                    + Explain.unansweredRemedy(p.orElse(peer.get()));
+                    + (reachable ? Explain.unansweredThoughReachable(last, config.publicKey())
+                    : Explain.unansweredRemedy(last));
         }
         return new Check(Outcome.FAIL, name, why);
     }
@@ -143,21 +220,26 @@ public final class Diagnose {
         return Duration.between(p.lastHandshake().orElseThrow(), now).getSeconds();
     }
 
-    /** A datagram into the remote subnet (discard port) makes the device start a handshake if it has no session. */
-    private void trigger(RemoteSite r) {
-        for (Prefix p : r.remoteSubnets()) {
-            byte[] a = p.address().getAddress();
-            a[a.length - 1] |= 1;
-            try (DatagramSocket sock = new DatagramSocket()) {
-                InetAddress to = InetAddress.getByAddress(a);
-                if (!p.contains(to)) {
-                    continue;
-                }
-                sock.send(new DatagramPacket(new byte[0], 0, new InetSocketAddress(to, 9)));
-                return;
-            } catch (IOException e) {
-                // no route or no address family here: the route check says why
+    /**
+     * True when the endpoint's host answers a one-byte datagram to its discard port (9), with ICMP port unreachable as
+     * a host without that service does: UDP reaches the host, so a silent peer is not a blocked path.
+     */
+    static boolean answersOnUdp(InetAddress host) {
+        try (DatagramChannel ch = DatagramChannel.open(); Selector selector = Selector.open()) {
+            ch.connect(new InetSocketAddress(host, 9));
+            ch.write(ByteBuffer.allocate(1));
+            ch.configureBlocking(false);
+            ch.register(selector, SelectionKey.OP_READ);
+            // The ICMP error arrives as the socket's pending error: it wakes the selector, and the read reports it.
+            if (selector.select(PROBE_WAIT.toMillis()) == 0) {
+                return false; // no answer (a firewall may drop the probe or its ICMP): nothing can be concluded
             }
+            ch.read(ByteBuffer.allocate(1));
+            return true; // it even answered
+        } catch (PortUnreachableException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

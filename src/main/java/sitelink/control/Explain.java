@@ -48,6 +48,20 @@ public final class Explain {
         return "; check that " + peerName(p.name()) + " is running and that UDP to " + ep + " is not blocked";
     }
 
+    /**
+     * Handshakes unanswered although UDP reaches the peer's host: the peer is most likely there and drops them
+     * silently, as WireGuard does with a handshake that is not for its key or comes from a key it does not list.
+     */
+    static String unansweredThoughReachable(PeerStatus p, Key ours) {
+        String who = peerName(p.name());
+        String ep = p.endpoint().map(Explain::endpoint).orElse("its endpoint");
+        return ", although UDP reaches " + who + "'s host (it answered a probe); likely causes, most likely first: "
+                + "the public key for " + who + " in this file does not match " + who + "'s private key, or " + who
+                + " does not have this site's public key " + ours.toBase64() + " (compare 'sitelink pubkey' on each "
+                + "side with the other's file); then: nothing listens on " + ep + " (" + who + " is not running), or a "
+                + "firewall there drops that port";
+    }
+
     /** The log line for one diagnostic; {@code peerName} is the remote site's name or empty. */
     static String sentence(Diagnostic d, String peerName, Optional<Key> ourPublicKey) {
         String from = d.source().map(Explain::endpoint).orElse("an unknown address");
@@ -68,8 +82,9 @@ public final class Explain {
             case "decrypt_failed" -> "data from " + from + " (" + who + ") did not authenticate; the datagram was "
                     + "corrupted or forged";
             case "replay" -> "data from " + from + " (" + who + ") was a replay or arrived too late for the replay window";
-            case "unknown_index" -> "data from " + from + " names a session this site does not have; " + who
-                    + " probably restarted and will make a new handshake";
+            // Only this side can have lost a session the other still uses: a restarted peer has no sessions to send on.
+            case "unknown_index" -> "data from " + from + " names a session this site no longer has (this gateway "
+                    + "restarted, or ended that session); " + who + " will make a new handshake";
             case "keypair_expired" -> "data from " + from + " (" + who + ") used an expired session";
             case "handshake_timeout" -> "handshake with " + who + " at " + from + " gave up after 90 s without an "
                     + "answer; check that " + who + " is running and that UDP to it is not blocked";

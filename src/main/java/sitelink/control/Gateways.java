@@ -20,7 +20,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.stream.Stream;
+import sitelink.crypto.Key;
 import sitelink.device.DeviceStatus;
 import sitelink.uapi.StatusLines;
 
@@ -71,14 +73,29 @@ public final class Gateways {
      * errno, or it closes without a status (not a sitelink device: wireguard-go does not know get_status).
      */
     public static DeviceStatus status(Path socket, Duration timeout) throws IOException {
+        return ask(socket, "get_status=1\n\n", timeout, StatusLines::parse);
+    }
+
+    /**
+     * Asks the gateway on {@code iface} to start a handshake with {@code peer} now, without sending a packet through
+     * the tunnel (sitelink's {@code initiate_handshake=1}): what {@code diagnose} does on an idle tunnel. An
+     * IOException as for {@link #status(String)}; errno -2 means no such peer, -89 a peer without an endpoint.
+     */
+    public static void initiateHandshake(String iface, Key peer) throws IOException {
+        ask(socket(iface), "initiate_handshake=1\npublic_key=" + peer.toHex() + "\n\n", TIMEOUT, lines -> null);
+    }
+
+    /** Sends {@code request} and parses the lines of the answer before its {@code errno=0}, within {@code timeout}. */
+    private static <T> T ask(Path socket, String request, Duration timeout, Function<List<String>, T> parse)
+            throws IOException {
         String iface = socket.getFileName().toString().replaceFirst("\\.sock$", "");
         // The channel is closed before the executor, whose close waits for the reader: closing the channel is what
         // ends a reader still blocked (timeout, interrupt).
         try (var executor = Executors.newVirtualThreadPerTaskExecutor();
              SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            Future<DeviceStatus> answer = executor.submit(() -> {
+            Future<T> answer = executor.submit(() -> {
                 ch.connect(UnixDomainSocketAddress.of(socket));
-                ch.write(ByteBuffer.wrap("get_status=1\n\n".getBytes(StandardCharsets.US_ASCII)));
+                ch.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
                 BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
                         StandardCharsets.UTF_8));
                 List<String> lines = new ArrayList<>();
@@ -87,12 +104,13 @@ public final class Gateways {
                         if (!line.equals("errno=0")) {
                             throw new IOException(iface + " answered " + line);
                         }
-                        return StatusLines.parse(lines);
+                        return parse.apply(lines);
                     }
                     lines.add(line);
                 }
-                throw new IOException(iface + " closed the connection without a status: is it a sitelink device "
-                        + "(wireguard-go does not answer get_status)?");
+                String op = request.substring(0, request.indexOf('=')); // get_status, initiate_handshake
+                throw new IOException(iface + " closed the connection without an answer to " + op + ": is it a "
+                        + "sitelink device (wireguard-go does not answer " + op + ")?");
             });
             try {
                 return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);

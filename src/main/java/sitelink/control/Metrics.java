@@ -37,7 +37,7 @@ public final class Metrics implements AutoCloseable {
                 (s, p) -> Assessment.of(p, s.at(), s.publicKey()).state() == TunnelState.ESTABLISHED ? 1.0 : 0.0);
         CounterWithCallback.builder().name("sitelink_peer_drops")
                 .help("Datagrams and packets of the peer dropped, by reason").labelNames("site", "peer", "reason")
-                .callback(cb -> forPeers((s, p) -> p.drops().forEach((r, n) -> cb.call(n, s.site(), name(p), r))))
+                .callback(cb -> forPeers((s, p) -> peerDrops(s, p).forEach((r, n) -> cb.call(n, s.site(), name(p), r))))
                 .register(registry);
         CounterWithCallback.builder().name("sitelink_drops")
                 .help("Datagrams and packets the device dropped, by reason").labelNames("site", "reason")
@@ -79,6 +79,17 @@ public final class Metrics implements AutoCloseable {
     private void forPeers(BiConsumer<DeviceStatus, PeerStatus> f) {
         DeviceStatus s = read();
         s.peers().forEach(p -> f.accept(s, p));
+    }
+
+    /**
+     * Every drop reason the device counts, 0 where the peer has none: a series that exists from the start, so that
+     * rate() and alerts see the first drop instead of a series appearing out of nothing.
+     */
+    static Map<String, Long> peerDrops(DeviceStatus s, PeerStatus p) {
+        Map<String, Long> m = new java.util.TreeMap<>();
+        s.counters().keySet().stream().filter(k -> k.startsWith("drop_")).forEach(k -> m.put(k.substring(5), 0L));
+        m.putAll(p.drops());
+        return m;
     }
 
     private static String name(PeerStatus p) {

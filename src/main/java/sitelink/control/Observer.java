@@ -66,7 +66,7 @@ public final class Observer implements AutoCloseable {
         return new Observer(device, config);
     }
 
-    /** After a reload: new remote-site names. (Metrics address and event sinks change on restart only.) */
+    /** After a reload: new remote-site names. (Metrics address and event sinks change on restart only: a reload that changes them is refused.) */
     public void name(SiteConfig config) {
         Map<Key, String> m = new HashMap<>();
         for (RemoteSite r : config.remoteSites()) {

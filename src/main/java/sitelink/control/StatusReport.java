@@ -39,7 +39,7 @@ public final class StatusReport {
                 t.put("endpoint", p.endpoint().map(Explain::endpoint).orElse(null));
                 t.put("latest_handshake", p.lastHandshake().map(Instant::toString).orElse(null));
                 t.put("latest_handshake_age_seconds", p.lastHandshake().map(h -> seconds(h, d.at())).orElse(null));
-                Optional<Long> rekey = rekeyIn(p, d.at());
+                Optional<Long> rekey = rekeyIn(p, d.at(), a.state());
                 t.put("key_age_seconds", p.hasSession() ? p.lastHandshake().map(h -> seconds(h, d.at())).orElse(null) : null);
                 t.put("rekey_in_seconds", rekey.orElse(null));
                 t.put("handshake_attempts", p.handshakeAttempts());
@@ -71,7 +71,7 @@ public final class StatusReport {
                 rows.add(new String[] {site, peer, a.state().name(),
                         ":" + d.listenPort() + " -> " + p.endpoint().map(Explain::endpoint).orElse("(none)"),
                         p.lastHandshake().map(h -> seconds(h, d.at()) + " s ago").orElse("never"),
-                        rekeyIn(p, d.at()).map(s -> s + " s").orElse("-"),
+                        rekeyIn(p, d.at(), a.state()).map(s -> s + " s").orElse("-"),
                         bytes(p.rxBytes()) + "/" + p.rxPackets() + "p", bytes(p.txBytes()) + "/" + p.txPackets() + "p",
                         p.persistentKeepalive() == 0 ? "off" : p.persistentKeepalive() + " s",
                         Long.toString(p.roamingEvents()), drops(p)});
@@ -101,9 +101,12 @@ public final class StatusReport {
         return b.toString();
     }
 
-    /** Seconds until this side rekeys the current session: only the initiator rekeys on time (whitepaper 6.2). */
-    static Optional<Long> rekeyIn(PeerStatus p, Instant now) {
-        if (!p.hasSession() || p.lastHandshake().isEmpty()) {
+    /**
+     * Seconds until this side rekeys the current session: only the initiator rekeys on time (whitepaper 6.2). None
+     * unless the tunnel is ESTABLISHED: a DOWN tunnel's young keys are not counting down to anything it will do.
+     */
+    static Optional<Long> rekeyIn(PeerStatus p, Instant now, TunnelState state) {
+        if (state != TunnelState.ESTABLISHED || !p.hasSession() || p.lastHandshake().isEmpty()) {
             return Optional.empty();
         }
         Duration after = p.sessionInitiator() ? Constants.REKEY_AFTER_TIME : Constants.REJECT_AFTER_TIME;

@@ -592,6 +592,19 @@ public final class Device implements DeviceControl, AutoCloseable {
         return new DeviceStatus(name, siteName, core.publicKey(), bind.port(), java.time.Instant.now(), counters(), peers);
     }
 
+    /**
+     * The handshake starts as for any packet without a session, but the packet staged behind it is an empty one, a
+     * keepalive: it crosses no filter, reaches no host and counts as no data, on either side.
+     */
+    @Override
+    public void initiateHandshake(Key publicKey) throws DeviceException {
+        Peer p = core.peer(publicKey).orElseThrow(() -> new DeviceException(-2, "no such peer")); // ENOENT
+        if (p.endpoint().isEmpty()) {
+            throw new DeviceException(-89, "the peer has no endpoint yet"); // EDESTADDRREQ
+        }
+        core.send(p, new byte[0], 0, 0, new byte[15 + sitelink.wireguard.Keypair.OVERHEAD]);
+    }
+
     @Override
     public SortedMap<String, Long> counters() {
         SortedMap<String, Long> m = new TreeMap<>();

@@ -2,6 +2,7 @@ package sitelink.device;
 
 import java.time.Instant;
 import java.util.Optional;
+import sitelink.crypto.Key;
 
 /**
  * The one way to read and change a running device. The UAPI server and (later) the site-file loader talk to the
@@ -22,6 +23,17 @@ public interface DeviceControl {
      * is counted under a reason. Served over the UAPI socket as sitelink's own {@code get_counters=1} request.
      */
     java.util.SortedMap<String, Long> counters();
+
+    /**
+     * Starts a handshake with the peer {@code publicKey} now if it has no session, as a packet waiting for it would,
+     * without one: sitelink's own {@code initiate_handshake=1}, which {@code sitelink diagnose} uses on an idle
+     * tunnel. No user traffic is made, so no policy filters it and no drop is counted.
+     *
+     * @throws DeviceException -ENOENT for a peer the device does not have, -EDESTADDRREQ for one without an endpoint
+     */
+    default void initiateHandshake(Key publicKey) throws DeviceException {
+        throw new DeviceException(-95, "this device cannot start a handshake on request"); // EOPNOTSUPP
+    }
 
     /**
      * Everything status needs: per peer its handshake history, counters and drops. Served as sitelink's own

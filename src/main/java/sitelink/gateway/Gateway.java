@@ -52,8 +52,11 @@ public final class Gateway implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("sitelink.gateway");
     /** Where `up` records its PID, for `sitelink reload`: /run/sitelink/IFACE.pid. */
     public static final Path RUN_DIRECTORY = Path.of("/run/sitelink");
-    /** A DNS endpoint is looked up again when its site has had no handshake for this long (wg's reresolve-dns). */
-    private static final Duration RERESOLVE_AFTER = Duration.ofSeconds(135);
+    /**
+     * A DNS endpoint is looked up again when its site has had no handshake for this long (wg's reresolve-dns). The
+     * system property sitelink.reresolve_after_seconds shortens it for the end-to-end test, which cannot wait 135 s.
+     */
+    private static final Duration RERESOLVE_AFTER = Duration.ofSeconds(Long.getLong("sitelink.reresolve_after_seconds", 135));
     private static final Duration RERESOLVE_EVERY = Duration.ofSeconds(15);
 
     private final Path file;
@@ -138,6 +141,7 @@ public final class Gateway implements AutoCloseable {
             for (InterfaceAddress a : t.addresses()) {
                 changes.addAddress(netlink, t.name(), a.address(), a.length());
             }
+            noLinkLocal(t.name());
             changes.setLinkUp(netlink, t.name());
             if (t.routeTable() == TunnelInterface.MAIN_TABLE) {
                 for (RemoteSite r : config.remoteSites()) {
@@ -171,6 +175,21 @@ public final class Gateway implements AutoCloseable {
         } catch (IOException e) {
             undo(changes, netlink);
             throw new GatewayException(e.getMessage());
+        }
+    }
+
+    /**
+     * The kernel gives an interface that comes up an IPv6 link-local address and sends router solicitations and MLD
+     * reports from it, into the tunnel: no remote subnet takes ff02::/16, so each counted as a no_route drop at every
+     * start, noise for whoever alerts on drops. A site tunnel needs no link-local address (its addresses are in the
+     * file; WireGuard has no neighbour discovery), so it gets none: {@code ip link set IFACE addrgenmode none}. The
+     * setting goes with the interface. Without IPv6 on this host there is nothing to turn off.
+     */
+    private static void noLinkLocal(String iface) {
+        try {
+            new Sysctl().set("net/ipv6/conf/" + iface + "/addr_gen_mode", "1");
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "no IPv6 settings for {0}: {1}", iface, e.getMessage());
         }
     }
 
@@ -319,6 +338,21 @@ public final class Gateway implements AutoCloseable {
         TunnelInterface nt = next.tunnel();
         if (!ot.name().equals(nt.name()) || ot.mtu() != nt.mtu() || ot.routeTable() != nt.routeTable()) {
             String msg = "reload refused: tunnel name, mtu or route_table changed; restart the gateway to apply that";
+            LOG.log(Level.ERROR, msg);
+            return List.of(msg);
+        }
+        // The metrics listener and event sinks are started once; a reload that kept them as they were while saying
+        // it applied the file would leave the operator believing a metrics port or syslog target is live.
+        List<String> watch = new ArrayList<>();
+        if (!old.telemetry().metricsListen().equals(next.telemetry().metricsListen())) {
+            watch.add("metrics");
+        }
+        if (!old.telemetry().syslog().equals(next.telemetry().syslog())
+                || !old.telemetry().hook().equals(next.telemetry().hook())) {
+            watch.add("events");
+        }
+        if (!watch.isEmpty()) {
+            String msg = "reload refused: " + String.join(" and ", watch) + " changed; restart the gateway to apply that";
             LOG.log(Level.ERROR, msg);
             return List.of(msg);
         }

@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import sitelink.os.ErrnoException;
 import sitelink.os.Libc;
 import sitelink.os.Pidfd;
@@ -71,6 +72,12 @@ public final class RunningGateway {
         Path proc = Path.of("/proc", Integer.toString(pid));
         if (!runs(argv, siteFile, proc.resolve("root"), proc.resolve("cwd"))) {
             process.close();
+            Optional<String> other = otherSiteFile(argv, proc.resolve("root"), proc.resolve("cwd"));
+            if (other.isPresent()) { // a gateway, of another file: reloading it with this one would apply the wrong file
+                return new Lookup.NotFound("the gateway for " + iface + " (pid " + pid + ") runs " + other.get()
+                        + ", not " + siteFile + "; nothing was signalled. Edit " + other.get() + " and run 'sitelink "
+                        + "reload " + other.get() + "', or stop that gateway and run 'sitelink up " + siteFile + "'");
+            }
             String shown = String.join(" ", argv);
             return new Lookup.NotFound(pidFile + " names pid " + pid + ", which is not a sitelink gateway running "
                     + siteFile + " (it runs: " + (shown.length() > 200 ? shown.substring(0, 200) + "..." : shown)
@@ -86,6 +93,41 @@ public final class RunningGateway {
      * /proc/PID/root and /proc/PID/cwd, which also work across mount namespaces such as ip netns exec makes).
      */
     static boolean runs(List<String> argv, Path siteFile, Path root, Path cwd) {
+        for (String a : upArguments(argv)) {
+            try {
+                if (Files.isSameFile(siteFile, seen(a, root, cwd))) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // not a file, or not one we can see: not this argument
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The site file a sitelink {@code up} command line runs (its first argument naming a regular file), as a path
+     * the operator recognises: absolute, from the process's own root and working directory.
+     */
+    static Optional<String> otherSiteFile(List<String> argv, Path root, Path cwd) {
+        for (String a : upArguments(argv)) {
+            if (Files.isRegularFile(seen(a, root, cwd))) {
+                try {
+                    return Optional.of(a.startsWith("/") ? a : Files.readSymbolicLink(cwd).resolve(a).normalize().toString());
+                } catch (IOException | UnsupportedOperationException e) {
+                    return Optional.of(a);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Path seen(String a, Path root, Path cwd) {
+        return a.startsWith("/") ? root.resolve(a.substring(1)) : cwd.resolve(a);
+    }
+
+    /** The non-option arguments after sitelink's {@code up}; none when {@code argv} is not sitelink's {@code up}. */
+    private static List<String> upArguments(List<String> argv) {
         int start = -1;
         for (int i = 0; i < argv.size() && start < 0; i++) {
             String a = argv.get(i);
@@ -97,22 +139,9 @@ public final class RunningGateway {
             }
         }
         if (start < 0 || start >= argv.size() || !argv.get(start).equals("up")) {
-            return false;
+            return List.of();
         }
-        for (String a : argv.subList(start + 1, argv.size())) {
-            if (a.isEmpty() || a.startsWith("-")) {
-                continue;
-            }
-            Path seen = a.startsWith("/") ? root.resolve(a.substring(1)) : cwd.resolve(a);
-            try {
-                if (Files.isSameFile(siteFile, seen)) {
-                    return true;
-                }
-            } catch (IOException e) {
-                // not a file, or not one we can see: not this argument
-            }
-        }
-        return false;
+        return argv.subList(start + 1, argv.size()).stream().filter(a -> !a.isEmpty() && !a.startsWith("-")).toList();
     }
 
     /** /proc/PID/cmdline split into arguments; empty for a process that is gone or a zombie. */

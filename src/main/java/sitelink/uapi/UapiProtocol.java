@@ -88,6 +88,7 @@ public final class UapiProtocol {
                     };
                 }
                 case "set=1" -> answer = set(readSetLines(lines));
+                case "initiate_handshake=1" -> answer = initiateHandshake(readSetLines(lines));
                 default -> {
                     LOG.log(System.Logger.Level.WARNING, "UAPI: unknown operation, closing the connection");
                     return;
@@ -144,6 +145,28 @@ public final class UapiProtocol {
                 }
             }
         };
+    }
+
+    /**
+     * sitelink's own {@code initiate_handshake=1} with one {@code public_key=HEX} line: a handshake with that peer
+     * now, without a packet for it ({@link DeviceControl#initiateHandshake}).
+     */
+    private String initiateHandshake(List<String> body) {
+        if (body.size() != 1 || !body.getFirst().startsWith("public_key=")) {
+            LOG.log(System.Logger.Level.WARNING, "UAPI: initiate_handshake takes exactly one public_key line");
+            return "errno=" + EINVAL + "\n\n";
+        }
+        try {
+            device.initiateHandshake(Key.fromHex(body.getFirst().substring("public_key=".length())));
+            return "errno=0\n\n";
+        } catch (IllegalArgumentException e) {
+            return "errno=" + EINVAL + "\n\n";
+        } catch (DeviceException e) {
+            return "errno=" + (e.errno() == 0 ? UNKNOWN : -Math.abs(e.errno())) + "\n\n";
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "UAPI: initiate_handshake failed: " + e.getClass().getSimpleName());
+            return "errno=" + UNKNOWN + "\n\n";
+        }
     }
 
     /** The lines of a set body up to the blank line; like wireguard-go, end of stream also ends the body. */

@@ -1,9 +1,14 @@
 package sitelink.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +24,13 @@ class CheckCommandTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
+    private Path run;
+
     private int check(Path file) {
         CheckCommand cmd = new CheckCommand();
+        if (run != null) {
+            cmd.runDirectory = run;
+        }
         cmd.io.out = new PrintStream(out, true, StandardCharsets.UTF_8);
         cmd.io.err = new PrintStream(err, true, StandardCharsets.UTF_8);
         return new CommandLine(cmd).execute(file.toString());
@@ -37,12 +47,15 @@ class CheckCommandTest {
         return yaml;
     }
 
+    /** The rules of examples/office-a.yaml as the summary lists them. */
+    private static final String policy = "allow to tcp dst 198.18.2.0/24 port 22,443; allow both icmp type 8";
+
     @Test
     void goodFilePrintsASummaryAndExits0(@TempDir Path dir) throws Exception {
         assertEquals(0, check(officeA(dir)));
         assertEquals("", err.toString(StandardCharsets.UTF_8));
         assertEquals("site office-a serving 198.18.1.0/24: 1 remote site (office-b: 198.18.2.0/24, 198.19.0.2/32 via "
-                + "198.18.0.2:51820, keepalive 25s), tunnel sl-b 198.19.0.1/30 mtu 1420, listening on a port the system picks\n",
+                + "198.18.0.2:51820, keepalive 25s, policy: " + policy + "), tunnel sl-b 198.19.0.1/30 mtu 1420, listening on a port the system picks\n",
                 out.toString(StandardCharsets.UTF_8));
     }
 
@@ -90,7 +103,52 @@ class CheckCommandTest {
                 + conf + ": warning: remote site peer-1 has no policy rules, so everything between the two sites' subnets "
                 + "passes (only the traffic selectors apply); add 'policy:' allow rules for least privilege (docs/policy.md)\n",
                 err.toString(StandardCharsets.UTF_8));
-        assertEquals("site sl-b: 1 remote site (peer-1: 198.18.2.0/24, waits for it to connect), tunnel sl-b mtu 1420, "
+        assertEquals("site sl-b: 1 remote site (peer-1: 198.18.2.0/24, waits for it to connect, no policy rules (everything "
+                + "between the subnets passes)), tunnel sl-b mtu 1420, "
                 + "listening on a port the system picks\n", out.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * {@code sitelink check} on the file of the gateway that runs it: the port is held by that very gateway (here a
+     * stand-in whose command line is {@code sitelink up FILE}, and a socket of this JVM holding the port), which is
+     * a note, not an error.
+     */
+    @Test
+    void thePortHeldByThisFilesRunningGatewayIsANoteNotAnError(@TempDir Path dir) throws Exception {
+        Path yaml = officeA(dir);
+        run = Files.createDirectory(dir.resolve("run"));
+        try (DatagramChannel held = DatagramChannel.open(StandardProtocolFamily.INET6)) {
+            held.bind(new InetSocketAddress(InetAddress.getByName("::"), 0));
+            int port = ((InetSocketAddress) held.getLocalAddress()).getPort();
+            Files.writeString(yaml, Files.readString(yaml).replace("listen_port: 0", "listen_port: " + port));
+            assertEquals(1, check(yaml), "the control: a port in use is an error when no gateway runs the file");
+            Process gateway = new ProcessBuilder("sh", "-c", "while :; do sleep 1 & wait $!; done", "-jar",
+                    "/opt/sitelink/sitelink.jar", "up", yaml.toString()).start();
+            try {
+                Files.writeString(run.resolve("sl-b.pid"), gateway.pid() + "\n");
+                String cmdline = "";
+                for (int i = 0; i < 500 && !cmdline.contains("sitelink.jar"); i++) { // until sh has exec'd
+                    Thread.sleep(10);
+                    cmdline = Files.readString(Path.of("/proc/" + gateway.pid() + "/cmdline"));
+                }
+                out.reset();
+                err.reset();
+                assertEquals(0, check(yaml), err.toString(StandardCharsets.UTF_8));
+                assertTrue(err.toString(StandardCharsets.UTF_8).contains("note: this file's gateway is running (pid "
+                        + gateway.pid() + ") and holds listen_port " + port), err.toString(StandardCharsets.UTF_8));
+            } finally {
+                gateway.destroyForcibly();
+            }
+        }
+    }
+
+    /** The summary says which policy rules are in force, or that there are none. */
+    @Test
+    void theSummaryListsThePolicyRules(@TempDir Path dir) throws Exception {
+        Path yaml = officeA(dir);
+        String text = Files.readString(yaml);
+        Files.writeString(yaml, text.substring(0, text.indexOf("    policy:"))); // the policy ends the file
+        assertEquals(0, check(yaml), err.toString(StandardCharsets.UTF_8));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("no policy rules"), out.toString(StandardCharsets.UTF_8));
     }
 }

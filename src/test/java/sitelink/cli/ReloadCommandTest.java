@@ -111,7 +111,9 @@ class ReloadCommandTest {
                 other.toString());
         pidFile(gateway);
         assertEquals(1, reload(), stderr());
-        assertTrue(stderr().contains("which is not a sitelink gateway running " + siteFile), stderr());
+        assertTrue(stderr().contains("the gateway for sl-rt (pid " + gateway + ") runs " + other + ", not " + siteFile
+                + "; nothing was signalled"), "names the file the gateway runs: " + stderr());
+        assertTrue(!stderr().contains("remove the file"), "a live gateway's PID file is not stale: " + stderr());
         assertTrue(untouched(gateway));
     }
 

@@ -111,4 +111,13 @@ class DiagnosticLogTest {
         assertEquals("packet from office-b dropped: its source 198.19.9.9 is outside office-b's remote_subnets; add the "
                 + "subnet to remote_subnets, or check office-b's local_subnets", lines.get(1));
     }
+
+    /** After this gateway restarted, the peer's data on its old session is not blamed on the peer restarting. */
+    @Test
+    void dataOnALostSessionDoesNotBlameThePeer() {
+        log.diagnose(fromSource("unknown_index", "198.18.0.2"));
+        assertEquals(1, lines.size());
+        assertTrue(lines.get(0).startsWith("data from 198.18.0.2:51820 names a session this site no longer has (this "
+                + "gateway restarted, or ended that session)") && !lines.get(0).contains("probably restarted"), lines.get(0));
+    }
 }

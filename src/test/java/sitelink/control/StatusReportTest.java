@@ -108,9 +108,24 @@ class StatusReportTest {
     @Test
     void aResponderRekeysOnlyWhenTheSessionIsRejected() throws Exception {
         PeerFacts r = new PeerFacts().session(NOW.minusSeconds(30), false);
-        assertEquals(Optional.of(150L), StatusReport.rekeyIn(r.build(), NOW));
-        assertEquals(Optional.of(0L), StatusReport.rekeyIn(r.session(NOW.minusSeconds(500), false).build(), NOW));
-        assertEquals(Optional.empty(), StatusReport.rekeyIn(new PeerFacts().build(), NOW));
+        assertEquals(Optional.of(150L), StatusReport.rekeyIn(r.build(), NOW, TunnelState.ESTABLISHED));
+        assertEquals(Optional.of(0L), StatusReport.rekeyIn(r.session(NOW.minusSeconds(179), false).build(), NOW.plusSeconds(1),
+                TunnelState.ESTABLISHED));
+        assertEquals(Optional.empty(), StatusReport.rekeyIn(new PeerFacts().build(), NOW, TunnelState.IDLE));
+    }
+
+    /** The peer stopped 20 s ago: the keys are 30 s old, but a DOWN tunnel shows no countdown to a rekey. */
+    @Test
+    void aDownTunnelShowsNoRekeyCountdown() throws Exception {
+        PeerFacts down = new PeerFacts().session(NOW.minusSeconds(30), true).unanswered(NOW.minusSeconds(20),
+                NOW.minusSeconds(5), 4);
+        DeviceStatus d = PeerFacts.device(NOW, down.build());
+        String[] lines = StatusReport.table(List.of(d)).split("\n");
+        int at = lines[0].indexOf("REKEY IN");
+        assertTrue(lines[1].contains("DOWN"), lines[1]);
+        assertEquals("-", lines[1].substring(at).split("\\s+")[0], String.join("\n", lines));
+        assertTrue(new ObjectMapper().readTree(StatusReport.json(List.of(d))).get("tunnels").get(0)
+                .get("rekey_in_seconds").isNull());
     }
 
     private static List<String> names(JsonNode n) {

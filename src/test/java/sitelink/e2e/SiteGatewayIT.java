@@ -50,6 +50,12 @@ class SiteGatewayIT {
             assertEquals(List.of(), other, "on B's WAN link every packet is UDP between the gateways' ports");
             // 50 pings and 2 MiB of TCP: far more than 100 datagrams; a capture that saw nothing proves nothing.
             assertTrue(packets.size() > 100, "the capture saw the traffic (" + packets.size() + " packets)");
+            // Every packet that came into the tunnel had a remote site to go to: nothing the kernel sends on its own
+            // (IPv6 router solicitations, MLD reports from a link-local address) is counted as a dropped packet.
+            for (Office o : List.of(a, b)) {
+                Uapi.Response counters = Uapi.request(o.iface(), "get_counters=1\n\n");
+                assertEquals(0L, counters.numbers().get("drop_no_route"), o.name() + ": " + counters.lines());
+            }
         }
     }
 
@@ -135,6 +141,22 @@ class SiteGatewayIT {
             assertFalse(refused.ok(), "a refused reload fails: " + refused.describe());
             assertTrue(refused.stderr().contains("tunnel name, mtu or route_table changed; restart the gateway"),
                     refused.describe());
+
+            // metrics: and events: are not silently ignored: the gateway cannot move them while running, so it refuses.
+            t.writeSiteFile(a, b);
+            Files.writeString(a.siteFile(), "metrics:\n  listen: 127.0.0.1:9586\nevents:\n  syslog: udp://127.0.0.1:514\n",
+                    java.nio.file.StandardOpenOption.APPEND);
+            Netns.Result telemetry = t.tryReload(a);
+            assertFalse(telemetry.ok(), "a reload adding metrics and events fails: " + telemetry.describe());
+            assertTrue(telemetry.stderr().contains("metrics and events changed; restart the gateway"), telemetry.describe());
+
+            // reload of another file with the same tunnel name: refused, naming the file the gateway runs.
+            Path other = a.siteFile().resolveSibling("other.yaml");
+            Files.copy(a.siteFile(), other);
+            Netns.Result wrongFile = a.gateway().exec(Duration.ofSeconds(60), E2e.home().resolve("sitelink").toString(),
+                    "reload", other.toString());
+            assertFalse(wrongFile.ok(), wrongFile.describe());
+            assertTrue(wrongFile.stderr().contains("runs " + a.siteFile() + ", not " + other), wrongFile.describe());
 
             // A file someone else could have written is refused: by `sitelink reload` before it signals anything,
             // and by the gateway itself when SIGHUP comes straight (kill -HUP, systemctl kill -s HUP).

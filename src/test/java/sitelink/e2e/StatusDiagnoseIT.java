@@ -429,4 +429,61 @@ class StatusDiagnoseIT {
             return m;
         }
     }
+
+    /**
+     * Issue 18. An idle tunnel whose policy allows nothing diagnose could send into it: diagnose asks the gateway for
+     * the handshake over its socket, so it completes and neither side's policy drops a thing. Run from a namespace
+     * other than the gateway's, diagnose says so and names it, instead of failing routes and forwarding. Then office B
+     * does not list office A's key (and never dials itself): A's handshakes go unanswered although UDP reaches B, and
+     * the key mismatch is named first among the causes.
+     */
+    @Test
+    void diagnoseAsksTheGatewayForTheHandshakeAndSaysWhatItCannotSee() throws Exception {
+        try (Pair p = new Pair(); Netns elsewhere = Netns.create("c")) {
+            String policy = "policy:\n  - allow to tcp 198.19.2.0/24 port 443";
+            Path a = idle(p.siteFile(p.nsA, "office-a", p.ifA, p.privA, LAN_A, "198.19.1.0/24", "office-b",
+                    X25519.publicKey(p.privB), TwoPeers.B_OUTER, "198.19.2.0/24", policy, ""));
+            Path b = idle(p.siteFile(p.nsB, "office-b", p.ifB, p.privB, LAN_B, "198.19.2.0/24", "office-a",
+                    X25519.publicKey(p.privA), TwoPeers.A_OUTER, "198.19.1.0/24", "", ""));
+            p.up(p.nsA, a);
+            p.up(p.nsB, b);
+            p.awaitState(p.nsA, p.ifA, "IDLE", "");
+            String sitelink = E2e.home().resolve("sitelink").toString();
+            Netns.Result d = p.nsA.exec(Duration.ofSeconds(30), sitelink, "diagnose", a.toString());
+            assertTrue(d.stdout().contains("PASS  handshake with office-b"), d.describe());
+            for (String iface : List.of(p.ifA, p.ifB)) {
+                assertEquals(0L, Uapi.request(iface, "get_counters=1\n\n").numbers().get("drop_filtered"),
+                        iface + ": diagnose made no packet a policy dropped");
+            }
+
+            Netns.Result outside = elsewhere.exec(Duration.ofSeconds(30), sitelink, "diagnose", a.toString());
+            assertTrue(outside.stdout().contains("FAIL  network namespace") && outside.stdout().contains("namespace "
+                    + p.nsA.name()) && outside.stdout().contains("sudo ip netns exec " + p.nsA.name()), outside.describe());
+            assertFalse(outside.stdout().contains("restart the gateway"), "no false failures: " + outside.describe());
+
+            for (Proc g : p.gateways) {
+                g.close();
+            }
+            E2e.await(Duration.ofSeconds(10), "old interfaces gone", () -> !Files.exists(Uapi.socket(p.ifA))
+                    && !Files.exists(Uapi.socket(p.ifB)));
+            Key stranger = X25519.publicKey(X25519.generatePrivate(new java.security.SecureRandom()));
+            Path b2 = idle(p.siteFile(p.nsB, "office-b", p.ifB, p.privB, LAN_B, "198.19.2.0/24", "office-a", stranger,
+                    TwoPeers.A_OUTER, "198.19.1.0/24", "", ""));
+            p.up(p.nsA, a);
+            p.up(p.nsB, b2);
+            p.awaitState(p.nsA, p.ifA, "IDLE", "");
+            Netns.Result silent = p.nsA.exec(Duration.ofSeconds(30), sitelink, "diagnose", a.toString());
+            String out = silent.stdout();
+            int key = out.indexOf("the public key for office-b in this file does not match office-b's private key, or "
+                    + "office-b does not have this site's public key " + X25519.publicKey(p.privA).toBase64());
+            assertTrue(out.contains("FAIL  handshake with office-b") && key > 0
+                    && key < out.indexOf("office-b is not running"), silent.describe());
+        }
+    }
+
+    /** A site file without persistent_keepalive: nothing connects until something asks. */
+    private static Path idle(Path siteFile) throws IOException {
+        Files.writeString(siteFile, Files.readString(siteFile).replace("persistent_keepalive: 1", "persistent_keepalive: 0"));
+        return siteFile;
+    }
 }

@@ -24,6 +24,16 @@ final class FakeDevice implements DeviceControl {
     volatile DeviceSnapshot state = new DeviceSnapshot(Optional.empty(), 0, 0, List.of());
     volatile int failWith;
     final SortedMap<String, Long> counters = new TreeMap<>();
+    final List<Key> handshakesAsked = Collections.synchronizedList(new ArrayList<>());
+
+    /** Known peers start a handshake (recorded); others are refused with -ENOENT, as by the real device. */
+    @Override
+    public void initiateHandshake(Key publicKey) throws DeviceException {
+        if (snapshot().peers().stream().noneMatch(p -> p.publicKey().equals(publicKey))) {
+            throw new DeviceException(-2, "no such peer");
+        }
+        handshakesAsked.add(publicKey);
+    }
 
     @Override
     public synchronized DeviceSnapshot snapshot() {

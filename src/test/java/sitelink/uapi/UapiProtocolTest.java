@@ -76,6 +76,18 @@ class UapiProtocolTest {
                 """.formatted(PRIV, PUB1, PSK1, PUB2, ZERO), serve("get=1\n\n"));
     }
 
+    /** sitelink's own initiate_handshake=1: diagnose's way to start a handshake without a packet into the tunnel. */
+    @Test
+    void initiateHandshakeAsksTheDeviceForThatPeer() throws Exception {
+        device.state = new DeviceSnapshot(Optional.empty(), 0, 0, List.of(new PeerSnapshot(Key.fromHex(PUB1),
+                Optional.empty(), Optional.empty(), Optional.empty(), 0, 0, 0, List.of())));
+        assertEquals("errno=0\n\n", serve("initiate_handshake=1\npublic_key=" + PUB1 + "\n\n"));
+        assertEquals(List.of(Key.fromHex(PUB1)), device.handshakesAsked);
+        assertEquals("errno=-2\n\n", serve("initiate_handshake=1\npublic_key=" + PUB2 + "\n\n"), "no such peer");
+        assertEquals("errno=-22\n\n", serve("initiate_handshake=1\npublic_key=zz\n\n"));
+        assertEquals("errno=-22\n\n", serve("initiate_handshake=1\n\n"));
+    }
+
     @Test
     void getOfAnEmptyDeviceIsJustErrno() throws Exception {
         assertEquals("errno=0\n\n", serve("get=1\n\n"));
