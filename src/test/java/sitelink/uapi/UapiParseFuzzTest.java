@@ -14,6 +14,13 @@ import java.util.List;
  * Seed corpus: src/test/resources/sitelink/uapi/UapiParseFuzzTestInputs/parseSet/.
  */
 class UapiParseFuzzTest {
+    static {
+        // Loads (and, when fuzzing, instruments) the parser's classes before any call is timed below.
+        UapiProtocol.parseSet(List.of("private_key=0000000000000000000000000000000000000000000000000000000000000000",
+                "public_key=0000000000000000000000000000000000000000000000000000000000000001", "endpoint=[::1]:1",
+                "allowed_ip=198.18.0.0/15"));
+    }
+
     @FuzzTest(maxDuration = "20s")
     void parseSet(FuzzedDataProvider data) {
         List<String> lines = data.consumeRemainingAsString().lines().toList();
@@ -23,7 +30,8 @@ class UapiParseFuzzTest {
         if (parsed instanceof UapiProtocol.Parsed.Rejected r) {
             assertTrue(r.errno() < 0, "errno must be negative: " + r);
         }
-        // A name lookup takes milliseconds at best (and leaves the namespace); parsing a few lines takes microseconds.
-        assertTrue(System.nanoTime() - start < 500_000_000L, "parseSet took too long: a name lookup?");
+        // A name lookup waits for a resolver (seconds when none answers); parsing a few lines takes microseconds. The
+        // bound is loose because a shared build machine can stall a thread for a while.
+        assertTrue(System.nanoTime() - start < 2_000_000_000L, "parseSet took seconds: a name lookup?");
     }
 }
