@@ -15,7 +15,8 @@ import java.util.Arrays;
  * <p>Only what the kernel's own tcp_gro_receive would merge is merged: IPv4 without options or fragments, or IPv6
  * with TCP as the next header; ACK with optional PSH and no other flag; identical addresses, ports, ack number,
  * window and TCP options; the next expected sequence number; every segment but the last exactly MSS long; and a
- * valid TCP checksum (a merged packet's checksum is only partial, so the kernel would not catch a bad segment).
+ * valid IPv4 header and TCP checksum (a merged packet's checksums are recomputed or partial, so the kernel would not
+ * catch a bad segment).
  * Anything else is written as it came. One thread; {@link #flush()} at the end of every batch.
  */
 public final class TcpCoalescer {
@@ -145,6 +146,9 @@ public final class TcpCoalescer {
         if ((p[off] & 0xff) == 0x45) {
             if (p[off + 9] != 6 || get16(p, off + 2) != len || (get16(p, off + 6) & 0x3fff) != 0) {
                 return -1; // not TCP, padded, or a fragment
+            }
+            if (VirtioNet.finish(VirtioNet.sum(p, off, 20, 0)) != 0) {
+                return -1; // as inet_gro_receive: merged, a bad header checksum would be recomputed and so accepted
             }
             l4 = 20;
         } else if ((p[off] & 0xf0) == 0x60) {

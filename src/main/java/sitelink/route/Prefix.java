@@ -59,8 +59,9 @@ public record Prefix(InetAddress address, int length) {
             }
         }
         try {
-            return InetAddress.getByName(t);
-        } catch (UnknownHostException e) {
+            // ofLiteral, not getByName: text such as "beef:cafe" passes the checks above, and getByName resolves it
+            return InetAddress.ofLiteral(t);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'" + text + "' is not an IP address");
         }
     }

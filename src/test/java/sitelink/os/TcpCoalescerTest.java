@@ -102,6 +102,31 @@ class TcpCoalescerTest {
     }
 
     @Test
+    void aSegmentWithABadIpv4HeaderChecksumIsNotMerged() throws Exception {
+        // The kernel's GRO refuses these (inet_gro_receive) and ip_rcv drops them; a merge would recompute the header
+        // checksum and so deliver a packet the kernel drops when it comes alone. Found by TcpCoalescerFuzzTest.
+        for (int corrupt : new int[] {0, 1}) {
+            plain.clear();
+            merged.clear();
+            List<byte[]> in = segments(true, 3, 1000, 1000, TCP_ACK);
+            byte[] bad = in.get(corrupt).clone();
+            bad[11] ^= 1; // the header checksum; the TCP checksum does not cover it
+            in.set(corrupt, bad);
+            for (byte[] p : in) {
+                gro.add(p, 0, p.length);
+            }
+            gro.flush();
+            assertEquals(true, plain.size() > corrupt, "the bad packet was merged");
+            assertArrayEquals(bad, plain.get(corrupt), "the bad packet reaches the kernel as it came, to be dropped there");
+            for (byte[] m : merged) {
+                for (byte[] s : resegment(m)) {
+                    assertEquals(false, Arrays.equals(s, 20, s.length, bad, 20, bad.length), "the bad packet was merged");
+                }
+            }
+        }
+    }
+
+    @Test
     void aShortSegmentEndsTheMergeAndPshFlushesAtOnce() throws Exception {
         List<byte[]> in = segments(false, 3, 1200, 500, TCP_ACK | TCP_PSH);
         for (byte[] p : in) {
