@@ -56,7 +56,7 @@ public final class ChaChaPoly {
      * aad may be null (empty).
      */
     public static int seal(byte[] key, long counter, byte[] in, int inOff, int len, byte[] aad, byte[] out, int outOff) {
-        return sealWithNonce(new RawKey(key), nonce(counter), in, inOff, len, aad, out, outOff);
+        return sealWithNonce(key, nonce(counter), in, inOff, len, aad, out, outOff);
     }
 
     /** As {@link #seal(byte[], long, byte[], int, int, byte[], byte[], int)} under a key the caller keeps live (a {@link SessionKey} it acquired). */
@@ -66,7 +66,7 @@ public final class ChaChaPoly {
 
     /** Decrypts in[inOff, inOff+len) (ciphertext and tag) into out[outOff...]; the plaintext length, or -1 if it does not authenticate. */
     public static int open(byte[] key, long counter, byte[] in, int inOff, int len, byte[] aad, byte[] out, int outOff) {
-        return openWithNonce(new RawKey(key), nonce(counter), in, inOff, len, aad, out, outOff);
+        return openWithNonce(key, nonce(counter), in, inOff, len, aad, out, outOff);
     }
 
     /** As {@link #open(byte[], long, byte[], int, int, byte[], byte[], int)} under a key the caller keeps live. */
@@ -88,12 +88,23 @@ public final class ChaChaPoly {
         return open(key, counter, ciphertext, 0, ciphertext.length, aad, out, 0) < 0 ? Optional.empty() : Optional.of(out);
     }
 
+    /** A caller's key array for one operation: a copy of it, zeroed when the operation ends (the cipher zeroes its own). */
     static int sealWithNonce(byte[] key, byte[] nonce, byte[] in, int inOff, int len, byte[] aad, byte[] out, int outOff) {
-        return sealWithNonce(new RawKey(key), nonce, in, inOff, len, aad, out, outOff);
+        SessionKey k = new SessionKey(key.clone());
+        try {
+            return sealWithNonce(k, nonce, in, inOff, len, aad, out, outOff);
+        } finally {
+            k.destroy();
+        }
     }
 
     static int openWithNonce(byte[] key, byte[] nonce, byte[] in, int inOff, int len, byte[] aad, byte[] out, int outOff) {
-        return openWithNonce(new RawKey(key), nonce, in, inOff, len, aad, out, outOff);
+        SessionKey k = new SessionKey(key.clone());
+        try {
+            return openWithNonce(k, nonce, in, inOff, len, aad, out, outOff);
+        } finally {
+            k.destroy();
+        }
     }
 
     private static int sealWithNonce(SecretKey key, byte[] nonce, byte[] in, int inOff, int len, byte[] aad, byte[] out,
@@ -128,29 +139,6 @@ public final class ChaChaPoly {
             return -1;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("ChaCha20-Poly1305 decryption failed", e);
-        }
-    }
-
-    /** A caller's key array for one operation: the cipher gets its own copy (which it zeroes later), never the array. */
-    private record RawKey(byte[] key) implements SecretKey {
-        @Override
-        public String getAlgorithm() {
-            return "ChaCha20";
-        }
-
-        @Override
-        public String getFormat() {
-            return "RAW";
-        }
-
-        @Override
-        public byte[] getEncoded() {
-            return key.clone();
-        }
-
-        @Override
-        public String toString() {
-            return "RawKey"; // never the key
         }
     }
 

@@ -323,8 +323,8 @@ class WireGuardCoreTest {
         assertEquals(ADDR_A, aAtB.endpoint().orElseThrow());
     }
 
-    @Test
-    void underLoadTheResponderDemandsACookieAndTheHandshakeStillCompletes() {
+    /** B under load: A's first initiation gets a cookie reply, A takes the cookie and (REKEY_TIMEOUT later) retries. */
+    private void cookieExchangeUnderLoad() {
         b.core.setUnderLoadRate(0);
         a.send(bAtA, packet(64, 1));
         byte[] init = a.sent.poll();
@@ -335,20 +335,18 @@ class WireGuardCoreTest {
         a.core.receive(ADDR_B, reply, reply.length, new byte[reply.length]);
         clock.advance(Duration.ofSeconds(6));
         a.core.tick();
+    }
+
+    @Test
+    void underLoadTheResponderDemandsACookieAndTheHandshakeStillCompletes() {
+        cookieExchangeUnderLoad();
         pump();
         assertEquals(1, b.delivered.size(), "the retried initiation carries MAC2 and is accepted");
     }
 
     @Test
     void underLoadASourceWithAValidCookieGetsFiveHandshakesAtOnceAndNoMore() {
-        b.core.setUnderLoadRate(0);
-        a.send(bAtA, packet(64, 1));
-        byte[] first = a.sent.poll();
-        b.core.receive(ADDR_A, first, first.length, new byte[first.length]);
-        byte[] reply = b.sent.poll();
-        a.core.receive(ADDR_B, reply, reply.length, new byte[reply.length]);
-        clock.advance(Duration.ofSeconds(6));
-        a.core.tick();
+        cookieExchangeUnderLoad();
         byte[] withCookie = a.sent.poll(); // the retry, with mac2
         for (int i = 0; i < 10; i++) { // one source replaying it as fast as it can
             b.core.receive(ADDR_A, withCookie, withCookie.length, new byte[withCookie.length]);
