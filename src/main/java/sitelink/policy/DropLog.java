@@ -54,6 +54,7 @@ public final class DropLog {
             case DROP_MALFORMED -> "malformed header";
             case DROP_FRAGMENT -> "fragment without ports that no rule allows";
             case DROP_TABLE_FULL -> "connection table full";
+            case DROP_SOURCE_LIMIT -> "its source has too many connections";
             default -> why.name().toLowerCase(Locale.ROOT);
         };
     }

@@ -22,8 +22,15 @@ final class Fragments {
     private final long[] meta = new long[SLOTS];
     private final long[] expires = new long[SLOTS];
 
+    /** Keyed, so that a sender cannot pick datagrams that take a chosen datagram's slot. */
+    private final FlowHash hash;
+
     // the key of the packet being looked at
     private long kSrcHi, kSrcLo, kDstHi, kDstLo, kMeta;
+
+    Fragments(FlowHash hash) {
+        this.hash = hash;
+    }
 
     /** Remembers the datagram of {@code v}, a first fragment that was allowed travelling {@code d}. */
     void remember(PacketView v, Direction d, long now) {
@@ -50,6 +57,6 @@ final class Fragments {
         kDstLo = v.addressLow(v.destinationOffset());
         kMeta = v.fragmentId() << 32 | (long) (v.protocol() & 0xff) << 24 | (long) v.version() << 20
                 | (long) d.ordinal() << 16 | 1;
-        return (int) ConnTrack.hash(kSrcHi, kSrcLo, kDstHi, kDstLo, kMeta) & (SLOTS - 1);
+        return hash.hash(kSrcHi, kSrcLo, kDstHi, kDstLo, kMeta) & (SLOTS - 1);
     }
 }

@@ -16,21 +16,28 @@ import sitelink.route.Prefix;
  */
 public final class Policy {
     /**
-     * Bounds and timing: {@code maxConnections} tracked flows (about 100 bytes each, allocated up front), conntrack
-     * timeouts, and how many drop log lines per second (after a burst).
+     * Bounds and timing: {@code maxConnections} tracked flows (about 160 bytes each, allocated up front), at most
+     * {@code maxConnectionsPerSource} of them opened by one inner source address, conntrack timeouts, and how many
+     * drop log lines per second (after a burst).
      */
-    public record Limits(int maxConnections, Timeouts timeouts, double logLinesPerSecond, int logBurst) {
-        public static final Limits DEFAULT = new Limits(32768, Timeouts.DEFAULT, 1, 10);
+    public record Limits(int maxConnections, int maxConnectionsPerSource, Timeouts timeouts, double logLinesPerSecond,
+            int logBurst) {
+        /** 32768 flows, a quarter of them for any one host: 5 MiB per remote site with rules. */
+        public static final Limits DEFAULT = new Limits(32768, 8192, Timeouts.DEFAULT, 1, 10);
 
         public Limits withMaxConnections(int n) {
-            return new Limits(n, timeouts, logLinesPerSecond, logBurst);
+            return new Limits(n, maxConnectionsPerSource, timeouts, logLinesPerSecond, logBurst);
+        }
+
+        public Limits withMaxConnectionsPerSource(int n) {
+            return new Limits(maxConnections, n, timeouts, logLinesPerSecond, logBurst);
         }
     }
 
     private final List<Rule> rules;
     private final Compiled[] compiled;
     private final ConnTrack track;
-    private final Fragments fragments = new Fragments();
+    private final Fragments fragments;
     private final DropLog log;
     private final PacketView quoted = new PacketView();
     private final long[] hits;
@@ -39,10 +46,16 @@ public final class Policy {
     private long addrLo;
 
     public Policy(String site, List<Rule> rules, Limits limits, Consumer<String> logSink) {
+        this(site, rules, limits, logSink, FlowHash.random());
+    }
+
+    /** With the tables' hash given (tests); the public constructor draws a random key for each policy. */
+    Policy(String site, List<Rule> rules, Limits limits, Consumer<String> logSink, FlowHash hash) {
         this.rules = List.copyOf(rules);
         this.compiled = this.rules.stream().map(Compiled::new).toArray(Compiled[]::new);
         this.hits = new long[compiled.length];
-        this.track = new ConnTrack(limits.maxConnections(), limits.timeouts());
+        this.track = new ConnTrack(limits.maxConnections(), limits.maxConnectionsPerSource(), limits.timeouts(), hash);
+        this.fragments = new Fragments(hash);
         this.log = new DropLog(site, new TokenBucket(limits.logLinesPerSecond(), limits.logBurst()), logSink);
     }
 
@@ -89,9 +102,12 @@ public final class Policy {
         }
         hits[r]++;
         // a flow with this 5-tuple going the other way already exists: allow by rule, but do not let it take the slot
-        if (tracked && !track.exists() && track.insert(v, now) < 0) {
-            hits[r]--;
-            return Verdict.DROP_TABLE_FULL;
+        if (tracked && !track.exists()) {
+            int slot = track.insert(v, now);
+            if (slot < 0) {
+                hits[r]--;
+                return slot == ConnTrack.SOURCE_FULL ? Verdict.DROP_SOURCE_LIMIT : Verdict.DROP_TABLE_FULL;
+            }
         }
         return Verdict.ALLOW_RULE;
     }
@@ -136,6 +152,11 @@ public final class Policy {
     /** Flows in the connection table (including expired ones not yet swept). */
     public synchronized int connections() {
         return track.size();
+    }
+
+    /** Unassured flows (unanswered opens) evicted to make room for new flows in a full table. */
+    public synchronized long evictions() {
+        return track.evictions();
     }
 
     /** Drops that were not logged because of the rate limit. */

@@ -22,8 +22,11 @@ public enum Verdict {
     /** A non-first fragment (no ports to check) whose first fragment was not allowed (or not seen) and that no
      *  address-only rule allows. */
     DROP_FRAGMENT,
-    /** A rule allowed a new flow but the connection table is full of live flows. */
-    DROP_TABLE_FULL;
+    /** A rule allowed a new flow but the connection table is full of live assured flows (none could be evicted). */
+    DROP_TABLE_FULL,
+    /** A rule allowed a new flow but its source address already holds {@link Policy.Limits#maxConnectionsPerSource}
+     *  tracked flows. */
+    DROP_SOURCE_LIMIT;
 
     public boolean allowed() {
         return ordinal() <= ALLOW_FRAGMENT.ordinal();

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import sitelink.e2e.TwoOffices.Office;
 import sitelink.e2e.TwoOffices.SiteExtras;
+import sitelink.e2e.tools.SynFlood;
 import sitelink.e2e.tools.TcpGreeter;
 
 /**
@@ -208,6 +209,51 @@ class PolicyIT {
             assertEquals(r.sentSha256(), r.receivedSha256(), "host B received the 4 MiB intact");
             String route = a.host().ip("route", "get", b.hostAddress());
             assertTrue(route.contains("mtu " + TUNNEL_MTU), "host A learnt the path MTU " + TUNNEL_MTU + ": " + route);
+        }
+    }
+
+    /**
+     * An allowed host floods SYNs that nobody answers (issue 13, item 5): host A, from a second address, opens
+     * 60,000 connections to 198.18.2.10:9000, a port the policies allow, at up to 4000 a second, each from a new port,
+     * and host B drops everything for that address (a blackhole route), so no SYN-ACK or RST ever comes back. That is
+     * more opens than the connection table holds (32768), well within the 120 s an unanswered open used to stay.
+     * Meanwhile host A's transfer of 48 MiB to host B (2 MiB/s) keeps going and arrives intact, and a new connection
+     * from host A's own address, opened while the flood runs, is answered: the flooding address holds at most its
+     * share of the table, and its opens leave it within seconds.
+     */
+    @Test
+    void anAllowedHostFloodingUnansweredSynsBlocksNeitherTransfersNorOtherHosts() {
+        String flooder = "198.18.1.100";
+        int floodPort = 9000;
+        int transferPort = 8444;
+        String ports = " port " + SERVICE + "," + transferPort + "," + floodPort;
+        SiteExtras policyA = SiteExtras.policy("allow to tcp " + SERVER + "/32" + ports, "allow both icmp type 8");
+        SiteExtras policyB = SiteExtras.policy("allow from tcp " + SERVER + "/32" + ports, "allow both icmp type 8");
+        try (TwoOffices t = TwoOffices.startSitelink(policyA, policyB)) {
+            Office a = t.a(), b = t.b();
+            a.host().ip("addr", "add", flooder + "/24", "dev", "lan0");
+            b.host().ip("route", "add", "blackhole", flooder + "/32");
+            serve(b.host(), SERVER + ":" + SERVICE);
+            assertAnswers(a.host(), SERVER, SERVICE);
+
+            long bytes = 48 * TcpTransfer.MIB;
+            TcpTransfer transfer = TcpTransfer.start(a.host(), b.host(), SERVER, transferPort, bytes,
+                    2 * TcpTransfer.MIB);
+            E2e.await(Duration.ofSeconds(30), "the transfer to get going", () -> transfer.receivedSoFar() > 0);
+            long beforeFlood = transfer.receivedSoFar();
+            Proc flood = a.host().start(E2e.java(SynFlood.class, flooder, SERVER, Integer.toString(floodPort), "60000",
+                    "4000"));
+            E2e.await(Duration.ofSeconds(60), "45,000 SYNs to be sent: more than the table holds",
+                    () -> flood.output().contains("progress 45000") || !flood.isAlive(), flood::tail);
+            assertTrue(flood.isAlive(), "the flood still runs\n" + flood.tail());
+            long duringFlood = transfer.receivedSoFar();
+            assertAnswers(a.host(), SERVER, SERVICE);
+            assertEquals(0, flood.waitFor(Duration.ofSeconds(60)), "the flood ends\n" + flood.tail());
+            assertTrue(duringFlood > beforeFlood, "the transfer moved on during the flood (" + beforeFlood + " -> "
+                    + duringFlood + " bytes)");
+            TcpTransfer.Result r = transfer.await(Duration.ofSeconds(60));
+            assertEquals(bytes, r.received(), "host B received every byte");
+            assertEquals(r.sentSha256(), r.receivedSha256(), "and the same bytes (SHA-256)");
         }
     }
 

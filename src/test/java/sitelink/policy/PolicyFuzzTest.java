@@ -80,7 +80,7 @@ class PolicyFuzzTest {
         for (int n = data.consumeInt(0, 3); rules.size() < n; ) {
             rules.add(rule(data));
         }
-        Policy policy = new Policy("office-b", rules, new Policy.Limits(4, SHORT, 1, 1), line -> { });
+        Policy policy = new Policy("office-b", rules, new Policy.Limits(4, 4, SHORT, 1, 1), line -> { });
         Set<Flow> opened = new HashSet<>();
         Set<Datagram> firstFragments = new HashSet<>();
         List<byte[]> sent = new ArrayList<>();

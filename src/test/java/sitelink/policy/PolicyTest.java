@@ -151,54 +151,153 @@ class PolicyTest {
 
         check(p, TO_REMOTE, tcp4(HOST, SERVER, 40000, 443, 0x02));
         check(p, FROM_REMOTE, tcp4(SERVER, HOST, 443, 40000, 0x12));
-        clock.advance(Duration.ofSeconds(7439)); // established
+        check(p, TO_REMOTE, tcp4(HOST, SERVER, 40000, 443, 0x10)); // the handshake's last ACK: established
+        clock.advance(Duration.ofSeconds(7439));
         assertEquals(Verdict.ALLOW_TRACKED, check(p, FROM_REMOTE, tcp4(SERVER, HOST, 443, 40000, 0x11))); // FIN
         clock.advance(Duration.ofSeconds(120)); // closing
         assertEquals(Verdict.DROP_NO_RULE, check(p, FROM_REMOTE, tcp4(SERVER, HOST, 443, 40000, 0x10)));
     }
 
     @Test
-    void tableIsBoundedEvictsExpiredThenRefuses() {
+    void aFullTableEvictsTheOldestUnansweredFlowAndRefusesOnlyWhenAllAreAnswered() {
         Policy p = policy("allow to udp port 53", Policy.Limits.DEFAULT.withMaxConnections(4));
         for (int i = 0; i < 4; i++) {
             assertEquals(Verdict.ALLOW_RULE, check(p, TO_REMOTE, udp4(HOST, SERVER, 30000 + i, 53)));
         }
-        assertEquals(Verdict.DROP_TABLE_FULL, check(p, TO_REMOTE, udp4(HOST, SERVER, 30004, 53)));
+        check(p, FROM_REMOTE, udp4(SERVER, HOST, 53, 30000));
+        check(p, FROM_REMOTE, udp4(SERVER, HOST, 53, 30001));
+        assertEquals(Verdict.ALLOW_RULE, check(p, TO_REMOTE, udp4(HOST, SERVER, 30004, 53)), "room made");
+        assertEquals(1, p.evictions());
+        assertEquals(Verdict.DROP_NO_RULE, check(p, FROM_REMOTE, udp4(SERVER, HOST, 53, 30002)),
+                "the oldest unanswered flow went");
+        assertEquals(Verdict.ALLOW_TRACKED, check(p, FROM_REMOTE, udp4(SERVER, HOST, 53, 30003)), "the next stayed");
+        assertEquals(Verdict.ALLOW_TRACKED, check(p, FROM_REMOTE, udp4(SERVER, HOST, 53, 30004)));
+        // all four answered now: a new flow is refused and the answered ones are untouched
+        assertEquals(Verdict.DROP_TABLE_FULL, check(p, TO_REMOTE, udp4(HOST, SERVER, 30005, 53)));
         assertEquals(1, p.count(Verdict.DROP_TABLE_FULL));
-        assertEquals(4, p.hits(0), "refused flows are not hits");
-        assertEquals(Verdict.ALLOW_TRACKED, check(p, FROM_REMOTE, udp4(SERVER, HOST, 53, 30000)), "old flows intact");
-        clock.advance(Duration.ofSeconds(31)); // 30001..30003 expire, 30000 (replied) lives 180 s
-        for (int i = 5; i < 8; i++) {
-            assertEquals(Verdict.ALLOW_RULE, check(p, TO_REMOTE, udp4(HOST, SERVER, 30000 + i, 53)));
+        assertEquals(5, p.hits(0), "refused flows are not hits");
+        for (int port : new int[] {30000, 30001, 30003, 30004}) {
+            assertEquals(Verdict.ALLOW_TRACKED, check(p, FROM_REMOTE, udp4(SERVER, HOST, 53, port)), "port " + port);
         }
-        assertEquals(Verdict.DROP_TABLE_FULL, check(p, TO_REMOTE, udp4(HOST, SERVER, 30008, 53)));
-        assertEquals(Verdict.ALLOW_TRACKED, check(p, FROM_REMOTE, udp4(SERVER, HOST, 53, 30000)));
-        assertEquals(4, p.connections());
+        clock.advance(Duration.ofSeconds(181)); // all expire: swept out
+        assertEquals(Verdict.ALLOW_RULE, check(p, TO_REMOTE, udp4(HOST, SERVER, 30006, 53)));
+        assertEquals(1, p.connections());
+        assertEquals(1, p.evictions(), "expired flows are swept, not evicted");
     }
 
-    @Test
-    void tableSurvivesChurnAgainstANaiveModel() {
-        Policy p = policy("allow to udp", Policy.Limits.DEFAULT.withMaxConnections(64));
-        java.util.Map<Integer, Long> model = new java.util.HashMap<>(); // port -> expiry
-        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
-        for (int n = 0; n < 20_000; n++) {
-            int port = 1000 + r.nextInt(200);
-            long now = clock.nanoTime();
-            model.values().removeIf(e -> now - e >= 0);
-            boolean live = model.containsKey(port);
-            Verdict reply = check(p, FROM_REMOTE, udp4(SERVER, HOST, 53, port));
-            assertEquals(live ? Verdict.ALLOW_TRACKED : Verdict.DROP_NO_RULE, reply, "reply to port " + port);
-            if (live) {
-                model.put(port, now + Duration.ofSeconds(180).toNanos());
-            } else {
-                Verdict open = check(p, TO_REMOTE, udp4(HOST, SERVER, port, 53));
-                assertEquals(model.size() < 64 ? Verdict.ALLOW_RULE : Verdict.DROP_TABLE_FULL, open);
-                if (open == Verdict.ALLOW_RULE) {
-                    model.put(port, now + Duration.ofSeconds(30).toNanos());
+    /**
+     * A naive model of the connection table: flows by host and port with their expiry (expired ones too, until a
+     * lookup or a sweep removes them), and those never answered from the least recently seen.
+     */
+    static final class TableModel {
+        final int max;
+        final int perSource;
+        final java.util.Map<Integer, Long> expiry = new java.util.HashMap<>(); // host * 100000 + port -> expiry
+        final java.util.Set<Integer> answered = new java.util.HashSet<>();
+        final java.util.LinkedHashSet<Integer> unanswered = new java.util.LinkedHashSet<>();
+        long lastSweep = Long.MIN_VALUE;
+
+        TableModel(int max, int perSource) {
+            this.max = max;
+            this.perSource = perSource;
+        }
+
+        /** Whether the flow is live; a lookup removes it when it has expired. */
+        boolean lookup(int flow, long now) {
+            Long e = expiry.get(flow);
+            if (e != null && now - e >= 0) {
+                forget(flow);
+                return false;
+            }
+            return e != null;
+        }
+
+        void forget(int flow) {
+            expiry.remove(flow);
+            answered.remove(flow);
+            unanswered.remove(flow);
+        }
+
+        /** A packet of a live flow: the host's (an unanswered flow becomes the most recent) or a reply. */
+        void seen(int flow, boolean reply, long now) {
+            if (reply) {
+                answered.add(flow);
+                unanswered.remove(flow);
+            } else if (!answered.contains(flow)) {
+                unanswered.remove(flow);
+                unanswered.add(flow);
+            }
+            expiry.put(flow, now + Duration.ofSeconds(answered.contains(flow) ? 180 : 30).toNanos());
+        }
+
+        /** What opening a new flow gets: a source over its limit, then a full table, may sweep (once a second). */
+        Verdict open(int flow, long now) {
+            int host = flow / 100_000;
+            java.util.function.LongSupplier held = () -> expiry.keySet().stream().filter(f -> f / 100_000 == host)
+                    .count();
+            if (held.getAsLong() >= perSource && (!sweep(now) || held.getAsLong() >= perSource)) {
+                return Verdict.DROP_SOURCE_LIMIT;
+            }
+            if (expiry.size() == max) {
+                if (!unanswered.isEmpty()) {
+                    forget(unanswered.getFirst());
+                } else if (!sweep(now) || expiry.size() == max) {
+                    return Verdict.DROP_TABLE_FULL;
                 }
             }
-            clock.advance(Duration.ofMillis(r.nextInt(400)));
+            expiry.put(flow, now + Duration.ofSeconds(30).toNanos());
+            unanswered.add(flow);
+            return Verdict.ALLOW_RULE;
         }
+
+        private boolean sweep(long now) {
+            if (lastSweep != Long.MIN_VALUE && now - lastSweep < 1_000_000_000L) {
+                return false;
+            }
+            lastSweep = now;
+            new ArrayList<>(expiry.keySet()).stream().filter(f -> now - expiry.get(f) >= 0).forEach(this::forget);
+            return true;
+        }
+    }
+
+    /**
+     * Five hosts (one busier than the rest) open UDP flows, send more on them and get replies, against
+     * {@link TableModel}: a new flow from a host that holds its limit is refused unless a sweep frees the host; a full
+     * table evicts the least recently seen unanswered flow or, when every flow was answered, sweeps and refuses if
+     * that made no room.
+     */
+    @Test
+    void tableSurvivesChurnAgainstANaiveModel() {
+        Policy p = policy("allow to udp", Policy.Limits.DEFAULT.withMaxConnections(64).withMaxConnectionsPerSource(16));
+        TableModel model = new TableModel(64, 16);
+        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        for (int n = 0; n < 30_000; n++) {
+            int host = r.nextBoolean() ? 0 : r.nextInt(5);
+            int port = 1000 + r.nextInt(20);
+            int flow = host * 100_000 + port;
+            byte[] hostAddress = addr("198.18.1." + (5 + host));
+            long now = clock.nanoTime();
+            boolean live = model.lookup(flow, now);
+            if (r.nextBoolean()) { // the server answers, or its datagram is dropped if there is no flow
+                Verdict reply = check(p, FROM_REMOTE, udp4(SERVER, hostAddress, 53, port));
+                assertEquals(live ? Verdict.ALLOW_TRACKED : Verdict.DROP_NO_RULE, reply, "reply to " + flow);
+                if (live) {
+                    model.seen(flow, true, now);
+                }
+            } else { // the host sends: on its flow, or opening one
+                Verdict expected = live ? Verdict.ALLOW_TRACKED : model.open(flow, now);
+                assertEquals(expected, check(p, TO_REMOTE, udp4(hostAddress, SERVER, port, 53)), "from " + flow);
+                if (live) {
+                    model.seen(flow, false, now);
+                }
+            }
+            assertEquals(model.expiry.size(), p.connections(), "flows after step " + n);
+            // now and then long enough for every flow to expire
+            clock.advance(Duration.ofMillis(r.nextInt(1000) == 0 ? 200_000 : r.nextInt(100)));
+        }
+        assertTrue(p.count(Verdict.DROP_SOURCE_LIMIT) > 0 && p.count(Verdict.DROP_TABLE_FULL) > 0
+                && p.evictions() > 0, "every path was taken: " + p.count(Verdict.DROP_SOURCE_LIMIT) + " "
+                + p.count(Verdict.DROP_TABLE_FULL) + " " + p.evictions());
     }
 
     @Test
