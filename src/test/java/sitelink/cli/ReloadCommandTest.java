@@ -77,7 +77,12 @@ class ReloadCommandTest {
 
     /** Starts {@code command} and waits until it runs it (not the JVM's spawn helper) and sleeps. */
     private long start(String... command) throws IOException {
-        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("out").toFile()).start();
+        // With SIGHUP at its default: a JVM run under nohup hands its children SIGHUP ignored, and sh cannot trap a
+        // signal that was ignored when it started (the fake gateway would never answer).
+        List<String> withDefaultHup = new java.util.ArrayList<>(List.of("env", "--default-signal=HUP"));
+        withDefaultHup.addAll(List.of(command));
+        process = new ProcessBuilder(withDefaultHup).redirectErrorStream(true).redirectOutput(dir.resolve("out").toFile())
+                .start();
         long pid = process.pid();
         await("pid " + pid + " runs " + command[0] + " and sleeps", () -> cmdline(pid).startsWith(command[0] + "\0")
                 && status(pid, "State:").startsWith("S"));
