@@ -3,10 +3,11 @@ package sitelink.policy;
 import sitelink.packet.PacketView;
 
 /**
- * The table of flows a rule allowed, so that their replies pass: an open-addressing hash table on primitive arrays
- * (no allocation per packet), keyed by the flow's 5-tuple in a canonical order so that both directions of a flow find
- * the same slot with one probe sequence, under a keyed hash ({@link FlowHash}) so that senders cannot aim collisions.
- * ICMP echo flows use the echo id as both "ports".
+ * The table of flows a rule allowed, so that their replies pass: an open-addressing hash table in one array of longs
+ * (no allocation per packet; a slot's eight words lie together, so a lookup touches one or two cache lines), keyed by
+ * the flow's 5-tuple in a canonical order so that both directions of a flow find the same slot with one probe
+ * sequence, under a keyed hash ({@link FlowHash}) so that senders cannot aim collisions. ICMP echo flows use the echo
+ * id as both "ports".
  *
  * <p>Each slot also remembers which way its flow crosses the tunnel: a packet with the right 5-tuple but travelling
  * the other way (a remote host forging a local one's address) does not belong to it.
@@ -31,31 +32,36 @@ final class ConnTrack {
      */
     static final long SWEEP_INTERVAL = 1_000_000_000L;
 
+    // a slot's words: the key (meta word first, as lookups compare it first), expiry, flags, list links
+    private static final int META = 0;
+    private static final int LO_LO = 1;
+    private static final int HI_LO = 2;
+    private static final int LO_HI = 3;
+    private static final int HI_HI = 4;
+    private static final int EXPIRES = 5;
+    private static final int FLAGS = 6;
+    /** The slots of the next older and next newer flow in the evictable list (-1: none), high and low 32 bits. */
+    private static final int LINKS = 7;
+    private static final int WORDS = 8;
+
     private static final long USED = 1L << 62;
-    private static final byte LO_GOES_TO_REMOTE = 1;
-    private static final byte INITIATOR_IS_LO = 2;
-    private static final byte REPLIED = 4;
-    private static final byte CLOSING = 8;
-    private static final byte RESET = 16;
-    private static final byte ASSURED = 32;
+    private static final int LO_GOES_TO_REMOTE = 1;
+    private static final int INITIATOR_IS_LO = 2;
+    private static final int REPLIED = 4;
+    private static final int CLOSING = 8;
+    private static final int RESET = 16;
+    private static final int ASSURED = 32;
     /** In the list of evictable flows. */
-    private static final byte LISTED = 64;
+    private static final int LISTED = 64;
 
     private final int maxEntries;
     private final int perSource;
     private final int mask;
     private final FlowHash hash;
     private final SourceCounts sources;
-    private final long[] loHi;
-    private final long[] loLo;
-    private final long[] hiHi;
-    private final long[] hiLo;
-    private final long[] meta;
-    private final long[] expires;
-    private final byte[] flags;
-    /** The evictable flows as a doubly linked list of slots, {@link #oldest} first; -1 ends it. */
-    private final int[] older;
-    private final int[] newer;
+    /** {@link #WORDS} longs per slot; a slot is free when its meta word is 0. */
+    private final long[] t;
+    /** The evictable flows, least recently seen first, as a doubly linked list through {@link #LINKS}; -1: empty. */
     private int oldest = -1;
     private int newest = -1;
     private final long tcpOpening;
@@ -81,7 +87,7 @@ final class ConnTrack {
     private boolean kLoGoesToRemote;
     private boolean kEchoReply;
 
-    ConnTrack(int maxEntries, int perSource, Timeouts t, FlowHash hash) {
+    ConnTrack(int maxEntries, int perSource, Timeouts timeouts, FlowHash hash) {
         if (maxEntries < 1 || maxEntries > 1 << 24) {
             throw new IllegalArgumentException("max connections " + maxEntries + " is outside 1..16777216");
         }
@@ -94,22 +100,14 @@ final class ConnTrack {
         int capacity = Integer.highestOneBit(maxEntries * 2 - 1) << 1; // load factor at most 1/2
         mask = capacity - 1;
         sources = new SourceCounts(capacity, hash);
-        loHi = new long[capacity];
-        loLo = new long[capacity];
-        hiHi = new long[capacity];
-        hiLo = new long[capacity];
-        meta = new long[capacity];
-        expires = new long[capacity];
-        flags = new byte[capacity];
-        older = new int[capacity];
-        newer = new int[capacity];
-        tcpOpening = t.tcpOpening().toNanos();
-        tcpEstablished = t.tcpEstablished().toNanos();
-        tcpClosing = t.tcpClosing().toNanos();
-        tcpReset = t.tcpReset().toNanos();
-        udpUnreplied = t.udpUnreplied().toNanos();
-        udpReplied = t.udpReplied().toNanos();
-        icmp = t.icmp().toNanos();
+        t = new long[WORDS * capacity];
+        tcpOpening = timeouts.tcpOpening().toNanos();
+        tcpEstablished = timeouts.tcpEstablished().toNanos();
+        tcpClosing = timeouts.tcpClosing().toNanos();
+        tcpReset = timeouts.tcpReset().toNanos();
+        udpUnreplied = timeouts.udpUnreplied().toNanos();
+        udpReplied = timeouts.udpReplied().toNanos();
+        icmp = timeouts.icmp().toNanos();
     }
 
     int size() {
@@ -163,22 +161,30 @@ final class ConnTrack {
         return true;
     }
 
+    /** Whether slot {@code s} (a word index) holds the loaded key. */
+    private boolean holdsKey(int s) {
+        return t[s + META] == kMeta && t[s + LO_LO] == kLoLo && t[s + HI_LO] == kHiLo && t[s + LO_HI] == kLoHi
+                && t[s + HI_HI] == kHiHi;
+    }
+
     /**
      * The slot of the loaded key's flow when it is live and crosses the tunnel the same way, else -1. An expired flow
      * found on the way is removed.
      */
     int find(long now) {
         int i = kHome;
-        while (meta[i] != 0) {
-            if (meta[i] == kMeta && loLo[i] == kLoLo && hiLo[i] == kHiLo && loHi[i] == kLoHi && hiHi[i] == kHiHi) {
-                if (now - expires[i] >= 0) {
+        while (t[i * WORDS + META] != 0) {
+            int s = i * WORDS;
+            if (holdsKey(s)) {
+                if (now - t[s + EXPIRES] >= 0) {
                     remove(i);
                     return -1;
                 }
-                boolean sameWay = ((flags[i] & LO_GOES_TO_REMOTE) != 0) == kLoGoesToRemote;
+                int f = (int) t[s + FLAGS];
+                boolean sameWay = ((f & LO_GOES_TO_REMOTE) != 0) == kLoGoesToRemote;
                 // an echo flow carries requests one way and replies the other: a request from the responder's
                 // side is a new ping, which a rule must allow
-                boolean fromInitiator = ((flags[i] & INITIATOR_IS_LO) != 0) == kSrcIsLo;
+                boolean fromInitiator = ((f & INITIATOR_IS_LO) != 0) == kSrcIsLo;
                 boolean echoOk = kProtocol() == PacketView.TCP || kProtocol() == PacketView.UDP
                         || fromInitiator != kEchoReply;
                 return sameWay && echoOk ? i : -1;
@@ -195,8 +201,8 @@ final class ConnTrack {
     /** True when a flow with the loaded key exists (live or not) whichever way it goes. */
     boolean exists() {
         int i = kHome;
-        while (meta[i] != 0) {
-            if (meta[i] == kMeta && loLo[i] == kLoLo && hiLo[i] == kHiLo && loHi[i] == kLoHi && hiHi[i] == kHiHi) {
+        while (t[i * WORDS + META] != 0) {
+            if (holdsKey(i * WORDS)) {
                 return true;
             }
             i = (i + 1) & mask;
@@ -206,7 +212,8 @@ final class ConnTrack {
 
     /** Records the packet {@code v} (whose key is loaded) on flow {@code i}: state, new expiry, place in the list. */
     void seen(int i, PacketView v, long now) {
-        byte f = flags[i];
+        int s = i * WORDS;
+        int f = (int) t[s + FLAGS];
         boolean fromInitiator = ((f & INITIATOR_IS_LO) != 0) == kSrcIsLo;
         f = tcpFlags(f, v);
         if (!fromInitiator) {
@@ -217,8 +224,8 @@ final class ConnTrack {
         if ((f & REPLIED) != 0 && (!tcp || fromInitiator && (f & RESET) == 0)) {
             f |= ASSURED;
         }
-        flags[i] = f;
-        expires[i] = now + timeout(f, kProtocol());
+        t[s + FLAGS] = f;
+        t[s + EXPIRES] = now + timeout(f, kProtocol());
         if (evictable(f)) {
             if ((f & LISTED) != 0) {
                 unlink(i);
@@ -250,25 +257,25 @@ final class ConnTrack {
             }
         }
         int i = kHome;
-        while (meta[i] != 0) {
+        while (t[i * WORDS + META] != 0) {
             i = (i + 1) & mask;
         }
-        loHi[i] = kLoHi;
-        loLo[i] = kLoLo;
-        hiHi[i] = kHiHi;
-        hiLo[i] = kHiLo;
-        meta[i] = kMeta;
-        byte f = (byte) ((kLoGoesToRemote ? LO_GOES_TO_REMOTE : 0) | (kSrcIsLo ? INITIATOR_IS_LO : 0));
-        f = tcpFlags(f, v);
-        flags[i] = f;
+        int s = i * WORDS;
+        t[s + META] = kMeta;
+        t[s + LO_LO] = kLoLo;
+        t[s + HI_LO] = kHiLo;
+        t[s + LO_HI] = kLoHi;
+        t[s + HI_HI] = kHiHi;
+        int f = tcpFlags((kLoGoesToRemote ? LO_GOES_TO_REMOTE : 0) | (kSrcIsLo ? INITIATOR_IS_LO : 0), v);
+        t[s + FLAGS] = f;
+        t[s + EXPIRES] = now + timeout(f, kProtocol());
         append(i); // nothing has answered it yet
-        expires[i] = now + timeout(f, kProtocol());
         sources.increment(srcHi, srcLo, version);
         size++;
         return i;
     }
 
-    private static byte tcpFlags(byte f, PacketView v) {
+    private static int tcpFlags(int f, PacketView v) {
         if (v.protocol() == PacketView.TCP) {
             if ((v.tcpFlags() & PacketView.RST) != 0) {
                 f |= RESET;
@@ -279,7 +286,7 @@ final class ConnTrack {
         return f;
     }
 
-    private long timeout(byte f, int protocol) {
+    private long timeout(int f, int protocol) {
         return switch (protocol) {
             // an open nobody completed is short-lived whatever flags it carries
             case PacketView.TCP -> (f & ASSURED) == 0 ? tcpOpening
@@ -290,54 +297,61 @@ final class ConnTrack {
         };
     }
 
-    private static boolean evictable(byte f) {
+    private static boolean evictable(int f) {
         return (f & ASSURED) == 0 || (f & RESET) != 0;
+    }
+
+    private int older(int i) {
+        return (int) (t[i * WORDS + LINKS] >> 32);
+    }
+
+    private int newer(int i) {
+        return (int) t[i * WORDS + LINKS];
+    }
+
+    private void links(int i, int older, int newer) {
+        t[i * WORDS + LINKS] = (long) older << 32 | newer & 0xffff_ffffL;
     }
 
     /** Puts flow {@code i} at the newest end of the evictable list. */
     private void append(int i) {
-        older[i] = newest;
-        newer[i] = -1;
+        links(i, newest, -1);
         if (newest >= 0) {
-            newer[newest] = i;
+            links(newest, older(newest), i);
         } else {
             oldest = i;
         }
         newest = i;
-        flags[i] |= LISTED;
+        t[i * WORDS + FLAGS] |= LISTED;
     }
 
     private void unlink(int i) {
-        relink(i, -1);
-        flags[i] &= ~LISTED;
+        int o = older(i);
+        int n = newer(i);
+        if (o >= 0) {
+            links(o, older(o), n);
+        } else {
+            oldest = n;
+        }
+        if (n >= 0) {
+            links(n, o, newer(n));
+        } else {
+            newest = o;
+        }
+        t[i * WORDS + FLAGS] &= ~LISTED;
     }
 
-    /** Points the neighbours of listed flow {@code i} at {@code to} (its new slot; -1 to drop it from the list). */
-    private void relink(int i, int to) {
-        int o = older[i];
-        int n = newer[i];
-        if (to < 0) {
-            if (o >= 0) {
-                newer[o] = n;
-            } else {
-                oldest = n;
-            }
-            if (n >= 0) {
-                older[n] = o;
-            } else {
-                newest = o;
-            }
-            return;
-        }
-        older[to] = o;
-        newer[to] = n;
+    /** Points the neighbours of listed flow {@code from}, whose words now lie in slot {@code to}, at its new slot. */
+    private void moved(int from, int to) {
+        int o = older(from);
+        int n = newer(from);
         if (o >= 0) {
-            newer[o] = to;
+            links(o, older(o), to);
         } else {
             oldest = to;
         }
         if (n >= 0) {
-            older[n] = to;
+            links(n, to, newer(n));
         } else {
             newest = to;
         }
@@ -351,7 +365,7 @@ final class ConnTrack {
         swept = true;
         lastSweep = now;
         for (int i = 0; i <= mask; i++) {
-            while (meta[i] != 0 && now - expires[i] >= 0) {
+            while (t[i * WORDS + META] != 0 && now - t[i * WORDS + EXPIRES] >= 0) {
                 remove(i); // may shift a later flow into slot i: look at it again
             }
         }
@@ -360,33 +374,29 @@ final class ConnTrack {
 
     /** Linear-probing deletion by backward shift (Knuth 6.4 algorithm R): no tombstones to clog the table. */
     private void remove(int hole) {
-        if ((flags[hole] & LISTED) != 0) {
+        int h = hole * WORDS;
+        if ((t[h + FLAGS] & LISTED) != 0) {
             unlink(hole);
         }
-        boolean initiatorIsLo = (flags[hole] & INITIATOR_IS_LO) != 0;
-        sources.decrement(initiatorIsLo ? loHi[hole] : hiHi[hole], initiatorIsLo ? loLo[hole] : hiLo[hole],
-                (int) (meta[hole] >>> 48) & 0xf);
+        boolean initiatorIsLo = (t[h + FLAGS] & INITIATOR_IS_LO) != 0;
+        sources.decrement(t[h + (initiatorIsLo ? LO_HI : HI_HI)], t[h + (initiatorIsLo ? LO_LO : HI_LO)],
+                (int) (t[h + META] >>> 48) & 0xf);
         int j = hole;
         while (true) {
             j = (j + 1) & mask;
-            if (meta[j] == 0) {
+            int s = j * WORDS;
+            if (t[s + META] == 0) {
                 break;
             }
-            if (!staysPut(hole, home(loHi[j], loLo[j], hiHi[j], hiLo[j], meta[j]), j)) {
-                loHi[hole] = loHi[j];
-                loLo[hole] = loLo[j];
-                hiHi[hole] = hiHi[j];
-                hiLo[hole] = hiLo[j];
-                meta[hole] = meta[j];
-                expires[hole] = expires[j];
-                flags[hole] = flags[j];
-                if ((flags[j] & LISTED) != 0) {
-                    relink(j, hole);
+            if (!staysPut(hole, home(t[s + LO_HI], t[s + LO_LO], t[s + HI_HI], t[s + HI_LO], t[s + META]), j)) {
+                System.arraycopy(t, s, t, hole * WORDS, WORDS);
+                if ((t[s + FLAGS] & LISTED) != 0) {
+                    moved(j, hole);
                 }
                 hole = j;
             }
         }
-        meta[hole] = 0;
+        t[hole * WORDS + META] = 0;
         size--;
     }
 

@@ -52,10 +52,15 @@ final class FlowHash {
                 + k6 * (c & LOW)) >>> 32);
     }
 
-    /** The hash of five words (two addresses and a word of ports and protocol). */
+    /** The hash of five words (two addresses, high and low words, and a word of ports and protocol). */
     int hash(long a, long b, long c, long d, long e) {
-        return fmix((k0 + k1 * (a >>> 32) + k2 * (a & LOW) + k3 * (b >>> 32) + k4 * (b & LOW) + k5 * (c >>> 32)
-                + k6 * (c & LOW) + k7 * (d >>> 32) + k8 * (d & LOW) + k9 * (e >>> 32) + k10 * (e & LOW)) >>> 32);
+        long sum = k0 + k4 * (b & LOW) + k8 * (d & LOW) + k9 * (e >>> 32) + k10 * (e & LOW);
+        // IPv4 addresses are all in the low halves of b and d: the other halves would add nothing, so skip them
+        if ((a | c | (b | d) >>> 32) != 0) {
+            sum += k1 * (a >>> 32) + k2 * (a & LOW) + k3 * (b >>> 32) + k5 * (c >>> 32) + k6 * (c & LOW)
+                    + k7 * (d >>> 32);
+        }
+        return fmix(sum >>> 32);
     }
 
     /** MurmurHash3's 32-bit finaliser: a bijection, so the result stays strongly universal. */

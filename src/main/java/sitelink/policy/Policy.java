@@ -16,13 +16,13 @@ import sitelink.route.Prefix;
  */
 public final class Policy {
     /**
-     * Bounds and timing: {@code maxConnections} tracked flows (about 160 bytes each, allocated up front), at most
+     * Bounds and timing: {@code maxConnections} tracked flows (about 180 bytes each, allocated up front), at most
      * {@code maxConnectionsPerSource} of them opened by one inner source address, conntrack timeouts, and how many
      * drop log lines per second (after a burst).
      */
     public record Limits(int maxConnections, int maxConnectionsPerSource, Timeouts timeouts, double logLinesPerSecond,
             int logBurst) {
-        /** 32768 flows, a quarter of them for any one host: 5 MiB per remote site with rules. */
+        /** 32768 flows, a quarter of them for any one host: 5.5 MiB per remote site with rules. */
         public static final Limits DEFAULT = new Limits(32768, 8192, Timeouts.DEFAULT, 1, 10);
 
         public Limits withMaxConnections(int n) {

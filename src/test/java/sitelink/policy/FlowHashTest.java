@@ -23,6 +23,30 @@ class FlowHashTest {
         assertNotEquals(h.hash(0, A, 4), h.hash(0, A, 6), "the tag counts");
     }
 
+    /** The sum over all ten 32-bit halves, upper half kept, then MurmurHash3's fmix32: what the class says it does. */
+    static int definition(long seed, long... words) {
+        SplittableRandom r = new SplittableRandom(seed);
+        long sum = r.nextLong();
+        for (long w : words) {
+            sum += r.nextLong() * (w >>> 32);
+            sum += r.nextLong() * (w & 0xffff_ffffL);
+        }
+        int h = (int) (sum >>> 32);
+        h = (h ^ (h >>> 16)) * 0x85ebca6b;
+        h = (h ^ (h >>> 13)) * 0xc2b2ae35;
+        return h ^ (h >>> 16);
+    }
+
+    @Test
+    void isVectorMultiplyShiftOverEveryHalfForIpv4AndIpv6Keys() {
+        FlowHash h = new FlowHash(new SplittableRandom(9));
+        assertEquals(definition(9, 0, A, 0, B, TCP), h.hash(0, A, 0, B, TCP), "IPv4 (the short cut)");
+        long v6 = 0x2001_0db8_0001_0000L;
+        assertEquals(definition(9, v6, 5, v6 + 1, 0x10, TCP), h.hash(v6, 5, v6 + 1, 0x10, TCP), "IPv6");
+        assertEquals(definition(9, 0, 5L << 32, 0, 7, TCP), h.hash(0, 5L << 32, 0, 7, TCP), "IPv6 ::5:0:0:0");
+        assertEquals(definition(9, v6, A, 4), h.hash(v6, A, 4), "an address and a tag");
+    }
+
     /**
      * The flows of one host to one server, from 32768 consecutive source ports, in a linear-probing table of 65536
      * slots: no probe run grows longer than with a random function (about 25 at this load).
