@@ -315,19 +315,24 @@ final class ConnTrack {
 
     /** Puts flow {@code i} at the newest end of the evictable list. */
     private void append(int i) {
-        links(i, newest, -1);
-        if (newest >= 0) {
-            links(newest, older(newest), i);
-        } else {
-            oldest = i;
-        }
-        newest = i;
+        join(newest, i);
+        join(i, -1);
         t[i * WORDS + FLAGS] |= LISTED;
     }
 
     private void unlink(int i) {
-        int o = older(i);
-        int n = newer(i);
+        join(older(i), newer(i));
+        t[i * WORDS + FLAGS] &= ~LISTED;
+    }
+
+    /** Points the neighbours of the listed flow just copied into slot {@code to} at that slot. */
+    private void moved(int to) {
+        join(older(to), to);
+        join(to, newer(to));
+    }
+
+    /** Makes flow {@code n} follow flow {@code o} in the evictable list; -1 for either stands for the list's end. */
+    private void join(int o, int n) {
         if (o >= 0) {
             links(o, older(o), n);
         } else {
@@ -337,23 +342,6 @@ final class ConnTrack {
             links(n, o, newer(n));
         } else {
             newest = o;
-        }
-        t[i * WORDS + FLAGS] &= ~LISTED;
-    }
-
-    /** Points the neighbours of listed flow {@code from}, whose words now lie in slot {@code to}, at its new slot. */
-    private void moved(int from, int to) {
-        int o = older(from);
-        int n = newer(from);
-        if (o >= 0) {
-            links(o, older(o), to);
-        } else {
-            oldest = to;
-        }
-        if (n >= 0) {
-            links(n, to, newer(n));
-        } else {
-            newest = to;
         }
     }
 
@@ -391,7 +379,7 @@ final class ConnTrack {
             if (!staysPut(hole, home(t[s + LO_HI], t[s + LO_LO], t[s + HI_HI], t[s + HI_LO], t[s + META]), j)) {
                 System.arraycopy(t, s, t, hole * WORDS, WORDS);
                 if ((t[s + FLAGS] & LISTED) != 0) {
-                    moved(j, hole);
+                    moved(hole);
                 }
                 hole = j;
             }
