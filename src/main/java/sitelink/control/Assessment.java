@@ -24,6 +24,12 @@ public record Assessment(TunnelState state, String reason) {
     /** Failures that say the handshake itself is refused (a key or configuration mismatch), not a lost packet. */
     static final Set<String> HANDSHAKE_FAILURES = Set.of("mac1_invalid", "unknown_peer", "handshake_decrypt_failed",
             "handshake_response_invalid", "handshake_replay");
+    /**
+     * The peer keeps initiating and has used none of this many of our answers over REKEY_TIMEOUT or more: it could
+     * not authenticate them, or they do not reach it. One unused answer is a lost datagram; three, with the peer
+     * retrying each time, are not.
+     */
+    static final int UNUSED_RESPONSES = 3;
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
             .withZone(ZoneId.systemDefault());
 
@@ -39,6 +45,10 @@ public record Assessment(TunnelState state, String reason) {
         if (failure.isPresent()) {
             return new Assessment(TunnelState.DOWN, Explain.handshakeFailure(failure.get(),
                     p.lastFailureFrom().map(Explain::endpoint).orElse("the peer"), p.name(), ourPublicKey));
+        }
+        if (p.unconfirmedResponses() >= UNUSED_RESPONSES && p.firstUnconfirmedResponse()
+                .map(t -> Duration.between(t, now).compareTo(Constants.REKEY_TIMEOUT) >= 0).orElse(false)) {
+            return new Assessment(TunnelState.DOWN, Explain.responsesUnused(p));
         }
         if (stalled) {
             return new Assessment(TunnelState.DOWN, "handshake attempts unanswered since " + time(unanswered.get())

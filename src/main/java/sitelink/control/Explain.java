@@ -43,7 +43,21 @@ public final class Explain {
         };
     }
 
-    static String unansweredRemedy(PeerStatus p) {
+    /**
+     * The peer keeps starting handshakes and never uses the session this side answers with. Only the response is keyed
+     * with the preshared key, and the initiation already proved both public keys right, so the preshared keys differ;
+     * failing that, the answers are lost on their way back.
+     */
+    static String responsesUnused(PeerStatus p) {
+        String who = peerName(p.name());
+        String ep = p.endpoint().map(Explain::endpoint).orElse("its endpoint");
+        return who + " started " + p.unconfirmedResponses() + " handshakes since "
+                + Assessment.time(p.firstUnconfirmedResponse().orElseThrow()) + " and used none of this site's "
+                + "answers: the preshared keys differ (give both sites the same preshared_key), or the answers do not "
+                + "reach " + ep + " (check that UDP from this site to " + who + " is not blocked)";
+    }
+
+        static String unansweredRemedy(PeerStatus p) {
         String ep = p.endpoint().map(Explain::endpoint).orElse("its endpoint");
         return "; check that " + peerName(p.name()) + " is running and that UDP to " + ep + " is not blocked";
     }

@@ -584,7 +584,8 @@ public final class Device implements DeviceControl, AutoCloseable {
             Optional<PeerStats.Failure> f = st.lastFailure();
             peers.add(new PeerStatus(p.publicKey(), peerNames.getOrDefault(p.publicKey(), ""), p.endpoint(),
                     p.lastHandshake(), p.hasSession(), st.sessionInitiator(), st.handshakeAttempts(), st.lastAttempt(),
-                    st.firstUnansweredAttempt(), st.lastGaveUp(),
+                    st.firstUnansweredAttempt(), st.unconfirmedResponses(), st.firstUnconfirmedResponse(),
+                    st.lastGaveUp(),
                     f.map(x -> x.reason().name().toLowerCase(java.util.Locale.ROOT)), f.map(PeerStats.Failure::at),
                     f.map(PeerStats.Failure::from), p.rxBytes(), p.txBytes(), st.rxPackets(), st.txPackets(),
                     p.persistentKeepalive(), st.roamingEvents(), drops, allowedIps.prefixesOf(p)));

@@ -15,6 +15,8 @@ import sitelink.route.Prefix;
  *
  * @param name                   the remote site's name, empty for a plain device
  * @param firstUnansweredAttempt first handshake initiation since the latest completed handshake, if unanswered
+ * @param unconfirmedResponses   handshake responses sent since the latest completed handshake (none used by the peer)
+ * @param firstUnconfirmedResponse the first of those, if any
  * @param lastFailure            the latest refused datagram charged to this peer since its latest handshake
  *                               (reason as in {@code drops}), with when and from where
  * @param drops                  refused datagrams/packets charged to this peer by reason (zeros left out)
@@ -22,6 +24,7 @@ import sitelink.route.Prefix;
 public record PeerStatus(Key publicKey, String name, Optional<InetSocketAddress> endpoint,
                          Optional<Instant> lastHandshake, boolean hasSession, boolean sessionInitiator,
                          long handshakeAttempts, Optional<Instant> lastAttempt, Optional<Instant> firstUnansweredAttempt,
+                         long unconfirmedResponses, Optional<Instant> firstUnconfirmedResponse,
                          Optional<Instant> lastGaveUp, Optional<String> lastFailure, Optional<Instant> lastFailureAt,
                          Optional<InetSocketAddress> lastFailureFrom, long rxBytes, long txBytes, long rxPackets,
                          long txPackets, int persistentKeepalive, long roamingEvents, SortedMap<String, Long> drops,
@@ -45,6 +48,8 @@ public record PeerStatus(Key publicKey, String name, Optional<InetSocketAddress>
         public long attempts;
         public Optional<Instant> lastAttempt = Optional.empty();
         public Optional<Instant> firstUnanswered = Optional.empty();
+        public long unconfirmedResponses;
+        public Optional<Instant> firstUnconfirmedResponse = Optional.empty();
         public Optional<Instant> gaveUp = Optional.empty();
         public Optional<String> failure = Optional.empty();
         public Optional<Instant> failureAt = Optional.empty();
@@ -64,7 +69,7 @@ public record PeerStatus(Key publicKey, String name, Optional<InetSocketAddress>
 
         public PeerStatus build() {
             return new PeerStatus(publicKey, name, endpoint, lastHandshake, hasSession, initiator, attempts,
-                    lastAttempt, firstUnanswered, gaveUp, failure, failureAt, failureFrom, rxBytes, txBytes, rxPackets,
+                    lastAttempt, firstUnanswered, unconfirmedResponses, firstUnconfirmedResponse, gaveUp, failure, failureAt, failureFrom, rxBytes, txBytes, rxPackets,
                     txPackets, keepalive, roaming, drops, allowed);
         }
     }

@@ -41,6 +41,8 @@ public final class StatusLines {
             line(b, "handshake_attempts", Long.toString(p.handshakeAttempts()));
             time(b, "last_attempt_ms", p.lastAttempt());
             time(b, "first_unanswered_attempt_ms", p.firstUnansweredAttempt());
+            line(b, "unconfirmed_responses", Long.toString(p.unconfirmedResponses()));
+            time(b, "first_unconfirmed_response_ms", p.firstUnconfirmedResponse());
             time(b, "last_gave_up_ms", p.lastGaveUp());
             p.lastFailure().ifPresent(f -> line(b, "last_failure", f));
             time(b, "last_failure_ms", p.lastFailureAt());
@@ -120,6 +122,8 @@ public final class StatusLines {
                 case "handshake_attempts" -> attempts = Long.parseLong(v);
                 case "last_attempt_ms" -> lastAttempt = Optional.of(ms(v));
                 case "first_unanswered_attempt_ms" -> firstUnanswered = Optional.of(ms(v));
+                case "unconfirmed_responses" -> unconfirmedResponses = Long.parseLong(v);
+                case "first_unconfirmed_response_ms" -> firstUnconfirmedResponse = Optional.of(ms(v));
                 case "last_gave_up_ms" -> gaveUp = Optional.of(ms(v));
                 case "last_failure" -> failure = Optional.of(v);
                 case "last_failure_ms" -> failureAt = Optional.of(ms(v));

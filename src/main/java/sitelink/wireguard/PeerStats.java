@@ -23,6 +23,8 @@ public final class PeerStats {
     private volatile long roamingEvents;
     private volatile Instant lastAttempt;
     private volatile Instant firstUnansweredAttempt;
+    private long unconfirmedResponses;
+    private Instant firstUnconfirmedResponse;
     private volatile Instant lastGaveUp;
     private volatile boolean sessionInitiator;
     /** The latest failure charged to the peer, and when this run of failures with nothing authenticated began. */
@@ -56,10 +58,24 @@ public final class PeerStats {
         }
     }
 
+    /**
+     * A handshake response was sent. Responses pile up unconfirmed when the peer keeps initiating and never uses the
+     * session we answer with: it could not authenticate our responses (different preshared keys), or they do not
+     * reach it. A side that only answers (the other one always initiates first) sees nothing else of such a failure.
+     */
+    synchronized void responseSent(Instant now) {
+        if (unconfirmedResponses == 0) {
+            firstUnconfirmedResponse = now;
+        }
+        unconfirmedResponses++;
+    }
+
     synchronized void handshakeCompleted(boolean initiator) {
         handshakesCompleted++;
         sessionInitiator = initiator;
         firstUnansweredAttempt = null;
+        unconfirmedResponses = 0;
+        firstUnconfirmedResponse = null;
         clearFailures();
     }
 
@@ -130,6 +146,16 @@ public final class PeerStats {
     /** The first handshake initiation sent since the latest completed handshake, if it is still unanswered. */
     public Optional<Instant> firstUnansweredAttempt() {
         return Optional.ofNullable(firstUnansweredAttempt);
+    }
+
+    /** Handshake responses sent since the latest completed handshake, none of them used by the peer yet. */
+    public synchronized long unconfirmedResponses() {
+        return unconfirmedResponses;
+    }
+
+    /** The first of {@link #unconfirmedResponses()}, if any. */
+    public synchronized Optional<Instant> firstUnconfirmedResponse() {
+        return Optional.ofNullable(firstUnconfirmedResponse);
     }
 
     /** When the timers last gave up a handshake (REKEY_ATTEMPT_TIME without an answer). */

@@ -508,6 +508,7 @@ public final class WireGuardCore {
             p.timers.anyAuthenticatedPacketTraversal();
             p.timers.anyAuthenticatedPacketSent();
             p.timers.handshakeResponseSent();
+            p.stats.responseSent(clock.now());
             beginSession(p, r.keypair(), false);
             p.timers.sessionDerived();
         }

@@ -93,6 +93,28 @@ class AssessmentTest {
         assertTrue(assess(f).reason().contains("the preshared keys differ"), assess(f).reason());
     }
 
+    /**
+     * Both sides start at once with different preshared keys; one side's initiations always arrive first, so the other
+     * only answers and sees no failure of its own, nor any unanswered initiation of its own to report.
+     */
+    @Test
+    void answersThePeerKeepsIgnoringAreDownWithThePresharedKeyNamed() {
+        PeerFacts f = new PeerFacts().unanswered(ago(30), ago(29), 2);
+        f.unconfirmedResponses = 3;
+        f.firstUnconfirmedResponse = Optional.of(ago(4));
+        assertTrue(assess(f).reason().startsWith("handshake attempts unanswered"), "under REKEY_TIMEOUT: " + assess(f));
+        f.firstUnconfirmedResponse = Optional.of(ago(5));
+        assertEquals(new Assessment(TunnelState.DOWN, "office-b started 3 handshakes since " + Assessment.time(ago(5))
+                + " and used none of this site's answers: the preshared keys differ (give both sites the same "
+                + "preshared_key), or the answers do not reach 198.18.0.2:51820 (check that UDP from this site to "
+                + "office-b is not blocked)"), assess(f));
+        f.unconfirmedResponses = 2;
+        assertTrue(assess(f).reason().startsWith("handshake attempts unanswered"), "two may be lost: " + assess(f));
+        f.unconfirmedResponses = 5;
+        f.failure("handshake_response_invalid", ago(1));
+        assertTrue(assess(f).reason().startsWith("handshake response from"), "a failure of our own is named first");
+    }
+
     @Test
     void aLiveSessionIsEstablishedDespiteALaterStrayFailure() {
         PeerFacts f = new PeerFacts().session(ago(5), false).failure("mac1_invalid", ago(1));

@@ -39,7 +39,8 @@ class GatewaysTest {
     private static DeviceStatus sample() {
         Instant t = Instant.ofEpochMilli(1_700_000_000_000L);
         PeerStatus peer = new PeerStatus(PEER, "office-b", Optional.of(new InetSocketAddress("198.51.100.2", 51820)),
-                Optional.of(t), true, true, 1, Optional.of(t), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.of(t), true, true, 1, Optional.of(t), Optional.empty(), 0, Optional.empty(), Optional.empty(),
+                Optional.empty(),
                 Optional.empty(), Optional.empty(), 7, 9, 1, 1, 25, 0, new TreeMap<>(),
                 List.of(Prefix.parse("198.18.2.0/24")));
         return new DeviceStatus("sltest0", "office-a", Optional.empty(), 51820, t, new TreeMap<>(), List.of(peer));

@@ -34,12 +34,13 @@ class StatusLinesTest {
         drops.put("mac1_invalid", 7L);
         drops.put("source_not_allowed", 2L);
         PeerStatus full = new PeerStatus(key(2), "office-b", Optional.of(new InetSocketAddress("198.18.0.2", 51820)),
-                Optional.of(t), true, true, 12, Optional.of(t.plusMillis(5)), Optional.of(t.plusMillis(6)),
+                Optional.of(t), true, true, 12, Optional.of(t.plusMillis(5)), Optional.of(t.plusMillis(6)), 4,
+                Optional.of(t.plusMillis(9)),
                 Optional.of(t.plusMillis(7)), Optional.of("handshake_response_invalid"), Optional.of(t.plusMillis(8)),
                 Optional.of(new InetSocketAddress("2001:db8::2", 4500)), 1, 2, 3, 4, 25, 5, drops,
                 List.of(Prefix.parse("198.19.2.0/24"), Prefix.parse("2001:db8:2::/48")));
         PeerStatus bare = new PeerStatus(key(3), "", Optional.empty(), Optional.empty(), false, false, 0,
-                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.empty(), 0, 0, 0, 0, 0, 0, new TreeMap<>(), List.of());
         TreeMap<String, Long> counters = new TreeMap<>();
         counters.put("drop_unknown_peer", 3L);
@@ -63,7 +64,7 @@ class StatusLinesTest {
     void unknownKeysFromANewerDeviceAreSkipped() {
         DeviceStatus s = new DeviceStatus("sl-a", "office-a", Optional.of(key(1)), 51820, Instant.ofEpochMilli(9),
                 new TreeMap<>(), List.of(new PeerStatus(key(2), "office-b", Optional.empty(), Optional.empty(), false,
-                false, 1, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                false, 1, Optional.empty(), Optional.empty(), 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.empty(), 10, 20, 0, 0, 0, 0, new TreeMap<>(), List.of())));
         List<String> l = new ArrayList<>(lines(StatusLines.format(s)));
         l.add(1, "future_device_field=1");

@@ -15,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import sitelink.crypto.Key;
@@ -378,6 +379,16 @@ class WireGuardCoreTest {
         assertEquals(0, b.delivered.size());
         assertFalse(bAtA.hasSession());
         assertEquals(1, a.core.drops(Drop.HANDSHAKE_RESPONSE_INVALID));
+        assertEquals(1, aAtB.stats.unconfirmedResponses(), "B answered once and A never used the answer");
+        assertEquals(Optional.of(clock.now()), aAtB.stats.firstUnconfirmedResponse());
+
+        a.core.setPresharedKey(bAtA, Key.of(new byte[32])); // the same again: the next handshake completes
+        clock.advance(Duration.ofSeconds(6));
+        a.send(bAtA, packet(64, 2));
+        pump();
+        assertEquals(2, b.delivered.size(), "the packet staged behind the failed handshake, and the new one");
+        assertEquals(0, aAtB.stats.unconfirmedResponses(), "a completed handshake confirms the answers");
+        assertEquals(Optional.empty(), aAtB.stats.firstUnconfirmedResponse());
     }
 
     @Test
