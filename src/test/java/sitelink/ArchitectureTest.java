@@ -1,0 +1,66 @@
+package sitelink;
+
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The layering of docs/architecture.md ("Packages"), checked on the compiled main classes: a package may use only
+ * the packages listed for it, all of them below it, so a lower package that starts importing a higher one fails here
+ * (and so does a cycle between packages).
+ */
+class ArchitectureTest {
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importMainClasses() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("sitelink");
+    }
+
+    @Test
+    void eachPackageUsesOnlyTheLayersBelowIt() {
+        ArchRule rule = layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("packet").definedBy("sitelink.packet..")
+                .layer("route").definedBy("sitelink.route..")
+                .layer("crypto").definedBy("sitelink.crypto..")
+                .layer("cores").definedBy("sitelink.wireguard..", "sitelink.ike..", "sitelink.esp..")
+                .layer("policy").definedBy("sitelink.policy..")
+                .layer("os").definedBy("sitelink.os..")
+                .layer("device").definedBy("sitelink.device..")
+                .layer("uapi").definedBy("sitelink.uapi..")
+                .layer("config").definedBy("sitelink.config..")
+                .layer("control").definedBy("sitelink.control..")
+                .layer("gateway").definedBy("sitelink.gateway..")
+                .layer("demo").definedBy("sitelink.demo..")
+                .layer("cli").definedBy("sitelink.cli..")
+                .whereLayer("packet").mayNotAccessAnyLayer()
+                .whereLayer("route").mayNotAccessAnyLayer()
+                .whereLayer("crypto").mayNotAccessAnyLayer()
+                .whereLayer("cores").mayOnlyAccessLayers("crypto", "packet", "route")
+                .whereLayer("policy").mayOnlyAccessLayers("packet", "route")
+                .whereLayer("os").mayOnlyAccessLayers("packet", "route")
+                .whereLayer("device").mayOnlyAccessLayers("packet", "route", "crypto", "cores", "policy", "os")
+                .whereLayer("uapi").mayOnlyAccessLayers("packet", "route", "crypto", "cores", "policy", "os", "device")
+                .whereLayer("config").mayOnlyAccessLayers("packet", "route", "crypto", "policy", "os", "device")
+                .whereLayer("control").mayOnlyAccessLayers("packet", "route", "crypto", "cores", "policy", "os",
+                        "device", "uapi", "config")
+                .whereLayer("gateway").mayOnlyAccessLayers("packet", "route", "crypto", "cores", "policy", "os",
+                        "device", "uapi", "config", "control")
+                .whereLayer("demo").mayOnlyAccessLayers("packet", "route", "crypto", "cores", "policy", "os",
+                        "device", "uapi", "config", "control", "gateway")
+                .whereLayer("cli").mayNotBeAccessedByAnyLayer();
+        rule.check(classes);
+    }
+
+    @Test
+    void noCyclesBetweenPackages() {
+        slices().matching("sitelink.(*)..").should().beFreeOfCycles().check(classes);
+    }
+}
