@@ -26,7 +26,9 @@ final class SiteValidator {
     static final List<String> SITE_FIELDS = List.of("name", "private_key", "private_key_file", "listen_port", "fwmark",
             "tunnel", "local_subnets", "remote_sites", "metrics", "events");
     static final List<String> METRICS_FIELDS = List.of("listen");
-    static final List<String> EVENTS_FIELDS = List.of("syslog", "hook");
+    static final List<String> EVENTS_FIELDS = List.of("syslog", "hook", "snmp");
+    static final List<String> SNMP_FIELDS = List.of("target", "version", "community", "user", "auth_passphrase_file",
+            "priv_passphrase_file", "engine_id");
     static final List<String> TUNNEL_FIELDS = List.of("name", "addresses", "mtu", "route_table", "mss_clamp");
     static final List<String> REMOTE_FIELDS = List.of("name", "public_key", "preshared_key", "preshared_key_file",
             "endpoint", "remote_subnets", "persistent_keepalive", "policy");
@@ -116,7 +118,7 @@ final class SiteValidator {
         crossChecks(name, privateKey, local, remotes, remoteSubnets, keyAt, nameAt, endpointAt,
                 tunnel.map(TunnelInterface::routeTable).orElse(TunnelInterface.MAIN_TABLE));
 
-        Telemetry telemetry = telemetry(m);
+        Telemetry telemetry = telemetry(m, name.orElse("sitelink"));
 
         boolean ok = problems.stream().noneMatch(ConfigProblem::isError);
         Optional<SiteConfig> config = ok
@@ -127,7 +129,7 @@ final class SiteValidator {
     }
 
     /** {@code metrics: {listen: [ADDRESS:]PORT}} and {@code events: {syslog: udp|tcp://HOST:PORT, hook: PATH}}. */
-    private Telemetry telemetry(Node.Mapping m) {
+    private Telemetry telemetry(Node.Mapping m, String siteNameForEngineId) {
         Optional<java.net.InetSocketAddress> listen = Optional.empty();
         Optional<Node.Mapping> metrics = mapping(m, "metrics");
         if (metrics.isPresent()) {
@@ -156,6 +158,7 @@ final class SiteValidator {
         }
         Optional<java.net.URI> syslog = Optional.empty();
         Optional<java.nio.file.Path> hook = Optional.empty();
+        List<SnmpTarget> snmp = new ArrayList<>();
         Optional<Node.Mapping> events = mapping(m, "events");
         if (events.isPresent()) {
             unknownFields(events.get(), EVENTS_FIELDS, "events");
@@ -183,8 +186,150 @@ final class SiteValidator {
                     hookAt = Optional.of(new SiteFile.Hook(p, h.get().location()));
                 }
             }
+            for (Node n : list(events.get(), "snmp")) {
+                if (n instanceof Node.Mapping t) {
+                    snmpTarget(t, siteNameForEngineId).ifPresent(snmp::add);
+                } else {
+                    error(n.location(), "each entry of events snmp should be a mapping with target, version and "
+                            + "user (v3) or community (v2c), not " + n.kind());
+                }
+            }
         }
-        return new Telemetry(listen, syslog, hook);
+        return new Telemetry(listen, syslog, hook, snmp);
+    }
+
+    /**
+     * One trap receiver: {@code target: HOST[:PORT]}, {@code version: 3} (default; {@code user},
+     * {@code auth_passphrase_file}, {@code priv_passphrase_file}, optional {@code engine_id} in hex) or
+     * {@code version: 2c} ({@code community}).
+     */
+    private Optional<SnmpTarget> snmpTarget(Node.Mapping t, String siteName) {
+        unknownFields(t, SNMP_FIELDS, "events snmp");
+        Optional<Node.Scalar> target = scalar(t, "target");
+        if (target.isEmpty()) {
+            missing(t, "target", "198.51.100.9:162", "events snmp");
+            return Optional.empty();
+        }
+        String host;
+        int port = SnmpTarget.DEFAULT_PORT;
+        String text = target.get().text().strip();
+        try {
+            java.net.InetAddress.ofLiteral(text); // a bare address, IPv6 included: the default port
+            host = text;
+        } catch (IllegalArgumentException notLiteral) {
+            try {
+                Endpoint e = text.matches(".*:[0-9]+") ? Endpoint.parse(text) : Endpoint.parse(text + ":" + port);
+                host = e.host();
+                port = e.port();
+            } catch (IllegalArgumentException ex) {
+                error(target.get().location(), "events snmp target '" + text + "' is not HOST[:PORT] (" + ex.getMessage()
+                        + "); e.g. 198.51.100.9:162, \"[2001:db8::9]:162\" or nms.example.net");
+                return Optional.empty();
+            }
+        }
+        SnmpTarget.Version version = SnmpTarget.Version.V3;
+        Optional<Node.Scalar> v = scalar(t, "version");
+        if (v.isPresent()) {
+            String w = v.get().text().strip().toLowerCase(java.util.Locale.ROOT);
+            version = switch (w) {
+                case "3", "v3" -> SnmpTarget.Version.V3;
+                case "2c", "v2c" -> SnmpTarget.Version.V2C;
+                default -> {
+                    error(v.get().location(), "events snmp version '" + w + "' is not 3 or 2c (SNMPv1 traps are not "
+                            + "sent: they carry no notification OID of SNMPv2-SMI); use 3 (authPriv) where the receiver can");
+                    yield null;
+                }
+            };
+            if (version == null) {
+                return Optional.empty();
+            }
+        }
+        Optional<Node.Scalar> community = scalar(t, "community");
+        Optional<Node.Scalar> user = scalar(t, "user");
+        if (version == SnmpTarget.Version.V2C) {
+            for (String f : List.of("user", "auth_passphrase_file", "priv_passphrase_file", "engine_id")) {
+                t.field(f).ifPresent(x -> error(x.keyLocation(), "events snmp " + f + " is for version 3; version 2c "
+                        + "uses only community"));
+            }
+            if (community.isEmpty()) {
+                missing(t, "community", "monitoring", "events snmp (version 2c)");
+                return Optional.empty();
+            }
+            return Optional.of(new SnmpTarget(host, port, version, Optional.of(community.get().text().strip()),
+                    Optional.empty(), Optional.empty(), Optional.empty(), new byte[0]));
+        }
+        community.ifPresent(c -> error(c.location(), "events snmp community is for version 2c; version 3 uses user "
+                + "and passphrase files (or set version: 2c)"));
+        if (user.isEmpty()) {
+            missing(t, "user", "sitelink", "events snmp (version 3)");
+        }
+        Optional<SnmpTarget.Passphrase> auth = passphraseFile(t, "auth_passphrase_file");
+        Optional<SnmpTarget.Passphrase> priv = passphraseFile(t, "priv_passphrase_file");
+        byte[] engineId = SnmpTarget.defaultEngineId(siteName);
+        Optional<Node.Scalar> e = scalar(t, "engine_id");
+        if (e.isPresent()) {
+            String hex = e.get().text().strip().replaceFirst("^0[xX]", "").replace(":", "");
+            try {
+                engineId = java.util.HexFormat.of().parseHex(hex);
+                if (engineId.length < 5 || engineId.length > 32) {
+                    throw new IllegalArgumentException(engineId.length + " bytes");
+                }
+            } catch (IllegalArgumentException ex) {
+                error(e.get().location(), "events snmp engine_id '" + e.get().text().strip() + "' is not 5 to 32 bytes "
+                        + "of hex (" + ex.getMessage() + "); leave it out to use the default derived from the site name");
+                return Optional.empty();
+            }
+        }
+        if (user.isEmpty() || auth.isEmpty() || priv.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new SnmpTarget(host, port, version, Optional.empty(), Optional.of(user.get().text().strip()),
+                auth, priv, engineId));
+    }
+
+    /** A USM passphrase in a file (checked like a key file: mode 0600, trusted owner), at least 8 characters. */
+    private Optional<SnmpTarget.Passphrase> passphraseFile(Node.Mapping t, String field) {
+        Optional<Node.Scalar> s = scalar(t, field);
+        if (s.isEmpty()) {
+            if (t.field(field).isEmpty()) {
+                missing(t, field, "/etc/sitelink/snmp-" + field.substring(0, 4) + " (umask 077; a passphrase of 8 or "
+                        + "more characters on one line)", "events snmp (version 3, authPriv)");
+            }
+            return Optional.empty();
+        }
+        Path path = baseDir.resolve(s.get().text().strip());
+        String label = "events snmp " + field;
+        if (!Files.exists(path)) {
+            error(s.get().location(), label + " " + path + " does not exist; create it with: umask 077; "
+                    + "printf '%s\\n' 'PASSPHRASE' > " + path);
+            return Optional.empty();
+        }
+        keyFiles.add(new SiteFile.KeyFile(label, path, s.get().location()));
+        byte[] raw;
+        try {
+            raw = Files.readAllBytes(path);
+        } catch (IOException ex) {
+            error(s.get().location(), label + " " + path + " cannot be read (" + ex.getClass().getSimpleName()
+                    + "); check that sitelink runs as root or as the file's owner");
+            return Optional.empty();
+        }
+        int end = raw.length;
+        while (end > 0 && (raw[end - 1] == '\n' || raw[end - 1] == '\r')) {
+            end--;
+        }
+        byte[] pass = java.util.Arrays.copyOf(raw, end);
+        java.util.Arrays.fill(raw, (byte) 0);
+        try {
+            if (new String(pass, StandardCharsets.UTF_8).codePointCount(0, new String(pass, StandardCharsets.UTF_8).length())
+                    < SnmpTarget.MIN_PASSPHRASE) {
+                error(s.get().location(), label + " " + path + " holds fewer than " + SnmpTarget.MIN_PASSPHRASE
+                        + " characters; SNMPv3 (RFC 3414) needs at least 8, and a long random one is better");
+                return Optional.empty();
+            }
+            return Optional.of(new SnmpTarget.Passphrase(pass));
+        } finally {
+            java.util.Arrays.fill(pass, (byte) 0);
+        }
     }
 
     private static int portNumber(String t) {

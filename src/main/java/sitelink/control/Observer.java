@@ -26,6 +26,7 @@ public final class Observer implements AutoCloseable {
     private final Metrics metrics;
     private final Monitor monitor;
     private final SyslogSender syslog;
+    private final List<SnmpTrapSender> snmp = new ArrayList<>();
 
     private Observer(Device device, SiteConfig config) throws IOException {
         this.device = device;
@@ -46,6 +47,27 @@ public final class Observer implements AutoCloseable {
             });
         }
         t.hook().map(EventHook::new).ifPresent(h -> sinks.add(h::run));
+        for (var target : t.snmp()) {
+            SnmpTrapSender sender;
+            try {
+                sender = new SnmpTrapSender(target, java.time.Instant.now());
+            } catch (IOException e) {
+                // Monitoring must not keep the tunnel down; say loudly what is lost and how to fix it.
+                LOG.log(Level.ERROR, "SNMP traps to {0} will not be sent: {1}; use an address (or fix name "
+                        + "resolution) and restart the gateway", target.describe(), e.getMessage());
+                continue;
+            }
+            snmp.add(sender);
+            LOG.log(Level.INFO, "SNMP traps to {0}", target.describe());
+            sinks.add(e -> {
+                try {
+                    sender.send(e);
+                } catch (IOException ex) {
+                    LOG.log(Level.WARNING, "SNMP trap receiver {0} did not take the {1} event: {2}",
+                            target.describe(), e.kind().word, ex.getMessage());
+                }
+            });
+        }
         Metrics m = null;
         if (t.metricsListen().isPresent()) {
             try {
@@ -85,6 +107,7 @@ public final class Observer implements AutoCloseable {
         if (syslog != null) {
             syslog.close();
         }
+        snmp.forEach(SnmpTrapSender::close);
         device.setDiagnosticListener(sitelink.device.Diagnostic.Listener.NONE);
     }
 }

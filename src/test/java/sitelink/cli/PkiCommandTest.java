@@ -26,7 +26,7 @@ import picocli.CommandLine;
  * {@code sitelink pki} as an operator runs it: files and modes, refusals, and the result checked by OpenSSL's own
  * {@code openssl verify} (with the CRL), the tool a peer's administrator would reach for.
  */
-class PkiCommandTest {
+public class PkiCommandTest {
     @TempDir
     Path dir;
     String out;
@@ -138,7 +138,7 @@ class PkiCommandTest {
         assertTrue(out.contains("OVERDUE"), out);
     }
 
-    static boolean onPath(String cmd) {
+    public static boolean onPath(String cmd) {
         for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
             if (Files.isExecutable(Path.of(d, cmd))) {
                 return true;

@@ -286,8 +286,29 @@ class StatusDiagnoseIT {
      * up event and then the down event in its environment, and diagnose fails the handshake with a remedy.
      */
     @Test
-    void peerStoppedIsDownWithHookEventsAndDiagnoseFails() throws Exception {
+    void peerStoppedIsDownWithHookEventsSnmpTrapsAndDiagnoseFails() throws Exception {
+        Optional<Path> snmptrapd = E2e.onPath("snmptrapd").or(() -> Optional.of(Path.of("/usr/sbin/snmptrapd"))
+                .filter(Files::isExecutable));
+        E2e.require(snmptrapd.isPresent(), "snmptrapd (Debian package snmptrapd)");
         try (Pair p = new Pair()) {
+            // Two Net-SNMP trap receivers in office B's namespace, one that accepts only SNMPv2c with the community,
+            // one only SNMPv3 authPriv from user nms of office A's engine (the engine ID sitelink derives from the
+            // site name, given as createUser -e the way an operator configures snmptrapd).
+            Path authFile = p.nsA.logDir().resolve("snmp-auth");
+            Path privFile = p.nsA.logDir().resolve("snmp-priv");
+            for (Path f : List.of(authFile, privFile)) {
+                Files.writeString(f, (f == authFile ? "auth" : "priv") + "-passphrase-e2e\n");
+                Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            }
+            String engine = "0x" + sitelink.config.SnmpTarget.ENGINE_ID_TEXT_PREFIX_HEX
+                    + java.util.HexFormat.of().formatHex("office-a".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            Path v2Log = trapReceiver(p.nsB, snmptrapd.get(), "v2c", 162, "authCommunity log monitoring");
+            Path v3Log = trapReceiver(p.nsB, snmptrapd.get(), "v3", 1162, "createUser -e " + engine
+                    + " nms SHA-256 auth-passphrase-e2e AES priv-passphrase-e2e\nauthUser log nms priv");
+            String snmp = "  snmp:\n"
+                    + "    - {target: \"" + TwoPeers.B_OUTER + "\", version: 2c, community: monitoring}\n"
+                    + "    - {target: \"" + TwoPeers.B_OUTER + ":1162\", user: nms, auth_passphrase_file: " + authFile
+                    + ", priv_passphrase_file: " + privFile + "}\n";
             Path hookLog = p.nsA.logDir().resolve("hook-events.log");
             Path hook = p.nsA.logDir().resolve("event-hook.sh");
             Files.writeString(hook, """
@@ -296,7 +317,8 @@ class StatusDiagnoseIT {
                     """.formatted(hookLog));
             Files.setPosixFilePermissions(hook, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
             Path a = p.siteFile(p.nsA, "office-a", p.ifA, p.privA, LAN_A, "198.19.1.0/24", "office-b",
-                    X25519.publicKey(p.privB), TwoPeers.B_OUTER, "198.19.2.0/24", "", "events: {hook: " + hook + "}");
+                    X25519.publicKey(p.privB), TwoPeers.B_OUTER, "198.19.2.0/24", "", "events:\n  hook: " + hook
+                            + "\n" + snmp);
             Path b = p.siteFile(p.nsB, "office-b", p.ifB, p.privB, LAN_B, "198.19.2.0/24", "office-a",
                     X25519.publicKey(p.privA), TwoPeers.A_OUTER, "198.19.1.0/24", "", "");
             p.up(p.nsA, a);
@@ -341,7 +363,45 @@ class StatusDiagnoseIT {
             assertEquals(1, d.exitCode(), d.describe());
             assertTrue(d.stdout().contains("FAIL  handshake with office-b") && d.stdout().contains(
                     "check that office-b is running and that UDP to " + TwoPeers.B_OUTER + ":" + TwoPeers.PORT), d.stdout());
+
+            // The traps: up, then down (by now: the hook had it within 10 s of status saying DOWN), over both versions.
+            for (Path log : List.of(v2Log, v3Log)) {
+                E2e.await(Duration.ofSeconds(10), "the down trap in " + log.getFileName(),
+                        () -> read(log).contains("SITELINK-MIB::sitelinkTunnelDown"), () -> read(log));
+                String t = read(log);
+                assertTrue(t.indexOf("sitelinkTunnelUp") < t.indexOf("sitelinkTunnelDown"), t);
+                assertTrue(t.contains("SITELINK-MIB::sitelinkSite.0 = STRING: office-a\t"), t);
+                assertTrue(t.contains("SITELINK-MIB::sitelinkPeer.0 = STRING: office-b\t"), t);
+                assertTrue(t.contains("SITELINK-MIB::sitelinkState.0 = INTEGER: down(4)"), t);
+                assertTrue(t.contains("SITELINK-MIB::sitelinkReason.0 = STRING: handshake attempts unanswered since"), t);
+                assertTrue(t.contains(log == v2Log ? "SNMP v2c, community monitoring" : "SNMP v3, user nms"), t);
+                assertFalse(t.contains(log == v2Log ? "SNMP v3" : "SNMP v2c"), "each receiver accepts one kind: " + t);
+            }
+
+            // Office B comes back: the tunnel recovers and both receivers hear of it.
+            p.up(p.nsB, b);
+            p.awaitState(p.nsA, p.ifA, "ESTABLISHED", "");
+            for (Path log : List.of(v2Log, v3Log)) {
+                E2e.await(Duration.ofSeconds(10), "the second up trap in " + log.getFileName(),
+                        () -> read(log).split("sitelinkTunnelUp", -1).length - 1 >= 2, () -> read(log));
+            }
         }
+    }
+
+    /** A Net-SNMP snmptrapd in {@code ns} on UDP {@code port} of office B's outer address, logging to a file. */
+    private static Path trapReceiver(Netns ns, Path snmptrapd, String name, int port, String auth) throws IOException {
+        Path dir = Files.createDirectories(ns.logDir().resolve("snmptrapd-" + name));
+        Path conf = dir.resolve("snmptrapd.conf");
+        Files.writeString(conf, auth + "\ndoNotRetainNotificationLogs yes\n");
+        Path log = dir.resolve("traps.log");
+        Files.writeString(log, "");
+        Path base = E2e.home().resolve("src/test/resources/snmp/base-mibs");
+        Path mib = E2e.home().resolve("mib");
+        // -C: no system configuration; persistent state in the test's own directory, not /var/lib/snmp.
+        ns.start("env", "SNMP_PERSISTENT_DIR=" + dir, "SNMPCONFPATH=" + dir, snmptrapd.toString(), "-f", "-C", "-c",
+                conf.toString(), "-M", base + ":" + mib, "-m", "SITELINK-MIB", "-Lf", log.toString(),
+                "-F", "%P\n%v\n", "udp:" + TwoPeers.B_OUTER + ":" + port);
+        return log;
     }
 
     /**
