@@ -40,9 +40,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * dual-stack socket's IPV6_RECVPKTINFO yields for IPv4 datagrams too, as an IPv4-mapped address), and a datagram
  * added with a local address leaves from it (an IPV6_PKTINFO control message of its own, beside UDP_SEGMENT). A
  * gateway with several addresses so answers from the one its peer reached, which NAT and firewall state expect. A
- * source address that no longer exists makes the kernel refuse the send (EINVAL; IPv4: ENETUNREACH); the datagram leaves without
- * one, and {@link Batch#vanishedSources} names the address so that the caller forgets it (see {@link #sourceRefused}). Only a link-local source
- * names its interface (the scope of the address); any other leaves by whatever interface the routes choose.
+ * source address that no longer exists makes the kernel refuse the send (EINVAL; for IPv4 ENETUNREACH); the
+ * datagram then leaves without one, and {@link Batch#vanishedSources} names the address so that the caller forgets
+ * it (see {@link #sourceRefused}). Only a link-local source names its interface (the scope of the address); any
+ * other leaves by whatever interface the routes choose.
  */
 public final class UdpSocket implements AutoCloseable {
     /** Largest UDP payload, and so the size of every batch slot. */
