@@ -689,39 +689,33 @@ public final class UdpSocket implements AutoCloseable {
         sa[0] = (byte) Libc.AF_INET6; // sa_family, little-endian u16
         sa[2] = (byte) (to.getPort() >>> 8);
         sa[3] = (byte) to.getPort();
-        byte[] a = to.getAddress().getAddress();
-        if (a.length == 4) {
-            sa[18] = (byte) 0xff;
-            sa[19] = (byte) 0xff;
-            System.arraycopy(a, 0, sa, 20, 4);
-        } else {
-            System.arraycopy(a, 0, sa, 8, 16);
-            if (to.getAddress() instanceof Inet6Address v6) {
-                int scope = v6.getScopeId();
-                sa[24] = (byte) scope;
-                sa[25] = (byte) (scope >>> 8);
-                sa[26] = (byte) (scope >>> 16);
-                sa[27] = (byte) (scope >>> 24);
-            }
-        }
+        putAddressAndScope(to.getAddress(), sa, 8); // sin6_addr, sin6_scope_id
     }
 
     /** struct in6_pktinfo for a source address: IPv4 as IPv4-mapped; a scoped IPv6 address names its interface. */
     static void encodePktinfo(InetAddress from, byte[] info) {
         java.util.Arrays.fill(info, (byte) 0);
-        byte[] a = from.getAddress();
+        putAddressAndScope(from, info, 0); // ipi6_addr, ipi6_ifindex
+    }
+
+    /**
+     * The 16-byte form of {@code address} at {@code at} (IPv4 as ::ffff:a.b.c.d) and, right after it, an IPv6
+     * address's scope (the interface index) as a host-order (little-endian) int; {@code dst} is zeroed there before.
+     */
+    private static void putAddressAndScope(InetAddress address, byte[] dst, int at) {
+        byte[] a = address.getAddress();
         if (a.length == 4) {
-            info[10] = (byte) 0xff;
-            info[11] = (byte) 0xff;
-            System.arraycopy(a, 0, info, 12, 4);
-        } else {
-            System.arraycopy(a, 0, info, 0, 16);
-            int scope = ((Inet6Address) from).getScopeId();
-            info[16] = (byte) scope; // ipi6_ifindex, host order (little-endian)
-            info[17] = (byte) (scope >>> 8);
-            info[18] = (byte) (scope >>> 16);
-            info[19] = (byte) (scope >>> 24);
+            dst[at + 10] = (byte) 0xff;
+            dst[at + 11] = (byte) 0xff;
+            System.arraycopy(a, 0, dst, at + 12, 4);
+            return;
         }
+        System.arraycopy(a, 0, dst, at, 16);
+        int scope = ((Inet6Address) address).getScopeId();
+        dst[at + 16] = (byte) scope;
+        dst[at + 17] = (byte) (scope >>> 8);
+        dst[at + 18] = (byte) (scope >>> 16);
+        dst[at + 19] = (byte) (scope >>> 24);
     }
 
     /** One IPV6_PKTINFO control message with {@code info} at {@code at}. */
