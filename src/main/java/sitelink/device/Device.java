@@ -387,8 +387,8 @@ public final class Device implements DeviceControl, AutoCloseable {
         if (sent < total) {
             deviceDrops[DeviceDrop.SEND_FAILED.ordinal()].add(total - sent);
         }
-        for (java.net.InetAddress gone : batch.vanishedSources()) { // empty unless an address was removed
-            core.forgetLocalSource(gone);
+        if (!batch.vanishedSources().isEmpty()) { // a local address was removed: peers stuck to it let go
+            batch.vanishedSources().forEach(core::forgetLocalSource);
         }
     }
 
