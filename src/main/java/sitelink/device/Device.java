@@ -81,7 +81,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** After draining its queues the handshake thread naps this long before it may be woken per message again. */
     private static final long HANDSHAKE_BATCH_NANOS = 1_000_000L;
 
-    private record HandshakeMessage(InetSocketAddress source, byte[] message) {
+    private record HandshakeMessage(InetSocketAddress source, java.net.InetAddress local, byte[] message) {
     }
 
     private final String name;
@@ -133,7 +133,12 @@ public final class Device implements DeviceControl, AutoCloseable {
         this.core = new WireGuardCore(clock, new SecureRandom(), new WireGuardCore.Output() {
             @Override
             public void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
-                Device.this.sendDatagram(to, buf, off, len);
+                Device.this.sendDatagram(to, null, buf, off, len);
+            }
+
+            @Override
+            public void sendDatagram(InetSocketAddress to, java.net.InetAddress from, byte[] buf, int off, int len) {
+                Device.this.sendDatagram(to, from, buf, off, len);
             }
 
             @Override
@@ -268,14 +273,14 @@ public final class Device implements DeviceControl, AutoCloseable {
                     if (size <= 0 || size >= total) {
                         rxDatagrams.increment();
                         int len = rx.copyOut(i, buf);
-                        inbound(rx.source(i), buf, len, scratch);
+                        inbound(rx.source(i), rx.local(i), buf, len, scratch);
                         continue;
                     }
                     for (int from = 0; from < total; from += size) { // UDP_GRO joined several datagrams
                         int len = Math.min(size, total - from);
                         rx.copyOut(i, from, len, buf);
                         rxDatagrams.increment();
-                        inbound(rx.source(i), buf, len, scratch);
+                        inbound(rx.source(i), rx.local(i), buf, len, scratch);
                     }
                 }
                 if (handshakeQueued) {
@@ -295,13 +300,13 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     /** Data is opened here, on the UDP reader; handshake messages go to the handshake thread, or are dropped when it is behind. */
-    private void inbound(InetSocketAddress source, byte[] buf, int len, byte[] scratch) {
+    private void inbound(InetSocketAddress source, java.net.InetAddress local, byte[] buf, int len, byte[] scratch) {
         if (!WireGuardCore.isHandshakeMessage(buf, len)) {
-            core.receive(source, buf, len, scratch);
+            core.receive(source, local, buf, len, scratch);
             return;
         }
         ArrayBlockingQueue<HandshakeMessage> q = core.isPeerEndpointAddress(source.getAddress()) ? peerHandshakes : handshakes;
-        if (q.remainingCapacity() > 0 && q.offer(new HandshakeMessage(source, java.util.Arrays.copyOf(buf, len)))) {
+        if (q.remainingCapacity() > 0 && q.offer(new HandshakeMessage(source, local, java.util.Arrays.copyOf(buf, len)))) {
             handshakeQueued = true;
         } else {
             count(DeviceDrop.HANDSHAKE_QUEUE_FULL);
@@ -343,7 +348,7 @@ public final class Device implements DeviceControl, AutoCloseable {
                 if (handshakes.size() >= HANDSHAKE_QUEUE / 8) {
                     core.handshakeBacklog();
                 }
-                core.receive(m.source(), m.message(), m.message().length, scratch);
+                core.receive(m.source(), m.local(), m.message(), m.message().length, scratch);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "handshake processing failed on {0}: {1}", name, e.toString());
             }
@@ -358,15 +363,15 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
     }
 
-    private void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
+    private void sendDatagram(InetSocketAddress to, java.net.InetAddress from, byte[] buf, int off, int len) {
         if (Thread.currentThread() == tunThread) {
-            tunTx.add(to, buf, off, len);
+            tunTx.add(to, from, buf, off, len);
             if (tunTx.isFull()) {
                 flushTunTx();
             }
             return;
         }
-        send(SINGLE.get().add(to, buf, off, len));
+        send(SINGLE.get().add(to, from, buf, off, len));
     }
 
     private void flushTunTx() {
@@ -381,6 +386,9 @@ public final class Device implements DeviceControl, AutoCloseable {
         txDatagrams.add(sent);
         if (sent < total) {
             deviceDrops[DeviceDrop.SEND_FAILED.ordinal()].add(total - sent);
+        }
+        if (!batch.vanishedSources().isEmpty()) { // a local address was removed: peers stuck to it let go
+            batch.vanishedSources().forEach(core::forgetLocalSource);
         }
     }
 

@@ -12,11 +12,15 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,6 +34,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * wireguard-go's bind. Blocking: a receiver waits in recvmmsg, and {@link #close()} wakes it with shutdown(2), which
  * Linux honours for unconnected UDP sockets too. Receive from one thread at a time; send from any thread (each
  * {@link Batch} belongs to one thread).
+ *
+ * <p>Sticky source addresses, as the kernel's WireGuard and wireguard-go's Linux bind keep them: every received
+ * datagram says which local address it reached ({@link Batch#local}, from an IPV6_PKTINFO control message, which the
+ * dual-stack socket's IPV6_RECVPKTINFO yields for IPv4 datagrams too, as an IPv4-mapped address), and a datagram
+ * added with a local address leaves from it (an IPV6_PKTINFO control message of its own, beside UDP_SEGMENT). A
+ * gateway with several addresses so answers from the one its peer reached, which NAT and firewall state expect. A
+ * source address that no longer exists makes the kernel refuse the send (EINVAL; for IPv4 ENETUNREACH); the
+ * datagram then leaves without one, and {@link Batch#vanishedSources} names the address so that the caller forgets
+ * it (see {@link #sourceRefused}). Only a link-local source names its interface (the scope of the address); any
+ * other leaves by whatever interface the routes choose.
  */
 public final class UdpSocket implements AutoCloseable {
     /** Largest UDP payload, and so the size of every batch slot. */
@@ -37,6 +51,10 @@ public final class UdpSocket implements AutoCloseable {
     private static final int SOL_SOCKET = 1, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_SNDBUFFORCE = 32, SO_RCVBUFFORCE = 33,
             SO_MARK = 36;
     private static final int IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
+    /** linux/in6.h: ask for the local address of received datagrams; the control message that carries it. */
+    private static final int IPV6_RECVPKTINFO = 49, IPV6_PKTINFO = 50;
+    /** struct in6_pktinfo: the address (16 bytes) and the interface index (int). */
+    private static final int IN6_PKTINFO = 20;
     private static final int MSG_DONTWAIT = 0x40, MSG_WAITFORONE = 0x10000;
     private static final int SHUT_RDWR = 2;
     /** linux/in.h: IP_MTU_DISCOVER at level IPPROTO_IP, which an AF_INET6 UDP socket applies to its IPv4 traffic. */
@@ -51,6 +69,8 @@ public final class UdpSocket implements AutoCloseable {
     private static final int SOL_UDP = 17, UDP_SEGMENT = 103, UDP_GRO = 104;
     /** CMSG_SPACE(sizeof(int)): a cmsghdr (16 bytes) and its data padded to 8. */
     private static final int CMSG_SPACE = 24, CMSG_DATA = 16;
+    /** CMSG_SPACE(sizeof(struct in6_pktinfo)), and each datagram's control area: a PKTINFO and a UDP_GRO/UDP_SEGMENT. */
+    private static final int PKTINFO_SPACE = 40, CONTROL_STRIDE = PKTINFO_SPACE + CMSG_SPACE;
     /** What one GSO send may carry: the kernel's UDP_MAX_SEGMENTS (64 before 6.x) and an IPv4 datagram's limit. */
     private static final int GSO_MAX_SEGMENTS = 64, GSO_MAX_BYTES = 65000;
     private static final int SOCKET_BUFFER = 4 << 20;
@@ -93,6 +113,9 @@ public final class UdpSocket implements AutoCloseable {
         }
         try (Arena arena = Arena.ofConfined()) {
             Libc.setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
+            // The local address of each received datagram, for sticky source addresses; without it (never seen on
+            // Linux) replies leave from the address the kernel picks, as they did before.
+            Libc.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
             // IPv4 datagrams leave without DF, as the Linux kernel's WireGuard sends them: a WAN hop with a smaller
             // MTU fragments them instead of needing ICMP "fragmentation needed" to reach us (often filtered: a
             // black hole), and GSO keeps working because the kernel checks runs against the device's MTU only.
@@ -202,12 +225,6 @@ public final class UdpSocket implements AutoCloseable {
         }
     }
 
-    /**
-     * Sends the batch's datagrams (one sendmmsg for all, retried past a datagram the kernel refuses), then empties it.
-     * Returns how many the kernel took. With GSO on, each run of equal-sized datagrams to one address (the last may
-     * be shorter) is one message with a UDP_SEGMENT cmsg; a device that cannot segment turns GSO off for good, a path
-     * MTU below the datagrams pauses it (see {@link #GSO_PATH_RETRY_NANOS}); either way the run is sent singly.
-     */
     /** GSO is on and not paused; a pause that has run its time ends here, so a steady state reads no clock. */
     private boolean gsoUsable() {
         if (!gso) {
@@ -222,7 +239,16 @@ public final class UdpSocket implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Sends the batch's datagrams (one sendmmsg for all, retried past a datagram the kernel refuses), then empties it.
+     * Returns how many the kernel took. With GSO on, each run of equal-sized datagrams to one address from one source
+     * (the last may be shorter) is one message with a UDP_SEGMENT cmsg; a device that cannot segment turns GSO off for
+     * good, a path MTU below the datagrams pauses it (see {@link #GSO_PATH_RETRY_NANOS}); either way the run is sent
+     * singly. A source address the kernel refuses (it is gone) is dropped from every datagram of the batch and the
+     * send retried; {@link Batch#vanishedSources} then names it.
+     */
     public int send(Batch batch) {
+        batch.vanished.clear();
         int total = batch.count;
         if (total == 0 || !enter()) {
             batch.count = 0;
@@ -248,6 +274,10 @@ public final class UdpSocket implements AutoCloseable {
                     if (e == Libc.EINTR) {
                         continue;
                     }
+                    if (sourceRefused(e) && batch.sources[batch.groupStart[g]] != null) {
+                        batch.forgetSource(batch.groupStart[g], groups);
+                        continue;
+                    }
                     if (batch.groupCount[g] > 1 && (e == Libc.EIO || e == Libc.EOPNOTSUPP)) {
                         gso = false; // the device cannot segment (no checksum offload): off for good
                         break;
@@ -267,11 +297,14 @@ public final class UdpSocket implements AutoCloseable {
             while (from < total) {
                 MemorySegment state = Libc.errnoState();
                 int n = (int) SENDMMSG.invokeExact(state, fd, batch.headers.asSlice((long) from * MMSGHDR), total - from, 0);
+                int e = n < 0 ? Libc.errno(state) : 0;
                 if (n > 0) {
                     sent += n;
                     from += n;
-                } else if (n < 0 && Libc.errno(state) == Libc.EINTR) {
+                } else if (e == Libc.EINTR) {
                     continue;
+                } else if (sourceRefused(e) && batch.sources[from] != null) {
+                    batch.forgetSource(from, 0);
                 } else {
                     from++;
                 }
@@ -285,6 +318,16 @@ public final class UdpSocket implements AutoCloseable {
             batch.count = 0;
             exit();
         }
+    }
+
+    /**
+     * The kernel's answers to a source address it cannot send from: EINVAL when an IPv6 address is no longer ours
+     * (and for IPv4 on older kernels), ENETUNREACH for IPv4 on Linux 6.x (the route lookup refuses a source that is not
+     * local), ENODEV when a link-local source's interface is gone. ENETUNREACH may also mean no route at all: the
+     * source is then dropped for nothing, and the peer's next datagram brings it back.
+     */
+    private static boolean sourceRefused(int errno) {
+        return errno == Libc.EINVAL || errno == Libc.ENETUNREACH || errno == Libc.ENODEV;
     }
 
     /** Closes the socket: a receiver blocked in {@link #receive} returns -1; the fd is released once no call uses it. */
@@ -329,11 +372,17 @@ public final class UdpSocket implements AutoCloseable {
         private final MemorySegment names;
         private final MemorySegment headers;
         private final MemorySegment iovecs;
-        /** One CMSG_SPACE per slot: UDP_GRO results on receive, UDP_SEGMENT requests on send. */
+        /** One CONTROL_STRIDE per slot: PKTINFO and UDP_GRO on receive, the source's PKTINFO on send. */
         private final MemorySegment control;
         /** The send batch regrouped for GSO: one mmsghdr per run, pointing at the run's iovecs. */
         private final MemorySegment gsoHeaders;
+        /** One CONTROL_STRIDE per run: the run's source PKTINFO and its UDP_SEGMENT. */
+        private final MemorySegment gsoControl;
         private final int[] lengths;
+        /** Per queued datagram, the local address it leaves from (null: the kernel picks). */
+        private final InetAddress[] sources;
+        private final List<InetAddress> vanished = new ArrayList<>();
+        private final List<InetAddress> vanishedView = Collections.unmodifiableList(vanished);
         private final int[] destinations;
         private final int[] groupStart;
         private final int[] groupCount;
@@ -347,6 +396,13 @@ public final class UdpSocket implements AutoCloseable {
         private InetSocketAddress cachedAddress;
         private InetSocketAddress encodedFor;
         private final byte[] encoded = new byte[SOCKADDR_IN6];
+        private InetAddress encodedSourceFor;
+        private final byte[] encodedSource = new byte[IN6_PKTINFO];
+        // The last local address received, for the same reason.
+        private long cachedLocalHi;
+        private long cachedLocalLo;
+        private int cachedLocalIndex;
+        private InetAddress cachedLocal;
 
         public Batch(int capacity) {
             this.capacity = capacity;
@@ -356,9 +412,11 @@ public final class UdpSocket implements AutoCloseable {
             this.names = arena.allocate((long) capacity * NAME_STRIDE, 8);
             this.headers = arena.allocate((long) capacity * MMSGHDR, 8);
             this.iovecs = arena.allocate((long) capacity * IOVEC, 8);
-            this.control = arena.allocate((long) capacity * CMSG_SPACE, 8);
+            this.control = arena.allocate((long) capacity * CONTROL_STRIDE, 8);
             this.gsoHeaders = arena.allocate((long) capacity * MMSGHDR, 8);
+            this.gsoControl = arena.allocate((long) capacity * CONTROL_STRIDE, 8);
             this.lengths = new int[capacity];
+            this.sources = new InetAddress[capacity];
             this.destinations = new int[capacity];
             this.groupStart = new int[capacity];
             this.groupCount = new int[capacity];
@@ -371,7 +429,7 @@ public final class UdpSocket implements AutoCloseable {
                 h.set(JAVA_INT, MSG_NAMELEN, SOCKADDR_IN6);
                 h.set(ADDRESS, MSG_IOV, iov);
                 h.set(JAVA_LONG, MSG_IOVLEN, 1);
-                h.set(ADDRESS, MSG_CONTROL, control.asSlice((long) i * CMSG_SPACE, CMSG_SPACE));
+                h.set(ADDRESS, MSG_CONTROL, control.asSlice((long) i * CONTROL_STRIDE, CONTROL_STRIDE));
                 h.set(JAVA_LONG, MSG_CONTROLLEN, 0);
             }
         }
@@ -389,8 +447,16 @@ public final class UdpSocket implements AutoCloseable {
             return count == capacity;
         }
 
-        /** Queues one datagram to {@code to} (copied from {@code buf}); the caller sends when full or done. */
+        /** Queues one datagram to {@code to} (copied from {@code buf}) from the address the kernel picks. */
         public Batch add(InetSocketAddress to, byte[] buf, int off, int len) {
+            return add(to, null, buf, off, len);
+        }
+
+        /**
+         * Queues one datagram to {@code to} from the local address {@code from} (null, or an address of the other
+         * family than {@code to}: the kernel picks); the caller sends when full or done.
+         */
+        public Batch add(InetSocketAddress to, InetAddress from, byte[] buf, int off, int len) {
             if (count == capacity) {
                 throw new IllegalStateException("batch is full");
             }
@@ -401,15 +467,108 @@ public final class UdpSocket implements AutoCloseable {
             MemorySegment.copy(buf, off, slots, JAVA_BYTE, (long) i * MAX_DATAGRAM, len);
             iovecs.set(JAVA_LONG, (long) i * IOVEC + 8, len);
             lengths[i] = len;
-            if (to != encodedFor) {
-                encode(to, encoded);
-                encodedFor = to;
+            if (from != null && (from instanceof Inet4Address) != (to.getAddress() instanceof Inet4Address)) {
+                from = null; // a source of the other family cannot carry this datagram
+            }
+            if (to != encodedFor || from != encodedSourceFor) {
+                if (to != encodedFor) {
+                    encode(to, encoded);
+                    encodedFor = to;
+                }
+                if (from != encodedSourceFor && from != null) {
+                    encodePktinfo(from, encodedSource);
+                }
+                encodedSourceFor = from;
                 destination++;
             }
             destinations[i] = destination;
             MemorySegment.copy(encoded, 0, names, JAVA_BYTE, (long) i * NAME_STRIDE, SOCKADDR_IN6);
-            headers.set(JAVA_INT, (long) i * MMSGHDR + MSG_NAMELEN, SOCKADDR_IN6);
+            long h = (long) i * MMSGHDR;
+            headers.set(JAVA_INT, h + MSG_NAMELEN, SOCKADDR_IN6);
+            sources[i] = from;
+            if (from == null) {
+                headers.set(JAVA_LONG, h + MSG_CONTROLLEN, 0);
+            } else {
+                writePktinfo(control, (long) i * CONTROL_STRIDE, encodedSource);
+                headers.set(JAVA_LONG, h + MSG_CONTROLLEN, PKTINFO_SPACE);
+            }
             return this;
+        }
+
+        /**
+         * The local addresses the last {@link UdpSocket#send} found gone (the kernel refused them as sources; those
+         * datagrams left without one). Empty in steady state; valid until the next send.
+         */
+        public List<InetAddress> vanishedSources() {
+            return vanishedView;
+        }
+
+        /** Sends datagram {@code i}'s source no more: it and every queued datagram from it leave without one. */
+        private void forgetSource(int i, int groupCount) {
+            InetAddress gone = sources[i];
+            vanished.add(gone);
+            for (int k = i; k < count; k++) {
+                if (gone.equals(sources[k])) {
+                    sources[k] = null;
+                    headers.set(JAVA_LONG, (long) k * MMSGHDR + MSG_CONTROLLEN, 0);
+                }
+            }
+            for (int g = 0; g < groupCount; g++) {
+                if (groupStart[g] >= i) {
+                    groupControl(g);
+                }
+            }
+        }
+
+        /**
+         * The local address received datagram {@code i} reached (IPv4 as a plain IPv4 address; a link-local IPv6
+         * address with its interface as scope), or null if the kernel did not say. The same object as last time
+         * while it does not change.
+         */
+        public InetAddress local(int i) {
+            long d = cmsgData(Objects.checkIndex(i, count), IPPROTO_IPV6, IPV6_PKTINFO, IN6_PKTINFO);
+            if (d < 0) {
+                return null;
+            }
+            long hi = control.get(JAVA_LONG_UNALIGNED, d);
+            long lo = control.get(JAVA_LONG_UNALIGNED, d + 8);
+            int index = control.get(JAVA_INT, d + 16);
+            if (cachedLocal != null && hi == cachedLocalHi && lo == cachedLocalLo && index == cachedLocalIndex) {
+                return cachedLocal;
+            }
+            byte[] a = new byte[16];
+            MemorySegment.copy(control, JAVA_BYTE, d, a, 0, 16);
+            boolean linkLocal = (a[0] & 0xff) == 0xfe && (a[1] & 0xc0) == 0x80;
+            try {
+                cachedLocal = linkLocal ? Inet6Address.getByAddress(null, a, index) : InetAddress.getByAddress(a);
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException("16 bytes are always an address", e);
+            }
+            cachedLocalHi = hi;
+            cachedLocalLo = lo;
+            cachedLocalIndex = index;
+            return cachedLocal;
+        }
+
+        /**
+         * Where the data of received datagram {@code i}'s control message {@code level}/{@code type} starts in
+         * {@link #control} (at least {@code minData} bytes of it), or -1 if the kernel sent none.
+         */
+        private long cmsgData(int i, int level, int type, int minData) {
+            long length = headers.get(JAVA_LONG, (long) i * MMSGHDR + MSG_CONTROLLEN);
+            long base = (long) i * CONTROL_STRIDE;
+            long off = 0;
+            while (off + CMSG_DATA <= length) {
+                long len = control.get(JAVA_LONG, base + off);
+                if (len < CMSG_DATA || off + len > length) {
+                    return -1;
+                }
+                if (control.get(JAVA_INT, base + off + 8) == level && control.get(JAVA_INT, base + off + 12) == type) {
+                    return len >= CMSG_DATA + minData ? base + off + CMSG_DATA : -1;
+                }
+                off += (len + 7) & ~7L;
+            }
+            return -1;
         }
 
         /** Length of received datagram {@code i}. */
@@ -447,15 +606,8 @@ public final class UdpSocket implements AutoCloseable {
          * exactly this long), or 0 when the buffer is one datagram.
          */
         public int segmentSize(int i) {
-            long h = (long) Objects.checkIndex(i, count) * MMSGHDR;
-            if (headers.get(JAVA_LONG, h + MSG_CONTROLLEN) < CMSG_DATA + 4) {
-                return 0;
-            }
-            long c = (long) i * CMSG_SPACE;
-            if (control.get(JAVA_INT, c + 8) != SOL_UDP || control.get(JAVA_INT, c + 12) != UDP_GRO) {
-                return 0;
-            }
-            return control.get(JAVA_INT, c + CMSG_DATA);
+            long d = cmsgData(Objects.checkIndex(i, count), SOL_UDP, UDP_GRO, 4);
+            return d < 0 ? 0 : control.get(JAVA_INT, d);
         }
 
         /** Copies {@code len} bytes of received buffer {@code i} from {@code from} into {@code dst[0..len)}. */
@@ -471,14 +623,14 @@ public final class UdpSocket implements AutoCloseable {
                 headers.set(JAVA_INT, h + MSG_NAMELEN, SOCKADDR_IN6);
                 headers.set(ADDRESS, h + MSG_IOV, iovecs.asSlice((long) i * IOVEC, IOVEC));
                 headers.set(JAVA_LONG, h + MSG_IOVLEN, 1);
-                headers.set(JAVA_LONG, h + MSG_CONTROLLEN, CMSG_SPACE);
+                headers.set(JAVA_LONG, h + MSG_CONTROLLEN, CONTROL_STRIDE);
                 iovecs.set(JAVA_LONG, (long) i * IOVEC + 8, MAX_DATAGRAM);
             }
         }
 
         /**
-         * Regroups the queued datagrams into runs for GSO: same destination, all of the first one's length but the
-         * last, within the kernel's segment and size limits. Fills gsoHeaders; returns the number of runs.
+         * Regroups the queued datagrams into runs for GSO: same destination and source, all of the first one's length
+         * but the last, within the kernel's segment and size limits. Fills gsoHeaders; returns the number of runs.
          */
         private int group() {
             int groups = 0;
@@ -498,24 +650,34 @@ public final class UdpSocket implements AutoCloseable {
                 gsoHeaders.set(JAVA_INT, h + MSG_NAMELEN, SOCKADDR_IN6);
                 gsoHeaders.set(ADDRESS, h + MSG_IOV, iovecs.asSlice((long) i * IOVEC, (long) n * IOVEC));
                 gsoHeaders.set(JAVA_LONG, h + MSG_IOVLEN, n);
-                if (n > 1) {
-                    long c = (long) groups * CMSG_SPACE;
-                    control.set(JAVA_LONG, c, CMSG_DATA + 2); // cmsg_len = CMSG_LEN(sizeof(u16))
-                    control.set(JAVA_INT, c + 8, SOL_UDP);
-                    control.set(JAVA_INT, c + 12, UDP_SEGMENT);
-                    control.set(JAVA_SHORT, c + CMSG_DATA, (short) size);
-                    gsoHeaders.set(ADDRESS, h + MSG_CONTROL, control.asSlice(c, CMSG_SPACE));
-                    gsoHeaders.set(JAVA_LONG, h + MSG_CONTROLLEN, CMSG_SPACE);
-                } else {
-                    gsoHeaders.set(ADDRESS, h + MSG_CONTROL, MemorySegment.NULL);
-                    gsoHeaders.set(JAVA_LONG, h + MSG_CONTROLLEN, 0);
-                }
                 groupStart[groups] = i;
                 groupCount[groups] = n;
+                groupControl(groups);
                 groups++;
                 i = j;
             }
             return groups;
+        }
+
+        /** Fills run {@code g}'s control messages: its source's PKTINFO, and UDP_SEGMENT when it has several datagrams. */
+        private void groupControl(int g) {
+            int i = groupStart[g];
+            long c = (long) g * CONTROL_STRIDE;
+            int len = 0;
+            if (sources[i] != null) {
+                MemorySegment.copy(control, (long) i * CONTROL_STRIDE, gsoControl, c, PKTINFO_SPACE);
+                len = PKTINFO_SPACE;
+            }
+            if (groupCount[g] > 1) {
+                gsoControl.set(JAVA_LONG, c + len, CMSG_DATA + 2); // cmsg_len = CMSG_LEN(sizeof(u16))
+                gsoControl.set(JAVA_INT, c + len + 8, SOL_UDP);
+                gsoControl.set(JAVA_INT, c + len + 12, UDP_SEGMENT);
+                gsoControl.set(JAVA_SHORT, c + len + CMSG_DATA, (short) lengths[i]);
+                len += CMSG_SPACE;
+            }
+            long h = (long) g * MMSGHDR;
+            gsoHeaders.set(ADDRESS, h + MSG_CONTROL, len == 0 ? MemorySegment.NULL : gsoControl.asSlice(c, len));
+            gsoHeaders.set(JAVA_LONG, h + MSG_CONTROLLEN, len);
         }
     }
 
@@ -527,21 +689,42 @@ public final class UdpSocket implements AutoCloseable {
         sa[0] = (byte) Libc.AF_INET6; // sa_family, little-endian u16
         sa[2] = (byte) (to.getPort() >>> 8);
         sa[3] = (byte) to.getPort();
-        byte[] a = to.getAddress().getAddress();
+        putAddressAndScope(to.getAddress(), sa, 8); // sin6_addr, sin6_scope_id
+    }
+
+    /** struct in6_pktinfo for a source address: IPv4 as IPv4-mapped; a scoped IPv6 address names its interface. */
+    static void encodePktinfo(InetAddress from, byte[] info) {
+        java.util.Arrays.fill(info, (byte) 0);
+        putAddressAndScope(from, info, 0); // ipi6_addr, ipi6_ifindex
+    }
+
+    /**
+     * The 16-byte form of {@code address} at {@code at} (IPv4 as ::ffff:a.b.c.d) and, right after it, an IPv6
+     * address's scope (the interface index) as a host-order (little-endian) int; {@code dst} is zeroed there before.
+     */
+    private static void putAddressAndScope(InetAddress address, byte[] dst, int at) {
+        byte[] a = address.getAddress();
         if (a.length == 4) {
-            sa[18] = (byte) 0xff;
-            sa[19] = (byte) 0xff;
-            System.arraycopy(a, 0, sa, 20, 4);
-        } else {
-            System.arraycopy(a, 0, sa, 8, 16);
-            if (to.getAddress() instanceof Inet6Address v6) {
-                int scope = v6.getScopeId();
-                sa[24] = (byte) scope;
-                sa[25] = (byte) (scope >>> 8);
-                sa[26] = (byte) (scope >>> 16);
-                sa[27] = (byte) (scope >>> 24);
-            }
+            dst[at + 10] = (byte) 0xff;
+            dst[at + 11] = (byte) 0xff;
+            System.arraycopy(a, 0, dst, at + 12, 4);
+            return;
         }
+        System.arraycopy(a, 0, dst, at, 16);
+        int scope = ((Inet6Address) address).getScopeId();
+        dst[at + 16] = (byte) scope;
+        dst[at + 17] = (byte) (scope >>> 8);
+        dst[at + 18] = (byte) (scope >>> 16);
+        dst[at + 19] = (byte) (scope >>> 24);
+    }
+
+    /** One IPV6_PKTINFO control message with {@code info} at {@code at}. */
+    private static void writePktinfo(MemorySegment control, long at, byte[] info) {
+        control.set(JAVA_LONG, at, CMSG_DATA + IN6_PKTINFO); // cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo))
+        control.set(JAVA_INT, at + 8, IPPROTO_IPV6);
+        control.set(JAVA_INT, at + 12, IPV6_PKTINFO);
+        MemorySegment.copy(info, 0, control, JAVA_BYTE, at + CMSG_DATA, IN6_PKTINFO);
+        control.set(JAVA_INT, at + CMSG_DATA + IN6_PKTINFO, 0); // padding to CMSG_SPACE
     }
 
     /** The address in a sockaddr_in6; IPv4-mapped addresses come back as plain IPv4, as DatagramChannel reports them. */

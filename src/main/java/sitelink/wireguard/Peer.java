@@ -1,5 +1,6 @@
 package sitelink.wireguard;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -39,7 +40,14 @@ public final class Peer {
     volatile Keypair next;
     Keypair previous;
 
-    private volatile InetSocketAddress endpoint;
+    /**
+     * Where the peer's datagrams go, and the local address they leave from: the one the peer's latest authenticated
+     * datagram reached (a "sticky" source, as the kernel's WireGuard keeps it), or null where the kernel picks.
+     */
+    record Endpoint(InetSocketAddress remote, InetAddress local) {
+    }
+
+    private volatile Endpoint endpoint;
     private volatile int persistentKeepalive;
     private volatile Instant lastHandshake;
     final AtomicLong rxBytes = new AtomicLong();
@@ -62,25 +70,46 @@ public final class Peer {
     }
 
     public Optional<InetSocketAddress> endpoint() {
-        return Optional.ofNullable(endpoint);
+        Endpoint e = endpoint;
+        return e == null ? Optional.empty() : Optional.of(e.remote());
     }
 
-    InetSocketAddress endpointOrNull() {
+    /** The local address datagrams to the peer leave from, if one is stuck to it (else the kernel picks). */
+    public Optional<InetAddress> localSource() {
+        Endpoint e = endpoint;
+        return e == null ? Optional.empty() : Optional.ofNullable(e.local());
+    }
+
+    Endpoint endpointOrNull() {
         return endpoint;
     }
 
-    /** Roaming: the endpoint follows the source of the latest authenticated packet. */
-    void updateEndpoint(InetSocketAddress source) {
-        if (!source.equals(endpoint)) {
-            if (endpoint != null) {
-                stats.roamed();
-            }
-            endpoint = source;
+    /**
+     * Roaming: the endpoint follows the source of the latest authenticated packet, and the local source follows the
+     * address that packet reached ({@code local}: null if unknown).
+     */
+    void updateEndpoint(InetSocketAddress source, InetAddress local) {
+        Endpoint e = endpoint;
+        if (e != null && source.equals(e.remote()) && (local == e.local() || java.util.Objects.equals(local, e.local()))) {
+            return;
         }
+        if (e != null && !source.equals(e.remote())) {
+            stats.roamed();
+        }
+        endpoint = new Endpoint(source, local);
     }
 
+    /** A configured endpoint (UAPI {@code endpoint=}): the kernel picks the source until the peer answers. */
     void setEndpoint(InetSocketAddress e) {
-        endpoint = e;
+        endpoint = e == null ? null : new Endpoint(e, null);
+    }
+
+    /** The local address {@code gone} is no longer ours: datagrams that left from it leave from the kernel's pick. */
+    void forgetLocalSource(InetAddress gone) {
+        Endpoint e = endpoint;
+        if (e != null && gone.equals(e.local())) {
+            endpoint = new Endpoint(e.remote(), null);
+        }
     }
 
     public Optional<Key> presharedKey() {

@@ -1,5 +1,6 @@
 package sitelink.wireguard;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -26,6 +27,14 @@ public final class WireGuardCore {
     public interface Output {
         /** Send an encrypted datagram (handshake or transport message) to a peer's endpoint. */
         void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len);
+
+        /**
+         * The same from the local address {@code from} (null: the kernel picks), the sticky source of the peer's
+         * endpoint. An output that cannot choose the source sends from the kernel's pick.
+         */
+        default void sendDatagram(InetSocketAddress to, InetAddress from, byte[] buf, int off, int len) {
+            sendDatagram(to, buf, off, len);
+        }
 
         /** A decrypted packet from {@code peer}, still padded: the caller reads its real length from its IP header. */
         void deliverPacket(Peer peer, byte[] buf, int off, int len);
@@ -176,8 +185,16 @@ public final class WireGuardCore {
         }
     }
 
+    /** Sets a peer's endpoint, as {@code wg set ... endpoint} does: the sticky source is cleared with it. */
     public void setEndpoint(Peer p, InetSocketAddress endpoint) {
         p.setEndpoint(endpoint);
+    }
+
+    /** A local address that is no longer ours (the kernel refused it as a source): every peer stuck to it lets go. */
+    public void forgetLocalSource(InetAddress gone) {
+        for (Peer p : peers.values()) {
+            p.forgetLocalSource(gone);
+        }
     }
 
     /** Sets persistent keepalive; turning it on sends a keepalive at once, as wireguard-go does. */
@@ -234,7 +251,7 @@ public final class WireGuardCore {
      * starts a handshake when there is no usable session. {@code scratch} must hold {@code len + 15 + Keypair.OVERHEAD}.
      */
     public void send(Peer p, byte[] packet, int off, int len, byte[] scratch) {
-        InetSocketAddress ep = p.endpointOrNull();
+        Peer.Endpoint ep = p.endpointOrNull();
         if (ep == null) {
             count(Drop.NO_ENDPOINT);
             return;
@@ -244,11 +261,19 @@ public final class WireGuardCore {
         if (n < 0) {
             synchronized (p) {
                 stage(p, Arrays.copyOfRange(packet, off, off + len));
-                sendInitiation(p, false);
+                // A handshake may have completed between the look at the session above and this lock, and flushed
+                // what was staged then: this packet would wait for the next one (wireguard-go's SendStagedPackets
+                // looks again too). Without a new session, ask for one.
+                Keypair now = p.current;
+                if (now != kp && now != null && usable(now)) {
+                    flushStaged(p);
+                } else {
+                    sendInitiation(p, false);
+                }
             }
             return;
         }
-        out.sendDatagram(ep, scratch, 0, n);
+        out.sendDatagram(ep.remote(), ep.local(), scratch, 0, n);
         p.txBytes.addAndGet(n);
         // Steady state takes no lock: the timer hooks are lock-free, and only a due rekey needs the peer's monitor.
         p.timers.anyAuthenticatedPacketTraversal();
@@ -293,7 +318,7 @@ public final class WireGuardCore {
 
     /** Sends a handshake initiation if the rate limit allows. Caller holds the peer's monitor. */
     private void sendInitiation(Peer p, boolean isRetry) {
-        InetSocketAddress ep = p.endpointOrNull();
+        Peer.Endpoint ep = p.endpointOrNull();
         if (identity == null || p.handshake == null || ep == null) {
             return;
         }
@@ -306,7 +331,7 @@ public final class WireGuardCore {
         p.cookies.addMacs(msg);
         p.timers.anyAuthenticatedPacketTraversal();
         p.timers.anyAuthenticatedPacketSent();
-        out.sendDatagram(ep, msg, 0, msg.length);
+        out.sendDatagram(ep.remote(), ep.local(), msg, 0, msg.length);
         p.txBytes.addAndGet(msg.length);
         p.stats.initiationSent(clock.now());
         p.timers.handshakeInitiated();
@@ -321,7 +346,8 @@ public final class WireGuardCore {
     }
 
     private void flushStaged(Peer p) {
-        if (p.current == null) {
+        Keypair kp = p.current;
+        if (kp == null || !usable(kp)) {
             // wireguard-go's SendStagedPackets: no session yet, so what waits (a persistent keepalive too) asks for one.
             sendInitiation(p, false);
             return;
@@ -337,9 +363,9 @@ public final class WireGuardCore {
         drops[Drop.HANDSHAKE_TIMEOUT.ordinal()].add(p.staged.size());
         p.staged.clear();
         p.stats.gaveUp(clock.now());
-        InetSocketAddress ep = p.endpointOrNull();
+        Peer.Endpoint ep = p.endpointOrNull();
         if (ep != null) {
-            dropListener.dropped(new DropEvent(Drop.HANDSHAKE_TIMEOUT, ep, Optional.of(p), Optional.empty()));
+            dropListener.dropped(new DropEvent(Drop.HANDSHAKE_TIMEOUT, ep.remote(), Optional.of(p), Optional.empty()));
         }
     }
 
@@ -348,8 +374,8 @@ public final class WireGuardCore {
     /** True if {@code address} is the address of a peer's endpoint: a device serves its handshake messages first. */
     public boolean isPeerEndpointAddress(java.net.InetAddress address) {
         for (Peer p : peers.values()) {
-            InetSocketAddress ep = p.endpointOrNull();
-            if (ep != null && address.equals(ep.getAddress())) {
+            Peer.Endpoint ep = p.endpointOrNull();
+            if (ep != null && address.equals(ep.remote().getAddress())) {
                 return true;
             }
         }
@@ -372,16 +398,24 @@ public final class WireGuardCore {
      * behind a bounded queue, so that a flood of them never delays the decryption of data.
      */
     public void receive(InetSocketAddress source, byte[] buf, int len, byte[] scratch) {
+        receive(source, null, buf, len, scratch);
+    }
+
+    /**
+     * The same for a datagram that reached the local address {@code local} (null if unknown): the peer's answers
+     * then leave from that address (a sticky source).
+     */
+    public void receive(InetSocketAddress source, InetAddress local, byte[] buf, int len, byte[] scratch) {
         switch (Messages.classify(buf, len)) {
-            case Constants.MESSAGE_TRANSPORT -> receiveTransport(source, buf, len, scratch);
-            case Constants.MESSAGE_INITIATION -> receiveInitiation(source, Arrays.copyOf(buf, len));
-            case Constants.MESSAGE_RESPONSE -> receiveResponse(source, Arrays.copyOf(buf, len));
+            case Constants.MESSAGE_TRANSPORT -> receiveTransport(source, local, buf, len, scratch);
+            case Constants.MESSAGE_INITIATION -> receiveInitiation(source, local, Arrays.copyOf(buf, len));
+            case Constants.MESSAGE_RESPONSE -> receiveResponse(source, local, Arrays.copyOf(buf, len));
             case Constants.MESSAGE_COOKIE_REPLY -> receiveCookieReply(Arrays.copyOf(buf, len));
             default -> count(Drop.INVALID_MESSAGE);
         }
     }
 
-    private void receiveTransport(InetSocketAddress source, byte[] buf, int len, byte[] scratch) {
+    private void receiveTransport(InetSocketAddress source, InetAddress local, byte[] buf, int len, byte[] scratch) {
         IndexEntry e = indices.get(Messages.getInt(buf, Messages.TRANSPORT_RECEIVER));
         if (e == null || e.keypair() == null) {
             fail(Drop.UNKNOWN_INDEX, source, null);
@@ -400,7 +434,7 @@ public final class WireGuardCore {
             return;
         }
         p.rxBytes.addAndGet(len);
-        p.updateEndpoint(source);
+        p.updateEndpoint(source, local);
         p.stats.authenticated();
         if (kp == p.next) { // the first packet on a responder's new session: a transition, under the monitor
             synchronized (p) {
@@ -433,7 +467,7 @@ public final class WireGuardCore {
     }
 
     /** Checks MAC1, and MAC2 under load (answering with a cookie reply when it is missing). */
-    private boolean macsAcceptable(InetSocketAddress source, byte[] msg) {
+    private boolean macsAcceptable(InetSocketAddress source, InetAddress local, byte[] msg) {
         CookieChecker checker = cookieChecker;
         if (checker == null) {
             fail(Drop.NO_PRIVATE_KEY, source, null);
@@ -454,7 +488,7 @@ public final class WireGuardCore {
         }
         if (!checker.checkMac2(msg, msg.length, source)) {
             byte[] reply = checker.createReply(msg, msg.length, source);
-            out.sendDatagram(source, reply, 0, reply.length);
+            out.sendDatagram(source, local, reply, 0, reply.length);
             count(Drop.COOKIE_REQUIRED);
             return false;
         }
@@ -466,8 +500,8 @@ public final class WireGuardCore {
         return true;
     }
 
-    private void receiveInitiation(InetSocketAddress source, byte[] msg) {
-        if (!macsAcceptable(source, msg)) {
+    private void receiveInitiation(InetSocketAddress source, InetAddress local, byte[] msg) {
+        if (!macsAcceptable(source, local, msg)) {
             return;
         }
         LocalIdentity id = identity;
@@ -496,26 +530,28 @@ public final class WireGuardCore {
                 return;
             }
             p.rxBytes.addAndGet(msg.length);
-            p.updateEndpoint(source);
+            p.updateEndpoint(source, local);
             p.timers.anyAuthenticatedPacketTraversal();
             p.timers.anyAuthenticatedPacketReceived();
             int index = newIndex(p, null);
             Handshake.Response r = p.handshake.createResponse(index, clock.nanoTime());
             indices.put(index, new IndexEntry(p, r.keypair()));
+            // The session is in place before the response leaves (wireguard-go's order): the initiator's first
+            // packet may come back before this thread returns, and must find it waiting in next to confirm it.
+            beginSession(p, r.keypair(), false);
+            p.timers.sessionDerived();
             p.cookies.addMacs(r.message());
-            out.sendDatagram(source, r.message(), 0, r.message().length);
+            out.sendDatagram(source, local, r.message(), 0, r.message().length);
             p.txBytes.addAndGet(r.message().length);
             p.timers.anyAuthenticatedPacketTraversal();
             p.timers.anyAuthenticatedPacketSent();
             p.timers.handshakeResponseSent();
             p.stats.responseSent(clock.now());
-            beginSession(p, r.keypair(), false);
-            p.timers.sessionDerived();
         }
     }
 
-    private void receiveResponse(InetSocketAddress source, byte[] msg) {
-        if (!macsAcceptable(source, msg)) {
+    private void receiveResponse(InetSocketAddress source, InetAddress local, byte[] msg) {
+        if (!macsAcceptable(source, local, msg)) {
             return;
         }
         IndexEntry e = indices.get(Messages.getInt(msg, Messages.RESPONSE_RECEIVER));
@@ -533,7 +569,7 @@ public final class WireGuardCore {
             }
             indices.put(kp.get().localIndex(), new IndexEntry(p, kp.get()));
             p.rxBytes.addAndGet(msg.length);
-            p.updateEndpoint(source);
+            p.updateEndpoint(source, local);
             p.timers.anyAuthenticatedPacketTraversal();
             p.timers.anyAuthenticatedPacketReceived();
             beginSession(p, kp.get(), true);
@@ -701,8 +737,8 @@ public final class WireGuardCore {
     private Peer attribute(InetSocketAddress source) {
         Peer found = null;
         for (Peer p : peers.values()) {
-            InetSocketAddress ep = p.endpointOrNull();
-            if (ep != null && ep.getAddress() != null && ep.getAddress().equals(source.getAddress())) {
+            Peer.Endpoint ep = p.endpointOrNull();
+            if (ep != null && ep.remote().getAddress() != null && ep.remote().getAddress().equals(source.getAddress())) {
                 if (found != null) {
                     return null;
                 }

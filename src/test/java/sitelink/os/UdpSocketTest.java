@@ -148,6 +148,85 @@ class UdpSocketTest {
         }
     }
 
+    /**
+     * Sticky source addresses on a namespace's loopback holding two addresses of each family: a datagram reports the
+     * local address it reached, and one sent from a chosen local address arrives from it (the kernel alone would pick
+     * the destination itself, as it does for a local destination), in single sends and in a GSO run alike, the two
+     * sources interleaved in one batch. A source that is gone is refused by the kernel: the datagrams still arrive,
+     * from the address the kernel picks, and the batch names the source once.
+     */
+    @Test
+    void aDatagramLeavesFromTheLocalAddressItNamesAndOneThatVanishedIsDroppedAndReported() throws Exception {
+        Assumptions.assumeTrue(!"false".equals(System.getProperty("sitelink.e2e")), "e2e disabled");
+        try (TestNamespace ns = TestNamespace.create()) {
+            for (String a : new String[] {"198.18.77.1/32", "198.18.77.2/32"}) {
+                ns.ip("addr", "add", a, "dev", "lo");
+            }
+            for (String a : new String[] {"2001:db8:77::1/128", "2001:db8:77::2/128"}) {
+                ns.ip("addr", "add", a, "dev", "lo", "nodad");
+            }
+            ns.call(() -> {
+                try (UdpSocket a = UdpSocket.open(0, 0); UdpSocket b = UdpSocket.open(0, 0)) {
+                    assertTrue(a.enableOffloads() && b.enableOffloads(), "kernel has UDP GSO/GRO");
+                    for (String[] family : new String[][] {{"198.18.77.1", "198.18.77.2", "198.18.77.3"},
+                            {"2001:db8:77::1", "2001:db8:77::2", "2001:db8:77::3"}}) {
+                        InetAddress first = InetAddress.getByName(family[0]);
+                        InetAddress second = InetAddress.getByName(family[1]);
+                        InetAddress gone = InetAddress.getByName(family[2]);
+                        // b learns which of its addresses a reached
+                        UdpSocket.Batch tx = new UdpSocket.Batch(32);
+                        tx.add(new InetSocketAddress(second, b.port()), datagram(1), 0, 101);
+                        assertEquals(1, a.send(tx));
+                        UdpSocket.Batch rx = new UdpSocket.Batch(32);
+                        assertEquals(1, b.receive(rx));
+                        assertEquals(second, rx.local(0), "the local address the datagram reached");
+
+                        // b answers to first from second, singly and as a GSO run, with datagrams from first between
+                        InetSocketAddress toA = new InetSocketAddress(first, a.port());
+                        tx.add(toA, second, datagram(2), 0, 102);
+                        for (int i = 0; i < 8; i++) {
+                            tx.add(toA, second, new byte[1000], 0, 1000);
+                        }
+                        tx.add(toA, first, datagram(3), 0, 103);
+                        tx.add(toA, null, datagram(4), 0, 104);
+                        assertEquals(11, b.send(tx));
+                        assertTrue(tx.vanishedSources().isEmpty());
+                        List<InetAddress> sources = receiveSources(a, rx, 11);
+                        assertEquals(9, sources.stream().filter(second::equals).count(), "from the chosen source: " + sources);
+                        assertEquals(2, sources.stream().filter(first::equals).count(),
+                                "the explicit first and the kernel's pick (the destination itself): " + sources);
+
+                        // a source that no longer exists: the datagrams still leave, from the kernel's pick
+                        tx.add(toA, gone, datagram(5), 0, 105);
+                        for (int i = 0; i < 8; i++) {
+                            tx.add(toA, gone, new byte[1000], 0, 1000);
+                        }
+                        assertEquals(9, b.send(tx), "every datagram left");
+                        assertEquals(List.of(gone), tx.vanishedSources(), "the vanished source, named once");
+                        assertEquals(List.of(first, first, first, first, first, first, first, first, first),
+                                receiveSources(a, rx, 9));
+                    }
+                }
+                return null;
+            });
+        }
+    }
+
+    /** Receives {@code count} datagrams (cutting GRO buffers) and returns the source address of each. */
+    private static List<InetAddress> receiveSources(UdpSocket s, UdpSocket.Batch rx, int count) throws Exception {
+        List<InetAddress> got = new ArrayList<>();
+        while (got.size() < count) {
+            int n = s.receive(rx);
+            for (int i = 0; i < n; i++) {
+                int size = rx.segmentSize(i) > 0 ? rx.segmentSize(i) : rx.length(i);
+                for (int at = 0; at < rx.length(i); at += size) {
+                    got.add(rx.source(i).getAddress());
+                }
+            }
+        }
+        return got;
+    }
+
     @Test
     void closeWakesABlockedReceiver() throws Exception {
         UdpSocket s = UdpSocket.open(0, 0);

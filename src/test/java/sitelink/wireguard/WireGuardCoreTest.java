@@ -35,6 +35,8 @@ class WireGuardCoreTest {
         final Key privateKey;
         final ArrayDeque<byte[]> sent = new ArrayDeque<>();
         final List<InetSocketAddress> sentTo = new ArrayList<>();
+        /** The local source of each datagram sent (null: the kernel would pick). */
+        final List<InetAddress> sentFrom = new ArrayList<>();
         final List<byte[]> delivered = new ArrayList<>();
 
         Side(FakeClock clock, long seed) {
@@ -56,8 +58,14 @@ class WireGuardCoreTest {
 
         @Override
         public void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
+            sendDatagram(to, null, buf, off, len);
+        }
+
+        @Override
+        public void sendDatagram(InetSocketAddress to, InetAddress from, byte[] buf, int off, int len) {
             sent.add(Arrays.copyOfRange(buf, off, off + len));
             sentTo.add(to);
+            sentFrom.add(from);
         }
 
         @Override
@@ -311,6 +319,82 @@ class WireGuardCoreTest {
         assertEquals(moved, aAtB.endpoint().orElseThrow());
         b.send(aAtB, packet(64, 3));
         assertEquals(moved, b.sentTo.get(b.sentTo.size() - 1));
+    }
+
+    /** Moves A's queued datagrams to B as if they reached B's local address {@code local}, and B's back to A. */
+    void pumpReaching(InetAddress local) {
+        while (!a.sent.isEmpty() || !b.sent.isEmpty()) {
+            while (!a.sent.isEmpty()) {
+                byte[] d = a.sent.poll();
+                b.core.receive(ADDR_A, local, d, d.length, new byte[d.length]);
+            }
+            while (!b.sent.isEmpty()) {
+                byte[] d = b.sent.poll();
+                a.core.receive(ADDR_B, d, d.length, new byte[d.length]);
+            }
+        }
+    }
+
+    /**
+     * B has two addresses and A reaches the second: B's response, keepalives and data leave from that one (a sticky
+     * source), and follow when A reaches the other. Setting the endpoint (as {@code wg set} does) clears it, and so
+     * does the address vanishing (the socket reports it): the kernel picks again, the endpoint itself stays.
+     */
+    @Test
+    void repliesLeaveFromTheLocalAddressThePeerReachedUntilTheEndpointIsSetOrTheAddressVanishes() {
+        InetAddress second = addr("198.18.0.3");
+        InetAddress first = addr("198.18.0.2");
+        a.send(bAtA, packet(64, 1));
+        b.sent.clear();
+        pumpReaching(second);
+        assertEquals(1, b.delivered.size());
+        assertEquals(Optional.of(second), aAtB.localSource());
+        assertTrue(b.sentFrom.stream().allMatch(second::equals), "the response leaves from the address reached: " + b.sentFrom);
+        b.send(aAtB, packet(64, 2));
+        assertEquals(second, b.sentFrom.getLast(), "and so does data");
+        pumpReaching(first);
+        a.send(bAtA, packet(64, 3));
+        pumpReaching(first);
+        b.send(aAtB, packet(64, 4));
+        assertEquals(first, b.sentFrom.getLast(), "the source follows the address the peer reaches");
+
+        b.core.setEndpoint(aAtB, ADDR_A);
+        b.send(aAtB, packet(64, 5));
+        assertEquals(null, b.sentFrom.getLast(), "a set endpoint leaves the source to the kernel");
+        pumpReaching(second);
+        a.send(bAtA, packet(64, 6));
+        pumpReaching(second);
+        b.core.forgetLocalSource(first);
+        assertEquals(Optional.of(second), aAtB.localSource(), "another address's loss changes nothing");
+        b.core.forgetLocalSource(second);
+        assertEquals(Optional.empty(), aAtB.localSource());
+        assertEquals(ADDR_A, aAtB.endpoint().orElseThrow());
+        b.send(aAtB, packet(64, 7));
+        assertEquals(null, b.sentFrom.getLast());
+    }
+
+    /**
+     * The race that lost a packet of netns.sh's first flood ping: the TUN thread finds no session and, before it takes
+     * the peer's lock, the handshake thread completes the handshake and sends what was staged. The late packet must
+     * leave with the new session at once, not wait in the queue for a handshake that the rate limit (one initiation
+     * per REKEY_TIMEOUT) does not start.
+     */
+    @Test
+    void aPacketStagedJustAfterTheHandshakeCompletedStillLeavesAtOnce() throws Exception {
+        a.send(bAtA, packet(64, 1)); // staged, initiation queued
+        Thread late;
+        synchronized (bAtA) { // what the handshake thread holds while it completes the handshake
+            late = Thread.ofPlatform().start(() -> a.send(bAtA, packet(64, 2)));
+            while (late.getState() != Thread.State.BLOCKED) { // it saw no session and waits for the lock
+                Thread.onSpinWait();
+            }
+            pump();
+            assertEquals(1, b.delivered.size(), "the first packet, flushed by the handshake");
+        }
+        late.join(5000);
+        pump();
+        assertEquals(2, b.delivered.size(), "the late packet left without waiting for another handshake");
+        assertArrayEquals(packet(64, 2), Arrays.copyOf(b.delivered.get(1), 64));
     }
 
     @Test
