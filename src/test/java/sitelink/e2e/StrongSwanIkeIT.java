@@ -1,0 +1,163 @@
+package sitelink.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import sitelink.e2e.tools.IkePeer;
+
+/**
+ * Our IKEv2 engine (sitelink.ike, driven over real UDP sockets by the {@link IkePeer} tool) against strongSwan 5.9.8's
+ * charon with kernel-libipsec, in two namespaces joined by a veth. In each role: both ends ESTABLISHED, charon's
+ * {@code swanctl --list-sas} shows the CHILD SA INSTALLED (TUNNEL-in-UDP), and ICMP echoes sealed by our ESP SA reach
+ * charon's LAN address and the replies open with our keys. See ../shared/strongswan-notes.md for what charon needs here.
+ */
+class StrongSwanIkeIT {
+    private static final Path CHARON = Path.of("/usr/lib/ipsec/charon");
+    private static final String SWAN = "198.51.100.2", OURS = "198.51.100.1", SWAN_LAN = "198.18.2.1";
+    private static final String PSK = "a pre-shared key of at least 32 characters";
+    private static final String IKE = "aes256gcm16-prfsha256-modp2048", ESP = "aes256gcm16";
+
+    /** charon in its namespace with its config, /run and vici socket under the namespace's log directory. */
+    private record Swan(Netns ns, Path dir, Proc charon) {
+        String swanctl(String... args) {
+            List<String> command = new ArrayList<>(List.of("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"),
+                    "SWANCTL_DIR=" + dir.resolve("swanctl"), "swanctl"));
+            command.addAll(List.of(args));
+            command.addAll(List.of("--uri", "unix://" + dir.resolve("run/charon.vici")));
+            return ns.execOk(command.toArray(String[]::new));
+        }
+
+        String log() {
+            try {
+                return Files.readString(dir.resolve("charon.log"));
+            } catch (IOException e) {
+                return "(no charon log: " + e + ")";
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("sitelink initiates to strongSwan: ESTABLISHED and INSTALLED on both ends, ESP echoes answered")
+    void sitelinkInitiates() throws IOException {
+        try (Netns swanNs = Netns.create("swan"); Netns ours = Netns.create("ike")) {
+            Swan swan = startCharon(swanNs, ours);
+            Proc peer = ours.start(E2e.java(IkePeer.class, OURS, SWAN, PSK, "initiate", "198.18.1.0/24", "198.18.2.0/24",
+                    IKE, ESP, "60", "198.18.1.1", SWAN_LAN));
+            proveTunnel(swan, peer);
+        }
+    }
+
+    @Test
+    @DisplayName("strongSwan initiates to sitelink: ESTABLISHED and INSTALLED on both ends, ESP echoes answered")
+    void strongSwanInitiates() throws IOException {
+        try (Netns swanNs = Netns.create("swan"); Netns ours = Netns.create("ike")) {
+            Swan swan = startCharon(swanNs, ours);
+            Proc peer = ours.start(E2e.java(IkePeer.class, OURS, SWAN, PSK, "respond", "198.18.1.0/24", "198.18.2.0/24",
+                    IKE, ESP, "60", "198.18.1.1", SWAN_LAN));
+            E2e.await(Duration.ofSeconds(30), "our responder listening", () -> peer.output().contains("listening on"), peer::tail);
+            swan.swanctl("--initiate", "--child", "net");
+            proveTunnel(swan, peer);
+        }
+    }
+
+    private static void proveTunnel(Swan swan, Proc peer) {
+        E2e.await(Duration.ofSeconds(30), "our side ESTABLISHED with the CHILD SA installed",
+                () -> peer.output().contains("INSTALLED CHILD SA"), () -> peer.tail() + "\n" + swan.log());
+        assertTrue(peer.output().contains("ESTABLISHED IKE:" + IKE + " nat_t=true"), peer.output());
+        E2e.await(Duration.ofSeconds(20), "an ESP echo reply from " + SWAN_LAN + " opened with our CHILD SA's keys",
+                () -> peer.output().contains("ESP_REPLY from " + SWAN_LAN), () -> peer.tail() + "\n" + swan.log());
+        String sas = swan.swanctl("--list-sas");
+        System.out.println("swanctl --list-sas:\n" + sas);
+        assertTrue(sas.contains("ESTABLISHED, IKEv2"), sas);
+        assertTrue(sas.contains("AES_GCM_16-256/PRF_HMAC_SHA2_256/MODP_2048"), sas);
+        assertTrue(sas.contains("INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256"), sas);
+        assertTrue(sas.contains("local  198.18.2.0/24") && sas.contains("remote 198.18.1.0/24"), sas);
+        assertTrue(!peer.output().contains("FAILED"), peer.output());
+    }
+
+    private static Swan startCharon(Netns swan, Netns ours) throws IOException {
+        E2e.require(Files.isExecutable(CHARON) && E2e.onPath("swanctl").isPresent(), "strongSwan's charon and swanctl "
+                + "(apt-get install --no-install-recommends strongswan-charon strongswan-swanctl libcharon-extra-plugins "
+                + "libstrongswan-standard-plugins)");
+        String wan = E2e.uniqueName("ikw"), lan = E2e.uniqueName("ikl");
+        swan.ip("link", "add", wan, "type", "veth", "peer", "name", wan + "p", "netns", ours.name());
+        swan.ip("addr", "add", SWAN + "/24", "dev", wan);
+        swan.ip("link", "set", wan, "up");
+        ours.ip("addr", "add", OURS + "/24", "dev", wan + "p");
+        ours.ip("link", "set", wan + "p", "up");
+        // charon's LAN: a veth pair kept in its namespace (no dummy interfaces on this kernel)
+        swan.ip("link", "add", lan, "type", "veth", "peer", "name", lan + "p");
+        swan.ip("addr", "add", SWAN_LAN + "/24", "dev", lan);
+        swan.ip("link", "set", lan, "up");
+        swan.ip("link", "set", lan + "p", "up");
+
+        Path dir = swan.logDir().resolve("strongswan");
+        Files.createDirectories(dir.resolve("run"));
+        Files.createDirectories(dir.resolve("swanctl"));
+        Files.writeString(dir.resolve("strongswan.conf"), """
+                charon {
+                  load = random nonce openssl aes sha1 sha2 hmac gcm kdf gmp pubkey pem pkcs1 kernel-libipsec kernel-netlink socket-default vici
+                  plugins {
+                    vici {
+                      socket = unix://%1$s/run/charon.vici
+                    }
+                  }
+                  filelog {
+                    log {
+                      path = %1$s/charon.log
+                      default = 1
+                      ike = 2
+                      flush_line = yes
+                    }
+                  }
+                }
+                """.formatted(dir));
+        Files.writeString(dir.resolve("swanctl/swanctl.conf"), """
+                connections {
+                  site {
+                    version = 2
+                    local_addrs = %s
+                    remote_addrs = %s
+                    encap = yes
+                    proposals = %s
+                    local {
+                      auth = psk
+                      id = %1$s
+                    }
+                    remote {
+                      auth = psk
+                      id = %2$s
+                    }
+                    children {
+                      net {
+                        local_ts = 198.18.2.0/24
+                        remote_ts = 198.18.1.0/24
+                        esp_proposals = %s
+                      }
+                    }
+                  }
+                }
+                secrets {
+                  ike-site {
+                    id-1 = %1$s
+                    id-2 = %2$s
+                    secret = "%s"
+                  }
+                }
+                """.formatted(SWAN, OURS, IKE, ESP, PSK));
+        // 5.9.8 always writes /run/charon.pid: a private /run in its own mount namespace (exec keeps one PID throughout)
+        Proc charon = swan.start("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"), "unshare", "-m", "--propagation",
+                "private", "sh", "-c", "mount --bind " + dir.resolve("run") + " /run && exec " + CHARON);
+        E2e.await(Duration.ofSeconds(20), "charon's vici socket", () -> Files.exists(dir.resolve("run/charon.vici")), charon::tail);
+        Swan s = new Swan(swan, dir, charon);
+        s.swanctl("--load-all");
+        return s;
+    }
+}
