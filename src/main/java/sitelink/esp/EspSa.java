@@ -59,6 +59,11 @@ public final class EspSa {
         });
     }
 
+    /** For tests: continue the outbound sequence at {@code next} (reaching the end takes 2^32 packets otherwise). */
+    void continueSequenceAt(long next) {
+        nextSequence.set(next);
+    }
+
     public int inboundSpi() {
         return inboundSpi;
     }

@@ -102,4 +102,17 @@ class EspSaTest {
             assertTrue(sa[1].open(g, 0, g.length, out, 0) < 0);
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(EspAead.class)
+    void sequenceNumbersNeverWrapSealRefusesAfterTheLastOne(EspAead aead) {
+        EspSa[] sa = pair(aead);
+        byte[] p = inner(40), wire = new byte[200], out = new byte[200];
+        sa[0].continueSequenceAt(0xFFFF_FFFFL);
+        assertTrue(sa[0].needsRekey());
+        int n = sa[0].seal(p, 0, p.length, 4, wire, 0);
+        assertEquals(40, sa[1].open(wire, 0, n, out, 0), "the last sequence number, 2^32 - 1, is used");
+        assertEquals(EspSa.SEQUENCE_EXHAUSTED, sa[0].seal(p, 0, p.length, 4, wire, 0));
+        assertEquals(EspSa.SEQUENCE_EXHAUSTED, sa[0].seal(p, 0, p.length, 4, wire, 0), "and stays refused");
+    }
 }
