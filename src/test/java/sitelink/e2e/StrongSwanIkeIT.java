@@ -80,6 +80,23 @@ class StrongSwanIkeIT {
         assertTrue(sas.contains("INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256"), sas);
         assertTrue(sas.contains("local  198.18.2.0/24") && sas.contains("remote 198.18.1.0/24"), sas);
         assertTrue(!peer.output().contains("FAILED"), peer.output());
+
+        // charon's liveness checks (dpd_delay 1 s) are answered, so it keeps the SA; then its delete closes ours
+        E2e.await(Duration.ofSeconds(20), "two liveness checks from charon answered", () -> count(swan.log(),
+                "parsed INFORMATIONAL response") >= 2, swan::log);
+        assertTrue(swan.swanctl("--list-sas").contains("ESTABLISHED, IKEv2"));
+        swan.swanctl("--terminate", "--ike", "site");
+        E2e.await(Duration.ofSeconds(20), "our side closed by charon's delete", () -> peer.output().contains("CLOSED deleted by the peer"),
+                peer::tail);
+        assertTrue(peer.output().contains("CHILD_DELETED"), peer.output());
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     private static Swan startCharon(Netns swan, Netns ours) throws IOException {
@@ -126,6 +143,7 @@ class StrongSwanIkeIT {
                     local_addrs = %s
                     remote_addrs = %s
                     encap = yes
+                    dpd_delay = 1s
                     proposals = %s
                     local {
                       auth = psk

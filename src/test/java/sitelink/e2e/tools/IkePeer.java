@@ -23,7 +23,8 @@ import sitelink.wireguard.Clock;
  * {@code IkePeer LOCAL REMOTE PSK initiate|respond LOCAL_SUBNET REMOTE_SUBNET IKE_PROPOSAL ESP_PROPOSAL SECONDS [PING_FROM PING_TO]}.
  * Prints one line per event (ESTABLISHED, INSTALLED, FAILED, DROPPED, ESP_REPLY) and keeps answering (liveness checks)
  * until SECONDS pass. With PING_FROM and PING_TO, once the CHILD SA is installed it sends an ICMP echo from PING_FROM to
- * PING_TO through ESP-in-UDP every 200 ms and prints {@code ESP_REPLY} for each echo reply it opens.
+ * PING_TO through ESP-in-UDP every 200 ms until 3 replies came back (then the link idles, so the peer's liveness checks
+ * run) and prints {@code ESP_REPLY} for each echo reply it opens.
  */
 public final class IkePeer {
     public static void main(String[] args) throws Exception {
@@ -72,6 +73,7 @@ public final class IkePeer {
                         if (n < 0) {
                             System.out.println("ESP_DROP " + sitelink.esp.EspDrop.of(n));
                         } else if (n >= 28 && (plain[9] & 0xff) == 1 && (plain[20] & 0xff) == 0) {
+                            st.replies++;
                             System.out.println("ESP_REPLY from " + InetAddress.getByAddress(Arrays.copyOfRange(plain, 12, 16)).getHostAddress()
                                     + " seq " + (((plain[26] & 0xff) << 8) | (plain[27] & 0xff)));
                         } else {
@@ -85,7 +87,7 @@ public final class IkePeer {
             }
             selector.selectedKeys().clear();
             apply(session.tick(), ike, natt, st);
-            if (pingTo != null && st.esp != null && System.nanoTime() - nextPing > 0) {
+            if (pingTo != null && st.esp != null && st.replies < 3 && System.nanoTime() - nextPing > 0) {
                 nextPing = System.nanoTime() + 200_000_000L;
                 byte[] echo = icmpEcho(pingFrom, pingTo, ++pingSeq);
                 int n = st.esp.seal(echo, 0, echo.length, EspSa.NEXT_HEADER_IPV4, wire, 0);
@@ -98,6 +100,7 @@ public final class IkePeer {
     private static final class State {
         EspSa esp;
         ChildSa child;
+        int replies;
     }
 
     private static void apply(List<IkeAction> actions, DatagramChannel ike, DatagramChannel natt, State st) throws Exception {
