@@ -11,13 +11,17 @@ import java.util.List;
  *
  * <p>{@code forceEncap}: our ESP is UDP-encapsulated only, so, as strongSwan's {@code encap = yes}, we send a
  * NAT_DETECTION_SOURCE_IP that cannot match and both sides move to UDP 4500 and ESP-in-UDP even without a NAT.
+ *
+ * <p>{@code dpdInterval}: after this long without an authenticated message or ESP from the peer, an empty
+ * INFORMATIONAL checks that it is alive (zero: never); an unanswered check fails the SA after the retransmissions.
  */
 public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal> ikeProposals, List<Proposal> espProposals,
                         List<TrafficSelector> localSelectors, List<TrafficSelector> remoteSelectors,
                         InetSocketAddress local, InetSocketAddress remote, boolean forceEncap,
-                        Duration retransmitTimeout, int retransmitTries) {
+                        Duration retransmitTimeout, int retransmitTries, Duration dpdInterval) {
     public static final Duration RETRANSMIT_TIMEOUT = Duration.ofSeconds(1);
     public static final int RETRANSMIT_TRIES = 5;
+    public static final Duration DPD_INTERVAL = Duration.ofSeconds(30);
 
     public IkeConfig {
         psk = psk.clone();
@@ -47,6 +51,7 @@ public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal
         private boolean forceEncap = true;
         private Duration retransmitTimeout = RETRANSMIT_TIMEOUT;
         private int retransmitTries = RETRANSMIT_TRIES;
+        private Duration dpdInterval = DPD_INTERVAL;
 
         public Builder(InetSocketAddress local, InetSocketAddress remote) {
             this.local = local;
@@ -99,9 +104,14 @@ public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal
             return this;
         }
 
+        public Builder dpd(Duration interval) {
+            dpdInterval = interval;
+            return this;
+        }
+
         public IkeConfig build() {
             return new IkeConfig(localId, remoteId, psk, ike, esp, localTs, remoteTs, local, remote, forceEncap,
-                    retransmitTimeout, retransmitTries);
+                    retransmitTimeout, retransmitTries, dpdInterval);
         }
     }
 }

@@ -37,6 +37,7 @@ public final class IkeSession {
     private boolean natT;
     private int inboundChildSpi;
     private int keRetries;
+    private long lastHeardNanos;
 
     private long nextRequestId;
     private long expectedPeerRequestId;
@@ -63,9 +64,20 @@ public final class IkeSession {
         return natT;
     }
 
-    /** When {@link #tick} next has work (a retransmission), as the clock's nanoTime; empty when nothing waits. */
+    /** When {@link #tick} next has work (a retransmission, a liveness check), as the clock's nanoTime; empty when nothing waits. */
     public Optional<Long> nextWake() {
-        return outstanding == null ? Optional.empty() : Optional.of(outstanding.deadline);
+        if (outstanding != null) {
+            return Optional.of(outstanding.deadline);
+        }
+        if (state == State.ESTABLISHED && !config.dpdInterval().isZero()) {
+            return Optional.of(lastHeardNanos + config.dpdInterval().toNanos());
+        }
+        return Optional.empty();
+    }
+
+    /** ESP arrived from the peer on one of this IKE SA's CHILD SAs: it is alive, no liveness check needed (RFC 3706 idea). */
+    public void noteInboundTraffic() {
+        lastHeardNanos = clock.nanoTime();
     }
 
     // ---- initiator: IKE_SA_INIT request ----
@@ -172,6 +184,7 @@ public final class IkeSession {
             }
             case IkeMessage.Decoded.Ok ok -> plain = ok.message();
         }
+        lastHeardNanos = clock.nanoTime();
         if (localPort == Ike.NAT_T_PORT && !from.equals(remote)) {
             remote = from; // an authenticated message from a new address (a NAT rebinding)
         }
@@ -181,7 +194,7 @@ public final class IkeSession {
                 authResponse(plain, out);
             } else if (m.exchange() == Ike.INFORMATIONAL && state == State.CLOSED) {
                 out.add(new IkeAction.Closed("deleted by us"));
-            }
+            } // an INFORMATIONAL response while ESTABLISHED: the peer is alive (lastHeardNanos moved)
             return;
         }
         if (m.exchange() == Ike.IKE_AUTH && !initiator && state == State.INIT_ANSWERED) {
@@ -495,11 +508,24 @@ public final class IkeSession {
 
     // ---- time ----
 
-    /** Retransmits an unanswered request when its timeout passed (doubling each time), and gives up after the last try. */
+    /**
+     * Retransmits an unanswered request when its timeout passed (doubling each time) and gives up after the last try;
+     * sends a liveness check when the peer was silent for the DPD interval.
+     */
     public List<IkeAction> tick() {
         List<IkeAction> out = new ArrayList<>();
         Outstanding o = outstanding;
-        if (o == null || clock.nanoTime() - o.deadline < 0) {
+        if (o == null) {
+            if (state == State.ESTABLISHED && !config.dpdInterval().isZero()
+                    && clock.nanoTime() - lastHeardNanos - config.dpdInterval().toNanos() >= 0) {
+                long id = nextRequestId++; // an empty INFORMATIONAL request (RFC 7296 section 1.4)
+                byte[] msg = new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, initiator ? Ike.FLAG_INITIATOR : 0, id, List.of())
+                        .encodeEncrypted(ownCipher());
+                sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, msg);
+            }
+            return out;
+        }
+        if (clock.nanoTime() - o.deadline < 0) {
             return out;
         }
         if (o.tries >= config.retransmitTries()) {
@@ -507,7 +533,8 @@ public final class IkeSession {
             if (state == State.CLOSED) {
                 out.add(new IkeAction.Closed("deleted by us, the peer did not confirm"));
             } else {
-                fail(out, IkeFailure.TIMEOUT, "no answer from " + remote + " after " + (o.tries + 1) + " transmissions");
+                fail(out, IkeFailure.TIMEOUT, "no answer from " + remote + " after " + (o.tries + 1) + " transmissions"
+                        + (state == State.ESTABLISHED ? " of a liveness check: the peer is down" : ""));
             }
             return out;
         }
@@ -521,6 +548,7 @@ public final class IkeSession {
 
     private void established(List<IkeAction> out) {
         state = State.ESTABLISHED;
+        lastHeardNanos = clock.nanoTime();
         out.add(new IkeAction.Established(spiI, spiR, ikeProposal, natT));
     }
 

@@ -46,23 +46,24 @@ class StrongSwanIkeIT {
     @Test
     @DisplayName("sitelink initiates to strongSwan: ESTABLISHED and INSTALLED on both ends, ESP echoes answered")
     void sitelinkInitiates() throws IOException {
-        try (Netns swanNs = Netns.create("swan"); Netns ours = Netns.create("ike")) {
-            Swan swan = startCharon(swanNs, ours);
-            Proc peer = ours.start(E2e.java(IkePeer.class, OURS, SWAN, PSK, "initiate", "198.18.1.0/24", "198.18.2.0/24",
-                    IKE, ESP, "60", "198.18.1.1", SWAN_LAN));
-            proveTunnel(swan, peer);
-        }
+        tunnel(true);
     }
 
     @Test
     @DisplayName("strongSwan initiates to sitelink: ESTABLISHED and INSTALLED on both ends, ESP echoes answered")
     void strongSwanInitiates() throws IOException {
+        tunnel(false);
+    }
+
+    private static void tunnel(boolean weInitiate) throws IOException {
         try (Netns swanNs = Netns.create("swan"); Netns ours = Netns.create("ike")) {
             Swan swan = startCharon(swanNs, ours);
-            Proc peer = ours.start(E2e.java(IkePeer.class, OURS, SWAN, PSK, "respond", "198.18.1.0/24", "198.18.2.0/24",
-                    IKE, ESP, "60", "198.18.1.1", SWAN_LAN));
-            E2e.await(Duration.ofSeconds(30), "our responder listening", () -> peer.output().contains("listening on"), peer::tail);
-            swan.swanctl("--initiate", "--child", "net");
+            Proc peer = ours.start(E2e.java(IkePeer.class, OURS, SWAN, PSK, weInitiate ? "initiate" : "respond", "198.18.1.0/24",
+                    "198.18.2.0/24", IKE, ESP, "60", "198.18.1.1", SWAN_LAN));
+            if (!weInitiate) {
+                E2e.await(Duration.ofSeconds(30), "our responder listening", () -> peer.output().contains("listening on"), peer::tail);
+                swan.swanctl("--initiate", "--child", "net");
+            }
             proveTunnel(swan, peer);
         }
     }

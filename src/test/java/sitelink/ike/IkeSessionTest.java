@@ -199,4 +199,36 @@ class IkeSessionTest {
         assertTrue(pair.b.receive(IkePair.A, Ike.NAT_T_PORT, new byte[] {(byte) 0xff}, 0, 1).isEmpty(), "a NAT keepalive");
         assertEquals(IkeSession.State.ESTABLISHED, pair.b.state());
     }
+
+    @Test
+    void aSilentPeerIsCheckedAfterTheDpdIntervalAndAnAnsweringOneStaysUp() {
+        IkePair pair = new IkePair(IkePair.config(IkePair.A, IkePair.B).psk(IkePair.PSK).dpd(Duration.ofSeconds(30)).build(),
+                IkePair.config(IkePair.B, IkePair.A).psk(IkePair.PSK).dpd(Duration.ZERO).build()).run();
+        long established = pair.clock.nanoTime();
+        assertEquals(established + Duration.ofSeconds(30).toNanos(), pair.a.nextWake().orElseThrow());
+        pair.clock.advance(Duration.ofSeconds(10));
+        pair.a.noteInboundTraffic(); // ESP from B: no check needed until 30 s after it
+        pair.clock.advance(Duration.ofSeconds(29));
+        assertTrue(pair.a.tick().isEmpty());
+        pair.clock.advance(Duration.ofSeconds(1));
+        int before = pair.sentByA.size();
+        pair.deliver(pair.a.tick(), true);
+        assertEquals(before + 1, pair.sentByA.size(), "one liveness check");
+        assertEquals(IkeSession.State.ESTABLISHED, pair.a.state());
+        assertTrue(pair.a.nextWake().orElseThrow() > pair.clock.nanoTime(), "answered: the next check is an interval away");
+        assertTrue(pair.b.nextWake().isEmpty(), "B has DPD off");
+    }
+
+    @Test
+    void aPeerThatStopsAnsweringLivenessChecksIsReportedDown() {
+        IkePair pair = new IkePair(IkePair.configA(), IkePair.configB()).run();
+        pair.lose = s -> true;
+        for (int i = 0; i < 10 && pair.a.state() == IkeSession.State.ESTABLISHED; i++) {
+            pair.clock.setNanos(pair.a.nextWake().orElseThrow());
+            pair.deliver(pair.a.tick(), true);
+        }
+        IkeAction.Failed f = pair.of(pair.actionsA, IkeAction.Failed.class).get(0);
+        assertEquals(IkeFailure.TIMEOUT, f.reason());
+        assertTrue(f.detail().endsWith("of a liveness check: the peer is down"), f.detail());
+    }
 }
