@@ -23,6 +23,8 @@ class StrongSwanIkeIT {
     private static final String SWAN = "198.51.100.2", OURS = "198.51.100.1", SWAN_LAN = "198.18.2.1";
     private static final String PSK = "a pre-shared key of at least 32 characters";
     private static final String IKE = "aes256gcm16-prfsha256-modp2048", ESP = "aes256gcm16";
+    /** sitelink's default proposals (sitelink.ike.Proposals.DEFAULT_IKE / DEFAULT_ESP) as one string each. */
+    private static final String DEFAULT_IKE = sitelink.ike.Proposals.DEFAULT_IKE.get(0), DEFAULT_ESP = sitelink.ike.Proposals.DEFAULT_ESP.get(0);
 
     /** charon in its namespace with its config, /run and vici socket under the namespace's log directory. */
     private record Swan(Netns ns, Path dir, Proc charon) {
@@ -46,39 +48,74 @@ class StrongSwanIkeIT {
     @Test
     @DisplayName("sitelink initiates to strongSwan: ESTABLISHED and INSTALLED on both ends, ESP echoes answered")
     void sitelinkInitiates() throws IOException {
-        tunnel(true);
+        tunnel(true, Suite.GCM_MODP);
     }
 
     @Test
     @DisplayName("strongSwan initiates to sitelink: ESTABLISHED and INSTALLED on both ends, ESP echoes answered")
     void strongSwanInitiates() throws IOException {
-        tunnel(false);
+        tunnel(false, Suite.GCM_MODP);
     }
 
-    private static void tunnel(boolean weInitiate) throws IOException {
+    @Test
+    @DisplayName("ChaCha20-Poly1305 with X25519 (charon allows only that; sitelink offers its defaults, X25519 first)")
+    void chachaWithX25519() throws IOException {
+        tunnel(true, Suite.CHACHA_X25519);
+    }
+
+    @Test
+    @DisplayName("AES-GCM with P-384 after an INVALID_KE_PAYLOAD round (sitelink leads with X25519, charon wants ecp384)")
+    void ecp384AfterInvalidKe() throws IOException {
+        tunnel(true, Suite.GCM_ECP384);
+    }
+
+    /** What each side allows, and what charon's --list-sas must then show. */
+    private enum Suite {
+        GCM_MODP(IKE, ESP, IKE, ESP, "AES_GCM_16-256/PRF_HMAC_SHA2_256/MODP_2048", "ESP:AES_GCM_16-256"),
+        CHACHA_X25519(DEFAULT_IKE, DEFAULT_ESP, "chacha20poly1305-prfsha256-x25519", "chacha20poly1305",
+                "CHACHA20_POLY1305/PRF_HMAC_SHA2_256/CURVE_25519", "ESP:CHACHA20_POLY1305"),
+        GCM_ECP384(DEFAULT_IKE, DEFAULT_ESP, "aes256gcm16-prfsha384-ecp384", "aes256gcm16",
+                "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384", "ESP:AES_GCM_16-256");
+
+        final String ike, esp, swanIke, swanEsp, listedIke, listedEsp;
+
+        Suite(String ike, String esp, String swanIke, String swanEsp, String listedIke, String listedEsp) {
+            this.ike = ike;
+            this.esp = esp;
+            this.swanIke = swanIke;
+            this.swanEsp = swanEsp;
+            this.listedIke = listedIke;
+            this.listedEsp = listedEsp;
+        }
+    }
+
+    private static void tunnel(boolean weInitiate, Suite suite) throws IOException {
         try (Netns swanNs = Netns.create("swan"); Netns ours = Netns.create("ike")) {
-            Swan swan = startCharon(swanNs, ours);
+            Swan swan = startCharon(swanNs, ours, suite);
             Proc peer = ours.start(E2e.java(IkePeer.class, OURS, SWAN, PSK, weInitiate ? "initiate" : "respond", "198.18.1.0/24",
-                    "198.18.2.0/24", IKE, ESP, "60", "198.18.1.1", SWAN_LAN));
+                    "198.18.2.0/24", suite.ike, suite.esp, "60", "198.18.1.1", SWAN_LAN));
             if (!weInitiate) {
                 E2e.await(Duration.ofSeconds(30), "our responder listening", () -> peer.output().contains("listening on"), peer::tail);
                 swan.swanctl("--initiate", "--child", "net");
             }
-            proveTunnel(swan, peer);
+            proveTunnel(swan, peer, suite);
         }
     }
 
-    private static void proveTunnel(Swan swan, Proc peer) {
+    private static void proveTunnel(Swan swan, Proc peer, Suite suite) {
         E2e.await(Duration.ofSeconds(30), "our side ESTABLISHED with the CHILD SA installed",
                 () -> peer.output().contains("INSTALLED CHILD SA"), () -> peer.tail() + "\n" + swan.log());
-        assertTrue(peer.output().contains("ESTABLISHED IKE:" + IKE + " nat_t=true"), peer.output());
+        assertTrue(peer.output().contains("ESTABLISHED IKE:") && peer.output().contains(" nat_t=true"), peer.output());
         E2e.await(Duration.ofSeconds(20), "an ESP echo reply from " + SWAN_LAN + " opened with our CHILD SA's keys",
                 () -> peer.output().contains("ESP_REPLY from " + SWAN_LAN), () -> peer.tail() + "\n" + swan.log());
         String sas = swan.swanctl("--list-sas");
         System.out.println("swanctl --list-sas:\n" + sas);
         assertTrue(sas.contains("ESTABLISHED, IKEv2"), sas);
-        assertTrue(sas.contains("AES_GCM_16-256/PRF_HMAC_SHA2_256/MODP_2048"), sas);
-        assertTrue(sas.contains("INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256"), sas);
+        assertTrue(sas.contains(suite.listedIke), sas);
+        if (suite == Suite.GCM_ECP384) {
+            assertTrue(swan.log().contains("DH group CURVE_25519 unacceptable, requesting ECP_384"), swan.log());
+        }
+        assertTrue(sas.contains("INSTALLED, TUNNEL-in-UDP, " + suite.listedEsp), sas);
         assertTrue(sas.contains("local  198.18.2.0/24") && sas.contains("remote 198.18.1.0/24"), sas);
         assertTrue(!peer.output().contains("FAILED"), peer.output());
 
@@ -100,7 +137,7 @@ class StrongSwanIkeIT {
         return n;
     }
 
-    private static Swan startCharon(Netns swan, Netns ours) throws IOException {
+    private static Swan startCharon(Netns swan, Netns ours, Suite suite) throws IOException {
         E2e.require(Files.isExecutable(CHARON) && E2e.onPath("swanctl").isPresent(), "strongSwan's charon and swanctl "
                 + "(apt-get install --no-install-recommends strongswan-charon strongswan-swanctl libcharon-extra-plugins "
                 + "libstrongswan-standard-plugins)");
@@ -170,7 +207,7 @@ class StrongSwanIkeIT {
                     secret = "%s"
                   }
                 }
-                """.formatted(SWAN, OURS, IKE, ESP, PSK));
+                """.formatted(SWAN, OURS, suite.swanIke, suite.swanEsp, PSK));
         // 5.9.8 always writes /run/charon.pid: a private /run in its own mount namespace (exec keeps one PID throughout)
         Proc charon = swan.start("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"), "unshare", "-m", "--propagation",
                 "private", "sh", "-c", "mount --bind " + dir.resolve("run") + " /run && exec " + CHARON);
