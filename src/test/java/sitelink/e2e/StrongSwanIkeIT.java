@@ -69,6 +69,31 @@ class StrongSwanIkeIT {
         tunnel(true, Suite.GCM_ECP384);
     }
 
+    @Test
+    @DisplayName("against charon, a PSK mismatch, a proposal mismatch and disjoint selectors each fail with the reason named")
+    void mismatchesAreNamed() throws IOException {
+        try (Netns swanNs = Netns.create("swan"); Netns ours = Netns.create("ike")) {
+            Swan swan = startCharon(swanNs, ours, Suite.GCM_MODP);
+            expectFailure(ours, swan, List.of(OURS, SWAN, "another pre-shared key, also 32+ characters", "initiate",
+                    "198.18.1.0/24", "198.18.2.0/24", IKE, ESP), "FAILED AUTHENTICATION_FAILED: the peer refused our authentication");
+            expectFailure(ours, swan, List.of(OURS, SWAN, PSK, "initiate", "198.18.1.0/24", "198.18.2.0/24",
+                    "aes256gcm16-prfsha256-ecp384", ESP), "FAILED NO_PROPOSAL_CHOSEN: the peer accepts none of this site's IKE proposals");
+            expectFailure(ours, swan, List.of(OURS, SWAN, PSK, "initiate", "198.18.9.0/24", "198.18.2.0/24", IKE, ESP),
+                    "FAILED TS_UNACCEPTABLE: the peer accepts none of this site's traffic selectors [198.18.9.0/24] === [198.18.2.0/24]");
+            String sas = swan.swanctl("--list-sas");
+            assertTrue(!sas.contains("INSTALLED"), sas);
+        }
+    }
+
+    private static void expectFailure(Netns ours, Swan swan, List<String> args, String line) {
+        List<String> all = new ArrayList<>(args);
+        all.add("30");
+        try (Proc peer = ours.start(E2e.java(IkePeer.class, all.toArray(String[]::new)))) {
+            E2e.await(Duration.ofSeconds(30), line, () -> peer.output().contains(line), () -> peer.tail() + "\n" + swan.log());
+            assertTrue(!peer.output().contains("INSTALLED"), peer.output());
+        }
+    }
+
     /** What each side allows, and what charon's --list-sas must then show. */
     private enum Suite {
         GCM_MODP(IKE, ESP, IKE, ESP, "AES_GCM_16-256/PRF_HMAC_SHA2_256/MODP_2048", "ESP:AES_GCM_16-256"),
