@@ -6,7 +6,7 @@ import java.util.Arrays;
 /**
  * The keys of an IKE SA (RFC 7296 section 2.14): SKEYSEED = prf(Ni | Nr, g^ir), then
  * {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr). With an AEAD
- * (the only kind we negotiate) SK_ai and SK_ar are empty and SK_e is key plus salt.
+ * SK_ai and SK_ar are empty and SK_e is key plus salt; with AES-CBC SK_a is the HMAC key.
  */
 final class IkeKeys {
     private static final byte[] KEY_PAD = "Key Pad for IKEv2".getBytes(StandardCharsets.US_ASCII);
@@ -27,15 +27,19 @@ final class IkeKeys {
     static IkeKeys derive(Proposal chosen, byte[] ni, byte[] nr, byte[] gir, long spiI, long spiR) {
         Prf prf = new Prf(chosen.first(Ike.PRF).orElseThrow().id());
         Transform encr = chosen.first(Ike.ENCR).orElseThrow();
+        int integ = chosen.first(Ike.INTEG).map(Transform::id).orElse(0);
         byte[] skeyseed = prf.apply(concat(ni, nr), gir);
-        int e = SkCipher.keymatLength(encr), p = prf.length();
+        int e = SkCipher.keymatLength(encr), a = integ == 0 ? 0 : SkCipher.integKeyLength(integ), p = prf.length();
         byte[] seed = new Writer().bytes(ni).bytes(nr).u64(spiI).u64(spiR).toByteArray();
-        byte[] km = prf.plus(skeyseed, seed, p + 2 * e + 2 * p);
+        byte[] km = prf.plus(skeyseed, seed, p + 2 * a + 2 * e + 2 * p);
         Arrays.fill(skeyseed, (byte) 0);
-        IkeKeys keys = new IkeKeys(prf, Arrays.copyOfRange(km, 0, p),
-                new SkCipher(encr.id(), Arrays.copyOfRange(km, p, p + e)),
-                new SkCipher(encr.id(), Arrays.copyOfRange(km, p + e, p + 2 * e)),
-                Arrays.copyOfRange(km, p + 2 * e, p + 2 * e + p), Arrays.copyOfRange(km, p + 2 * e + p, p + 2 * e + 2 * p));
+        int ei = p + 2 * a, pi = ei + 2 * e; // SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr
+        SkCipher initiator = integ == 0 ? new SkCipher(encr.id(), Arrays.copyOfRange(km, ei, ei + e))
+                : new SkCipher(Arrays.copyOfRange(km, ei, ei + e), integ, Arrays.copyOfRange(km, p, p + a));
+        SkCipher responder = integ == 0 ? new SkCipher(encr.id(), Arrays.copyOfRange(km, ei + e, ei + 2 * e))
+                : new SkCipher(Arrays.copyOfRange(km, ei + e, ei + 2 * e), integ, Arrays.copyOfRange(km, p + a, p + 2 * a));
+        IkeKeys keys = new IkeKeys(prf, Arrays.copyOfRange(km, 0, p), initiator, responder,
+                Arrays.copyOfRange(km, pi, pi + p), Arrays.copyOfRange(km, pi + p, pi + 2 * p));
         Arrays.fill(km, (byte) 0);
         return keys;
     }
@@ -52,9 +56,12 @@ final class IkeKeys {
         return auth;
     }
 
-    /** KEYMAT = prf+(SK_d, Ni | Nr) for a CHILD_SA without PFS (section 2.17): initiator-to-responder keys first. */
-    byte[][] childKeymat(Transform encr, byte[] ni, byte[] nr) {
-        int e = SkCipher.keymatLength(encr);
+    /**
+     * KEYMAT = prf+(SK_d, Ni | Nr) for a CHILD_SA without PFS (section 2.17): initiator-to-responder keys first, each
+     * the encryption key (with salt for an AEAD) then the integrity key, if any.
+     */
+    byte[][] childKeymat(Transform encr, int integ, byte[] ni, byte[] nr) {
+        int e = SkCipher.keymatLength(encr) + (integ == 0 ? 0 : SkCipher.integKeyLength(integ));
         byte[] km = prf.plus(skD, concat(ni, nr), 2 * e);
         byte[][] out = {Arrays.copyOfRange(km, 0, e), Arrays.copyOfRange(km, e, 2 * e)};
         Arrays.fill(km, (byte) 0);

@@ -78,9 +78,12 @@ public record IkeMessage(long spiI, long spiR, int exchange, int flags, long mes
     /** The message with every payload inside one SK payload sealed by {@code cipher} (section 3.14). */
     public byte[] encodeEncrypted(SkCipher cipher) {
         byte[] inner = encodeChain(payloads);
-        byte[] plain = new byte[inner.length + 1]; // no padding: AEADs need none; the last byte is Pad Length = 0
+        int block = cipher.blockSize(); // 1 for AEADs: no padding
+        int pad = (block - (inner.length + 1) % block) % block;
+        byte[] plain = new byte[inner.length + pad + 1]; // padding of zeros, then Pad Length
         System.arraycopy(inner, 0, plain, 0, inner.length);
-        int bodyLength = SkCipher.IV_LENGTH + plain.length + SkCipher.ICV_LENGTH;
+        plain[plain.length - 1] = (byte) pad;
+        int bodyLength = cipher.ivLength() + plain.length + cipher.icvLength();
         int total = Ike.HEADER_LENGTH + 4 + bodyLength;
         byte[] out = new byte[total];
         byte[] head = header(Ike.SK, total).u8(payloads.isEmpty() ? Ike.NONE : payloads.get(0).type()).u8(0)

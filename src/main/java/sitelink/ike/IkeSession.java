@@ -554,11 +554,12 @@ public final class IkeSession {
 
     private void install(Proposal chosen, List<TrafficSelector> local, List<TrafficSelector> remoteTs, List<IkeAction> out) {
         Transform encr = chosen.first(Ike.ENCR).orElseThrow();
-        byte[][] km = keys.childKeymat(encr, ni, nr); // [initiator->responder, responder->initiator]
+        int integ = chosen.first(Ike.INTEG).map(Transform::id).orElse(0);
+        byte[][] km = keys.childKeymat(encr, integ, ni, nr); // [initiator->responder, responder->initiator]
         byte[] spi = chosen.spi();
         int outboundSpi = ((spi[0] & 0xff) << 24) | ((spi[1] & 0xff) << 16) | ((spi[2] & 0xff) << 8) | (spi[3] & 0xff);
         InetSocketAddress espTo = new InetSocketAddress(remote.getAddress(), natT ? remote.getPort() : Ike.NAT_T_PORT);
-        out.add(new IkeAction.ChildSaInstalled(new ChildSa(inboundChildSpi, outboundSpi, encr,
+        out.add(new IkeAction.ChildSaInstalled(new ChildSa(inboundChildSpi, outboundSpi, encr, integ,
                 initiator ? km[1] : km[0], initiator ? km[0] : km[1], local, remoteTs, espTo)));
     }
 

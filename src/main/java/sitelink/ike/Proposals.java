@@ -50,15 +50,27 @@ public final class Proposals {
         if (encr.isEmpty()) {
             throw new ProposalException("'" + spec + "' names no encryption algorithm: add aes256gcm16 or chacha20poly1305");
         }
-        for (Transform t : encr) {
-            if (t.id() == Ike.ENCR_AES_CBC) {
-                throw new ProposalException("'" + spec + "': " + t.name() + " (AES-CBC with a separate integrity algorithm) is not supported yet;"
-                        + " use " + t.name() + "gcm16 (AES-GCM) or chacha20poly1305");
-            }
+        boolean cbc = encr.stream().anyMatch(t -> t.id() == Ike.ENCR_AES_CBC);
+        boolean aead = encr.stream().anyMatch(t -> t.id() != Ike.ENCR_AES_CBC);
+        List<Transform> integ = of(transforms, Ike.INTEG);
+        if (cbc && aead) {
+            throw new ProposalException("'" + spec + "' mixes AES-CBC and AEAD ciphers in one proposal: write them as two proposals");
         }
-        if (!of(transforms, Ike.INTEG).isEmpty()) {
-            throw new ProposalException("'" + spec + "': an AEAD needs no integrity algorithm (" + of(transforms, Ike.INTEG).get(0).name()
+        if (aead && !integ.isEmpty()) {
+            throw new ProposalException("'" + spec + "': an AEAD needs no integrity algorithm (" + integ.get(0).name()
                     + "); remove it" + (ike ? " and name a PRF such as prfsha256" : ""));
+        }
+        if (cbc && integ.isEmpty()) {
+            throw new ProposalException("'" + spec + "': AES-CBC needs an integrity algorithm: add sha256 (or sha384, sha512)");
+        }
+        if (ike && cbc && of(transforms, Ike.PRF).isEmpty()) {
+            for (Transform t : integ) { // as strongSwan: without a PRF, the PRFs of the integrity algorithms
+                transforms.add(Transform.of(Ike.PRF, switch (t.id()) {
+                    case Ike.AUTH_HMAC_SHA2_384_192 -> Ike.PRF_HMAC_SHA2_384;
+                    case Ike.AUTH_HMAC_SHA2_512_256 -> Ike.PRF_HMAC_SHA2_512;
+                    default -> Ike.PRF_HMAC_SHA2_256;
+                }));
+            }
         }
         if (ike && of(transforms, Ike.PRF).isEmpty()) {
             throw new ProposalException("'" + spec + "' names no PRF: add prfsha256 (or prfsha384, prfsha512)");
@@ -97,9 +109,9 @@ public final class Proposals {
             case "aes192gcm16", "aes192gcm128", "aes192gcm" -> new Transform(Ike.ENCR, Ike.ENCR_AES_GCM_16, 192);
             case "aes256gcm16", "aes256gcm128", "aes256gcm" -> new Transform(Ike.ENCR, Ike.ENCR_AES_GCM_16, 256);
             case "chacha20poly1305" -> Transform.of(Ike.ENCR, Ike.ENCR_CHACHA20_POLY1305);
-            case "aes128", "aes" -> new Transform(Ike.ENCR, Ike.ENCR_AES_CBC, 128);
-            case "aes192" -> new Transform(Ike.ENCR, Ike.ENCR_AES_CBC, 192);
-            case "aes256" -> new Transform(Ike.ENCR, Ike.ENCR_AES_CBC, 256);
+            case "aes128", "aes", "aes128cbc" -> new Transform(Ike.ENCR, Ike.ENCR_AES_CBC, 128);
+            case "aes192", "aes192cbc" -> new Transform(Ike.ENCR, Ike.ENCR_AES_CBC, 192);
+            case "aes256", "aes256cbc" -> new Transform(Ike.ENCR, Ike.ENCR_AES_CBC, 256);
             case "sha256", "sha2_256" -> Transform.of(Ike.INTEG, Ike.AUTH_HMAC_SHA2_256_128);
             case "sha384", "sha2_384" -> Transform.of(Ike.INTEG, Ike.AUTH_HMAC_SHA2_384_192);
             case "sha512", "sha2_512" -> Transform.of(Ike.INTEG, Ike.AUTH_HMAC_SHA2_512_256);
@@ -113,7 +125,7 @@ public final class Proposals {
             case "esn" -> Transform.of(Ike.ESN, 1);
             case "noesn" -> Transform.of(Ike.ESN, 0);
             default -> throw new ProposalException("'" + spec + "': unknown algorithm '" + token + "'"
-                    + " (known: aes256gcm16, aes128gcm16, chacha20poly1305, prfsha256, prfsha384, prfsha512, modp2048, ecp256, ecp384, curve25519"
+                    + " (known: aes256gcm16, aes128gcm16, chacha20poly1305, aes256, aes128, sha256, sha384, sha512, prfsha256, prfsha384, prfsha512, modp2048, ecp256, ecp384, curve25519"
                     + (ike ? "" : ", esn, noesn") + ")");
         };
     }

@@ -70,6 +70,12 @@ class StrongSwanIkeIT {
     }
 
     @Test
+    @DisplayName("AES-CBC with HMAC-SHA2-256-128 for IKE and ESP (aes256-sha256-curve25519 / aes256-sha256), charon initiating")
+    void aesCbcWithHmac() throws IOException {
+        tunnel(false, Suite.CBC_SHA256);
+    }
+
+    @Test
     @DisplayName("against charon, a PSK mismatch, a proposal mismatch and disjoint selectors each fail with the reason named")
     void mismatchesAreNamed() throws IOException {
         try (Netns swanNs = Netns.create("swan"); Netns ours = Netns.create("ike")) {
@@ -100,7 +106,9 @@ class StrongSwanIkeIT {
         CHACHA_X25519(DEFAULT_IKE, DEFAULT_ESP, "chacha20poly1305-prfsha256-x25519", "chacha20poly1305",
                 "CHACHA20_POLY1305/PRF_HMAC_SHA2_256/CURVE_25519", "ESP:CHACHA20_POLY1305"),
         GCM_ECP384(DEFAULT_IKE, DEFAULT_ESP, "aes256gcm16-prfsha384-ecp384", "aes256gcm16",
-                "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384", "ESP:AES_GCM_16-256");
+                "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384", "ESP:AES_GCM_16-256"),
+        CBC_SHA256("aes256-sha256-curve25519", "aes256-sha256", "aes256-sha256-curve25519", "aes256-sha256",
+                "AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/CURVE_25519", "ESP:AES_CBC-256/HMAC_SHA2_256_128");
 
         final String ike, esp, swanIke, swanEsp, listedIke, listedEsp;
 

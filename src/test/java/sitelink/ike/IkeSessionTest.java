@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import sitelink.esp.EspAead;
+import sitelink.esp.EspCipher;
 import sitelink.esp.EspSa;
 
 class IkeSessionTest {
@@ -28,7 +28,7 @@ class IkeSessionTest {
         assertArrayEquals(a.outboundKeymat(), b.inboundKeymat());
         assertArrayEquals(a.inboundKeymat(), b.outboundKeymat());
         // and the keys carry a packet each way
-        EspAead aead = a.encr().id() == Ike.ENCR_CHACHA20_POLY1305 ? EspAead.CHACHA20_POLY1305 : EspAead.AES_GCM_16;
+        EspCipher aead = EspCipher.of(a.encr().id(), a.integ());
         EspSa espA = new EspSa(aead, a.inboundSpi(), a.outboundSpi(), a.inboundKeymat(), a.outboundKeymat());
         EspSa espB = new EspSa(aead, b.inboundSpi(), b.outboundSpi(), b.inboundKeymat(), b.outboundKeymat());
         byte[] inner = new byte[60], wire = new byte[200], back = new byte[200];
@@ -50,12 +50,21 @@ class IkeSessionTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"aes256gcm16-prfsha256-modp2048", "aes128gcm16-prfsha384-ecp256", "aes256gcm16-prfsha512-ecp384",
-            "chacha20poly1305-prfsha256-x25519"})
+            "chacha20poly1305-prfsha256-x25519", "aes256-sha256-curve25519", "aes128-sha384-modp2048", "aes256-sha512-prfsha256-ecp256"})
     void establishesWithEachSupportedSuite(String ike) throws Exception {
         IkePair pair = new IkePair(IkePair.config(IkePair.A, IkePair.B).psk(IkePair.PSK).ike(ike).esp("chacha20poly1305", "aes256gcm16").build(),
                 IkePair.config(IkePair.B, IkePair.A).psk(IkePair.PSK).ike(ike).esp("aes256gcm16", "chacha20poly1305").build()).run();
         assertEstablished(pair);
         assertEquals(Ike.ENCR_CHACHA20_POLY1305, child(pair, pair.actionsB).encr().id(), "the initiator's first ESP proposal wins");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"aes256-sha256", "aes128-sha384", "aes256-sha512"})
+    void establishesAnAesCbcChildSa(String esp) throws Exception {
+        IkePair pair = new IkePair(IkePair.config(IkePair.A, IkePair.B).psk(IkePair.PSK).esp(esp).build(),
+                IkePair.config(IkePair.B, IkePair.A).psk(IkePair.PSK).esp(esp).build()).run();
+        assertEstablished(pair);
+        assertEquals(Ike.ENCR_AES_CBC, child(pair, pair.actionsA).encr().id());
     }
 
     @Test

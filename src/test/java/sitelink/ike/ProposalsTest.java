@@ -16,6 +16,9 @@ class ProposalsTest {
         assertEquals("IKE:chacha20poly1305-prfsha256-curve25519", Proposals.parse(Ike.PROTO_IKE, 1, "chacha20poly1305-prfsha256-x25519").toString());
         assertEquals("ESP:aes256gcm16-modp2048-noesn", Proposals.parse(Ike.PROTO_ESP, 1, "aes256gcm16-modp2048").toString());
         assertEquals("ESP:aes256gcm16-noesn", Proposals.parse(Ike.PROTO_ESP, 1, "aes256gcm16").toString());
+        assertEquals("IKE:aes256-sha256-curve25519-prfsha256", Proposals.parse(Ike.PROTO_IKE, 1, "aes256-sha256-curve25519").toString(),
+                "without a PRF, the integrity algorithm's (as strongSwan)");
+        assertEquals("ESP:aes128-sha384-noesn", Proposals.parse(Ike.PROTO_ESP, 1, "aes128-sha384").toString());
     }
 
     @ParameterizedTest
@@ -26,7 +29,8 @@ class ProposalsTest {
             "aes256-md5-modp2048|md5 is too weak for a site link and refused; use sha256",
             "aes256gcm16-modp2048|names no PRF: add prfsha256",
             "aes256gcm16-prfsha256|names no Diffie-Hellman group",
-            "aes256-sha256-curve25519|aes256 (AES-CBC with a separate integrity algorithm) is not supported yet; use aes256gcm16",
+            "aes256-curve25519-prfsha256|AES-CBC needs an integrity algorithm: add sha256",
+            "aes256gcm16-sha256-prfsha256-modp2048|an AEAD needs no integrity algorithm (sha256); remove it",
             "aes256gcm16-prfsha256-modp4096|unknown algorithm 'modp4096'"})
     void refusesWeakOrUnsupportedTransformsNamingThemAndAReplacement(String spec, String message) {
         Proposals.ProposalException e = assertThrows(Proposals.ProposalException.class, () -> Proposals.parse(Ike.PROTO_IKE, 1, spec));

@@ -9,7 +9,7 @@ import java.nio.channels.Selector;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
-import sitelink.esp.EspAead;
+import sitelink.esp.EspCipher;
 import sitelink.esp.EspSa;
 import sitelink.ike.ChildSa;
 import sitelink.ike.Ike;
@@ -110,7 +110,7 @@ public final class IkePeer {
                 case IkeAction.Established e -> System.out.println("ESTABLISHED " + e.proposal() + " nat_t=" + e.natTraversal());
                 case IkeAction.ChildSaInstalled c -> {
                     st.child = c.child();
-                    st.esp = new EspSa(c.child().encr().id() == Ike.ENCR_CHACHA20_POLY1305 ? EspAead.CHACHA20_POLY1305 : EspAead.AES_GCM_16,
+                    st.esp = new EspSa(EspCipher.of(c.child().encr().id(), c.child().integ()),
                             c.child().inboundSpi(), c.child().outboundSpi(), c.child().inboundKeymat(), c.child().outboundKeymat());
                     System.out.println("INSTALLED " + c.child() + " to " + c.child().remote());
                 }
