@@ -57,12 +57,12 @@ final class IkeKeys {
     }
 
     /**
-     * KEYMAT = prf+(SK_d, Ni | Nr) for a CHILD_SA without PFS (section 2.17): initiator-to-responder keys first, each
+     * KEYMAT = prf+(SK_d, Ni | Nr), with PFS prf+(SK_d, g^ir (new) | Ni | Nr) (section 2.17): initiator-to-responder keys first, each
      * the encryption key (with salt for an AEAD) then the integrity key, if any.
      */
-    byte[][] childKeymat(Transform encr, int integ, byte[] ni, byte[] nr) {
+    byte[][] childKeymat(Transform encr, int integ, byte[] gir, byte[] ni, byte[] nr) {
         int e = SkCipher.keymatLength(encr) + (integ == 0 ? 0 : SkCipher.integKeyLength(integ));
-        byte[] km = prf.plus(skD, concat(ni, nr), 2 * e);
+        byte[] km = prf.plus(skD, concat(gir, concat(ni, nr)), 2 * e); // with PFS the new g^ir comes first
         byte[][] out = {Arrays.copyOfRange(km, 0, e), Arrays.copyOfRange(km, e, 2 * e)};
         Arrays.fill(km, (byte) 0);
         return out;

@@ -36,6 +36,8 @@ public final class IkeSession {
     private InetSocketAddress remote;
     private boolean natT;
     private int inboundChildSpi;
+    /** The installed CHILD SAs: outbound SPI (the peer's inbound) to inbound SPI, for Delete payloads (section 1.4.1). */
+    private final java.util.Map<Integer, Integer> children = new java.util.LinkedHashMap<>();
     private int keRetries;
     private long lastHeardNanos;
 
@@ -204,6 +206,8 @@ public final class IkeSession {
             authRequest(plain, raw, from, localPort, out);
         } else if (m.exchange() == Ike.INFORMATIONAL) {
             informational(plain, out);
+        } else if (m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
+            createChildRequest(plain, out);
         } else {
             respond(out, m.exchange(), m.messageId(), List.of(Payload.Notify.of(Ike.NO_ADDITIONAL_SAS)));
         }
@@ -274,7 +278,7 @@ public final class IkeSession {
         p.add(Payload.Notify.of(Ike.INITIAL_CONTACT));
         p.add(config.remoteId().payload(false));
         p.add(new Payload.Authentication(Ike.AUTH_SHARED_KEY_MIC, keys.pskAuth(config.psk(), firstMessage, nr, true, idi)));
-        p.add(new Payload.SecurityAssociation(withSpi(config.espProposals(), inboundChildSpi)));
+        p.add(new Payload.SecurityAssociation(withSpi(withoutDh(config.espProposals()), inboundChildSpi)));
         p.add(new Payload.TrafficSelectors(true, config.localSelectors()));
         p.add(new Payload.TrafficSelectors(false, config.remoteSelectors()));
         state = State.AUTH_SENT;
@@ -327,7 +331,7 @@ public final class IkeSession {
             return;
         }
         Proposal chosen = sa.get().proposals().get(0);
-        if (!Proposals.accepts(config.espProposals(), chosen) || chosen.spi().length != 4) {
+        if (!Proposals.accepts(withoutDh(config.espProposals()), chosen) || chosen.spi().length != 4) {
             out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "the peer chose " + chosen + ", which this site did not offer"));
             return;
         }
@@ -337,7 +341,7 @@ public final class IkeSession {
                     + tsr.get().selectors() + ", outside this site's " + config.localSelectors() + " === " + config.remoteSelectors()));
             return;
         }
-        install(chosen, tsi.get().selectors(), tsr.get().selectors(), out);
+        install(chosen, tsi.get().selectors(), tsr.get().selectors(), new byte[0], ni, nr, out);
     }
 
     // ---- responder: IKE_SA_INIT request, IKE_AUTH ----
@@ -435,7 +439,8 @@ public final class IkeSession {
         if (sa.isEmpty() || tsi.isEmpty() || tsr.isEmpty()) {
             childFailure = Optional.of(new IkeAction.Failed(IkeFailure.PEER_ERROR, "IKE_AUTH request without a CHILD SA"));
         } else {
-            Optional<Proposal> selected = Proposals.select(sa.get().proposals(), config.espProposals())
+            // the first CHILD SA never has a DH exchange: its KEYMAT comes from the IKE SA's (section 1.2)
+            Optional<Proposal> selected = Proposals.select(withoutDh(sa.get().proposals()), withoutDh(config.espProposals()))
                     .filter(x -> x.spi().length == 4);
             // the peer's TSi are its side (our remote), its TSr ours (section 2.9)
             narrowedI = TrafficSelector.narrow(tsi.get().selectors(), config.remoteSelectors());
@@ -460,8 +465,65 @@ public final class IkeSession {
         established(out);
         childFailure.ifPresent(out::add);
         if (chosen != null) {
-            install(chosen, narrowedR, narrowedI, out);
+            install(chosen, narrowedR, narrowedI, new byte[0], ni, nr, out);
         }
+    }
+
+    // ---- established: CREATE_CHILD_SA as responder (a CHILD SA rekeyed or added, with or without PFS) ----
+
+    private void createChildRequest(IkeMessage m, List<IkeAction> out) {
+        Optional<Payload.SecurityAssociation> sa = m.first(Payload.SecurityAssociation.class);
+        Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
+        Optional<Payload.TrafficSelectors> tsi = m.selectors(true), tsr = m.selectors(false);
+        if (sa.isEmpty() || nonce.isEmpty() || sa.get().proposals().stream().anyMatch(p -> p.protocol() == Ike.PROTO_IKE)
+                || tsi.isEmpty() || tsr.isEmpty()) {
+            // rekeying the IKE SA itself is not supported yet; the peer keeps the old one until it expires
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(Payload.Notify.of(Ike.NO_ADDITIONAL_SAS)));
+            return;
+        }
+        Optional<Proposal> selected = Proposals.select(sa.get().proposals(), config.espProposals()).filter(x -> x.spi().length == 4);
+        if (selected.isEmpty()) {
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(Payload.Notify.of(Ike.NO_PROPOSAL_CHOSEN)));
+            out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "the peer offers ESP " + sa.get().proposals()
+                    + " in CREATE_CHILD_SA, this site allows " + config.espProposals()));
+            return;
+        }
+        int group = selected.get().dhGroup();
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        if (group != 0 && (ke.isEmpty() || ke.get().group() != group)) {
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(),
+                    List.of(Payload.Notify.of(Ike.INVALID_KE_PAYLOAD, new byte[] {(byte) (group >>> 8), (byte) group})));
+            return;
+        }
+        List<TrafficSelector> narrowedI = TrafficSelector.narrow(tsi.get().selectors(), config.remoteSelectors());
+        List<TrafficSelector> narrowedR = TrafficSelector.narrow(tsr.get().selectors(), config.localSelectors());
+        if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(Payload.Notify.of(Ike.TS_UNACCEPTABLE)));
+            return;
+        }
+        byte[] gir = new byte[0];
+        List<Payload> p = new ArrayList<>();
+        byte[] ourNonce = randomBytes(32);
+        inboundChildSpi = random.nextInt() | 0x100;
+        Proposal chosen = selected.get();
+        p.add(new Payload.SecurityAssociation(List.of(chosen.withNumberAndSpi(chosen.number(), spiBytes(inboundChildSpi)))));
+        p.add(new Payload.Nonce(ourNonce));
+        if (group != 0) {
+            DhGroup.Exchange pfs = DhGroup.generate(group, random);
+            Optional<byte[]> shared = pfs.agree(ke.get().data());
+            if (shared.isEmpty()) {
+                respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(Payload.Notify.of(Ike.INVALID_SYNTAX)));
+                return;
+            }
+            gir = shared.get();
+            p.add(new Payload.KeyExchange(group, pfs.publicValue()));
+        }
+        p.add(new Payload.TrafficSelectors(true, narrowedI));
+        p.add(new Payload.TrafficSelectors(false, narrowedR));
+        respond(out, Ike.CREATE_CHILD_SA, m.messageId(), p);
+        // the peer sent Ni, we Nr: it initiated this exchange, whatever its IKE SA role, so its keys come first (section 2.17)
+        install(chosen, narrowedR, narrowedI, gir, nonce.get().data(), ourNonce, false, out);
+        Arrays.fill(gir, (byte) 0);
     }
 
     // ---- established: INFORMATIONAL, delete ----
@@ -472,19 +534,25 @@ public final class IkeSession {
         for (Payload.Delete d : m.all(Payload.Delete.class)) {
             if (d.protocol() == Ike.PROTO_IKE) {
                 closeIke = true;
-            } else if (d.protocol() == Ike.PROTO_ESP && inboundChildSpi != 0) {
-                out.add(new IkeAction.ChildSaDeleted(inboundChildSpi));
-                answer.add(new Payload.Delete(Ike.PROTO_ESP, 4, List.of(spiBytes(inboundChildSpi)))); // section 1.4.1
-                inboundChildSpi = 0;
+            } else if (d.protocol() == Ike.PROTO_ESP && d.spiSize() == 4) {
+                List<byte[]> ours = new ArrayList<>();
+                for (byte[] spi : d.spis()) {
+                    Integer inbound = children.remove(toInt(spi)); // the peer names its inbound SPIs, our outbound
+                    if (inbound != null) {
+                        out.add(new IkeAction.ChildSaDeleted(inbound));
+                        ours.add(spiBytes(inbound));
+                    }
+                }
+                if (!ours.isEmpty()) {
+                    answer.add(new Payload.Delete(Ike.PROTO_ESP, 4, ours)); // section 1.4.1: delete ours in return
+                }
             }
         }
         respond(out, Ike.INFORMATIONAL, m.messageId(), closeIke ? List.of() : answer); // empty: a liveness check's answer
         if (closeIke) {
             state = State.CLOSED;
             outstanding = null;
-            if (inboundChildSpi != 0) {
-                out.add(new IkeAction.ChildSaDeleted(inboundChildSpi));
-            }
+            deleteAllChildren(out);
             out.add(new IkeAction.Closed("deleted by the peer"));
         }
     }
@@ -499,9 +567,7 @@ public final class IkeSession {
         byte[] msg = new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, initiator ? Ike.FLAG_INITIATOR : 0, id,
                 List.of(new Payload.Delete(Ike.PROTO_IKE, 0, List.of()))).encodeEncrypted(ownCipher());
         state = State.CLOSED;
-        if (inboundChildSpi != 0) {
-            out.add(new IkeAction.ChildSaDeleted(inboundChildSpi));
-        }
+        deleteAllChildren(out);
         sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, msg);
         return out;
     }
@@ -552,15 +618,29 @@ public final class IkeSession {
         out.add(new IkeAction.Established(spiI, spiR, ikeProposal, natT));
     }
 
-    private void install(Proposal chosen, List<TrafficSelector> local, List<TrafficSelector> remoteTs, List<IkeAction> out) {
+    private void deleteAllChildren(List<IkeAction> out) {
+        for (int inbound : children.values()) {
+            out.add(new IkeAction.ChildSaDeleted(inbound));
+        }
+        children.clear();
+    }
+
+    private void install(Proposal chosen, List<TrafficSelector> local, List<TrafficSelector> remoteTs, byte[] gir, byte[] nonceI,
+                         byte[] nonceR, List<IkeAction> out) {
+        install(chosen, local, remoteTs, gir, nonceI, nonceR, initiator, out);
+    }
+
+    /** {@code weInitiated}: whether we sent the request of the exchange that created it (our Ni), which orders the keys. */
+    private void install(Proposal chosen, List<TrafficSelector> local, List<TrafficSelector> remoteTs, byte[] gir, byte[] nonceI,
+                         byte[] nonceR, boolean weInitiated, List<IkeAction> out) {
         Transform encr = chosen.first(Ike.ENCR).orElseThrow();
         int integ = chosen.first(Ike.INTEG).map(Transform::id).orElse(0);
-        byte[][] km = keys.childKeymat(encr, integ, ni, nr); // [initiator->responder, responder->initiator]
-        byte[] spi = chosen.spi();
-        int outboundSpi = ((spi[0] & 0xff) << 24) | ((spi[1] & 0xff) << 16) | ((spi[2] & 0xff) << 8) | (spi[3] & 0xff);
+        byte[][] km = keys.childKeymat(encr, integ, gir, nonceI, nonceR); // [initiator->responder, responder->initiator]
+        int outboundSpi = toInt(chosen.spi());
         InetSocketAddress espTo = new InetSocketAddress(remote.getAddress(), natT ? remote.getPort() : Ike.NAT_T_PORT);
+        children.put(outboundSpi, inboundChildSpi);
         out.add(new IkeAction.ChildSaInstalled(new ChildSa(inboundChildSpi, outboundSpi, encr, integ,
-                initiator ? km[1] : km[0], initiator ? km[0] : km[1], local, remoteTs, espTo)));
+                weInitiated ? km[1] : km[0], weInitiated ? km[0] : km[1], local, remoteTs, espTo)));
     }
 
     private void fail(List<IkeAction> out, IkeFailure reason, String detail) {
@@ -628,6 +708,15 @@ public final class IkeSession {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static List<Proposal> withoutDh(List<Proposal> proposals) {
+        return proposals.stream().map(p -> new Proposal(p.number(), p.protocol(), p.spi(),
+                p.transforms().stream().filter(t -> t.type() != Ike.DH).toList())).toList();
+    }
+
+    private static int toInt(byte[] spi) {
+        return ((spi[0] & 0xff) << 24) | ((spi[1] & 0xff) << 16) | ((spi[2] & 0xff) << 8) | (spi[3] & 0xff);
     }
 
     private static List<Proposal> withSpi(List<Proposal> proposals, int spi) {

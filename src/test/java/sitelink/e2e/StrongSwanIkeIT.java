@@ -22,7 +22,7 @@ class StrongSwanIkeIT {
     private static final Path CHARON = Path.of("/usr/lib/ipsec/charon");
     private static final String SWAN = "198.51.100.2", OURS = "198.51.100.1", SWAN_LAN = "198.18.2.1";
     private static final String PSK = "a pre-shared key of at least 32 characters";
-    private static final String IKE = "aes256gcm16-prfsha256-modp2048", ESP = "aes256gcm16";
+    private static final String IKE = "aes256gcm16-prfsha256-modp2048", ESP = "aes256gcm16", ESP_PFS = "aes256gcm16-modp2048";
     /** sitelink's default proposals (sitelink.ike.Proposals.DEFAULT_IKE / DEFAULT_ESP) as one string each. */
     private static final String DEFAULT_IKE = sitelink.ike.Proposals.DEFAULT_IKE.get(0), DEFAULT_ESP = sitelink.ike.Proposals.DEFAULT_ESP.get(0);
 
@@ -102,7 +102,7 @@ class StrongSwanIkeIT {
 
     /** What each side allows, and what charon's --list-sas must then show. */
     private enum Suite {
-        GCM_MODP(IKE, ESP, IKE, ESP, "AES_GCM_16-256/PRF_HMAC_SHA2_256/MODP_2048", "ESP:AES_GCM_16-256"),
+        GCM_MODP(IKE, ESP_PFS, IKE, ESP_PFS, "AES_GCM_16-256/PRF_HMAC_SHA2_256/MODP_2048", "ESP:AES_GCM_16-256"),
         CHACHA_X25519(DEFAULT_IKE, DEFAULT_ESP, "chacha20poly1305-prfsha256-x25519", "chacha20poly1305",
                 "CHACHA20_POLY1305/PRF_HMAC_SHA2_256/CURVE_25519", "ESP:CHACHA20_POLY1305"),
         GCM_ECP384(DEFAULT_IKE, DEFAULT_ESP, "aes256gcm16-prfsha384-ecp384", "aes256gcm16",
@@ -152,6 +152,19 @@ class StrongSwanIkeIT {
         assertTrue(sas.contains("local  198.18.2.0/24") && sas.contains("remote 198.18.1.0/24"), sas);
         assertTrue(!peer.output().contains("FAILED"), peer.output());
 
+        // charon rekeys the CHILD SA (with PFS where its proposal names a group): we answer, install the new one,
+        // delete the old one when charon does, and echoes flow through the new one
+        swan.swanctl("--rekey", "--child", "net");
+        E2e.await(Duration.ofSeconds(20), "the rekeyed CHILD SA installed, the old one deleted, echoes through the new one",
+                () -> count(peer.output(), "INSTALLED CHILD SA") == 2 && peer.output().contains("CHILD_DELETED")
+                        && peer.output().indexOf("ESP_REPLY", peer.output().lastIndexOf("INSTALLED CHILD SA")) > 0,
+                () -> peer.tail() + "\n" + swan.log());
+        String rekeyed = swan.swanctl("--list-sas");
+        assertTrue(rekeyed.contains("INSTALLED, TUNNEL-in-UDP, " + suite.listedEsp) && count(rekeyed, "INSTALLED") == 1, rekeyed);
+        if (suite == Suite.GCM_MODP) {
+            assertTrue(swan.log().contains("CREATE_CHILD_SA request") && rekeyed.contains("ESP:AES_GCM_16-256/MODP_2048"), rekeyed);
+        }
+
         // charon's liveness checks (dpd_delay 1 s) are answered, so it keeps the SA; then its delete closes ours
         E2e.await(Duration.ofSeconds(20), "two liveness checks from charon answered", () -> count(swan.log(),
                 "parsed INFORMATIONAL response") >= 2, swan::log);
@@ -159,7 +172,7 @@ class StrongSwanIkeIT {
         swan.swanctl("--terminate", "--ike", "site");
         E2e.await(Duration.ofSeconds(20), "our side closed by charon's delete", () -> peer.output().contains("CLOSED deleted by the peer"),
                 peer::tail);
-        assertTrue(peer.output().contains("CHILD_DELETED"), peer.output());
+        assertTrue(count(peer.output(), "CHILD_DELETED") == 2, peer.output());
     }
 
     private static int count(String text, String what) {

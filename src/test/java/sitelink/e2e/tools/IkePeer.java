@@ -110,6 +110,7 @@ public final class IkePeer {
                 case IkeAction.Established e -> System.out.println("ESTABLISHED " + e.proposal() + " nat_t=" + e.natTraversal());
                 case IkeAction.ChildSaInstalled c -> {
                     st.child = c.child();
+                    st.replies = 0; // a new CHILD SA (first or rekeyed): ping through it again
                     st.esp = new EspSa(EspCipher.of(c.child().encr().id(), c.child().integ()),
                             c.child().inboundSpi(), c.child().outboundSpi(), c.child().inboundKeymat(), c.child().outboundKeymat());
                     System.out.println("INSTALLED " + c.child() + " to " + c.child().remote());
