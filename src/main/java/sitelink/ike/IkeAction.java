@@ -1,0 +1,37 @@
+package sitelink.ike;
+
+import java.net.InetSocketAddress;
+
+/** What an {@link IkeSession} asks its caller to do or tells it happened; the session itself does no I/O. */
+public sealed interface IkeAction {
+    /**
+     * Send {@code datagram} from our UDP port {@code localPort} (500 or 4500) to {@code to}; on 4500 the datagram
+     * already starts with the 4-byte non-ESP marker (RFC 3948 section 2.2).
+     */
+    record Send(int localPort, InetSocketAddress to, byte[] datagram) implements IkeAction {
+    }
+
+    /** The IKE SA is ESTABLISHED with this proposal. */
+    record Established(long spiI, long spiR, Proposal proposal, boolean natTraversal) implements IkeAction {
+    }
+
+    /** A CHILD SA is INSTALLED: ESP can flow with these SPIs, keys and selectors. */
+    record ChildSaInstalled(ChildSa child) implements IkeAction {
+    }
+
+    /** A CHILD SA was deleted (by the peer or by us): its inbound SPI. */
+    record ChildSaDeleted(int inboundSpi) implements IkeAction {
+    }
+
+    /** Setting up the IKE SA or a CHILD SA failed; {@code detail} says what differs, as a log line would. */
+    record Failed(IkeFailure reason, String detail) implements IkeAction {
+    }
+
+    /** The IKE SA is gone (deleted by the peer, or by us and confirmed). */
+    record Closed(String why) implements IkeAction {
+    }
+
+    /** A datagram was dropped without effect (malformed, not ours, did not authenticate). */
+    record Dropped(String reason) implements IkeAction {
+    }
+}

@@ -1,0 +1,117 @@
+package sitelink.ike;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What one IKEv2 remote site is: identities, PSK, proposals, selectors and addresses. {@code local} is our address
+ * (port 500) as the peer sees it when there is no NAT; {@code remote} is the peer's (port 500), or for a responder
+ * that accepts any address, a placeholder replaced by the initiator's source.
+ *
+ * <p>{@code forceEncap}: our ESP is UDP-encapsulated only, so, as strongSwan's {@code encap = yes}, we send a
+ * NAT_DETECTION_SOURCE_IP that cannot match and both sides move to UDP 4500 and ESP-in-UDP even without a NAT.
+ *
+ * <p>{@code dpdInterval}: after this long without an authenticated message or ESP from the peer, an empty
+ * INFORMATIONAL checks that it is alive (zero: never); an unanswered check fails the SA after the retransmissions.
+ */
+public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal> ikeProposals, List<Proposal> espProposals,
+                        List<TrafficSelector> localSelectors, List<TrafficSelector> remoteSelectors,
+                        InetSocketAddress local, InetSocketAddress remote, boolean forceEncap,
+                        Duration retransmitTimeout, int retransmitTries, Duration dpdInterval) {
+    public static final Duration RETRANSMIT_TIMEOUT = Duration.ofSeconds(1);
+    public static final int RETRANSMIT_TRIES = 5;
+    public static final Duration DPD_INTERVAL = Duration.ofSeconds(30);
+
+    public IkeConfig {
+        psk = psk.clone();
+        ikeProposals = List.copyOf(ikeProposals);
+        espProposals = List.copyOf(espProposals);
+        localSelectors = List.copyOf(localSelectors);
+        remoteSelectors = List.copyOf(remoteSelectors);
+    }
+
+    @Override
+    public byte[] psk() {
+        return psk.clone();
+    }
+
+    @Override
+    public String toString() { // never the PSK
+        return "IkeConfig[" + localId + " -> " + remoteId + ", " + remote + ", IKE " + ikeProposals + ", ESP " + espProposals + "]";
+    }
+
+    /** Defaults a user would expect: address IDs, the default proposals, 0.0.0.0/0 selectors, NAT-T forced. */
+    public static final class Builder {
+        private final InetSocketAddress local, remote;
+        private IkeId localId, remoteId;
+        private byte[] psk = new byte[0];
+        private List<Proposal> ike, esp;
+        private List<TrafficSelector> localTs = List.of(TrafficSelector.subnet("0.0.0.0/0")), remoteTs = localTs;
+        private boolean forceEncap = true;
+        private Duration retransmitTimeout = RETRANSMIT_TIMEOUT;
+        private int retransmitTries = RETRANSMIT_TRIES;
+        private Duration dpdInterval = DPD_INTERVAL;
+
+        public Builder(InetSocketAddress local, InetSocketAddress remote) {
+            this.local = local;
+            this.remote = remote;
+            this.localId = IkeId.of(local.getAddress());
+            this.remoteId = IkeId.of(remote.getAddress());
+            try {
+                ike = Proposals.parseAll(Ike.PROTO_IKE, Proposals.DEFAULT_IKE);
+                esp = Proposals.parseAll(Ike.PROTO_ESP, Proposals.DEFAULT_ESP);
+            } catch (Proposals.ProposalException e) {
+                throw new IllegalStateException("the default proposals do not parse", e);
+            }
+        }
+
+        public Builder ids(String local, String remote) {
+            localId = IkeId.parse(local);
+            remoteId = IkeId.parse(remote);
+            return this;
+        }
+
+        public Builder psk(byte[] key) {
+            psk = key.clone();
+            return this;
+        }
+
+        public Builder ike(String... specs) throws Proposals.ProposalException {
+            ike = Proposals.parseAll(Ike.PROTO_IKE, List.of(specs));
+            return this;
+        }
+
+        public Builder esp(String... specs) throws Proposals.ProposalException {
+            esp = Proposals.parseAll(Ike.PROTO_ESP, List.of(specs));
+            return this;
+        }
+
+        public Builder selectors(List<String> localSubnets, List<String> remoteSubnets) {
+            localTs = localSubnets.stream().map(TrafficSelector::subnet).toList();
+            remoteTs = remoteSubnets.stream().map(TrafficSelector::subnet).toList();
+            return this;
+        }
+
+        public Builder forceEncap(boolean on) {
+            forceEncap = on;
+            return this;
+        }
+
+        public Builder retransmit(Duration timeout, int tries) {
+            retransmitTimeout = timeout;
+            retransmitTries = tries;
+            return this;
+        }
+
+        public Builder dpd(Duration interval) {
+            dpdInterval = interval;
+            return this;
+        }
+
+        public IkeConfig build() {
+            return new IkeConfig(localId, remoteId, psk, ike, esp, localTs, remoteTs, local, remote, forceEncap,
+                    retransmitTimeout, retransmitTries, dpdInterval);
+        }
+    }
+}

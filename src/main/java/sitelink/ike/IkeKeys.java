@@ -1,0 +1,76 @@
+package sitelink.ike;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The keys of an IKE SA (RFC 7296 section 2.14): SKEYSEED = prf(Ni | Nr, g^ir), then
+ * {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr). With an AEAD
+ * SK_ai and SK_ar are empty and SK_e is key plus salt; with AES-CBC SK_a is the HMAC key.
+ */
+final class IkeKeys {
+    private static final byte[] KEY_PAD = "Key Pad for IKEv2".getBytes(StandardCharsets.US_ASCII);
+
+    final Prf prf;
+    final byte[] skD, skPi, skPr;
+    final SkCipher initiatorCipher, responderCipher;
+
+    private IkeKeys(Prf prf, byte[] skD, SkCipher ei, SkCipher er, byte[] skPi, byte[] skPr) {
+        this.prf = prf;
+        this.skD = skD;
+        this.initiatorCipher = ei;
+        this.responderCipher = er;
+        this.skPi = skPi;
+        this.skPr = skPr;
+    }
+
+    static IkeKeys derive(Proposal chosen, byte[] ni, byte[] nr, byte[] gir, long spiI, long spiR) {
+        Prf prf = new Prf(chosen.first(Ike.PRF).orElseThrow().id());
+        Transform encr = chosen.first(Ike.ENCR).orElseThrow();
+        int integ = chosen.first(Ike.INTEG).map(Transform::id).orElse(0);
+        byte[] skeyseed = prf.apply(concat(ni, nr), gir);
+        int e = SkCipher.keymatLength(encr), a = integ == 0 ? 0 : SkCipher.integKeyLength(integ), p = prf.length();
+        byte[] seed = new Writer().bytes(ni).bytes(nr).u64(spiI).u64(spiR).toByteArray();
+        byte[] km = prf.plus(skeyseed, seed, p + 2 * a + 2 * e + 2 * p);
+        Arrays.fill(skeyseed, (byte) 0);
+        int ei = p + 2 * a, pi = ei + 2 * e; // SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr
+        SkCipher initiator = integ == 0 ? new SkCipher(encr.id(), Arrays.copyOfRange(km, ei, ei + e))
+                : new SkCipher(Arrays.copyOfRange(km, ei, ei + e), integ, Arrays.copyOfRange(km, p, p + a));
+        SkCipher responder = integ == 0 ? new SkCipher(encr.id(), Arrays.copyOfRange(km, ei + e, ei + 2 * e))
+                : new SkCipher(Arrays.copyOfRange(km, ei + e, ei + 2 * e), integ, Arrays.copyOfRange(km, p + a, p + 2 * a));
+        IkeKeys keys = new IkeKeys(prf, Arrays.copyOfRange(km, 0, p), initiator, responder,
+                Arrays.copyOfRange(km, pi, pi + p), Arrays.copyOfRange(km, pi + p, pi + 2 * p));
+        Arrays.fill(km, (byte) 0);
+        return keys;
+    }
+
+    /**
+     * The PSK AUTH value (section 2.15): prf(prf(PSK, "Key Pad for IKEv2"), message | peer's nonce | prf(SK_p, ID body)),
+     * where the ID body is the ID payload without its generic header.
+     */
+    byte[] pskAuth(byte[] psk, byte[] ownFirstMessage, byte[] peerNonce, boolean initiator, Payload.Identification id) {
+        byte[] macedId = prf.apply(initiator ? skPi : skPr, id.encodeBody());
+        byte[] padded = prf.apply(psk, KEY_PAD);
+        byte[] auth = prf.apply(padded, ownFirstMessage, peerNonce, macedId);
+        Arrays.fill(padded, (byte) 0);
+        return auth;
+    }
+
+    /**
+     * KEYMAT = prf+(SK_d, Ni | Nr), with PFS prf+(SK_d, g^ir (new) | Ni | Nr) (section 2.17): initiator-to-responder keys first, each
+     * the encryption key (with salt for an AEAD) then the integrity key, if any.
+     */
+    byte[][] childKeymat(Transform encr, int integ, byte[] gir, byte[] ni, byte[] nr) {
+        int e = SkCipher.keymatLength(encr) + (integ == 0 ? 0 : SkCipher.integKeyLength(integ));
+        byte[] km = prf.plus(skD, concat(gir, concat(ni, nr)), 2 * e); // with PFS the new g^ir comes first
+        byte[][] out = {Arrays.copyOfRange(km, 0, e), Arrays.copyOfRange(km, e, 2 * e)};
+        Arrays.fill(km, (byte) 0);
+        return out;
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

@@ -1,0 +1,743 @@
+package sitelink.ike;
+
+import java.net.InetSocketAddress;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import sitelink.wireguard.Clock;
+
+/**
+ * One IKE SA with one remote site, both roles, sans-IO (RFC 7296): IKE_SA_INIT, IKE_AUTH with a PSK and the first
+ * CHILD SA, NAT detection and the move to UDP 4500 (RFC 3947/3948), retransmission with back-off, and INFORMATIONAL
+ * answers (liveness checks, deletes). Events in ({@link #initiate}, {@link #receive}, {@link #tick}), actions out;
+ * time only from the injected clock. Not thread-safe: one caller thread drives it.
+ */
+public final class IkeSession {
+    public enum State { IDLE, INIT_SENT, INIT_ANSWERED, AUTH_SENT, ESTABLISHED, CLOSED, FAILED }
+
+    private static final byte[] NON_ESP_MARKER = new byte[4];
+    private static final int MAX_KE_RETRIES = 2;
+
+    private final IkeConfig config;
+    private final Clock clock;
+    private final SecureRandom random;
+
+    private State state = State.IDLE;
+    private boolean initiator;
+    private long spiI, spiR;
+    private DhGroup.Exchange dh;
+    private byte[] ni, nr, firstMessage, secondMessage, cookie;
+    private IkeKeys keys;
+    private Proposal ikeProposal;
+    private InetSocketAddress remote;
+    private boolean natT;
+    private int inboundChildSpi;
+    /** The installed CHILD SAs: outbound SPI (the peer's inbound) to inbound SPI, for Delete payloads (section 1.4.1). */
+    private final java.util.Map<Integer, Integer> children = new java.util.LinkedHashMap<>();
+    private int keRetries;
+    private long lastHeardNanos;
+
+    private long nextRequestId;
+    private long expectedPeerRequestId;
+    private byte[] lastResponse, lastRequest, pendingRequest;
+    private int lastResponsePort;
+    private Outstanding outstanding;
+
+    /** A request we sent and await the answer to: resent at {@code deadline} with doubling timeouts. */
+    private record Outstanding(long messageId, int localPort, byte[] datagram, long deadline, int tries) {
+    }
+
+    public IkeSession(IkeConfig config, Clock clock, SecureRandom random) {
+        this.config = config;
+        this.clock = clock;
+        this.random = random;
+        this.remote = config.remote();
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public boolean natTraversal() {
+        return natT;
+    }
+
+    /** When {@link #tick} next has work (a retransmission, a liveness check), as the clock's nanoTime; empty when nothing waits. */
+    public Optional<Long> nextWake() {
+        if (outstanding != null) {
+            return Optional.of(outstanding.deadline);
+        }
+        if (state == State.ESTABLISHED && !config.dpdInterval().isZero()) {
+            return Optional.of(lastHeardNanos + config.dpdInterval().toNanos());
+        }
+        return Optional.empty();
+    }
+
+    /** ESP arrived from the peer on one of this IKE SA's CHILD SAs: it is alive, no liveness check needed (RFC 3706 idea). */
+    public void noteInboundTraffic() {
+        lastHeardNanos = clock.nanoTime();
+    }
+
+    // ---- initiator: IKE_SA_INIT request ----
+
+    /** Starts an IKE SA as initiator: the IKE_SA_INIT request. */
+    public List<IkeAction> initiate() {
+        initiator = true;
+        spiI = nonZeroSpi();
+        spiR = 0;
+        ni = randomBytes(32);
+        int group = config.ikeProposals().get(0).dhGroup();
+        dh = DhGroup.generate(group, random);
+        List<IkeAction> out = new ArrayList<>();
+        sendInitRequest(out);
+        return out;
+    }
+
+    private void sendInitRequest(List<IkeAction> out) {
+        List<Payload> p = new ArrayList<>();
+        if (cookie != null) {
+            p.add(Payload.Notify.of(Ike.COOKIE, cookie)); // section 2.6: the cookie comes first
+        }
+        p.add(new Payload.SecurityAssociation(config.ikeProposals()));
+        p.add(new Payload.KeyExchange(dh.group(), dh.publicValue()));
+        p.add(new Payload.Nonce(ni));
+        p.addAll(natdNotifies(spiI, 0, config.local(), remote));
+        firstMessage = new IkeMessage(spiI, 0, Ike.IKE_SA_INIT, Ike.FLAG_INITIATOR, 0, p).encode();
+        nextRequestId = 1;
+        state = State.INIT_SENT;
+        sendRequest(out, 0, Ike.IKE_PORT, firstMessage);
+    }
+
+    // ---- receiving ----
+
+    /**
+     * A datagram that arrived on our UDP port {@code localPort} from {@code from}. On 4500 it starts with the
+     * non-ESP marker (anything else there is ESP, not ours) or is a 1-byte NAT keepalive (ignored).
+     */
+    public List<IkeAction> receive(InetSocketAddress from, int localPort, byte[] b, int off, int len) {
+        List<IkeAction> out = new ArrayList<>();
+        if (localPort == Ike.NAT_T_PORT) {
+            if (len == 1 && b[off] == (byte) 0xff) {
+                return out; // RFC 3948 section 2.3: a NAT keepalive
+            }
+            if (len < 4 || b[off] != 0 || b[off + 1] != 0 || b[off + 2] != 0 || b[off + 3] != 0) {
+                out.add(new IkeAction.Dropped("ESP or garbage on 4500, not IKE"));
+                return out;
+            }
+            off += 4;
+            len -= 4;
+        }
+        switch (IkeMessage.decode(b, off, len)) {
+            case IkeMessage.Decoded.Bad bad -> out.add(new IkeAction.Dropped("malformed: " + bad.reason().description()));
+            case IkeMessage.Decoded.Ok ok -> dispatch(ok.message(), Arrays.copyOfRange(b, off, off + len), from, localPort, out);
+        }
+        return out;
+    }
+
+    private void dispatch(IkeMessage m, byte[] raw, InetSocketAddress from, int localPort, List<IkeAction> out) {
+        if (m.exchange() == Ike.IKE_SA_INIT) {
+            if (m.isResponse() && initiator && state == State.INIT_SENT && m.spiI() == spiI) {
+                initResponse(m, raw, out);
+            } else if (!m.isResponse() && !initiator && m.spiR() == 0) {
+                initRequest(m, raw, from, localPort, out);
+            } else {
+                out.add(new IkeAction.Dropped("unexpected " + m.describe()));
+            }
+            return;
+        }
+        if (keys == null || m.spiI() != spiI || m.spiR() != spiR) {
+            out.add(new IkeAction.Dropped("no IKE SA for " + m.describe()));
+            return;
+        }
+        if (m.fromInitiator() == initiator) {
+            out.add(new IkeAction.Dropped("a message with our own role's flag: " + m.describe())); // a reflection
+            return;
+        }
+        SkCipher in = initiator ? keys.responderCipher : keys.initiatorCipher;
+        if (!m.isResponse()) {
+            if (m.messageId() == expectedPeerRequestId - 1 && lastResponse != null) {
+                if (Arrays.equals(raw, lastRequest)) {
+                    send(out, lastResponsePort, lastResponse); // a retransmitted request: the same answer again (section 2.1)
+                } else {
+                    out.add(new IkeAction.Dropped("a different request with the last message ID " + m.messageId()));
+                }
+                return;
+            }
+            if (m.messageId() != expectedPeerRequestId) {
+                out.add(new IkeAction.Dropped("request with message ID " + m.messageId() + ", expected " + expectedPeerRequestId));
+                return;
+            }
+        } else if (outstanding == null || m.messageId() != outstanding.messageId) {
+            out.add(new IkeAction.Dropped("response to no outstanding request: " + m.describe()));
+            return;
+        }
+        IkeMessage plain;
+        if (!m.isResponse()) {
+            pendingRequest = raw;
+        }
+        switch (m.decrypt(raw, 0, in)) {
+            case IkeMessage.Decoded.Bad bad -> {
+                out.add(new IkeAction.Dropped(bad.reason().description()));
+                return;
+            }
+            case IkeMessage.Decoded.Ok ok -> plain = ok.message();
+        }
+        lastHeardNanos = clock.nanoTime();
+        if (localPort == Ike.NAT_T_PORT && !from.equals(remote)) {
+            remote = from; // an authenticated message from a new address (a NAT rebinding)
+        }
+        if (m.isResponse()) {
+            outstanding = null;
+            if (m.exchange() == Ike.IKE_AUTH && state == State.AUTH_SENT) {
+                authResponse(plain, out);
+            } else if (m.exchange() == Ike.INFORMATIONAL && state == State.CLOSED) {
+                out.add(new IkeAction.Closed("deleted by us"));
+            } // an INFORMATIONAL response while ESTABLISHED: the peer is alive (lastHeardNanos moved)
+            return;
+        }
+        if (m.exchange() == Ike.IKE_AUTH && !initiator && state == State.INIT_ANSWERED) {
+            if (localPort == Ike.NAT_T_PORT) {
+                natT = true;
+            }
+            authRequest(plain, raw, from, localPort, out);
+        } else if (m.exchange() == Ike.INFORMATIONAL) {
+            informational(plain, out);
+        } else if (m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
+            createChildRequest(plain, out);
+        } else {
+            respond(out, m.exchange(), m.messageId(), List.of(Payload.Notify.of(Ike.NO_ADDITIONAL_SAS)));
+        }
+    }
+
+    // ---- initiator: IKE_SA_INIT response, IKE_AUTH ----
+
+    private void initResponse(IkeMessage m, byte[] raw, List<IkeAction> out) {
+        Optional<Payload.Notify> c = m.notify(Ike.COOKIE);
+        if (c.isPresent() && cookie == null) {
+            outstanding = null;
+            cookie = c.get().data();
+            sendInitRequest(out);
+            return;
+        }
+        Optional<Payload.Notify> ke = m.notify(Ike.INVALID_KE_PAYLOAD);
+        if (ke.isPresent()) {
+            int wanted = ke.get().data().length == 2 ? ((ke.get().data()[0] & 0xff) << 8) | (ke.get().data()[1] & 0xff) : -1;
+            boolean offered = config.ikeProposals().stream().anyMatch(p -> p.all(Ike.DH).stream().anyMatch(t -> t.id() == wanted));
+            if (offered && keRetries++ < MAX_KE_RETRIES && wanted != dh.group()) {
+                outstanding = null;
+                dh = DhGroup.generate(wanted, random); // section 1.2: retry with the group the responder asked for
+                sendInitRequest(out);
+                return;
+            }
+            fail(out, IkeFailure.INVALID_KE_PAYLOAD, "the peer wants DH group " + wanted + ", which this site does not allow");
+            return;
+        }
+        Optional<Payload.Notify> error = m.all(Payload.Notify.class).stream().filter(Payload.Notify::isError).findFirst();
+        if (error.isPresent()) {
+            if (error.get().notifyType() == Ike.NO_PROPOSAL_CHOSEN) {
+                fail(out, IkeFailure.NO_PROPOSAL_CHOSEN, "the peer accepts none of this site's IKE proposals " + config.ikeProposals());
+            } else {
+                fail(out, IkeFailure.PEER_ERROR, "the peer answered IKE_SA_INIT with error notify " + error.get().notifyType());
+            }
+            return;
+        }
+        Optional<Payload.SecurityAssociation> sa = m.first(Payload.SecurityAssociation.class);
+        Optional<Payload.KeyExchange> kePayload = m.first(Payload.KeyExchange.class);
+        Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
+        if (sa.isEmpty() || kePayload.isEmpty() || nonce.isEmpty() || sa.get().proposals().size() != 1 || m.spiR() == 0) {
+            out.add(new IkeAction.Dropped("IKE_SA_INIT response without SA, KE or nonce"));
+            return;
+        }
+        Proposal chosen = sa.get().proposals().get(0);
+        if (!Proposals.accepts(config.ikeProposals(), chosen) || chosen.dhGroup() != dh.group() || kePayload.get().group() != dh.group()) {
+            fail(out, IkeFailure.NO_PROPOSAL_CHOSEN, "the peer chose " + chosen + ", which this site did not offer");
+            return;
+        }
+        Optional<byte[]> gir = dh.agree(kePayload.get().data());
+        if (gir.isEmpty()) {
+            fail(out, IkeFailure.INVALID_DH_VALUE, "the peer's DH public value is invalid for group " + dh.group());
+            return;
+        }
+        outstanding = null;
+        spiR = m.spiR();
+        nr = nonce.get().data();
+        secondMessage = raw;
+        ikeProposal = chosen;
+        keys = IkeKeys.derive(chosen, ni, nr, gir.get(), spiI, spiR);
+        Arrays.fill(gir.get(), (byte) 0);
+        natT = config.forceEncap() || natDetected(m, config.local(), remote);
+
+        inboundChildSpi = random.nextInt() | 0x100; // never a reserved SPI (1..255) or zero
+        List<Payload> p = new ArrayList<>();
+        Payload.Identification idi = config.localId().payload(true);
+        p.add(idi);
+        p.add(Payload.Notify.of(Ike.INITIAL_CONTACT));
+        p.add(config.remoteId().payload(false));
+        p.add(new Payload.Authentication(Ike.AUTH_SHARED_KEY_MIC, keys.pskAuth(config.psk(), firstMessage, nr, true, idi)));
+        p.add(new Payload.SecurityAssociation(withSpi(withoutDh(config.espProposals()), inboundChildSpi)));
+        p.add(new Payload.TrafficSelectors(true, config.localSelectors()));
+        p.add(new Payload.TrafficSelectors(false, config.remoteSelectors()));
+        state = State.AUTH_SENT;
+        long id = nextRequestId++;
+        byte[] msg = new IkeMessage(spiI, spiR, Ike.IKE_AUTH, Ike.FLAG_INITIATOR, id, p).encodeEncrypted(keys.initiatorCipher);
+        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, msg);
+    }
+
+    private void authResponse(IkeMessage m, List<IkeAction> out) {
+        if (m.notify(Ike.AUTHENTICATION_FAILED).isPresent()) {
+            fail(out, IkeFailure.AUTHENTICATION_FAILED, "the peer refused our authentication: the pre-shared keys differ,"
+                    + " or the peer does not expect our ID " + config.localId());
+            return;
+        }
+        Optional<Payload.Identification> idr = m.id(false);
+        Optional<Payload.Authentication> auth = m.first(Payload.Authentication.class);
+        if (idr.isEmpty() || auth.isEmpty()) {
+            Optional<Payload.Notify> error = m.all(Payload.Notify.class).stream().filter(Payload.Notify::isError).findFirst();
+            fail(out, IkeFailure.PEER_ERROR, "IKE_AUTH response without IDr or AUTH"
+                    + error.map(n -> " (error notify " + n.notifyType() + ")").orElse(""));
+            return;
+        }
+        if (!IkeId.of(idr.get()).equals(config.remoteId())) {
+            fail(out, IkeFailure.ID_MISMATCH, "the peer identifies as " + IkeId.of(idr.get()) + ", this site expects " + config.remoteId());
+            return;
+        }
+        byte[] expected = keys.pskAuth(config.psk(), secondMessage, ni, false, idr.get());
+        if (auth.get().method() != Ike.AUTH_SHARED_KEY_MIC || !MessageDigest.isEqual(expected, auth.get().data())) {
+            fail(out, IkeFailure.AUTHENTICATION_FAILED, "the peer's AUTH does not verify with this site's pre-shared key (the keys differ)");
+            return;
+        }
+        established(out);
+        childFromResponse(m, out);
+    }
+
+    private void childFromResponse(IkeMessage m, List<IkeAction> out) {
+        if (m.notify(Ike.TS_UNACCEPTABLE).isPresent()) {
+            out.add(new IkeAction.Failed(IkeFailure.TS_UNACCEPTABLE, "the peer accepts none of this site's traffic selectors "
+                    + config.localSelectors() + " === " + config.remoteSelectors()));
+            return;
+        }
+        if (m.notify(Ike.NO_PROPOSAL_CHOSEN).isPresent()) {
+            out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "the peer accepts none of this site's ESP proposals " + config.espProposals()));
+            return;
+        }
+        Optional<Payload.SecurityAssociation> sa = m.first(Payload.SecurityAssociation.class);
+        Optional<Payload.TrafficSelectors> tsi = m.selectors(true), tsr = m.selectors(false);
+        if (sa.isEmpty() || tsi.isEmpty() || tsr.isEmpty() || sa.get().proposals().size() != 1) {
+            out.add(new IkeAction.Failed(IkeFailure.PEER_ERROR, "IKE_AUTH response without a CHILD SA"));
+            return;
+        }
+        Proposal chosen = sa.get().proposals().get(0);
+        if (!Proposals.accepts(withoutDh(config.espProposals()), chosen) || chosen.spi().length != 4) {
+            out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "the peer chose " + chosen + ", which this site did not offer"));
+            return;
+        }
+        if (!TrafficSelector.allWithin(tsi.get().selectors(), config.localSelectors())
+                || !TrafficSelector.allWithin(tsr.get().selectors(), config.remoteSelectors())) {
+            out.add(new IkeAction.Failed(IkeFailure.TS_UNACCEPTABLE, "the peer narrowed to " + tsi.get().selectors() + " === "
+                    + tsr.get().selectors() + ", outside this site's " + config.localSelectors() + " === " + config.remoteSelectors()));
+            return;
+        }
+        install(chosen, tsi.get().selectors(), tsr.get().selectors(), new byte[0], ni, nr, out);
+    }
+
+    // ---- responder: IKE_SA_INIT request, IKE_AUTH ----
+
+    private void initRequest(IkeMessage m, byte[] raw, InetSocketAddress from, int localPort, List<IkeAction> out) {
+        if (state == State.INIT_ANSWERED && firstMessage != null && Arrays.equals(raw, firstMessage)) {
+            send(out, Ike.IKE_PORT, secondMessage); // a retransmitted IKE_SA_INIT request
+            return;
+        }
+        if (state != State.IDLE && state != State.INIT_ANSWERED && state != State.FAILED) {
+            out.add(new IkeAction.Dropped("IKE_SA_INIT request while an IKE SA is " + state));
+            return;
+        }
+        Optional<Payload.SecurityAssociation> sa = m.first(Payload.SecurityAssociation.class);
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
+        if (sa.isEmpty() || ke.isEmpty() || nonce.isEmpty() || m.messageId() != 0) {
+            out.add(new IkeAction.Dropped("IKE_SA_INIT request without SA, KE or nonce"));
+            return;
+        }
+        InetSocketAddress to = new InetSocketAddress(from.getAddress(), from.getPort());
+        Optional<Proposal> chosen = Proposals.select(sa.get().proposals(), config.ikeProposals());
+        if (chosen.isEmpty()) {
+            sendPlain(out, localPort, to, new IkeMessage(m.spiI(), 0, Ike.IKE_SA_INIT, Ike.FLAG_RESPONSE, 0,
+                    List.of(Payload.Notify.of(Ike.NO_PROPOSAL_CHOSEN))));
+            out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "the peer offers " + sa.get().proposals()
+                    + ", this site allows " + config.ikeProposals()));
+            return;
+        }
+        int group = chosen.get().dhGroup();
+        if (ke.get().group() != group) {
+            sendPlain(out, localPort, to, new IkeMessage(m.spiI(), 0, Ike.IKE_SA_INIT, Ike.FLAG_RESPONSE, 0,
+                    List.of(Payload.Notify.of(Ike.INVALID_KE_PAYLOAD, new byte[] {(byte) (group >>> 8), (byte) group}))));
+            return; // section 1.2: the initiator retries with this group; no state kept
+        }
+        DhGroup.Exchange ours = DhGroup.generate(group, random);
+        Optional<byte[]> gir = ours.agree(ke.get().data());
+        if (gir.isEmpty()) {
+            out.add(new IkeAction.Dropped("invalid DH public value for group " + group));
+            return;
+        }
+        initiator = false;
+        remote = to;
+        spiI = m.spiI();
+        spiR = nonZeroSpi();
+        dh = ours;
+        ni = nonce.get().data();
+        nr = randomBytes(32);
+        ikeProposal = chosen.get();
+        keys = IkeKeys.derive(ikeProposal, ni, nr, gir.get(), spiI, spiR);
+        Arrays.fill(gir.get(), (byte) 0);
+        natT = config.forceEncap() || natDetected(m, config.local(), remote);
+        List<Payload> p = new ArrayList<>();
+        p.add(new Payload.SecurityAssociation(List.of(ikeProposal)));
+        p.add(new Payload.KeyExchange(group, dh.publicValue()));
+        p.add(new Payload.Nonce(nr));
+        p.addAll(natdNotifies(spiI, spiR, config.local(), remote));
+        firstMessage = raw;
+        secondMessage = new IkeMessage(spiI, spiR, Ike.IKE_SA_INIT, Ike.FLAG_RESPONSE, 0, p).encode();
+        expectedPeerRequestId = 1;
+        nextRequestId = 0;
+        state = State.INIT_ANSWERED;
+        send(out, Ike.IKE_PORT, secondMessage);
+    }
+
+    private void authRequest(IkeMessage m, byte[] raw, InetSocketAddress from, int localPort, List<IkeAction> out) {
+        remote = from;
+        Optional<Payload.Identification> idi = m.id(true);
+        Optional<Payload.Authentication> auth = m.first(Payload.Authentication.class);
+        if (idi.isEmpty() || auth.isEmpty()) {
+            respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.INVALID_SYNTAX)));
+            fail(out, IkeFailure.PEER_ERROR, "IKE_AUTH request without IDi or AUTH (certificates and EAP are not supported)");
+            return;
+        }
+        if (!IkeId.of(idi.get()).equals(config.remoteId())) {
+            respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED)));
+            fail(out, IkeFailure.ID_MISMATCH, "the peer identifies as " + IkeId.of(idi.get()) + ", this site expects " + config.remoteId());
+            return;
+        }
+        byte[] expected = keys.pskAuth(config.psk(), firstMessage, nr, true, idi.get());
+        if (auth.get().method() != Ike.AUTH_SHARED_KEY_MIC || !MessageDigest.isEqual(expected, auth.get().data())) {
+            respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED)));
+            fail(out, IkeFailure.AUTHENTICATION_FAILED, "the peer's AUTH does not verify with this site's pre-shared key (the keys differ)");
+            return;
+        }
+        List<Payload> p = new ArrayList<>();
+        Payload.Identification idr = config.localId().payload(false);
+        p.add(idr);
+        p.add(new Payload.Authentication(Ike.AUTH_SHARED_KEY_MIC, keys.pskAuth(config.psk(), secondMessage, ni, false, idr)));
+        Optional<IkeAction.Failed> childFailure = Optional.empty();
+        Optional<Payload.SecurityAssociation> sa = m.first(Payload.SecurityAssociation.class);
+        Optional<Payload.TrafficSelectors> tsi = m.selectors(true), tsr = m.selectors(false);
+        Proposal chosen = null;
+        List<TrafficSelector> narrowedI = List.of(), narrowedR = List.of();
+        if (sa.isEmpty() || tsi.isEmpty() || tsr.isEmpty()) {
+            childFailure = Optional.of(new IkeAction.Failed(IkeFailure.PEER_ERROR, "IKE_AUTH request without a CHILD SA"));
+        } else {
+            // the first CHILD SA never has a DH exchange: its KEYMAT comes from the IKE SA's (section 1.2)
+            Optional<Proposal> selected = Proposals.select(withoutDh(sa.get().proposals()), withoutDh(config.espProposals()))
+                    .filter(x -> x.spi().length == 4);
+            // the peer's TSi are its side (our remote), its TSr ours (section 2.9)
+            narrowedI = TrafficSelector.narrow(tsi.get().selectors(), config.remoteSelectors());
+            narrowedR = TrafficSelector.narrow(tsr.get().selectors(), config.localSelectors());
+            if (selected.isEmpty()) {
+                p.add(Payload.Notify.of(Ike.NO_PROPOSAL_CHOSEN));
+                childFailure = Optional.of(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "the peer offers ESP "
+                        + sa.get().proposals() + ", this site allows " + config.espProposals()));
+            } else if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
+                p.add(Payload.Notify.of(Ike.TS_UNACCEPTABLE));
+                childFailure = Optional.of(new IkeAction.Failed(IkeFailure.TS_UNACCEPTABLE, "the peer proposes " + tsi.get().selectors()
+                        + " === " + tsr.get().selectors() + ", this site allows " + config.remoteSelectors() + " === " + config.localSelectors()));
+            } else {
+                inboundChildSpi = random.nextInt() | 0x100;
+                chosen = selected.get();
+                p.add(new Payload.SecurityAssociation(List.of(chosen.withNumberAndSpi(chosen.number(), spiBytes(inboundChildSpi)))));
+                p.add(new Payload.TrafficSelectors(true, narrowedI));
+                p.add(new Payload.TrafficSelectors(false, narrowedR));
+            }
+        }
+        respond(out, Ike.IKE_AUTH, m.messageId(), p);
+        established(out);
+        childFailure.ifPresent(out::add);
+        if (chosen != null) {
+            install(chosen, narrowedR, narrowedI, new byte[0], ni, nr, out);
+        }
+    }
+
+    // ---- established: CREATE_CHILD_SA as responder (a CHILD SA rekeyed or added, with or without PFS) ----
+
+    private void createChildRequest(IkeMessage m, List<IkeAction> out) {
+        Optional<Payload.SecurityAssociation> sa = m.first(Payload.SecurityAssociation.class);
+        Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
+        Optional<Payload.TrafficSelectors> tsi = m.selectors(true), tsr = m.selectors(false);
+        if (sa.isEmpty() || nonce.isEmpty() || sa.get().proposals().stream().anyMatch(p -> p.protocol() == Ike.PROTO_IKE)
+                || tsi.isEmpty() || tsr.isEmpty()) {
+            // rekeying the IKE SA itself is not supported yet; the peer keeps the old one until it expires
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(Payload.Notify.of(Ike.NO_ADDITIONAL_SAS)));
+            return;
+        }
+        Optional<Proposal> selected = Proposals.select(sa.get().proposals(), config.espProposals()).filter(x -> x.spi().length == 4);
+        if (selected.isEmpty()) {
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(Payload.Notify.of(Ike.NO_PROPOSAL_CHOSEN)));
+            out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "the peer offers ESP " + sa.get().proposals()
+                    + " in CREATE_CHILD_SA, this site allows " + config.espProposals()));
+            return;
+        }
+        int group = selected.get().dhGroup();
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        if (group != 0 && (ke.isEmpty() || ke.get().group() != group)) {
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(),
+                    List.of(Payload.Notify.of(Ike.INVALID_KE_PAYLOAD, new byte[] {(byte) (group >>> 8), (byte) group})));
+            return;
+        }
+        List<TrafficSelector> narrowedI = TrafficSelector.narrow(tsi.get().selectors(), config.remoteSelectors());
+        List<TrafficSelector> narrowedR = TrafficSelector.narrow(tsr.get().selectors(), config.localSelectors());
+        if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(Payload.Notify.of(Ike.TS_UNACCEPTABLE)));
+            return;
+        }
+        byte[] gir = new byte[0];
+        List<Payload> p = new ArrayList<>();
+        byte[] ourNonce = randomBytes(32);
+        inboundChildSpi = random.nextInt() | 0x100;
+        Proposal chosen = selected.get();
+        p.add(new Payload.SecurityAssociation(List.of(chosen.withNumberAndSpi(chosen.number(), spiBytes(inboundChildSpi)))));
+        p.add(new Payload.Nonce(ourNonce));
+        if (group != 0) {
+            DhGroup.Exchange pfs = DhGroup.generate(group, random);
+            Optional<byte[]> shared = pfs.agree(ke.get().data());
+            if (shared.isEmpty()) {
+                respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(Payload.Notify.of(Ike.INVALID_SYNTAX)));
+                return;
+            }
+            gir = shared.get();
+            p.add(new Payload.KeyExchange(group, pfs.publicValue()));
+        }
+        p.add(new Payload.TrafficSelectors(true, narrowedI));
+        p.add(new Payload.TrafficSelectors(false, narrowedR));
+        respond(out, Ike.CREATE_CHILD_SA, m.messageId(), p);
+        // the peer sent Ni, we Nr: it initiated this exchange, whatever its IKE SA role, so its keys come first (section 2.17)
+        install(chosen, narrowedR, narrowedI, gir, nonce.get().data(), ourNonce, false, out);
+        Arrays.fill(gir, (byte) 0);
+    }
+
+    // ---- established: INFORMATIONAL, delete ----
+
+    private void informational(IkeMessage m, List<IkeAction> out) {
+        List<Payload> answer = new ArrayList<>();
+        boolean closeIke = false;
+        for (Payload.Delete d : m.all(Payload.Delete.class)) {
+            if (d.protocol() == Ike.PROTO_IKE) {
+                closeIke = true;
+            } else if (d.protocol() == Ike.PROTO_ESP && d.spiSize() == 4) {
+                List<byte[]> ours = new ArrayList<>();
+                for (byte[] spi : d.spis()) {
+                    Integer inbound = children.remove(toInt(spi)); // the peer names its inbound SPIs, our outbound
+                    if (inbound != null) {
+                        out.add(new IkeAction.ChildSaDeleted(inbound));
+                        ours.add(spiBytes(inbound));
+                    }
+                }
+                if (!ours.isEmpty()) {
+                    answer.add(new Payload.Delete(Ike.PROTO_ESP, 4, ours)); // section 1.4.1: delete ours in return
+                }
+            }
+        }
+        respond(out, Ike.INFORMATIONAL, m.messageId(), closeIke ? List.of() : answer); // empty: a liveness check's answer
+        if (closeIke) {
+            state = State.CLOSED;
+            outstanding = null;
+            deleteAllChildren(out);
+            out.add(new IkeAction.Closed("deleted by the peer"));
+        }
+    }
+
+    /** Deletes the IKE SA (and with it the CHILD SA): an INFORMATIONAL request with Delete(IKE). */
+    public List<IkeAction> delete() {
+        List<IkeAction> out = new ArrayList<>();
+        if (state != State.ESTABLISHED) {
+            return out;
+        }
+        long id = nextRequestId++;
+        byte[] msg = new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, initiator ? Ike.FLAG_INITIATOR : 0, id,
+                List.of(new Payload.Delete(Ike.PROTO_IKE, 0, List.of()))).encodeEncrypted(ownCipher());
+        state = State.CLOSED;
+        deleteAllChildren(out);
+        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, msg);
+        return out;
+    }
+
+    // ---- time ----
+
+    /**
+     * Retransmits an unanswered request when its timeout passed (doubling each time) and gives up after the last try;
+     * sends a liveness check when the peer was silent for the DPD interval.
+     */
+    public List<IkeAction> tick() {
+        List<IkeAction> out = new ArrayList<>();
+        Outstanding o = outstanding;
+        if (o == null) {
+            if (state == State.ESTABLISHED && !config.dpdInterval().isZero()
+                    && clock.nanoTime() - lastHeardNanos - config.dpdInterval().toNanos() >= 0) {
+                long id = nextRequestId++; // an empty INFORMATIONAL request (RFC 7296 section 1.4)
+                byte[] msg = new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, initiator ? Ike.FLAG_INITIATOR : 0, id, List.of())
+                        .encodeEncrypted(ownCipher());
+                sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, msg);
+            }
+            return out;
+        }
+        if (clock.nanoTime() - o.deadline < 0) {
+            return out;
+        }
+        if (o.tries >= config.retransmitTries()) {
+            outstanding = null;
+            if (state == State.CLOSED) {
+                out.add(new IkeAction.Closed("deleted by us, the peer did not confirm"));
+            } else {
+                fail(out, IkeFailure.TIMEOUT, "no answer from " + remote + " after " + (o.tries + 1) + " transmissions"
+                        + (state == State.ESTABLISHED ? " of a liveness check: the peer is down" : ""));
+            }
+            return out;
+        }
+        long timeout = config.retransmitTimeout().toNanos() << (o.tries + 1);
+        outstanding = new Outstanding(o.messageId, o.localPort, o.datagram, clock.nanoTime() + timeout, o.tries + 1);
+        send(out, o.localPort, o.datagram);
+        return out;
+    }
+
+    // ---- helpers ----
+
+    private void established(List<IkeAction> out) {
+        state = State.ESTABLISHED;
+        lastHeardNanos = clock.nanoTime();
+        out.add(new IkeAction.Established(spiI, spiR, ikeProposal, natT));
+    }
+
+    private void deleteAllChildren(List<IkeAction> out) {
+        for (int inbound : children.values()) {
+            out.add(new IkeAction.ChildSaDeleted(inbound));
+        }
+        children.clear();
+    }
+
+    private void install(Proposal chosen, List<TrafficSelector> local, List<TrafficSelector> remoteTs, byte[] gir, byte[] nonceI,
+                         byte[] nonceR, List<IkeAction> out) {
+        install(chosen, local, remoteTs, gir, nonceI, nonceR, initiator, out);
+    }
+
+    /** {@code weInitiated}: whether we sent the request of the exchange that created it (our Ni), which orders the keys. */
+    private void install(Proposal chosen, List<TrafficSelector> local, List<TrafficSelector> remoteTs, byte[] gir, byte[] nonceI,
+                         byte[] nonceR, boolean weInitiated, List<IkeAction> out) {
+        Transform encr = chosen.first(Ike.ENCR).orElseThrow();
+        int integ = chosen.first(Ike.INTEG).map(Transform::id).orElse(0);
+        byte[][] km = keys.childKeymat(encr, integ, gir, nonceI, nonceR); // [initiator->responder, responder->initiator]
+        int outboundSpi = toInt(chosen.spi());
+        InetSocketAddress espTo = new InetSocketAddress(remote.getAddress(), natT ? remote.getPort() : Ike.NAT_T_PORT);
+        children.put(outboundSpi, inboundChildSpi);
+        out.add(new IkeAction.ChildSaInstalled(new ChildSa(inboundChildSpi, outboundSpi, encr, integ,
+                weInitiated ? km[1] : km[0], weInitiated ? km[0] : km[1], local, remoteTs, espTo)));
+    }
+
+    private void fail(List<IkeAction> out, IkeFailure reason, String detail) {
+        state = State.FAILED;
+        outstanding = null;
+        out.add(new IkeAction.Failed(reason, detail));
+    }
+
+    private SkCipher ownCipher() {
+        return initiator ? keys.initiatorCipher : keys.responderCipher;
+    }
+
+    private void respond(List<IkeAction> out, int exchange, long messageId, List<Payload> payloads) {
+        byte[] msg = new IkeMessage(spiI, spiR, exchange, Ike.FLAG_RESPONSE | (initiator ? Ike.FLAG_INITIATOR : 0), messageId, payloads)
+                .encodeEncrypted(ownCipher());
+        lastResponse = msg;
+        lastRequest = pendingRequest;
+        lastResponsePort = natT ? Ike.NAT_T_PORT : Ike.IKE_PORT;
+        expectedPeerRequestId = messageId + 1;
+        send(out, lastResponsePort, msg);
+    }
+
+    private void sendRequest(List<IkeAction> out, long messageId, int localPort, byte[] msg) {
+        outstanding = new Outstanding(messageId, localPort, msg, clock.nanoTime() + config.retransmitTimeout().toNanos(), 0);
+        send(out, localPort, msg);
+    }
+
+    private void sendPlain(List<IkeAction> out, int localPort, InetSocketAddress to, IkeMessage m) {
+        byte[] msg = m.encode();
+        out.add(new IkeAction.Send(localPort, to, localPort == Ike.NAT_T_PORT ? IkeKeys.concat(NON_ESP_MARKER, msg) : msg));
+    }
+
+    private void send(List<IkeAction> out, int localPort, byte[] msg) {
+        InetSocketAddress to = localPort == Ike.NAT_T_PORT && remote.getPort() == Ike.IKE_PORT
+                ? new InetSocketAddress(remote.getAddress(), Ike.NAT_T_PORT) : remote;
+        out.add(new IkeAction.Send(localPort, to, localPort == Ike.NAT_T_PORT ? IkeKeys.concat(NON_ESP_MARKER, msg) : msg));
+    }
+
+    /** NAT_DETECTION_SOURCE_IP and _DESTINATION_IP (RFC 7296 section 2.23); with forceEncap a source hash that cannot match. */
+    private List<Payload> natdNotifies(long i, long r, InetSocketAddress local, InetSocketAddress peer) {
+        byte[] source = config.forceEncap() ? randomBytes(20) : natdHash(i, r, local);
+        return List.of(Payload.Notify.of(Ike.NAT_DETECTION_SOURCE_IP, source),
+                Payload.Notify.of(Ike.NAT_DETECTION_DESTINATION_IP, natdHash(i, r, peer)));
+    }
+
+    /** Whether the peer's NAT detection hashes show a NAT between us (either side behind one). */
+    private boolean natDetected(IkeMessage m, InetSocketAddress local, InetSocketAddress peer) {
+        long r = m.isResponse() ? m.spiR() : 0;
+        byte[] ours = natdHash(spiI, r, local), theirs = natdHash(spiI, r, peer);
+        Optional<Payload.Notify> dst = m.notify(Ike.NAT_DETECTION_DESTINATION_IP);
+        if (dst.isEmpty()) {
+            return false; // the peer does no NAT detection
+        }
+        boolean weMoved = !MessageDigest.isEqual(dst.get().data(), ours);
+        boolean theyMoved = m.all(Payload.Notify.class).stream().filter(n -> n.notifyType() == Ike.NAT_DETECTION_SOURCE_IP)
+                .noneMatch(n -> MessageDigest.isEqual(n.data(), theirs));
+        return weMoved || theyMoved;
+    }
+
+    /** SHA-1(SPIi | SPIr | IP | port): SHA-1 is what RFC 7296 fixes for these hashes, not a negotiable choice. */
+    private static byte[] natdHash(long i, long r, InetSocketAddress a) {
+        try {
+            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+            return sha1.digest(new Writer().u64(i).u64(r).bytes(a.getAddress().getAddress()).u16(a.getPort()).toByteArray());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<Proposal> withoutDh(List<Proposal> proposals) {
+        return proposals.stream().map(p -> new Proposal(p.number(), p.protocol(), p.spi(),
+                p.transforms().stream().filter(t -> t.type() != Ike.DH).toList())).toList();
+    }
+
+    private static int toInt(byte[] spi) {
+        return ((spi[0] & 0xff) << 24) | ((spi[1] & 0xff) << 16) | ((spi[2] & 0xff) << 8) | (spi[3] & 0xff);
+    }
+
+    private static List<Proposal> withSpi(List<Proposal> proposals, int spi) {
+        return proposals.stream().map(p -> p.withNumberAndSpi(p.number(), spiBytes(spi))).toList();
+    }
+
+    private static byte[] spiBytes(int spi) {
+        return new byte[] {(byte) (spi >>> 24), (byte) (spi >>> 16), (byte) (spi >>> 8), (byte) spi};
+    }
+
+    private long nonZeroSpi() {
+        long s;
+        do {
+            s = random.nextLong();
+        } while (s == 0);
+        return s;
+    }
+
+    private byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+}

@@ -1,0 +1,265 @@
+package sitelink.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import sitelink.e2e.tools.IkePeer;
+
+/**
+ * Our IKEv2 engine (sitelink.ike, driven over real UDP sockets by the {@link IkePeer} tool) against strongSwan 5.9.8's
+ * charon with kernel-libipsec, in two namespaces joined by a veth. In each role: both ends ESTABLISHED, charon's
+ * {@code swanctl --list-sas} shows the CHILD SA INSTALLED (TUNNEL-in-UDP), and ICMP echoes sealed by our ESP SA reach
+ * charon's LAN address and the replies open with our keys. See ../shared/strongswan-notes.md for what charon needs here.
+ */
+class StrongSwanIkeIT {
+    private static final Path CHARON = Path.of("/usr/lib/ipsec/charon");
+    private static final String SWAN = "198.51.100.2", OURS = "198.51.100.1", SWAN_LAN = "198.18.2.1";
+    private static final String PSK = "a pre-shared key of at least 32 characters";
+    private static final String IKE = "aes256gcm16-prfsha256-modp2048", ESP = "aes256gcm16", ESP_PFS = "aes256gcm16-modp2048";
+    /** sitelink's default proposals (sitelink.ike.Proposals.DEFAULT_IKE / DEFAULT_ESP) as one string each. */
+    private static final String DEFAULT_IKE = sitelink.ike.Proposals.DEFAULT_IKE.get(0), DEFAULT_ESP = sitelink.ike.Proposals.DEFAULT_ESP.get(0);
+
+    /** charon in its namespace with its config, /run and vici socket under the namespace's log directory. */
+    private record Swan(Netns ns, Path dir, Proc charon) {
+        String swanctl(String... args) {
+            List<String> command = new ArrayList<>(List.of("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"),
+                    "SWANCTL_DIR=" + dir.resolve("swanctl"), "swanctl"));
+            command.addAll(List.of(args));
+            command.addAll(List.of("--uri", "unix://" + dir.resolve("run/charon.vici")));
+            return ns.execOk(command.toArray(String[]::new));
+        }
+
+        String log() {
+            try {
+                return Files.readString(dir.resolve("charon.log"));
+            } catch (IOException e) {
+                return "(no charon log: " + e + ")";
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("sitelink initiates to strongSwan: ESTABLISHED and INSTALLED on both ends, ESP echoes answered")
+    void sitelinkInitiates() throws IOException {
+        tunnel(true, Suite.GCM_MODP);
+    }
+
+    @Test
+    @DisplayName("strongSwan initiates to sitelink: ESTABLISHED and INSTALLED on both ends, ESP echoes answered")
+    void strongSwanInitiates() throws IOException {
+        tunnel(false, Suite.GCM_MODP);
+    }
+
+    @Test
+    @DisplayName("ChaCha20-Poly1305 with X25519 (charon allows only that; sitelink offers its defaults, X25519 first)")
+    void chachaWithX25519() throws IOException {
+        tunnel(true, Suite.CHACHA_X25519);
+    }
+
+    @Test
+    @DisplayName("AES-GCM with P-384 after an INVALID_KE_PAYLOAD round (sitelink leads with X25519, charon wants ecp384)")
+    void ecp384AfterInvalidKe() throws IOException {
+        tunnel(true, Suite.GCM_ECP384);
+    }
+
+    @Test
+    @DisplayName("AES-CBC with HMAC-SHA2-256-128 for IKE and ESP (aes256-sha256-curve25519 / aes256-sha256), charon initiating")
+    void aesCbcWithHmac() throws IOException {
+        tunnel(false, Suite.CBC_SHA256);
+    }
+
+    @Test
+    @DisplayName("against charon, a PSK mismatch, a proposal mismatch and disjoint selectors each fail with the reason named")
+    void mismatchesAreNamed() throws IOException {
+        try (Netns swanNs = Netns.create("swan"); Netns ours = Netns.create("ike")) {
+            Swan swan = startCharon(swanNs, ours, Suite.GCM_MODP);
+            expectFailure(ours, swan, List.of(OURS, SWAN, "another pre-shared key, also 32+ characters", "initiate",
+                    "198.18.1.0/24", "198.18.2.0/24", IKE, ESP), "FAILED AUTHENTICATION_FAILED: the peer refused our authentication");
+            expectFailure(ours, swan, List.of(OURS, SWAN, PSK, "initiate", "198.18.1.0/24", "198.18.2.0/24",
+                    "aes256gcm16-prfsha256-ecp384", ESP), "FAILED NO_PROPOSAL_CHOSEN: the peer accepts none of this site's IKE proposals");
+            expectFailure(ours, swan, List.of(OURS, SWAN, PSK, "initiate", "198.18.9.0/24", "198.18.2.0/24", IKE, ESP),
+                    "FAILED TS_UNACCEPTABLE: the peer accepts none of this site's traffic selectors [198.18.9.0/24] === [198.18.2.0/24]");
+            String sas = swan.swanctl("--list-sas");
+            assertTrue(!sas.contains("INSTALLED"), sas);
+        }
+    }
+
+    private static void expectFailure(Netns ours, Swan swan, List<String> args, String line) {
+        List<String> all = new ArrayList<>(args);
+        all.add("30");
+        try (Proc peer = ours.start(E2e.java(IkePeer.class, all.toArray(String[]::new)))) {
+            E2e.await(Duration.ofSeconds(30), line, () -> peer.output().contains(line), () -> peer.tail() + "\n" + swan.log());
+            assertTrue(!peer.output().contains("INSTALLED"), peer.output());
+        }
+    }
+
+    /** What each side allows, and what charon's --list-sas must then show. */
+    private enum Suite {
+        GCM_MODP(IKE, ESP_PFS, IKE, ESP_PFS, "AES_GCM_16-256/PRF_HMAC_SHA2_256/MODP_2048", "ESP:AES_GCM_16-256"),
+        CHACHA_X25519(DEFAULT_IKE, DEFAULT_ESP, "chacha20poly1305-prfsha256-x25519", "chacha20poly1305",
+                "CHACHA20_POLY1305/PRF_HMAC_SHA2_256/CURVE_25519", "ESP:CHACHA20_POLY1305"),
+        GCM_ECP384(DEFAULT_IKE, DEFAULT_ESP, "aes256gcm16-prfsha384-ecp384", "aes256gcm16",
+                "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384", "ESP:AES_GCM_16-256"),
+        CBC_SHA256("aes256-sha256-curve25519", "aes256-sha256", "aes256-sha256-curve25519", "aes256-sha256",
+                "AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/CURVE_25519", "ESP:AES_CBC-256/HMAC_SHA2_256_128");
+
+        final String ike, esp, swanIke, swanEsp, listedIke, listedEsp;
+
+        Suite(String ike, String esp, String swanIke, String swanEsp, String listedIke, String listedEsp) {
+            this.ike = ike;
+            this.esp = esp;
+            this.swanIke = swanIke;
+            this.swanEsp = swanEsp;
+            this.listedIke = listedIke;
+            this.listedEsp = listedEsp;
+        }
+    }
+
+    private static void tunnel(boolean weInitiate, Suite suite) throws IOException {
+        try (Netns swanNs = Netns.create("swan"); Netns ours = Netns.create("ike")) {
+            Swan swan = startCharon(swanNs, ours, suite);
+            Proc peer = ours.start(E2e.java(IkePeer.class, OURS, SWAN, PSK, weInitiate ? "initiate" : "respond", "198.18.1.0/24",
+                    "198.18.2.0/24", suite.ike, suite.esp, "60", "198.18.1.1", SWAN_LAN));
+            if (!weInitiate) {
+                E2e.await(Duration.ofSeconds(30), "our responder listening", () -> peer.output().contains("listening on"), peer::tail);
+                swan.swanctl("--initiate", "--child", "net");
+            }
+            proveTunnel(swan, peer, suite);
+        }
+    }
+
+    private static void proveTunnel(Swan swan, Proc peer, Suite suite) {
+        E2e.await(Duration.ofSeconds(30), "our side ESTABLISHED with the CHILD SA installed",
+                () -> peer.output().contains("INSTALLED CHILD SA"), () -> peer.tail() + "\n" + swan.log());
+        assertTrue(peer.output().contains("ESTABLISHED IKE:") && peer.output().contains(" nat_t=true"), peer.output());
+        E2e.await(Duration.ofSeconds(20), "an ESP echo reply from " + SWAN_LAN + " opened with our CHILD SA's keys",
+                () -> peer.output().contains("ESP_REPLY from " + SWAN_LAN), () -> peer.tail() + "\n" + swan.log());
+        String sas = swan.swanctl("--list-sas");
+        System.out.println("swanctl --list-sas:\n" + sas);
+        assertTrue(sas.contains("ESTABLISHED, IKEv2"), sas);
+        assertTrue(sas.contains(suite.listedIke), sas);
+        if (suite == Suite.GCM_ECP384) {
+            assertTrue(swan.log().contains("DH group CURVE_25519 unacceptable, requesting ECP_384"), swan.log());
+        }
+        assertTrue(sas.contains("INSTALLED, TUNNEL-in-UDP, " + suite.listedEsp), sas);
+        assertTrue(sas.contains("local  198.18.2.0/24") && sas.contains("remote 198.18.1.0/24"), sas);
+        assertTrue(!peer.output().contains("FAILED"), peer.output());
+
+        // charon rekeys the CHILD SA (with PFS where its proposal names a group): we answer, install the new one,
+        // delete the old one when charon does, and echoes flow through the new one
+        swan.swanctl("--rekey", "--child", "net");
+        E2e.await(Duration.ofSeconds(20), "the rekeyed CHILD SA installed, the old one deleted, echoes through the new one",
+                () -> count(peer.output(), "INSTALLED CHILD SA") == 2 && peer.output().contains("CHILD_DELETED")
+                        && peer.output().indexOf("ESP_REPLY", peer.output().lastIndexOf("INSTALLED CHILD SA")) > 0,
+                () -> peer.tail() + "\n" + swan.log());
+        String rekeyed = swan.swanctl("--list-sas");
+        assertTrue(rekeyed.contains("INSTALLED, TUNNEL-in-UDP, " + suite.listedEsp) && count(rekeyed, "INSTALLED") == 1, rekeyed);
+        if (suite == Suite.GCM_MODP) {
+            assertTrue(swan.log().contains("CREATE_CHILD_SA request") && rekeyed.contains("ESP:AES_GCM_16-256/MODP_2048"), rekeyed);
+        }
+
+        // charon's liveness checks (dpd_delay 1 s) are answered, so it keeps the SA; then its delete closes ours
+        E2e.await(Duration.ofSeconds(20), "two liveness checks from charon answered", () -> count(swan.log(),
+                "parsed INFORMATIONAL response") >= 2, swan::log);
+        assertTrue(swan.swanctl("--list-sas").contains("ESTABLISHED, IKEv2"));
+        swan.swanctl("--terminate", "--ike", "site");
+        E2e.await(Duration.ofSeconds(20), "our side closed by charon's delete", () -> peer.output().contains("CLOSED deleted by the peer"),
+                peer::tail);
+        assertTrue(count(peer.output(), "CHILD_DELETED") == 2, peer.output());
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    private static Swan startCharon(Netns swan, Netns ours, Suite suite) throws IOException {
+        E2e.require(Files.isExecutable(CHARON) && E2e.onPath("swanctl").isPresent(), "strongSwan's charon and swanctl "
+                + "(apt-get install --no-install-recommends strongswan-charon strongswan-swanctl libcharon-extra-plugins "
+                + "libstrongswan-standard-plugins)");
+        String wan = E2e.uniqueName("ikw"), lan = E2e.uniqueName("ikl");
+        swan.ip("link", "add", wan, "type", "veth", "peer", "name", wan + "p", "netns", ours.name());
+        swan.ip("addr", "add", SWAN + "/24", "dev", wan);
+        swan.ip("link", "set", wan, "up");
+        ours.ip("addr", "add", OURS + "/24", "dev", wan + "p");
+        ours.ip("link", "set", wan + "p", "up");
+        // charon's LAN: a veth pair kept in its namespace (no dummy interfaces on this kernel)
+        swan.ip("link", "add", lan, "type", "veth", "peer", "name", lan + "p");
+        swan.ip("addr", "add", SWAN_LAN + "/24", "dev", lan);
+        swan.ip("link", "set", lan, "up");
+        swan.ip("link", "set", lan + "p", "up");
+
+        Path dir = swan.logDir().resolve("strongswan");
+        Files.createDirectories(dir.resolve("run"));
+        Files.createDirectories(dir.resolve("swanctl"));
+        Files.writeString(dir.resolve("strongswan.conf"), """
+                charon {
+                  load = random nonce openssl aes sha1 sha2 hmac gcm kdf gmp pubkey pem pkcs1 kernel-libipsec kernel-netlink socket-default vici
+                  plugins {
+                    vici {
+                      socket = unix://%1$s/run/charon.vici
+                    }
+                  }
+                  filelog {
+                    log {
+                      path = %1$s/charon.log
+                      default = 1
+                      ike = 2
+                      flush_line = yes
+                    }
+                  }
+                }
+                """.formatted(dir));
+        Files.writeString(dir.resolve("swanctl/swanctl.conf"), """
+                connections {
+                  site {
+                    version = 2
+                    local_addrs = %s
+                    remote_addrs = %s
+                    encap = yes
+                    dpd_delay = 1s
+                    proposals = %s
+                    local {
+                      auth = psk
+                      id = %1$s
+                    }
+                    remote {
+                      auth = psk
+                      id = %2$s
+                    }
+                    children {
+                      net {
+                        local_ts = 198.18.2.0/24
+                        remote_ts = 198.18.1.0/24
+                        esp_proposals = %s
+                      }
+                    }
+                  }
+                }
+                secrets {
+                  ike-site {
+                    id-1 = %1$s
+                    id-2 = %2$s
+                    secret = "%s"
+                  }
+                }
+                """.formatted(SWAN, OURS, suite.swanIke, suite.swanEsp, PSK));
+        // 5.9.8 always writes /run/charon.pid: a private /run in its own mount namespace (exec keeps one PID throughout)
+        Proc charon = swan.start("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"), "unshare", "-m", "--propagation",
+                "private", "sh", "-c", "mount --bind " + dir.resolve("run") + " /run && exec " + CHARON);
+        E2e.await(Duration.ofSeconds(20), "charon's vici socket", () -> Files.exists(dir.resolve("run/charon.vici")), charon::tail);
+        Swan s = new Swan(swan, dir, charon);
+        s.swanctl("--load-all");
+        return s;
+    }
+}

@@ -1,0 +1,150 @@
+package sitelink.e2e.tools;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.List;
+import sitelink.esp.EspCipher;
+import sitelink.esp.EspSa;
+import sitelink.ike.ChildSa;
+import sitelink.ike.Ike;
+import sitelink.ike.IkeAction;
+import sitelink.ike.IkeConfig;
+import sitelink.ike.IkeSession;
+import sitelink.wireguard.Clock;
+
+/**
+ * Our IKEv2 engine on real UDP sockets (500 and 4500), run inside a namespace against a real peer:
+ * {@code IkePeer LOCAL REMOTE PSK initiate|respond LOCAL_SUBNET REMOTE_SUBNET IKE_PROPOSAL ESP_PROPOSAL SECONDS [PING_FROM PING_TO]}.
+ * Prints one line per event (ESTABLISHED, INSTALLED, FAILED, DROPPED, ESP_REPLY) and keeps answering (liveness checks)
+ * until SECONDS pass. With PING_FROM and PING_TO, once the CHILD SA is installed it sends an ICMP echo from PING_FROM to
+ * PING_TO through ESP-in-UDP every 200 ms until 3 replies came back (then the link idles, so the peer's liveness checks
+ * run) and prints {@code ESP_REPLY} for each echo reply it opens.
+ */
+public final class IkePeer {
+    public static void main(String[] args) throws Exception {
+        InetAddress local = InetAddress.getByName(args[0]), remote = InetAddress.getByName(args[1]);
+        boolean initiate = args[3].equals("initiate");
+        IkeConfig config = new IkeConfig.Builder(new InetSocketAddress(local, Ike.IKE_PORT), new InetSocketAddress(remote, Ike.IKE_PORT))
+                .psk(args[2].getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .ike(args[6]).esp(args[7]).selectors(List.of(args[4]), List.of(args[5])).build();
+        long end = System.nanoTime() + Long.parseLong(args[8]) * 1_000_000_000L;
+        InetAddress pingFrom = args.length > 10 ? InetAddress.getByName(args[9]) : null;
+        InetAddress pingTo = args.length > 10 ? InetAddress.getByName(args[10]) : null;
+
+        Selector selector = Selector.open();
+        DatagramChannel ike = DatagramChannel.open().bind(new InetSocketAddress(local, Ike.IKE_PORT));
+        DatagramChannel natt = DatagramChannel.open().bind(new InetSocketAddress(local, Ike.NAT_T_PORT));
+        for (DatagramChannel c : List.of(ike, natt)) {
+            c.configureBlocking(false);
+            c.register(selector, SelectionKey.OP_READ, c);
+        }
+        IkeSession session = new IkeSession(config, Clock.SYSTEM, new SecureRandom());
+        System.out.println("listening on " + local + " ports 500 and 4500 as " + (initiate ? "initiator" : "responder"));
+        System.out.flush();
+        State st = new State();
+        if (initiate) {
+            apply(session.initiate(), ike, natt, st);
+        }
+        ByteBuffer buf = ByteBuffer.allocate(65536);
+        byte[] plain = new byte[65536], wire = new byte[2048];
+        long nextPing = 0;
+        int pingSeq = 0;
+        while (System.nanoTime() < end) {
+            selector.select(100);
+            for (SelectionKey key : selector.selectedKeys()) {
+                DatagramChannel c = (DatagramChannel) key.attachment();
+                InetSocketAddress from;
+                while ((from = (InetSocketAddress) c.receive(buf.clear())) != null) {
+                    int len = buf.position();
+                    byte[] d = Arrays.copyOf(buf.array(), len);
+                    int port = c == ike ? Ike.IKE_PORT : Ike.NAT_T_PORT;
+                    boolean esp = port == Ike.NAT_T_PORT && len > 4 && !(d[0] == 0 && d[1] == 0 && d[2] == 0 && d[3] == 0);
+                    if (esp) {
+                        if (st.esp == null) {
+                            continue;
+                        }
+                        int n = st.esp.open(d, 0, len, plain, 0);
+                        if (n < 0) {
+                            System.out.println("ESP_DROP " + sitelink.esp.EspDrop.of(n));
+                        } else if (n >= 28 && (plain[9] & 0xff) == 1 && (plain[20] & 0xff) == 0) {
+                            st.replies++;
+                            System.out.println("ESP_REPLY from " + InetAddress.getByAddress(Arrays.copyOfRange(plain, 12, 16)).getHostAddress()
+                                    + " seq " + (((plain[26] & 0xff) << 8) | (plain[27] & 0xff)));
+                        } else {
+                            System.out.println("ESP_PACKET " + n + " bytes");
+                        }
+                        System.out.flush();
+                        continue;
+                    }
+                    apply(session.receive(from, port, d, 0, len), ike, natt, st);
+                }
+            }
+            selector.selectedKeys().clear();
+            apply(session.tick(), ike, natt, st);
+            if (pingTo != null && st.esp != null && st.replies < 3 && System.nanoTime() - nextPing > 0) {
+                nextPing = System.nanoTime() + 200_000_000L;
+                byte[] echo = icmpEcho(pingFrom, pingTo, ++pingSeq);
+                int n = st.esp.seal(echo, 0, echo.length, EspSa.NEXT_HEADER_IPV4, wire, 0);
+                natt.send(ByteBuffer.wrap(wire, 0, n), st.child.remote());
+            }
+        }
+        System.out.println("done, IKE SA " + session.state());
+    }
+
+    private static final class State {
+        EspSa esp;
+        ChildSa child;
+        int replies;
+    }
+
+    private static void apply(List<IkeAction> actions, DatagramChannel ike, DatagramChannel natt, State st) throws Exception {
+        for (IkeAction a : actions) {
+            switch (a) {
+                case IkeAction.Send s -> (s.localPort() == Ike.NAT_T_PORT ? natt : ike).send(ByteBuffer.wrap(s.datagram()), s.to());
+                case IkeAction.Established e -> System.out.println("ESTABLISHED " + e.proposal() + " nat_t=" + e.natTraversal());
+                case IkeAction.ChildSaInstalled c -> {
+                    st.child = c.child();
+                    st.replies = 0; // a new CHILD SA (first or rekeyed): ping through it again
+                    st.esp = new EspSa(EspCipher.of(c.child().encr().id(), c.child().integ()),
+                            c.child().inboundSpi(), c.child().outboundSpi(), c.child().inboundKeymat(), c.child().outboundKeymat());
+                    System.out.println("INSTALLED " + c.child() + " to " + c.child().remote());
+                }
+                case IkeAction.ChildSaDeleted d -> System.out.println("CHILD_DELETED " + Integer.toHexString(d.inboundSpi()));
+                case IkeAction.Failed f -> System.out.println("FAILED " + f.reason() + ": " + f.detail());
+                case IkeAction.Closed c -> System.out.println("CLOSED " + c.why());
+                case IkeAction.Dropped d -> System.out.println("DROPPED " + d.reason());
+            }
+            System.out.flush();
+        }
+    }
+
+    /** An IPv4 ICMP echo request with checksums (the tool's own tiny packet, not the data path's). */
+    private static byte[] icmpEcho(InetAddress from, InetAddress to, int seq) {
+        byte[] p = new byte[28 + 32];
+        p[0] = 0x45;
+        p[2] = (byte) (p.length >>> 8);
+        p[3] = (byte) p.length;
+        p[8] = 64;
+        p[9] = 1;
+        System.arraycopy(from.getAddress(), 0, p, 12, 4);
+        System.arraycopy(to.getAddress(), 0, p, 16, 4);
+        int c = sitelink.packet.Checksum.of(p, 0, 20);
+        p[10] = (byte) (c >>> 8);
+        p[11] = (byte) c;
+        p[20] = 8;
+        p[24] = 0x12;
+        p[25] = 0x34;
+        p[26] = (byte) (seq >>> 8);
+        p[27] = (byte) seq;
+        c = sitelink.packet.Checksum.of(p, 20, p.length - 20);
+        p[22] = (byte) (c >>> 8);
+        p[23] = (byte) c;
+        return p;
+    }
+}
