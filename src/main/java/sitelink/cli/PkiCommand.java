@@ -75,27 +75,38 @@ public final class PkiCommand implements Runnable {
         }
     }
 
+    /** What {@code ca} and {@code issue} both make: a new key of a type, and the two files to write. */
+    static final class NewKeyOptions {
+        @Option(names = "--key-type", defaultValue = "ecdsa-p256", description = "ecdsa-p256 (default), ecdsa-p384, rsa2048, rsa3072, rsa4096, ed25519")
+        String keyType;
+        @Option(names = "--out-cert", required = true, description = "the certificate to write (PEM)")
+        Path outCert;
+        @Option(names = "--out-key", required = true, description = "the private key to write (PKCS#8 PEM, mode 0600)")
+        Path outKey;
+
+        /** Writes key and certificate (neither exists: checked before the key was made) and shows the certificate. */
+        void write(Issued issued, KeyCommands.Io io, String note) throws IOException {
+            PemFiles.writePrivateKey(outKey, issued.privateKey());
+            PemFiles.writeCertificate(outCert, issued.certificate());
+            io.out.print(Describe.certificate(issued.certificate(), clock.get()));
+            io.out.println("wrote " + outCert + " and " + outKey + note);
+        }
+    }
+
     @Command(name = "ca", description = "Make a new CA: a private key (mode 0600) and a self-signed certificate.")
     static final class Ca extends Base {
         @Option(names = "--name", required = true, description = "CA name (CN), or a full DN such as 'O=Example, CN=Example CA'")
         String name;
-        @Option(names = "--key-type", defaultValue = "ecdsa-p256", description = "ecdsa-p256 (default), ecdsa-p384, rsa2048, rsa3072, rsa4096, ed25519")
-        String keyType;
         @Option(names = "--days", defaultValue = "3650", description = "validity in days (default 3650)")
         int days;
-        @Option(names = "--out-cert", required = true, description = "the CA certificate to write (PEM)")
-        Path outCert;
-        @Option(names = "--out-key", required = true, description = "the CA private key to write (PKCS#8 PEM, mode 0600)")
-        Path outKey;
+        @picocli.CommandLine.Mixin
+        NewKeyOptions files = new NewKeyOptions();
 
         @Override
         void run() throws IOException {
-            refuseExisting(outCert, outKey);
-            Issued ca = CertificateAuthority.newCa(name, keyType(keyType), days(days), clock.get(), new SecureRandom());
-            PemFiles.writePrivateKey(outKey, ca.privateKey());
-            PemFiles.writeCertificate(outCert, ca.certificate());
-            io.out.print(Describe.certificate(ca.certificate(), clock.get()));
-            io.out.println("wrote " + outCert + " and " + outKey + " (keep the key offline or at least mode 0600)");
+            refuseExisting(files.outCert, files.outKey);
+            files.write(CertificateAuthority.newCa(name, keyType(files.keyType), days(days), clock.get(),
+                    new SecureRandom()), io, " (keep the key offline or at least mode 0600)");
         }
     }
 
@@ -109,18 +120,14 @@ public final class PkiCommand implements Runnable {
         String name;
         @Option(names = "--san", description = "a subjectAltName: dns:NAME, ip:ADDRESS or email:ADDRESS (repeatable)")
         List<String> sans = new ArrayList<>();
-        @Option(names = "--key-type", defaultValue = "ecdsa-p256", description = "ecdsa-p256 (default), ecdsa-p384, rsa2048, rsa3072, rsa4096, ed25519")
-        String keyType;
         @Option(names = "--days", defaultValue = "730", description = "validity in days (default 730)")
         int days;
-        @Option(names = "--out-cert", required = true, description = "the certificate to write (PEM)")
-        Path outCert;
-        @Option(names = "--out-key", required = true, description = "the private key to write (PKCS#8 PEM, mode 0600)")
-        Path outKey;
+        @picocli.CommandLine.Mixin
+        NewKeyOptions files = new NewKeyOptions();
 
         @Override
         void run() throws IOException {
-            refuseExisting(outCert, outKey);
+            refuseExisting(files.outCert, files.outKey);
             List<AltName> alt = new ArrayList<>();
             for (String s : sans) {
                 alt.add(AltName.parse(s));
@@ -133,12 +140,8 @@ public final class PkiCommand implements Runnable {
                 alt.add(AltName.implied(name.trim()));
             }
             X509Certificate ca = PemFiles.certificate(caCert);
-            Issued cert = CertificateAuthority.issue(ca, PemFiles.privateKey(caKey), name, alt, keyType(keyType),
-                    days(days), clock.get(), new SecureRandom());
-            PemFiles.writePrivateKey(outKey, cert.privateKey());
-            PemFiles.writeCertificate(outCert, cert.certificate());
-            io.out.print(Describe.certificate(cert.certificate(), clock.get()));
-            io.out.println("wrote " + outCert + " and " + outKey);
+            files.write(CertificateAuthority.issue(ca, PemFiles.privateKey(caKey), name, alt, keyType(files.keyType),
+                    days(days), clock.get(), new SecureRandom()), io, "");
         }
     }
 
