@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import sitelink.crypto.Key;
 import sitelink.os.TcpCoalescer;
-import sitelink.os.Tun;
+import sitelink.os.TunIo;
+import sitelink.os.UdpIo;
 import sitelink.os.UdpSocket;
 import sitelink.os.VirtioNet;
 import sitelink.packet.IpHeader;
@@ -85,7 +86,9 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     private final String name;
-    private final Tun tun;
+    private final TunIo tun;
+    private final UdpIo.Opener sockets;
+    private final Clock clock;
     private final WireGuardCore core;
     private final AllowedIps<Peer> allowedIps = new AllowedIps<>();
     private final LongAdder[] deviceDrops = new LongAdder[DeviceDrop.values().length];
@@ -105,7 +108,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** Set by the UDP reader when its current batch queued a handshake message. */
     private boolean handshakeQueued;
     private final List<Thread> threads = new ArrayList<>();
-    private volatile UdpSocket bind;
+    private volatile UdpIo bind;
     /** The TUN reader and its send batch: datagrams it produces go out together, one sendmmsg per TUN batch. */
     private volatile Thread tunThread;
     private UdpSocket.Batch tunTx;
@@ -124,13 +127,20 @@ public final class Device implements DeviceControl, AutoCloseable {
     private volatile String siteName = "";
     private volatile java.util.Map<Key, String> peerNames = java.util.Map.of();
 
-    public Device(String name, Tun tun, Clock clock) throws IOException {
+    public Device(String name, TunIo tun, Clock clock) throws IOException {
+        this(name, tun, UdpIo.Opener.KERNEL, clock, new SecureRandom());
+    }
+
+    /** A device on any TUN and sockets (tests wire two in memory), with the clock and randomness its core uses. */
+    public Device(String name, TunIo tun, UdpIo.Opener sockets, Clock clock, SecureRandom random) throws IOException {
         this.name = name;
         this.tun = tun;
+        this.sockets = sockets;
+        this.clock = clock;
         for (int i = 0; i < deviceDrops.length; i++) {
             deviceDrops[i] = new LongAdder();
         }
-        this.core = new WireGuardCore(clock, new SecureRandom(), new WireGuardCore.Output() {
+        this.core = new WireGuardCore(clock, random, new WireGuardCore.Output() {
             @Override
             public void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
                 Device.this.sendDatagram(to, buf, off, len);
@@ -146,8 +156,8 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     /** With TUN offloads, the socket takes UDP GSO/GRO too: both ends of the pipeline then move 64 KiB at a time. */
-    private UdpSocket openBind(int port, int mark) throws IOException {
-        UdpSocket s = UdpSocket.open(port, mark);
+    private UdpIo openBind(int port, int mark) throws IOException {
+        UdpIo s = sockets.open(port, mark);
         if (tun.hasVnetHeader() && !s.enableOffloads()) {
             LOG.log(Level.INFO, "{0}: the kernel refused UDP GRO; UDP offloads stay off", name);
         }
@@ -252,7 +262,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         byte[] buf = new byte[UdpSocket.MAX_DATAGRAM];
         byte[] scratch = new byte[UdpSocket.MAX_DATAGRAM];
         while (running) {
-            UdpSocket b = bind;
+            UdpIo b = bind;
             try {
                 int count = b.receive(rx);
                 if (count < 0) {
@@ -353,7 +363,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     private void timerLoop() {
         while (running) {
             long next = core.tick();
-            long sleep = Math.min(MAX_TIMER_SLEEP_NANOS, Math.max(1_000_000L, next - System.nanoTime()));
+            long sleep = Math.min(MAX_TIMER_SLEEP_NANOS, Math.max(1_000_000L, next - clock.nanoTime()));
             LockSupport.parkNanos(sleep);
         }
     }
@@ -479,7 +489,7 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     @Override
     public synchronized void apply(DeviceUpdate u) throws DeviceException {
-        UdpSocket newBind = null;
+        UdpIo newBind = null;
         int newMark = u.fwmark().orElse(fwmark);
         if (u.listenPort().isPresent() && u.listenPort().getAsInt() != bind.port()) {
             try {
@@ -492,7 +502,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         // Nothing below can fail: the update is applied whole.
         u.privateKey().ifPresent(core::setPrivateKey);
         if (newBind != null) {
-            UdpSocket old = bind;
+            UdpIo old = bind;
             bind = newBind;
             old.close();
             LOG.log(Level.INFO, "{0}: UDP bind has been updated to port {1,number,#}", name, newBind.port());

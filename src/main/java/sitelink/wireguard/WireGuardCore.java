@@ -501,7 +501,11 @@ public final class WireGuardCore {
             p.timers.anyAuthenticatedPacketReceived();
             int index = newIndex(p, null);
             Handshake.Response r = p.handshake.createResponse(index, clock.nanoTime());
+            // The session is in place (next) before the response leaves: the initiator's first data packet may
+            // reach the UDP reader before this thread returns, and must find it there to confirm it.
+            beginSession(p, r.keypair(), false);
             indices.put(index, new IndexEntry(p, r.keypair()));
+            p.timers.sessionDerived();
             p.cookies.addMacs(r.message());
             out.sendDatagram(source, r.message(), 0, r.message().length);
             p.txBytes.addAndGet(r.message().length);
@@ -509,8 +513,6 @@ public final class WireGuardCore {
             p.timers.anyAuthenticatedPacketSent();
             p.timers.handshakeResponseSent();
             p.stats.responseSent(clock.now());
-            beginSession(p, r.keypair(), false);
-            p.timers.sessionDerived();
         }
     }
 
