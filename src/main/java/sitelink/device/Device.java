@@ -28,6 +28,7 @@ import sitelink.route.AllowedIps;
 import sitelink.wireguard.Clock;
 import sitelink.wireguard.Drop;
 import sitelink.wireguard.DropEvent;
+import sitelink.wireguard.Environment;
 import sitelink.wireguard.PeerStats;
 import sitelink.wireguard.Peer;
 import sitelink.wireguard.WireGuardCore;
@@ -128,19 +129,19 @@ public final class Device implements DeviceControl, AutoCloseable {
     private volatile java.util.Map<Key, String> peerNames = java.util.Map.of();
 
     public Device(String name, TunIo tun, Clock clock) throws IOException {
-        this(name, tun, UdpIo.Opener.KERNEL, clock, new SecureRandom());
+        this(name, tun, UdpIo.Opener.KERNEL, Environment.of(clock, new SecureRandom()));
     }
 
-    /** A device on any TUN and sockets (tests wire two in memory), with the clock and randomness its core uses. */
-    public Device(String name, TunIo tun, UdpIo.Opener sockets, Clock clock, SecureRandom random) throws IOException {
+    /** A device on any TUN and sockets (tests wire two in memory), with the time and randomness its core uses. */
+    public Device(String name, TunIo tun, UdpIo.Opener sockets, Environment env) throws IOException {
         this.name = name;
         this.tun = tun;
         this.sockets = sockets;
-        this.clock = clock;
+        this.clock = env.clock();
         for (int i = 0; i < deviceDrops.length; i++) {
             deviceDrops[i] = new LongAdder();
         }
-        this.core = new WireGuardCore(clock, random, new WireGuardCore.Output() {
+        this.core = new WireGuardCore(env, new WireGuardCore.Output() {
             @Override
             public void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
                 Device.this.sendDatagram(to, buf, off, len);
@@ -600,7 +601,7 @@ public final class Device implements DeviceControl, AutoCloseable {
                     f.map(PeerStats.Failure::from), p.rxBytes(), p.txBytes(), st.rxPackets(), st.txPackets(),
                     p.persistentKeepalive(), st.roamingEvents(), drops, allowedIps.prefixesOf(p)));
         }
-        return new DeviceStatus(name, siteName, core.publicKey(), bind.port(), java.time.Instant.now(), counters(), peers);
+        return new DeviceStatus(name, siteName, core.publicKey(), bind.port(), clock.now(), counters(), peers);
     }
 
     /**

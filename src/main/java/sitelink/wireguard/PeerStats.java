@@ -19,7 +19,6 @@ public final class PeerStats {
     final LongAdder txPackets = new LongAdder();
     private final LongAdder[] drops = new LongAdder[Drop.values().length];
     private volatile long handshakeAttempts;
-    private volatile long handshakesCompleted;
     private volatile long roamingEvents;
     private volatile Instant lastAttempt;
     private volatile Instant firstUnansweredAttempt;
@@ -71,7 +70,6 @@ public final class PeerStats {
     }
 
     synchronized void handshakeCompleted(boolean initiator) {
-        handshakesCompleted++;
         sessionInitiator = initiator;
         firstUnansweredAttempt = null;
         unconfirmedResponses = 0;
@@ -129,10 +127,6 @@ public final class PeerStats {
 
     public long handshakeAttempts() {
         return handshakeAttempts;
-    }
-
-    public long handshakesCompleted() {
-        return handshakesCompleted;
     }
 
     public long roamingEvents() {

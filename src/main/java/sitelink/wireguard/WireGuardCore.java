@@ -40,6 +40,7 @@ public final class WireGuardCore {
     private record IndexEntry(Peer peer, Keypair keypair) {
     }
 
+    private final Environment env;
     private final Clock clock;
     private final SecureRandom random;
     private final Output out;
@@ -57,8 +58,14 @@ public final class WireGuardCore {
     private volatile long underLoadUntil;
 
     public WireGuardCore(Clock clock, SecureRandom random, Output out) {
-        this.clock = clock;
-        this.random = random;
+        this(Environment.of(clock, random), out);
+    }
+
+    /** A core whose time and randomness all come from {@code env}. */
+    public WireGuardCore(Environment env, Output out) {
+        this.env = env;
+        this.clock = env.clock();
+        this.random = env.random();
         this.out = out;
         for (int i = 0; i < drops.length; i++) {
             drops[i] = new LongAdder();
@@ -141,7 +148,7 @@ public final class WireGuardCore {
             }
         };
         Peer p = new Peer(publicKey, newHandshake(publicKey, Key.zero()), new CookieGenerator(publicKey, clock),
-                actions, clock);
+                actions, env);
         holder[0] = p;
         peers.put(publicKey, p);
         return Optional.of(p);
@@ -677,7 +684,7 @@ public final class WireGuardCore {
         if (id == null) {
             return null;
         }
-        Handshake h = new Handshake(id, remoteStatic);
+        Handshake h = new Handshake(id, remoteStatic, random);
         h.setPresharedKey(psk);
         return h;
     }

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -25,6 +26,7 @@ import sitelink.crypto.X25519;
 import sitelink.packet.Packets;
 import sitelink.route.Prefix;
 import sitelink.wireguard.Constants;
+import sitelink.wireguard.Environment;
 import sitelink.wireguard.FakeClock;
 import sitelink.wireguard.Peer;
 
@@ -48,8 +50,8 @@ class DeviceTest {
     private Device b;
 
     private void start() throws Exception {
-        a = new Device("wgA", tunA, wan.host(WAN_A), clock, seeded(3));
-        b = new Device("wgB", tunB, wan.host(WAN_B), clock, seeded(4));
+        a = new Device("wgA", tunA, wan.host(WAN_A), new Environment(clock, seeded(3), new Random(3)));
+        b = new Device("wgB", tunB, wan.host(WAN_B), new Environment(clock, seeded(4), new Random(4)));
         a.apply(update(keyA, 51820, keyB, new InetSocketAddress(WAN_B, 51820), "198.18.2.0/24"));
         b.apply(update(keyB, 51820, keyA, new InetSocketAddress(WAN_A, 51820), "198.18.1.0/24"));
         a.start();
