@@ -25,8 +25,8 @@ import sitelink.os.UdpSocket;
 import sitelink.os.VirtioNet;
 import sitelink.packet.IpHeader;
 import sitelink.route.AllowedIps;
+import sitelink.tunnel.Drop;
 import sitelink.wireguard.Clock;
-import sitelink.wireguard.Drop;
 import sitelink.wireguard.DropEvent;
 import sitelink.wireguard.Environment;
 import sitelink.wireguard.PeerStats;
@@ -46,22 +46,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     static final int BATCH = 64;
     private static final long MAX_TIMER_SLEEP_NANOS = 100_000_000L;
     private static final int EADDRINUSE = 98;
-
-    /** Drops the device itself decides, before or after the protocol core. */
-    enum DeviceDrop {
-        /** An outgoing packet whose destination is in no peer's allowed IPs. */
-        NO_ROUTE,
-        /** A decrypted packet whose source is outside its peer's allowed IPs. */
-        SOURCE_NOT_ALLOWED,
-        /** A packet that is not a well-formed IPv4/IPv6 packet. */
-        INVALID_PACKET,
-        /** The kernel refused to send a datagram. */
-        SEND_FAILED,
-        /** The packet filter (site policy, path MTU) refused the packet. */
-        FILTERED,
-        /** A handshake message found the handshake queue full (a flood): dropped unread by the UDP reader. */
-        HANDSHAKE_QUEUE_FULL
-    }
+    private static final Drop[] DROPS = Drop.values();
 
     /**
      * Handshake messages waiting for the handshake thread. Bounded, and full means dropped, as wireguard-go's
@@ -92,7 +77,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     private final Clock clock;
     private final WireGuardCore core;
     private final AllowedIps<Peer> allowedIps = new AllowedIps<>();
-    private final LongAdder[] deviceDrops = new LongAdder[DeviceDrop.values().length];
+    private final LongAdder[] deviceDrops = new LongAdder[DROPS.length];
     private final LongAdder rxDatagrams = new LongAdder();
     private final LongAdder txDatagrams = new LongAdder();
     private final LongAdder rxPackets = new LongAdder();
@@ -217,7 +202,7 @@ public final class Device implements DeviceControl, AutoCloseable {
                     if (!offload) {
                         outbound(packet, 0, n, scratch);
                     } else if (VirtioNet.segment(packet, n, segment, sink) < 0) {
-                        count(DeviceDrop.INVALID_PACKET);
+                        count(Drop.INVALID_PACKET);
                     }
                 }
                 flushTunTx();
@@ -237,19 +222,19 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
         int version = IpHeader.version(packet, off, n);
         if (version == IpHeader.INVALID) {
-            count(DeviceDrop.INVALID_PACKET);
+            count(Drop.INVALID_PACKET);
             return;
         }
         Peer peer = allowedIps.lookup(packet, off + IpHeader.destinationOffset(version), IpHeader.addressLength(version));
         if (peer == null) {
-            count(DeviceDrop.NO_ROUTE);
+            count(Drop.NO_ROUTE);
             return;
         }
         if (!filter.toTunnel(peer, packet, off, n, lanWriter)) {
-            count(DeviceDrop.FILTERED);
+            count(Drop.FILTERED);
             // Charged to the site the packet was for, so that status shows outbound denials too. No diagnostic:
             // its sentence is about packets from the peer; the policy logs the 5-tuple itself.
-            chargePeer(peer, DeviceDrop.FILTERED);
+            chargePeer(peer, Drop.FILTERED);
             return;
         }
         txPackets.increment();
@@ -315,7 +300,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         if (q.remainingCapacity() > 0 && q.offer(new HandshakeMessage(source, java.util.Arrays.copyOf(buf, len)))) {
             handshakeQueued = true;
         } else {
-            count(DeviceDrop.HANDSHAKE_QUEUE_FULL);
+            count(Drop.HANDSHAKE_QUEUE_FULL);
         }
     }
 
@@ -391,7 +376,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         int sent = bind.send(batch);
         txDatagrams.add(sent);
         if (sent < total) {
-            deviceDrops[DeviceDrop.SEND_FAILED.ordinal()].add(total - sent);
+            deviceDrops[Drop.SEND_FAILED.ordinal()].add(total - sent);
         }
     }
 
@@ -399,19 +384,19 @@ public final class Device implements DeviceControl, AutoCloseable {
     private void deliverPacket(Peer peer, byte[] buf, int off, int len) {
         int total = IpHeader.totalLength(buf, off, len);
         if (total == IpHeader.INVALID) {
-            count(DeviceDrop.INVALID_PACKET);
+            count(Drop.INVALID_PACKET);
             return;
         }
         int version = IpHeader.version(buf, off, len);
         if (allowedIps.lookup(buf, off + IpHeader.sourceOffset(version), IpHeader.addressLength(version)) != peer) {
-            count(DeviceDrop.SOURCE_NOT_ALLOWED);
-            peerDropped(peer, DeviceDrop.SOURCE_NOT_ALLOWED, buf, off + IpHeader.sourceOffset(version),
+            count(Drop.SOURCE_NOT_ALLOWED);
+            peerDropped(peer, Drop.SOURCE_NOT_ALLOWED, buf, off + IpHeader.sourceOffset(version),
                     IpHeader.addressLength(version));
             return;
         }
         if (!filter.fromTunnel(peer, buf, off, total)) {
-            count(DeviceDrop.FILTERED);
-            peerDropped(peer, DeviceDrop.FILTERED, buf, off + IpHeader.sourceOffset(version),
+            count(Drop.FILTERED);
+            peerDropped(peer, Drop.FILTERED, buf, off + IpHeader.sourceOffset(version),
                     IpHeader.addressLength(version));
             return;
         }
@@ -423,7 +408,7 @@ public final class Device implements DeviceControl, AutoCloseable {
             }
             rxPackets.increment();
         } catch (IOException e) {
-            count(DeviceDrop.SEND_FAILED);
+            count(Drop.SEND_FAILED);
         }
     }
 
@@ -431,7 +416,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         try {
             tun.write(buf, off, len);
         } catch (IOException e) {
-            count(DeviceDrop.SEND_FAILED);
+            count(Drop.SEND_FAILED);
         }
     }
 
@@ -440,7 +425,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         filter = f;
     }
 
-    private void count(DeviceDrop d) {
+    private void count(Drop d) {
         deviceDrops[d.ordinal()].increment();
     }
 
@@ -458,15 +443,15 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     private void coreDropped(DropEvent e) {
-        diagnostics.diagnose(new Diagnostic(e.reason().counterName().substring("drop_".length()),
+        diagnostics.diagnose(new Diagnostic(e.reason(),
                 e.peer().map(Peer::publicKey), Optional.of(e.source()), Optional.empty(), e.claimedKey()));
     }
 
-    private void chargePeer(Peer peer, DeviceDrop d) {
+    private void chargePeer(Peer peer, Drop d) {
         peerDeviceDrops.computeIfAbsent(peer, k -> newCounters())[d.ordinal()].increment();
     }
 
-    private void peerDropped(Peer peer, DeviceDrop d, byte[] buf, int addrOff, int addrLen) {
+    private void peerDropped(Peer peer, Drop d, byte[] buf, int addrOff, int addrLen) {
         chargePeer(peer, d);
         Optional<java.net.InetAddress> inner;
         try {
@@ -474,12 +459,12 @@ public final class Device implements DeviceControl, AutoCloseable {
         } catch (java.net.UnknownHostException e) {
             inner = Optional.empty();
         }
-        diagnostics.diagnose(new Diagnostic(d.name().toLowerCase(java.util.Locale.ROOT), Optional.of(peer.publicKey()),
+        diagnostics.diagnose(new Diagnostic(d, Optional.of(peer.publicKey()),
                 peer.endpoint(), inner, Optional.empty()));
     }
 
     private static LongAdder[] newCounters() {
-        LongAdder[] a = new LongAdder[DeviceDrop.values().length];
+        LongAdder[] a = new LongAdder[DROPS.length];
         for (int i = 0; i < a.length; i++) {
             a[i] = new LongAdder();
         }
@@ -577,19 +562,11 @@ public final class Device implements DeviceControl, AutoCloseable {
         for (Peer p : core.peers()) {
             PeerStats st = p.stats();
             SortedMap<String, Long> drops = new TreeMap<>();
-            for (Drop d : Drop.values()) {
-                long n = st.drops(d);
-                if (n != 0) {
-                    drops.put(d.name().toLowerCase(java.util.Locale.ROOT), n);
-                }
-            }
             LongAdder[] dd = peerDeviceDrops.get(p);
-            if (dd != null) {
-                for (DeviceDrop d : DeviceDrop.values()) {
-                    long n = dd[d.ordinal()].sum();
-                    if (n != 0) {
-                        drops.put(d.name().toLowerCase(java.util.Locale.ROOT), n);
-                    }
+            for (Drop d : DROPS) {
+                long n = st.drops(d) + (dd == null ? 0 : dd[d.ordinal()].sum());
+                if (n != 0) {
+                    drops.put(d.reasonName(), n);
                 }
             }
             Optional<PeerStats.Failure> f = st.lastFailure();
@@ -597,7 +574,7 @@ public final class Device implements DeviceControl, AutoCloseable {
                     p.lastHandshake(), p.hasSession(), st.sessionInitiator(), st.handshakeAttempts(), st.lastAttempt(),
                     st.firstUnansweredAttempt(), st.unconfirmedResponses(), st.firstUnconfirmedResponse(),
                     st.lastGaveUp(),
-                    f.map(x -> x.reason().name().toLowerCase(java.util.Locale.ROOT)), f.map(PeerStats.Failure::at),
+                    f.map(x -> x.reason().reasonName()), f.map(PeerStats.Failure::at),
                     f.map(PeerStats.Failure::from), p.rxBytes(), p.txBytes(), st.rxPackets(), st.txPackets(),
                     p.persistentKeepalive(), st.roamingEvents(), drops, allowedIps.prefixesOf(p)));
         }
@@ -620,11 +597,8 @@ public final class Device implements DeviceControl, AutoCloseable {
     @Override
     public SortedMap<String, Long> counters() {
         SortedMap<String, Long> m = new TreeMap<>();
-        for (Drop d : Drop.values()) {
-            m.put(d.counterName(), core.drops(d));
-        }
-        for (DeviceDrop d : DeviceDrop.values()) {
-            m.put("drop_" + d.name().toLowerCase(java.util.Locale.ROOT), deviceDrops[d.ordinal()].sum());
+        for (Drop d : DROPS) {
+            m.put(d.counterName(), core.drops(d) + deviceDrops[d.ordinal()].sum());
         }
         m.put("rx_datagrams", rxDatagrams.sum());
         m.put("tx_datagrams", txDatagrams.sum());
