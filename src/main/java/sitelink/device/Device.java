@@ -11,11 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import sitelink.crypto.Key;
 import sitelink.os.TcpCoalescer;
@@ -29,7 +26,6 @@ import sitelink.tunnel.Drop;
 import sitelink.wireguard.Clock;
 import sitelink.wireguard.DropEvent;
 import sitelink.wireguard.Environment;
-import sitelink.wireguard.PeerStats;
 import sitelink.wireguard.Peer;
 import sitelink.wireguard.WireGuardCore;
 
@@ -46,7 +42,6 @@ public final class Device implements DeviceControl, AutoCloseable {
     static final int BATCH = 64;
     private static final long MAX_TIMER_SLEEP_NANOS = 100_000_000L;
     private static final int EADDRINUSE = 98;
-    private static final Drop[] DROPS = Drop.values();
 
     /**
      * Handshake messages waiting for the handshake thread. Bounded, and full means dropped, as wireguard-go's
@@ -77,11 +72,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     private final Clock clock;
     private final WireGuardCore core;
     private final AllowedIps<Peer> allowedIps = new AllowedIps<>();
-    private final LongAdder[] deviceDrops = new LongAdder[DROPS.length];
-    private final LongAdder rxDatagrams = new LongAdder();
-    private final LongAdder txDatagrams = new LongAdder();
-    private final LongAdder rxPackets = new LongAdder();
-    private final LongAdder txPackets = new LongAdder();
+    private final DeviceCounters counters = new DeviceCounters();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final ArrayBlockingQueue<HandshakeMessage> handshakes = new ArrayBlockingQueue<>(HANDSHAKE_QUEUE);
     private final ArrayBlockingQueue<HandshakeMessage> peerHandshakes = new ArrayBlockingQueue<>(PEER_HANDSHAKE_QUEUE);
@@ -107,8 +98,6 @@ public final class Device implements DeviceControl, AutoCloseable {
     private volatile int fwmark;
     private volatile PacketFilter filter = PacketFilter.NONE;
     private final PacketFilter.LanWriter lanWriter = this::writeToLan;
-    /** Drops the device charges to a peer (source not allowed, filtered), created on the first such drop. */
-    private final ConcurrentHashMap<Peer, LongAdder[]> peerDeviceDrops = new ConcurrentHashMap<>();
     private volatile Diagnostic.Listener diagnostics = Diagnostic.Listener.NONE;
     private volatile String siteName = "";
     private volatile java.util.Map<Key, String> peerNames = java.util.Map.of();
@@ -123,9 +112,6 @@ public final class Device implements DeviceControl, AutoCloseable {
         this.tun = tun;
         this.sockets = sockets;
         this.clock = env.clock();
-        for (int i = 0; i < deviceDrops.length; i++) {
-            deviceDrops[i] = new LongAdder();
-        }
         this.core = new WireGuardCore(env, new WireGuardCore.Output() {
             @Override
             public void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
@@ -231,13 +217,12 @@ public final class Device implements DeviceControl, AutoCloseable {
             return;
         }
         if (!filter.toTunnel(peer, packet, off, n, lanWriter)) {
-            count(Drop.FILTERED);
             // Charged to the site the packet was for, so that status shows outbound denials too. No diagnostic:
             // its sentence is about packets from the peer; the policy logs the 5-tuple itself.
-            chargePeer(peer, Drop.FILTERED);
+            counters.drop(Drop.FILTERED, peer);
             return;
         }
-        txPackets.increment();
+        counters.txPackets.increment();
         core.send(peer, packet, off, n, scratch);
     }
 
@@ -262,7 +247,7 @@ public final class Device implements DeviceControl, AutoCloseable {
                     int total = rx.length(i);
                     int size = rx.segmentSize(i);
                     if (size <= 0 || size >= total) {
-                        rxDatagrams.increment();
+                        counters.rxDatagrams.increment();
                         int len = rx.copyOut(i, buf);
                         inbound(rx.source(i), buf, len, scratch);
                         continue;
@@ -270,7 +255,7 @@ public final class Device implements DeviceControl, AutoCloseable {
                     for (int from = 0; from < total; from += size) { // UDP_GRO joined several datagrams
                         int len = Math.min(size, total - from);
                         rx.copyOut(i, from, len, buf);
-                        rxDatagrams.increment();
+                        counters.rxDatagrams.increment();
                         inbound(rx.source(i), buf, len, scratch);
                     }
                 }
@@ -374,9 +359,9 @@ public final class Device implements DeviceControl, AutoCloseable {
     private void send(UdpSocket.Batch batch) {
         int total = batch.count();
         int sent = bind.send(batch);
-        txDatagrams.add(sent);
+        counters.txDatagrams.add(sent);
         if (sent < total) {
-            deviceDrops[Drop.SEND_FAILED.ordinal()].add(total - sent);
+            counters.drops(Drop.SEND_FAILED, total - sent);
         }
     }
 
@@ -389,13 +374,11 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
         int version = IpHeader.version(buf, off, len);
         if (allowedIps.lookup(buf, off + IpHeader.sourceOffset(version), IpHeader.addressLength(version)) != peer) {
-            count(Drop.SOURCE_NOT_ALLOWED);
             peerDropped(peer, Drop.SOURCE_NOT_ALLOWED, buf, off + IpHeader.sourceOffset(version),
                     IpHeader.addressLength(version));
             return;
         }
         if (!filter.fromTunnel(peer, buf, off, total)) {
-            count(Drop.FILTERED);
             peerDropped(peer, Drop.FILTERED, buf, off + IpHeader.sourceOffset(version),
                     IpHeader.addressLength(version));
             return;
@@ -406,7 +389,7 @@ public final class Device implements DeviceControl, AutoCloseable {
             } else {
                 tun.write(buf, off, total);
             }
-            rxPackets.increment();
+            counters.rxPackets.increment();
         } catch (IOException e) {
             count(Drop.SEND_FAILED);
         }
@@ -426,7 +409,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     private void count(Drop d) {
-        deviceDrops[d.ordinal()].increment();
+        counters.drop(d);
     }
 
     // ---------------------------------------------------------------- diagnostics (failure paths only)
@@ -447,12 +430,8 @@ public final class Device implements DeviceControl, AutoCloseable {
                 e.peer().map(Peer::publicKey), Optional.of(e.source()), Optional.empty(), e.claimedKey()));
     }
 
-    private void chargePeer(Peer peer, Drop d) {
-        peerDeviceDrops.computeIfAbsent(peer, k -> newCounters())[d.ordinal()].increment();
-    }
-
     private void peerDropped(Peer peer, Drop d, byte[] buf, int addrOff, int addrLen) {
-        chargePeer(peer, d);
+        counters.drop(d, peer);
         Optional<java.net.InetAddress> inner;
         try {
             inner = Optional.of(java.net.InetAddress.getByAddress(java.util.Arrays.copyOfRange(buf, addrOff, addrOff + addrLen)));
@@ -461,14 +440,6 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
         diagnostics.diagnose(new Diagnostic(d, Optional.of(peer.publicKey()),
                 peer.endpoint(), inner, Optional.empty()));
-    }
-
-    private static LongAdder[] newCounters() {
-        LongAdder[] a = new LongAdder[DROPS.length];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = new LongAdder();
-        }
-        return a;
     }
 
     // ---------------------------------------------------------------- control
@@ -540,45 +511,19 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     private void removePeer(Peer p) {
         allowedIps.removeAll(p);
-        peerDeviceDrops.remove(p);
+        counters.forget(p);
         core.removePeer(p.publicKey());
         LOG.log(Level.INFO, "{0} - Removed", p);
     }
 
     @Override
     public DeviceSnapshot snapshot() {
-        List<PeerSnapshot> peers = new ArrayList<>();
-        for (Peer p : core.peers()) {
-            peers.add(new PeerSnapshot(p.publicKey(), p.presharedKey(), p.endpoint(), p.lastHandshake(),
-                    p.rxBytes(), p.txBytes(), p.persistentKeepalive(), allowedIps.prefixesOf(p)));
-        }
-        Optional<Key> key = core.privateKey();
-        return new DeviceSnapshot(key, bind.port(), fwmark, peers);
+        return DeviceReport.snapshot(core, allowedIps, bind.port(), fwmark);
     }
 
     @Override
     public DeviceStatus status() {
-        List<PeerStatus> peers = new ArrayList<>();
-        for (Peer p : core.peers()) {
-            PeerStats st = p.stats();
-            SortedMap<String, Long> drops = new TreeMap<>();
-            LongAdder[] dd = peerDeviceDrops.get(p);
-            for (Drop d : DROPS) {
-                long n = st.drops(d) + (dd == null ? 0 : dd[d.ordinal()].sum());
-                if (n != 0) {
-                    drops.put(d.reasonName(), n);
-                }
-            }
-            Optional<PeerStats.Failure> f = st.lastFailure();
-            peers.add(new PeerStatus(p.publicKey(), peerNames.getOrDefault(p.publicKey(), ""), p.endpoint(),
-                    p.lastHandshake(), p.hasSession(), st.sessionInitiator(), st.handshakeAttempts(), st.lastAttempt(),
-                    st.firstUnansweredAttempt(), st.unconfirmedResponses(), st.firstUnconfirmedResponse(),
-                    st.lastGaveUp(),
-                    f.map(x -> x.reason().reasonName()), f.map(PeerStats.Failure::at),
-                    f.map(PeerStats.Failure::from), p.rxBytes(), p.txBytes(), st.rxPackets(), st.txPackets(),
-                    p.persistentKeepalive(), st.roamingEvents(), drops, allowedIps.prefixesOf(p)));
-        }
-        return new DeviceStatus(name, siteName, core.publicKey(), bind.port(), clock.now(), counters(), peers);
+        return DeviceReport.status(name, siteName, peerNames, core, allowedIps, counters, bind.port(), clock.now());
     }
 
     /**
@@ -596,15 +541,7 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     @Override
     public SortedMap<String, Long> counters() {
-        SortedMap<String, Long> m = new TreeMap<>();
-        for (Drop d : DROPS) {
-            m.put(d.counterName(), core.drops(d) + deviceDrops[d.ordinal()].sum());
-        }
-        m.put("rx_datagrams", rxDatagrams.sum());
-        m.put("tx_datagrams", txDatagrams.sum());
-        m.put("rx_packets", rxPackets.sum());
-        m.put("tx_packets", txPackets.sum());
-        return m;
+        return counters.byName(core);
     }
 
     /** Stops the threads, closes the socket and the TUN, and zeroes every key. Idempotent. */
