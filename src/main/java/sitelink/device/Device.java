@@ -21,6 +21,7 @@ import sitelink.os.UdpIo;
 import sitelink.os.UdpSocket;
 import sitelink.os.VirtioNet;
 import sitelink.packet.IpHeader;
+import sitelink.policy.PacketFilter;
 import sitelink.route.AllowedIps;
 import sitelink.tunnel.Drop;
 import sitelink.wireguard.Clock;
@@ -216,7 +217,7 @@ public final class Device implements DeviceControl, AutoCloseable {
             count(Drop.NO_ROUTE);
             return;
         }
-        if (!filter.toTunnel(peer, packet, off, n, lanWriter)) {
+        if (!filter.toTunnel(peer.publicKey(), packet, off, n, lanWriter)) {
             // Charged to the site the packet was for, so that status shows outbound denials too. No diagnostic:
             // its sentence is about packets from the peer; the policy logs the 5-tuple itself.
             counters.drop(Drop.FILTERED, peer);
@@ -378,7 +379,7 @@ public final class Device implements DeviceControl, AutoCloseable {
                     IpHeader.addressLength(version));
             return;
         }
-        if (!filter.fromTunnel(peer, buf, off, total)) {
+        if (!filter.fromTunnel(peer.publicKey(), buf, off, total)) {
             peerDropped(peer, Drop.FILTERED, buf, off + IpHeader.sourceOffset(version),
                     IpHeader.addressLength(version));
             return;

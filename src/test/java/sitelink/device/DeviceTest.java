@@ -24,11 +24,11 @@ import org.junit.jupiter.api.Test;
 import sitelink.crypto.Key;
 import sitelink.crypto.X25519;
 import sitelink.packet.Packets;
+import sitelink.policy.PacketFilter;
 import sitelink.route.Prefix;
 import sitelink.wireguard.Constants;
 import sitelink.wireguard.Environment;
 import sitelink.wireguard.FakeClock;
-import sitelink.wireguard.Peer;
 
 /**
  * Two whole devices, each with its own threads, wired through an in-memory TUN on each side and an in-memory WAN
@@ -122,12 +122,12 @@ class DeviceTest {
         start();
         b.setPacketFilter(new PacketFilter() {
             @Override
-            public boolean toTunnel(Peer peer, byte[] buf, int off, int len, LanWriter lan) {
+            public boolean toTunnel(Key site, byte[] buf, int off, int len, LanWriter lan) {
                 return true;
             }
 
             @Override
-            public boolean fromTunnel(Peer peer, byte[] buf, int off, int len) {
+            public boolean fromTunnel(Key site, byte[] buf, int off, int len) {
                 return Packets.u16(buf, off + 22) != 9; // UDP destination port 9 (discard) is refused
             }
         });
