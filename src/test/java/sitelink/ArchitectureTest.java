@@ -31,6 +31,7 @@ class ArchitectureTest {
                 .layer("route").definedBy("sitelink.route..")
                 .layer("crypto").definedBy("sitelink.crypto..")
                 .layer("pki").definedBy("sitelink.pki..")
+                .layer("tunnel").definedBy("sitelink.tunnel..")
                 .layer("cores").definedBy("sitelink.wireguard..", "sitelink.ike..", "sitelink.esp..")
                 .layer("policy").definedBy("sitelink.policy..")
                 .layer("os").definedBy("sitelink.os..")
@@ -45,17 +46,18 @@ class ArchitectureTest {
                 .whereLayer("route").mayNotAccessAnyLayer()
                 .whereLayer("crypto").mayNotAccessAnyLayer()
                 .whereLayer("pki").mayNotAccessAnyLayer()
-                .whereLayer("cores").mayOnlyAccessLayers("crypto", "pki", "packet", "route")
-                .whereLayer("policy").mayOnlyAccessLayers("packet", "route")
+                .whereLayer("tunnel").mayNotAccessAnyLayer()
+                .whereLayer("cores").mayOnlyAccessLayers("crypto", "pki", "tunnel", "packet", "route")
+                .whereLayer("policy").mayOnlyAccessLayers("packet", "route", "crypto", "tunnel")
                 .whereLayer("os").mayOnlyAccessLayers("packet", "route")
-                .whereLayer("device").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "cores", "policy", "os")
-                .whereLayer("uapi").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "cores", "policy", "os", "device")
-                .whereLayer("config").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "policy", "os", "device")
-                .whereLayer("control").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "cores", "policy", "os",
+                .whereLayer("device").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os")
+                .whereLayer("uapi").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os", "device")
+                .whereLayer("config").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "policy", "os", "device")
+                .whereLayer("control").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
                         "device", "uapi", "config")
-                .whereLayer("gateway").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "cores", "policy", "os",
+                .whereLayer("gateway").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
                         "device", "uapi", "config", "control")
-                .whereLayer("demo").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "cores", "policy", "os",
+                .whereLayer("demo").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
                         "device", "uapi", "config", "control", "gateway")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer();
         rule.check(classes);

@@ -4,10 +4,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 import sitelink.crypto.Key;
 import sitelink.device.PeerStatus;
+import sitelink.tunnel.Drop;
 import sitelink.wireguard.Constants;
 
 /**
@@ -22,8 +24,8 @@ public record Assessment(TunnelState state, String reason) {
      */
     public static final Duration STALL = Constants.REKEY_TIMEOUT.multipliedBy(3);
     /** Failures that say the handshake itself is refused (a key or configuration mismatch), not a lost packet. */
-    static final Set<String> HANDSHAKE_FAILURES = Set.of("mac1_invalid", "unknown_peer", "handshake_decrypt_failed",
-            "handshake_response_invalid", "handshake_replay");
+    static final Set<Drop> HANDSHAKE_FAILURES = EnumSet.of(Drop.MAC1_INVALID, Drop.UNKNOWN_PEER,
+            Drop.HANDSHAKE_DECRYPT_FAILED, Drop.HANDSHAKE_RESPONSE_INVALID, Drop.HANDSHAKE_REPLAY);
     /**
      * The peer keeps initiating and has used none of this many of our answers over REKEY_TIMEOUT or more: it could
      * not authenticate them, or they do not reach it. One unused answer is a lost datagram; three, with the peer
@@ -41,7 +43,7 @@ public record Assessment(TunnelState state, String reason) {
         if (fresh && !stalled) {
             return new Assessment(TunnelState.ESTABLISHED, "");
         }
-        Optional<String> failure = p.lastFailure().filter(HANDSHAKE_FAILURES::contains);
+        Optional<Drop> failure = p.lastFailure().flatMap(Drop::named).filter(HANDSHAKE_FAILURES::contains);
         if (failure.isPresent()) {
             return new Assessment(TunnelState.DOWN, Explain.handshakeFailure(failure.get(),
                     p.lastFailureFrom().map(Explain::endpoint).orElse("the peer"), p.name(), ourPublicKey));

@@ -9,6 +9,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import sitelink.crypto.Key;
 import sitelink.device.Diagnostic;
+import sitelink.tunnel.Drop;
 import sitelink.wireguard.Clock;
 
 /**
@@ -56,7 +57,7 @@ public final class DiagnosticLog implements Diagnostic.Listener {
     public void diagnose(Diagnostic d) {
         String who = d.peer().map(Key::toBase64)
                 .orElseGet(() -> d.source().map(s -> s.getAddress().getHostAddress()).orElse("?"));
-        String key = slots.size() >= MAX_KEYS ? d.reason() : d.reason() + "|" + who;
+        String key = slots.size() >= MAX_KEYS ? d.reason().reasonName() : d.reason().reasonName() + "|" + who;
         long now = clock.nanoTime();
         long[] suppressed = {-1};
         slots.compute(key, (k, s) -> {
@@ -77,9 +78,9 @@ public final class DiagnosticLog implements Diagnostic.Listener {
         sink.write(level(d.reason()), line);
     }
 
-    private static Level level(String reason) {
+    private static Level level(Drop reason) {
         return switch (reason) {
-            case "replay", "keypair_expired", "unknown_index", "filtered" -> Level.INFO;
+            case REPLAY, KEYPAIR_EXPIRED, UNKNOWN_INDEX, FILTERED -> Level.INFO;
             default -> Level.WARNING;
         };
     }

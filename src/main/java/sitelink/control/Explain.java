@@ -6,6 +6,7 @@ import sitelink.crypto.Key;
 import sitelink.device.Diagnostic;
 import sitelink.device.PeerStatus;
 import sitelink.route.Prefix;
+import sitelink.tunnel.Drop;
 
 /**
  * Failures in plain words: what happened, the likely cause, and what to do (docs/status.md lists every sentence).
@@ -25,21 +26,21 @@ public final class Explain {
     }
 
     /** The sentence for a refused handshake, as status shows it and the log writes it. */
-    static String handshakeFailure(String reason, String from, String peer, Optional<Key> ourPublicKey) {
+    static String handshakeFailure(Drop reason, String from, String peer, Optional<Key> ourPublicKey) {
         String who = peerName(peer);
         String us = ourPublicKey.map(k -> " (" + k.toBase64() + ")").orElse("");
         return switch (reason) {
-            case "mac1_invalid" -> "handshake from " + from + " rejected: it is addressed to a different public key "
+            case MAC1_INVALID -> "handshake from " + from + " rejected: it is addressed to a different public key "
                     + "(MAC1 mismatch); check that " + who + " lists this site's public key" + us;
-            case "unknown_peer" -> "handshake from " + from + " rejected: it comes from a public key this site does "
+            case UNKNOWN_PEER -> "handshake from " + from + " rejected: it comes from a public key this site does "
                     + "not list; check the public_key this site has for " + who;
-            case "handshake_decrypt_failed" -> "handshake from " + from + " did not decrypt with this site's private "
+            case HANDSHAKE_DECRYPT_FAILED -> "handshake from " + from + " did not decrypt with this site's private "
                     + "key; check that " + who + " has this site's current public key" + us;
-            case "handshake_response_invalid" -> "handshake response from " + from + " did not authenticate: the "
+            case HANDSHAKE_RESPONSE_INVALID -> "handshake response from " + from + " did not authenticate: the "
                     + "preshared keys differ (or " + who + "'s key pair changed); give both sites the same preshared_key";
-            case "handshake_replay" -> "handshake from " + from + " refused as a replay: its timestamp is not newer "
+            case HANDSHAKE_REPLAY -> "handshake from " + from + " refused as a replay: its timestamp is not newer "
                     + "than the last one; check " + who + "'s clock (it must not go back)";
-            default -> reason + " from " + from;
+            default -> reason.reasonName() + " from " + from;
         };
     }
 
@@ -82,28 +83,28 @@ public final class Explain {
         String who = peerName(peerName);
         if (Assessment.HANDSHAKE_FAILURES.contains(d.reason())) {
             String s = handshakeFailure(d.reason(), from, peerName, ourPublicKey);
-            if (d.reason().equals("unknown_peer") && d.claimedKey().isPresent()) {
+            if (d.reason() == Drop.UNKNOWN_PEER && d.claimedKey().isPresent()) {
                 s += " (it uses " + d.claimedKey().get().toBase64() + ")";
             }
             return s;
         }
         return switch (d.reason()) {
-            case "source_not_allowed" -> "packet from " + who + " dropped: its source "
+            case SOURCE_NOT_ALLOWED -> "packet from " + who + " dropped: its source "
                     + d.innerSource().map(Prefix::formatAddress).orElse("?") + " is outside " + who
                     + "'s remote_subnets; add the subnet to remote_subnets, or check " + who + "'s local_subnets";
-            case "filtered" -> "packet from " + who + " with source "
+            case FILTERED -> "packet from " + who + " with source "
                     + d.innerSource().map(Prefix::formatAddress).orElse("?") + " refused by the site policy";
-            case "decrypt_failed" -> "data from " + from + " (" + who + ") did not authenticate; the datagram was "
+            case DECRYPT_FAILED -> "data from " + from + " (" + who + ") did not authenticate; the datagram was "
                     + "corrupted or forged";
-            case "replay" -> "data from " + from + " (" + who + ") was a replay or arrived too late for the replay window";
+            case REPLAY -> "data from " + from + " (" + who + ") was a replay or arrived too late for the replay window";
             // Only this side can have lost a session the other still uses: a restarted peer has no sessions to send on.
-            case "unknown_index" -> "data from " + from + " names a session this site no longer has (this gateway "
+            case UNKNOWN_INDEX -> "data from " + from + " names a session this site no longer has (this gateway "
                     + "restarted, or ended that session); " + who + " will make a new handshake";
-            case "keypair_expired" -> "data from " + from + " (" + who + ") used an expired session";
-            case "handshake_timeout" -> "handshake with " + who + " at " + from + " gave up after 90 s without an "
+            case KEYPAIR_EXPIRED -> "data from " + from + " (" + who + ") used an expired session";
+            case HANDSHAKE_TIMEOUT -> "handshake with " + who + " at " + from + " gave up after 90 s without an "
                     + "answer; check that " + who + " is running and that UDP to it is not blocked";
-            case "no_private_key" -> "handshake from " + from + " ignored: this device has no private key yet";
-            default -> d.reason() + " from " + from;
+            case NO_PRIVATE_KEY -> "handshake from " + from + " ignored: this device has no private key yet";
+            default -> d.reason().reasonName() + " from " + from;
         };
     }
 }

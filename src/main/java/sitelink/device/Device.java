@@ -11,23 +11,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import sitelink.crypto.Key;
 import sitelink.os.TcpCoalescer;
-import sitelink.os.Tun;
+import sitelink.os.TunIo;
+import sitelink.os.UdpIo;
 import sitelink.os.UdpSocket;
 import sitelink.os.VirtioNet;
 import sitelink.packet.IpHeader;
+import sitelink.policy.PacketFilter;
 import sitelink.route.AllowedIps;
+import sitelink.tunnel.Drop;
 import sitelink.wireguard.Clock;
-import sitelink.wireguard.Drop;
 import sitelink.wireguard.DropEvent;
-import sitelink.wireguard.PeerStats;
+import sitelink.wireguard.Environment;
 import sitelink.wireguard.Peer;
 import sitelink.wireguard.WireGuardCore;
 
@@ -44,22 +43,6 @@ public final class Device implements DeviceControl, AutoCloseable {
     static final int BATCH = 64;
     private static final long MAX_TIMER_SLEEP_NANOS = 100_000_000L;
     private static final int EADDRINUSE = 98;
-
-    /** Drops the device itself decides, before or after the protocol core. */
-    enum DeviceDrop {
-        /** An outgoing packet whose destination is in no peer's allowed IPs. */
-        NO_ROUTE,
-        /** A decrypted packet whose source is outside its peer's allowed IPs. */
-        SOURCE_NOT_ALLOWED,
-        /** A packet that is not a well-formed IPv4/IPv6 packet. */
-        INVALID_PACKET,
-        /** The kernel refused to send a datagram. */
-        SEND_FAILED,
-        /** The packet filter (site policy, path MTU) refused the packet. */
-        FILTERED,
-        /** A handshake message found the handshake queue full (a flood): dropped unread by the UDP reader. */
-        HANDSHAKE_QUEUE_FULL
-    }
 
     /**
      * Handshake messages waiting for the handshake thread. Bounded, and full means dropped, as wireguard-go's
@@ -85,14 +68,12 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     private final String name;
-    private final Tun tun;
+    private final TunIo tun;
+    private final UdpIo.Opener sockets;
+    private final Clock clock;
     private final WireGuardCore core;
     private final AllowedIps<Peer> allowedIps = new AllowedIps<>();
-    private final LongAdder[] deviceDrops = new LongAdder[DeviceDrop.values().length];
-    private final LongAdder rxDatagrams = new LongAdder();
-    private final LongAdder txDatagrams = new LongAdder();
-    private final LongAdder rxPackets = new LongAdder();
-    private final LongAdder txPackets = new LongAdder();
+    private final DeviceCounters counters = new DeviceCounters();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final ArrayBlockingQueue<HandshakeMessage> handshakes = new ArrayBlockingQueue<>(HANDSHAKE_QUEUE);
     private final ArrayBlockingQueue<HandshakeMessage> peerHandshakes = new ArrayBlockingQueue<>(PEER_HANDSHAKE_QUEUE);
@@ -105,7 +86,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** Set by the UDP reader when its current batch queued a handshake message. */
     private boolean handshakeQueued;
     private final List<Thread> threads = new ArrayList<>();
-    private volatile UdpSocket bind;
+    private volatile UdpIo bind;
     /** The TUN reader and its send batch: datagrams it produces go out together, one sendmmsg per TUN batch. */
     private volatile Thread tunThread;
     private UdpSocket.Batch tunTx;
@@ -118,19 +99,21 @@ public final class Device implements DeviceControl, AutoCloseable {
     private volatile int fwmark;
     private volatile PacketFilter filter = PacketFilter.NONE;
     private final PacketFilter.LanWriter lanWriter = this::writeToLan;
-    /** Drops the device charges to a peer (source not allowed, filtered), created on the first such drop. */
-    private final ConcurrentHashMap<Peer, LongAdder[]> peerDeviceDrops = new ConcurrentHashMap<>();
     private volatile Diagnostic.Listener diagnostics = Diagnostic.Listener.NONE;
     private volatile String siteName = "";
     private volatile java.util.Map<Key, String> peerNames = java.util.Map.of();
 
-    public Device(String name, Tun tun, Clock clock) throws IOException {
+    public Device(String name, TunIo tun, Clock clock) throws IOException {
+        this(name, tun, UdpIo.Opener.KERNEL, Environment.of(clock, new SecureRandom()));
+    }
+
+    /** A device on any TUN and sockets (tests wire two in memory), with the time and randomness its core uses. */
+    public Device(String name, TunIo tun, UdpIo.Opener sockets, Environment env) throws IOException {
         this.name = name;
         this.tun = tun;
-        for (int i = 0; i < deviceDrops.length; i++) {
-            deviceDrops[i] = new LongAdder();
-        }
-        this.core = new WireGuardCore(clock, new SecureRandom(), new WireGuardCore.Output() {
+        this.sockets = sockets;
+        this.clock = env.clock();
+        this.core = new WireGuardCore(env, new WireGuardCore.Output() {
             @Override
             public void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
                 Device.this.sendDatagram(to, null, buf, off, len);
@@ -151,8 +134,8 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     /** With TUN offloads, the socket takes UDP GSO/GRO too: both ends of the pipeline then move 64 KiB at a time. */
-    private UdpSocket openBind(int port, int mark) throws IOException {
-        UdpSocket s = UdpSocket.open(port, mark);
+    private UdpIo openBind(int port, int mark) throws IOException {
+        UdpIo s = sockets.open(port, mark);
         if (tun.hasVnetHeader() && !s.enableOffloads()) {
             LOG.log(Level.INFO, "{0}: the kernel refused UDP GRO; UDP offloads stay off", name);
         }
@@ -211,7 +194,7 @@ public final class Device implements DeviceControl, AutoCloseable {
                     if (!offload) {
                         outbound(packet, 0, n, scratch);
                     } else if (VirtioNet.segment(packet, n, segment, sink) < 0) {
-                        count(DeviceDrop.INVALID_PACKET);
+                        count(Drop.INVALID_PACKET);
                     }
                 }
                 flushTunTx();
@@ -231,22 +214,21 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
         int version = IpHeader.version(packet, off, n);
         if (version == IpHeader.INVALID) {
-            count(DeviceDrop.INVALID_PACKET);
+            count(Drop.INVALID_PACKET);
             return;
         }
         Peer peer = allowedIps.lookup(packet, off + IpHeader.destinationOffset(version), IpHeader.addressLength(version));
         if (peer == null) {
-            count(DeviceDrop.NO_ROUTE);
+            count(Drop.NO_ROUTE);
             return;
         }
-        if (!filter.toTunnel(peer, packet, off, n, lanWriter)) {
-            count(DeviceDrop.FILTERED);
+        if (!filter.toTunnel(peer.publicKey(), packet, off, n, lanWriter)) {
             // Charged to the site the packet was for, so that status shows outbound denials too. No diagnostic:
             // its sentence is about packets from the peer; the policy logs the 5-tuple itself.
-            chargePeer(peer, DeviceDrop.FILTERED);
+            counters.drop(Drop.FILTERED, peer);
             return;
         }
-        txPackets.increment();
+        counters.txPackets.increment();
         core.send(peer, packet, off, n, scratch);
     }
 
@@ -257,7 +239,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         byte[] buf = new byte[UdpSocket.MAX_DATAGRAM];
         byte[] scratch = new byte[UdpSocket.MAX_DATAGRAM];
         while (running) {
-            UdpSocket b = bind;
+            UdpIo b = bind;
             try {
                 int count = b.receive(rx);
                 if (count < 0) {
@@ -271,7 +253,7 @@ public final class Device implements DeviceControl, AutoCloseable {
                     int total = rx.length(i);
                     int size = rx.segmentSize(i);
                     if (size <= 0 || size >= total) {
-                        rxDatagrams.increment();
+                        counters.rxDatagrams.increment();
                         int len = rx.copyOut(i, buf);
                         inbound(rx.source(i), rx.local(i), buf, len, scratch);
                         continue;
@@ -279,7 +261,7 @@ public final class Device implements DeviceControl, AutoCloseable {
                     for (int from = 0; from < total; from += size) { // UDP_GRO joined several datagrams
                         int len = Math.min(size, total - from);
                         rx.copyOut(i, from, len, buf);
-                        rxDatagrams.increment();
+                        counters.rxDatagrams.increment();
                         inbound(rx.source(i), rx.local(i), buf, len, scratch);
                     }
                 }
@@ -309,7 +291,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         if (q.remainingCapacity() > 0 && q.offer(new HandshakeMessage(source, local, java.util.Arrays.copyOf(buf, len)))) {
             handshakeQueued = true;
         } else {
-            count(DeviceDrop.HANDSHAKE_QUEUE_FULL);
+            count(Drop.HANDSHAKE_QUEUE_FULL);
         }
     }
 
@@ -358,7 +340,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     private void timerLoop() {
         while (running) {
             long next = core.tick();
-            long sleep = Math.min(MAX_TIMER_SLEEP_NANOS, Math.max(1_000_000L, next - System.nanoTime()));
+            long sleep = Math.min(MAX_TIMER_SLEEP_NANOS, Math.max(1_000_000L, next - clock.nanoTime()));
             LockSupport.parkNanos(sleep);
         }
     }
@@ -383,9 +365,9 @@ public final class Device implements DeviceControl, AutoCloseable {
     private void send(UdpSocket.Batch batch) {
         int total = batch.count();
         int sent = bind.send(batch);
-        txDatagrams.add(sent);
+        counters.txDatagrams.add(sent);
         if (sent < total) {
-            deviceDrops[DeviceDrop.SEND_FAILED.ordinal()].add(total - sent);
+            counters.drops(Drop.SEND_FAILED, total - sent);
         }
         if (!batch.vanishedSources().isEmpty()) { // a local address was removed: peers stuck to it let go
             batch.vanishedSources().forEach(core::forgetLocalSource);
@@ -396,19 +378,17 @@ public final class Device implements DeviceControl, AutoCloseable {
     private void deliverPacket(Peer peer, byte[] buf, int off, int len) {
         int total = IpHeader.totalLength(buf, off, len);
         if (total == IpHeader.INVALID) {
-            count(DeviceDrop.INVALID_PACKET);
+            count(Drop.INVALID_PACKET);
             return;
         }
         int version = IpHeader.version(buf, off, len);
         if (allowedIps.lookup(buf, off + IpHeader.sourceOffset(version), IpHeader.addressLength(version)) != peer) {
-            count(DeviceDrop.SOURCE_NOT_ALLOWED);
-            peerDropped(peer, DeviceDrop.SOURCE_NOT_ALLOWED, buf, off + IpHeader.sourceOffset(version),
+            peerDropped(peer, Drop.SOURCE_NOT_ALLOWED, buf, off + IpHeader.sourceOffset(version),
                     IpHeader.addressLength(version));
             return;
         }
-        if (!filter.fromTunnel(peer, buf, off, total)) {
-            count(DeviceDrop.FILTERED);
-            peerDropped(peer, DeviceDrop.FILTERED, buf, off + IpHeader.sourceOffset(version),
+        if (!filter.fromTunnel(peer.publicKey(), buf, off, total)) {
+            peerDropped(peer, Drop.FILTERED, buf, off + IpHeader.sourceOffset(version),
                     IpHeader.addressLength(version));
             return;
         }
@@ -418,9 +398,9 @@ public final class Device implements DeviceControl, AutoCloseable {
             } else {
                 tun.write(buf, off, total);
             }
-            rxPackets.increment();
+            counters.rxPackets.increment();
         } catch (IOException e) {
-            count(DeviceDrop.SEND_FAILED);
+            count(Drop.SEND_FAILED);
         }
     }
 
@@ -428,7 +408,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         try {
             tun.write(buf, off, len);
         } catch (IOException e) {
-            count(DeviceDrop.SEND_FAILED);
+            count(Drop.SEND_FAILED);
         }
     }
 
@@ -437,8 +417,8 @@ public final class Device implements DeviceControl, AutoCloseable {
         filter = f;
     }
 
-    private void count(DeviceDrop d) {
-        deviceDrops[d.ordinal()].increment();
+    private void count(Drop d) {
+        counters.drop(d);
     }
 
     // ---------------------------------------------------------------- diagnostics (failure paths only)
@@ -455,39 +435,27 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     private void coreDropped(DropEvent e) {
-        diagnostics.diagnose(new Diagnostic(e.reason().counterName().substring("drop_".length()),
+        diagnostics.diagnose(new Diagnostic(e.reason(),
                 e.peer().map(Peer::publicKey), Optional.of(e.source()), Optional.empty(), e.claimedKey()));
     }
 
-    private void chargePeer(Peer peer, DeviceDrop d) {
-        peerDeviceDrops.computeIfAbsent(peer, k -> newCounters())[d.ordinal()].increment();
-    }
-
-    private void peerDropped(Peer peer, DeviceDrop d, byte[] buf, int addrOff, int addrLen) {
-        chargePeer(peer, d);
+    private void peerDropped(Peer peer, Drop d, byte[] buf, int addrOff, int addrLen) {
+        counters.drop(d, peer);
         Optional<java.net.InetAddress> inner;
         try {
             inner = Optional.of(java.net.InetAddress.getByAddress(java.util.Arrays.copyOfRange(buf, addrOff, addrOff + addrLen)));
         } catch (java.net.UnknownHostException e) {
             inner = Optional.empty();
         }
-        diagnostics.diagnose(new Diagnostic(d.name().toLowerCase(java.util.Locale.ROOT), Optional.of(peer.publicKey()),
+        diagnostics.diagnose(new Diagnostic(d, Optional.of(peer.publicKey()),
                 peer.endpoint(), inner, Optional.empty()));
-    }
-
-    private static LongAdder[] newCounters() {
-        LongAdder[] a = new LongAdder[DeviceDrop.values().length];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = new LongAdder();
-        }
-        return a;
     }
 
     // ---------------------------------------------------------------- control
 
     @Override
     public synchronized void apply(DeviceUpdate u) throws DeviceException {
-        UdpSocket newBind = null;
+        UdpIo newBind = null;
         int newMark = u.fwmark().orElse(fwmark);
         if (u.listenPort().isPresent() && u.listenPort().getAsInt() != bind.port()) {
             try {
@@ -500,7 +468,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         // Nothing below can fail: the update is applied whole.
         u.privateKey().ifPresent(core::setPrivateKey);
         if (newBind != null) {
-            UdpSocket old = bind;
+            UdpIo old = bind;
             bind = newBind;
             old.close();
             LOG.log(Level.INFO, "{0}: UDP bind has been updated to port {1,number,#}", name, newBind.port());
@@ -552,53 +520,19 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     private void removePeer(Peer p) {
         allowedIps.removeAll(p);
-        peerDeviceDrops.remove(p);
+        counters.forget(p);
         core.removePeer(p.publicKey());
         LOG.log(Level.INFO, "{0} - Removed", p);
     }
 
     @Override
     public DeviceSnapshot snapshot() {
-        List<PeerSnapshot> peers = new ArrayList<>();
-        for (Peer p : core.peers()) {
-            peers.add(new PeerSnapshot(p.publicKey(), p.presharedKey(), p.endpoint(), p.lastHandshake(),
-                    p.rxBytes(), p.txBytes(), p.persistentKeepalive(), allowedIps.prefixesOf(p)));
-        }
-        Optional<Key> key = core.privateKey();
-        return new DeviceSnapshot(key, bind.port(), fwmark, peers);
+        return DeviceReport.snapshot(core, allowedIps, bind.port(), fwmark);
     }
 
     @Override
     public DeviceStatus status() {
-        List<PeerStatus> peers = new ArrayList<>();
-        for (Peer p : core.peers()) {
-            PeerStats st = p.stats();
-            SortedMap<String, Long> drops = new TreeMap<>();
-            for (Drop d : Drop.values()) {
-                long n = st.drops(d);
-                if (n != 0) {
-                    drops.put(d.name().toLowerCase(java.util.Locale.ROOT), n);
-                }
-            }
-            LongAdder[] dd = peerDeviceDrops.get(p);
-            if (dd != null) {
-                for (DeviceDrop d : DeviceDrop.values()) {
-                    long n = dd[d.ordinal()].sum();
-                    if (n != 0) {
-                        drops.put(d.name().toLowerCase(java.util.Locale.ROOT), n);
-                    }
-                }
-            }
-            Optional<PeerStats.Failure> f = st.lastFailure();
-            peers.add(new PeerStatus(p.publicKey(), peerNames.getOrDefault(p.publicKey(), ""), p.endpoint(),
-                    p.lastHandshake(), p.hasSession(), st.sessionInitiator(), st.handshakeAttempts(), st.lastAttempt(),
-                    st.firstUnansweredAttempt(), st.unconfirmedResponses(), st.firstUnconfirmedResponse(),
-                    st.lastGaveUp(),
-                    f.map(x -> x.reason().name().toLowerCase(java.util.Locale.ROOT)), f.map(PeerStats.Failure::at),
-                    f.map(PeerStats.Failure::from), p.rxBytes(), p.txBytes(), st.rxPackets(), st.txPackets(),
-                    p.persistentKeepalive(), st.roamingEvents(), drops, allowedIps.prefixesOf(p)));
-        }
-        return new DeviceStatus(name, siteName, core.publicKey(), bind.port(), java.time.Instant.now(), counters(), peers);
+        return DeviceReport.status(name, siteName, peerNames, core, allowedIps, counters, bind.port(), clock.now());
     }
 
     /**
@@ -616,18 +550,7 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     @Override
     public SortedMap<String, Long> counters() {
-        SortedMap<String, Long> m = new TreeMap<>();
-        for (Drop d : Drop.values()) {
-            m.put(d.counterName(), core.drops(d));
-        }
-        for (DeviceDrop d : DeviceDrop.values()) {
-            m.put("drop_" + d.name().toLowerCase(java.util.Locale.ROOT), deviceDrops[d.ordinal()].sum());
-        }
-        m.put("rx_datagrams", rxDatagrams.sum());
-        m.put("tx_datagrams", txDatagrams.sum());
-        m.put("rx_packets", rxPackets.sum());
-        m.put("tx_packets", txPackets.sum());
-        return m;
+        return counters.byName(core);
     }
 
     /** Stops the threads, closes the socket and the TUN, and zeroes every key. Idempotent. */

@@ -48,8 +48,8 @@ public interface DeviceControl {
                     b.lastHandshake = p.lastHandshake();
                     b.rxBytes = p.rxBytes();
                     b.txBytes = p.txBytes();
-                    b.keepalive = p.persistentKeepalive();
-                    b.allowed.addAll(p.allowedIps());
+                    b.persistentKeepalive = p.persistentKeepalive();
+                    b.allowedIps.addAll(p.allowedIps());
                     return b.build();
                 }).toList());
     }

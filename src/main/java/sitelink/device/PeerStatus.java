@@ -44,33 +44,33 @@ public record PeerStatus(Key publicKey, String name, Optional<InetSocketAddress>
         public Optional<InetSocketAddress> endpoint = Optional.empty();
         public Optional<Instant> lastHandshake = Optional.empty();
         public boolean hasSession;
-        public boolean initiator;
-        public long attempts;
+        public boolean sessionInitiator;
+        public long handshakeAttempts;
         public Optional<Instant> lastAttempt = Optional.empty();
-        public Optional<Instant> firstUnanswered = Optional.empty();
+        public Optional<Instant> firstUnansweredAttempt = Optional.empty();
         public long unconfirmedResponses;
         public Optional<Instant> firstUnconfirmedResponse = Optional.empty();
-        public Optional<Instant> gaveUp = Optional.empty();
-        public Optional<String> failure = Optional.empty();
-        public Optional<Instant> failureAt = Optional.empty();
-        public Optional<InetSocketAddress> failureFrom = Optional.empty();
+        public Optional<Instant> lastGaveUp = Optional.empty();
+        public Optional<String> lastFailure = Optional.empty();
+        public Optional<Instant> lastFailureAt = Optional.empty();
+        public Optional<InetSocketAddress> lastFailureFrom = Optional.empty();
         public long rxBytes;
         public long txBytes;
         public long rxPackets;
         public long txPackets;
-        public int keepalive;
-        public long roaming;
+        public int persistentKeepalive;
+        public long roamingEvents;
         public SortedMap<String, Long> drops = new TreeMap<>();
-        public List<Prefix> allowed = new ArrayList<>();
+        public List<Prefix> allowedIps = new ArrayList<>();
 
         public Builder(Key publicKey) {
             this.publicKey = publicKey;
         }
 
         public PeerStatus build() {
-            return new PeerStatus(publicKey, name, endpoint, lastHandshake, hasSession, initiator, attempts,
-                    lastAttempt, firstUnanswered, unconfirmedResponses, firstUnconfirmedResponse, gaveUp, failure, failureAt, failureFrom, rxBytes, txBytes, rxPackets,
-                    txPackets, keepalive, roaming, drops, allowed);
+            return new PeerStatus(publicKey, name, endpoint, lastHandshake, hasSession, sessionInitiator, handshakeAttempts,
+                    lastAttempt, firstUnansweredAttempt, unconfirmedResponses, firstUnconfirmedResponse, lastGaveUp, lastFailure, lastFailureAt, lastFailureFrom, rxBytes, txBytes, rxPackets,
+                    txPackets, persistentKeepalive, roamingEvents, drops, allowedIps);
         }
     }
 }

@@ -39,6 +39,7 @@ import sitelink.os.Netlink;
 import sitelink.os.Sysctl;
 import sitelink.os.SystemChanges;
 import sitelink.os.Tun;
+import sitelink.policy.SiteFilter;
 import sitelink.route.Prefix;
 import sitelink.uapi.UapiServer;
 import sitelink.wireguard.Clock;
@@ -155,7 +156,7 @@ public final class Gateway implements AutoCloseable {
 
             Gateway g = new Gateway(file, config, device, uapi, netlink, changes);
             g.resolved.putAll(resolved);
-            g.filter = new SiteFilter(config, Clock.SYSTEM, null);
+            g.filter = siteFilter(config, null);
             device.setPacketFilter(g.filter);
             Observer observer = Observer.start(device, config);
             changes.record("status, metrics and events", observer::close);
@@ -185,6 +186,19 @@ public final class Gateway implements AutoCloseable {
      * file; WireGuard has no neighbour discovery), so it gets none: {@code ip link set IFACE addrgenmode none}. The
      * setting goes with the interface. Without IPv6 on this host there is nothing to turn off.
      */
+    /** The site's rules on the data path, from the site file: each remote site's policy, MSS clamp, path MTU. */
+    static SiteFilter siteFilter(SiteConfig c, SiteFilter previous) {
+        List<SiteFilter.Remote> remotes = c.remoteSites().stream()
+                .map(r -> new SiteFilter.Remote(r.publicKey(), r.name(), r.policy())).toList();
+        return new SiteFilter(c.tunnel().mtu(), c.tunnel().mssClamp(), tunnelAddress(c, true), tunnelAddress(c, false),
+                remotes, Clock.SYSTEM::nanoTime, previous);
+    }
+
+    /** Our tunnel address of that family: the source of the ICMP errors the filter sends. */
+    private static Optional<java.net.InetAddress> tunnelAddress(SiteConfig c, boolean v4) {
+        return c.tunnel().addresses().stream().filter(a -> a.isIpv4() == v4).map(InterfaceAddress::address).findFirst();
+    }
+
     private static void noLinkLocal(String iface) {
         try {
             new Sysctl().set("net/ipv6/conf/" + iface + "/addr_gen_mode", "1");
@@ -380,7 +394,7 @@ public final class Gateway implements AutoCloseable {
             resolved.clear();
             resolved.putAll(nextResolved);
         }
-        filter = new SiteFilter(next, Clock.SYSTEM, filter);
+        filter = siteFilter(next, filter);
         device.setPacketFilter(filter);
         config = next;
         observer.name(next);

@@ -46,7 +46,7 @@ public final class TcpCoalescer {
     private int lastPayload;
     private int nextSeq;
 
-    public TcpCoalescer(Tun tun) {
+    public TcpCoalescer(TunIo tun) {
         this(new Output() {
             @Override
             public void write(byte[] buf, int off, int len) throws IOException {

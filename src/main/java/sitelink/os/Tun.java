@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * so {@link #close()} wakes it at once. Reads are meant for one thread at a time (the device's TUN reader); writes
  * may come from any thread. Both run on platform threads: a blocked poll pins a virtual thread's carrier.
  */
-public final class Tun implements AutoCloseable {
+public final class Tun implements TunIo {
     /** linux/if_tun.h: _IOW('T', 202, int). */
     private static final long TUNSETIFF = 0x400454caL;
     private static final long SIOCGIFMTU = 0x8921L, SIOCSIFMTU = 0x8922L;

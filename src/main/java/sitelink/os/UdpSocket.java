@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it (see {@link #sourceRefused}). Only a link-local source names its interface (the scope of the address); any
  * other leaves by whatever interface the routes choose.
  */
-public final class UdpSocket implements AutoCloseable {
+public final class UdpSocket implements UdpIo {
     /** Largest UDP payload, and so the size of every batch slot. */
     public static final int MAX_DATAGRAM = 65535;
     private static final int SOL_SOCKET = 1, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_SNDBUFFORCE = 32, SO_RCVBUFFORCE = 33,
@@ -614,6 +614,37 @@ public final class UdpSocket implements AutoCloseable {
         public void copyOut(int i, int from, int len, byte[] dst) {
             Objects.checkFromIndexSize(from, len, length(i));
             MemorySegment.copy(slots, JAVA_BYTE, (long) i * MAX_DATAGRAM + from, dst, 0, len);
+        }
+
+        /** Empties the batch (an in-memory {@link UdpIo} uses it; a socket does this itself). */
+        public void clear() {
+            count = 0;
+        }
+
+        /** The destination of queued datagram {@code i} (for an in-memory {@link UdpIo}). */
+        public InetSocketAddress destination(int i) {
+            return decode(names.asSlice((long) Objects.checkIndex(i, count) * NAME_STRIDE, SOCKADDR_IN6));
+        }
+
+        /** Copies queued datagram {@code i} into {@code dst}; returns its length (for an in-memory {@link UdpIo}). */
+        public int copyQueued(int i, byte[] dst) {
+            int len = lengths[Objects.checkIndex(i, count)];
+            MemorySegment.copy(slots, JAVA_BYTE, (long) i * MAX_DATAGRAM, dst, 0, len);
+            return len;
+        }
+
+        /** Appends a datagram as recvmmsg would have received it from {@code source} (for an in-memory {@link UdpIo}). */
+        public void received(InetSocketAddress source, byte[] buf, int off, int len) {
+            if (count == capacity) {
+                throw new IllegalStateException("batch is full");
+            }
+            int i = count++;
+            MemorySegment.copy(buf, off, slots, JAVA_BYTE, (long) i * MAX_DATAGRAM, len);
+            encode(source, encoded);
+            encodedFor = null;
+            MemorySegment.copy(encoded, 0, names, JAVA_BYTE, (long) i * NAME_STRIDE, SOCKADDR_IN6);
+            headers.set(JAVA_INT, (long) i * MMSGHDR + MSG_LEN, len);
+            headers.set(JAVA_LONG, (long) i * MMSGHDR + MSG_CONTROLLEN, 0);
         }
 
         private void prepareReceive() {

@@ -118,23 +118,23 @@ public final class StatusLines {
                 case "endpoint" -> endpoint = Optional.of(endpoint(v));
                 case "last_handshake_ms" -> lastHandshake = Optional.of(ms(v));
                 case "has_session" -> hasSession = Boolean.parseBoolean(v);
-                case "session_initiator" -> initiator = Boolean.parseBoolean(v);
-                case "handshake_attempts" -> attempts = Long.parseLong(v);
+                case "session_initiator" -> sessionInitiator = Boolean.parseBoolean(v);
+                case "handshake_attempts" -> handshakeAttempts = Long.parseLong(v);
                 case "last_attempt_ms" -> lastAttempt = Optional.of(ms(v));
-                case "first_unanswered_attempt_ms" -> firstUnanswered = Optional.of(ms(v));
+                case "first_unanswered_attempt_ms" -> firstUnansweredAttempt = Optional.of(ms(v));
                 case "unconfirmed_responses" -> unconfirmedResponses = Long.parseLong(v);
                 case "first_unconfirmed_response_ms" -> firstUnconfirmedResponse = Optional.of(ms(v));
-                case "last_gave_up_ms" -> gaveUp = Optional.of(ms(v));
-                case "last_failure" -> failure = Optional.of(v);
-                case "last_failure_ms" -> failureAt = Optional.of(ms(v));
-                case "last_failure_from" -> failureFrom = Optional.of(endpoint(v));
+                case "last_gave_up_ms" -> lastGaveUp = Optional.of(ms(v));
+                case "last_failure" -> lastFailure = Optional.of(v);
+                case "last_failure_ms" -> lastFailureAt = Optional.of(ms(v));
+                case "last_failure_from" -> lastFailureFrom = Optional.of(endpoint(v));
                 case "rx_bytes" -> rxBytes = Long.parseLong(v);
                 case "tx_bytes" -> txBytes = Long.parseLong(v);
                 case "rx_packets" -> rxPackets = Long.parseLong(v);
                 case "tx_packets" -> txPackets = Long.parseLong(v);
-                case "persistent_keepalive_interval" -> keepalive = Integer.parseInt(v);
-                case "roaming_events" -> roaming = Long.parseLong(v);
-                case "allowed_ip" -> allowed.add(Prefix.parse(v));
+                case "persistent_keepalive_interval" -> persistentKeepalive = Integer.parseInt(v);
+                case "roaming_events" -> roamingEvents = Long.parseLong(v);
+                case "allowed_ip" -> allowedIps.add(Prefix.parse(v));
                 default -> {
                     if (k.startsWith("drop.")) {
                         drops.put(k.substring(5), Long.parseLong(v));

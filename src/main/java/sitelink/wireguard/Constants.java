@@ -60,6 +60,18 @@ public final class Constants {
     public static final long COOKIE_REFRESH_TIME_NANOS = COOKIE_REFRESH_TIME.toNanos();
     public static final long HANDSHAKE_INITIATION_RATE_NANOS = HANDSHAKE_INITIATION_RATE.toNanos();
 
+    /**
+     * How many retransmissions the retransmit timer sends before it gives up: REKEY_ATTEMPT_TIME / REKEY_TIMEOUT = 18.
+     * As in wireguard-go and the kernel, the count is compared with {@code >}, so 1 first initiation + 19 retries are
+     * sent and the 20th expiry gives up (about 100 s, not 90 s, after the first initiation).
+     */
+    public static final int MAX_TIMER_HANDSHAKES = (int) (REKEY_ATTEMPT_TIME_NANOS / REKEY_TIMEOUT_NANOS);
+    /** Keys and half-done handshakes are destroyed this long after the last session was derived. */
+    public static final long ZERO_KEY_MATERIAL_AFTER_NANOS = REJECT_AFTER_TIME_NANOS * 3;
+    /** wireguard-go draws the jitter as {@code rand.Int31n(RekeyTimeoutJitterMaxMs)} with this bound: 0..333 ms. */
+    public static final int REKEY_TIMEOUT_JITTER_BOUND_MS = (int) REKEY_TIMEOUT_JITTER_MAX.toMillis() + 1;
+    public static final int MAX_PERSISTENT_KEEPALIVE_SECONDS = 65535;
+
     public static final byte MESSAGE_INITIATION = 1;
     public static final byte MESSAGE_RESPONSE = 2;
     public static final byte MESSAGE_COOKIE_REPLY = 3;

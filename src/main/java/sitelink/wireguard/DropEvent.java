@@ -1,5 +1,6 @@
 package sitelink.wireguard;
 
+import sitelink.tunnel.Drop;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import sitelink.crypto.Key;

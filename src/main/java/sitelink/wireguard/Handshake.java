@@ -26,7 +26,6 @@ public final class Handshake {
     private static final byte[] INITIAL_CHAINING_KEY = Blake2s.hash(Constants.ascii(Constants.CONSTRUCTION));
     private static final byte[] INITIAL_HASH = Blake2s.hash(INITIAL_CHAINING_KEY, Constants.ascii(Constants.IDENTIFIER));
     private static final byte[] EMPTY = new byte[0];
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final LocalIdentity local;
     private final Key remoteStatic;
@@ -34,7 +33,7 @@ public final class Handshake {
     private final byte[] staticStatic;
     private final byte[] remoteInitialHash;
     private final byte[] presharedKey = new byte[32];
-    private Supplier<Key> ephemeralSource = () -> X25519.generatePrivate(RANDOM);
+    private Supplier<Key> ephemeralSource;
 
     // Initiator state: our initiation in flight, awaiting its response.
     private boolean initiationSent;
@@ -54,8 +53,14 @@ public final class Handshake {
     private boolean consumedInitiation;
     private long lastInitiationConsumedNanos;
 
-    /** Precomputes DH(our static private, their static public). */
-    public Handshake(LocalIdentity local, Key remoteStatic) {
+    /** For tests: ephemeral keys from a fresh {@link SecureRandom}. */
+    Handshake(LocalIdentity local, Key remoteStatic) {
+        this(local, remoteStatic, new SecureRandom());
+    }
+
+    /** Precomputes DH(our static private, their static public); ephemeral keys come from {@code random}. */
+    public Handshake(LocalIdentity local, Key remoteStatic, SecureRandom random) {
+        this.ephemeralSource = () -> X25519.generatePrivate(random);
         this.local = local;
         this.remoteStatic = remoteStatic;
         this.staticStatic = X25519.sharedSecret(local.preparedKey(), remoteStatic).map(Key::bytes).orElse(null);

@@ -19,17 +19,6 @@ public final class Peer {
     /** wireguard-go's MaxStagedPackets: packets kept while a handshake is in flight. */
     static final int MAX_STAGED_PACKETS = 128;
 
-    /**
-     * Timer jitter needs no secrecy, only spread, and the data-path threads draw it: a per-thread generator instead
-     * of the core's SecureRandom, whose lock the TUN and UDP threads would otherwise share.
-     */
-    private static final java.util.random.RandomGenerator TIMER_JITTER = new java.util.random.RandomGenerator() {
-        @Override
-        public long nextLong() {
-            return java.util.concurrent.ThreadLocalRandom.current().nextLong();
-        }
-    };
-
     private final Key publicKey;
     final CookieGenerator cookies;
     final PeerTimers timers;
@@ -58,11 +47,11 @@ public final class Peer {
     volatile boolean sentLastMinuteHandshake;
 
     Peer(Key publicKey, Handshake handshake, CookieGenerator cookies, PeerTimers.Actions actions,
-         Clock clock) {
+         Environment env) {
         this.publicKey = publicKey;
         this.handshake = handshake;
         this.cookies = cookies;
-        this.timers = new PeerTimers(clock, TIMER_JITTER, actions);
+        this.timers = new PeerTimers(env.clock(), env.jitter(), actions);
     }
 
     public Key publicKey() {

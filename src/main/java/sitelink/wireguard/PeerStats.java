@@ -1,5 +1,6 @@
 package sitelink.wireguard;
 
+import sitelink.tunnel.Drop;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.Optional;
@@ -19,7 +20,6 @@ public final class PeerStats {
     final LongAdder txPackets = new LongAdder();
     private final LongAdder[] drops = new LongAdder[Drop.values().length];
     private volatile long handshakeAttempts;
-    private volatile long handshakesCompleted;
     private volatile long roamingEvents;
     private volatile Instant lastAttempt;
     private volatile Instant firstUnansweredAttempt;
@@ -71,7 +71,6 @@ public final class PeerStats {
     }
 
     synchronized void handshakeCompleted(boolean initiator) {
-        handshakesCompleted++;
         sessionInitiator = initiator;
         firstUnansweredAttempt = null;
         unconfirmedResponses = 0;
@@ -129,10 +128,6 @@ public final class PeerStats {
 
     public long handshakeAttempts() {
         return handshakeAttempts;
-    }
-
-    public long handshakesCompleted() {
-        return handshakesCompleted;
     }
 
     public long roamingEvents() {

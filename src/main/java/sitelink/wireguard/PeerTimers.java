@@ -1,12 +1,11 @@
 package sitelink.wireguard;
 
-import static sitelink.wireguard.TimerConstants.JITTER_UNIT;
-import static sitelink.wireguard.TimerConstants.KEEPALIVE_TIMEOUT;
-import static sitelink.wireguard.TimerConstants.MAX_PERSISTENT_KEEPALIVE_SECONDS;
-import static sitelink.wireguard.TimerConstants.MAX_TIMER_HANDSHAKES;
-import static sitelink.wireguard.TimerConstants.REKEY_TIMEOUT;
-import static sitelink.wireguard.TimerConstants.REKEY_TIMEOUT_JITTER_MAX_MS;
-import static sitelink.wireguard.TimerConstants.ZERO_KEY_MATERIAL_AFTER;
+import static sitelink.wireguard.Constants.KEEPALIVE_TIMEOUT_NANOS;
+import static sitelink.wireguard.Constants.MAX_PERSISTENT_KEEPALIVE_SECONDS;
+import static sitelink.wireguard.Constants.MAX_TIMER_HANDSHAKES;
+import static sitelink.wireguard.Constants.REKEY_TIMEOUT_JITTER_BOUND_MS;
+import static sitelink.wireguard.Constants.REKEY_TIMEOUT_NANOS;
+import static sitelink.wireguard.Constants.ZERO_KEY_MATERIAL_AFTER_NANOS;
 
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -62,13 +61,6 @@ public final class PeerTimers {
 
         /** Destroy all keypairs and the handshake state: no new session for REJECT_AFTER_TIME * 3. */
         void zeroKeyMaterial();
-
-        /**
-         * A hook armed a timer earlier than the deadline {@link #tick()} last returned: the thread sleeping on that
-         * deadline should wake by {@code nanoTime}. Called on the hook's thread, outside the lock.
-         */
-        default void wakeUpAt(long nanoTime) {
-        }
     }
 
     /** The five timers, in the order they fire when several are due at the same instant. */
@@ -101,10 +93,6 @@ public final class PeerTimers {
     private volatile boolean needAnotherKeepalive;
     private volatile int persistentKeepaliveSeconds;
     private volatile boolean stopped;
-    /** True while tick() runs: its own return value will cover whatever the hooks arm meanwhile. */
-    private volatile boolean ticking;
-    /** The deadline tick() last returned, for {@link Actions#wakeUpAt}; Long.MAX_VALUE when none. */
-    private volatile long reportedDeadline = Long.MAX_VALUE;
     // Under the lock: the handshake rate limit and retry count.
     private int handshakeAttempts;
     private boolean sentHandshake;
@@ -152,7 +140,7 @@ public final class PeerTimers {
         if (stopped || isPending(Timer.NEW_HANDSHAKE)) {
             return; // the steady state of a busy tunnel: one volatile read
         }
-        armIfDisarmed(Timer.NEW_HANDSHAKE, clock.nanoTime() + KEEPALIVE_TIMEOUT + REKEY_TIMEOUT + jitter());
+        armIfDisarmed(Timer.NEW_HANDSHAKE, clock.nanoTime() + KEEPALIVE_TIMEOUT_NANOS + REKEY_TIMEOUT_NANOS + jitter());
     }
 
     /** Call after a transport data packet (not a keepalive) was received: acknowledge it if we have nothing to send. */
@@ -160,7 +148,7 @@ public final class PeerTimers {
         if (stopped) {
             return;
         }
-        if (isPending(Timer.SEND_KEEPALIVE) || !armIfDisarmed(Timer.SEND_KEEPALIVE, clock.nanoTime() + KEEPALIVE_TIMEOUT)) {
+        if (isPending(Timer.SEND_KEEPALIVE) || !armIfDisarmed(Timer.SEND_KEEPALIVE, clock.nanoTime() + KEEPALIVE_TIMEOUT_NANOS)) {
             if (!needAnotherKeepalive) {
                 needAnotherKeepalive = true;
             }
@@ -181,13 +169,13 @@ public final class PeerTimers {
     public void anyAuthenticatedPacketTraversal() {
         int s = persistentKeepaliveSeconds;
         if (s > 0) {
-            arm(Timer.PERSISTENT_KEEPALIVE, clock.nanoTime() + TimerConstants.seconds(s));
+            arm(Timer.PERSISTENT_KEEPALIVE, clock.nanoTime() + s * 1_000_000_000L);
         }
     }
 
     /** Call after a handshake initiation was sent: retransmit it after REKEY_TIMEOUT + jitter unless answered. */
     public void handshakeInitiated() {
-        arm(Timer.RETRANSMIT_HANDSHAKE, clock.nanoTime() + REKEY_TIMEOUT + jitter());
+        arm(Timer.RETRANSMIT_HANDSHAKE, clock.nanoTime() + REKEY_TIMEOUT_NANOS + jitter());
     }
 
     /**
@@ -206,7 +194,7 @@ public final class PeerTimers {
      * key material REJECT_AFTER_TIME * 3 from now unless another session is derived first.
      */
     public void sessionDerived() {
-        arm(Timer.ZERO_KEY_MATERIAL, clock.nanoTime() + ZERO_KEY_MATERIAL_AFTER);
+        arm(Timer.ZERO_KEY_MATERIAL, clock.nanoTime() + ZERO_KEY_MATERIAL_AFTER_NANOS);
     }
 
     /**
@@ -237,12 +225,12 @@ public final class PeerTimers {
                 return false;
             }
             long now = clock.nanoTime();
-            if (sentHandshake && now - lastSentHandshake < REKEY_TIMEOUT) {
+            if (sentHandshake && now - lastSentHandshake < REKEY_TIMEOUT_NANOS) {
                 if (isRetry) {
                     // Both sides initiated at once and we answered theirs after sending ours: our retry is due
                     // within REKEY_TIMEOUT of that response. Refused and not re-armed, no initiation would ever
                     // follow on a tunnel without traffic (seen in StatusDiagnoseIT); retry when the limit lifts.
-                    arm(Timer.RETRANSMIT_HANDSHAKE, lastSentHandshake + REKEY_TIMEOUT + jitter());
+                    arm(Timer.RETRANSMIT_HANDSHAKE, lastSentHandshake + REKEY_TIMEOUT_NANOS + jitter());
                 }
                 return false;
             }
@@ -261,8 +249,8 @@ public final class PeerTimers {
 
     /**
      * Runs every timer whose deadline has passed, earliest first, and returns the {@link Clock#nanoTime()} of the next
-     * deadline, or Long.MAX_VALUE when no timer is armed. Call it again by then, and whenever
-     * {@link Actions#wakeUpAt} asks.
+     * deadline, or Long.MAX_VALUE when no timer is armed. Call it again by then; a hook that arms an earlier timer
+     * meanwhile is served by the caller's next tick (the device ticks at least every 100 ms).
      */
     public long tick() {
         while (true) {
@@ -270,24 +258,12 @@ public final class PeerTimers {
             Expiry expiry;
             synchronized (lock) {
                 if (stopped) {
-                    ticking = false;
-                    reportedDeadline = Long.MAX_VALUE;
                     return Long.MAX_VALUE;
                 }
-                ticking = true;
                 long now = clock.nanoTime();
                 fired = earliestExpired(now);
                 if (fired == null) {
-                    long next = nextDeadline();
-                    reportedDeadline = next;
-                    ticking = false;
-                    // A hook that armed an earlier timer while ticking was set woke nobody; it armed before this
-                    // second look (which then sees it) or it saw ticking == false and woke the ticker itself.
-                    long again = nextDeadline();
-                    if (again == next || again - next > 0) {
-                        return next;
-                    }
-                    continue;
+                    return nextDeadline();
                 }
                 int i = fired.ordinal();
                 if (!deadlines.compareAndSet(i, deadlines.get(i), DISARMED)) {
@@ -295,20 +271,12 @@ public final class PeerTimers {
                 }
                 expiry = expire(fired, now);
             }
-            try {
-                perform(expiry);
-            } catch (RuntimeException | Error e) {
-                synchronized (lock) {
-                    ticking = false;
-                    reportedDeadline = Long.MAX_VALUE; // nothing was returned: any hook that arms must wake the ticker
-                }
-                throw e;
-            }
+            perform(expiry);
             if (fired == Timer.SEND_KEEPALIVE && needAnotherKeepalive) {
                 // After the keepalive went out, as in timers.go: data that arrived while the timer was pending
                 // asks for one more.
                 needAnotherKeepalive = false;
-                arm(Timer.SEND_KEEPALIVE, clock.nanoTime() + KEEPALIVE_TIMEOUT);
+                arm(Timer.SEND_KEEPALIVE, clock.nanoTime() + KEEPALIVE_TIMEOUT_NANOS);
             }
         }
     }
@@ -321,7 +289,6 @@ public final class PeerTimers {
                 deadlines.set(t.ordinal(), DISARMED);
             }
             needAnotherKeepalive = false;
-            reportedDeadline = Long.MAX_VALUE;
         }
     }
 
@@ -343,7 +310,7 @@ public final class PeerTimers {
             case RETRANSMIT_HANDSHAKE -> {
                 if (handshakeAttempts > MAX_TIMER_HANDSHAKES) {
                     disarm(Timer.SEND_KEEPALIVE);
-                    armIfDisarmed(Timer.ZERO_KEY_MATERIAL, now + ZERO_KEY_MATERIAL_AFTER);
+                    armIfDisarmed(Timer.ZERO_KEY_MATERIAL, now + ZERO_KEY_MATERIAL_AFTER_NANOS);
                     yield Expiry.GIVE_UP;
                 }
                 handshakeAttempts++;
@@ -368,14 +335,13 @@ public final class PeerTimers {
         }
     }
 
-    /** Like the kernel's mod_peer_timer: (re)arms unless stopped, and wakes the ticker if this is now the earliest. */
+    /** Like the kernel's mod_peer_timer: (re)arms unless stopped. */
     private void arm(Timer timer, long at) {
         if (stopped) {
             return;
         }
         long d = at == DISARMED ? at + 1 : at;
         deadlines.set(timer.ordinal(), d);
-        wakeIfEarlier(d);
     }
 
     /** Arms a timer that is not pending (one compare-and-set, so two racing hooks arm it once); true if this call did. */
@@ -384,7 +350,6 @@ public final class PeerTimers {
         if (stopped || !deadlines.compareAndSet(timer.ordinal(), DISARMED, d)) {
             return false;
         }
-        wakeIfEarlier(d);
         return true;
     }
 
@@ -394,18 +359,6 @@ public final class PeerTimers {
         if (deadlines.get(i) != DISARMED) {
             deadlines.set(i, DISARMED);
         }
-    }
-
-    private void wakeIfEarlier(long at) {
-        if (ticking) {
-            return; // tick() looks again before it returns
-        }
-        long reported = reportedDeadline;
-        if (reported != Long.MAX_VALUE && at - reported >= 0) {
-            return;
-        }
-        reportedDeadline = at;
-        actions.wakeUpAt(at);
     }
 
     private Timer earliestExpired(long now) {
@@ -435,6 +388,6 @@ public final class PeerTimers {
     }
 
     private long jitter() {
-        return jitter.nextInt(REKEY_TIMEOUT_JITTER_MAX_MS) * JITTER_UNIT;
+        return jitter.nextInt(REKEY_TIMEOUT_JITTER_BOUND_MS) * 1_000_000L;
     }
 }

@@ -1,6 +1,7 @@
 package sitelink.wireguard;
 
 import java.net.InetAddress;
+import sitelink.tunnel.Drop;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -49,6 +50,7 @@ public final class WireGuardCore {
     private record IndexEntry(Peer peer, Keypair keypair) {
     }
 
+    private final Environment env;
     private final Clock clock;
     private final SecureRandom random;
     private final Output out;
@@ -66,8 +68,14 @@ public final class WireGuardCore {
     private volatile long underLoadUntil;
 
     public WireGuardCore(Clock clock, SecureRandom random, Output out) {
-        this.clock = clock;
-        this.random = random;
+        this(Environment.of(clock, random), out);
+    }
+
+    /** A core whose time and randomness all come from {@code env}. */
+    public WireGuardCore(Environment env, Output out) {
+        this.env = env;
+        this.clock = env.clock();
+        this.random = env.random();
         this.out = out;
         for (int i = 0; i < drops.length; i++) {
             drops[i] = new LongAdder();
@@ -150,7 +158,7 @@ public final class WireGuardCore {
             }
         };
         Peer p = new Peer(publicKey, newHandshake(publicKey, Key.zero()), new CookieGenerator(publicKey, clock),
-                actions, clock);
+                actions, env);
         holder[0] = p;
         peers.put(publicKey, p);
         return Optional.of(p);
@@ -535,10 +543,10 @@ public final class WireGuardCore {
             p.timers.anyAuthenticatedPacketReceived();
             int index = newIndex(p, null);
             Handshake.Response r = p.handshake.createResponse(index, clock.nanoTime());
-            indices.put(index, new IndexEntry(p, r.keypair()));
-            // The session is in place before the response leaves (wireguard-go's order): the initiator's first
-            // packet may come back before this thread returns, and must find it waiting in next to confirm it.
+            // The session is in place (next) before the response leaves: the initiator's first data packet may
+            // reach the UDP reader before this thread returns, and must find it there to confirm it.
             beginSession(p, r.keypair(), false);
+            indices.put(index, new IndexEntry(p, r.keypair()));
             p.timers.sessionDerived();
             p.cookies.addMacs(r.message());
             out.sendDatagram(source, local, r.message(), 0, r.message().length);
@@ -711,7 +719,7 @@ public final class WireGuardCore {
         if (id == null) {
             return null;
         }
-        Handshake h = new Handshake(id, remoteStatic);
+        Handshake h = new Handshake(id, remoteStatic, random);
         h.setPresharedKey(psk);
         return h;
     }

@@ -50,12 +50,12 @@ class AssessmentTest {
     void unansweredInitiationsAreConnectingUntilFifteenSecondsThenDown() {
         assertEquals(Duration.ofSeconds(15), Assessment.STALL);
         PeerFacts f = new PeerFacts().unanswered(ago(14), ago(4), 3);
-        f.firstUnanswered = Optional.of(NOW.minus(Assessment.STALL).plusMillis(1));
+        f.firstUnansweredAttempt = Optional.of(NOW.minus(Assessment.STALL).plusMillis(1));
         Assessment connecting = assess(f);
         assertEquals(TunnelState.CONNECTING, connecting.state());
         assertEquals("handshake sent at " + Assessment.time(ago(4)) + ", waiting for the answer", connecting.reason());
 
-        f.firstUnanswered = Optional.of(NOW.minus(Assessment.STALL));
+        f.firstUnansweredAttempt = Optional.of(NOW.minus(Assessment.STALL));
         Assessment down = assess(f);
         assertEquals(TunnelState.DOWN, down.state());
         assertEquals("handshake attempts unanswered since " + Assessment.time(ago(15)) + " (3 sent in all)" + REMEDY,

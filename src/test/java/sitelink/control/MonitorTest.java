@@ -35,12 +35,12 @@ class MonitorTest {
     @Test
     void upWhenTheFirstHandshakeCompletesAndOnlyOnce() {
         PeerFacts f = new PeerFacts();
-        f.keepalive = 25;
+        f.persistentKeepalive = 25;
         assertEquals(List.of(), check(0, f));
         f.unanswered(at(0), at(0), 1);
         assertEquals(List.of(), check(1, f), "CONNECTING is no event");
         f.session(at(1), true);
-        f.firstUnanswered = Optional.empty();
+        f.firstUnansweredAttempt = Optional.empty();
         List<TunnelEvent> up = check(2, f);
         assertEquals(List.of("up"), kinds(up));
         TunnelEvent e = up.get(0);
@@ -65,7 +65,7 @@ class MonitorTest {
         assertTrue(rekey.get(0).reason().startsWith("rekey sent at " + Assessment.time(at(20)) + " is unanswered; check "
                 + "that office-b is running"), rekey.get(0).reason());
         f.lastAttempt = Optional.of(at(25));
-        f.attempts = 2;
+        f.handshakeAttempts = 2;
         assertEquals(List.of(), check(28, f), "one rekey-failed per unanswered rekey");
         assertEquals(List.of(), check(34, f));
         List<TunnelEvent> down = check(35, f);
@@ -78,16 +78,16 @@ class MonitorTest {
         assertEquals(List.of(), check(36, f), "down once");
 
         f.session(at(37), true);
-        f.firstUnanswered = Optional.empty();
+        f.firstUnansweredAttempt = Optional.empty();
         assertEquals(List.of("up"), kinds(check(38, f)), "up again when the peer is back");
     }
 
     @Test
     void aHandshakeThatGaveUpIsARekeyFailureOnceButNotOnTheFirstCheck() {
         PeerFacts f = new PeerFacts();
-        f.gaveUp = Optional.of(at(-10));
+        f.lastGaveUp = Optional.of(at(-10));
         assertEquals(List.of(), check(0, f), "a give-up from before the monitor started is old news");
-        f.gaveUp = Optional.of(at(95));
+        f.lastGaveUp = Optional.of(at(95));
         f.unanswered(at(96), at(96), 20);
         List<TunnelEvent> e = check(96, f);
         assertEquals(List.of("rekey-failed"), kinds(e));

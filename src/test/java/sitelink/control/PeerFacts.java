@@ -20,7 +20,7 @@ final class PeerFacts extends PeerStatus.Builder {
         super(THEIRS);
         name = "office-b";
         endpoint = Optional.of(ENDPOINT);
-        allowed.add(Prefix.parse("198.19.2.0/24"));
+        allowedIps.add(Prefix.parse("198.19.2.0/24"));
     }
 
     static Key key(int b) {
@@ -34,22 +34,22 @@ final class PeerFacts extends PeerStatus.Builder {
     PeerFacts session(Instant t, boolean weInitiated) {
         lastHandshake = Optional.of(t);
         hasSession = true;
-        initiator = weInitiated;
+        sessionInitiator = weInitiated;
         return this;
     }
 
     /** Initiations from {@code first} to {@code last}, none answered. */
     PeerFacts unanswered(Instant first, Instant last, long sent) {
-        firstUnanswered = Optional.of(first);
+        firstUnansweredAttempt = Optional.of(first);
         lastAttempt = Optional.of(last);
-        attempts = sent;
+        handshakeAttempts = sent;
         return this;
     }
 
     PeerFacts failure(String reason, Instant at) {
-        failure = Optional.of(reason);
-        failureAt = Optional.of(at);
-        failureFrom = Optional.of(ENDPOINT);
+        lastFailure = Optional.of(reason);
+        lastFailureAt = Optional.of(at);
+        lastFailureFrom = Optional.of(ENDPOINT);
         return this;
     }
 

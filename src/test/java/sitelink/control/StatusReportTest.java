@@ -22,13 +22,13 @@ class StatusReportTest {
         b.txBytes = 100;
         b.rxPackets = 12;
         b.txPackets = 1;
-        b.keepalive = 25;
+        b.persistentKeepalive = 25;
         b.drops.put("source_not_allowed", 3L);
         b.drops.put("replay", 1L);
         PeerFacts c = new PeerFacts().unanswered(NOW.minusSeconds(2), NOW.minusSeconds(2), 1);
         c.publicKey = PeerFacts.key(3);
         c.name = "office-c-with-a-long-name";
-        c.roaming = 2;
+        c.roamingEvents = 2;
         return PeerFacts.device(NOW, b.build(), c.build());
     }
 

@@ -1,5 +1,6 @@
 package sitelink.wireguard;
 
+import sitelink.tunnel.Drop;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,10 +1,12 @@
-package sitelink.wireguard;
+package sitelink.tunnel;
 
 import java.util.Locale;
+import java.util.Optional;
 
 /**
- * Why the protocol core dropped a datagram or a packet. Every drop is counted under one of these; status, logs and
- * the UAPI counters read the same numbers.
+ * Why a datagram or a packet was dropped, by a protocol core or by the device around it: one taxonomy for every
+ * tunnel protocol. Every drop is counted under one of these; status, logs, the UAPI counters and {@code Explain}'s
+ * sentences are keyed by the same values.
  */
 public enum Drop {
     /** Not a WireGuard message: wrong type, reserved bytes not zero, or wrong length. */
@@ -41,10 +43,41 @@ public enum Drop {
     /** An outgoing packet dropped because too many were already waiting for a handshake. */
     STAGED_QUEUE_FULL,
     /** Packets that were waiting for a handshake that gave up. */
-    HANDSHAKE_TIMEOUT;
+    HANDSHAKE_TIMEOUT,
+
+    // The device's own, before or after the protocol core.
+    /** An outgoing packet whose destination is in no peer's allowed IPs. */
+    NO_ROUTE,
+    /** A decrypted packet whose source is outside its peer's allowed IPs. */
+    SOURCE_NOT_ALLOWED,
+    /** A packet that is not a well-formed IPv4/IPv6 packet. */
+    INVALID_PACKET,
+    /** The kernel refused to send a datagram. */
+    SEND_FAILED,
+    /** The packet filter (site policy, path MTU) refused the packet. */
+    FILTERED,
+    /** A handshake message found the handshake queue full (a flood): dropped unread by the UDP reader. */
+    HANDSHAKE_QUEUE_FULL;
+
+    private static final Drop[] ALL = values();
 
     /** The counter name, for example {@code drop_decrypt_failed}. */
     public String counterName() {
-        return "drop_" + name().toLowerCase(Locale.ROOT);
+        return "drop_" + reasonName();
+    }
+
+    /** The reason's name in status and logs, for example {@code decrypt_failed}. */
+    public String reasonName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The reason with that {@link #reasonName()}, if any (status read back from a running gateway). */
+    public static Optional<Drop> named(String reasonName) {
+        for (Drop d : ALL) {
+            if (d.reasonName().equals(reasonName)) {
+                return Optional.of(d);
+            }
+        }
+        return Optional.empty();
     }
 }

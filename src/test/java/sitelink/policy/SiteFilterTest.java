@@ -1,4 +1,4 @@
-package sitelink.gateway;
+package sitelink.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,23 +9,14 @@ import static sitelink.packet.Packets.linuxSynOptions;
 import static sitelink.packet.Packets.tcp;
 import static sitelink.packet.Packets.u16;
 
-import java.net.InetSocketAddress;
+import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import sitelink.config.InterfaceAddress;
-import sitelink.config.RemoteSite;
-import sitelink.config.SiteConfig;
-import sitelink.config.TunnelInterface;
 import sitelink.crypto.Key;
 import sitelink.crypto.X25519;
-import sitelink.policy.Rules;
-import sitelink.route.Prefix;
-import sitelink.wireguard.Clock;
-import sitelink.wireguard.Peer;
-import sitelink.wireguard.WireGuardCore;
 
 /** The site's rules on the data path: policy per remote site, MSS clamping, path-MTU errors. */
 class SiteFilterTest {
@@ -35,29 +26,17 @@ class SiteFilterTest {
 
     final SecureRandom random = new SecureRandom();
     final Key remoteKey = X25519.publicKey(X25519.generatePrivate(random));
-    final Peer peer = new WireGuardCore(Clock.SYSTEM, random, new WireGuardCore.Output() {
-        @Override
-        public void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
-        }
-
-        @Override
-        public void deliverPacket(Peer p, byte[] buf, int off, int len) {
-        }
-    }).addPeer(remoteKey).orElseThrow();
     final List<byte[]> toLan = new ArrayList<>();
 
     SiteFilter filter(boolean clamp, String... rules) {
-        RemoteSite b = new RemoteSite("office-b", remoteKey, Optional.empty(), Optional.empty(),
-                List.of(Prefix.parse("198.18.2.0/24")), 0, java.util.Arrays.stream(rules).map(Rules::parse).toList());
-        SiteConfig c = new SiteConfig("office-a", X25519.generatePrivate(random), 0, 0,
-                new TunnelInterface("sl-b", List.of(InterfaceAddress.parse("198.19.0.1/30")), 1420,
-                        TunnelInterface.MAIN_TABLE, clamp),
-                List.of(Prefix.parse("198.18.1.0/24")), List.of(b));
-        return new SiteFilter(c, Clock.SYSTEM, null);
+        SiteFilter.Remote b = new SiteFilter.Remote(remoteKey, "office-b",
+                java.util.Arrays.stream(rules).map(Rules::parse).toList());
+        return new SiteFilter(1420, clamp, Optional.of(address("198.19.0.1")), Optional.empty(), List.of(b),
+                System::nanoTime, null);
     }
 
     boolean out(SiteFilter f, byte[] p) {
-        return f.toTunnel(peer, p, 0, p.length, (buf, off, len) -> toLan.add(java.util.Arrays.copyOfRange(buf, off, off + len)));
+        return f.toTunnel(remoteKey, p, 0, p.length, (buf, off, len) -> toLan.add(java.util.Arrays.copyOfRange(buf, off, off + len)));
     }
 
     static byte[] syn(byte[] src, byte[] dst, int dport) {
@@ -73,7 +52,7 @@ class SiteFilterTest {
         SiteFilter f = filter(true, "allow to tcp 198.18.2.0/24 port 443");
         assertTrue(out(f, syn(HOST_A, HOST_B, 443)));
         byte[] synAck = ipv4(HOST_B, HOST_A, 6, 0x4000, tcp(HOST_B, HOST_A, 443, 40000, 0x12, SYN_OPTIONS, new byte[0]));
-        assertTrue(f.fromTunnel(peer, synAck, 0, synAck.length), "the reply of an allowed flow");
+        assertTrue(f.fromTunnel(remoteKey, synAck, 0, synAck.length), "the reply of an allowed flow");
     }
 
     @Test
@@ -81,8 +60,8 @@ class SiteFilterTest {
         SiteFilter f = filter(true, "allow to tcp 198.18.2.0/24 port 443");
         assertFalse(out(f, syn(HOST_A, HOST_B, 22)), "port 22 is not allowed");
         byte[] inbound = syn(HOST_B, HOST_A, 443);
-        assertFalse(f.fromTunnel(peer, inbound, 0, inbound.length), "B may not open connections to A");
-        assertEquals(2, f.policy(remoteKey).count(sitelink.policy.Verdict.DROP_NO_RULE));
+        assertFalse(f.fromTunnel(remoteKey, inbound, 0, inbound.length), "B may not open connections to A");
+        assertEquals(2, f.policy(remoteKey).count(Verdict.DROP_NO_RULE));
     }
 
     @Test
@@ -90,7 +69,7 @@ class SiteFilterTest {
         SiteFilter f = filter(true);
         assertTrue(out(f, syn(HOST_A, HOST_B, 22)));
         byte[] inbound = syn(HOST_B, HOST_A, 22);
-        assertTrue(f.fromTunnel(peer, inbound, 0, inbound.length));
+        assertTrue(f.fromTunnel(remoteKey, inbound, 0, inbound.length));
     }
 
     @Test
@@ -100,7 +79,7 @@ class SiteFilterTest {
         assertTrue(out(f, s));
         assertEquals(1380, mssOf(s));
         byte[] in = syn(HOST_B, HOST_A, 443);
-        assertTrue(f.fromTunnel(peer, in, 0, in.length));
+        assertTrue(f.fromTunnel(remoteKey, in, 0, in.length));
         assertEquals(1380, mssOf(in));
         byte[] untouched = syn(HOST_A, HOST_B, 443);
         assertTrue(out(filter(false), untouched));
@@ -120,5 +99,13 @@ class SiteFilterTest {
         assertEquals(1420, u16(icmp, 26), "next-hop MTU");
         byte[] mayFragment = ipv4(HOST_A, HOST_B, 17, 0, sitelink.packet.Packets.udp(HOST_A, HOST_B, 1, 2, new byte[1500]));
         assertTrue(out(f, mayFragment), "without DF the packet may go (fragmented outside)");
+    }
+
+    private static InetAddress address(String a) {
+        try {
+            return InetAddress.getByName(a);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
     }
 }

@@ -1,0 +1,205 @@
+package sitelink.device;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import sitelink.crypto.Key;
+import sitelink.crypto.X25519;
+import sitelink.packet.Packets;
+import sitelink.policy.PacketFilter;
+import sitelink.route.Prefix;
+import sitelink.wireguard.Constants;
+import sitelink.wireguard.Environment;
+import sitelink.wireguard.FakeClock;
+
+/**
+ * Two whole devices, each with its own threads, wired through an in-memory TUN on each side and an in-memory WAN
+ * between them, on one fake clock: real IP packets through real handshakes and real crypto, no namespace, no root.
+ */
+class DeviceTest {
+    private static final InetAddress WAN_A = address("203.0.113.1");
+    private static final InetAddress WAN_B = address("203.0.113.2");
+    private static final byte[] HOST_A = Packets.addr("198.18.1.10");
+    private static final byte[] HOST_B = Packets.addr("198.18.2.10");
+
+    private final FakeClock clock = new FakeClock();
+    private final MemoryWan wan = new MemoryWan();
+    private final MemoryTun tunA = new MemoryTun("wgA");
+    private final MemoryTun tunB = new MemoryTun("wgB");
+    private final Key keyA = X25519.generatePrivate(seeded(1));
+    private final Key keyB = X25519.generatePrivate(seeded(2));
+    private Device a;
+    private Device b;
+
+    private void start() throws Exception {
+        a = new Device("wgA", tunA, wan.host(WAN_A), new Environment(clock, seeded(3), new Random(3)));
+        b = new Device("wgB", tunB, wan.host(WAN_B), new Environment(clock, seeded(4), new Random(4)));
+        a.apply(update(keyA, 51820, keyB, new InetSocketAddress(WAN_B, 51820), "198.18.2.0/24"));
+        b.apply(update(keyB, 51820, keyA, new InetSocketAddress(WAN_A, 51820), "198.18.1.0/24"));
+        a.start();
+        b.start();
+    }
+
+    @AfterEach
+    void close() {
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    @Test
+    void carriesPacketsBothWaysAfterAHandshake() throws Exception {
+        start();
+        byte[] request = udp(HOST_A, HOST_B, 40000, 7, "ping");
+        tunA.fromLan(request);
+        assertArrayEquals(request, tunB.nextToLan(), "the packet from LAN A reaches LAN B unchanged");
+        byte[] reply = udp(HOST_B, HOST_A, 7, 40000, "pong");
+        tunB.fromLan(reply);
+        assertArrayEquals(reply, tunA.nextToLan(), "the reply reaches LAN A unchanged");
+        assertTrue(peerOf(a).lastHandshake().isPresent());
+        assertTrue(peerOf(a).sessionInitiator(), "A sent first, so A initiated");
+        // a packet is counted just after its TUN write, which the test may see first
+        await(() -> a.counters().get("rx_packets") == 1 && b.counters().get("rx_packets") == 1, "the counts");
+        assertEquals(1L, a.counters().get("tx_packets"));
+        assertEquals(1L, b.counters().get("tx_packets"));
+    }
+
+    @Test
+    void rekeysAfterRekeyAfterTimeAndKeepsCarrying() throws Exception {
+        start();
+        exchange(1);
+        Instant first = peerOf(a).lastHandshake().orElseThrow();
+
+        clock.advance(Constants.REKEY_AFTER_TIME.plusSeconds(1));
+        exchange(2); // the first packet on the old session, still valid, makes the initiator rekey
+        await(() -> !peerOf(a).lastHandshake().orElseThrow().equals(first), "a second handshake");
+        Instant second = peerOf(a).lastHandshake().orElseThrow();
+        assertNotEquals(first, second);
+        assertTrue(Duration.between(first, second).compareTo(Constants.REKEY_AFTER_TIME) > 0);
+        exchange(3);
+        await(() -> peerOf(b).lastHandshake().orElseThrow().equals(second), "B confirmed the new session");
+        exchange(4);
+        assertEquals(0L, a.counters().get("drop_decrypt_failed") + b.counters().get("drop_decrypt_failed"));
+        assertEquals(0L, a.counters().get("drop_replay") + b.counters().get("drop_replay"));
+    }
+
+    @Test
+    void dropsAPacketWhoseSourceIsNotThePeersAllowedIps() throws Exception {
+        start();
+        exchange(1);
+        // LAN B sends from an address outside what A allows for B: B routes and seals it, A must refuse it.
+        tunB.fromLan(udp(Packets.addr("198.18.9.9"), HOST_A, 7, 40000, "spoofed"));
+        await(() -> peerOf(a).drops().get("source_not_allowed") != null, "the drop charged to B");
+        assertEquals(1L, peerOf(a).drops().get("source_not_allowed"));
+        assertEquals(1L, a.counters().get("drop_source_not_allowed"));
+        exchange(2);
+        assertTrue(tunA.toLan.isEmpty(), "the spoofed packet never reached LAN A");
+    }
+
+    @Test
+    void dropsWhatTheFilterRefusesAndDeliversTheRest() throws Exception {
+        start();
+        b.setPacketFilter(new PacketFilter() {
+            @Override
+            public boolean toTunnel(Key site, byte[] buf, int off, int len, LanWriter lan) {
+                return true;
+            }
+
+            @Override
+            public boolean fromTunnel(Key site, byte[] buf, int off, int len) {
+                return Packets.u16(buf, off + 22) != 9; // UDP destination port 9 (discard) is refused
+            }
+        });
+        tunA.fromLan(udp(HOST_A, HOST_B, 40000, 9, "discard me"));
+        await(() -> peerOf(b).drops().get("filtered") != null, "the filter's drop charged to A");
+        assertEquals(1L, peerOf(b).drops().get("filtered"));
+        assertEquals(1L, b.counters().get("drop_filtered"));
+        byte[] allowed = udp(HOST_A, HOST_B, 40000, 7, "echo me");
+        tunA.fromLan(allowed);
+        assertArrayEquals(allowed, tunB.nextToLan(), "the next, allowed packet is delivered");
+        assertNull(tunB.toLan.poll(), "and only that one");
+    }
+
+    @Test
+    void dropsAPacketWithNoRoute() throws Exception {
+        start();
+        tunA.fromLan(udp(HOST_A, Packets.addr("198.18.7.1"), 40000, 7, "nowhere"));
+        await(() -> a.counters().get("drop_no_route") == 1, "the drop counted");
+        assertEquals(0L, a.counters().get("tx_datagrams"), "no handshake for a packet nobody takes");
+    }
+
+    /** One request A to B and one reply, each checked on arrival. */
+    private void exchange(int n) throws InterruptedException {
+        byte[] request = udp(HOST_A, HOST_B, 40000, 7, "request " + n);
+        tunA.fromLan(request);
+        assertArrayEquals(request, tunB.nextToLan(), () -> "request " + n + "; A: " + a.counters() + "; B: " + b.counters());
+        byte[] reply = udp(HOST_B, HOST_A, 7, 40000, "reply " + n);
+        tunB.fromLan(reply);
+        assertArrayEquals(reply, tunA.nextToLan(), () -> "reply " + n + "; A: " + peerOf(a) + "; B: " + peerOf(b));
+    }
+
+    private static PeerStatus peerOf(Device d) {
+        List<PeerStatus> peers = d.status().peers();
+        assertEquals(1, peers.size());
+        return peers.get(0);
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5); // the devices' own threads move the packets: nothing to wait on but their results
+        }
+    }
+
+    private static DeviceUpdate update(Key privateKey, int port, Key peer, InetSocketAddress endpoint, String allowed) {
+        return new DeviceUpdate(Optional.of(privateKey), OptionalInt.of(port), OptionalInt.empty(), true,
+                List.of(new PeerUpdate(X25519.publicKey(peer), false, false, Optional.empty(), Optional.of(endpoint),
+                        OptionalInt.empty(), true, List.of(Prefix.parse(allowed)))));
+    }
+
+    private static byte[] udp(byte[] src, byte[] dst, int sport, int dport, String payload) {
+        return Packets.ipv4(src, dst, 17, 0, Packets.udp(src, dst, sport, dport, payload.getBytes()));
+    }
+
+    private static SecureRandom seeded(long seed) {
+        try {
+            SecureRandom r = SecureRandom.getInstance("SHA1PRNG");
+            r.setSeed(seed);
+            return r;
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static InetAddress address(String a) {
+        try {
+            return InetAddress.getByName(a);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
