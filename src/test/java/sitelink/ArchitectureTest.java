@@ -1,5 +1,6 @@
 package sitelink;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -61,6 +62,25 @@ class ArchitectureTest {
                         "device", "uapi", "config", "control", "gateway")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer();
         rule.check(classes);
+    }
+
+    /**
+     * The protocol cores take time and randomness from the injected {@code tunnel.Environment} / {@code tunnel.Clock}
+     * only, so a fake clock and seeded generators replay a run exactly (issue 10): no system clock, no global random.
+     */
+    @Test
+    void coresReadNoSystemClockAndNoGlobalRandomSource() {
+        noClasses().that().resideInAnyPackage("sitelink.wireguard..", "sitelink.ike..", "sitelink.esp..")
+                .should().callMethod(System.class, "nanoTime")
+                .orShould().callMethod(System.class, "currentTimeMillis")
+                .orShould().callMethod(java.time.Instant.class, "now")
+                .orShould().callMethod(java.time.Clock.class, "systemUTC")
+                .orShould().callMethod(java.time.Clock.class, "systemDefaultZone")
+                .orShould().callMethod(java.util.concurrent.ThreadLocalRandom.class, "current")
+                .orShould().callMethod(Math.class, "random")
+                .orShould().callConstructor(java.security.SecureRandom.class)
+                .orShould().callConstructor(java.util.Random.class)
+                .check(classes);
     }
 
     @Test

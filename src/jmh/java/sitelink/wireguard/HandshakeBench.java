@@ -47,9 +47,9 @@ public class HandshakeBench {
     public void setUp() {
         alice = new LocalIdentity(key());
         bob = new LocalIdentity(key());
-        initiator = new Handshake(alice, bob.publicKey());
-        responder = new Handshake(bob, alice.publicKey());
-        Handshake ringSource = new Handshake(alice, bob.publicKey());
+        initiator = new Handshake(alice, bob.publicKey(), new java.security.SecureRandom());
+        responder = new Handshake(bob, alice.publicKey(), new java.security.SecureRandom());
+        Handshake ringSource = new Handshake(alice, bob.publicKey(), new java.security.SecureRandom());
         ring = new byte[RING][];
         for (int i = 0; i < RING; i++) {
             ring[i] = ringSource.createInitiation(i, start.plusSeconds(i));
@@ -83,7 +83,7 @@ public class HandshakeBench {
     public byte[] responder() {
         if (next == RING) {
             next = 0;
-            responder = new Handshake(bob, alice.publicKey()); // forgets the timestamps the ring already used
+            responder = new Handshake(bob, alice.publicKey(), new java.security.SecureRandom()); // forgets the timestamps the ring already used
         }
         nowNanos += 1_000_000_000L;
         Initiation opened = Handshake.openInitiation(bob, ring[next++]).orElseThrow();

@@ -49,8 +49,8 @@ public class KeypairBench {
     static Keypair[] session(SecureRandom random) {
         LocalIdentity alice = new LocalIdentity(key(random));
         LocalIdentity bob = new LocalIdentity(key(random));
-        Handshake a = new Handshake(alice, bob.publicKey());
-        Handshake b = new Handshake(bob, alice.publicKey());
+        Handshake a = new Handshake(alice, bob.publicKey(), new java.security.SecureRandom());
+        Handshake b = new Handshake(bob, alice.publicKey(), new java.security.SecureRandom());
         byte[] init = a.createInitiation(random.nextInt(), Instant.now());
         Initiation opened = Handshake.openInitiation(bob, init).orElseThrow();
         if (!b.acceptInitiation(opened, System.nanoTime())) {

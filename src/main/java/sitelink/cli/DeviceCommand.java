@@ -11,7 +11,7 @@ import sitelink.os.Daemon;
 import sitelink.os.Signals;
 import sitelink.os.Tun;
 import sitelink.uapi.UapiServer;
-import sitelink.wireguard.Clock;
+import sitelink.tunnel.Clock;
 
 /**
  * {@code sitelink device [-f] IFACE}: a userspace WireGuard device managed by {@code wg}, a drop-in for

@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 import sitelink.crypto.Key;
 import sitelink.device.Diagnostic;
 import sitelink.tunnel.Drop;
-import sitelink.wireguard.Clock;
+import sitelink.tunnel.Clock;
 
 /**
  * Logs each failure class at most once per interval per peer (or per source address when no peer is known), in

@@ -13,7 +13,7 @@ import sitelink.config.SiteConfig;
 import sitelink.config.Telemetry;
 import sitelink.crypto.Key;
 import sitelink.device.Device;
-import sitelink.wireguard.Clock;
+import sitelink.tunnel.Clock;
 
 /**
  * Everything that watches one running gateway: names for status, the rate-limited diagnostic log, the metrics

@@ -24,9 +24,9 @@ import sitelink.packet.IpHeader;
 import sitelink.policy.PacketFilter;
 import sitelink.route.AllowedIps;
 import sitelink.tunnel.Drop;
-import sitelink.wireguard.Clock;
+import sitelink.tunnel.Clock;
 import sitelink.wireguard.DropEvent;
-import sitelink.wireguard.Environment;
+import sitelink.tunnel.Environment;
 import sitelink.wireguard.Peer;
 import sitelink.wireguard.WireGuardCore;
 

@@ -31,7 +31,6 @@ public final class EspSa {
      * CBC), pad length, next header, ICV (32 for HMAC-SHA2-512-256).
      */
     public static final int OVERHEAD = HEADER_LENGTH + CBC_IV + 15 + 2 + 32;
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     public static final int NEXT_HEADER_IPV4 = 4, NEXT_HEADER_IPV6 = 41;
     private static final long MAX_SEQUENCE = 0xFFFF_FFFFL;
     /** Rekey well before the sequence space ends (as strongSwan's packet limits would). */
@@ -49,12 +48,17 @@ public final class EspSa {
     private final ReplayWindow replay = new ReplayWindow();
     private final ThreadLocal<Cipher> cipher;
     private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[64]);
+    /** CBC's unpredictable IVs (RFC 3602 section 3); an AEAD's IVs count instead. */
+    private final java.security.SecureRandom random;
 
     /**
      * Keying material per direction as IKE derives it: for an AEAD the key followed by the 4-byte salt, for AES-CBC
-     * the encryption key followed by the integrity key.
+     * the encryption key followed by the integrity key. {@code random} makes CBC's IVs (the caller's: the cores use
+     * no global random source).
      */
-    public EspSa(EspCipher aead, int inboundSpi, int outboundSpi, byte[] inKeymat, byte[] outKeymat) {
+    public EspSa(EspCipher aead, int inboundSpi, int outboundSpi, byte[] inKeymat, byte[] outKeymat,
+                 java.security.SecureRandom random) {
+        this.random = random;
         this.aead = aead;
         this.inboundSpi = inboundSpi;
         this.outboundSpi = outboundSpi;
@@ -160,7 +164,7 @@ public final class EspSa {
             putInt(out, outOff + 8, 0);
             putInt(out, outOff + 12, (int) seq);
         } else {
-            RANDOM.nextBytes(scratch.get()); // CBC needs an unpredictable IV (RFC 3602 section 3)
+            random.nextBytes(scratch.get()); // CBC needs an unpredictable IV (RFC 3602 section 3)
             System.arraycopy(scratch.get(), 0, out, outOff + HEADER_LENGTH, CBC_IV);
         }
         Cipher c = cipher.get();

@@ -42,7 +42,7 @@ import sitelink.os.Tun;
 import sitelink.policy.SiteFilter;
 import sitelink.route.Prefix;
 import sitelink.uapi.UapiServer;
-import sitelink.wireguard.Clock;
+import sitelink.tunnel.Clock;
 
 /**
  * One site's gateway, built from its site file: the device, its tunnel addresses, a static route into the tunnel for

@@ -24,7 +24,8 @@ final class IkeKeys {
         this.skPr = skPr;
     }
 
-    static IkeKeys derive(Proposal chosen, byte[] ni, byte[] nr, byte[] gir, long spiI, long spiR) {
+    static IkeKeys derive(Proposal chosen, byte[] ni, byte[] nr, byte[] gir, long spiI, long spiR,
+                          java.security.SecureRandom random) {
         Prf prf = new Prf(chosen.first(Ike.PRF).orElseThrow().id());
         Transform encr = chosen.first(Ike.ENCR).orElseThrow();
         int integ = chosen.first(Ike.INTEG).map(Transform::id).orElse(0);
@@ -35,9 +36,9 @@ final class IkeKeys {
         Arrays.fill(skeyseed, (byte) 0);
         int ei = p + 2 * a, pi = ei + 2 * e; // SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr
         SkCipher initiator = integ == 0 ? new SkCipher(encr.id(), Arrays.copyOfRange(km, ei, ei + e))
-                : new SkCipher(Arrays.copyOfRange(km, ei, ei + e), integ, Arrays.copyOfRange(km, p, p + a));
+                : new SkCipher(Arrays.copyOfRange(km, ei, ei + e), integ, Arrays.copyOfRange(km, p, p + a), random);
         SkCipher responder = integ == 0 ? new SkCipher(encr.id(), Arrays.copyOfRange(km, ei + e, ei + 2 * e))
-                : new SkCipher(Arrays.copyOfRange(km, ei + e, ei + 2 * e), integ, Arrays.copyOfRange(km, p + a, p + 2 * a));
+                : new SkCipher(Arrays.copyOfRange(km, ei + e, ei + 2 * e), integ, Arrays.copyOfRange(km, p + a, p + 2 * a), random);
         IkeKeys keys = new IkeKeys(prf, Arrays.copyOfRange(km, 0, p), initiator, responder,
                 Arrays.copyOfRange(km, pi, pi + p), Arrays.copyOfRange(km, pi + p, pi + 2 * p));
         Arrays.fill(km, (byte) 0);

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import sitelink.wireguard.Clock;
+import sitelink.tunnel.Clock;
 
 /**
  * One IKE SA with one remote site, both roles, sans-IO (RFC 7296): IKE_SA_INIT, IKE_AUTH with a PSK and the first
@@ -267,7 +267,7 @@ public final class IkeSession {
         nr = nonce.get().data();
         secondMessage = raw;
         ikeProposal = chosen;
-        keys = IkeKeys.derive(chosen, ni, nr, gir.get(), spiI, spiR);
+        keys = IkeKeys.derive(chosen, ni, nr, gir.get(), spiI, spiR, random);
         Arrays.fill(gir.get(), (byte) 0);
         natT = config.forceEncap() || natDetected(m, config.local(), remote);
 
@@ -391,7 +391,7 @@ public final class IkeSession {
         ni = nonce.get().data();
         nr = randomBytes(32);
         ikeProposal = chosen.get();
-        keys = IkeKeys.derive(ikeProposal, ni, nr, gir.get(), spiI, spiR);
+        keys = IkeKeys.derive(ikeProposal, ni, nr, gir.get(), spiI, spiR, random);
         Arrays.fill(gir.get(), (byte) 0);
         natT = config.forceEncap() || natDetected(m, config.local(), remote);
         List<Payload> p = new ArrayList<>();

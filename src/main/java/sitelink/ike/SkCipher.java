@@ -20,7 +20,6 @@ import javax.crypto.spec.SecretKeySpec;
 public final class SkCipher {
     public static final int SALT_LENGTH = 4;
     private static final int AEAD_IV = 8, AEAD_ICV = 16, CBC_IV = 16;
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     private final int encr;
     private final SecretKeySpec key;
@@ -29,6 +28,8 @@ public final class SkCipher {
     private final SecretKeySpec macKey;
     private final int icvLength;
     private long nextIv = 1;
+    /** CBC's unpredictable IVs (RFC 3602); null for an AEAD, whose IVs count. */
+    private final java.security.SecureRandom random;
 
     /** An AEAD with its keying material (key and salt). */
     public SkCipher(int encr, byte[] keymat) {
@@ -39,10 +40,12 @@ public final class SkCipher {
         this.mac = null;
         this.macKey = null;
         this.icvLength = AEAD_ICV;
+        this.random = null;
     }
 
-    /** AES-CBC with an HMAC-SHA2 integrity algorithm (its IANA INTEG id) and the two keys. */
-    public SkCipher(byte[] encKey, int integ, byte[] integKey) {
+    /** AES-CBC with an HMAC-SHA2 integrity algorithm (its IANA INTEG id) and the two keys; IVs from {@code random}. */
+    public SkCipher(byte[] encKey, int integ, byte[] integKey, java.security.SecureRandom random) {
+        this.random = random;
         this.encr = Ike.ENCR_AES_CBC;
         this.key = new SecretKeySpec(encKey, "AES");
         this.salt = new byte[0];
@@ -137,7 +140,7 @@ public final class SkCipher {
                 iv[i] = (byte) (v >>> (56 - 8 * i));
             }
         } else {
-            RANDOM.nextBytes(iv); // CBC needs an unpredictable IV
+            random.nextBytes(iv); // CBC needs an unpredictable IV
         }
         System.arraycopy(iv, 0, msg, aadEnd, iv.length);
         try {

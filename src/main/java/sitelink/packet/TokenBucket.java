@@ -2,7 +2,7 @@ package sitelink.packet;
 
 /**
  * A token bucket: {@code burst} events at once, then {@code perSecond} on average. Time comes in as nanoseconds from
- * the caller's clock ({@code sitelink.wireguard.Clock#nanoTime} in the device, a fake clock in tests), so this
+ * the caller's clock ({@code sitelink.tunnel.Clock#nanoTime} in the device, a fake clock in tests), so this
  * package stays free of any clock type. Allocation-free; synchronized because the TUN and UDP threads share one.
  */
 public final class TokenBucket {

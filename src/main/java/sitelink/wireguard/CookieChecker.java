@@ -1,5 +1,7 @@
 package sitelink.wireguard;
 
+import sitelink.tunnel.Clock;
+
 import java.net.InetSocketAddress;
 import java.security.MessageDigest;
 import java.security.SecureRandom;

@@ -1,5 +1,7 @@
 package sitelink.wireguard;
 
+import sitelink.tunnel.Clock;
+
 import java.util.Arrays;
 import sitelink.crypto.Blake2s;
 import sitelink.crypto.Key;

@@ -53,11 +53,6 @@ public final class Handshake {
     private boolean consumedInitiation;
     private long lastInitiationConsumedNanos;
 
-    /** For tests: ephemeral keys from a fresh {@link SecureRandom}. */
-    Handshake(LocalIdentity local, Key remoteStatic) {
-        this(local, remoteStatic, new SecureRandom());
-    }
-
     /** Precomputes DH(our static private, their static public); ephemeral keys come from {@code random}. */
     public Handshake(LocalIdentity local, Key remoteStatic, SecureRandom random) {
         this.ephemeralSource = () -> X25519.generatePrivate(random);

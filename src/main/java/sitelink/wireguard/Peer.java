@@ -1,5 +1,7 @@
 package sitelink.wireguard;
 
+import sitelink.tunnel.Environment;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;

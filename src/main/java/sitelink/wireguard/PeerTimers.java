@@ -1,5 +1,7 @@
 package sitelink.wireguard;
 
+import sitelink.tunnel.Clock;
+
 import static sitelink.wireguard.Constants.KEEPALIVE_TIMEOUT_NANOS;
 import static sitelink.wireguard.Constants.MAX_PERSISTENT_KEEPALIVE_SECONDS;
 import static sitelink.wireguard.Constants.MAX_TIMER_HANDSHAKES;

@@ -1,5 +1,8 @@
 package sitelink.wireguard;
 
+import sitelink.tunnel.Clock;
+import sitelink.tunnel.Environment;
+
 import java.net.InetAddress;
 import sitelink.tunnel.Drop;
 import java.net.InetSocketAddress;

@@ -27,7 +27,7 @@ import sitelink.packet.Packets;
 import sitelink.policy.PacketFilter;
 import sitelink.route.Prefix;
 import sitelink.wireguard.Constants;
-import sitelink.wireguard.Environment;
+import sitelink.tunnel.Environment;
 import sitelink.wireguard.FakeClock;
 
 /**

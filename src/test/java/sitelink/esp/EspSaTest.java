@@ -17,7 +17,8 @@ class EspSaTest {
         byte[] ab = new byte[keymat], ba = new byte[keymat];
         new SplittableRandom(1).nextBytes(ab);
         new SplittableRandom(2).nextBytes(ba);
-        return new EspSa[] {new EspSa(aead, SPI_A, SPI_B, ba, ab), new EspSa(aead, SPI_B, SPI_A, ab, ba)};
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        return new EspSa[] {new EspSa(aead, SPI_A, SPI_B, ba, ab, random), new EspSa(aead, SPI_B, SPI_A, ab, ba, random)};
     }
 
     private static byte[] inner(int len) {

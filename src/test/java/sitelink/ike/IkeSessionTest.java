@@ -29,8 +29,10 @@ class IkeSessionTest {
         assertArrayEquals(a.inboundKeymat(), b.outboundKeymat());
         // and the keys carry a packet each way
         EspCipher aead = EspCipher.of(a.encr().id(), a.integ());
-        EspSa espA = new EspSa(aead, a.inboundSpi(), a.outboundSpi(), a.inboundKeymat(), a.outboundKeymat());
-        EspSa espB = new EspSa(aead, b.inboundSpi(), b.outboundSpi(), b.inboundKeymat(), b.outboundKeymat());
+        EspSa espA = new EspSa(aead, a.inboundSpi(), a.outboundSpi(), a.inboundKeymat(), a.outboundKeymat(),
+                new java.security.SecureRandom());
+        EspSa espB = new EspSa(aead, b.inboundSpi(), b.outboundSpi(), b.inboundKeymat(), b.outboundKeymat(),
+                new java.security.SecureRandom());
         byte[] inner = new byte[60], wire = new byte[200], back = new byte[200];
         inner[0] = 0x45;
         int n = espA.seal(inner, 0, inner.length, 4, wire, 0);

@@ -22,7 +22,7 @@ class CookieCheckerTest {
     private final CookieGenerator aliceMacs = new CookieGenerator(BOB.publicKey(), clock);
 
     private byte[] initiation() {
-        byte[] msg = new Handshake(ALICE, BOB.publicKey()).createInitiation(42, clock.now());
+        byte[] msg = new Handshake(ALICE, BOB.publicKey(), new java.security.SecureRandom()).createInitiation(42, clock.now());
         aliceMacs.addMacs(msg);
         return msg;
     }
@@ -85,8 +85,8 @@ class CookieCheckerTest {
 
     @Test
     void repliesToResponsesToo() {
-        Handshake a = new Handshake(ALICE, BOB.publicKey());
-        Handshake b = new Handshake(BOB, ALICE.publicKey());
+        Handshake a = new Handshake(ALICE, BOB.publicKey(), new java.security.SecureRandom());
+        Handshake b = new Handshake(BOB, ALICE.publicKey(), new java.security.SecureRandom());
         byte[] init = a.createInitiation(1, Instant.parse("2025-01-01T00:00:00Z"));
         assertTrue(b.acceptInitiation(Handshake.openInitiation(BOB, init).orElseThrow(), 0));
         byte[] response = b.createResponse(77, 0).message();

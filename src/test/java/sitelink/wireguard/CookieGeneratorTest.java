@@ -22,7 +22,7 @@ class CookieGeneratorTest {
     private final CookieChecker checker = new CookieChecker(BOB, new SecureRandom(), clock);
 
     private byte[] initiation() {
-        byte[] msg = new Handshake(ALICE, BOB.publicKey()).createInitiation(3, clock.now());
+        byte[] msg = new Handshake(ALICE, BOB.publicKey(), new java.security.SecureRandom()).createInitiation(3, clock.now());
         gen.addMacs(msg);
         return msg;
     }
@@ -38,7 +38,7 @@ class CookieGeneratorTest {
 
     @Test
     void rejectsRepliesBeforeAnyMessageWasSent() {
-        byte[] other = new Handshake(ALICE, BOB.publicKey()).createInitiation(3, clock.now());
+        byte[] other = new Handshake(ALICE, BOB.publicKey(), new java.security.SecureRandom()).createInitiation(3, clock.now());
         new CookieGenerator(BOB.publicKey(), clock).addMacs(other);
         assertFalse(gen.consumeReply(checker.createReply(other, other.length, FROM)));
     }

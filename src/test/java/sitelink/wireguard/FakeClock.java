@@ -1,5 +1,7 @@
 package sitelink.wireguard;
 
+import sitelink.tunnel.Clock;
+
 import java.time.Duration;
 import java.time.Instant;
 

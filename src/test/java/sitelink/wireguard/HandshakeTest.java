@@ -26,8 +26,8 @@ class HandshakeTest {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** A peer pair: Alice's handshake for Bob and Bob's for Alice. */
-    private final Handshake alice = new Handshake(ALICE, BOB.publicKey());
-    private final Handshake bob = new Handshake(BOB, ALICE.publicKey());
+    private final Handshake alice = new Handshake(ALICE, BOB.publicKey(), new java.security.SecureRandom());
+    private final Handshake bob = new Handshake(BOB, ALICE.publicKey(), new java.security.SecureRandom());
 
     private record Session(Keypair initiator, Keypair responder) {
     }
@@ -134,7 +134,7 @@ class HandshakeTest {
     @Test
     void initiationFromAnotherPeerIsNotAccepted() {
         LocalIdentity carol = new LocalIdentity(X25519.generatePrivate(RANDOM));
-        byte[] init = new Handshake(carol, BOB.publicKey()).createInitiation(1, T0);
+        byte[] init = new Handshake(carol, BOB.publicKey(), new java.security.SecureRandom()).createInitiation(1, T0);
         Initiation opened = Handshake.openInitiation(BOB, init).orElseThrow();
         assertEquals(carol.publicKey(), opened.remoteStatic());
         assertFalse(bob.acceptInitiation(opened, 0), "bob's handshake is for alice");
@@ -186,7 +186,7 @@ class HandshakeTest {
 
     @Test
     void lowOrderPeerKeyFailsCleanly() {
-        Handshake broken = new Handshake(ALICE, Key.zero());
+        Handshake broken = new Handshake(ALICE, Key.zero(), new java.security.SecureRandom());
         assertFalse(broken.isUsable());
         assertThrows(IllegalStateException.class, () -> broken.createInitiation(1, T0));
         Initiation fake = new Initiation(Key.zero(), 1, Key.zero(), Key.zero(), Key.zero(), new byte[28]);

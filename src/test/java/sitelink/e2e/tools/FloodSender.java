@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import sitelink.crypto.Key;
-import sitelink.wireguard.Clock;
+import sitelink.tunnel.Clock;
 import sitelink.wireguard.CookieGenerator;
 
 /**

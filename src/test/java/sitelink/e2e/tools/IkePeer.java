@@ -16,7 +16,7 @@ import sitelink.ike.Ike;
 import sitelink.ike.IkeAction;
 import sitelink.ike.IkeConfig;
 import sitelink.ike.IkeSession;
-import sitelink.wireguard.Clock;
+import sitelink.tunnel.Clock;
 
 /**
  * Our IKEv2 engine on real UDP sockets (500 and 4500), run inside a namespace against a real peer:
@@ -112,7 +112,8 @@ public final class IkePeer {
                     st.child = c.child();
                     st.replies = 0; // a new CHILD SA (first or rekeyed): ping through it again
                     st.esp = new EspSa(EspCipher.of(c.child().encr().id(), c.child().integ()),
-                            c.child().inboundSpi(), c.child().outboundSpi(), c.child().inboundKeymat(), c.child().outboundKeymat());
+                            c.child().inboundSpi(), c.child().outboundSpi(), c.child().inboundKeymat(), c.child().outboundKeymat(),
+                            new java.security.SecureRandom());
                     System.out.println("INSTALLED " + c.child() + " to " + c.child().remote());
                 }
                 case IkeAction.ChildSaDeleted d -> System.out.println("CHILD_DELETED " + Integer.toHexString(d.inboundSpi()));

@@ -1,4 +1,4 @@
-package sitelink.wireguard;
+package sitelink.tunnel;
 
 import java.security.SecureRandom;
 import java.util.Objects;
