@@ -17,6 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sitelink.route.Prefix;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.Testbed;
 
 /**
  * The ledger in the order {@code sitelink up} uses it, inside a namespace with a veth pair sl-a/sl-b: after
@@ -28,7 +30,7 @@ class SystemChangesTest {
     private static final Prefix REMOTE4 = Prefix.parse("198.18.2.0/24");
     private static final Prefix REMOTE6 = Prefix.parse("2001:db8:2::/48");
 
-    private TestNamespace ns;
+    private Namespace ns;
     private Netlink nl;
     private final Sysctl sysctl = new Sysctl();
     private final SystemChanges changes = new SystemChanges();
@@ -36,7 +38,7 @@ class SystemChangesTest {
     @BeforeEach
     void setUp() throws Exception {
         Assumptions.assumeTrue(!"false".equals(System.getProperty("sitelink.e2e")), "e2e disabled");
-        ns = TestNamespace.create();
+        ns = Testbed.unique("sl-nl").namespace("os");
         ns.ip("link", "add", "sl-a", "type", "veth", "peer", "name", "sl-b");
         nl = ns.call(Netlink::open);
     }
@@ -96,7 +98,7 @@ class SystemChangesTest {
         ns.ip("link", "set", "sl-a", "up");
         ns.ip("addr", "add", "198.19.0.1/30", "dev", "sl-a");
         ns.ip("route", "add", "198.18.2.0/24", "dev", "sl-a");
-        String forwarding = ns.exec("sysctl", "-n", Sysctl.IPV4_FORWARDING).strip();
+        String forwarding = ns.execOk("sysctl", "-n", Sysctl.IPV4_FORWARDING).strip();
         String before = snapshot();
 
         boolean[] made = ns.call(() -> new boolean[] {
@@ -164,6 +166,6 @@ class SystemChangesTest {
     private String snapshot() throws Exception {
         String addr = ns.ip("addr").replaceAll(" qdisc \\S+", "");
         return addr + ns.ip("route") + ns.ip("-6", "route")
-                + ns.exec("sysctl", Sysctl.IPV4_FORWARDING, Sysctl.IPV6_FORWARDING);
+                + ns.execOk("sysctl", Sysctl.IPV4_FORWARDING, Sysctl.IPV6_FORWARDING);
     }
 }
