@@ -17,6 +17,7 @@ import sitelink.os.Netlink.Route;
 import sitelink.route.Prefix;
 import sitelink.testbed.Namespace;
 import sitelink.testbed.Testbed;
+import sitelink.testbed.Veth;
 
 /**
  * Drives rtnetlink inside a namespace this test creates (a veth pair sl-a/sl-b and, once, a TUN) and checks every
@@ -30,7 +31,7 @@ class NetlinkTest {
     void setUp() throws Exception {
         Assumptions.assumeTrue(!"false".equals(System.getProperty("sitelink.e2e")), "e2e disabled");
         ns = Testbed.unique("sl-nl").namespace("os");
-        ns.ip("link", "add", "sl-a", "type", "veth", "peer", "name", "sl-b");
+        Veth.inside(ns, "sl-a", "sl-b");
         nl = ns.call(Netlink::open); // the socket stays in the namespace whichever thread uses it
     }
 

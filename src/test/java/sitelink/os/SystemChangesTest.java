@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import sitelink.route.Prefix;
 import sitelink.testbed.Namespace;
 import sitelink.testbed.Testbed;
+import sitelink.testbed.Veth;
 
 /**
  * The ledger in the order {@code sitelink up} uses it, inside a namespace with a veth pair sl-a/sl-b: after
@@ -39,7 +40,7 @@ class SystemChangesTest {
     void setUp() throws Exception {
         Assumptions.assumeTrue(!"false".equals(System.getProperty("sitelink.e2e")), "e2e disabled");
         ns = Testbed.unique("sl-nl").namespace("os");
-        ns.ip("link", "add", "sl-a", "type", "veth", "peer", "name", "sl-b");
+        Veth.inside(ns, "sl-a", "sl-b");
         nl = ns.call(Netlink::open);
     }
 
@@ -57,7 +58,7 @@ class SystemChangesTest {
         // sl-a is up before we start, so undoing our routes and addresses cannot lean on a link going down
         // (the kernel flushes a down link's routes by itself); sl-c is the link the ledger sets up.
         ns.ip("link", "set", "sl-a", "up");
-        ns.ip("link", "add", "sl-c", "type", "veth", "peer", "name", "sl-d");
+        Veth.inside(ns, "sl-c", "sl-d");
         String before = snapshot();
         Path socket = dir.resolve("sl-a.sock");
 
