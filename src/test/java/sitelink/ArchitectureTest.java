@@ -41,6 +41,7 @@ class ArchitectureTest {
                 .layer("config").definedBy("sitelink.config..")
                 .layer("control").definedBy("sitelink.control..")
                 .layer("gateway").definedBy("sitelink.gateway..")
+                .layer("testbed").definedBy("sitelink.testbed..")
                 .layer("demo").definedBy("sitelink.demo..")
                 .layer("cli").definedBy("sitelink.cli..")
                 .whereLayer("packet").mayNotAccessAnyLayer()
@@ -58,7 +59,9 @@ class ArchitectureTest {
                         "device", "uapi", "config")
                 .whereLayer("gateway").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
                         "device", "uapi", "config", "control")
-                .whereLayer("demo").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
+                .whereLayer("testbed").mayOnlyAccessLayers("os")
+                .whereLayer("testbed").mayOnlyBeAccessedByLayers("demo", "cli")
+                .whereLayer("demo").mayOnlyAccessLayers("testbed", "packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
                         "device", "uapi", "config", "control", "gateway")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer();
         rule.check(classes);

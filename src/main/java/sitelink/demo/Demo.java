@@ -12,8 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import sitelink.os.ErrnoException;
-import sitelink.os.Netns;
+import sitelink.testbed.Command;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.Offices;
 
 /**
  * The demo as a short story: two offices in namespaces, their site files, both gateways up, a ping and a transfer
@@ -39,6 +40,7 @@ public final class Demo {
     private final Object building = new Object();
     private volatile boolean stopping;
     private GatewayProcess gatewayA, gatewayB;
+    private Offices offices;
 
     /** @param ourArgs the arguments sitelink was started with, to start the gateways with this same command */
     public Demo(PrintStream out, List<String> ourArgs) {
@@ -48,7 +50,7 @@ public final class Demo {
 
     /** Refuses to start when a demo (or a leftover of one) is present. */
     public static void checkNoneRunning() throws Failure {
-        List<String> present = Topology.existing();
+        List<String> present = Teardown.existing();
         if (!present.isEmpty() || Files.exists(DemoSites.DIRECTORY)) {
             throw new Failure("a demo is already running" + (present.isEmpty() ? "" : " (namespaces " + String.join(", ", present) + ")")
                     + "; remove it with `sitelink demo --down`");
@@ -71,29 +73,39 @@ public final class Demo {
         out.println();
         buildNetwork();
         DemoSites.Site[] sites = writeSites();
-        try (Netns hostA = enter(Topology.HOST_A); Netns hostB = enter(Topology.HOST_B)) {
+        Namespace hostA = offices.a().host(), hostB = offices.b().host();
+        try {
             startGateways(sites, hostA);
             ping(hostA);
             transfer(hostA, hostB);
+        } finally {
+            hostA.leave();
+            hostB.leave();
         }
         status();
     }
 
     private void buildNetwork() throws Failure {
         step("1. The network");
-        underLock(() -> Topology.create(), "could not build the namespaces");
-        out.printf("   Office A  host A %-12s ── gateway A %s (LAN %s)%n", Topology.HOST_A_ADDRESS, Topology.GATEWAY_A_LAN, Topology.LAN_A);
-        out.printf("   Office B  host B %-12s ── gateway B %s (LAN %s)%n", Topology.HOST_B_ADDRESS, Topology.GATEWAY_B_LAN, Topology.LAN_B);
+        underLock(() -> offices = Offices.create(Teardown.TESTBED), "could not build the namespaces");
+        for (Offices.Office o : offices.offices()) {
+            String x = o.letter().toUpperCase(Locale.ROOT);
+            out.printf("   Office %s  host %s %-12s ── gateway %s %s (LAN %s)%n", x, x, o.hostAddress(), x,
+                    o.gatewayLanAddress(), o.lan());
+        }
         out.printf("   WAN       gateway A %s ── gateway B %s (%s); the hosts' default route is their gateway%n",
-                Topology.GATEWAY_A_WAN, Topology.GATEWAY_B_WAN, Topology.WAN);
-        out.println("   namespaces: " + String.join(", ", Topology.NAMESPACES));
+                offices.a().wanAddress(), offices.b().wanAddress(), Offices.WAN);
+        out.printf("             through the WAN router %s, the gateways' default route (\"the internet\" %s beyond it)%n",
+                Offices.WAN_ROUTER, Offices.INTERNET_HOST);
+        out.println("   namespaces: " + String.join(", ", Teardown.NAMESPACES));
         out.println();
     }
 
     private DemoSites.Site[] writeSites() throws Failure {
         step("2. The site files: one per office, each naming the other (fresh keys, in files of mode 0600)");
         DemoSites.Site[] sites = new DemoSites.Site[2];
-        underLock(() -> System.arraycopy(DemoSites.write(), 0, sites, 0, 2), "could not write the site files");
+        underLock(() -> System.arraycopy(DemoSites.write(offices.a(), offices.b()), 0, sites, 0, 2),
+                "could not write the site files");
         for (DemoSites.Site s : sites) {
             out.println("   --- " + s.file() + " ---");
             try {
@@ -106,7 +118,7 @@ public final class Demo {
         return sites;
     }
 
-    private void startGateways(DemoSites.Site[] sites, Netns hostA) throws Failure, InterruptedException {
+    private void startGateways(DemoSites.Site[] sites, Namespace hostA) throws Failure, InterruptedException {
         step("3. The gateways: `sitelink up FILE` in each gateway's namespace");
         underLock(() -> {
             gatewayA = GatewayProcess.start(sites[0], ourArgs);
@@ -147,17 +159,17 @@ public final class Demo {
             Thread.sleep(50);
         }
         out.printf(Locale.ROOT, "   handshake completed (%.1f s): the tunnel %s ══ %s is established%n",
-                Duration.between(start, Instant.now()).toMillis() / 1000.0, Topology.GATEWAY_A_WAN, Topology.GATEWAY_B_WAN);
+                Duration.between(start, Instant.now()).toMillis() / 1000.0, offices.a().wanAddress(), offices.b().wanAddress());
         out.println();
     }
 
     /** One UDP datagram from host A to host B's discard port (RFC 863): traffic for the tunnel, nothing more. */
-    private static void knock(Netns hostA) throws Failure {
+    private void knock(Namespace hostA) throws Failure {
         try {
-            hostA.call(() -> {
+            hostA.thread().call(() -> {
                 try (DatagramChannel ch = DatagramChannel.open()) {
                     ch.send(ByteBuffer.wrap(new byte[] {'h', 'i'}),
-                            new InetSocketAddress(InetAddress.getByName(Topology.HOST_B_ADDRESS), 9));
+                            new InetSocketAddress(InetAddress.getByName(offices.b().hostAddress()), 9));
                 }
                 return null;
             }, Duration.ofSeconds(5));
@@ -166,13 +178,13 @@ public final class Demo {
         }
     }
 
-    private void ping(Netns hostA) throws Failure {
-        step("4. Ping from host A (" + Topology.HOST_A_ADDRESS + ") to host B (" + Topology.HOST_B_ADDRESS
+    private void ping(Namespace hostA) throws Failure {
+        step("4. Ping from host A (" + offices.a().hostAddress() + ") to host B (" + offices.b().hostAddress()
                 + "): LAN A → gateway A → tunnel → gateway B → LAN B");
         Ping.Summary s;
         try {
-            Inet4Address target = (Inet4Address) InetAddress.getByName(Topology.HOST_B_ADDRESS);
-            s = hostA.call(() -> Ping.run(target, PING_COUNT, 200, l -> out.println("   " + l)), Duration.ofSeconds(30));
+            Inet4Address target = (Inet4Address) InetAddress.getByName(offices.b().hostAddress());
+            s = hostA.thread().call(() -> Ping.run(target, PING_COUNT, 200, l -> out.println("   " + l)), Duration.ofSeconds(30));
         } catch (Exception e) {
             throw new Failure("the ping could not run: " + describe(e));
         }
@@ -184,11 +196,11 @@ public final class Demo {
         out.println();
     }
 
-    private void transfer(Netns hostA, Netns hostB) throws Failure {
+    private void transfer(Namespace hostA, Namespace hostB) throws Failure {
         step("5. A transfer: " + (TRANSFER_BYTES >> 20) + " MiB over TCP from host A to host B, through the tunnel");
         Transfer.Result r;
         try {
-            r = Transfer.run(hostA, hostB, InetAddress.getByName(Topology.HOST_B_ADDRESS), TRANSFER_BYTES,
+            r = Transfer.run(hostA.thread(), hostB.thread(), InetAddress.getByName(offices.b().hostAddress()), TRANSFER_BYTES,
                     Duration.ofSeconds(120));
         } catch (Exception e) {
             throw new Failure("the transfer failed: " + describe(e));
@@ -263,17 +275,9 @@ public final class Demo {
             }
             try {
                 s.run();
-            } catch (IOException e) {
+            } catch (IOException | Command.Failed e) {
                 throw new Failure(what + ": " + e.getMessage());
             }
-        }
-    }
-
-    private static Netns enter(String ns) throws Failure {
-        try {
-            return Netns.enter(ns);
-        } catch (ErrnoException e) {
-            throw new Failure("cannot enter namespace " + ns + ": " + e.getMessage());
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 import sitelink.crypto.Key;
 import sitelink.crypto.X25519;
+import sitelink.testbed.Offices;
 
 /**
  * The demo's two site files, written as a user would write them (examples/office-a.yaml), with fresh keys in key
@@ -20,6 +21,8 @@ public final class DemoSites {
     /** Private to root: the key files are in it. */
     public static final Path DIRECTORY = Path.of("/run/sitelink-demo");
     public static final int PORT = 51820;
+    /** The tunnel interfaces; unique machine-wide because their UAPI sockets share /var/run/wireguard. */
+    public static final String TUNNEL_IFACE_A = "sl-demo-a", TUNNEL_IFACE_B = "sl-demo-b";
 
     /** One office: its name, its site file, its key file, where its gateway logs, and its public key. */
     public record Site(String name, String gatewayNamespace, String tunnelIface, Path file, Path keyFile, Path log,
@@ -33,8 +36,8 @@ public final class DemoSites {
         return DIRECTORY.resolve(site + ".yaml");
     }
 
-    /** Creates the directory, both key files and both site files; returns office A and office B. */
-    public static Site[] write() throws IOException {
+    /** Creates the directory, both key files and both site files for the two offices; returns A's and B's. */
+    public static Site[] write(Offices.Office officeA, Offices.Office officeB) throws IOException {
         Files.createDirectories(DIRECTORY.getParent());
         Files.createDirectory(DIRECTORY, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.setPosixFilePermissions(DIRECTORY, PosixFilePermissions.fromString("rwx------")); // whatever the umask
@@ -42,21 +45,23 @@ public final class DemoSites {
         Key privateA = X25519.generatePrivate(random);
         Key privateB = X25519.generatePrivate(random);
         try {
-            Site a = new Site("office-a", Topology.GATEWAY_A, Topology.TUNNEL_IFACE_A, file("office-a"),
-                    DIRECTORY.resolve("office-a.key"), DIRECTORY.resolve("office-a.log"), X25519.publicKey(privateA));
-            Site b = new Site("office-b", Topology.GATEWAY_B, Topology.TUNNEL_IFACE_B, file("office-b"),
-                    DIRECTORY.resolve("office-b.key"), DIRECTORY.resolve("office-b.log"), X25519.publicKey(privateB));
+            Site a = site(officeA, TUNNEL_IFACE_A, X25519.publicKey(privateA));
+            Site b = site(officeB, TUNNEL_IFACE_B, X25519.publicKey(privateB));
             writeKey(a.keyFile(), privateA);
             writeKey(b.keyFile(), privateB);
-            Files.writeString(a.file(), yaml(a, b, Topology.LAN_A, Topology.TUNNEL_A, Topology.LAN_B, Topology.TUNNEL_B,
-                    Topology.GATEWAY_B_WAN), StandardCharsets.UTF_8);
-            Files.writeString(b.file(), yaml(b, a, Topology.LAN_B, Topology.TUNNEL_B, Topology.LAN_A, Topology.TUNNEL_A,
-                    Topology.GATEWAY_A_WAN), StandardCharsets.UTF_8);
+            Files.writeString(a.file(), yaml(a, b, officeA, officeB), StandardCharsets.UTF_8);
+            Files.writeString(b.file(), yaml(b, a, officeB, officeA), StandardCharsets.UTF_8);
             return new Site[] {a, b};
         } finally {
             privateA.destroy();
             privateB.destroy();
         }
+    }
+
+    private static Site site(Offices.Office office, String iface, Key publicKey) {
+        String name = office.name();
+        return new Site(name, office.gateway().name(), iface, file(name), DIRECTORY.resolve(name + ".key"),
+                DIRECTORY.resolve(name + ".log"), publicKey);
     }
 
     /** Created 0600 before the key is written, so it is never readable by anyone else. */
@@ -65,8 +70,7 @@ public final class DemoSites {
         Files.writeString(file, key.toBase64() + "\n", StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
     }
 
-    private static String yaml(Site self, Site remote, String lan, String tunnelAddress, String remoteLan,
-            String remoteTunnelAddress, String remoteWan) {
+    private static String yaml(Site self, Site remote, Offices.Office office, Offices.Office remoteOffice) {
         return """
                 # %1$s: serves %3$s and reaches %2$s's %6$s through one tunnel (written by sitelink demo).
                 name: %1$s
@@ -89,8 +93,9 @@ public final class DemoSites {
                       - %6$s
                       - %11$s/32
                     persistent_keepalive: 25
-                """.formatted(self.name(), remote.name(), lan, self.keyFile().getFileName(), self.tunnelIface(),
-                remoteLan, tunnelAddress, remote.publicKey().toBase64(), remoteWan, PORT, remoteTunnelAddress);
+                """.formatted(self.name(), remote.name(), office.lan(), self.keyFile().getFileName(), self.tunnelIface(),
+                remoteOffice.lan(), office.tunnelAddress(), remote.publicKey().toBase64(), remoteOffice.wanAddress(), PORT,
+                remoteOffice.tunnelAddress());
     }
 
     /** Deletes the directory and everything in it; true when it is gone. */

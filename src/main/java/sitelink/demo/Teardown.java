@@ -11,7 +11,10 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import sitelink.control.Gateways;
 import sitelink.gateway.Gateway;
-import sitelink.os.Netns;
+import sitelink.testbed.Command;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.Offices;
+import sitelink.testbed.Testbed;
 
 /**
  * Removes a demo, whole or half built: stops its gateways by PID (SIGTERM, so each removes its tunnel, routes,
@@ -20,6 +23,10 @@ import sitelink.os.Netns;
  */
 public final class Teardown {
     private static final long GRACE_SECONDS = 15;
+    /** The demo's namespaces have fixed names (sl-demo-wan, sl-demo-gwa, ...), so another run and --down find them. */
+    static final Testbed TESTBED = Testbed.fixed("sl-demo");
+    /** The two offices' namespaces, in the order they are built. */
+    public static final List<String> NAMESPACES = Offices.ROLES.stream().map(TESTBED::name).toList();
 
     /** What happened: one line per thing removed, one per thing that could not be. */
     public record Report(List<String> done, List<String> problems) {
@@ -31,14 +38,19 @@ public final class Teardown {
     private Teardown() {
     }
 
+    /** The demo namespaces that exist now (a demo is running, or one was left behind). */
+    public static List<String> existing() {
+        return NAMESPACES.stream().filter(Namespace::exists).toList();
+    }
+
     /** True when anything of a demo is present: a namespace, a gateway's PID file or the private directory. */
     public static boolean anythingPresent() {
-        return !Topology.existing().isEmpty() || Files.exists(DemoSites.DIRECTORY)
+        return !existing().isEmpty() || Files.exists(DemoSites.DIRECTORY)
                 || ifaces().stream().anyMatch(i -> Files.exists(Gateway.pidFile(i)));
     }
 
     private static List<String> ifaces() {
-        return List.of(Topology.TUNNEL_IFACE_A, Topology.TUNNEL_IFACE_B);
+        return List.of(DemoSites.TUNNEL_IFACE_A, DemoSites.TUNNEL_IFACE_B);
     }
 
     public static synchronized Report run() {
@@ -60,14 +72,21 @@ public final class Teardown {
             removeStale(Gateway.reloadFile(iface), problems);
             removeStale(Gateways.socket(iface), problems);
         }
-        for (String ns : Topology.NAMESPACES) {
-            if (Netns.exists(ns)) {
+        for (String ns : NAMESPACES) {
+            if (Namespace.exists(ns)) {
                 strangers(ns).forEach(pid -> problems.add("process " + pid + " (not started by the demo) still runs in "
                         + ns + "; the namespace goes away when it ends"));
             }
         }
-        List<String> existing = Topology.existing();
-        List<String> failed = Topology.delete();
+        List<String> existing = existing();
+        List<String> failed = new ArrayList<>();
+        for (String ns : existing) {
+            try {
+                Namespace.delete(ns);
+            } catch (Command.Failed e) {
+                failed.add(e.getMessage());
+            }
+        }
         problems.addAll(failed);
         if (!existing.isEmpty() && failed.isEmpty()) {
             done.add("deleted the namespaces " + String.join(", ", existing) + " with every interface in them");
@@ -90,8 +109,8 @@ public final class Teardown {
     private static List<ProcessHandle> gatewayProcesses() {
         Set<Long> pids = new LinkedHashSet<>();
         ifaces().forEach(i -> GatewayProcess.pidFromFile(i).ifPresent(pids::add));
-        for (String ns : Topology.existing()) {
-            pids.addAll(pidsIn(ns));
+        for (String ns : existing()) {
+            pids.addAll(Namespace.pids(ns));
         }
         return pids.stream().map(ProcessHandle::of).flatMap(Optional::stream).filter(Teardown::isDemoGateway).toList();
     }
@@ -102,16 +121,7 @@ public final class Teardown {
     }
 
     private static List<Long> strangers(String ns) {
-        return pidsIn(ns).stream().filter(pid -> ProcessHandle.of(pid).map(h -> !isDemoGateway(h)).orElse(false)).toList();
-    }
-
-    private static List<Long> pidsIn(String ns) {
-        try {
-            return Commands.run("ip", "netns", "pids", ns).lines().map(String::strip).filter(s -> !s.isEmpty())
-                    .map(Long::parseLong).toList();
-        } catch (IOException | NumberFormatException e) {
-            return List.of();
-        }
+        return Namespace.pids(ns).stream().filter(pid -> ProcessHandle.of(pid).map(h -> !isDemoGateway(h)).orElse(false)).toList();
     }
 
     private static boolean stop(ProcessHandle h, List<String> problems) {

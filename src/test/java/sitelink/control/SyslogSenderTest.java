@@ -17,7 +17,8 @@ import java.time.Instant;
 import java.util.Arrays;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import sitelink.os.TestNamespace;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.Testbed;
 
 /** The exact RFC 5424 bytes on the wire, received by loopback collectors: UDP (RFC 5426) and octet-counted TCP (RFC 6587). */
 class SyslogSenderTest {
@@ -93,8 +94,8 @@ class SyslogSenderTest {
     @Test
     void tcpDeliversTheFirstEventAfterTheCollectorRestarts() throws Exception {
         Assumptions.assumeTrue(!"false".equals(System.getProperty("sitelink.e2e")), "e2e disabled");
-        try (TestNamespace ns = TestNamespace.create()) {
-            ns.exec("nft", "add table inet sl; add chain inet sl in { type filter hook input priority 0; }; "
+        try (Namespace ns = Testbed.unique("sl-nl").namespace("os")) {
+            ns.execOk("nft", "add table inet sl; add chain inet sl in { type filter hook input priority 0; }; "
                     + "add rule inet sl in tcp flags & rst == rst drop");
             ns.call(() -> {
                 ServerSocket collector = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import sitelink.e2e.TwoPeers.Endpoints;
 import sitelink.e2e.tools.DatagramSender;
+import sitelink.testbed.Proc;
+import sitelink.testbed.Namespace;
 
 /**
  * Garbage on sitelink's UDP port (from the peer's own network) and garbage on its UAPI socket: sitelink drops and
@@ -95,7 +97,7 @@ class BadInputIT {
     }
 
     @SafeVarargs
-    private static void send(Netns from, Path dir, Map<String, byte[]>... groups) throws IOException {
+    private static void send(Namespace from, Path dir, Map<String, byte[]>... groups) throws IOException {
         Files.createDirectories(dir);
         int n = 0;
         for (Map<String, byte[]> group : groups) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import sitelink.testbed.Proc;
+import sitelink.testbed.Namespace;
 
 /**
  * A packet capture with tcpdump on one interface of a namespace, as an operator would check what crosses a link.
@@ -23,7 +25,7 @@ public final class Capture implements AutoCloseable {
     }
 
     /** Starts capturing on {@code iface} with a pcap {@code filter}, and waits until tcpdump listens. */
-    public static Capture start(Netns ns, String iface, String... filter) {
+    public static Capture start(Namespace ns, String iface, String... filter) {
         return start(ns, iface, List.of("-q"), filter);
     }
 
@@ -31,11 +33,11 @@ public final class Capture implements AutoCloseable {
      * A capture that shows each packet's headers in full (tcpdump without {@code -q}): TCP flags and options, e.g.
      * {@code IP 198.18.1.10.40000 > 198.18.2.10.8443: Flags [S], seq 1, win 64240, options [mss 1460,...], length 0}.
      */
-    public static Capture startDetailed(Netns ns, String iface, String... filter) {
+    public static Capture startDetailed(Namespace ns, String iface, String... filter) {
         return start(ns, iface, List.of(), filter);
     }
 
-    private static Capture start(Netns ns, String iface, List<String> options, String... filter) {
+    private static Capture start(Namespace ns, String iface, List<String> options, String... filter) {
         E2e.require(E2e.onPath("tcpdump").isPresent(), "tcpdump (apt-get install tcpdump)");
         List<String> command = new java.util.ArrayList<>(List.of("tcpdump", "-i", iface, "-nn", "-t", "-l"));
         command.addAll(options);

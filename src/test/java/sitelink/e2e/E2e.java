@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Assumptions;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.Testbed;
 
 /** What every end-to-end test shares: prerequisites, unique names, paths, and polling with a deadline. */
 public final class E2e {
@@ -72,15 +74,22 @@ public final class E2e {
         return Path.of(System.getProperty("sitelink.home", System.getProperty("user.dir"))).toAbsolutePath();
     }
 
-    /** Where the namespaces keep their command logs and process output: target/e2e-logs/NAME/. */
-    static Path logDir(String name) {
-        Path dir = home().resolve("target/e2e-logs").resolve(name);
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return dir;
+    /**
+     * The e2e test bed: namespaces {@code sl-e2e-JVMPID-N-ROLE}, logs (every command, every process's output) under
+     * target/e2e-logs/NAME/, processes run from the repository root; whatever a crashed test left open is closed
+     * when the JVM exits.
+     */
+    private static final Testbed TESTBED = Testbed.unique("sl-e2e", home().resolve("target/e2e-logs"), home());
+
+    /** The test bed, once the environment is checked (a missing prerequisite skips, or fails under CI). */
+    public static Testbed testbed() {
+        requireEnvironment();
+        return TESTBED;
+    }
+
+    /** A fresh namespace for {@code role} ("a", "wan", "atk"), loopback up; closing it ends its processes and deletes it. */
+    public static Namespace namespace(String role) {
+        return testbed().namespace(role);
     }
 
     /** Debian trixie's wireguard-go 0.0.20230223 (batched I/O, offloads), when scripts/test passed its path. */

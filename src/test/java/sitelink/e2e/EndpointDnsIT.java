@@ -9,6 +9,9 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import sitelink.crypto.Key;
 import sitelink.crypto.X25519;
+import sitelink.testbed.Proc;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.PointToPoint;
 
 /**
  * Issue 18: a remote site's endpoint given as a DNS name follows the name. Office B's gateway moves to a new WAN
@@ -25,16 +28,12 @@ class EndpointDnsIT {
         Key privA = X25519.generatePrivate(new java.security.SecureRandom());
         Key privB = X25519.generatePrivate(new java.security.SecureRandom());
         String ifA = E2e.uniqueName("sla"), ifB = E2e.uniqueName("slb");
-        try (Netns nsA = Netns.create("a"); Netns nsB = Netns.create("b")) {
+        try (PointToPoint link = PointToPoint.create(E2e.testbed())) {
+            Namespace nsA = link.a(), nsB = link.b();
             Path etc = Path.of("/etc/netns", nsA.name());
             Path hosts = etc.resolve("hosts");
             boolean madeParent = !Files.isDirectory(etc.getParent()); // /etc/netns: removed again if the test made it
             try {
-                nsA.ip("link", "add", TwoPeers.VETH_A, "type", "veth", "peer", "name", TwoPeers.VETH_B, "netns", nsB.name());
-                nsA.ip("addr", "add", TwoPeers.A_OUTER + "/24", "dev", TwoPeers.VETH_A);
-                nsB.ip("addr", "add", TwoPeers.B_OUTER + "/24", "dev", TwoPeers.VETH_B);
-                nsA.ip("link", "set", TwoPeers.VETH_A, "up");
-                nsB.ip("link", "set", TwoPeers.VETH_B, "up");
                 Files.createDirectories(etc);
                 Files.writeString(hosts, "127.0.0.1 localhost\n" + TwoPeers.B_OUTER + " " + NAME + "\n");
 
@@ -68,7 +67,7 @@ class EndpointDnsIT {
         }
     }
 
-    private static Path site(Netns ns, String name, Key priv, String iface, String tunnel, String peer, Key peerKey,
+    private static Path site(Namespace ns, String name, Key priv, String iface, String tunnel, String peer, Key peerKey,
                              String extra, String peerTunnel) throws IOException {
         Path f = Files.createTempFile(ns.logDir(), name + "-", ".yaml");
         Files.writeString(f, """

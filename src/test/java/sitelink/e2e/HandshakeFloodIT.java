@@ -12,6 +12,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import sitelink.e2e.TwoPeers.Endpoints;
 import sitelink.e2e.tools.FloodSender;
+import sitelink.testbed.Proc;
+import sitelink.testbed.Veth;
+import sitelink.testbed.Namespace;
 
 /**
  * A handshake flood against gateway B from an attacker namespace: 20,000 initiations a second from 16 sockets on 4
@@ -56,9 +59,9 @@ class HandshakeFloodIT {
 
     private void flood(String mode, Expectation expectation) throws IOException {
         try (TwoPeers peers = TwoPeers.start(WireGuardNode.SITELINK, WireGuardNode.SITELINK, Endpoints.BOTH);
-             Netns attacker = Netns.create("atk")) {
+             Namespace attacker = E2e.namespace("atk")) {
             SitelinkNode victim = (SitelinkNode) peers.b();
-            attacker.ip("link", "add", "atk0", "type", "veth", "peer", "name", "atk1", "netns", peers.nsB().name());
+            Veth.create(attacker, "atk0", peers.nsB(), "atk1");
             List<String> sources = new ArrayList<>();
             for (int i = 0; i < ADDRESSES; i++) {
                 String addr = "198.18.4." + (10 + i);

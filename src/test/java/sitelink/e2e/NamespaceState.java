@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import sitelink.testbed.Namespace;
 
 /**
  * What a gateway may change in its namespace, as a user would look at it: links, addresses, IPv4 and IPv6 routes, the
@@ -18,7 +19,7 @@ public record NamespaceState(String links, String addresses, String routes, Stri
     private static final List<Path> RUN_DIRECTORIES = List.of(Path.of("/var/run/wireguard"), Path.of("/run/sitelink"));
 
     /** Takes the snapshot of {@code ns}, counting files whose name starts with {@code iface}. */
-    public static NamespaceState of(Netns ns, String iface) {
+    public static NamespaceState of(Namespace ns, String iface) {
         // A new link's IPv6 link-local address (and its local route) appears only after duplicate address detection:
         // wait for it, or a snapshot taken just after building the topology differs from a later one by itself.
         E2e.await(Duration.ofSeconds(10), "IPv6 duplicate address detection in " + ns,

@@ -14,6 +14,9 @@ import sitelink.e2e.TwoOffices.Office;
 import sitelink.e2e.TwoOffices.SiteExtras;
 import sitelink.e2e.tools.SynFlood;
 import sitelink.e2e.tools.TcpGreeter;
+import sitelink.testbed.Command;
+import sitelink.testbed.Proc;
+import sitelink.testbed.Namespace;
 
 /**
  * The end-to-end proof of the issue "Least-privilege tunnel policy, MSS clamping and path-MTU handling" on the
@@ -89,7 +92,7 @@ class PolicyIT {
             // Larger than the tunnel MTU, a ping and its reply cross in fragments: the later ones carry no ICMP
             // header, and pass because their first fragment was allowed (and nothing more was filtered).
             long beforeBig = filtered(a) + filtered(b);
-            Netns.Result big = a.host().exec("ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", "-s", "3000",
+            Command.Result big = a.host().exec("ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", "-s", "3000",
                     b.hostAddress());
             assertTrue(big.ok() && big.stdout().contains("3 received"), "3000-byte pings cross both policies:\n"
                     + big.describe());
@@ -132,7 +135,7 @@ class PolicyIT {
     void bulkTransferCompletesIntactWithThePathMtuLowered() {
         try (TwoOffices t = TwoOffices.startSitelink(POLICY_A, POLICY_B)) {
             Office a = t.a(), b = t.b();
-            Netns wan = t.wan();
+            Namespace wan = t.wan();
             wan.execOk("sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0",
                     "net.ipv4.conf.br0.send_redirects=0");
             wan.ip("link", "set", "br0", "mtu", "1300");
@@ -151,7 +154,7 @@ class PolicyIT {
 
             // diagnose measures the path (a DF probe the router answers with "fragmentation needed") and says what
             // to set: 1300 - 60 bytes of IPv4, UDP and WireGuard headers.
-            Netns.Result d = a.gateway().exec(Duration.ofSeconds(30), E2e.home().resolve("sitelink").toString(),
+            Command.Result d = a.gateway().exec(Duration.ofSeconds(30), E2e.home().resolve("sitelink").toString(),
                     "diagnose", a.siteFile().toString());
             String line = d.stdout().lines().filter(l -> l.contains("path MTU to " + b.name())).findFirst()
                     .orElse("(no path MTU line)\n" + d.describe());
@@ -172,7 +175,7 @@ class PolicyIT {
         try (TwoOffices t = TwoOffices.startSitelink(POLICY_A, POLICY_B)) {
             Office a = t.a(), b = t.b();
             b.gateway().ip("link", "set", "lan", "mtu", "1300");
-            Netns.Result ping = a.host().exec("ping", "-n", "-c", "1", "-W", "2", "-M", "do", "-s", "1392",
+            Command.Result ping = a.host().exec("ping", "-n", "-c", "1", "-W", "2", "-M", "do", "-s", "1392",
                     b.hostAddress());
             assertTrue((ping.stdout() + ping.stderr()).contains("mtu = 1300"),
                     "host A's 1420-byte ping with DF comes back as fragmentation needed, mtu 1300:\n" + ping.describe());
@@ -196,7 +199,7 @@ class PolicyIT {
         try (TwoOffices t = TwoOffices.startSitelink(POLICY_A.withTunnel("mss_clamp: false"),
                 POLICY_B.withTunnel("mss_clamp: false"))) {
             Office a = t.a(), b = t.b();
-            Netns.Result ping = a.host().exec("ping", "-n", "-c", "1", "-W", "2", "-M", "do", "-s", "1472",
+            Command.Result ping = a.host().exec("ping", "-n", "-c", "1", "-W", "2", "-M", "do", "-s", "1472",
                     b.hostAddress());
             assertTrue((ping.stdout() + ping.stderr()).contains("mtu = " + TUNNEL_MTU),
                     "a 1500-byte ping with DF is answered with fragmentation needed, mtu " + TUNNEL_MTU + ":\n"
@@ -260,7 +263,7 @@ class PolicyIT {
     // ---------------------------------------------------------------- helpers
 
     /** TCP servers ({@link TcpGreeter}) on each ADDRESS:PORT, each answering a connection with one line naming itself. */
-    private static void serve(Netns ns, String... addressesAndPorts) {
+    private static void serve(Namespace ns, String... addressesAndPorts) {
         Proc p = ns.start(E2e.java(TcpGreeter.class, addressesAndPorts));
         E2e.await(Duration.ofSeconds(30), "the TCP servers to listen", () -> p.output().contains("listening")
                 || !p.isAlive(), p::tail);
@@ -271,20 +274,20 @@ class PolicyIT {
      * Connects with bash's /dev/tcp and prints what the server says; {@code timeout} ends an attempt whose SYNs go
      * unanswered after 4 s (exit 124), while a refused connection fails at once with "Connection refused".
      */
-    private static Netns.Result connect(Netns from, String address, int port) {
+    private static Command.Result connect(Namespace from, String address, int port) {
         return from.exec(Duration.ofSeconds(15), "timeout", "4", "bash", "-c",
                 "exec 3<>/dev/tcp/" + address + "/" + port + " && cat <&3");
     }
 
-    private static void assertAnswers(Netns from, String address, int port) {
-        Netns.Result r = connect(from, address, port);
+    private static void assertAnswers(Namespace from, String address, int port) {
+        Command.Result r = connect(from, address, port);
         assertTrue(r.ok() && r.stdout().contains("hello from " + address + " " + port),
                 from + " connects to " + address + ":" + port + " and reads its greeting:\n" + r.describe());
     }
 
     /** The connection attempt fails by timing out: the SYNs vanish, nothing answers with a reset or an ICMP error. */
-    private static void assertTimesOut(Netns from, String address, int port) {
-        Netns.Result r = connect(from, address, port);
+    private static void assertTimesOut(Namespace from, String address, int port) {
+        Command.Result r = connect(from, address, port);
         assertEquals(124, r.exitCode(), from + " must not connect to " + address + ":" + port
                 + ", and the attempt must time out (dropped, not refused):\n" + r.describe());
     }
@@ -294,7 +297,7 @@ class PolicyIT {
     }
 
     private static JsonNode status(Office o) {
-        Netns.Result r = o.gateway().exec(E2e.home().resolve("sitelink").toString(), "status", "--json", o.iface());
+        Command.Result r = o.gateway().exec(E2e.home().resolve("sitelink").toString(), "status", "--json", o.iface());
         assertEquals(0, r.exitCode(), "sitelink status:\n" + r.describe());
         try {
             return new ObjectMapper().readTree(r.stdout());
@@ -317,7 +320,7 @@ class PolicyIT {
     }
 
     /** A counter of the namespace's IPv4 statistics (/proc/net/snmp, per namespace), e.g. FragCreates. */
-    private static long snmp(Netns ns, String name) {
+    private static long snmp(Namespace ns, String name) {
         List<String> ip = ns.execOk("cat", "/proc/net/snmp").lines().filter(l -> l.startsWith("Ip: ")).toList();
         List<String> names = List.of(ip.get(0).split(" "));
         return Long.parseLong(ip.get(1).split(" ")[names.indexOf(name)]);

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.function.Executable;
 import org.opentest4j.TestAbortedException;
 import sitelink.e2e.TwoPeers.Endpoints;
 import sitelink.e2e.WireGuardNode.Kind;
+import sitelink.testbed.Proc;
 
 /**
  * A steady ping runs for 140 s, past REKEY_AFTER_TIME (120 s), so the initiator makes a fresh handshake while traffic

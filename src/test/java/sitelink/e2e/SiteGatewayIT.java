@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import sitelink.e2e.TwoOffices.Office;
 import sitelink.e2e.TwoOffices.SiteExtras;
+import sitelink.testbed.Command;
+import sitelink.testbed.Proc;
 
 /**
  * The site-to-site issue's story on the two-office topology: each office's gateway runs from its own site file
@@ -137,7 +139,7 @@ class SiteGatewayIT {
 
             // A change the running gateway cannot apply: reload says so and exits 1, and the tunnel carries on.
             t.writeSiteFile(a, SiteExtras.NONE.withTunnel("mtu: 1380"), b);
-            Netns.Result refused = t.tryReload(a);
+            Command.Result refused = t.tryReload(a);
             assertFalse(refused.ok(), "a refused reload fails: " + refused.describe());
             assertTrue(refused.stderr().contains("tunnel name, mtu or route_table changed; restart the gateway"),
                     refused.describe());
@@ -146,14 +148,14 @@ class SiteGatewayIT {
             t.writeSiteFile(a, b);
             Files.writeString(a.siteFile(), "metrics:\n  listen: 127.0.0.1:9586\nevents:\n  syslog: udp://127.0.0.1:514\n",
                     java.nio.file.StandardOpenOption.APPEND);
-            Netns.Result telemetry = t.tryReload(a);
+            Command.Result telemetry = t.tryReload(a);
             assertFalse(telemetry.ok(), "a reload adding metrics and events fails: " + telemetry.describe());
             assertTrue(telemetry.stderr().contains("metrics and events changed; restart the gateway"), telemetry.describe());
 
             // reload of another file with the same tunnel name: refused, naming the file the gateway runs.
             Path other = a.siteFile().resolveSibling("other.yaml");
             Files.copy(a.siteFile(), other);
-            Netns.Result wrongFile = a.gateway().exec(Duration.ofSeconds(60), E2e.home().resolve("sitelink").toString(),
+            Command.Result wrongFile = a.gateway().exec(Duration.ofSeconds(60), E2e.home().resolve("sitelink").toString(),
                     "reload", other.toString());
             assertFalse(wrongFile.ok(), wrongFile.describe());
             assertTrue(wrongFile.stderr().contains("runs " + a.siteFile() + ", not " + other), wrongFile.describe());
@@ -165,7 +167,7 @@ class SiteGatewayIT {
             try {
                 Path reportFile = Path.of("/run/sitelink", a.iface() + ".reload");
                 String reportBefore = read(reportFile);
-                Netns.Result untrusted = t.tryReload(a);
+                Command.Result untrusted = t.tryReload(a);
                 assertFalse(untrusted.ok(), untrusted.describe());
                 assertTrue(untrusted.stderr().contains(a.siteFile() + " is writable by group or others (mode 0666)")
                         && untrusted.stderr().contains("the running gateway was not changed"), untrusted.describe());

@@ -13,6 +13,8 @@ import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 import sitelink.crypto.Key;
 import sitelink.crypto.X25519;
+import sitelink.testbed.Command;
+import sitelink.testbed.Namespace;
 
 /**
  * An admin starts a site with a broken file: {@code sitelink up BAD} exits 1, prints the one problem as
@@ -146,13 +148,13 @@ class SiteValidationIT {
     }
 
     private static void refused(BiFunction<String, Path, String> breakIt, String expected,
-                                java.util.function.Consumer<Netns> prepare) {
+                                java.util.function.Consumer<Namespace> prepare) {
         refused(breakIt, k -> expected, prepare);
     }
 
     private static void refused(BiFunction<String, Path, String> breakIt,
                                 java.util.function.Function<Path, String> expected,
-                                java.util.function.Consumer<Netns> prepare) {
+                                java.util.function.Consumer<Namespace> prepare) {
         refused(breakIt, (file, k) -> expected.apply(k), prepare, file -> {});
     }
 
@@ -162,8 +164,8 @@ class SiteValidationIT {
      * paths) and the snapshot afterwards are what the user gets.
      */
     private static void refused(BiFunction<String, Path, String> breakIt, BiFunction<Path, Path, String> expected,
-                                java.util.function.Consumer<Netns> prepare, java.util.function.Consumer<Path> afterWrite) {
-        try (Netns ns = Netns.create("bad")) {
+                                java.util.function.Consumer<Namespace> prepare, java.util.function.Consumer<Path> afterWrite) {
+        try (Namespace ns = E2e.namespace("bad")) {
             prepare.accept(ns);
             String iface = E2e.uniqueName("svb");
             Path keyFile = ns.logDir().resolve("office-a.key");
@@ -173,7 +175,7 @@ class SiteValidationIT {
             afterWrite.accept(file);
             NamespaceState before = NamespaceState.of(ns, iface);
 
-            Netns.Result up;
+            Command.Result up;
             try {
                 up = ns.exec(Duration.ofSeconds(60), E2e.home().resolve("sitelink").toString(), "up", file.toString());
             } finally {

@@ -2,10 +2,11 @@ package sitelink.e2e;
 
 import java.util.List;
 import java.util.Map;
+import sitelink.testbed.Namespace;
 
 /** sitelink's WireGuard device, started as a user would from the repository: {@code ./sitelink device -f IFACE}. */
 public final class SitelinkNode extends WireGuardNode {
-    SitelinkNode(Netns ns, String iface) {
+    SitelinkNode(Namespace ns, String iface) {
         super(ns, iface);
     }
 

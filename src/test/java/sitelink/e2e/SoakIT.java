@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import sitelink.e2e.WanPeers.Impairment;
+import sitelink.testbed.Proc;
 
 /**
  * A bounded soak: continuous traffic (a rate-limited TCP stream and a ping every 100 ms) through a WAN that loses 0.5%

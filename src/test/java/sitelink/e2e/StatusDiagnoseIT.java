@@ -18,6 +18,10 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import sitelink.crypto.Key;
 import sitelink.crypto.X25519;
+import sitelink.testbed.Command;
+import sitelink.testbed.Proc;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.PointToPoint;
 
 /**
  * Two offices run `sitelink up` with site files; the operator asks `sitelink status`, reads the log, scrapes the
@@ -30,15 +34,16 @@ class StatusDiagnoseIT {
     private static final String LAN_A = "198.19.1.1", LAN_B = "198.19.2.1";
 
     /** One office: namespace, keys, site file, the running `sitelink up`. */
-    private record Office(Netns ns, String site, String iface, Key privateKey, Path file) {
+    private record Office(Namespace ns, String site, String iface, Key privateKey, Path file) {
         Key publicKey() {
             return X25519.publicKey(privateKey);
         }
     }
 
     private static final class Pair implements AutoCloseable {
-        final Netns nsA = Netns.create("a");
-        final Netns nsB = Netns.create("b");
+        final PointToPoint link = PointToPoint.create(E2e.testbed());
+        final Namespace nsA = link.a();
+        final Namespace nsB = link.b();
         final Key privA = X25519.generatePrivate(new java.security.SecureRandom());
         final Key privB = X25519.generatePrivate(new java.security.SecureRandom());
         final String ifA = E2e.uniqueName("sla");
@@ -47,11 +52,6 @@ class StatusDiagnoseIT {
         final List<String> secrets = new ArrayList<>();
 
         Pair() {
-            nsA.ip("link", "add", TwoPeers.VETH_A, "type", "veth", "peer", "name", TwoPeers.VETH_B, "netns", nsB.name());
-            nsA.ip("addr", "add", TwoPeers.A_OUTER + "/24", "dev", TwoPeers.VETH_A);
-            nsB.ip("addr", "add", TwoPeers.B_OUTER + "/24", "dev", TwoPeers.VETH_B);
-            nsA.ip("link", "set", TwoPeers.VETH_A, "up");
-            nsB.ip("link", "set", TwoPeers.VETH_B, "up");
             secrets.add(privA.toBase64());
             secrets.add(privA.toHex());
             secrets.add(privB.toBase64());
@@ -59,7 +59,7 @@ class StatusDiagnoseIT {
         }
 
         /** Writes a site file; {@code extra} is appended at top level, {@code remote} inside the remote site. */
-        Path siteFile(Netns ns, String name, String iface, Key priv, String tunnelAddr, String localNet, String peerName,
+        Path siteFile(Namespace ns, String name, String iface, Key priv, String tunnelAddr, String localNet, String peerName,
                       Key peerKey, String peerOuter, String remoteNet, String remote, String extra) throws IOException {
             Path f = Files.createTempFile(ns.logDir(), name + "-", ".yaml");
             Files.writeString(f, """
@@ -81,14 +81,14 @@ class StatusDiagnoseIT {
             return f;
         }
 
-        Proc up(Netns ns, Path file) {
+        Proc up(Namespace ns, Path file) {
             Proc p = ns.start(E2e.home().resolve("sitelink").toString(), "up", file.toString());
             gateways.add(p);
             return p;
         }
 
-        JsonNode status(Netns ns, String iface) {
-            Netns.Result r = ns.exec(E2e.home().resolve("sitelink").toString(), "status", "--json", iface);
+        JsonNode status(Namespace ns, String iface) {
+            Command.Result r = ns.exec(E2e.home().resolve("sitelink").toString(), "status", "--json", iface);
             assertEquals(0, r.exitCode(), "sitelink status:\n" + r.describe());
             try {
                 return JSON.readTree(r.stdout()).get("tunnels").get(0);
@@ -97,14 +97,14 @@ class StatusDiagnoseIT {
             }
         }
 
-        JsonNode awaitState(Netns ns, String iface, String state, String reasonPart) {
+        JsonNode awaitState(Namespace ns, String iface, String state, String reasonPart) {
             return awaitState(ns, iface, state, reasonPart, Duration.ofSeconds(30));
         }
 
-        JsonNode awaitState(Netns ns, String iface, String state, String reasonPart, Duration timeout) {
+        JsonNode awaitState(Namespace ns, String iface, String state, String reasonPart, Duration timeout) {
             JsonNode[] last = new JsonNode[1];
             E2e.await(timeout, iface + " to be " + state + " (" + reasonPart + ")", () -> {
-                Netns.Result r = ns.exec(E2e.home().resolve("sitelink").toString(), "status", "--json", iface);
+                Command.Result r = ns.exec(E2e.home().resolve("sitelink").toString(), "status", "--json", iface);
                 if (r.exitCode() != 0) {
                     return false; // the gateway is still starting
                 }
@@ -130,8 +130,7 @@ class StatusDiagnoseIT {
             try {
                 assertNoSecretsLogged();
             } finally {
-                nsA.close();
-                nsB.close();
+                link.close();
             }
         }
     }
@@ -198,7 +197,7 @@ class StatusDiagnoseIT {
 
             // diagnose passes on both sides.
             for (var side : List.of(Map.entry(p.nsA, a), Map.entry(p.nsB, b))) {
-                Netns.Result d = side.getKey().exec(Duration.ofSeconds(30), E2e.home().resolve("sitelink").toString(),
+                Command.Result d = side.getKey().exec(Duration.ofSeconds(30), E2e.home().resolve("sitelink").toString(),
                         "diagnose", side.getValue().toString());
                 assertEquals(0, d.exitCode(), "diagnose:\n" + d.describe());
                 assertTrue(d.stdout().contains("PASS  handshake with"), d.stdout());
@@ -234,7 +233,7 @@ class StatusDiagnoseIT {
             E2e.await(Duration.ofSeconds(10), "B's log names the MAC1 mismatch",
                     () -> gwB.output().contains("rejected: it is addressed to a different public key (MAC1 mismatch); "
                             + "check that office-a lists this site's public key"), gwB::tail);
-            Netns.Result d = p.nsB.exec(Duration.ofSeconds(30), E2e.home().resolve("sitelink").toString(), "diagnose",
+            Command.Result d = p.nsB.exec(Duration.ofSeconds(30), E2e.home().resolve("sitelink").toString(), "diagnose",
                     b.toString());
             assertEquals(1, d.exitCode(), d.describe());
             assertTrue(d.stdout().contains("FAIL  handshake with office-a") && d.stdout().contains("MAC1 mismatch"),
@@ -358,7 +357,7 @@ class StatusDiagnoseIT {
             assertEquals("office-b", downEvent.get("SITELINK_PEER"), downEvent.toString());
             assertTrue(downEvent.get("SITELINK_REASON").contains("handshake attempts unanswered"), downEvent.toString());
 
-            Netns.Result d = p.nsA.exec(Duration.ofSeconds(30), E2e.home().resolve("sitelink").toString(), "diagnose",
+            Command.Result d = p.nsA.exec(Duration.ofSeconds(30), E2e.home().resolve("sitelink").toString(), "diagnose",
                     a.toString());
             assertEquals(1, d.exitCode(), d.describe());
             assertTrue(d.stdout().contains("FAIL  handshake with office-b") && d.stdout().contains(
@@ -389,7 +388,7 @@ class StatusDiagnoseIT {
     }
 
     /** A Net-SNMP snmptrapd in {@code ns} on UDP {@code port} of office B's outer address, logging to a file. */
-    private static Path trapReceiver(Netns ns, Path snmptrapd, String name, int port, String auth) throws IOException {
+    private static Path trapReceiver(Namespace ns, Path snmptrapd, String name, int port, String auth) throws IOException {
         Path dir = Files.createDirectories(ns.logDir().resolve("snmptrapd-" + name));
         Path conf = dir.resolve("snmptrapd.conf");
         Files.writeString(conf, auth + "\ndoNotRetainNotificationLogs yes\n");
@@ -426,7 +425,7 @@ class StatusDiagnoseIT {
             assertTrue(down.get("reason").asText().startsWith("handshake attempts unanswered since"), down.toString());
             assertTrue(down.get("handshake_attempts").asLong() >= 3, "an initiation every 5 s: " + down);
 
-            Netns.Result d = p.nsA.exec(Duration.ofSeconds(30), E2e.home().resolve("sitelink").toString(), "diagnose",
+            Command.Result d = p.nsA.exec(Duration.ofSeconds(30), E2e.home().resolve("sitelink").toString(), "diagnose",
                     a.toString());
             assertEquals(1, d.exitCode(), d.describe());
             assertTrue(d.stdout().contains("FAIL  handshake with office-b")
@@ -499,7 +498,7 @@ class StatusDiagnoseIT {
      */
     @Test
     void diagnoseAsksTheGatewayForTheHandshakeAndSaysWhatItCannotSee() throws Exception {
-        try (Pair p = new Pair(); Netns elsewhere = Netns.create("c")) {
+        try (Pair p = new Pair(); Namespace elsewhere = E2e.namespace("c")) {
             String policy = "policy:\n  - allow to tcp 198.19.2.0/24 port 443";
             Path a = idle(p.siteFile(p.nsA, "office-a", p.ifA, p.privA, LAN_A, "198.19.1.0/24", "office-b",
                     X25519.publicKey(p.privB), TwoPeers.B_OUTER, "198.19.2.0/24", policy, ""));
@@ -509,14 +508,14 @@ class StatusDiagnoseIT {
             p.up(p.nsB, b);
             p.awaitState(p.nsA, p.ifA, "IDLE", "");
             String sitelink = E2e.home().resolve("sitelink").toString();
-            Netns.Result d = p.nsA.exec(Duration.ofSeconds(30), sitelink, "diagnose", a.toString());
+            Command.Result d = p.nsA.exec(Duration.ofSeconds(30), sitelink, "diagnose", a.toString());
             assertTrue(d.stdout().contains("PASS  handshake with office-b"), d.describe());
             for (String iface : List.of(p.ifA, p.ifB)) {
                 assertEquals(0L, Uapi.request(iface, "get_counters=1\n\n").numbers().get("drop_filtered"),
                         iface + ": diagnose made no packet a policy dropped");
             }
 
-            Netns.Result outside = elsewhere.exec(Duration.ofSeconds(30), sitelink, "diagnose", a.toString());
+            Command.Result outside = elsewhere.exec(Duration.ofSeconds(30), sitelink, "diagnose", a.toString());
             assertTrue(outside.stdout().contains("FAIL  network namespace") && outside.stdout().contains("namespace "
                     + p.nsA.name()) && outside.stdout().contains("sudo ip netns exec " + p.nsA.name()), outside.describe());
             assertFalse(outside.stdout().contains("restart the gateway"), "no false failures: " + outside.describe());
@@ -532,7 +531,7 @@ class StatusDiagnoseIT {
             p.up(p.nsA, a);
             p.up(p.nsB, b2);
             p.awaitState(p.nsA, p.ifA, "IDLE", "");
-            Netns.Result silent = p.nsA.exec(Duration.ofSeconds(30), sitelink, "diagnose", a.toString());
+            Command.Result silent = p.nsA.exec(Duration.ofSeconds(30), sitelink, "diagnose", a.toString());
             String out = silent.stdout();
             int key = out.indexOf("the public key for office-b in this file does not match office-b's private key, or "
                     + "office-b does not have this site's public key " + X25519.publicKey(p.privA).toBase64());

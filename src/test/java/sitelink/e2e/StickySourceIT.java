@@ -13,6 +13,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import sitelink.e2e.TwoPeers.Endpoints;
 import sitelink.e2e.WireGuardNode.Kind;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.Command;
 
 /**
  * Two behaviours wireguard-go's own conformance script (tests/netns.sh) checks, in our topology.
@@ -47,8 +49,8 @@ class StickySourceIT {
     @DisplayName("replies leave from the address the peer reached, and the peer's endpoint stays on it")
     void repliesLeaveFromTheAddressThePeerReached(Kind gateway, Kind peer) {
         try (TwoPeers peers = TwoPeers.start(gateway, peer, Endpoints.BOTH)) {
-            Netns a = peers.nsA();
-            Netns b = peers.nsB();
+            Namespace a = peers.nsA();
+            Namespace b = peers.nsB();
             a.ip("addr", "add", A_SECOND + "/24", "dev", TwoPeers.VETH_A);
             a.ip("addr", "add", A_OUTER6 + "/64", "dev", TwoPeers.VETH_A, "nodad");
             a.ip("addr", "add", A_SECOND6 + "/64", "dev", TwoPeers.VETH_A, "nodad");
@@ -105,7 +107,7 @@ class StickySourceIT {
                 }
                 assertEquals(0, peers.b().dump().peer(peers.a().publicKey()).orElseThrow().latestHandshake(),
                         "round " + round + " starts without a session");
-                Netns.Result r = peers.nsB().exec(Duration.ofSeconds(20), "ping", "-n", "-c", "10", "-f", "-W", "1",
+                Command.Result r = peers.nsB().exec(Duration.ofSeconds(20), "ping", "-n", "-c", "10", "-f", "-W", "1",
                         TwoPeers.A_TUNNEL);
                 Traffic.Ping ping = Traffic.parse(r.stdout() + r.stderr());
                 assertEquals(10, ping.transmitted(), ping.output());

@@ -11,6 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import sitelink.e2e.tools.IkePeer;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.Proc;
 
 /**
  * Our IKEv2 engine (sitelink.ike, driven over real UDP sockets by the {@link IkePeer} tool) against strongSwan 5.9.8's
@@ -27,7 +29,7 @@ class StrongSwanIkeIT {
     private static final String DEFAULT_IKE = sitelink.ike.Proposals.DEFAULT_IKE.get(0), DEFAULT_ESP = sitelink.ike.Proposals.DEFAULT_ESP.get(0);
 
     /** charon in its namespace with its config, /run and vici socket under the namespace's log directory. */
-    private record Swan(Netns ns, Path dir, Proc charon) {
+    private record Swan(Namespace ns, Path dir, Proc charon) {
         String swanctl(String... args) {
             List<String> command = new ArrayList<>(List.of("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"),
                     "SWANCTL_DIR=" + dir.resolve("swanctl"), "swanctl"));
@@ -78,7 +80,7 @@ class StrongSwanIkeIT {
     @Test
     @DisplayName("against charon, a PSK mismatch, a proposal mismatch and disjoint selectors each fail with the reason named")
     void mismatchesAreNamed() throws IOException {
-        try (Netns swanNs = Netns.create("swan"); Netns ours = Netns.create("ike")) {
+        try (Namespace swanNs = E2e.namespace("swan"); Namespace ours = E2e.namespace("ike")) {
             Swan swan = startCharon(swanNs, ours, Suite.GCM_MODP);
             expectFailure(ours, swan, List.of(OURS, SWAN, "another pre-shared key, also 32+ characters", "initiate",
                     "198.18.1.0/24", "198.18.2.0/24", IKE, ESP), "FAILED AUTHENTICATION_FAILED: the peer refused our authentication");
@@ -91,7 +93,7 @@ class StrongSwanIkeIT {
         }
     }
 
-    private static void expectFailure(Netns ours, Swan swan, List<String> args, String line) {
+    private static void expectFailure(Namespace ours, Swan swan, List<String> args, String line) {
         List<String> all = new ArrayList<>(args);
         all.add("30");
         try (Proc peer = ours.start(E2e.java(IkePeer.class, all.toArray(String[]::new)))) {
@@ -123,7 +125,7 @@ class StrongSwanIkeIT {
     }
 
     private static void tunnel(boolean weInitiate, Suite suite) throws IOException {
-        try (Netns swanNs = Netns.create("swan"); Netns ours = Netns.create("ike")) {
+        try (Namespace swanNs = E2e.namespace("swan"); Namespace ours = E2e.namespace("ike")) {
             Swan swan = startCharon(swanNs, ours, suite);
             Proc peer = ours.start(E2e.java(IkePeer.class, OURS, SWAN, PSK, weInitiate ? "initiate" : "respond", "198.18.1.0/24",
                     "198.18.2.0/24", suite.ike, suite.esp, "60", "198.18.1.1", SWAN_LAN));
@@ -183,7 +185,7 @@ class StrongSwanIkeIT {
         return n;
     }
 
-    private static Swan startCharon(Netns swan, Netns ours, Suite suite) throws IOException {
+    private static Swan startCharon(Namespace swan, Namespace ours, Suite suite) throws IOException {
         E2e.require(Files.isExecutable(CHARON) && E2e.onPath("swanctl").isPresent(), "strongSwan's charon and swanctl "
                 + "(apt-get install --no-install-recommends strongswan-charon strongswan-swanctl libcharon-extra-plugins "
                 + "libstrongswan-standard-plugins)");

@@ -8,6 +8,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import sitelink.e2e.tools.TcpSink;
 import sitelink.e2e.tools.TcpSource;
+import sitelink.testbed.Proc;
+import sitelink.testbed.Namespace;
 
 /**
  * A TCP transfer of pseudo-random bytes through the tunnel, hashed with SHA-256 on both ends by two small Java
@@ -29,12 +31,12 @@ public final class TcpTransfer {
     }
 
     /** Starts sending {@code bytes} from {@code from} to {@code toAddress} in {@code to}; 0 means no rate limit. */
-    public static TcpTransfer start(Netns from, Netns to, String toAddress, long bytes, long bytesPerSecond) {
+    public static TcpTransfer start(Namespace from, Namespace to, String toAddress, long bytes, long bytesPerSecond) {
         return start(from, to, toAddress, SINK_PORT, bytes, bytesPerSecond);
     }
 
-    /** {@link #start(Netns, Netns, String, long, long)} to another TCP port (one a tunnel policy allows, say). */
-    public static TcpTransfer start(Netns from, Netns to, String toAddress, int port, long bytes, long bytesPerSecond) {
+    /** {@link #start(Namespace, Namespace, String, long, long)} to another TCP port (one a tunnel policy allows, say). */
+    public static TcpTransfer start(Namespace from, Namespace to, String toAddress, int port, long bytes, long bytesPerSecond) {
         Proc sink = to.start(E2e.java(TcpSink.class, toAddress, Integer.toString(port)));
         E2e.await(Duration.ofSeconds(30), "the TCP sink to listen", () -> sink.output().contains("listening")
                 || !sink.isAlive(), sink::tail);

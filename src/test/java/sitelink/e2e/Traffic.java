@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import sitelink.testbed.Command;
+import sitelink.testbed.Proc;
+import sitelink.testbed.Namespace;
 
 /** Ping across a tunnel, the way a user checks it. */
 public final class Traffic {
@@ -23,28 +26,28 @@ public final class Traffic {
     }
 
     /** Pings until one reply comes back (the first packet waits for the handshake), within {@code timeout}. */
-    public static void awaitPing(Netns from, String to, Duration timeout) {
+    public static void awaitPing(Namespace from, String to, Duration timeout) {
         E2e.await(timeout, "a ping reply from " + to + " in " + from,
                 () -> from.exec("ping", "-n", "-c", "1", "-W", "2", to).ok(),
                 () -> from.exec("ping", "-n", "-c", "1", "-W", "1", to).describe());
     }
 
     /** {@code ping -c COUNT -i INTERVAL}, waiting for it to finish. */
-    public static Ping ping(Netns from, String to, int count, double interval) {
+    public static Ping ping(Namespace from, String to, int count, double interval) {
         Duration timeout = Duration.ofMillis((long) (count * interval * 1000) + 15_000);
-        Netns.Result r = from.exec(timeout, "ping", "-n", "-q", "-c", Integer.toString(count), "-i",
+        Command.Result r = from.exec(timeout, "ping", "-n", "-q", "-c", Integer.toString(count), "-i",
                 Double.toString(interval), "-W", "2", to);
         return parse(r.stdout() + r.stderr());
     }
 
     /** Starts a long ping in the background; read it with {@link #parse} after it exits. */
-    public static Proc startPing(Netns from, String to, int count, double interval) {
+    public static Proc startPing(Namespace from, String to, int count, double interval) {
         return from.start("ping", "-n", "-q", "-c", Integer.toString(count), "-i", Double.toString(interval),
                 "-W", "2", to);
     }
 
     /** Starts a ping that runs until {@link #stopPing} and prints every reply (for per-packet accounting). */
-    public static Proc startEndlessPing(Netns from, String to, double interval) {
+    public static Proc startEndlessPing(Namespace from, String to, double interval) {
         return from.start("ping", "-n", "-i", Double.toString(interval), "-W", "2", to);
     }
 

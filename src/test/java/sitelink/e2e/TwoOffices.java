@@ -14,36 +14,28 @@ import java.util.List;
 import java.util.stream.Collectors;
 import sitelink.crypto.Key;
 import sitelink.crypto.X25519;
+import sitelink.testbed.Offices;
+import sitelink.testbed.Command;
+import sitelink.testbed.Proc;
+import sitelink.testbed.Namespace;
 
 /**
- * The "two offices" topology of the site-to-site issue, one namespace per machine:
- * <pre>
- *   host A ── gateway A ─┐                       ┌─ gateway B ── host B
- *   198.18.1.10   .1     │   WAN 198.51.100.0/24 │     .1   198.18.2.10
- *                 198.51.100.1 ── [wan: br0 .254] ── 198.51.100.2
- *                                   lo 203.0.113.1 ("the internet")
- * </pre>
- * Hosts route everything via their gateway; gateways route everything they have no better route for to the WAN router
- * (198.51.100.254), which also routes each office's LAN back to its gateway, so traffic that does not belong in the
- * tunnel visibly goes out in the clear. The WAN is IPv4 only (IPv6 disabled on its links) so that a capture there
- * shows exactly what the gateways send. {@link #addOffice()} adds office C (198.18.3.0/24, WAN .3) on the same WAN.
- * Tunnel addresses: A 198.19.0.1/30, B 198.19.0.2/30, C 198.19.0.6/30.
+ * The site-to-site tests' two offices: the test bed's {@link Offices} (host A 198.18.1.10 ── gateway A 203.0.113.1 ──
+ * WAN router 203.0.113.254 ── gateway B 203.0.113.2 ── host B 198.18.2.10, "the internet" 198.51.100.1 beyond the
+ * router; office C on demand) with what the tests add to it: per office a key, a site file and a running gateway.
  *
  * <p>Gateways run as a user runs them: {@code ./sitelink up FILE} with a site file whose key is in a 0600 file, or
  * wireguard-go through {@code wg-quick up IFACE.conf}.
  */
 public final class TwoOffices implements AutoCloseable {
-    public static final String WAN_ROUTER = "198.51.100.254";
+    public static final String WAN_ROUTER = Offices.WAN_ROUTER;
     /** An address beyond the WAN router, outside every office's subnets. */
-    public static final String INTERNET_HOST = "203.0.113.1";
+    public static final String INTERNET_HOST = Offices.INTERNET_HOST;
     public static final int PORT = 51820;
-    private static final String[] TUNNEL_HOST = {"", "198.19.0.1", "198.19.0.2", "198.19.0.6"};
 
-    /** One office: its gateway and LAN host namespaces, addresses, keys, tunnel interface and running gateway. */
+    /** One office of the topology, with its keys, tunnel interface, site file and running gateway. */
     public static final class Office {
-        private final int n;
-        private final Netns gateway;
-        private final Netns host;
+        private final Offices.Office site;
         private final String iface;
         private final Path keyFile;
         private final String privateKey;
@@ -52,44 +44,42 @@ public final class TwoOffices implements AutoCloseable {
         private Path siteFile;
         private boolean wgQuickUp;
 
-        private Office(int n, Netns gateway, Netns host) {
-            this.n = n;
-            this.gateway = gateway;
-            this.host = host;
-            this.iface = E2e.uniqueName("so" + (char) ('a' + n - 1));
-            this.privateKey = gateway.execOk("wg", "genkey").strip();
+        private Office(Offices.Office site) {
+            this.site = site;
+            this.iface = E2e.uniqueName("so" + site.letter());
+            this.privateKey = site.gateway().execOk("wg", "genkey").strip();
             this.publicKey = X25519.publicKey(Key.fromBase64(privateKey)).toBase64();
-            this.keyFile = gateway.logDir().resolve(name() + ".key");
+            this.keyFile = site.gateway().logDir().resolve(name() + ".key");
             writeSecret(keyFile, privateKey + "\n");
         }
 
         /** "office-a", "office-b", "office-c". */
         public String name() {
-            return "office-" + (char) ('a' + n - 1);
+            return site.name();
         }
 
-        public Netns gateway() {
-            return gateway;
+        public Namespace gateway() {
+            return site.gateway();
         }
 
-        public Netns host() {
-            return host;
+        public Namespace host() {
+            return site.host();
         }
 
         public String lan() {
-            return "198.18." + n + ".0/24";
+            return site.lan();
         }
 
         public String hostAddress() {
-            return "198.18." + n + ".10";
+            return site.hostAddress();
         }
 
         public String wanAddress() {
-            return "198.51.100." + n;
+            return site.wanAddress();
         }
 
         public String tunnelAddress() {
-            return TUNNEL_HOST[n];
+            return site.tunnelAddress();
         }
 
         /** The tunnel interface (unique on the machine, as its UAPI socket name must be). */
@@ -127,25 +117,18 @@ public final class TwoOffices implements AutoCloseable {
         }
     }
 
-    private final Netns wan;
+    private final Offices topology;
     private final List<Office> offices = new ArrayList<>();
 
-    private TwoOffices(Netns wan) {
-        this.wan = wan;
+    private TwoOffices(Offices topology) {
+        this.topology = topology;
     }
 
     /** Builds the WAN and offices A and B, with no gateway running yet. */
     public static TwoOffices create() {
-        TwoOffices t = new TwoOffices(Netns.create("wan"));
+        TwoOffices t = new TwoOffices(Offices.create(E2e.testbed()));
         try {
-            t.wan.ip("link", "add", "br0", "type", "bridge");
-            t.wan.execOk("sysctl", "-q", "-w", "net.ipv6.conf.br0.disable_ipv6=1");
-            t.wan.ip("addr", "add", WAN_ROUTER + "/24", "dev", "br0");
-            t.wan.ip("link", "set", "br0", "up");
-            // No dummy interfaces in this kernel: the WAN router's loopback plays the internet.
-            t.wan.ip("addr", "add", INTERNET_HOST + "/32", "dev", "lo");
-            t.addOffice();
-            t.addOffice();
+            for (Offices.Office o : t.topology.offices()) t.offices.add(new Office(o));
             return t;
         } catch (RuntimeException | Error e) {
             t.close();
@@ -185,48 +168,14 @@ public final class TwoOffices implements AutoCloseable {
         return offices.get(1);
     }
 
-    public Netns wan() {
-        return wan;
+    public Namespace wan() {
+        return topology.wan();
     }
 
     /** Adds the next office (C) on the same WAN: its gateway, its host, routes; no gateway running. */
     public Office addOffice() {
-        int n = offices.size() + 1;
-        String letter = String.valueOf((char) ('a' + n - 1));
-        Netns gw = Netns.create("gw" + letter);
-        Netns host;
-        try {
-            host = Netns.create("host" + letter);
-        } catch (RuntimeException | Error e) {
-            gw.close();
-            throw e;
-        }
-        Office o;
-        try {
-            o = new Office(n, gw, host);
-        } catch (RuntimeException | Error e) {
-            host.close();
-            gw.close();
-            throw e;
-        }
+        Office o = new Office(topology.addOffice());
         offices.add(o);
-        String port = "wp" + n;
-        gw.ip("link", "add", "wan", "type", "veth", "peer", "name", port, "netns", wan.name());
-        gw.execOk("sysctl", "-q", "-w", "net.ipv6.conf.wan.disable_ipv6=1");
-        wan.execOk("sysctl", "-q", "-w", "net.ipv6.conf." + port + ".disable_ipv6=1");
-        wan.ip("link", "set", port, "master", "br0");
-        wan.ip("link", "set", port, "up");
-        gw.ip("addr", "add", o.wanAddress() + "/24", "dev", "wan");
-        gw.ip("link", "set", "wan", "up");
-        gw.ip("route", "add", "default", "via", WAN_ROUTER);
-        wan.ip("route", "add", o.lan(), "via", o.wanAddress());
-
-        gw.ip("link", "add", "lan", "type", "veth", "peer", "name", "lan0", "netns", host.name());
-        gw.ip("addr", "add", "198.18." + n + ".1/24", "dev", "lan");
-        gw.ip("link", "set", "lan", "up");
-        host.ip("addr", "add", o.hostAddress() + "/24", "dev", "lan0");
-        host.ip("link", "set", "lan0", "up");
-        host.ip("route", "add", "default", "via", "198.18." + n + ".1");
         return o;
     }
 
@@ -315,7 +264,7 @@ public final class TwoOffices implements AutoCloseable {
         Path file = self.gateway().logDir().resolve(self.iface() + ".conf");
         writeSecret(file, conf.toString());
         self.siteFile = file;
-        Netns.Result up = self.gateway().exec(Duration.ofSeconds(60), "env",
+        Command.Result up = self.gateway().exec(Duration.ofSeconds(60), "env",
                 "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go", "wg-quick", "up", file.toString());
         if (!up.ok()) fail("wg-quick up: " + up.describe());
         self.wgQuickUp = true;
@@ -324,13 +273,13 @@ public final class TwoOffices implements AutoCloseable {
 
     /** {@code sitelink reload FILE} in the office's gateway namespace, which must succeed; returns what it printed. */
     public String reload(Office o) {
-        Netns.Result r = tryReload(o);
+        Command.Result r = tryReload(o);
         if (!r.ok()) fail("sitelink reload: " + r.describe());
         return r.stdout();
     }
 
     /** {@code sitelink reload FILE} in the office's gateway namespace, whatever its outcome. */
-    public Netns.Result tryReload(Office o) {
+    public Command.Result tryReload(Office o) {
         return o.gateway().exec(Duration.ofSeconds(60), E2e.home().resolve("sitelink").toString(), "reload",
                 o.siteFile().toString());
     }
@@ -342,7 +291,7 @@ public final class TwoOffices implements AutoCloseable {
         }
         if (o.wgQuickUp) {
             o.wgQuickUp = false;
-            Netns.Result r = o.gateway().exec(Duration.ofSeconds(30), "wg-quick", "down", o.siteFile().toString());
+            Command.Result r = o.gateway().exec(Duration.ofSeconds(30), "wg-quick", "down", o.siteFile().toString());
             if (!r.ok()) System.err.println("e2e: wg-quick down: " + r.describe());
         }
     }
@@ -359,11 +308,7 @@ public final class TwoOffices implements AutoCloseable {
                 }
             }
         } finally {
-            for (Office o : offices.reversed()) {
-                o.host().close();
-                o.gateway().close();
-            }
-            wan.close();
+            topology.close();
         }
     }
 

@@ -1,45 +1,38 @@
 package sitelink.e2e;
 
 import java.util.Optional;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.PointToPoint;
 
 /**
- * The "two peers" topology: namespaces A and B joined by a veth (outer addresses 198.18.0.1/24 and 198.18.0.2/24),
- * a WireGuard device in each, configured as each other's only peer, tunnel addresses 198.19.0.1/24 and 198.19.0.2/24.
+ * The "two peers" topology: the test bed's {@link PointToPoint} (namespaces A and B joined by a veth, outer addresses
+ * 198.18.0.1/24 and 198.18.0.2/24), a WireGuard device in each, configured as each other's only peer, tunnel addresses 198.19.0.1/24 and 198.19.0.2/24.
  * A always knows B's endpoint; B knows A's only with {@link Endpoints#BOTH} (otherwise B is a pure responder that
  * learns where A is from A's handshake).
  */
 public final class TwoPeers implements AutoCloseable {
-    public static final String A_OUTER = "198.18.0.1";
-    public static final String B_OUTER = "198.18.0.2";
+    public static final String A_OUTER = PointToPoint.A_OUTER;
+    public static final String B_OUTER = PointToPoint.B_OUTER;
     public static final String A_TUNNEL = "198.19.0.1";
     public static final String B_TUNNEL = "198.19.0.2";
     public static final int PORT = 51820;
-    public static final String VETH_A = "veth-a";
-    public static final String VETH_B = "veth-b";
+    public static final String VETH_A = PointToPoint.VETH_A;
+    public static final String VETH_B = PointToPoint.VETH_B;
 
     public enum Endpoints { BOTH, A_INITIATES }
 
-    private final Netns nsA;
-    private final Netns nsB;
+    private final PointToPoint link;
     private WireGuardNode a;
     private WireGuardNode b;
 
-    private TwoPeers(Netns nsA, Netns nsB) {
-        this.nsA = nsA;
-        this.nsB = nsB;
+    private TwoPeers(PointToPoint link) {
+        this.link = link;
     }
 
     public static TwoPeers start(WireGuardNode.Kind kindA, WireGuardNode.Kind kindB, Endpoints endpoints) {
-        Netns nsA = Netns.create("a");
-        TwoPeers peers;
+        TwoPeers peers = new TwoPeers(PointToPoint.create(E2e.testbed()));
         try {
-            peers = new TwoPeers(nsA, Netns.create("b"));
-        } catch (RuntimeException | Error e) {
-            nsA.close();
-            throw e;
-        }
-        try {
-            peers.build(kindA, kindB, endpoints);
+            peers.startNodes(kindA, kindB, endpoints);
             return peers;
         } catch (RuntimeException | Error e) {
             peers.close();
@@ -47,14 +40,9 @@ public final class TwoPeers implements AutoCloseable {
         }
     }
 
-    private void build(WireGuardNode.Kind kindA, WireGuardNode.Kind kindB, Endpoints endpoints) {
-        nsA.ip("link", "add", VETH_A, "type", "veth", "peer", "name", VETH_B, "netns", nsB.name());
-        nsA.ip("addr", "add", A_OUTER + "/24", "dev", VETH_A);
-        nsB.ip("addr", "add", B_OUTER + "/24", "dev", VETH_B);
-        nsA.ip("link", "set", VETH_A, "up");
-        nsB.ip("link", "set", VETH_B, "up");
-        a = kindA.create().apply(nsA, E2e.uniqueName("sla"));
-        b = kindB.create().apply(nsB, E2e.uniqueName("slb"));
+    private void startNodes(WireGuardNode.Kind kindA, WireGuardNode.Kind kindB, Endpoints endpoints) {
+        a = kindA.create().apply(link.a(), E2e.uniqueName("sla"));
+        b = kindB.create().apply(link.b(), E2e.uniqueName("slb"));
         a.start();
         b.start();
         a.configure(PORT, b, B_TUNNEL + "/32", Optional.of(B_OUTER + ":" + PORT), A_TUNNEL + "/24");
@@ -62,12 +50,12 @@ public final class TwoPeers implements AutoCloseable {
                 endpoints == Endpoints.BOTH ? Optional.of(A_OUTER + ":" + PORT) : Optional.empty(), B_TUNNEL + "/24");
     }
 
-    public Netns nsA() {
-        return nsA;
+    public Namespace nsA() {
+        return link.a();
     }
 
-    public Netns nsB() {
-        return nsB;
+    public Namespace nsB() {
+        return link.b();
     }
 
     public WireGuardNode a() {
@@ -85,11 +73,7 @@ public final class TwoPeers implements AutoCloseable {
             if (a != null) a.close();
             if (b != null) b.close();
         } finally {
-            try {
-                nsB.close();
-            } finally {
-                nsA.close();
-            }
+            link.close();
         }
     }
 

@@ -9,6 +9,9 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import sitelink.e2e.tools.ImpairmentRelay;
+import sitelink.testbed.Proc;
+import sitelink.testbed.Veth;
+import sitelink.testbed.Namespace;
 
 /**
  * Two gateways with a network between them: three namespaces A – middle – B. The middle is either
@@ -47,22 +50,22 @@ public final class WanPeers implements AutoCloseable {
 
     private static final Pattern STATS = Pattern.compile("^stats (a2b|b2a) (.*)$", Pattern.MULTILINE);
 
-    private final Netns nsA, mid, nsB;
+    private final Namespace nsA, mid, nsB;
     private WireGuardNode a, b;
     private Proc relay;
 
-    private WanPeers(Netns nsA, Netns mid, Netns nsB) {
+    private WanPeers(Namespace nsA, Namespace mid, Namespace nsB) {
         this.nsA = nsA;
         this.mid = mid;
         this.nsB = nsB;
     }
 
     private static WanPeers create(String midRole) {
-        Netns a = Netns.create("a");
-        Netns m = null;
+        Namespace a = E2e.namespace("a");
+        Namespace m = null;
         try {
-            m = Netns.create(midRole);
-            return new WanPeers(a, m, Netns.create("b"));
+            m = E2e.namespace(midRole);
+            return new WanPeers(a, m, E2e.namespace("b"));
         } catch (RuntimeException | Error e) {
             if (m != null) m.close();
             a.close();
@@ -74,8 +77,8 @@ public final class WanPeers implements AutoCloseable {
     public static WanPeers relayed(WireGuardNode.Kind kindA, WireGuardNode.Kind kindB, Impairment impairment) {
         WanPeers w = create("relay");
         try {
-            w.link(w.nsA, "wa", A_OUTER, w.mid, "wra", RELAY_A_SIDE);
-            w.link(w.nsB, "wb", B_OUTER, w.mid, "wrb", RELAY_B_SIDE);
+            Veth.link(w.nsA, "wa", A_OUTER + "/24", w.mid, "wra", RELAY_A_SIDE + "/24");
+            Veth.link(w.nsB, "wb", B_OUTER + "/24", w.mid, "wrb", RELAY_B_SIDE + "/24");
             List<String> args = new java.util.ArrayList<>(List.of("a_side=" + RELAY_A_SIDE + ":" + PORT,
                     "b_side=" + RELAY_B_SIDE + ":" + PORT, "a_peer=" + A_OUTER + ":" + PORT,
                     "b_peer=" + B_OUTER + ":" + PORT));
@@ -101,8 +104,8 @@ public final class WanPeers implements AutoCloseable {
         E2e.require(E2e.onPath("nft").isPresent(), "the nft command (apt-get install nftables)");
         WanPeers w = create("nat");
         try {
-            w.link(w.nsA, "wa", A_PRIVATE, w.mid, "wna", NAT_INSIDE);
-            w.link(w.nsB, "wb", B_OUTER, w.mid, "wnb", NAT_PUBLIC);
+            Veth.link(w.nsA, "wa", A_PRIVATE + "/24", w.mid, "wna", NAT_INSIDE + "/24");
+            Veth.link(w.nsB, "wb", B_OUTER + "/24", w.mid, "wnb", NAT_PUBLIC + "/24");
             w.nsA.ip("route", "add", "default", "via", NAT_INSIDE);
             w.mid.execOk("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
             // A new address takes over the subnet route when the old one goes (the NAT "changes its public address").
@@ -119,14 +122,6 @@ public final class WanPeers implements AutoCloseable {
             w.close();
             throw e;
         }
-    }
-
-    private void link(Netns outer, String outerIf, String outerAddr, Netns middle, String midIf, String midAddr) {
-        outer.ip("link", "add", outerIf, "type", "veth", "peer", "name", midIf, "netns", middle.name());
-        outer.ip("addr", "add", outerAddr + "/24", "dev", outerIf);
-        middle.ip("addr", "add", midAddr + "/24", "dev", midIf);
-        outer.ip("link", "set", outerIf, "up");
-        middle.ip("link", "set", midIf, "up");
     }
 
     private void startNodes(WireGuardNode.Kind kindA, WireGuardNode.Kind kindB, Optional<String> aEndpointForB,
@@ -161,15 +156,15 @@ public final class WanPeers implements AutoCloseable {
         E2e.await(java.time.Duration.ofSeconds(5), "fresh relay stats", () -> relay.lines().size() >= lines + 4);
     }
 
-    public Netns nsA() {
+    public Namespace nsA() {
         return nsA;
     }
 
-    public Netns middle() {
+    public Namespace middle() {
         return mid;
     }
 
-    public Netns nsB() {
+    public Namespace nsB() {
         return nsB;
     }
 

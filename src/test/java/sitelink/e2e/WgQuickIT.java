@@ -11,6 +11,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import sitelink.testbed.Command;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.PointToPoint;
 
 /**
  * An engineer with a wg-quick file and no kernel WireGuard: wg-quick falls back to the userspace implementation named
@@ -22,13 +25,8 @@ class WgQuickIT {
     @Test
     void wgQuickBringsSitelinkUpAndDown() throws IOException {
         E2e.require(E2e.onPath("wg-quick").isPresent(), "wg-quick (Debian package wireguard-tools)");
-        try (Netns nsA = Netns.create("a"); Netns nsB = Netns.create("b")) {
-            nsA.ip("link", "add", TwoPeers.VETH_A, "type", "veth", "peer", "name", TwoPeers.VETH_B, "netns", nsB.name());
-            nsA.ip("addr", "add", TwoPeers.A_OUTER + "/24", "dev", TwoPeers.VETH_A);
-            nsB.ip("addr", "add", TwoPeers.B_OUTER + "/24", "dev", TwoPeers.VETH_B);
-            nsA.ip("link", "set", TwoPeers.VETH_A, "up");
-            nsB.ip("link", "set", TwoPeers.VETH_B, "up");
-
+        try (PointToPoint link = PointToPoint.create(E2e.testbed())) {
+            Namespace nsA = link.a(), nsB = link.b();
             String ifaceA = E2e.uniqueName("slq");
             String privateA = nsA.execOk("wg", "genkey").strip();
             String publicA = sitelink.crypto.X25519.publicKey(sitelink.crypto.Key.fromBase64(privateA)).toBase64();
@@ -52,7 +50,7 @@ class WgQuickIT {
                 Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-------"));
                 String impl = E2e.home().resolve("bin/sitelink-wg").toString();
 
-                Netns.Result up = nsA.exec(Duration.ofSeconds(90), "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=" + impl,
+                Command.Result up = nsA.exec(Duration.ofSeconds(90), "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=" + impl,
                         "wg-quick", "up", conf.toString());
                 assertEquals(0, up.exitCode(), "wg-quick up:\n" + up.describe());
                 Path socket = Uapi.socket(ifaceA);
@@ -63,7 +61,7 @@ class WgQuickIT {
                 String show = nsA.execOk("wg", "show", ifaceA);
                 assertTrue(show.contains("latest handshake"), "wg show reports the handshake:\n" + show);
 
-                Netns.Result down = nsA.exec(Duration.ofSeconds(30), "wg-quick", "down", conf.toString());
+                Command.Result down = nsA.exec(Duration.ofSeconds(30), "wg-quick", "down", conf.toString());
                 assertEquals(0, down.exitCode(), "wg-quick down:\n" + down.describe());
                 E2e.await(Duration.ofSeconds(15), "sitelink to exit and remove " + socket, () -> !Files.exists(socket));
                 assertFalse(nsA.exec("ip", "link", "show", ifaceA).ok(), "interface removed");

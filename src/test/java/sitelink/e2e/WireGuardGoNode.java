@@ -3,6 +3,7 @@ package sitelink.e2e;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import sitelink.testbed.Namespace;
 
 /** wireguard-go, the reference userspace implementation: {@code wireguard-go -f IFACE}. */
 public final class WireGuardGoNode extends WireGuardNode {
@@ -11,7 +12,7 @@ public final class WireGuardGoNode extends WireGuardNode {
     private final Optional<Path> binary;
 
     /** {@code build} names which wireguard-go (a {@link WireGuardNode.Kind} label), {@code howToGet} how to install it. */
-    WireGuardGoNode(Netns ns, String iface, String build, String howToGet, Optional<Path> binary) {
+    WireGuardGoNode(Namespace ns, String iface, String build, String howToGet, Optional<Path> binary) {
         super(ns, iface);
         this.build = build;
         this.howToGet = howToGet;

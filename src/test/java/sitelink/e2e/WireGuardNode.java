@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
+import sitelink.testbed.Command;
+import sitelink.testbed.Proc;
+import sitelink.testbed.Namespace;
 
 /**
  * A userspace WireGuard device in a namespace, started and configured the way a user does it: the implementation's
@@ -21,7 +24,7 @@ import java.util.function.Supplier;
  */
 public abstract class WireGuardNode implements AutoCloseable {
     /** An implementation a topology can be built from: a label for test names and a way to make a node. */
-    public record Kind(String label, BiFunction<Netns, String, WireGuardNode> create) {
+    public record Kind(String label, BiFunction<Namespace, String, WireGuardNode> create) {
         @Override
         public String toString() {
             return label;
@@ -54,7 +57,7 @@ public abstract class WireGuardNode implements AutoCloseable {
         return new Kind(label, (ns, iface) -> new WireGuardGoNode(ns, iface, label, howToGet, binary.get()));
     }
 
-    protected final Netns ns;
+    protected final Namespace ns;
     protected final String iface;
     private final Path privateKeyFile;
     private final String publicKey;
@@ -62,7 +65,7 @@ public abstract class WireGuardNode implements AutoCloseable {
     /** The last {@link #configure} call, replayed by {@link #restart()}. */
     private Runnable lastConfiguration;
 
-    protected WireGuardNode(Netns ns, String iface) {
+    protected WireGuardNode(Namespace ns, String iface) {
         this.ns = ns;
         this.iface = iface;
         this.privateKeyFile = ns.logDir().resolve(iface + ".key");
@@ -169,7 +172,7 @@ public abstract class WireGuardNode implements AutoCloseable {
         return iface;
     }
 
-    public Netns ns() {
+    public Namespace ns() {
         return ns;
     }
 
@@ -199,7 +202,7 @@ public abstract class WireGuardNode implements AutoCloseable {
         Path tmp = ns.logDir().resolve(iface + ".pubin");
         try {
             Files.writeString(tmp, privateKey + "\n");
-            Netns.Result r = ns.exec("sh", "-c", "wg pubkey < '" + tmp + "'");
+            Command.Result r = ns.exec("sh", "-c", "wg pubkey < '" + tmp + "'");
             Files.delete(tmp);
             if (!r.ok()) fail(r.describe());
             return r.stdout().strip();

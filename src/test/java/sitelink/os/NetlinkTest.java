@@ -15,20 +15,23 @@ import org.junit.jupiter.api.Test;
 import sitelink.os.Netlink.Address;
 import sitelink.os.Netlink.Route;
 import sitelink.route.Prefix;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.Testbed;
+import sitelink.testbed.Veth;
 
 /**
  * Drives rtnetlink inside a namespace this test creates (a veth pair sl-a/sl-b and, once, a TUN) and checks every
  * change with iproute2, the tool an operator would use to look.
  */
 class NetlinkTest {
-    private TestNamespace ns;
+    private Namespace ns;
     private Netlink nl;
 
     @BeforeEach
     void setUp() throws Exception {
         Assumptions.assumeTrue(!"false".equals(System.getProperty("sitelink.e2e")), "e2e disabled");
-        ns = TestNamespace.create();
-        ns.ip("link", "add", "sl-a", "type", "veth", "peer", "name", "sl-b");
+        ns = Testbed.unique("sl-nl").namespace("os");
+        Veth.inside(ns, "sl-a", "sl-b");
         nl = ns.call(Netlink::open); // the socket stays in the namespace whichever thread uses it
     }
 

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.Testbed;
 
 /** {@link Netns}: code submitted to it runs in the named namespace, and only there. */
 class NetnsTest {
@@ -22,7 +24,7 @@ class NetnsTest {
     @Test
     void runsCodeInTheNamedNamespaceAndLeavesTheCallerWhereItWas() throws Exception {
         Assumptions.assumeTrue(!"false".equals(System.getProperty("sitelink.e2e")), "e2e disabled");
-        try (TestNamespace made = TestNamespace.create(); Netns ns = Netns.enter(made.name())) {
+        try (Namespace made = Testbed.unique("sl-nl").namespace("os"); Netns ns = Netns.enter(made.name())) {
             Object target = inode(Netns.DIRECTORY.resolve(made.name()));
             assertEquals(target, ns.call(() -> inode(Path.of("/proc/thread-self/ns/net")), Duration.ofSeconds(5)));
             assertNotEquals(target, inode(Path.of("/proc/thread-self/ns/net")), "the calling thread did not move");

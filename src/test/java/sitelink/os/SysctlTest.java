@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.Testbed;
 
 /** Forwarding switched on and back off inside a namespace of our own, while the root namespace's value stays put. */
 class SysctlTest {
@@ -21,18 +23,18 @@ class SysctlTest {
         // read on this (root-namespace) thread: it must not change while we work in the namespace
         String root4 = sysctl.get(Sysctl.IPV4_FORWARDING);
         String root6 = sysctl.get(Sysctl.IPV6_FORWARDING);
-        try (TestNamespace ns = TestNamespace.create()) {
+        try (Namespace ns = Testbed.unique("sl-nl").namespace("os")) {
             for (String key : new String[] {Sysctl.IPV4_FORWARDING, Sysctl.IPV6_FORWARDING}) {
-                String before = ns.exec("sysctl", "-n", key).strip();
+                String before = ns.execOk("sysctl", "-n", key).strip();
                 String wanted = before.equals("1") ? "0" : "1";
 
                 String previous = ns.call(() -> sysctl.set(key, wanted));
                 assertEquals(before, previous, key);
-                assertEquals(wanted, ns.exec("sysctl", "-n", key).strip(), key);
+                assertEquals(wanted, ns.execOk("sysctl", "-n", key).strip(), key);
                 assertEquals(wanted, ns.call(() -> sysctl.get(key)), key);
 
                 ns.call(() -> sysctl.set(key, previous));
-                assertEquals(before, ns.exec("sysctl", "-n", key).strip(), key);
+                assertEquals(before, ns.execOk("sysctl", "-n", key).strip(), key);
             }
         }
         assertEquals(root4, sysctl.get(Sysctl.IPV4_FORWARDING));

@@ -17,6 +17,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sitelink.route.Prefix;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.Testbed;
+import sitelink.testbed.Veth;
 
 /**
  * The ledger in the order {@code sitelink up} uses it, inside a namespace with a veth pair sl-a/sl-b: after
@@ -28,7 +31,7 @@ class SystemChangesTest {
     private static final Prefix REMOTE4 = Prefix.parse("198.18.2.0/24");
     private static final Prefix REMOTE6 = Prefix.parse("2001:db8:2::/48");
 
-    private TestNamespace ns;
+    private Namespace ns;
     private Netlink nl;
     private final Sysctl sysctl = new Sysctl();
     private final SystemChanges changes = new SystemChanges();
@@ -36,8 +39,8 @@ class SystemChangesTest {
     @BeforeEach
     void setUp() throws Exception {
         Assumptions.assumeTrue(!"false".equals(System.getProperty("sitelink.e2e")), "e2e disabled");
-        ns = TestNamespace.create();
-        ns.ip("link", "add", "sl-a", "type", "veth", "peer", "name", "sl-b");
+        ns = Testbed.unique("sl-nl").namespace("os");
+        Veth.inside(ns, "sl-a", "sl-b");
         nl = ns.call(Netlink::open);
     }
 
@@ -55,7 +58,7 @@ class SystemChangesTest {
         // sl-a is up before we start, so undoing our routes and addresses cannot lean on a link going down
         // (the kernel flushes a down link's routes by itself); sl-c is the link the ledger sets up.
         ns.ip("link", "set", "sl-a", "up");
-        ns.ip("link", "add", "sl-c", "type", "veth", "peer", "name", "sl-d");
+        Veth.inside(ns, "sl-c", "sl-d");
         String before = snapshot();
         Path socket = dir.resolve("sl-a.sock");
 
@@ -96,7 +99,7 @@ class SystemChangesTest {
         ns.ip("link", "set", "sl-a", "up");
         ns.ip("addr", "add", "198.19.0.1/30", "dev", "sl-a");
         ns.ip("route", "add", "198.18.2.0/24", "dev", "sl-a");
-        String forwarding = ns.exec("sysctl", "-n", Sysctl.IPV4_FORWARDING).strip();
+        String forwarding = ns.execOk("sysctl", "-n", Sysctl.IPV4_FORWARDING).strip();
         String before = snapshot();
 
         boolean[] made = ns.call(() -> new boolean[] {
@@ -164,6 +167,6 @@ class SystemChangesTest {
     private String snapshot() throws Exception {
         String addr = ns.ip("addr").replaceAll(" qdisc \\S+", "");
         return addr + ns.ip("route") + ns.ip("-6", "route")
-                + ns.exec("sysctl", Sysctl.IPV4_FORWARDING, Sysctl.IPV6_FORWARDING);
+                + ns.execOk("sysctl", Sysctl.IPV4_FORWARDING, Sysctl.IPV6_FORWARDING);
     }
 }

@@ -7,19 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.Testbed;
 
 /**
  * Creates real TUN interfaces, always inside a network namespace this test creates and deletes: a dedicated
@@ -27,19 +24,14 @@ import org.junit.jupiter.api.Test;
  * and nothing in the root namespace changes.
  */
 class TunTest {
-    private static final int CLONE_NEWNET = 0x40000000;
-    private static final MethodHandle SETNS =
-            Libc.function("setns", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-
-    private String ns;
+    private Namespace ns;
     private Tun tun;
     private Process ping;
 
     @BeforeEach
     void createNamespace() throws Exception {
         Assumptions.assumeTrue(!"false".equals(System.getProperty("sitelink.e2e")), "e2e disabled");
-        ns = "sl-os-" + ProcessHandle.current().pid() + "-" + ThreadLocalRandom.current().nextInt(1 << 16);
-        run("ip", "netns", "add", ns);
+        ns = Testbed.unique("sl-os").namespace("tun");
     }
 
     @AfterEach
@@ -51,24 +43,24 @@ class TunTest {
             tun.close();
         }
         if (ns != null) {
-            run("ip", "netns", "del", ns);
+            ns.close();
         }
     }
 
     @Test
     void createsInterfaceSetsMtuAndCarriesPingBothWays() throws Exception {
-        tun = inNamespace(() -> {
+        tun = ns.call(() -> {
             Tun t = Tun.open("sl%d", false);
             t.setMtu(1380);
             assertEquals(1380, t.mtu());
             return t;
         });
         assertEquals("sl0", tun.name());
-        assertTrue(run("ip", "-n", ns, "link", "show", "sl0").contains("mtu 1380"));
+        assertTrue(ns.ip("link", "show", "sl0").contains("mtu 1380"));
 
-        run("ip", "-n", ns, "addr", "add", "198.18.0.1/30", "dev", "sl0");
-        run("ip", "-n", ns, "link", "set", "sl0", "up");
-        ping = new ProcessBuilder("ip", "netns", "exec", ns, "ping", "-n", "-c", "1", "-W", "10", "198.18.0.2")
+        ns.ip("addr", "add", "198.18.0.1/30", "dev", "sl0");
+        ns.ip("link", "set", "sl0", "up");
+        ping = new ProcessBuilder("ip", "netns", "exec", ns.name(), "ping", "-n", "-c", "1", "-W", "10", "198.18.0.2")
                 .redirectErrorStream(true).start();
 
         byte[] buf = new byte[2048];
@@ -83,9 +75,9 @@ class TunTest {
 
     @Test
     void readerEndsWithInterfaceGoneWhenLinkIsDeleted() throws Exception {
-        tun = inNamespace(() -> Tun.open("slgone", false));
+        tun = ns.call(() -> Tun.open("slgone", false));
         CompletableFuture<Throwable> reader = blockedReader();
-        run("ip", "-n", ns, "link", "del", "slgone");
+        ns.ip("link", "del", "slgone");
         Throwable t = reader.get(5, TimeUnit.SECONDS);
         TunClosedException closed = assertInstanceOf(TunClosedException.class, t);
         assertTrue(closed.interfaceGone(), closed.getMessage());
@@ -93,14 +85,14 @@ class TunTest {
 
     @Test
     void closeWakesBlockedReader() throws Exception {
-        tun = inNamespace(() -> Tun.open("slclose", false));
+        tun = ns.call(() -> Tun.open("slclose", false));
         CompletableFuture<Throwable> reader = blockedReader();
         tun.close();
         Throwable t = reader.get(5, TimeUnit.SECONDS);
         assertFalse(assertInstanceOf(TunClosedException.class, t).interfaceGone());
         assertThrows(TunClosedException.class, () -> tun.read(new byte[100], 0, 100));
         // the interface disappears with its last fd (it was not persistent)
-        assertFalse(run("ip", "-n", ns, "link", "show").contains("slclose"));
+        assertFalse(ns.ip("link", "show").contains("slclose"));
     }
 
     @Test
@@ -111,7 +103,7 @@ class TunTest {
 
     @Test
     void namesTheErrnoWhenTheNameBelongsToAnotherDevice() {
-        ErrnoException e = assertThrows(ErrnoException.class, () -> inNamespace(() -> Tun.open("lo")));
+        ErrnoException e = assertThrows(ErrnoException.class, () -> ns.call(() -> Tun.open("lo")));
         assertEquals(Libc.EINVAL, e.errno());
         assertTrue(e.getMessage().contains("EINVAL"), e.getMessage());
     }
@@ -193,46 +185,5 @@ class TunTest {
             sum = (sum & 0xffff) + (sum >> 16);
         }
         return (int) (~sum & 0xffff);
-    }
-
-    /** Runs {@code body} on a fresh platform thread that has joined our namespace; the thread then ends. */
-    private <T> T inNamespace(Callable<T> body) throws Exception {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Thread.ofPlatform().start(() -> {
-            int fd = Libc.open("/var/run/netns/" + ns, Libc.O_CLOEXEC);
-            try {
-                if (fd < 0) {
-                    throw new ErrnoException("open netns " + ns, -fd);
-                }
-                int r = (int) SETNS.invokeExact(Libc.errnoState(), fd, CLONE_NEWNET);
-                if (r != 0) {
-                    throw new ErrnoException("setns " + ns, Libc.errno(Libc.errnoState()));
-                }
-                result.complete(body.call());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            } finally {
-                if (fd >= 0) {
-                    Libc.close(fd);
-                }
-            }
-        }).join();
-        try {
-            return result.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof Exception x) {
-                throw x;
-            }
-            throw e;
-        }
-    }
-
-    private static String run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed: " + out);
-        }
-        return out;
     }
 }

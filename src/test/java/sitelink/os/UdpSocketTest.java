@@ -16,6 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.Testbed;
 
 /** The batched FFM UDP socket, over loopback (127.0.0.1 and ::1) or inside a namespace the test makes. */
 class UdpSocketTest {
@@ -118,7 +120,7 @@ class UdpSocketTest {
     @Test
     void aRunAboveThePathMtuIsSentSinglyAndArrivesWhole() throws Exception {
         Assumptions.assumeTrue(!"false".equals(System.getProperty("sitelink.e2e")), "e2e disabled");
-        try (TestNamespace ns = TestNamespace.create()) {
+        try (Namespace ns = Testbed.unique("sl-nl").namespace("os")) {
             ns.ip("addr", "add", "198.18.77.1/32", "dev", "lo");
             ns.ip("addr", "add", "198.18.77.2/32", "dev", "lo");
             ns.ip("link", "set", "lo", "mtu", "1300"); // the device's MTU: our sockets leave IPv4 DF off, so a
@@ -158,7 +160,7 @@ class UdpSocketTest {
     @Test
     void aDatagramLeavesFromTheLocalAddressItNamesAndOneThatVanishedIsDroppedAndReported() throws Exception {
         Assumptions.assumeTrue(!"false".equals(System.getProperty("sitelink.e2e")), "e2e disabled");
-        try (TestNamespace ns = TestNamespace.create()) {
+        try (Namespace ns = Testbed.unique("sl-udp").namespace("os")) {
             for (String a : new String[] {"198.18.77.1/32", "198.18.77.2/32"}) {
                 ns.ip("addr", "add", a, "dev", "lo");
             }

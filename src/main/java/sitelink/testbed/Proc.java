@@ -1,4 +1,4 @@
-package sitelink.e2e;
+package sitelink.testbed;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A background process started in a namespace, with its stdout and stderr captured in one log file. Closing it ends
- * it by PID: SIGTERM, then SIGKILL when it has not exited after a grace period.
+ * A background process started in a namespace ({@link Namespace#start}), with its stdout and stderr captured in one
+ * log file. Closing it ends it by PID, its children first: SIGTERM, then SIGKILL when it has not exited after 5 s.
  */
 public final class Proc implements AutoCloseable {
     private static final Duration GRACE = Duration.ofSeconds(5);
@@ -37,17 +37,14 @@ public final class Proc implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The file its output goes to. */
+    public Path log() {
+        return log;
+    }
+
     /** Sends a signal by PID ({@code kill -s NAME PID}), e.g. "INT" as Ctrl-C does or "HUP". */
     public void signal(String name) {
-        try {
-            int rc = new ProcessBuilder("kill", "-s", name, Long.toString(pid())).start().waitFor();
-            if (rc != 0) org.junit.jupiter.api.Assertions.fail("kill -s " + name + " " + pid() + " failed (exit " + rc + ")");
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        Command.runOk(Duration.ofSeconds(10), List.of("kill", "-s", name, Long.toString(pid())));
     }
 
     /** Everything the process wrote so far (stdout and stderr interleaved). */
@@ -63,12 +60,12 @@ public final class Proc implements AutoCloseable {
         return output().lines().toList();
     }
 
-    /** Waits for the process to exit on its own; fails with its output if it does not within the timeout. */
+    /** Waits for the process to exit on its own and returns its status; {@link Command.Failed} with its output if not in time. */
     public int waitFor(Duration timeout) {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                org.junit.jupiter.api.Assertions.fail(label + " (pid " + pid() + ") still running after "
-                        + timeout.toSeconds() + " s; output:\n" + tail());
+                throw new Command.Failed(label + " (pid " + pid() + ") still running after " + timeout.toSeconds()
+                        + " s; output:\n" + tail());
             }
             return process.exitValue();
         } catch (InterruptedException e) {
@@ -86,23 +83,30 @@ public final class Proc implements AutoCloseable {
 
     @Override
     public void close() {
-        // Children first (a bash -c wrapper's children), each by its own PID.
-        for (ProcessHandle child : process.descendants().toList()) terminate(child);
+        // Children first (a bash -c or ip netns exec wrapper's children), each by its own PID.
+        for (ProcessHandle child : process.descendants().toList()) {
+            terminate(child);
+        }
         terminate(process.toHandle());
     }
 
-    private static void terminate(ProcessHandle handle) {
-        if (!handle.isAlive()) return;
+    /** SIGTERM, then SIGKILL after the grace period; true when it exited after the SIGTERM alone. */
+    static boolean terminate(ProcessHandle handle) {
+        if (!handle.isAlive()) {
+            return true;
+        }
         handle.destroy();
         try {
             handle.onExit().get(GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
         } catch (Exception e) {
             handle.destroyForcibly();
             try {
                 handle.onExit().get(GRACE.toMillis(), TimeUnit.MILLISECONDS);
             } catch (Exception ignored) {
-                // Reported by the namespace's close, which finds it still in the namespace.
+                // the namespace's close finds it still inside and says so
             }
+            return false;
         }
     }
 
