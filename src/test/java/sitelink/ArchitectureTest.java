@@ -67,6 +67,25 @@ class ArchitectureTest {
         rule.check(classes);
     }
 
+    /** {@code os} by concern, over the shared FFM bindings: TUN I/O, sockets and processes stand beside each other. */
+    @Test
+    void osIsSplitByConcernOverTheFfmBindings() {
+        layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("ffm").definedBy("sitelink.os.ffm..")
+                .layer("tun").definedBy("sitelink.os.tun..")
+                .layer("socket").definedBy("sitelink.os.socket..")
+                .layer("process").definedBy("sitelink.os.process..")
+                .layer("host").definedBy("sitelink.os.host..")
+                .whereLayer("ffm").mayNotAccessAnyLayer()
+                .whereLayer("tun").mayOnlyAccessLayers("ffm")
+                .whereLayer("socket").mayOnlyAccessLayers("ffm")
+                .whereLayer("process").mayOnlyAccessLayers("ffm")
+                .whereLayer("host").mayOnlyAccessLayers("ffm", "socket")
+                .check(classes);
+        noClasses().should().resideInAPackage("sitelink.os").because("every os class belongs to one concern")
+                .check(classes);
+    }
+
     /**
      * The protocol cores take time and randomness from the injected {@code tunnel.Environment} / {@code tunnel.Clock}
      * only, so a fake clock and seeded generators replay a run exactly (issue 10): no system clock, no global random.

@@ -17,7 +17,7 @@ import sitelink.config.SystemChecks;
 import sitelink.config.TunnelInterface;
 import sitelink.gateway.Gateway;
 import sitelink.gateway.RunningGateway;
-import sitelink.os.Pidfd;
+import sitelink.os.process.Pidfd;
 import sitelink.route.Prefix;
 
 /**

@@ -7,9 +7,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sitelink.device.Device;
-import sitelink.os.Daemon;
-import sitelink.os.Signals;
-import sitelink.os.Tun;
+import sitelink.os.process.Daemon;
+import sitelink.os.process.Signals;
+import sitelink.os.tun.Tun;
 import sitelink.uapi.UapiServer;
 import sitelink.tunnel.Clock;
 

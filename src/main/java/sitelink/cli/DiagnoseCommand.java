@@ -10,8 +10,8 @@ import picocli.CommandLine.Parameters;
 import sitelink.config.SiteFile;
 import sitelink.control.Diagnose;
 import sitelink.control.Gateways;
-import sitelink.os.Netlink;
-import sitelink.os.Sysctl;
+import sitelink.os.host.Netlink;
+import sitelink.os.host.Sysctl;
 
 /** {@code sitelink diagnose FILE}: the troubleshooting checklist against the running gateway (docs/status.md). */
 @Command(name = "diagnose", mixinStandardHelpOptions = true,

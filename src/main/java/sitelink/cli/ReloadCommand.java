@@ -14,8 +14,8 @@ import sitelink.config.SiteFile;
 import sitelink.config.SystemChecks;
 import sitelink.gateway.Gateway;
 import sitelink.gateway.RunningGateway;
-import sitelink.os.Libc;
-import sitelink.os.Pidfd;
+import sitelink.os.ffm.Libc;
+import sitelink.os.process.Pidfd;
 
 /**
  * {@code sitelink reload FILE}: validates the changed file, asks the running gateway to apply it (SIGHUP), and waits

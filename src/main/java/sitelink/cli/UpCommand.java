@@ -16,8 +16,8 @@ import sitelink.config.SiteFile;
 import sitelink.config.SystemChecks;
 import sitelink.gateway.Gateway;
 import sitelink.gateway.GatewayException;
-import sitelink.os.SdNotify;
-import sitelink.os.Signals;
+import sitelink.os.process.SdNotify;
+import sitelink.os.process.Signals;
 
 /**
  * {@code sitelink up FILE}: the site's gateway in the foreground, ready for systemd (Type=notify). SIGHUP or

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
-import sitelink.os.FileTrust;
+import sitelink.os.process.FileTrust;
 
 /**
  * Checks of a site file against this machine, changing nothing: {@code sitelink check} and {@code up} both run them

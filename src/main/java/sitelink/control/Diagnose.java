@@ -24,9 +24,9 @@ import sitelink.config.TunnelInterface;
 import sitelink.crypto.Key;
 import sitelink.device.DeviceStatus;
 import sitelink.device.PeerStatus;
-import sitelink.os.Netlink;
-import sitelink.os.PathMtu;
-import sitelink.os.Sysctl;
+import sitelink.os.host.Netlink;
+import sitelink.os.host.PathMtu;
+import sitelink.os.host.Sysctl;
 import sitelink.route.Prefix;
 
 /**

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import sitelink.os.FileTrust;
+import sitelink.os.process.FileTrust;
 
 /**
  * Runs the site's hook command for each event, like an updown script: no shell, the event in SITELINK_* environment

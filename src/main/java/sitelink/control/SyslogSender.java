@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import sitelink.os.TcpStream;
+import sitelink.os.socket.TcpStream;
 
 /**
  * Sends events as RFC 5424 syslog messages to one collector: a datagram each over UDP (RFC 5426), or octet-counted

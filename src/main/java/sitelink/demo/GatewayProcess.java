@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import sitelink.control.Gateways;
 import sitelink.device.PeerStatus;
 import sitelink.gateway.Gateway;
-import sitelink.os.Daemon;
+import sitelink.os.process.Daemon;
 
 /**
  * One office's gateway: {@code sitelink up FILE} run by this same JVM command inside the gateway's namespace, in a

@@ -13,13 +13,13 @@ import java.net.Inet4Address;
 import java.nio.ByteOrder;
 import java.util.Locale;
 import java.util.function.Consumer;
-import sitelink.os.ErrnoException;
-import sitelink.os.Libc;
+import sitelink.os.ffm.ErrnoException;
+import sitelink.os.ffm.Libc;
 import sitelink.packet.Checksum;
 
 /**
  * ICMP echo (RFC 792) over a raw socket, because a fresh machine has no {@code ping} binary. The socket belongs to
- * the namespace of the thread that calls {@link #run} (see {@link sitelink.os.Netns}). It receives every ICMP message
+ * the namespace of the thread that calls {@link #run} (see {@link sitelink.os.host.Netns}). It receives every ICMP message
  * of the namespace; ours are told apart by identifier and sequence number, in replies and in quoted requests of
  * errors (a router's "destination unreachable" comes from the router, not the target).
  */

@@ -13,7 +13,7 @@ import java.util.HexFormat;
 import java.util.SplittableRandom;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import sitelink.os.Netns;
+import sitelink.os.host.Netns;
 
 /**
  * A TCP transfer from a client in one namespace to a server in another: pseudo-random bytes (no block repeats, so a

@@ -15,11 +15,11 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
 import sitelink.crypto.Key;
-import sitelink.os.TcpCoalescer;
-import sitelink.os.TunIo;
-import sitelink.os.UdpIo;
-import sitelink.os.UdpSocket;
-import sitelink.os.VirtioNet;
+import sitelink.os.tun.TcpCoalescer;
+import sitelink.os.tun.TunIo;
+import sitelink.os.socket.UdpIo;
+import sitelink.os.socket.UdpSocket;
+import sitelink.os.tun.VirtioNet;
 import sitelink.packet.IpHeader;
 import sitelink.policy.PacketFilter;
 import sitelink.route.AllowedIps;
@@ -297,10 +297,10 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     /** Handshakes, cookies and their public-key work, one message at a time, off the data path. */
     private void handshakeLoop() {
-        int err = sitelink.os.Libc.setCurrentThreadNice(HANDSHAKE_THREAD_NICE);
+        int err = sitelink.os.ffm.Libc.setCurrentThreadNice(HANDSHAKE_THREAD_NICE);
         if (err < 0) {
             LOG.log(Level.INFO, "{0}: the handshake thread keeps the default priority ({1})", name,
-                    sitelink.os.Libc.errnoName(err));
+                    sitelink.os.ffm.Libc.errnoName(err));
         }
         byte[] scratch = new byte[UdpSocket.MAX_DATAGRAM];
         boolean busy = false;

@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import sitelink.os.ErrnoException;
-import sitelink.os.Libc;
-import sitelink.os.Pidfd;
+import sitelink.os.ffm.ErrnoException;
+import sitelink.os.ffm.Libc;
+import sitelink.os.process.Pidfd;
 
 /**
  * The gateway a PID file names, as {@code sitelink reload} finds it before signalling it. The PID file is only a hint:

@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import sitelink.os.ErrnoException;
-import sitelink.os.Netns;
-import sitelink.os.Sysctl;
+import sitelink.os.ffm.ErrnoException;
+import sitelink.os.host.Netns;
+import sitelink.os.host.Sysctl;
 
 /**
  * A network namespace a {@link Testbed} created. Commands run inside it ({@code ip netns exec}, {@code ip -n}); Java

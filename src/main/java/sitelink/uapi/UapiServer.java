@@ -22,7 +22,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import sitelink.device.DeviceControl;
-import sitelink.os.FileTrust;
+import sitelink.os.process.FileTrust;
 
 /**
  * The UAPI socket {@code /var/run/wireguard/IFACE.sock}, where {@code wg} finds a userspace WireGuard device.

@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import sitelink.os.TunIo;
+import sitelink.os.tun.TunIo;
 
 /** A TUN in memory: the test puts packets "from the LAN" in, and takes the packets the device wrote out. */
 final class MemoryTun implements TunIo {

@@ -8,8 +8,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import sitelink.os.UdpIo;
-import sitelink.os.UdpSocket;
+import sitelink.os.socket.UdpIo;
+import sitelink.os.socket.UdpSocket;
 
 /**
  * A WAN in memory: each gateway's sockets live on its own address; a datagram sent to an address and port that a

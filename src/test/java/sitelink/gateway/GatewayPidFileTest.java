@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import sitelink.os.SystemChanges;
+import sitelink.os.host.SystemChanges;
 
 /** The PID and reload files `sitelink reload` uses, and "own what you add" for them and their directory. */
 class GatewayPidFileTest {

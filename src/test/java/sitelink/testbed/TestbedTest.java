@@ -74,7 +74,7 @@ class TestbedTest {
             assertTrue(b.gateway().exec("ping", "-c", "1", "-W", "5", Offices.INTERNET_HOST).ok());
             assertTrue(a.host().ip("route", "show").contains("default via " + a.gatewayLanAddress() + " dev lan0"));
             assertTrue(t.wan().ip("route", "show").contains(b.lan() + " via " + b.wanAddress()));
-            assertEquals("1", a.gateway().call(() -> new sitelink.os.Sysctl().get("net.ipv6.conf.wan.disable_ipv6")));
+            assertEquals("1", a.gateway().call(() -> new sitelink.os.host.Sysctl().get("net.ipv6.conf.wan.disable_ipv6")));
 
             Offices.Office c = t.addOffice();
             assertEquals("203.0.113.3", c.wanAddress());
