@@ -27,7 +27,7 @@ import sitelink.testbed.Namespace;
 class HandshakeFloodIT {
     private static final int RATE = 20_000, ADDRESSES = 4, PORTS_PER_ADDRESS = 4, FLOOD_SECONDS = 60;
     private static final String VICTIM_SIDE = "198.18.4.1";
-    private static final long TRANSFER = 64 * TcpTransfer.MIB;
+    private static final long TRANSFER = 256 * TcpTransfer.MIB;
 
     @Test
     @DisplayName("20,000 initiations/s with random fields: B answers with cookie replies, does no DH for them, keeps 80% of its throughput")
@@ -74,19 +74,24 @@ class HandshakeFloodIT {
 
             Traffic.awaitPing(peers.nsA(), TwoPeers.B_TUNNEL, Duration.ofSeconds(20));
             transferMiBPerSecond(peers); // warm-up: the JIT compiles the data path of both ends
-            double before = Math.max(transferMiBPerSecond(peers), transferMiBPerSecond(peers));
+            double before = bestOfThree(peers);
             long rssBefore = victim.rssKib();
 
-            Proc sender = attacker.start(E2e.java(FloodSender.class, VICTIM_SIDE, Integer.toString(TwoPeers.PORT),
+            // A real attacker floods from its own machines; here it shares B's 2 cores, so it runs at nice 19 and gets
+            // only the CPU the gateways leave (every process here is in one autogroup, so nice orders them). Its rate
+            // is still checked below: every initiation of RATE a second must be counted by B.
+            List<String> flood = new ArrayList<>(List.of("nice", "-n", "19"));
+            flood.addAll(List.of(E2e.java(FloodSender.class, VICTIM_SIDE, Integer.toString(TwoPeers.PORT),
                     victim.publicKey(), Integer.toString(RATE), Integer.toString(FLOOD_SECONDS), String.join(",", sources),
-                    Integer.toString(PORTS_PER_ADDRESS), mode));
+                    Integer.toString(PORTS_PER_ADDRESS), mode)));
+            Proc sender = attacker.start(flood.toArray(String[]::new));
             try {
                 String evidence = mode.equals("cookies") ? "drop_handshake_rate_limited" : "drop_cookie_required";
                 E2e.await(Duration.ofSeconds(20), "the flood to reach B (" + evidence + " to rise)",
                         () -> victim.counters().get(evidence) > 1000, () -> victim.counters() + "\n" + sender.tail());
                 long floodStart = System.nanoTime();
                 Map<String, Long> atStart = victim.counters();
-                double during = Math.max(transferMiBPerSecond(peers), transferMiBPerSecond(peers));
+                double during = bestOfThree(peers);
                 Traffic.Ping ping = Traffic.ping(peers.nsA(), TwoPeers.B_TUNNEL, 10, 0.1);
                 Map<String, Long> atEnd = victim.counters();
                 long rssDuring = victim.rssKib();
@@ -122,11 +127,20 @@ class HandshakeFloodIT {
         }
     }
 
+    /** The best of three transfers: what the tunnel can carry, with less of the shared machine's noise. */
+    private static double bestOfThree(TwoPeers peers) {
+        return Math.max(transferMiBPerSecond(peers), Math.max(transferMiBPerSecond(peers), transferMiBPerSecond(peers)));
+    }
+
+    /**
+     * The tunnel's TCP throughput: bytes over the sink's own time from accept to the end of the stream. (Timed from
+     * outside, the two tool JVMs' start-up, which a flood on these 2 shared cores slows, would be most of a 64 MiB
+     * transfer's time and the test would measure that instead.)
+     */
     private static double transferMiBPerSecond(TwoPeers peers) {
-        long start = System.nanoTime();
         TcpTransfer.Result r = TcpTransfer.start(peers.nsA(), peers.nsB(), TwoPeers.B_TUNNEL, TRANSFER, 0)
                 .await(Duration.ofMinutes(2));
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = r.receiveSeconds();
         assertEquals(TRANSFER, r.received(), "bytes received");
         assertEquals(r.sentSha256(), r.receivedSha256(), "SHA-256 of what B received vs what A sent");
         return TRANSFER / (double) TcpTransfer.MIB / seconds;

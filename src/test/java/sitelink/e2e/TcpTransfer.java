@@ -20,7 +20,8 @@ public final class TcpTransfer {
     private static final int SINK_PORT = 5201;
     private static final Pattern DONE = Pattern.compile("(sent|received) (\\d+) sha256 ([0-9a-f]{64})");
 
-    public record Result(long sent, String sentSha256, long received, String receivedSha256) {}
+    /** @param receiveSeconds from the sink's accept to the end of the stream: the transfer without the JVMs' start-up */
+    public record Result(long sent, String sentSha256, long received, String receivedSha256, double receiveSeconds) {}
 
     private final Proc sink;
     private final Proc source;
@@ -67,8 +68,10 @@ public final class TcpTransfer {
         if (sinkExit != 0) fail("TCP sink failed (exit " + sinkExit + ")\n" + sink.tail());
         Matcher sent = done(source);
         Matcher received = done(sink);
+        Matcher elapsed = Pattern.compile("elapsed_ns (\\d+)").matcher(sink.output());
+        double seconds = elapsed.find() ? Long.parseLong(elapsed.group(1)) / 1e9 : Double.NaN;
         return new Result(Long.parseLong(sent.group(2)), sent.group(3), Long.parseLong(received.group(2)),
-                received.group(3));
+                received.group(3), seconds);
     }
 
     private static Matcher done(Proc p) {
