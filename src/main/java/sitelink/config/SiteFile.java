@@ -109,10 +109,6 @@ public record SiteFile(String displayName, Optional<Path> path, Optional<SiteCon
         return problems.stream().filter(ConfigProblem::isError).toList();
     }
 
-    public List<ConfigProblem> warnings() {
-        return problems.stream().filter(p -> !p.isError()).toList();
-    }
-
     /** The configuration, or every error in one exception. */
     public SiteConfig orThrow() throws ConfigException {
         if (config.isEmpty()) {

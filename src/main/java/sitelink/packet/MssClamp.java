@@ -33,10 +33,6 @@ public final class MssClamp {
         return mtu;
     }
 
-    public boolean enabled() {
-        return enabled;
-    }
-
     /** The largest MSS announced through the tunnel for IP version 4 or 6. */
     public int maxMss(int version) {
         return mtu - (version == 6 ? 60 : 40);

@@ -52,7 +52,6 @@ public final class PacketView {
     private int tcpFlags;
     private int tcpHeaderLength;
     private int icmpType;
-    private int icmpCode;
 
     /** Parses {@code buf[off, off+len)}; returns {@link #valid()}. Bytes past the header's total length are ignored. */
     public boolean parse(byte[] buf, int off, int len) {
@@ -197,7 +196,6 @@ public final class PacketView {
         transport = true;
         if (icmp) {
             icmpType = b[p] & 0xff;
-            icmpCode = b[p + 1] & 0xff;
             return true;
         }
         srcPort = u16(b, p);
@@ -235,7 +233,6 @@ public final class PacketView {
         tcpFlags = 0;
         tcpHeaderLength = 0;
         icmpType = -1;
-        icmpCode = -1;
     }
 
     public boolean valid() {
@@ -334,10 +331,6 @@ public final class PacketView {
     /** ICMP or ICMPv6 type, -1 when not ICMP. */
     public int icmpType() {
         return icmpType;
-    }
-
-    public int icmpCode() {
-        return icmpCode;
     }
 
     /** The echo identifier (bytes 4-5 of an ICMP echo request/reply); meaningful only for echo messages. */

@@ -74,7 +74,7 @@ class PacketViewFuzzTest {
                 "p" + v.protocol(), "l4@" + v.l4Offset(), "l4len" + v.l4Length(), "frag" + v.isFragment(),
                 "first" + v.isFirstFragment(), "id" + v.fragmentId(), "df" + v.dontFragment(), "t" + v.hasTransport(),
                 "sp" + v.sourcePort(), "dp" + v.destinationPort(), "flags" + v.tcpFlags(), "thl" + v.tcpHeaderLength(),
-                "icmp" + v.icmpType() + "/" + v.icmpCode(), "echo" + v.isIcmpEcho() + "/" + v.icmpId(),
+                "icmp" + v.icmpType(), "echo" + v.isIcmpEcho() + "/" + v.icmpId(),
                 "err" + v.isIcmpError(), "src" + v.addressHigh(v.sourceOffset()) + "/" + v.addressLow(v.sourceOffset()),
                 "dst" + v.addressHigh(v.destinationOffset()) + "/" + v.addressLow(v.destinationOffset()));
     }

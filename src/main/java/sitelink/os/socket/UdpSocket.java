@@ -190,10 +190,6 @@ public final class UdpSocket implements UdpIo {
         return true;
     }
 
-    public boolean isOpen() {
-        return !closed.get();
-    }
-
     /**
      * Receives up to {@code batch.capacity()} datagrams: blocks for the first, takes what else is queued. Returns the
      * count (the batch then holds their lengths and sources), or -1 once {@link #close()} was called.

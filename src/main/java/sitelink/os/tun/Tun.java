@@ -215,21 +215,6 @@ public final class Tun implements TunIo {
         return n;
     }
 
-    /** Writes one IP packet (a native segment holding exactly the packet). */
-    public void write(MemorySegment packet) throws IOException {
-        if (!packet.isNative()) {
-            throw new IllegalArgumentException("write needs a native segment; use write(byte[], int, int)");
-        }
-        if (vnetHeader != 0) {
-            MemorySegment bounce = BOUNCE.get();
-            bounce.asSlice(0, vnetHeader).fill((byte) 0);
-            MemorySegment.copy(packet, 0, bounce, vnetHeader, packet.byteSize());
-            writeRaw(bounce.asSlice(0, vnetHeader + packet.byteSize()));
-            return;
-        }
-        writeRaw(packet);
-    }
-
     private void writeRaw(MemorySegment packet) throws IOException {
         enter();
         try {
