@@ -93,6 +93,14 @@ public final class PkiCommand implements Runnable {
         }
     }
 
+    /** The CA that {@code issue} and {@code revoke} sign with. */
+    static final class CaFiles {
+        @Option(names = "--ca-cert", required = true, description = "the CA certificate")
+        Path cert;
+        @Option(names = "--ca-key", required = true, description = "the CA private key")
+        Path key;
+    }
+
     @Command(name = "ca", description = "Make a new CA: a private key (mode 0600) and a self-signed certificate.")
     static final class Ca extends Base {
         @Option(names = "--name", required = true, description = "CA name (CN), or a full DN such as 'O=Example, CN=Example CA'")
@@ -112,10 +120,8 @@ public final class PkiCommand implements Runnable {
 
     @Command(name = "issue", description = "Issue a gateway certificate signed by the CA, with a new private key.")
     static final class Issue extends Base {
-        @Option(names = "--ca-cert", required = true, description = "the CA certificate")
-        Path caCert;
-        @Option(names = "--ca-key", required = true, description = "the CA private key")
-        Path caKey;
+        @picocli.CommandLine.Mixin
+        CaFiles ca = new CaFiles();
         @Option(names = "--name", required = true, description = "the gateway's identity, e.g. right.example (CN, and the subjectAltName unless --san is given), or a full DN")
         String name;
         @Option(names = "--san", description = "a subjectAltName: dns:NAME, ip:ADDRESS or email:ADDRESS (repeatable)")
@@ -139,18 +145,16 @@ public final class PkiCommand implements Runnable {
                 }
                 alt.add(AltName.implied(name.trim()));
             }
-            X509Certificate ca = PemFiles.certificate(caCert);
-            files.write(CertificateAuthority.issue(ca, PemFiles.privateKey(caKey), name, alt, keyType(files.keyType),
+            X509Certificate caCert = PemFiles.certificate(ca.cert);
+            files.write(CertificateAuthority.issue(caCert, PemFiles.privateKey(ca.key), name, alt, keyType(files.keyType),
                     days(days), clock.get(), new SecureRandom()), io, "");
         }
     }
 
     @Command(name = "revoke", description = "Add a certificate to the CA's CRL (made if missing), or only renew the CRL.")
     static final class Revoke extends Base {
-        @Option(names = "--ca-cert", required = true, description = "the CA certificate")
-        Path caCert;
-        @Option(names = "--ca-key", required = true, description = "the CA private key")
-        Path caKey;
+        @picocli.CommandLine.Mixin
+        CaFiles ca = new CaFiles();
         @Option(names = "--crl", required = true, description = "the CRL file to update (PEM)")
         Path crl;
         @Option(names = "--cert", description = "the certificate to revoke")
@@ -164,7 +168,7 @@ public final class PkiCommand implements Runnable {
 
         @Override
         void run() throws IOException {
-            X509Certificate ca = PemFiles.certificate(caCert);
+            X509Certificate caCert = PemFiles.certificate(ca.cert);
             BigInteger target = null;
             if (!renew) {
                 if ((cert == null) == (serial == null)) {
@@ -173,9 +177,9 @@ public final class PkiCommand implements Runnable {
                 }
                 if (cert != null) {
                     X509Certificate c = PemFiles.certificate(cert);
-                    if (!c.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+                    if (!c.getIssuerX500Principal().equals(caCert.getSubjectX500Principal())) {
                         throw new IllegalArgumentException(cert + " was issued by " + c.getIssuerX500Principal().getName()
-                                + ", not by this CA (" + ca.getSubjectX500Principal().getName() + ")");
+                                + ", not by this CA (" + caCert.getSubjectX500Principal().getName() + ")");
                     }
                     target = c.getSerialNumber();
                 } else {
@@ -190,8 +194,8 @@ public final class PkiCommand implements Runnable {
                 }
                 previous = Optional.of(c.crls().getFirst());
             }
-            PrivateKey key = PemFiles.privateKey(caKey);
-            X509CRL next = CertificateAuthority.revoke(ca, key, previous, target,
+            PrivateKey key = PemFiles.privateKey(ca.key);
+            X509CRL next = CertificateAuthority.revoke(caCert, key, previous, target,
                     CertificateAuthority.reason(reason), clock.get());
             PemFiles.replaceCrl(crl, next);
             io.out.print(Describe.crl(next, clock.get()));
