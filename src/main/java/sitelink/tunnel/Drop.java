@@ -18,6 +18,11 @@ public enum Drop {
     /** Under load and MAC2 did not verify: answered with a cookie reply instead. */
     COOKIE_REQUIRED,
     /**
+     * Under load and MAC2 did not verify, from a source that was already sent its share of cookie replies (20 a second,
+     * bursts of 5): dropped without a reply (a real peer retries after REKEY_TIMEOUT and needs only one).
+     */
+    COOKIE_REPLY_RATE_LIMITED,
+    /**
      * Under load, a handshake message with a valid cookie from a source that already sent its share (20 a second,
      * bursts of 5): refused before any public-key work.
      */

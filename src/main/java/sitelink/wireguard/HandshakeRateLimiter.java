@@ -13,7 +13,12 @@ import java.util.Map;
  * Only a sender that answered our cookie reply gets this far (its mac2 proved it receives at that address), so this
  * bounds the Diffie-Hellman work one real host can make us do. Memory is bounded: at most {@link #MAX_SOURCES}
  * sources, an entry idle for a second is forgotten, and a new source is refused while the table is full.
- * Time comes from the caller (the core's clock). Thread-safe.
+ *
+ * <p>A second instance, {@linkplain #failingOpen() failing open}, bounds the cookie replies one source gets: a real
+ * peer needs one per handshake attempt (one every REKEY_TIMEOUT), a flood from a few addresses would otherwise make
+ * us seal and send one for every message. Its sources are not proven (a spoofed flood can fill its table with made-up
+ * addresses), so while that table is full a new source is answered rather than refused: at worst the work we did
+ * before this limit existed. Time comes from the caller (the core's clock). Thread-safe.
  */
 final class HandshakeRateLimiter {
     static final int PACKETS_PER_SECOND = 20;
@@ -41,8 +46,23 @@ final class HandshakeRateLimiter {
     }
 
     private final Map<Source, Bucket> buckets = new HashMap<>();
+    private final boolean allowWhenFull;
     private long lastSweep;
     private boolean swept;
+
+    /** The limit on handshakes with a valid cookie: a new source is refused while the table is full. */
+    HandshakeRateLimiter() {
+        this(false);
+    }
+
+    private HandshakeRateLimiter(boolean allowWhenFull) {
+        this.allowWhenFull = allowWhenFull;
+    }
+
+    /** The limit on cookie replies: a new source is allowed, untracked, while the table is full. */
+    static HandshakeRateLimiter failingOpen() {
+        return new HandshakeRateLimiter(true);
+    }
 
     /** True if a handshake message from {@code address} may be processed now; takes a token if so. */
     synchronized boolean allow(InetAddress address, long nowNanos) {
@@ -53,7 +73,7 @@ final class HandshakeRateLimiter {
         Bucket b = buckets.get(key);
         if (b == null) {
             if (buckets.size() >= MAX_SOURCES) {
-                return false; // full of sources that were all active within the last second: refuse, do not grow
+                return allowWhenFull; // full of sources all active within the last second: do not grow
             }
             b = new Bucket();
             b.tokens = MAX_TOKENS - PACKET_COST;

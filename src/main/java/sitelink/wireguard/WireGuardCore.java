@@ -61,6 +61,7 @@ public final class WireGuardCore {
     private final ConcurrentHashMap<Integer, IndexEntry> indices = new ConcurrentHashMap<>();
     private final LongAdder[] drops = new LongAdder[Drop.values().length];
     private final HandshakeRateLimiter rateLimiter = new HandshakeRateLimiter();
+    private final HandshakeRateLimiter cookieReplyLimiter = HandshakeRateLimiter.failingOpen();
     private volatile LocalIdentity identity;
     private volatile CookieChecker cookieChecker;
     private volatile DropEvent.Listener dropListener = DropEvent.Listener.NONE;
@@ -498,6 +499,11 @@ public final class WireGuardCore {
             return false;
         }
         if (!checker.checkMac2(msg, msg.length, source)) {
+            // One cookie reply serves a real peer's next attempt; a source sending many gets its share, then silence.
+            if (!cookieReplyLimiter.allow(source.getAddress(), clock.nanoTime())) {
+                count(Drop.COOKIE_REPLY_RATE_LIMITED);
+                return false;
+            }
             byte[] reply = checker.createReply(msg, msg.length, source);
             out.sendDatagram(source, local, reply, 0, reply.length);
             count(Drop.COOKIE_REQUIRED);

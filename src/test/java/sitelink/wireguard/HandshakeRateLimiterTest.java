@@ -68,6 +68,22 @@ class HandshakeRateLimiterTest {
         assertEquals(1, limiter.sources());
     }
 
+    @Test
+    void theCookieReplyLimitAnswersNewSourcesWhenItsTableIsFullOfUnprovenOnes() {
+        HandshakeRateLimiter cookies = HandshakeRateLimiter.failingOpen();
+        for (int i = 0; i < HandshakeRateLimiter.MAX_SOURCES; i++) { // a flood from made-up source addresses
+            assertTrue(cookies.allow(ip("198.18." + (i >> 8) + "." + (i & 255)), now));
+        }
+        for (int i = 0; i < 2 * HandshakeRateLimiter.PACKETS_BURSTABLE; i++) {
+            assertTrue(cookies.allow(ip("198.19.0.1"), now), "a real peer arriving now still gets its cookie reply");
+        }
+        assertEquals(HandshakeRateLimiter.MAX_SOURCES, cookies.sources(), "without growing the table");
+        for (int i = 0; i < HandshakeRateLimiter.PACKETS_BURSTABLE - 1; i++) {
+            assertTrue(cookies.allow(ip("198.18.0.0"), now));
+        }
+        assertFalse(cookies.allow(ip("198.18.0.0"), now), "a source in the table is still held to its share");
+    }
+
     private static InetAddress ip(String s) {
         try {
             return InetAddress.getByName(s);

@@ -445,6 +445,24 @@ class WireGuardCoreTest {
     }
 
     @Test
+    void underLoadASourceWithoutACookieGetsFiveCookieRepliesAtOnceThenTwentyASecond() {
+        b.core.setUnderLoadRate(0);
+        a.send(bAtA, packet(64, 1));
+        byte[] init = a.sent.poll();
+        for (int i = 0; i < 100; i++) { // one address flooding without ever answering a cookie reply
+            b.core.receive(ADDR_A, init, init.length, new byte[init.length]);
+        }
+        assertEquals(5, b.core.drops(Drop.COOKIE_REQUIRED), "the burst of five answered");
+        assertEquals(5, b.sent.size(), "five cookie replies sealed and sent, not a hundred");
+        assertEquals(95, b.core.drops(Drop.COOKIE_REPLY_RATE_LIMITED), "the rest dropped without a reply");
+        clock.advance(Duration.ofMillis(50));
+        b.core.receive(ADDR_A, init, init.length, new byte[init.length]);
+        assertEquals(6, b.core.drops(Drop.COOKIE_REQUIRED), "refilled at 20 a second: 50 ms buys one more");
+        b.core.receive(ADDR_B, init, init.length, new byte[init.length]);
+        assertEquals(7, b.core.drops(Drop.COOKIE_REQUIRED), "another address has its own share");
+    }
+
+    @Test
     void unknownPeerAndWrongKeyAreRefused() {
         Side c = new Side(clock, 3);
         Peer bAtC = c.core.addPeer(b.publicKey()).orElseThrow();
