@@ -126,6 +126,17 @@ public final class E2e {
         await(timeout, what, condition, () -> "");
     }
 
+    /**
+     * A counter of the namespace's network statistics ({@code /proc/net/snmp} is per namespace): {@code proto} is the
+     * line's prefix without the colon (Ip, Udp, ...), {@code name} the column (FragCreates, RcvbufErrors, ...).
+     */
+    public static long snmp(Namespace ns, String proto, String name) {
+        java.util.List<String> lines = ns.execOk("cat", "/proc/net/snmp").lines()
+                .filter(l -> l.startsWith(proto + ": ")).toList();
+        java.util.List<String> names = java.util.List.of(lines.get(0).split(" "));
+        return Long.parseLong(lines.get(1).split(" ")[names.indexOf(name)]);
+    }
+
     static void sleep(long ms) {
         try {
             Thread.sleep(ms);

@@ -141,14 +141,14 @@ class PolicyIT {
             wan.ip("link", "set", "br0", "mtu", "1300");
             a.gateway().ip("route", "add", b.wanAddress() + "/32", "via", TwoOffices.WAN_ROUTER);
             b.gateway().ip("route", "add", a.wanAddress() + "/32", "via", TwoOffices.WAN_ROUTER);
-            long fragmentsBefore = snmp(wan, "FragCreates");
+            long fragmentsBefore = E2e.snmp(wan, "Ip", "FragCreates");
 
             long bytes = 16 * TcpTransfer.MIB;
             TcpTransfer.Result r = TcpTransfer.start(a.host(), b.host(), SERVER, SERVICE, bytes, 0)
                     .await(Duration.ofSeconds(90));
             assertEquals(bytes, r.received(), "host B received every byte");
             assertEquals(r.sentSha256(), r.receivedSha256(), "and the same bytes (SHA-256)");
-            long fragments = snmp(wan, "FragCreates") - fragmentsBefore;
+            long fragments = E2e.snmp(wan, "Ip", "FragCreates") - fragmentsBefore;
             // 16 MiB in 1380-byte segments is over 12000 full datagrams, each cut in two by the router.
             assertTrue(fragments > 10_000, "the WAN router fragmented the tunnel's datagrams (" + fragments + ")");
 
@@ -317,12 +317,5 @@ class PolicyIT {
             }
         }
         return -2;
-    }
-
-    /** A counter of the namespace's IPv4 statistics (/proc/net/snmp, per namespace), e.g. FragCreates. */
-    private static long snmp(Namespace ns, String name) {
-        List<String> ip = ns.execOk("cat", "/proc/net/snmp").lines().filter(l -> l.startsWith("Ip: ")).toList();
-        List<String> names = List.of(ip.get(0).split(" "));
-        return Long.parseLong(ip.get(1).split(" ")[names.indexOf(name)]);
     }
 }

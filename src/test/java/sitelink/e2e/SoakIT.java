@@ -32,6 +32,7 @@ class SoakIT {
             long firstHandshake = w.a().dump().peer(w.b().publicKey()).orElseThrow().latestHandshake();
             w.awaitFreshRelayStats();
             long probeDropsBefore = probeDrops(w);
+            long bufferDropsBefore = bufferDrops(w);
 
             long bytes = RATE * seconds;
             TcpTransfer stream = TcpTransfer.start(w.nsA(), w.nsB(), TwoPeers.B_TUNNEL, bytes, RATE);
@@ -49,26 +50,44 @@ class SoakIT {
             TcpTransfer.Result r = stream.await(Duration.ofSeconds(60));
             w.awaitFreshRelayStats();
             long probeDrops = probeDrops(w) - probeDropsBefore;
+            long bufferDrops = bufferDrops(w) - bufferDropsBefore;
             long lastHandshake = w.a().dump().peer(w.b().publicKey()).orElseThrow().latestHandshake();
 
             StringBuilder series = new StringBuilder();
             for (long[] s : rss) series.append(String.format(" %ds:%d/%d", s[0], s[1] / 1024, s[2] / 1024));
             ImpairedWanIT.report("soak", String.format("%d s, %d MiB streamed intact: %s; pings %d/%d, lost %d, probe "
-                    + "datagrams the relay dropped %d; handshakes at +0 and +%d s; RSS MiB A/B:%s", seconds,
-                    r.received() / TcpTransfer.MIB, r.sentSha256().equals(r.receivedSha256()), p.received(),
-                    p.transmitted(), p.transmitted() - p.received(), probeDrops, lastHandshake - firstHandshake, series));
+                    + "datagrams the relay dropped %d, datagrams the kernel dropped at a full receive buffer %d; "
+                    + "handshakes at +0 and +%d s; RSS MiB A/B:%s", seconds, r.received() / TcpTransfer.MIB,
+                    r.sentSha256().equals(r.receivedSha256()), p.received(), p.transmitted(),
+                    p.transmitted() - p.received(), probeDrops, bufferDrops, lastHandshake - firstHandshake, series));
 
             assertEquals(bytes, r.received(), "bytes streamed");
             assertEquals(r.sentSha256(), r.receivedSha256(), "SHA-256 of the stream");
             assertTrue(lastHandshake > firstHandshake, "at least one rekey during the soak");
             // A ping is lost when its request or its reply was dropped by the relay (never both: no reply without a
-            // request), so losses must equal the dropped probe datagrams: nothing lost to a rekey or the devices.
-            assertEquals(probeDrops, p.transmitted() - p.received(), "lost pings vs probe datagrams the relay dropped");
+            // request), so losses must equal the dropped probe datagrams: nothing lost to a rekey or the devices. The
+            // one other loss the machine causes: a process stalled long enough (a loaded 2-core machine: 200 ms RTTs
+            // seen) that the kernel drops a datagram at its full UDP receive buffer (Udp RcvbufErrors, counted per
+            // namespace; for any datagram, so it bounds the extra ping losses from above).
+            long lost = p.transmitted() - p.received();
+            if (bufferDrops == 0) {
+                assertEquals(probeDrops, lost, "lost pings vs probe datagrams the relay dropped");
+            } else {
+                assertTrue(lost >= probeDrops && lost <= probeDrops + bufferDrops, "lost pings " + lost + " vs probe "
+                        + "datagrams the relay dropped " + probeDrops + " and datagrams the kernel dropped at a full "
+                        + "receive buffer " + bufferDrops);
+            }
             // Flat memory: after the first 30 s (JIT, heap sizing), RSS grows by less than 32 MiB.
             long[] warm = rss.stream().filter(s -> s[0] >= 30).findFirst().orElse(rss.getFirst());
             long[] last = rss.getLast();
             assertTrue(last[1] - warm[1] < 32 * 1024 && last[2] - warm[2] < 32 * 1024, "RSS grew: " + series);
         }
+    }
+
+    /** Datagrams the kernel dropped at a full UDP receive buffer, in the two gateways' and the relay's namespaces. */
+    private static long bufferDrops(WanPeers w) {
+        return E2e.snmp(w.nsA(), "Udp", "RcvbufErrors") + E2e.snmp(w.middle(), "Udp", "RcvbufErrors")
+                + E2e.snmp(w.nsB(), "Udp", "RcvbufErrors");
     }
 
     private static long probeDrops(WanPeers w) {
