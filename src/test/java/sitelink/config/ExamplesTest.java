@@ -23,12 +23,12 @@ import sitelink.route.Prefix;
  * examples/office-a.yaml and office-b.yaml are a matching pair: each names the other's public key. The examples
  * carry no private keys; the test puts RFC 7748's Alice and Bob keys beside them, whose public keys the examples hold.
  */
-class ExamplesTest {
+public class ExamplesTest {
     static final Key ALICE = Key.fromBase64(SiteFileTest.ALICE_PRIVATE);
     static final Key BOB = Key.fromBase64("XasIfmJKikt54X+Lg4AO5m87sSkmGLb9HC+LJ/+I4Os=");
 
     /** Copies the examples into {@code dir} with their key files, mode 0600 as the docs tell users to create them. */
-    static Path examples(Path dir) throws Exception {
+    public static Path examples(Path dir) throws Exception {
         for (String n : List.of("office-a.yaml", "office-b.yaml")) {
             Files.copy(Path.of("examples", n), dir.resolve(n), StandardCopyOption.REPLACE_EXISTING);
         }
