@@ -281,9 +281,9 @@ final class IkeSiteFields {
                 }
                 List<String> specs = spec.equalsIgnoreCase("default") ? defaults : List.of(spec);
                 for (String one : specs) {
-                    Optional<String> weakGroup = weakGroup(one);
-                    if (weakGroup.isPresent()) {
-                        v.error(s.location(), label + " '" + one + "': " + weakGroup.get());
+                    List<String> weak = weaknesses(protocol, one);
+                    if (!weak.isEmpty()) {
+                        weak.forEach(w -> v.error(s.location(), label + " '" + one + "': " + w));
                         continue;
                     }
                     try {
@@ -297,15 +297,31 @@ final class IkeSiteFields {
         return out;
     }
 
-    private static Optional<String> weakGroup(String spec) {
+    /**
+     * Every weak algorithm of one proposal, so that one run of check lists them all (the parser stops at the first):
+     * a weak DH group with the group numbers appliance configurations use ("group 2"), any other as
+     * {@link Proposals} refuses it, with its replacement.
+     */
+    private static List<String> weaknesses(int protocol, String spec) {
+        List<String> out = new ArrayList<>();
         for (String token : spec.strip().toLowerCase(Locale.ROOT).split("-")) {
             Integer group = WEAK_GROUPS.get(token);
             if (group != null) {
-                return Optional.of(token + " (DH group " + group + ") is too weak for a site link and refused; use "
-                        + "modp2048 (group 14), ecp256 (group 19), ecp384 (group 20) or curve25519 (group 31)");
+                out.add(token + " (DH group " + group + ") is too weak for a site link and refused; use modp2048 "
+                        + "(group 14), ecp256 (group 19), ecp384 (group 20) or curve25519 (group 31)");
+                continue;
+            }
+            try {
+                Proposals.parse(protocol, 1, token);
+            } catch (Proposals.ProposalException e) {
+                String prefix = "'" + token + "': ";
+                String m = e.getMessage();
+                if (m.startsWith(prefix) && m.contains(" is too weak ")) {
+                    out.add(m.substring(prefix.length()));
+                }
             }
         }
-        return Optional.empty();
+        return out;
     }
 
     private static List<Proposal> parseOrThrow(int protocol, List<String> specs) {

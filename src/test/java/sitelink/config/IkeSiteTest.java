@@ -348,11 +348,17 @@ class IkeSiteTest {
                         + "for a site link and refused; use modp2048 (group 14), ecp256 (group 19), ecp384 (group 20) or "
                         + "curve25519 (group 31)",
                 SITE + "    ike_proposals: aes256-sha256-modp1024\n");
-        assertOnlyError("office-a.yaml:11:20: esp_proposals '3des-md5': 3des is too weak for a site link and refused; use aes256gcm16",
-                SITE + "    esp_proposals: 3des-md5\n");
-        assertOnlyError("office-a.yaml:11:20: ike_proposals 'aes128-md5-prfmd5-modp2048': md5 is too weak for a site link "
-                        + "and refused; use sha256",
-                SITE + "    ike_proposals: aes128-md5-prfmd5-modp2048\n");
+        assertEquals(List.of(
+                "office-a.yaml:11:20: esp_proposals '3des-md5-modp1024': 3des is too weak for a site link and refused; use aes256gcm16",
+                "office-a.yaml:11:20: esp_proposals '3des-md5-modp1024': md5 is too weak for a site link and refused; use sha256",
+                "office-a.yaml:11:20: esp_proposals '3des-md5-modp1024': modp1024 (DH group 2) is too weak for a site link "
+                        + "and refused; use modp2048 (group 14), ecp256 (group 19), ecp384 (group 20) or curve25519 (group 31)"),
+                errors(SITE + "    esp_proposals: 3des-md5-modp1024\n"), "every weak algorithm at once");
+        assertEquals(List.of("office-a.yaml:11:20: ike_proposals 'aes128-md5-prfmd5-modp2048': md5 is too weak for a "
+                        + "site link and refused; use sha256",
+                "office-a.yaml:11:20: ike_proposals 'aes128-md5-prfmd5-modp2048': prfmd5 is too weak for a site link and "
+                        + "refused; use prfsha256"),
+                errors(SITE + "    ike_proposals: aes128-md5-prfmd5-modp2048\n"));
         assertOnlyError("office-a.yaml:11:20: esp_proposals 'des-sha256': des is too weak for a site link and refused; use aes256gcm16",
                 SITE + "    esp_proposals: des-sha256\n");
         assertOnlyError("office-a.yaml:11:20: esp_proposals 'aes256gcm16-modp1536': modp1536 (DH group 5) is too weak for "
