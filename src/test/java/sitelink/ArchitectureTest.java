@@ -54,7 +54,8 @@ class ArchitectureTest {
                 .whereLayer("os").mayOnlyAccessLayers("packet", "route")
                 .whereLayer("device").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os")
                 .whereLayer("uapi").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os", "device")
-                .whereLayer("config").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "policy", "os", "device")
+                .whereLayer("config").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
+                        "device")
                 .whereLayer("control").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
                         "device", "uapi", "config")
                 .whereLayer("gateway").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",

@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import sitelink.config.ConfigProblem;
+import sitelink.config.IkeSite;
 import sitelink.config.InterfaceAddress;
 import sitelink.config.RemoteSite;
 import sitelink.config.SiteConfig;
@@ -55,13 +56,15 @@ public final class CheckCommand implements Callable<Integer> {
             return 1;
         }
         SiteConfig config = site.config().orElseThrow();
-        for (var r : config.remoteSites()) {
-            if (r.policy().isEmpty()) {
-                io.err.println(site.displayName() + ": warning: remote site " + r.name() + " has no policy rules, so "
-                        + "everything between the two sites' subnets passes (only the traffic selectors apply); add "
-                        + "'policy:' allow rules for least privilege (docs/policy.md)");
-            }
+        List<String> unruled = new ArrayList<>();
+        config.remoteSites().stream().filter(r -> r.policy().isEmpty()).forEach(r -> unruled.add(r.name()));
+        config.ikeSites().stream().filter(r -> r.policy().isEmpty()).forEach(r -> unruled.add(r.name()));
+        for (String r : unruled) {
+            io.err.println(site.displayName() + ": warning: remote site " + r + " has no policy rules, so "
+                    + "everything between the two sites' subnets passes (only the traffic selectors apply); add "
+                    + "'policy:' allow rules for least privilege (docs/policy.md)");
         }
+        Gateway.ikeNotCarried(config).ifPresent(n -> io.err.println(site.displayName() + ": note: " + n));
         notes.forEach(n -> io.err.println(site.displayName() + ": note: " + n));
         io.err.flush();
         io.out.println(summary(config));
@@ -91,8 +94,9 @@ public final class CheckCommand implements Callable<Integer> {
 
     /** e.g. "site office-a: 1 remote site (office-b: 198.18.2.0/24 via 198.18.0.2:51820), tunnel sl-b 198.19.0.1/30 mtu 1420, listening on 51820". */
     static String summary(SiteConfig c) {
-        String sites = c.remoteSites().stream().map(CheckCommand::remote).collect(Collectors.joining("; "));
-        int n = c.remoteSites().size();
+        String sites = java.util.stream.Stream.concat(c.remoteSites().stream().map(CheckCommand::remote),
+                c.ikeSites().stream().map(CheckCommand::ike)).collect(Collectors.joining("; "));
+        int n = c.remoteSites().size() + c.ikeSites().size();
         TunnelInterface t = c.tunnel();
         String addrs = t.addresses().stream().map(InterfaceAddress::toString).collect(Collectors.joining(" "));
         String local = c.localSubnets().isEmpty() ? ""
@@ -103,6 +107,42 @@ public final class CheckCommand implements Callable<Integer> {
                 + (t.routeTable() == TunnelInterface.NO_ROUTES ? " (no routes installed)"
                         : t.routeTable() == TunnelInterface.MAIN_TABLE ? "" : " (routes in table " + t.routeTable() + ")")
                 + ", listening on " + (c.listenPort() == 0 ? "a port the system picks" : String.valueOf(c.listenPort()));
+    }
+
+    /**
+     * e.g. "branch (IKEv2): 198.18.2.0/24 via 198.51.100.2:500, start_action start, auth psk, ids (this gateway's
+     * address) -> 198.51.100.2, IKE aes256gcm16-...-modp2048, ESP aes256gcm16-chacha20poly1305, lifetimes IKE 4h /
+     * CHILD 1h, dpd_delay 30s, no policy rules (...)".
+     */
+    private static String ike(IkeSite r) {
+        return r.name() + " (IKEv2): " + subnets(r.remoteSubnets())
+                + r.endpoint().map(e -> " via " + e).orElse(", waits for it to initiate")
+                + ", start_action " + r.startAction().word()
+                + ", auth " + r.auth().method()
+                + ", ids " + r.localId().map(Object::toString).orElse("(this gateway's address)") + " -> "
+                + r.remoteId().map(Object::toString).orElse(r.endpoint().flatMap(e -> e.literalAddress())
+                        .map(a -> a.getHostAddress()).orElse("(the peer's address)"))
+                + ", IKE " + r.ikeProposals().stream().map(CheckCommand::spec).collect(Collectors.joining(","))
+                + ", ESP " + r.espProposals().stream().map(CheckCommand::spec).collect(Collectors.joining(","))
+                + ", lifetimes IKE " + duration(r.ikeLifetime()) + " / CHILD " + duration(r.childLifetime())
+                + ", dpd_delay " + (r.dpdDelay().isZero() ? "off" : duration(r.dpdDelay()))
+                + (r.policy().isEmpty() ? ", no policy rules (everything between the subnets passes)"
+                        : ", policy: " + r.policy().stream().map(Object::toString).collect(Collectors.joining("; ")));
+    }
+
+    /** A proposal as the user writes it, without the "IKE:"/"ESP:" prefix and the noesn we add by default. */
+    private static String spec(sitelink.ike.Proposal p) {
+        return p.transforms().stream().filter(t -> !t.name().equals("noesn")).map(t -> t.name())
+                .collect(Collectors.joining("-"));
+    }
+
+    private static String duration(java.time.Duration d) {
+        long s = d.toSeconds();
+        return s % 3600 == 0 ? s / 3600 + "h" : s % 60 == 0 ? s / 60 + "m" : s + "s";
+    }
+
+    private static String subnets(List<Prefix> p) {
+        return p.isEmpty() ? "no subnets" : p.stream().map(Prefix::toString).collect(Collectors.joining(", "));
     }
 
     private static String remote(RemoteSite r) {

@@ -61,7 +61,7 @@ public record Endpoint(String host, int port) {
         return new Endpoint(host, p);
     }
 
-    private static boolean isHostName(String h) {
+    static boolean isHostName(String h) {
         if (h.isEmpty() || h.length() > 253) {
             return false;
         }

@@ -17,12 +17,22 @@ import sitelink.route.Prefix;
  *
  * @param listenPort UDP port; 0 lets the system pick one (a site that only dials out)
  * @param fwmark     firewall mark on the tunnel's UDP packets, 0 for none
+ * @param remoteSites the remote sites that speak WireGuard (the default protocol)
+ * @param ikeSites    the remote sites that speak IKEv2 ({@code protocol: ikev2}), in file order; the gateway does not
+ *                    carry them yet
  */
 public record SiteConfig(String name, Key privateKey, int listenPort, int fwmark, TunnelInterface tunnel,
-                         List<Prefix> localSubnets, List<RemoteSite> remoteSites, Telemetry telemetry) {
+                         List<Prefix> localSubnets, List<RemoteSite> remoteSites, Telemetry telemetry, List<IkeSite> ikeSites) {
     public SiteConfig {
         localSubnets = List.copyOf(localSubnets);
         remoteSites = List.copyOf(remoteSites);
+        ikeSites = List.copyOf(ikeSites);
+    }
+
+    /** A site whose remote sites all speak WireGuard. */
+    public SiteConfig(String name, Key privateKey, int listenPort, int fwmark, TunnelInterface tunnel,
+                      List<Prefix> localSubnets, List<RemoteSite> remoteSites, Telemetry telemetry) {
+        this(name, privateKey, listenPort, fwmark, tunnel, localSubnets, remoteSites, telemetry, List.of());
     }
 
     /** A site without metrics or events. */
@@ -37,6 +47,15 @@ public record SiteConfig(String name, Key privateKey, int listenPort, int fwmark
 
     public Optional<RemoteSite> remoteSite(String siteName) {
         return remoteSites.stream().filter(r -> r.name().equals(siteName)).findFirst();
+    }
+
+    public Optional<IkeSite> ikeSite(String siteName) {
+        return ikeSites.stream().filter(r -> r.name().equals(siteName)).findFirst();
+    }
+
+    /** The session configuration of an IKEv2 remote site, with this site's local subnets as its local selectors. */
+    public sitelink.ike.IkeConfig ikeConfig(IkeSite site, InetSocketAddress local, InetSocketAddress remote) {
+        return site.toIkeConfig(localSubnets, local, remote);
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import sitelink.crypto.Key;
 import sitelink.crypto.X25519;
 import sitelink.policy.Rule;
@@ -30,8 +31,9 @@ final class SiteValidator {
     static final List<String> SNMP_FIELDS = List.of("target", "version", "community", "user", "auth_passphrase_file",
             "priv_passphrase_file", "engine_id");
     static final List<String> TUNNEL_FIELDS = List.of("name", "addresses", "mtu", "route_table", "mss_clamp");
-    static final List<String> REMOTE_FIELDS = List.of("name", "public_key", "preshared_key", "preshared_key_file",
-            "endpoint", "remote_subnets", "persistent_keepalive", "policy");
+    static final List<String> REMOTE_FIELDS = Stream.concat(Stream.of("name", "protocol", "public_key",
+            "preshared_key", "preshared_key_file", "endpoint", "remote_subnets", "persistent_keepalive", "policy"),
+            IkeSiteFields.FIELDS.stream()).toList();
     /** wg-quick's names for our fields, so a .conf user reads messages in the words of their file. */
     private static final Map<String, String> WG_LABELS = Map.of("private_key", "PrivateKey", "public_key", "PublicKey",
             "preshared_key", "PresharedKey", "listen_port", "ListenPort", "addresses", "Address", "mtu", "MTU",
@@ -44,7 +46,18 @@ final class SiteValidator {
                   Optional<SiteFile.Hook> hook, boolean inlineKey) {
     }
 
-    private record LocatedPrefix(Prefix prefix, Location at) {
+    record LocatedPrefix(Prefix prefix, Location at) {
+    }
+
+    /** The protocols a remote site may speak. */
+    private enum Protocol { WIREGUARD, IKEV2 }
+
+    /**
+     * What the checks across remote sites need of one entry, whichever its protocol; a part that had an error is
+     * empty (the entry's subnets are still compared).
+     */
+    private record Entry(Optional<String> name, Optional<Location> nameAt, Optional<Key> publicKey, Optional<Location> keyAt,
+                         Optional<Endpoint> endpoint, Optional<Location> endpointAt, List<LocatedPrefix> subnets) {
     }
 
     private enum KeyKind {
@@ -103,27 +116,25 @@ final class SiteValidator {
             missing(m, "tunnel", "{name: sl-office-b, addresses: [198.19.0.1/30]}", "the site");
         }
         List<RemoteSite> remotes = new ArrayList<>();
-        List<List<LocatedPrefix>> remoteSubnets = new ArrayList<>();
-        List<Location> keyAt = new ArrayList<>();
-        List<Location> nameAt = new ArrayList<>();
-        List<Optional<Location>> endpointAt = new ArrayList<>();
+        List<IkeSite> ikeSites = new ArrayList<>();
+        List<Entry> entries = new ArrayList<>();
         for (Node item : list(m, "remote_sites")) {
             if (!(item instanceof Node.Mapping r)) {
                 error(item.location(), "a remote site is a mapping (name:, public_key:, endpoint:, remote_subnets:), not " + item.kind());
                 continue;
             }
-            remoteSite(r, remotes, remoteSubnets, keyAt, nameAt, endpointAt);
+            entries.add(remoteSite(r, local, remotes, ikeSites));
         }
+        List<List<LocatedPrefix>> remoteSubnets = entries.stream().map(Entry::subnets).toList();
         Optional<TunnelInterface> tunnel = tunnelNode.map(t -> tunnel(t, local, remoteSubnets));
-        crossChecks(name, privateKey, local, remotes, remoteSubnets, keyAt, nameAt, endpointAt,
-                tunnel.map(TunnelInterface::routeTable).orElse(TunnelInterface.MAIN_TABLE));
+        crossChecks(name, privateKey, local, entries, tunnel.map(TunnelInterface::routeTable).orElse(TunnelInterface.MAIN_TABLE));
 
         Telemetry telemetry = telemetry(m, name.orElse("sitelink"));
 
         boolean ok = problems.stream().noneMatch(ConfigProblem::isError);
         Optional<SiteConfig> config = ok
                 ? Optional.of(new SiteConfig(name.orElseThrow(), privateKey.orElseThrow(), listenPort, (int) fwmark,
-                        tunnel.orElseThrow(), local.stream().map(LocatedPrefix::prefix).toList(), remotes, telemetry))
+                        tunnel.orElseThrow(), local.stream().map(LocatedPrefix::prefix).toList(), remotes, telemetry, ikeSites))
                 : Optional.empty();
         return new Result(config, keyFiles, portNode.map(Node.Scalar::location), listenPort, hookAt, inlineKey);
     }
@@ -340,27 +351,34 @@ final class SiteValidator {
         return p;
     }
 
-    private void remoteSite(Node.Mapping r, List<RemoteSite> remotes, List<List<LocatedPrefix>> remoteSubnets,
-                            List<Location> keyAt, List<Location> nameAt, List<Optional<Location>> endpointAt) {
+    /**
+     * One entry of remote_sites: the fields every protocol shares, then those of its protocol ({@code protocol:},
+     * WireGuard by default), added to {@code remotes} or {@code ikeSites} when it has no error. A field of the other
+     * protocol is an error that names both, never silently ignored.
+     */
+    private Entry remoteSite(Node.Mapping r, List<LocatedPrefix> local, List<RemoteSite> remotes, List<IkeSite> ikeSites) {
         Optional<String> name = scalar(r, "name").flatMap(s -> siteName(s, "remote site name"));
         String what = "remote site " + name.orElse("at line " + r.location().line());
         if (r.field("name").isEmpty()) {
             missing(r, "name", "office-b", what);
         }
-        unknownFields(r, REMOTE_FIELDS, what);
-        Optional<Key> publicKey = scalar(r, "public_key").flatMap(s -> key(s, label(r, "public_key"), KeyKind.PUBLIC));
-        if (r.field("public_key").isEmpty()) {
-            missing(r, "public_key", "<the output of 'sitelink pubkey' on that site's private key>", what);
+        Optional<Protocol> protocol = protocol(r);
+        boolean ike = protocol.equals(Optional.of(Protocol.IKEV2));
+        // A misspelling is matched against every field; the list shows only those of the site's protocol.
+        List<String> listed = REMOTE_FIELDS.stream().filter(f -> ike ? !IkeSiteFields.WIREGUARD_ONLY.contains(f)
+                : !IkeSiteFields.FIELDS.contains(f)).toList();
+        for (Node.Field f : r.fields()) {
+            if (!REMOTE_FIELDS.contains(f.key())) {
+                error(f.keyLocation(), Suggest.unknownField(f.label(), REMOTE_FIELDS, listed, what));
+            }
         }
-        Optional<Key> psk = secret(r, "preshared_key", "preshared_key_file", KeyKind.PRESHARED, false, what);
-        Optional<Endpoint> endpoint = scalar(r, "endpoint").flatMap(s -> endpoint(s, label(r, "endpoint")));
+        // Its syntax depends on the protocol (IKE's port may be left out): not judged when the protocol is unknown.
+        Optional<Endpoint> endpoint = protocol.isEmpty() ? Optional.empty() : scalar(r, "endpoint").flatMap(s -> ike
+                ? IkeSiteFields.endpoint(this, s, label(r, "endpoint")) : endpoint(s, label(r, "endpoint")));
         List<LocatedPrefix> subnets = subnets(r, "remote_subnets");
         if (r.field("remote_subnets").isEmpty() && !wgQuick) {
             missing(r, "remote_subnets", "[198.18.2.0/24]", what);
         }
-        int keepalive = scalar(r, "persistent_keepalive").map(s -> s.text().equalsIgnoreCase("off") ? 0
-                : number(s, label(r, "persistent_keepalive"), 0, 65535,
-                        "give seconds 0..65535: 25 keeps most NAT mappings open, 0 turns keepalives off")).orElse(0);
         List<Rule> rules = new ArrayList<>();
         for (Node.Scalar s : scalars(r, "policy")) {
             try {
@@ -370,19 +388,65 @@ final class SiteValidator {
                         + "; write e.g. 'allow to tcp 198.18.2.10/32 port 443' (docs/policy.md)");
             }
         }
-        remoteSubnets.add(subnets);
-        if (name.isPresent() && publicKey.isPresent()) {
-            remotes.add(new RemoteSite(name.get(), publicKey.get(), psk, endpoint,
-                    subnets.stream().map(LocatedPrefix::prefix).toList(), keepalive, rules));
-            keyAt.add(r.field("public_key").orElseThrow().value().location());
-            nameAt.add(r.field("name").orElseThrow().value().location());
-            endpointAt.add(r.field("endpoint").map(f -> f.value().location()));
-        } else {
-            remotes.add(null); // keeps indexes aligned with remoteSubnets; an error was reported
-            keyAt.add(null);
-            nameAt.add(null);
-            endpointAt.add(Optional.empty());
+        Optional<Location> nameAt = name.map(n -> r.field("name").orElseThrow().value().location());
+        Optional<Location> endpointAt = r.field("endpoint").map(f -> f.value().location());
+        List<Prefix> prefixes = subnets.stream().map(LocatedPrefix::prefix).toList();
+        if (protocol.isEmpty()) {
+            return new Entry(name, nameAt, Optional.empty(), Optional.empty(), endpoint, endpointAt, subnets);
         }
+        if (ike) {
+            IkeSiteFields fields = new IkeSiteFields(this, baseDir);
+            fields.refuseWireGuardFields(r, what);
+            if (local.isEmpty() && r.field("remote_subnets").isPresent()) {
+                error(r.field("remote_subnets").get().keyLocation(), what + " speaks IKEv2, whose traffic selectors are "
+                        + "the site's local_subnets and the remote_subnets, but the site has no local_subnets; add "
+                        + "local_subnets: with the subnets behind this gateway, e.g. [198.18.1.0/24]");
+            }
+            Optional<IkeSite> site = fields.read(r, what, name, endpoint, prefixes, rules);
+            site.ifPresent(ikeSites::add);
+            return new Entry(name, nameAt, Optional.empty(), Optional.empty(), endpoint, endpointAt, subnets);
+        }
+        new IkeSiteFields(this, baseDir).refuseIkeFields(r, what);
+        Optional<Key> publicKey = scalar(r, "public_key").flatMap(s -> key(s, label(r, "public_key"), KeyKind.PUBLIC));
+        if (r.field("public_key").isEmpty()) {
+            missing(r, "public_key", "<the output of 'sitelink pubkey' on that site's private key>", what);
+        }
+        Optional<Key> psk = secret(r, "preshared_key", "preshared_key_file", KeyKind.PRESHARED, false, what);
+        int keepalive = scalar(r, "persistent_keepalive").map(s -> s.text().equalsIgnoreCase("off") ? 0
+                : number(s, label(r, "persistent_keepalive"), 0, 65535,
+                        "give seconds 0..65535: 25 keeps most NAT mappings open, 0 turns keepalives off")).orElse(0);
+        Optional<Location> keyAt = publicKey.map(k -> r.field("public_key").orElseThrow().value().location());
+        if (name.isPresent() && publicKey.isPresent()) {
+            remotes.add(new RemoteSite(name.get(), publicKey.get(), psk, endpoint, prefixes, keepalive, rules));
+        }
+        return new Entry(name, nameAt, publicKey, keyAt, endpoint, endpointAt, subnets);
+    }
+
+    /** {@code protocol:} of a remote site; WireGuard when absent, empty (with an error) when not a protocol we speak. */
+    private Optional<Protocol> protocol(Node.Mapping r) {
+        Optional<Node.Scalar> s = scalar(r, "protocol");
+        if (r.field("protocol").isPresent() && s.isEmpty()) {
+            return Optional.empty();
+        }
+        if (s.isEmpty()) {
+            return Optional.of(Protocol.WIREGUARD);
+        }
+        String w = s.get().text().strip().toLowerCase(java.util.Locale.ROOT);
+        switch (w) {
+            case "wireguard", "wg" -> {
+                return Optional.of(Protocol.WIREGUARD);
+            }
+            case "ikev2" -> {
+                return Optional.of(Protocol.IKEV2);
+            }
+            case "ikev1", "ike1" -> error(s.get().location(), "protocol '" + w + "': IKEv1 is not supported (RFC 7296 "
+                    + "replaced it); configure the other gateway for IKEv2 and write protocol: ikev2");
+            case "ike", "ipsec", "ike2", "esp" -> error(s.get().location(), "protocol '" + w + "' is not a protocol "
+                    + "name sitelink knows; write protocol: ikev2 (IKEv2 with ESP, the IPsec of today's gateways)");
+            default -> error(s.get().location(), "protocol '" + s.get().text().strip() + "' is not known; write "
+                    + "wireguard (the default) or ikev2");
+        }
+        return Optional.empty();
     }
 
     private TunnelInterface tunnel(Node.Mapping t, List<LocatedPrefix> local, List<List<LocatedPrefix>> remote) {
@@ -450,42 +514,40 @@ final class SiteValidator {
     }
 
     private void crossChecks(Optional<String> siteName, Optional<Key> privateKey, List<LocatedPrefix> local,
-                             List<RemoteSite> remotes, List<List<LocatedPrefix>> remoteSubnets, List<Location> keyAt,
-                             List<Location> nameAt, List<Optional<Location>> endpointAt, long routeTable) {
+                             List<Entry> entries, long routeTable) {
         Optional<Key> ownPublic = privateKey.map(X25519::publicKey);
-        for (int i = 0; i < remotes.size(); i++) {
-            RemoteSite r = remotes.get(i);
-            if (r == null) {
+        String keyLabel = wgQuick ? "PublicKey" : "public_key";
+        for (int i = 0; i < entries.size(); i++) {
+            Entry r = entries.get(i);
+            if (r.name().isEmpty()) {
                 continue;
             }
-            String keyLabel = wgQuick ? "PublicKey" : "public_key";
-            if (ownPublic.isPresent() && ownPublic.get().equals(r.publicKey())) {
+            String name = r.name().get();
+            if (ownPublic.isPresent() && r.publicKey().equals(ownPublic)) {
                 // A peer with our own key would make us handshake with ourselves: nothing ever reaches the other site.
-                error(keyAt.get(i), keyLabel + " of " + r.name() + " is this site's own public key (derived from "
-                        + (wgQuick ? "PrivateKey" : "the private key") + "); use " + r.name()
-                        + "'s public key: run 'sitelink pubkey' on " + r.name() + "'s private key");
+                error(r.keyAt().orElseThrow(), keyLabel + " of " + name + " is this site's own public key (derived from "
+                        + (wgQuick ? "PrivateKey" : "the private key") + "); use " + name
+                        + "'s public key: run 'sitelink pubkey' on " + name + "'s private key");
             }
-            if (siteName.isPresent() && siteName.get().equals(r.name())) {
-                error(nameAt.get(i), "remote site name '" + r.name() + "' is this site's own name; give each site its own name");
+            if (siteName.equals(r.name())) {
+                error(r.nameAt().orElseThrow(), "remote site name '" + name + "' is this site's own name; give each site its own name");
             }
             for (int j = 0; j < i; j++) {
-                RemoteSite o = remotes.get(j);
-                if (o == null) {
-                    continue;
-                }
+                Entry o = entries.get(j);
                 if (o.name().equals(r.name())) {
-                    error(nameAt.get(i), "remote site name '" + r.name() + "' is already used at line "
-                            + nameAt.get(j).line() + "; give each site its own name");
+                    error(r.nameAt().orElseThrow(), "remote site name '" + name + "' is already used at line "
+                            + o.nameAt().orElseThrow().line() + "; give each site its own name");
                 }
-                if (o.publicKey().equals(r.publicKey())) {
-                    error(keyAt.get(i), keyLabel + " of " + r.name() + " is the same as that of " + o.name() + " (line "
-                            + keyAt.get(j).line() + "); each site has its own key pair: one of the two is wrong");
+                if (o.publicKey().isPresent() && o.publicKey().equals(r.publicKey())) {
+                    error(r.keyAt().orElseThrow(), keyLabel + " of " + name + " is the same as that of "
+                            + o.name().orElse("another remote site") + " (line " + o.keyAt().orElseThrow().line()
+                            + "); each site has its own key pair: one of the two is wrong");
                 }
             }
         }
-        for (int i = 0; i < remoteSubnets.size(); i++) {
-            String who = remotes.get(i) == null ? "a remote site" : remotes.get(i).name();
-            for (LocatedPrefix rs : remoteSubnets.get(i)) {
+        for (int i = 0; i < entries.size(); i++) {
+            String who = entries.get(i).name().orElse("a remote site");
+            for (LocatedPrefix rs : entries.get(i).subnets()) {
                 for (LocatedPrefix ls : local) {
                     if (rs.prefix().overlaps(ls.prefix())) {
                         error(rs.at(), "remote subnet " + rs.prefix() + " of " + who + " overlaps local subnet " + ls.prefix()
@@ -494,9 +556,9 @@ final class SiteValidator {
                     }
                 }
                 for (int j = 0; j < i; j++) {
-                    for (LocatedPrefix os : remoteSubnets.get(j)) {
+                    for (LocatedPrefix os : entries.get(j).subnets()) {
                         if (rs.prefix().overlaps(os.prefix())) {
-                            String other = remotes.get(j) == null ? "another remote site" : remotes.get(j).name();
+                            String other = entries.get(j).name().orElse("another remote site");
                             error(rs.at(), "remote subnet " + rs.prefix() + " of " + who + " overlaps remote subnet "
                                     + os.prefix() + " of " + other + " (line " + os.at().line() + "); an address can "
                                     + "belong to one remote site only: make the subnets disjoint");
@@ -506,13 +568,12 @@ final class SiteValidator {
                 if (routeTable == TunnelInterface.NO_ROUTES) {
                     continue; // we install no routes, so we cannot create the loop; the operator routes
                 }
-                for (int j = 0; j < remotes.size(); j++) {
-                    RemoteSite e = remotes.get(j);
-                    Optional<InetAddress> ep = e == null ? Optional.empty() : e.endpoint().flatMap(Endpoint::literalAddress);
+                for (Entry e : entries) {
+                    Optional<InetAddress> ep = e.name().isEmpty() ? Optional.empty() : e.endpoint().flatMap(Endpoint::literalAddress);
                     if (ep.isPresent() && rs.prefix().contains(ep.get())) {
                         String host = ep.get().getHostAddress();
                         error(rs.at(), "remote subnet " + rs.prefix() + " of " + who + " contains " + host
-                                + ", the endpoint of " + e.name() + " (line " + endpointAt.get(j).orElseThrow().line()
+                                + ", the endpoint of " + e.name().get() + " (line " + e.endpointAt().orElseThrow().line()
                                 + "): the tunnel's own packets would be routed into the tunnel (a routing loop); "
                                 + "narrow the subnet so that it leaves " + host + " out");
                     }
@@ -523,7 +584,7 @@ final class SiteValidator {
 
     // ---- field helpers ----
 
-    private void unknownFields(Node.Mapping m, List<String> known, String where) {
+    void unknownFields(Node.Mapping m, List<String> known, String where) {
         for (Node.Field f : m.fields()) {
             if (!known.contains(f.key())) {
                 error(f.keyLocation(), Suggest.unknownField(f.label(), known, where));
@@ -531,17 +592,17 @@ final class SiteValidator {
         }
     }
 
-    private String label(Node.Mapping m, String key) {
+    String label(Node.Mapping m, String key) {
         return m.field(key).map(Node.Field::label).orElse(key);
     }
 
-    private void missing(Node.Mapping m, String key, String example, String where) {
+    void missing(Node.Mapping m, String key, String example, String where) {
         String label = wgQuick ? WG_LABELS.getOrDefault(key, key) : key;
         String sample = wgQuick ? label + " = " + example : label + ": " + example;
         error(m.location(), where + " has no " + label + "; add one, e.g. " + sample);
     }
 
-    private Optional<Node.Scalar> scalar(Node.Mapping m, String key) {
+    Optional<Node.Scalar> scalar(Node.Mapping m, String key) {
         Optional<Node.Field> f = m.field(key);
         if (f.isEmpty()) {
             return Optional.empty();
@@ -569,7 +630,7 @@ final class SiteValidator {
     }
 
     /** A list field; a single value is taken as a list of one, as people write "addresses: 198.19.0.1/30". */
-    private List<Node> list(Node.Mapping m, String key) {
+    List<Node> list(Node.Mapping m, String key) {
         Optional<Node.Field> f = m.field(key);
         if (f.isEmpty()) {
             return List.of();
@@ -585,7 +646,7 @@ final class SiteValidator {
         };
     }
 
-    private List<Node.Scalar> scalars(Node.Mapping m, String key) {
+    List<Node.Scalar> scalars(Node.Mapping m, String key) {
         List<Node.Scalar> out = new ArrayList<>();
         for (Node n : list(m, key)) {
             if (n instanceof Node.Scalar s && !s.isNull()) {
@@ -642,7 +703,7 @@ final class SiteValidator {
         return min;
     }
 
-    private Optional<Endpoint> endpoint(Node.Scalar s, String label) {
+    Optional<Endpoint> endpoint(Node.Scalar s, String label) {
         try {
             return Optional.of(Endpoint.parse(s.text()));
         } catch (IllegalArgumentException e) {
@@ -731,7 +792,20 @@ final class SiteValidator {
         return Optional.empty();
     }
 
-    private void error(Location at, String message) {
+    void error(Location at, String message) {
         problems.add(ConfigProblem.error(at, message));
+    }
+
+    int errorCount() {
+        return (int) problems.stream().filter(ConfigProblem::isError).count();
+    }
+
+    void warning(Location at, String message) {
+        problems.add(ConfigProblem.warning(at, message));
+    }
+
+    /** A secret file the site names: {@link SystemChecks} checks its owner and mode (0600) before it is trusted. */
+    void keyFile(String label, Path path, Location at) {
+        keyFiles.add(new SiteFile.KeyFile(label, path, at));
     }
 }

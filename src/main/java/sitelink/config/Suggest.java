@@ -13,11 +13,16 @@ public final class Suggest {
     }
 
     static String unknownField(String written, List<String> known, String where) {
+        return unknownField(written, known, known, where);
+    }
+
+    /** As above, suggesting from {@code known} but listing only {@code listed} (the fields that fit where it is). */
+    static String unknownField(String written, List<String> known, List<String> listed, String where) {
         Optional<String> best = closest(written, known);
         if (best.isPresent()) {
             return "unknown field '" + written + "' in " + where + "; did you mean '" + best.get() + "'?";
         }
-        return "unknown field '" + written + "' in " + where + "; remove it (known fields: " + String.join(", ", known) + ")";
+        return "unknown field '" + written + "' in " + where + "; remove it (known fields: " + String.join(", ", listed) + ")";
     }
 
     /** The known name closest to {@code written}, if it is close enough to be what was meant. */

@@ -8,6 +8,9 @@ import java.net.StandardProtocolFamily;
 import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,7 +29,46 @@ public final class SystemChecks {
     public static List<ConfigProblem> run(SiteFile file) {
         List<ConfigProblem> out = new ArrayList<>(files(file));
         file.listenPortAt().flatMap(at -> listenPort(file.listenPort(), at)).ifPresent(out::add);
+        out.addAll(pskAges(file, Instant.now()));
         return out;
+    }
+
+    /** A warning, at its psk_file line, for each IKEv2 site whose pre-shared key is due for rotation at {@code now}. */
+    public static List<ConfigProblem> pskAges(SiteFile file, Instant now) {
+        List<ConfigProblem> out = new ArrayList<>();
+        for (IkeSite site : file.config().map(SiteConfig::ikeSites).orElse(List.of())) {
+            if (site.auth() instanceof IkeAuth.Psk p) {
+                Location at = file.keyFiles().stream().filter(k -> k.path().equals(p.file())).findFirst()
+                        .map(SiteFile.KeyFile::location).orElse(new Location(file.displayName(), 1, 1));
+                pskRotation(site, now).ifPresent(m -> out.add(ConfigProblem.warning(at, m)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * "rotate the PSK: 97 days old" when the site's pre-shared key file was last changed more than
+     * {@link IkeAuth.Psk#ROTATE_AFTER_DAYS} days before {@code now}: a key that never changes has had the longest
+     * time to leak, and unlike a certificate it cannot be revoked. For {@code check}, {@code status} and
+     * {@code diagnose} alike.
+     */
+    public static Optional<String> pskRotation(IkeSite site, Instant now) {
+        if (!(site.auth() instanceof IkeAuth.Psk p)) {
+            return Optional.empty();
+        }
+        Instant changed;
+        try {
+            changed = Files.getLastModifiedTime(p.file()).toInstant();
+        } catch (IOException e) {
+            return Optional.empty(); // reading it was checked already; a vanished file is not an age
+        }
+        long days = Duration.between(changed, now).toDays();
+        if (days <= IkeAuth.Psk.ROTATE_AFTER_DAYS) {
+            return Optional.empty();
+        }
+        return Optional.of("rotate the PSK: " + days + " days old (" + site.name() + "'s psk_file " + p.file()
+                + " last changed " + changed.atZone(ZoneOffset.UTC).toLocalDate() + "); make a new key with: umask 077; "
+                + "sitelink genpsk > " + p.file() + ", and give the other gateway the same key");
     }
 
     /**

@@ -98,6 +98,20 @@ public final class Gateway implements AutoCloseable {
         return directory.resolve(iface + ".reload");
     }
 
+    /**
+     * Why a site file with IKEv2 remote sites is checked but not run (empty when it has none): said by check, up
+     * and reload alike, before anything is changed, rather than starting the WireGuard half of the file.
+     */
+    public static Optional<String> ikeNotCarried(SiteConfig c) {
+        if (c.ikeSites().isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> names = c.ikeSites().stream().map(sitelink.config.IkeSite::name).toList();
+        return Optional.of("IKEv2 sites are checked but not yet carried by the gateway: " + String.join(", ", names)
+                + (names.size() == 1 ? " speaks" : " speak") + " protocol: ikev2, which 'sitelink up' does not run yet "
+                + "(docs/ikev2.md); remove " + (names.size() == 1 ? "it" : "them") + " from the file to run the other sites");
+    }
+
     /** The path of the PID file `up` writes for the interface. */
     public static Path pidFile(String iface) {
         return pidFile(RUN_DIRECTORY, iface);
@@ -112,6 +126,10 @@ public final class Gateway implements AutoCloseable {
      * failed and what to do.
      */
     public static Gateway start(Path file, SiteConfig config) throws GatewayException {
+        Optional<String> ike = ikeNotCarried(config);
+        if (ike.isPresent()) {
+            throw new GatewayException(ike.get());
+        }
         TunnelInterface t = config.tunnel();
         if (t.routeTable() != TunnelInterface.MAIN_TABLE && t.routeTable() != TunnelInterface.NO_ROUTES) {
             throw new GatewayException("route_table " + t.routeTable() + " is not supported yet; use main or off");
@@ -348,6 +366,11 @@ public final class Gateway implements AutoCloseable {
         }
         SiteConfig old = config;
         SiteConfig next = sf.config().get();
+        if (ikeNotCarried(next).isPresent()) {
+            String msg = "reload refused: " + ikeNotCarried(next).get();
+            LOG.log(Level.ERROR, msg);
+            return List.of(msg);
+        }
         TunnelInterface ot = old.tunnel();
         TunnelInterface nt = next.tunnel();
         if (!ot.name().equals(nt.name()) || ot.mtu() != nt.mtu() || ot.routeTable() != nt.routeTable()) {

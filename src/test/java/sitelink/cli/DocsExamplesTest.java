@@ -22,12 +22,12 @@ import picocli.CommandLine;
 /**
  * Every ```yaml block in README.md and docs/ is a site file a newcomer may copy: {@code sitelink check} must accept
  * it as written. Only the key files it names are put elsewhere (a test cannot write /etc/sitelink), holding a key
- * of mode 0600 as the docs say to create them; a listen port that something on this machine holds is not the
+ * of mode 0600 as the docs say to create them (an IKEv2 psk_file gets the same 44 characters 'sitelink genpsk' writes); a listen port that something on this machine holds is not the
  * example's fault and is let pass.
  */
 class DocsExamplesTest {
     private static final Pattern BLOCK = Pattern.compile("(?s)```yaml\\n(.*?)```");
-    private static final Pattern KEY_FILE = Pattern.compile("(?m)^(\\s*(?:private_key_file|preshared_key_file):\\s*)(\\S+)");
+    private static final Pattern KEY_FILE = Pattern.compile("(?m)^(\\s*(?:private_key_file|preshared_key_file|psk_file):\\s*)(\\S+)");
     private static final String KEY = "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=";
 
     @Test

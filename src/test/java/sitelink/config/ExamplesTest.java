@@ -70,4 +70,24 @@ public class ExamplesTest {
         SiteConfig a = SiteFile.load(examples(dir).resolve("office-a.yaml")).orThrow();
         assertEquals(Optional.empty(), a.toDeviceUpdate(Map.of()).peers().get(0).endpoint());
     }
+
+    /** examples/office-a-ipsec.yaml: an IKEv2 site with every field written out, beside a PSK of 44 characters. */
+    @Test
+    void theIpsecExampleIsAValidIkeSite(@TempDir Path dir) throws Exception {
+        Files.copy(Path.of("examples", "office-a-ipsec.yaml"), dir.resolve("office-a-ipsec.yaml"));
+        examples(dir);
+        Path psk = dir.resolve("office-a-branch.psk");
+        Files.writeString(psk, BOB.toBase64() + "\n"); // what 'sitelink genpsk' writes: 44 characters
+        Files.setPosixFilePermissions(psk, PosixFilePermissions.fromString("rw-------"));
+        SiteFile f = SiteFile.load(dir.resolve("office-a-ipsec.yaml"));
+        assertEquals(List.of(), f.problems());
+        SiteConfig c = f.orThrow();
+        assertEquals(List.of(), c.remoteSites());
+        IkeSite b = c.ikeSite("branch").orElseThrow();
+        assertEquals(Optional.of(new Endpoint("198.51.100.2", 500)), b.endpoint());
+        assertEquals(List.of(Prefix.parse("198.18.3.0/24")), b.remoteSubnets());
+        assertEquals("[ESP:aes256gcm16-modp2048-noesn]", b.espProposals().toString());
+        assertEquals(StartAction.START, b.startAction());
+        assertEquals(List.of(), SystemChecks.files(f), "the key files are as the comments say to make them");
+    }
 }

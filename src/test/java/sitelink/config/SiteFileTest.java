@@ -116,7 +116,7 @@ class SiteFileTest {
     @Test
     void unknownFieldFarFromAnyKnownNameListsTheKnownOnes() {
         assertOnlyError("office-a.yaml:13:5: unknown field 'colour' in remote site office-b; remove it (known fields: "
-                        + "name, public_key, preshared_key, preshared_key_file, endpoint, remote_subnets, persistent_keepalive, policy)",
+                        + "name, protocol, public_key, preshared_key, preshared_key_file, endpoint, remote_subnets, persistent_keepalive, policy)",
                 GOOD + "    colour: blue\n");
     }
 

@@ -1,0 +1,64 @@
+package sitelink.config;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import sitelink.ike.IkeConfig;
+import sitelink.ike.IkeId;
+import sitelink.ike.Proposal;
+import sitelink.ike.TrafficSelector;
+import sitelink.policy.Rule;
+import sitelink.route.Prefix;
+
+/**
+ * A remote site reached over IKEv2 and ESP ({@code protocol: ikev2}): validated, immutable, never holding a
+ * WireGuard field. Its {@code remoteSubnets} are the routes into the tunnel and the remote traffic selectors; the
+ * site's {@code local_subnets} are the local ones. docs/ikev2.md lists the fields and their defaults.
+ *
+ * @param endpoint      the peer's IKE address (port 500 unless written); empty: wait for the peer to initiate
+ * @param localId       our IKE identity; empty: the address we send from, as strongSwan's default
+ * @param remoteId      the identity the peer must present; empty: its address, as strongSwan sends by default
+ * @param ikeLifetime   the IKE SA is rekeyed before it is this old (the session picks the moment, with jitter)
+ * @param childLifetime the same for each CHILD SA
+ * @param dpdDelay      a liveness check after this long without traffic from the peer; zero: never
+ */
+public record IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> remoteSubnets, List<Rule> policy,
+                      IkeAuth auth, Optional<IkeId> localId, Optional<IkeId> remoteId,
+                      List<Proposal> ikeProposals, List<Proposal> espProposals,
+                      Duration ikeLifetime, Duration childLifetime, Duration dpdDelay, StartAction startAction) {
+    public static final int IKE_PORT = 500;
+    public static final Duration DEFAULT_IKE_LIFETIME = Duration.ofHours(4);
+    public static final Duration DEFAULT_CHILD_LIFETIME = Duration.ofHours(1);
+    public static final Duration DEFAULT_DPD_DELAY = IkeConfig.DPD_INTERVAL;
+
+    public IkeSite {
+        remoteSubnets = List.copyOf(remoteSubnets);
+        policy = List.copyOf(policy);
+        ikeProposals = List.copyOf(ikeProposals);
+        espProposals = List.copyOf(espProposals);
+    }
+
+    /**
+     * The session configuration for this site once the gateway knows both ends' addresses: {@code local} is the
+     * address and port we send from, {@code remote} the peer's (the resolved endpoint, or where its first message
+     * came from). Unset identities default to those addresses, as strongSwan's do; the selectors are
+     * {@code localSubnets} and this site's remote subnets. NAT-T is forced because our ESP travels only in UDP.
+     */
+    public IkeConfig toIkeConfig(List<Prefix> localSubnets, InetSocketAddress local, InetSocketAddress remote) {
+        byte[] psk = switch (auth) {
+            case IkeAuth.Psk p -> p.secret();
+        };
+        try {
+            return new IkeConfig(localId.orElse(IkeId.of(local.getAddress())), remoteId.orElse(IkeId.of(remote.getAddress())),
+                    psk, ikeProposals, espProposals, selectors(localSubnets), selectors(remoteSubnets), local, remote,
+                    true, IkeConfig.RETRANSMIT_TIMEOUT, IkeConfig.RETRANSMIT_TRIES, dpdDelay);
+        } finally {
+            java.util.Arrays.fill(psk, (byte) 0);
+        }
+    }
+
+    private static List<TrafficSelector> selectors(List<Prefix> subnets) {
+        return subnets.stream().map(p -> TrafficSelector.subnet(p.toString())).toList();
+    }
+}
