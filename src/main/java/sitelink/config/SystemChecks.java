@@ -33,7 +33,10 @@ public final class SystemChecks {
         return out;
     }
 
-    /** A warning, at its psk_file line, for each IKEv2 site whose pre-shared key is due for rotation at {@code now}. */
+    /**
+     * A warning, at the line that names the file, for each pre-shared key due for rotation at {@code now}: an IKEv2
+     * site's {@code psk_file}, and a WireGuard site's {@code preshared_key_file} alike.
+     */
     public static List<ConfigProblem> pskAges(SiteFile file, Instant now) {
         List<ConfigProblem> out = new ArrayList<>();
         for (IkeSite site : file.config().map(SiteConfig::ikeSites).orElse(List.of())) {
@@ -43,7 +46,24 @@ public final class SystemChecks {
                 pskRotation(site, now).ifPresent(m -> out.add(ConfigProblem.warning(at, m)));
             }
         }
+        for (SiteFile.KeyFile k : file.keyFiles()) {
+            if (k.label().equals("preshared_key_file")) {
+                daysUnchanged(k.path(), now).ifPresent(days -> out.add(ConfigProblem.warning(k.location(),
+                        "rotate the PSK: " + days + " days old (preshared_key_file " + k.path() + "); make a new key "
+                                + "with: umask 077; sitelink genpsk > " + k.path() + ", and give the other site the same key")));
+            }
+        }
         return out;
+    }
+
+    /** Days since {@code file} last changed, when more than {@link IkeAuth.Psk#ROTATE_AFTER_DAYS}. */
+    private static Optional<Long> daysUnchanged(java.nio.file.Path file, Instant now) {
+        try {
+            long days = Duration.between(Files.getLastModifiedTime(file).toInstant(), now).toDays();
+            return days > IkeAuth.Psk.ROTATE_AFTER_DAYS ? Optional.of(days) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty(); // reading it was checked already; a vanished file is not an age
+        }
     }
 
     /**
@@ -56,19 +76,17 @@ public final class SystemChecks {
         if (!(site.auth() instanceof IkeAuth.Psk p)) {
             return Optional.empty();
         }
-        Instant changed;
-        try {
-            changed = Files.getLastModifiedTime(p.file()).toInstant();
-        } catch (IOException e) {
-            return Optional.empty(); // reading it was checked already; a vanished file is not an age
-        }
-        long days = Duration.between(changed, now).toDays();
-        if (days <= IkeAuth.Psk.ROTATE_AFTER_DAYS) {
-            return Optional.empty();
-        }
-        return Optional.of("rotate the PSK: " + days + " days old (" + site.name() + "'s psk_file " + p.file()
-                + " last changed " + changed.atZone(ZoneOffset.UTC).toLocalDate() + "); make a new key with: umask 077; "
-                + "sitelink genpsk > " + p.file() + ", and give the other gateway the same key");
+        return daysUnchanged(p.file(), now).map(days -> {
+            Instant changed = now.minus(Duration.ofDays(days));
+            try {
+                changed = Files.getLastModifiedTime(p.file()).toInstant();
+            } catch (IOException e) {
+                // the age was read a moment ago
+            }
+            return "rotate the PSK: " + days + " days old (" + site.name() + "'s psk_file " + p.file()
+                    + " last changed " + changed.atZone(ZoneOffset.UTC).toLocalDate() + "); make a new key with: umask "
+                    + "077; sitelink genpsk > " + p.file() + ", and give the other gateway the same key";
+        });
     }
 
     /**

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -15,6 +14,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Stream;
 import sitelink.config.ConfigProblem;
+import sitelink.config.IkeSite;
 import sitelink.config.Location;
 import sitelink.config.Node;
 import sitelink.config.RemoteSite;
@@ -35,8 +35,6 @@ import sitelink.route.Prefix;
  * its own fingerprints.
  */
 public final class Audit {
-    /** Preshared keys older than this are to be rotated. */
-    public static final Duration PSK_MAX_AGE = Duration.ofDays(90);
     /**
      * Keepalives longer than this let many NATs forget the mapping: some keep an idle UDP mapping only 30 s, and 25 s
      * is what WireGuard's documentation recommends.
@@ -98,10 +96,10 @@ public final class Audit {
             out.add(new Finding(p.isError() ? Severity.ERROR : Severity.WARNING, p.location().file(), p.location().line(),
                     p.isError() ? "invalid" : "check-warning", p.message(), ""));
         }
-        for (SiteFile.KeyFile k : a.file().keyFiles()) {
-            if (k.label().contains("preshared") || k.label().contains("psk")) {
-                pskAge(k, out);
-            }
+        for (ConfigProblem p : SystemChecks.pskAges(a.file(), now)) {
+            int fix = p.message().indexOf("; ");
+            out.add(new Finding(Severity.WARNING, p.location().file(), p.location().line(), "psk-age",
+                    fix < 0 ? p.message() : p.message().substring(0, fix), fix < 0 ? "" : p.message().substring(fix + 2)));
         }
         if (a.file().inlineKey()) {
             out.add(new Finding(Severity.WARNING, shown, 1, "inline-key", "a key is written in the site file itself, so "
@@ -110,46 +108,35 @@ public final class Audit {
         }
         a.file().config().ifPresent(c -> {
             for (RemoteSite r : c.remoteSites()) {
-                Location at = remoteSiteAt(a, r.name());
-                selectors(a, r, all, out);
-                policy(r, at, a, out);
+                selectors(a, r.name(), r.remoteSubnets(), Optional.of(r.publicKey()), all, out);
+                policy(a, r.name(), r.policy(), out);
                 keepalive(r, a, out);
+            }
+            for (IkeSite r : c.ikeSites()) { // its far side is an IPsec gateway: no file of it to compare with
+                selectors(a, r.name(), r.remoteSubnets(), Optional.empty(), all, out);
+                policy(a, r.name(), r.policy(), out);
             }
         });
         drift(a, out);
     }
 
-    private void pskAge(SiteFile.KeyFile k, List<Finding> out) {
-        try {
-            Instant modified = Files.getLastModifiedTime(k.path()).toInstant();
-            long days = Duration.between(modified, now).toDays();
-            if (days > PSK_MAX_AGE.toDays()) {
-                out.add(new Finding(Severity.WARNING, k.location().file(), k.location().line(), "psk-age",
-                        "rotate the PSK: " + k.path() + " is " + days + " days old (more than " + PSK_MAX_AGE.toDays()
-                                + ")", "make a new one (umask 077; sitelink genpsk > " + k.path() + ") and give the "
-                                + "far site the same, then sitelink reload on both"));
-            }
-        } catch (IOException e) {
-            // check reports a key file it cannot read
-        }
-    }
-
     /** Selectors of 0.0.0.0/0 or ::/0, or wider than every subnet the far site's own file serves. */
-    private void selectors(Audited a, RemoteSite r, List<Audited> all, List<Finding> out) {
-        Optional<SiteConfig> far = all.stream().filter(o -> o != a && o.publicKey().equals(Optional.of(r.publicKey())))
-                .findFirst().flatMap(o -> o.file().config());
-        List<Node> items = remoteSubnetNodes(a, r.name());
-        for (int i = 0; i < r.remoteSubnets().size(); i++) {
-            Prefix s = r.remoteSubnets().get(i);
-            Location at = i < items.size() ? items.get(i).location() : remoteSiteAt(a, r.name());
+    private static void selectors(Audited a, String name, List<Prefix> subnets, Optional<Key> farKey, List<Audited> all,
+                                  List<Finding> out) {
+        Optional<SiteConfig> far = farKey.flatMap(k -> all.stream()
+                .filter(o -> o != a && o.publicKey().equals(Optional.of(k))).findFirst()).flatMap(o -> o.file().config());
+        List<Node> items = listNodes(remoteSite(a, name), "remote_subnets");
+        for (int i = 0; i < subnets.size(); i++) {
+            Prefix s = subnets.get(i);
+            Location at = i < items.size() ? items.get(i).location() : remoteSiteAt(a, name);
             if (s.length() == 0) {
-                out.add(new Finding(Severity.WARNING, at.file(), at.line(), "broad-selector", "remote site " + r.name()
-                        + " is sent and may send every address (" + s + ")", "list the subnets " + r.name()
+                out.add(new Finding(Severity.WARNING, at.file(), at.line(), "broad-selector", "remote site " + name
+                        + " is sent and may send every address (" + s + ")", "list the subnets " + name
                         + " serves instead"));
             } else if (far.isPresent() && !served(far.get(), s)) {
                 out.add(new Finding(Severity.WARNING, at.file(), at.line(), "broad-selector", "remote subnet " + s
-                        + " is wider than what " + r.name() + " serves (" + servedList(far.get()) + ")",
-                        "narrow it to the subnets " + r.name() + "'s own file lists as local_subnets"));
+                        + " is wider than what " + name + " serves (" + servedList(far.get()) + ")",
+                        "narrow it to the subnets " + name + "'s own file lists as local_subnets"));
             }
         }
     }
@@ -168,22 +155,23 @@ public final class Audit {
         return String.join(", ", servedPrefixes(far).map(Prefix::toString).toList());
     }
 
-    private static void policy(RemoteSite r, Location at, Audited a, List<Finding> out) {
-        if (r.policy().isEmpty()) {
-            out.add(new Finding(Severity.WARNING, at.file(), at.line(), "allow-all", "remote site " + r.name()
+    private static void policy(Audited a, String name, List<Rule> policy, List<Finding> out) {
+        Location at = remoteSiteAt(a, name);
+        if (policy.isEmpty()) {
+            out.add(new Finding(Severity.WARNING, at.file(), at.line(), "allow-all", "remote site " + name
                     + " has no policy rules: every host on either side may reach every host on the other",
                     "list the flows that must cross (policy: - allow to tcp PREFIX port PORTS; docs/policy.md)"));
             return;
         }
-        List<Node> rules = listNodes(remoteSite(a, r.name()), "policy");
-        for (int i = 0; i < r.policy().size(); i++) {
-            Rule rule = r.policy().get(i);
+        List<Node> rules = listNodes(remoteSite(a, name), "policy");
+        for (int i = 0; i < policy.size(); i++) {
+            Rule rule = policy.get(i);
             if (rule.protocol() == Rule.Protocol.ANY && rule.ports().isEmpty() && rule.icmpTypes().isEmpty()
                     && rule.source().map(p -> p.length() == 0).orElse(true)
                     && rule.destination().map(p -> p.length() == 0).orElse(true)) {
                 Location l = i < rules.size() ? rules.get(i).location() : at;
                 out.add(new Finding(Severity.WARNING, l.file(), l.line(), "allow-all", "policy rule " + (i + 1)
-                        + " of " + r.name() + " allows every protocol between any addresses (" + rule + ")",
+                        + " of " + name + " allows every protocol between any addresses (" + rule + ")",
                         "name the protocol, addresses and ports the flows need"));
             }
         }
@@ -242,10 +230,6 @@ public final class Audit {
     private static Location remoteSiteAt(Audited a, String name) {
         return remoteSite(a, name).map(Node.Mapping::location)
                 .orElse(new Location(a.file().displayName(), 1, 1));
-    }
-
-    private static List<Node> remoteSubnetNodes(Audited a, String name) {
-        return listNodes(remoteSite(a, name), "remote_subnets");
     }
 
     private static List<Node> listNodes(Optional<? extends Node> parent, String field) {

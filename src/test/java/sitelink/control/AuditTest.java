@@ -88,8 +88,26 @@ class AuditTest {
                 "weak-b.yaml:14 broad-selector",  // 198.18.0.0/23, where office-a serves 198.18.1.0/24
                 "weak-b.yaml:19 allow-all"),      // allow both
                 got, () -> String.join("\n", found.stream().map(Audit.Finding::toString).toList()));
-        assertTrue(found.stream().anyMatch(f -> f.message().equals("rotate the PSK: " + psk + " is 120 days old (more "
-                + "than 90)")), () -> found.toString());
+        assertTrue(found.stream().anyMatch(f -> f.message().equals("rotate the PSK: 120 days old (preshared_key_file "
+                + psk + ")") && f.fix().startsWith("make a new key with: umask 077; sitelink genpsk > " + psk)),
+                found::toString);
+    }
+
+    @Test
+    void anIkev2SitesOldPskIsFoundAtItsPskFileLine(@TempDir Path dir) throws Exception {
+        Path d = ExamplesTest.examples(dir);
+        Path site = d.resolve("office-a-ipsec.yaml");
+        Files.copy(Path.of("examples/office-a-ipsec.yaml"), site);
+        Path psk = d.resolve("office-a-branch.psk");
+        Files.writeString(psk, "0123456789abcdef0123456789abcdef0123\n");
+        Files.setPosixFilePermissions(psk, PosixFilePermissions.fromString("rw-------"));
+        assertEquals(List.of(), new Audit(NOW, Optional.empty()).run(List.of(site)), "a fresh key");
+        Files.setLastModifiedTime(psk, FileTime.from(NOW.minus(Duration.ofDays(97))));
+        List<Audit.Finding> f = new Audit(NOW, Optional.empty()).run(List.of(site));
+        assertEquals(1, f.size(), f::toString);
+        assertEquals("psk-age", f.get(0).code());
+        assertEquals(24, f.get(0).line(), "the psk_file line");
+        assertTrue(f.get(0).message().startsWith("rotate the PSK: 97 days old"), f::toString);
     }
 
     @Test
