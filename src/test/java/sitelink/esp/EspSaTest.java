@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class EspSaTest {
     private static final int SPI_A = 0xc0000001, SPI_B = 0xc0000002;
 
-    private static EspSa[] pair(EspCipher aead) {
+    static EspSa[] pair(EspCipher aead) {
         int keymat = aead.isAead() ? 36 : 32 + aead.integKeyLength;
         byte[] ab = new byte[keymat], ba = new byte[keymat];
         new SplittableRandom(1).nextBytes(ab);
