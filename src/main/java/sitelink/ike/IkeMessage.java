@@ -193,7 +193,9 @@ public record IkeMessage(long spiI, long spiR, int exchange, int flags, long mes
                 case Ike.TSI -> Payload.TrafficSelectors.decode(true, body);
                 case Ike.TSR -> Payload.TrafficSelectors.decode(false, body);
                 case Ike.VENDOR_ID -> new Payload.VendorId(body.rest());
-                case Ike.CERT, Ike.CERTREQ, Ike.CP, Ike.EAP, Ike.SKF -> new Payload.Opaque(type, body.rest());
+                case Ike.CERT -> Payload.Cert.decode(body);
+                case Ike.CERTREQ -> Payload.CertRequest.decode(body);
+                case Ike.CP, Ike.EAP, Ike.SKF -> new Payload.Opaque(type, body.rest());
                 default -> {
                     if (critical) { // section 2.5: an unknown critical payload rejects the whole message
                         throw Malformation.UNSUPPORTED_CRITICAL_PAYLOAD.exception();

@@ -40,6 +40,8 @@ public final class IkeSession {
     private final java.util.Map<Integer, Integer> children = new java.util.LinkedHashMap<>();
     private int keRetries;
     private long lastHeardNanos;
+    /** The hashes of the peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427), empty when it sent none. */
+    private List<Integer> peerHashes = List.of();
 
     private long nextRequestId;
     private long expectedPeerRequestId;
@@ -106,6 +108,9 @@ public final class IkeSession {
         p.add(new Payload.KeyExchange(dh.group(), dh.publicValue()));
         p.add(new Payload.Nonce(ni));
         p.addAll(natdNotifies(spiI, 0, config.local(), remote));
+        if (config.certificates().isPresent()) {
+            p.add(Payload.Notify.of(Ike.SIGNATURE_HASH_ALGORITHMS, SignatureAuth.hashesNotifyData()));
+        }
         firstMessage = new IkeMessage(spiI, 0, Ike.IKE_SA_INIT, Ike.FLAG_INITIATOR, 0, p).encode();
         nextRequestId = 1;
         state = State.INIT_SENT;
@@ -270,14 +275,22 @@ public final class IkeSession {
         keys = IkeKeys.derive(chosen, ni, nr, gir.get(), spiI, spiR, random);
         Arrays.fill(gir.get(), (byte) 0);
         natT = config.forceEncap() || natDetected(m, config.local(), remote);
+        peerHashes = peerHashes(m);
 
         inboundChildSpi = random.nextInt() | 0x100; // never a reserved SPI (1..255) or zero
         List<Payload> p = new ArrayList<>();
         Payload.Identification idi = config.localId().payload(true);
         p.add(idi);
+        p.addAll(ourCertificates());
         p.add(Payload.Notify.of(Ike.INITIAL_CONTACT));
+        config.certificates().ifPresent(certs -> p.add(new Payload.CertRequest(Ike.CERT_X509_SIGNATURE, certs.authorityHashes())));
         p.add(config.remoteId().payload(false));
-        p.add(new Payload.Authentication(Ike.AUTH_SHARED_KEY_MIC, keys.pskAuth(config.psk(), firstMessage, nr, true, idi)));
+        SignatureAuth.Result auth = ourAuth(firstMessage, nr, true, idi);
+        if (auth instanceof SignatureAuth.Result.Refused r) {
+            fail(out, IkeFailure.AUTHENTICATION_FAILED, r.why());
+            return;
+        }
+        p.add(((SignatureAuth.Result.Signed) auth).auth());
         p.add(new Payload.SecurityAssociation(withSpi(withoutDh(config.espProposals()), inboundChildSpi)));
         p.add(new Payload.TrafficSelectors(true, config.localSelectors()));
         p.add(new Payload.TrafficSelectors(false, config.remoteSelectors()));
@@ -289,8 +302,7 @@ public final class IkeSession {
 
     private void authResponse(IkeMessage m, List<IkeAction> out) {
         if (m.notify(Ike.AUTHENTICATION_FAILED).isPresent()) {
-            fail(out, IkeFailure.AUTHENTICATION_FAILED, "the peer refused our authentication: the pre-shared keys differ,"
-                    + " or the peer does not expect our ID " + config.localId());
+            fail(out, IkeFailure.AUTHENTICATION_FAILED, refusedByPeer());
             return;
         }
         Optional<Payload.Identification> idr = m.id(false);
@@ -301,13 +313,13 @@ public final class IkeSession {
                     + error.map(n -> " (error notify " + n.notifyType() + ")").orElse(""));
             return;
         }
-        if (!IkeId.of(idr.get()).equals(config.remoteId())) {
-            fail(out, IkeFailure.ID_MISMATCH, "the peer identifies as " + IkeId.of(idr.get()) + ", this site expects " + config.remoteId());
-            return;
-        }
-        byte[] expected = keys.pskAuth(config.psk(), secondMessage, ni, false, idr.get());
-        if (auth.get().method() != Ike.AUTH_SHARED_KEY_MIC || !MessageDigest.isEqual(expected, auth.get().data())) {
-            fail(out, IkeFailure.AUTHENTICATION_FAILED, "the peer's AUTH does not verify with this site's pre-shared key (the keys differ)");
+        Optional<IkeAction.Failed> refused = authenticatePeer(m, idr.get(), auth.get(), secondMessage, ni, false);
+        if (refused.isPresent()) {
+            fail(out, refused.get().reason(), refused.get().detail());
+            // section 2.21.2: tell the responder, which already counts the IKE SA as up, in an INFORMATIONAL of its own
+            long id = nextRequestId++;
+            send(out, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, Ike.FLAG_INITIATOR, id,
+                    List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED))).encodeEncrypted(keys.initiatorCipher));
             return;
         }
         established(out);
@@ -394,11 +406,16 @@ public final class IkeSession {
         keys = IkeKeys.derive(ikeProposal, ni, nr, gir.get(), spiI, spiR, random);
         Arrays.fill(gir.get(), (byte) 0);
         natT = config.forceEncap() || natDetected(m, config.local(), remote);
+        peerHashes = peerHashes(m);
         List<Payload> p = new ArrayList<>();
         p.add(new Payload.SecurityAssociation(List.of(ikeProposal)));
         p.add(new Payload.KeyExchange(group, dh.publicValue()));
         p.add(new Payload.Nonce(nr));
         p.addAll(natdNotifies(spiI, spiR, config.local(), remote));
+        config.certificates().ifPresent(c -> {
+            p.add(new Payload.CertRequest(Ike.CERT_X509_SIGNATURE, c.authorityHashes()));
+            p.add(Payload.Notify.of(Ike.SIGNATURE_HASH_ALGORITHMS, SignatureAuth.hashesNotifyData()));
+        });
         firstMessage = raw;
         secondMessage = new IkeMessage(spiI, spiR, Ike.IKE_SA_INIT, Ike.FLAG_RESPONSE, 0, p).encode();
         expectedPeerRequestId = 1;
@@ -413,24 +430,26 @@ public final class IkeSession {
         Optional<Payload.Authentication> auth = m.first(Payload.Authentication.class);
         if (idi.isEmpty() || auth.isEmpty()) {
             respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.INVALID_SYNTAX)));
-            fail(out, IkeFailure.PEER_ERROR, "IKE_AUTH request without IDi or AUTH (certificates and EAP are not supported)");
+            fail(out, IkeFailure.PEER_ERROR, "IKE_AUTH request without IDi or AUTH (EAP is not supported)");
             return;
         }
-        if (!IkeId.of(idi.get()).equals(config.remoteId())) {
+        Optional<IkeAction.Failed> refused = authenticatePeer(m, idi.get(), auth.get(), firstMessage, nr, true);
+        if (refused.isPresent()) {
             respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED)));
-            fail(out, IkeFailure.ID_MISMATCH, "the peer identifies as " + IkeId.of(idi.get()) + ", this site expects " + config.remoteId());
-            return;
-        }
-        byte[] expected = keys.pskAuth(config.psk(), firstMessage, nr, true, idi.get());
-        if (auth.get().method() != Ike.AUTH_SHARED_KEY_MIC || !MessageDigest.isEqual(expected, auth.get().data())) {
-            respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED)));
-            fail(out, IkeFailure.AUTHENTICATION_FAILED, "the peer's AUTH does not verify with this site's pre-shared key (the keys differ)");
+            fail(out, refused.get().reason(), refused.get().detail());
             return;
         }
         List<Payload> p = new ArrayList<>();
         Payload.Identification idr = config.localId().payload(false);
         p.add(idr);
-        p.add(new Payload.Authentication(Ike.AUTH_SHARED_KEY_MIC, keys.pskAuth(config.psk(), secondMessage, ni, false, idr)));
+        p.addAll(ourCertificates());
+        SignatureAuth.Result ours = ourAuth(secondMessage, ni, false, idr);
+        if (ours instanceof SignatureAuth.Result.Refused r) {
+            respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED)));
+            fail(out, IkeFailure.AUTHENTICATION_FAILED, r.why());
+            return;
+        }
+        p.add(((SignatureAuth.Result.Signed) ours).auth());
         Optional<IkeAction.Failed> childFailure = Optional.empty();
         Optional<Payload.SecurityAssociation> sa = m.first(Payload.SecurityAssociation.class);
         Optional<Payload.TrafficSelectors> tsi = m.selectors(true), tsr = m.selectors(false);
@@ -529,6 +548,13 @@ public final class IkeSession {
     // ---- established: INFORMATIONAL, delete ----
 
     private void informational(IkeMessage m, List<IkeAction> out) {
+        if (!initiator && m.notify(Ike.AUTHENTICATION_FAILED).isPresent() && state == State.ESTABLISHED) {
+            // section 2.21.2: the initiator refused our IKE_AUTH response (our certificate or ID) after we counted the SA up
+            respond(out, Ike.INFORMATIONAL, m.messageId(), List.of());
+            deleteAllChildren(out);
+            fail(out, IkeFailure.AUTHENTICATION_FAILED, refusedByPeer());
+            return;
+        }
         List<Payload> answer = new ArrayList<>();
         boolean closeIke = false;
         for (Payload.Delete d : m.all(Payload.Delete.class)) {
@@ -608,6 +634,76 @@ public final class IkeSession {
         outstanding = new Outstanding(o.messageId, o.localPort, o.datagram, clock.nanoTime() + timeout, o.tries + 1);
         send(out, o.localPort, o.datagram);
         return out;
+    }
+
+    // ---- authentication: PSK or certificates ----
+
+    /**
+     * Whether the peer proved it is the site we expect: its ID is ours for it, and its AUTH verifies with the PSK, or
+     * (with certificates) its certificate is valid, names that ID and its key signed {@code peerFirstMessage | ourNonce |
+     * prf(SK_p, ID)}. Empty when it did; else the failure, named.
+     */
+    private Optional<IkeAction.Failed> authenticatePeer(IkeMessage m, Payload.Identification id, Payload.Authentication auth,
+                                                        byte[] peerFirstMessage, byte[] ourNonce, boolean peerIsInitiator) {
+        IkeId peerId = IkeId.of(id);
+        if (!peerId.sameAs(config.remoteId())) {
+            return Optional.of(new IkeAction.Failed(IkeFailure.ID_MISMATCH, "the peer identifies as " + peerId
+                    + ", this site expects " + config.remoteId()));
+        }
+        if (config.certificates().isEmpty()) {
+            byte[] expected = keys.pskAuth(config.psk(), peerFirstMessage, ourNonce, peerIsInitiator, id);
+            if (auth.method() != Ike.AUTH_SHARED_KEY_MIC || !MessageDigest.isEqual(expected, auth.data())) {
+                return Optional.of(new IkeAction.Failed(IkeFailure.AUTHENTICATION_FAILED, auth.method() == Ike.AUTH_SHARED_KEY_MIC
+                        ? "the peer's AUTH does not verify with this site's pre-shared key (the keys differ)"
+                        : "the peer authenticates with AUTH method " + auth.method() + " (a signature?), this site with a pre-shared key"));
+            }
+            return Optional.empty();
+        }
+        switch (PeerCertificate.check(m.all(Payload.Cert.class), peerId, config.certificates().get(), clock.now())) {
+            case PeerCertificate.Verdict.Refused r -> {
+                return Optional.of(new IkeAction.Failed(r.reason(), r.detail()));
+            }
+            case PeerCertificate.Verdict.Accepted a -> {
+                byte[] octets = keys.signedOctets(peerFirstMessage, ourNonce, peerIsInitiator, id);
+                return SignatureAuth.verify(a.certificate().getPublicKey(), auth, octets, !peerHashes.isEmpty())
+                        .map(why -> new IkeAction.Failed(IkeFailure.AUTHENTICATION_FAILED, why + " (certificate of "
+                                + PeerCertificate.name(a.certificate()) + ")"));
+            }
+        }
+    }
+
+    /** Our AUTH payload: the PSK's MAC, or a signature with our key (RFC 7427 when the peer announced it). */
+    private SignatureAuth.Result ourAuth(byte[] ownFirstMessage, byte[] peerNonce, boolean weAreInitiator, Payload.Identification id) {
+        if (config.certificates().isEmpty()) {
+            return new SignatureAuth.Result.Signed(new Payload.Authentication(Ike.AUTH_SHARED_KEY_MIC,
+                    keys.pskAuth(config.psk(), ownFirstMessage, peerNonce, weAreInitiator, id)));
+        }
+        return SignatureAuth.sign(config.certificates().get().privateKey(),
+                keys.signedOctets(ownFirstMessage, peerNonce, weAreInitiator, id), peerHashes);
+    }
+
+    private String refusedByPeer() {
+        return config.certificates().isPresent()
+                ? "the peer refused our authentication: it does not accept our certificate (its CA, validity or revocation),"
+                        + " or does not expect our ID " + config.localId()
+                : "the peer refused our authentication: the pre-shared keys differ, or the peer does not expect our ID " + config.localId();
+    }
+
+    /** CERT payloads of our chain (X.509 signature, encoding 4); none with a PSK. */
+    private List<Payload> ourCertificates() {
+        List<Payload> p = new ArrayList<>();
+        config.certificates().ifPresent(c -> c.toSend().forEach(x -> {
+            try {
+                p.add(new Payload.Cert(Ike.CERT_X509_SIGNATURE, x.getEncoded()));
+            } catch (java.security.cert.CertificateEncodingException e) {
+                throw new IllegalStateException("a parsed certificate does not encode", e);
+            }
+        }));
+        return p;
+    }
+
+    private static List<Integer> peerHashes(IkeMessage m) {
+        return m.notify(Ike.SIGNATURE_HASH_ALGORITHMS).map(n -> SignatureAuth.hashes(n.data())).orElse(List.of());
     }
 
     // ---- helpers ----

@@ -288,7 +288,40 @@ public sealed interface Payload {
         }
     }
 
-    /** A payload we do not interpret (CERT, CERTREQ, CP, EAP, or an unknown non-critical type): kept, not parsed. */
+    /** Certificate (3.6): its encoding (4: a DER X.509 certificate) and data. */
+    record Cert(int encoding, byte[] data) implements Payload {
+        public int type() {
+            return Ike.CERT;
+        }
+
+        public byte[] encodeBody() {
+            return new Writer().u8(encoding).bytes(data).toByteArray();
+        }
+
+        static Cert decode(Reader r) throws Malformation.Exception {
+            return new Cert(r.u8(), r.rest());
+        }
+    }
+
+    /**
+     * Certificate Request (3.7): its encoding and, for X.509, the concatenated SHA-1 hashes of the trusted CAs'
+     * SubjectPublicKeyInfo (20 bytes each).
+     */
+    record CertRequest(int encoding, byte[] authorities) implements Payload {
+        public int type() {
+            return Ike.CERTREQ;
+        }
+
+        public byte[] encodeBody() {
+            return new Writer().u8(encoding).bytes(authorities).toByteArray();
+        }
+
+        static CertRequest decode(Reader r) throws Malformation.Exception {
+            return new CertRequest(r.u8(), r.rest());
+        }
+    }
+
+    /** A payload we do not interpret (CP, EAP, SKF, or an unknown non-critical type): kept, not parsed. */
     record Opaque(int type, byte[] body) implements Payload {
         public byte[] encodeBody() {
             return body.clone();
