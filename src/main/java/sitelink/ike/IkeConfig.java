@@ -16,6 +16,10 @@ import java.util.Optional;
  * <p>{@code dpdInterval}: after this long without an authenticated message or ESP from the peer, an empty
  * INFORMATIONAL checks that it is alive (zero: never); an unanswered check fails the SA after the retransmissions.
  *
+ * <p>{@code fragmentation}: announce IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383) and, when the peer announced it too,
+ * send encrypted messages that would not fit a 1280-byte packet as Encrypted Fragments (strongSwan's
+ * {@code fragmentation = yes}); fragments from the peer are reassembled either way.
+ *
  * <p>{@code certificates}: when present, both sides authenticate with certificates instead of the PSK (which is then
  * unused): we send our chain and sign, and the peer must send a certificate that chains to one of our trust anchors,
  * is not revoked by a configured CRL, is valid at the session clock's time, and names {@code remoteId}.
@@ -24,7 +28,7 @@ public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal
                         List<TrafficSelector> localSelectors, List<TrafficSelector> remoteSelectors,
                         InetSocketAddress local, InetSocketAddress remote, boolean forceEncap,
                         Duration retransmitTimeout, int retransmitTries, Duration dpdInterval,
-                        Optional<IkeCertificates> certificates) {
+                        boolean fragmentation, Optional<IkeCertificates> certificates) {
     public static final Duration RETRANSMIT_TIMEOUT = Duration.ofSeconds(1);
     public static final int RETRANSMIT_TRIES = 5;
     public static final Duration DPD_INTERVAL = Duration.ofSeconds(30);
@@ -57,6 +61,7 @@ public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal
         private IkeId localId, remoteId;
         private boolean localIdGiven;
         private Optional<IkeCertificates> certificates = Optional.empty();
+        private boolean fragmentation = true;
         private byte[] psk = new byte[0];
         private List<Proposal> ike, esp;
         private List<TrafficSelector> localTs = List.of(TrafficSelector.subnet("0.0.0.0/0")), remoteTs = localTs;
@@ -112,6 +117,11 @@ public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal
             return this;
         }
 
+        public Builder fragmentation(boolean on) {
+            fragmentation = on;
+            return this;
+        }
+
         public Builder forceEncap(boolean on) {
             forceEncap = on;
             return this;
@@ -132,7 +142,7 @@ public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal
             IkeId ours = certificates.isPresent() && !localIdGiven
                     ? IkeId.of(certificates.get().chain().get(0).getSubjectX500Principal()) : localId;
             return new IkeConfig(ours, remoteId, psk, ike, esp, localTs, remoteTs, local, remote, forceEncap,
-                    retransmitTimeout, retransmitTries, dpdInterval, certificates);
+                    retransmitTimeout, retransmitTries, dpdInterval, fragmentation, certificates);
         }
     }
 }

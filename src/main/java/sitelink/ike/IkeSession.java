@@ -21,6 +21,8 @@ public final class IkeSession {
 
     private static final byte[] NON_ESP_MARKER = new byte[4];
     private static final int MAX_KE_RETRIES = 2;
+    /** The largest IP packet an IKE message is sent in once fragmentation is agreed: strongSwan's default, safe on any path. */
+    static final int FRAGMENT_PACKET = 1280;
 
     private final IkeConfig config;
     private final Clock clock;
@@ -45,12 +47,19 @@ public final class IkeSession {
 
     private long nextRequestId;
     private long expectedPeerRequestId;
-    private byte[] lastResponse, lastRequest, pendingRequest;
+    private List<byte[]> lastResponse;
+    private byte[] lastRequest, pendingRequest;
+    /** Whether the peer announced IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383): then large messages go as fragments. */
+    private boolean peerFragments;
+    /** The fragments of the message being reassembled (RFC 7383 section 2.6), by number; null when none. */
+    private IkeMessage.Fragment[] fragments;
+    private long fragmentsMessageId;
+    private boolean fragmentsResponse;
     private int lastResponsePort;
     private Outstanding outstanding;
 
     /** A request we sent and await the answer to: resent at {@code deadline} with doubling timeouts. */
-    private record Outstanding(long messageId, int localPort, byte[] datagram, long deadline, int tries) {
+    private record Outstanding(long messageId, int localPort, List<byte[]> datagrams, long deadline, int tries) {
     }
 
     public IkeSession(IkeConfig config, Clock clock, SecureRandom random) {
@@ -108,13 +117,16 @@ public final class IkeSession {
         p.add(new Payload.KeyExchange(dh.group(), dh.publicValue()));
         p.add(new Payload.Nonce(ni));
         p.addAll(natdNotifies(spiI, 0, config.local(), remote));
+        if (config.fragmentation()) {
+            p.add(Payload.Notify.of(Ike.IKEV2_FRAGMENTATION_SUPPORTED));
+        }
         if (config.certificates().isPresent()) {
             p.add(Payload.Notify.of(Ike.SIGNATURE_HASH_ALGORITHMS, SignatureAuth.hashesNotifyData()));
         }
         firstMessage = new IkeMessage(spiI, 0, Ike.IKE_SA_INIT, Ike.FLAG_INITIATOR, 0, p).encode();
         nextRequestId = 1;
         state = State.INIT_SENT;
-        sendRequest(out, 0, Ike.IKE_PORT, firstMessage);
+        sendRequest(out, 0, Ike.IKE_PORT, List.of(firstMessage));
     }
 
     // ---- receiving ----
@@ -165,7 +177,8 @@ public final class IkeSession {
         SkCipher in = initiator ? keys.responderCipher : keys.initiatorCipher;
         if (!m.isResponse()) {
             if (m.messageId() == expectedPeerRequestId - 1 && lastResponse != null) {
-                if (Arrays.equals(raw, lastRequest)) {
+                boolean firstFragment = m.first(Payload.EncryptedFragment.class).map(f -> f.number() == 1).orElse(false);
+                if (Arrays.equals(raw, lastRequest) || firstFragment) { // RFC 7383 section 2.6.1: answer fragment 1 only
                     send(out, lastResponsePort, lastResponse); // a retransmitted request: the same answer again (section 2.1)
                 } else {
                     out.add(new IkeAction.Dropped("a different request with the last message ID " + m.messageId()));
@@ -184,12 +197,20 @@ public final class IkeSession {
         if (!m.isResponse()) {
             pendingRequest = raw;
         }
-        switch (m.decrypt(raw, 0, in)) {
-            case IkeMessage.Decoded.Bad bad -> {
-                out.add(new IkeAction.Dropped(bad.reason().description()));
-                return;
+        if (m.first(Payload.EncryptedFragment.class).isPresent()) {
+            Optional<IkeMessage> whole = reassemble(m, raw, in, out);
+            if (whole.isEmpty()) {
+                return; // more fragments to come, or dropped
             }
-            case IkeMessage.Decoded.Ok ok -> plain = ok.message();
+            plain = whole.get();
+        } else {
+            switch (m.decrypt(raw, 0, in)) {
+                case IkeMessage.Decoded.Bad bad -> {
+                    out.add(new IkeAction.Dropped(bad.reason().description()));
+                    return;
+                }
+                case IkeMessage.Decoded.Ok ok -> plain = ok.message();
+            }
         }
         lastHeardNanos = clock.nanoTime();
         if (localPort == Ike.NAT_T_PORT && !from.equals(remote)) {
@@ -276,6 +297,7 @@ public final class IkeSession {
         Arrays.fill(gir.get(), (byte) 0);
         natT = config.forceEncap() || natDetected(m, config.local(), remote);
         peerHashes = peerHashes(m);
+        peerFragments = m.notify(Ike.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
 
         inboundChildSpi = random.nextInt() | 0x100; // never a reserved SPI (1..255) or zero
         List<Payload> p = new ArrayList<>();
@@ -296,8 +318,7 @@ public final class IkeSession {
         p.add(new Payload.TrafficSelectors(false, config.remoteSelectors()));
         state = State.AUTH_SENT;
         long id = nextRequestId++;
-        byte[] msg = new IkeMessage(spiI, spiR, Ike.IKE_AUTH, Ike.FLAG_INITIATOR, id, p).encodeEncrypted(keys.initiatorCipher);
-        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, msg);
+        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(new IkeMessage(spiI, spiR, Ike.IKE_AUTH, Ike.FLAG_INITIATOR, id, p)));
     }
 
     private void authResponse(IkeMessage m, List<IkeAction> out) {
@@ -318,8 +339,8 @@ public final class IkeSession {
             fail(out, refused.get().reason(), refused.get().detail());
             // section 2.21.2: tell the responder, which already counts the IKE SA as up, in an INFORMATIONAL of its own
             long id = nextRequestId++;
-            send(out, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, Ike.FLAG_INITIATOR, id,
-                    List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED))).encodeEncrypted(keys.initiatorCipher));
+            send(out, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, Ike.FLAG_INITIATOR, id,
+                    List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED)))));
             return;
         }
         established(out);
@@ -360,7 +381,7 @@ public final class IkeSession {
 
     private void initRequest(IkeMessage m, byte[] raw, InetSocketAddress from, int localPort, List<IkeAction> out) {
         if (state == State.INIT_ANSWERED && firstMessage != null && Arrays.equals(raw, firstMessage)) {
-            send(out, Ike.IKE_PORT, secondMessage); // a retransmitted IKE_SA_INIT request
+            send(out, Ike.IKE_PORT, List.of(secondMessage)); // a retransmitted IKE_SA_INIT request
             return;
         }
         if (state != State.IDLE && state != State.INIT_ANSWERED && state != State.FAILED) {
@@ -407,11 +428,15 @@ public final class IkeSession {
         Arrays.fill(gir.get(), (byte) 0);
         natT = config.forceEncap() || natDetected(m, config.local(), remote);
         peerHashes = peerHashes(m);
+        peerFragments = m.notify(Ike.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
         List<Payload> p = new ArrayList<>();
         p.add(new Payload.SecurityAssociation(List.of(ikeProposal)));
         p.add(new Payload.KeyExchange(group, dh.publicValue()));
         p.add(new Payload.Nonce(nr));
         p.addAll(natdNotifies(spiI, spiR, config.local(), remote));
+        if (config.fragmentation() && peerFragments) {
+            p.add(Payload.Notify.of(Ike.IKEV2_FRAGMENTATION_SUPPORTED)); // RFC 7383 section 2.3: only in answer to the initiator's
+        }
         config.certificates().ifPresent(c -> {
             p.add(new Payload.CertRequest(Ike.CERT_X509_SIGNATURE, c.authorityHashes()));
             p.add(Payload.Notify.of(Ike.SIGNATURE_HASH_ALGORITHMS, SignatureAuth.hashesNotifyData()));
@@ -421,7 +446,7 @@ public final class IkeSession {
         expectedPeerRequestId = 1;
         nextRequestId = 0;
         state = State.INIT_ANSWERED;
-        send(out, Ike.IKE_PORT, secondMessage);
+        send(out, Ike.IKE_PORT, List.of(secondMessage));
     }
 
     private void authRequest(IkeMessage m, byte[] raw, InetSocketAddress from, int localPort, List<IkeAction> out) {
@@ -590,8 +615,8 @@ public final class IkeSession {
             return out;
         }
         long id = nextRequestId++;
-        byte[] msg = new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, initiator ? Ike.FLAG_INITIATOR : 0, id,
-                List.of(new Payload.Delete(Ike.PROTO_IKE, 0, List.of()))).encodeEncrypted(ownCipher());
+        List<byte[]> msg = seal(new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, initiator ? Ike.FLAG_INITIATOR : 0, id,
+                List.of(new Payload.Delete(Ike.PROTO_IKE, 0, List.of()))));
         state = State.CLOSED;
         deleteAllChildren(out);
         sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, msg);
@@ -611,8 +636,7 @@ public final class IkeSession {
             if (state == State.ESTABLISHED && !config.dpdInterval().isZero()
                     && clock.nanoTime() - lastHeardNanos - config.dpdInterval().toNanos() >= 0) {
                 long id = nextRequestId++; // an empty INFORMATIONAL request (RFC 7296 section 1.4)
-                byte[] msg = new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, initiator ? Ike.FLAG_INITIATOR : 0, id, List.of())
-                        .encodeEncrypted(ownCipher());
+                List<byte[]> msg = seal(new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, initiator ? Ike.FLAG_INITIATOR : 0, id, List.of()));
                 sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, msg);
             }
             return out;
@@ -631,8 +655,8 @@ public final class IkeSession {
             return out;
         }
         long timeout = config.retransmitTimeout().toNanos() << (o.tries + 1);
-        outstanding = new Outstanding(o.messageId, o.localPort, o.datagram, clock.nanoTime() + timeout, o.tries + 1);
-        send(out, o.localPort, o.datagram);
+        outstanding = new Outstanding(o.messageId, o.localPort, o.datagrams, clock.nanoTime() + timeout, o.tries + 1);
+        send(out, o.localPort, o.datagrams);
         return out;
     }
 
@@ -750,8 +774,8 @@ public final class IkeSession {
     }
 
     private void respond(List<IkeAction> out, int exchange, long messageId, List<Payload> payloads) {
-        byte[] msg = new IkeMessage(spiI, spiR, exchange, Ike.FLAG_RESPONSE | (initiator ? Ike.FLAG_INITIATOR : 0), messageId, payloads)
-                .encodeEncrypted(ownCipher());
+        List<byte[]> msg = seal(new IkeMessage(spiI, spiR, exchange, Ike.FLAG_RESPONSE | (initiator ? Ike.FLAG_INITIATOR : 0),
+                messageId, payloads));
         lastResponse = msg;
         lastRequest = pendingRequest;
         lastResponsePort = natT ? Ike.NAT_T_PORT : Ike.IKE_PORT;
@@ -759,7 +783,7 @@ public final class IkeSession {
         send(out, lastResponsePort, msg);
     }
 
-    private void sendRequest(List<IkeAction> out, long messageId, int localPort, byte[] msg) {
+    private void sendRequest(List<IkeAction> out, long messageId, int localPort, List<byte[]> msg) {
         outstanding = new Outstanding(messageId, localPort, msg, clock.nanoTime() + config.retransmitTimeout().toNanos(), 0);
         send(out, localPort, msg);
     }
@@ -769,10 +793,61 @@ public final class IkeSession {
         out.add(new IkeAction.Send(localPort, to, localPort == Ike.NAT_T_PORT ? IkeKeys.concat(NON_ESP_MARKER, msg) : msg));
     }
 
-    private void send(List<IkeAction> out, int localPort, byte[] msg) {
+    private void send(List<IkeAction> out, int localPort, List<byte[]> datagrams) {
         InetSocketAddress to = localPort == Ike.NAT_T_PORT && remote.getPort() == Ike.IKE_PORT
                 ? new InetSocketAddress(remote.getAddress(), Ike.NAT_T_PORT) : remote;
-        out.add(new IkeAction.Send(localPort, to, localPort == Ike.NAT_T_PORT ? IkeKeys.concat(NON_ESP_MARKER, msg) : msg));
+        for (byte[] msg : datagrams) {
+            out.add(new IkeAction.Send(localPort, to, localPort == Ike.NAT_T_PORT ? IkeKeys.concat(NON_ESP_MARKER, msg) : msg));
+        }
+    }
+
+    /**
+     * An encrypted message as datagrams: one SK payload, or when the peer supports it and the message would not fit
+     * in {@link #FRAGMENT_PACKET} bytes of IP packet, Encrypted Fragment payloads that do (RFC 7383 section 2.5).
+     */
+    private List<byte[]> seal(IkeMessage m) {
+        byte[] whole = m.encodeEncrypted(ownCipher());
+        int max = FRAGMENT_PACKET - (remote.getAddress() instanceof java.net.Inet6Address ? 40 : 20) - 8 - (natT ? NON_ESP_MARKER.length : 0);
+        return config.fragmentation() && peerFragments && whole.length > max ? m.encodeFragments(ownCipher(), max) : List.of(whole);
+    }
+
+    /**
+     * Takes one authenticated fragment of a message (RFC 7383 section 2.6): kept until all have arrived, then the
+     * whole message; fragments of an older message or from before a restart are dropped. Memory is bounded by the
+     * 64-fragment limit and the datagram sizes.
+     */
+    private Optional<IkeMessage> reassemble(IkeMessage m, byte[] raw, SkCipher in, List<IkeAction> out) {
+        IkeMessage.Fragment f;
+        try {
+            f = m.openFragment(raw, 0, in);
+        } catch (Malformation.Exception e) {
+            out.add(new IkeAction.Dropped(e.reason.description()));
+            return Optional.empty();
+        }
+        if (fragments == null || fragmentsMessageId != m.messageId() || fragmentsResponse != m.isResponse()
+                || fragments.length != f.total()) {
+            fragments = new IkeMessage.Fragment[f.total()];
+            fragmentsMessageId = m.messageId();
+            fragmentsResponse = m.isResponse();
+        }
+        fragments[f.number() - 1] = f;
+        for (IkeMessage.Fragment x : fragments) {
+            if (x == null) {
+                return Optional.empty();
+            }
+        }
+        Writer chain = new Writer();
+        for (IkeMessage.Fragment x : fragments) {
+            chain.bytes(x.chunk());
+        }
+        int first = fragments[0].firstInner();
+        fragments = null;
+        try {
+            return Optional.of(m.reassembled(chain.toByteArray(), first));
+        } catch (Malformation.Exception e) {
+            out.add(new IkeAction.Dropped("reassembled message: " + e.reason.description()));
+            return Optional.empty();
+        }
     }
 
     /** NAT_DETECTION_SOURCE_IP and _DESTINATION_IP (RFC 7296 section 2.23); with forceEncap a source hash that cannot match. */

@@ -223,6 +223,49 @@ class IkeCertificateTest {
         assertTrue(e.getMessage().contains("does not belong to the certificate"), e.getMessage());
     }
 
+    @Test
+    void anRsaIkeAuthTooLargeForOnePacketTravelsAsEncryptedFragmentsAndSurvivesALostOne() {
+        Pki pki = Pki.of(KeyType.RSA_4096);
+        IkePair pair = pair(pki, List.of(), List.of());
+        boolean[] lostOnce = {false};
+        pair.lose = s -> { // the second fragment of A's first IKE_AUTH is lost: A's retransmission resends them all
+            if (!lostOnce[0] && s.localPort() == Ike.NAT_T_PORT && pair.sentByA.size() == 3) {
+                lostOnce[0] = true;
+                return true;
+            }
+            return false;
+        };
+        pair.run();
+        assertTrue(lostOnce[0]);
+        assertEquals(IkeSession.State.AUTH_SENT, pair.a.state(), "waiting for the lost fragment's retransmission");
+        pair.clock.setNanos(pair.a.nextWake().orElseThrow());
+        pair.deliver(pair.a.tick(), true);
+        IkeSessionTest.assertEstablished(pair);
+        List<IkeAction.Send> auth = pair.sentByA.stream().filter(s -> s.localPort() == Ike.NAT_T_PORT).toList();
+        assertTrue(auth.size() >= 4, "IKE_AUTH in fragments, twice: " + auth.size());
+        for (IkeAction.Send s : auth) {
+            assertTrue(s.datagram().length <= IkeSession.FRAGMENT_PACKET - 20 - 8, "fits a 1280-byte packet: " + s.datagram().length);
+            IkeMessage m = decode(s);
+            Payload.EncryptedFragment f = m.first(Payload.EncryptedFragment.class).orElseThrow();
+            assertTrue(f.total() >= 2 && f.number() <= f.total(), m.describe());
+        }
+        assertTrue(pair.sentByB.stream().filter(s -> s.localPort() == Ike.NAT_T_PORT).count() >= 2, "B's IKE_AUTH response fragmented too");
+    }
+
+    @Test
+    void withoutFragmentationOnOneSideBothSendWholeMessages() {
+        Pki pki = Pki.of(KeyType.RSA_4096);
+        IkePair pair = new IkePair(IkePair.config(IkePair.A, IkePair.B).certificates(pki.creds(pki.left(), List.of()))
+                .ids("left.example", "right.example").fragmentation(false).build(),
+                config(IkePair.B, IkePair.A, pki.creds(pki.right(), List.of()), "right.example", "left.example")).run();
+        IkeSessionTest.assertEstablished(pair);
+        assertTrue(decode(pair.sentByA.get(0)).notify(Ike.IKEV2_FRAGMENTATION_SUPPORTED).isEmpty());
+        assertTrue(decode(pair.sentByB.get(0)).notify(Ike.IKEV2_FRAGMENTATION_SUPPORTED).isEmpty(), "B announces only in answer");
+        IkeAction.Send response = pair.sentByB.get(1);
+        assertTrue(decode(response).first(Payload.Encrypted.class).isPresent() && response.datagram().length > IkeSession.FRAGMENT_PACKET,
+                "B's IKE_AUTH response whole (left to IP fragmentation): " + response.datagram().length);
+    }
+
     private static IkeMessage decode(IkeAction.Send s) {
         int off = s.localPort() == Ike.NAT_T_PORT ? 4 : 0;
         return ((IkeMessage.Decoded.Ok) IkeMessage.decode(s.datagram(), off, s.datagram().length - off)).message();
