@@ -25,6 +25,7 @@ public final class IkeSession {
     static final int FRAGMENT_PACKET = 1280;
 
     private final IkeConfig config;
+    private final IkeAuth authenticator;
     private final Clock clock;
     private final SecureRandom random;
 
@@ -51,10 +52,7 @@ public final class IkeSession {
     private byte[] lastRequest, pendingRequest;
     /** Whether the peer announced IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383): then large messages go as fragments. */
     private boolean peerFragments;
-    /** The fragments of the message being reassembled (RFC 7383 section 2.6), by number; null when none. */
-    private IkeMessage.Fragment[] fragments;
-    private long fragmentsMessageId;
-    private boolean fragmentsResponse;
+    private final Reassembly reassembly = new Reassembly();
     private int lastResponsePort;
     private Outstanding outstanding;
 
@@ -64,6 +62,7 @@ public final class IkeSession {
 
     public IkeSession(IkeConfig config, Clock clock, SecureRandom random) {
         this.config = config;
+        this.authenticator = new IkeAuth(config);
         this.clock = clock;
         this.random = random;
         this.remote = config.remote();
@@ -198,11 +197,16 @@ public final class IkeSession {
             pendingRequest = raw;
         }
         if (m.first(Payload.EncryptedFragment.class).isPresent()) {
-            Optional<IkeMessage> whole = reassemble(m, raw, in, out);
-            if (whole.isEmpty()) {
-                return; // more fragments to come, or dropped
+            switch (reassembly.add(m, raw, in)) {
+                case Reassembly.Result.Whole w -> plain = w.message();
+                case Reassembly.Result.Waiting w -> {
+                    return;
+                }
+                case Reassembly.Result.Bad bad -> {
+                    out.add(new IkeAction.Dropped(bad.why()));
+                    return;
+                }
             }
-            plain = whole.get();
         } else {
             switch (m.decrypt(raw, 0, in)) {
                 case IkeMessage.Decoded.Bad bad -> {
@@ -296,18 +300,18 @@ public final class IkeSession {
         keys = IkeKeys.derive(chosen, ni, nr, gir.get(), spiI, spiR, random);
         Arrays.fill(gir.get(), (byte) 0);
         natT = config.forceEncap() || natDetected(m, config.local(), remote);
-        peerHashes = peerHashes(m);
+        peerHashes = IkeAuth.peerHashes(m);
         peerFragments = m.notify(Ike.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
 
         inboundChildSpi = random.nextInt() | 0x100; // never a reserved SPI (1..255) or zero
         List<Payload> p = new ArrayList<>();
         Payload.Identification idi = config.localId().payload(true);
         p.add(idi);
-        p.addAll(ourCertificates());
+        p.addAll(authenticator.certificates());
         p.add(Payload.Notify.of(Ike.INITIAL_CONTACT));
         config.certificates().ifPresent(certs -> p.add(new Payload.CertRequest(Ike.CERT_X509_SIGNATURE, certs.authorityHashes())));
         p.add(config.remoteId().payload(false));
-        SignatureAuth.Result auth = ourAuth(firstMessage, nr, true, idi);
+        SignatureAuth.Result auth = authenticator.ours(keys, peerHashes, firstMessage, nr, true, idi);
         if (auth instanceof SignatureAuth.Result.Refused r) {
             fail(out, IkeFailure.AUTHENTICATION_FAILED, r.why());
             return;
@@ -323,7 +327,7 @@ public final class IkeSession {
 
     private void authResponse(IkeMessage m, List<IkeAction> out) {
         if (m.notify(Ike.AUTHENTICATION_FAILED).isPresent()) {
-            fail(out, IkeFailure.AUTHENTICATION_FAILED, refusedByPeer());
+            fail(out, IkeFailure.AUTHENTICATION_FAILED, authenticator.refusedByPeer());
             return;
         }
         Optional<Payload.Identification> idr = m.id(false);
@@ -334,7 +338,7 @@ public final class IkeSession {
                     + error.map(n -> " (error notify " + n.notifyType() + ")").orElse(""));
             return;
         }
-        Optional<IkeAction.Failed> refused = authenticatePeer(m, idr.get(), auth.get(), secondMessage, ni, false);
+        Optional<IkeAction.Failed> refused = authenticator.verifyPeer(keys, peerHashes, clock.now(), m, idr.get(), auth.get(), secondMessage, ni, false);
         if (refused.isPresent()) {
             fail(out, refused.get().reason(), refused.get().detail());
             // section 2.21.2: tell the responder, which already counts the IKE SA as up, in an INFORMATIONAL of its own
@@ -427,7 +431,7 @@ public final class IkeSession {
         keys = IkeKeys.derive(ikeProposal, ni, nr, gir.get(), spiI, spiR, random);
         Arrays.fill(gir.get(), (byte) 0);
         natT = config.forceEncap() || natDetected(m, config.local(), remote);
-        peerHashes = peerHashes(m);
+        peerHashes = IkeAuth.peerHashes(m);
         peerFragments = m.notify(Ike.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
         List<Payload> p = new ArrayList<>();
         p.add(new Payload.SecurityAssociation(List.of(ikeProposal)));
@@ -458,7 +462,7 @@ public final class IkeSession {
             fail(out, IkeFailure.PEER_ERROR, "IKE_AUTH request without IDi or AUTH (EAP is not supported)");
             return;
         }
-        Optional<IkeAction.Failed> refused = authenticatePeer(m, idi.get(), auth.get(), firstMessage, nr, true);
+        Optional<IkeAction.Failed> refused = authenticator.verifyPeer(keys, peerHashes, clock.now(), m, idi.get(), auth.get(), firstMessage, nr, true);
         if (refused.isPresent()) {
             respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED)));
             fail(out, refused.get().reason(), refused.get().detail());
@@ -467,8 +471,8 @@ public final class IkeSession {
         List<Payload> p = new ArrayList<>();
         Payload.Identification idr = config.localId().payload(false);
         p.add(idr);
-        p.addAll(ourCertificates());
-        SignatureAuth.Result ours = ourAuth(secondMessage, ni, false, idr);
+        p.addAll(authenticator.certificates());
+        SignatureAuth.Result ours = authenticator.ours(keys, peerHashes, secondMessage, ni, false, idr);
         if (ours instanceof SignatureAuth.Result.Refused r) {
             respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED)));
             fail(out, IkeFailure.AUTHENTICATION_FAILED, r.why());
@@ -577,7 +581,7 @@ public final class IkeSession {
             // section 2.21.2: the initiator refused our IKE_AUTH response (our certificate or ID) after we counted the SA up
             respond(out, Ike.INFORMATIONAL, m.messageId(), List.of());
             deleteAllChildren(out);
-            fail(out, IkeFailure.AUTHENTICATION_FAILED, refusedByPeer());
+            fail(out, IkeFailure.AUTHENTICATION_FAILED, authenticator.refusedByPeer());
             return;
         }
         List<Payload> answer = new ArrayList<>();
@@ -660,76 +664,6 @@ public final class IkeSession {
         return out;
     }
 
-    // ---- authentication: PSK or certificates ----
-
-    /**
-     * Whether the peer proved it is the site we expect: its ID is ours for it, and its AUTH verifies with the PSK, or
-     * (with certificates) its certificate is valid, names that ID and its key signed {@code peerFirstMessage | ourNonce |
-     * prf(SK_p, ID)}. Empty when it did; else the failure, named.
-     */
-    private Optional<IkeAction.Failed> authenticatePeer(IkeMessage m, Payload.Identification id, Payload.Authentication auth,
-                                                        byte[] peerFirstMessage, byte[] ourNonce, boolean peerIsInitiator) {
-        IkeId peerId = IkeId.of(id);
-        if (!peerId.sameAs(config.remoteId())) {
-            return Optional.of(new IkeAction.Failed(IkeFailure.ID_MISMATCH, "the peer identifies as " + peerId
-                    + ", this site expects " + config.remoteId()));
-        }
-        if (config.certificates().isEmpty()) {
-            byte[] expected = keys.pskAuth(config.psk(), peerFirstMessage, ourNonce, peerIsInitiator, id);
-            if (auth.method() != Ike.AUTH_SHARED_KEY_MIC || !MessageDigest.isEqual(expected, auth.data())) {
-                return Optional.of(new IkeAction.Failed(IkeFailure.AUTHENTICATION_FAILED, auth.method() == Ike.AUTH_SHARED_KEY_MIC
-                        ? "the peer's AUTH does not verify with this site's pre-shared key (the keys differ)"
-                        : "the peer authenticates with AUTH method " + auth.method() + " (a signature?), this site with a pre-shared key"));
-            }
-            return Optional.empty();
-        }
-        switch (PeerCertificate.check(m.all(Payload.Cert.class), peerId, config.certificates().get(), clock.now())) {
-            case PeerCertificate.Verdict.Refused r -> {
-                return Optional.of(new IkeAction.Failed(r.reason(), r.detail()));
-            }
-            case PeerCertificate.Verdict.Accepted a -> {
-                byte[] octets = keys.signedOctets(peerFirstMessage, ourNonce, peerIsInitiator, id);
-                return SignatureAuth.verify(a.certificate().getPublicKey(), auth, octets, !peerHashes.isEmpty())
-                        .map(why -> new IkeAction.Failed(IkeFailure.AUTHENTICATION_FAILED, why + " (certificate of "
-                                + PeerCertificate.name(a.certificate()) + ")"));
-            }
-        }
-    }
-
-    /** Our AUTH payload: the PSK's MAC, or a signature with our key (RFC 7427 when the peer announced it). */
-    private SignatureAuth.Result ourAuth(byte[] ownFirstMessage, byte[] peerNonce, boolean weAreInitiator, Payload.Identification id) {
-        if (config.certificates().isEmpty()) {
-            return new SignatureAuth.Result.Signed(new Payload.Authentication(Ike.AUTH_SHARED_KEY_MIC,
-                    keys.pskAuth(config.psk(), ownFirstMessage, peerNonce, weAreInitiator, id)));
-        }
-        return SignatureAuth.sign(config.certificates().get().privateKey(),
-                keys.signedOctets(ownFirstMessage, peerNonce, weAreInitiator, id), peerHashes);
-    }
-
-    private String refusedByPeer() {
-        return config.certificates().isPresent()
-                ? "the peer refused our authentication: it does not accept our certificate (its CA, validity or revocation),"
-                        + " or does not expect our ID " + config.localId()
-                : "the peer refused our authentication: the pre-shared keys differ, or the peer does not expect our ID " + config.localId();
-    }
-
-    /** CERT payloads of our chain (X.509 signature, encoding 4); none with a PSK. */
-    private List<Payload> ourCertificates() {
-        List<Payload> p = new ArrayList<>();
-        config.certificates().ifPresent(c -> c.toSend().forEach(x -> {
-            try {
-                p.add(new Payload.Cert(Ike.CERT_X509_SIGNATURE, x.getEncoded()));
-            } catch (java.security.cert.CertificateEncodingException e) {
-                throw new IllegalStateException("a parsed certificate does not encode", e);
-            }
-        }));
-        return p;
-    }
-
-    private static List<Integer> peerHashes(IkeMessage m) {
-        return m.notify(Ike.SIGNATURE_HASH_ALGORITHMS).map(n -> SignatureAuth.hashes(n.data())).orElse(List.of());
-    }
-
     // ---- helpers ----
 
     private void established(List<IkeAction> out) {
@@ -809,45 +743,6 @@ public final class IkeSession {
         byte[] whole = m.encodeEncrypted(ownCipher());
         int max = FRAGMENT_PACKET - (remote.getAddress() instanceof java.net.Inet6Address ? 40 : 20) - 8 - (natT ? NON_ESP_MARKER.length : 0);
         return config.fragmentation() && peerFragments && whole.length > max ? m.encodeFragments(ownCipher(), max) : List.of(whole);
-    }
-
-    /**
-     * Takes one authenticated fragment of a message (RFC 7383 section 2.6): kept until all have arrived, then the
-     * whole message; fragments of an older message or from before a restart are dropped. Memory is bounded by the
-     * 64-fragment limit and the datagram sizes.
-     */
-    private Optional<IkeMessage> reassemble(IkeMessage m, byte[] raw, SkCipher in, List<IkeAction> out) {
-        IkeMessage.Fragment f;
-        try {
-            f = m.openFragment(raw, 0, in);
-        } catch (Malformation.Exception e) {
-            out.add(new IkeAction.Dropped(e.reason.description()));
-            return Optional.empty();
-        }
-        if (fragments == null || fragmentsMessageId != m.messageId() || fragmentsResponse != m.isResponse()
-                || fragments.length != f.total()) {
-            fragments = new IkeMessage.Fragment[f.total()];
-            fragmentsMessageId = m.messageId();
-            fragmentsResponse = m.isResponse();
-        }
-        fragments[f.number() - 1] = f;
-        for (IkeMessage.Fragment x : fragments) {
-            if (x == null) {
-                return Optional.empty();
-            }
-        }
-        Writer chain = new Writer();
-        for (IkeMessage.Fragment x : fragments) {
-            chain.bytes(x.chunk());
-        }
-        int first = fragments[0].firstInner();
-        fragments = null;
-        try {
-            return Optional.of(m.reassembled(chain.toByteArray(), first));
-        } catch (Malformation.Exception e) {
-            out.add(new IkeAction.Dropped("reassembled message: " + e.reason.description()));
-            return Optional.empty();
-        }
     }
 
     /** NAT_DETECTION_SOURCE_IP and _DESTINATION_IP (RFC 7296 section 2.23); with forceEncap a source hash that cannot match. */

@@ -20,6 +20,39 @@ record Charon(Namespace ns, Path dir, Proc process) {
     static final Path CHARON = Path.of("/usr/lib/ipsec/charon");
     static final String SWAN = "198.51.100.2", OURS = "198.51.100.1", SWAN_LAN = "198.18.2.1";
 
+    /**
+     * The {@code swanctl.conf} connection {@code site} with its CHILD SA {@code net} (198.18.2.0/24 === 198.18.1.0/24),
+     * UDP-encapsulated: {@code local} and {@code remote} are the bodies of those sections, {@code more} further
+     * connection options (such as {@code dpd_delay = 1s}).
+     */
+    static String connection(String proposals, String espProposals, String local, String remote, String more) {
+        return """
+                connections {
+                  site {
+                    version = 2
+                    local_addrs = %s
+                    remote_addrs = %s
+                    encap = yes
+                    %s
+                    proposals = %s
+                    local {
+                      %s
+                    }
+                    remote {
+                      %s
+                    }
+                    children {
+                      net {
+                        local_ts = 198.18.2.0/24
+                        remote_ts = 198.18.1.0/24
+                        esp_proposals = %s
+                      }
+                    }
+                  }
+                }
+                """.formatted(SWAN, OURS, more, proposals, local, remote, espProposals);
+    }
+
     String swanctl(String... args) {
         List<String> command = new ArrayList<>(List.of("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"),
                 "SWANCTL_DIR=" + dir.resolve("swanctl"), "swanctl"));

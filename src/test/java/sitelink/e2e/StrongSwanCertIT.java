@@ -176,32 +176,7 @@ class StrongSwanCertIT {
         Map<String, Path> files = new java.util.HashMap<>(Map.of("x509/right.crt", pki.p("right.crt"),
                 "private/right.key", pki.p("right.key"), "x509ca/ca.crt", pki.p("ca.crt")));
         files.putAll(more);
-        return Charon.start(swan, ours, """
-                connections {
-                  site {
-                    version = 2
-                    local_addrs = %s
-                    remote_addrs = %s
-                    encap = yes
-                    proposals = %s
-                    local {
-                      auth = pubkey
-                      certs = right.crt
-                      id = %s
-                    }
-                    remote {
-                      auth = pubkey
-                      id = %s
-                    }
-                    children {
-                      net {
-                        local_ts = 198.18.2.0/24
-                        remote_ts = 198.18.1.0/24
-                        esp_proposals = %s
-                      }
-                    }
-                  }
-                }
-                """.formatted(Charon.SWAN, Charon.OURS, IKE, SWAN_ID, OUR_ID, ESP), files);
+        return Charon.start(swan, ours, Charon.connection(IKE, ESP, "auth = pubkey\n certs = right.crt\n id = " + SWAN_ID,
+                "auth = pubkey\n id = " + OUR_ID, ""), files);
     }
 }

@@ -166,39 +166,15 @@ class StrongSwanIkeIT {
     }
 
     private static Charon startCharon(Namespace swan, Namespace ours, Suite suite) throws IOException {
-        return Charon.start(swan, ours, """
-                connections {
-                  site {
-                    version = 2
-                    local_addrs = %s
-                    remote_addrs = %s
-                    encap = yes
-                    dpd_delay = 1s
-                    proposals = %s
-                    local {
-                      auth = psk
-                      id = %1$s
-                    }
-                    remote {
-                      auth = psk
-                      id = %2$s
-                    }
-                    children {
-                      net {
-                        local_ts = 198.18.2.0/24
-                        remote_ts = 198.18.1.0/24
-                        esp_proposals = %s
-                      }
-                    }
-                  }
-                }
+        return Charon.start(swan, ours, Charon.connection(suite.swanIke, suite.swanEsp, "auth = psk\n id = " + SWAN,
+                "auth = psk\n id = " + OURS, "dpd_delay = 1s") + """
                 secrets {
                   ike-site {
-                    id-1 = %1$s
-                    id-2 = %2$s
+                    id-1 = %s
+                    id-2 = %s
                     secret = "%s"
                   }
                 }
-                """.formatted(SWAN, OURS, suite.swanIke, suite.swanEsp, PSK), java.util.Map.of());
+                """.formatted(SWAN, OURS, PSK), java.util.Map.of());
     }
 }
