@@ -78,38 +78,71 @@ class StrongSwanCertIT {
     void establishes(String keyType, boolean weInitiate) throws IOException {
         try (Namespace swanNs = E2e.namespace("swan"); Namespace ours = E2e.namespace("ike")) {
             Pki pki = Pki.make(ours.logDir().resolve("pki"), keyType);
-            Charon swan = startCharon(swanNs, ours, pki, Map.of());
-            Proc peer = ours.start(E2e.java(IkePeer.class, Charon.OURS, Charon.SWAN, pki.auth("left", "ca.crt", null),
-                    weInitiate ? "initiate" : "respond", "198.18.1.0/24", "198.18.2.0/24", IKE, ESP, "60", "198.18.1.1", Charon.SWAN_LAN));
-            if (!weInitiate) {
-                E2e.await(Duration.ofSeconds(30), "our responder listening", () -> peer.output().contains("listening on"), peer::tail);
-                swan.swanctl("--initiate", "--child", "net");
+            tunnel(swanNs, ours, pki, weInitiate, keyType.startsWith("rsa"), keyType.equals("rsa3072"));
+        }
+    }
+
+    @Test
+    @DisplayName("certificates made by strongSwan's pki (an ECDSA CA, RSA 3072 for us, ECDSA P-256 for charon; SEC1 and PKCS#1 keys) also work")
+    void certificatesOfStrongSwansPki() throws IOException {
+        try (Namespace swanNs = E2e.namespace("swan"); Namespace ours = E2e.namespace("ike")) {
+            Path dir = ours.logDir().resolve("swan-pki");
+            Files.createDirectories(dir);
+            E2e.require(E2e.onPath("pki").isPresent(), "strongSwan's pki (apt-get install --no-install-recommends strongswan-pki)");
+            String script = """
+                    set -e
+                    pki --gen --type ecdsa --size 256 --outform pem > ca.key
+                    pki --self --ca --lifetime 3650 --in ca.key --dn "CN=Swan CA" --outform pem > ca.crt
+                    pki --gen --type rsa --size 3072 --outform pem > left.key
+                    pki --pub --in left.key | pki --issue --cacert ca.crt --cakey ca.key --dn "CN=%s" --san %s --san %s --outform pem > left.crt
+                    pki --gen --type ecdsa --size 256 --outform pem > right.key
+                    pki --pub --in right.key | pki --issue --cacert ca.crt --cakey ca.key --dn "CN=%s" --san %s --san %s --outform pem > right.crt
+                    """.formatted(OUR_ID, OUR_ID, Charon.OURS, SWAN_ID, SWAN_ID, Charon.SWAN);
+            Process p = new ProcessBuilder("sh", "-c", script).directory(dir.toFile()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            try {
+                assertEquals(0, p.waitFor(), out);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
             }
-            E2e.await(Duration.ofSeconds(30), "our side ESTABLISHED with the CHILD SA installed",
-                    () -> peer.output().contains("INSTALLED CHILD SA"), () -> peer.tail() + "\n" + swan.log());
-            E2e.await(Duration.ofSeconds(20), "an ESP echo reply from " + Charon.SWAN_LAN + " opened with our CHILD SA's keys",
-                    () -> peer.output().contains("ESP_REPLY from " + Charon.SWAN_LAN), () -> peer.tail() + "\n" + swan.log());
-            String sas = swan.swanctl("--list-sas");
-            System.out.println("swanctl --list-sas:\n" + sas);
-            assertTrue(sas.contains("ESTABLISHED, IKEv2") && sas.contains("local  '" + SWAN_ID + "'")
-                    && sas.contains("remote '" + OUR_ID + "'") && sas.contains("INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256"), sas);
-            String log = swan.log();
-            // charon checked our chain and our RFC 7427 signature (its scheme named: RSA_EMSA_PKCS1_SHA2_256 or ECDSA_WITH_SHA256_DER)
-            String verified = line(log, "authentication of '" + OUR_ID + "' with ");
-            System.out.println("charon: " + verified);
-            assertTrue(verified.contains(keyType.startsWith("rsa") ? "RSA_EMSA_PKCS1_SHA2_256" : "ECDSA_WITH_SHA256_DER")
-                    && verified.endsWith("successful"), verified);
-            assertTrue(log.contains("reached self-signed root ca"), log);
-            assertTrue(!peer.output().contains("FAILED"), peer.output());
-            int largest = largestIkeAuth(log);
-            System.out.println("largest IKE datagram charon sent or received: " + largest + " bytes");
-            assertTrue(largest <= 1280 - 28, "every IKE datagram fits a 1280-byte packet: " + largest);
-            if (keyType.equals("rsa3072")) {
-                // an RSA 3072 IKE_AUTH does not: both ends announced RFC 7383 and each sends and reassembles fragments
-                System.out.println("charon: " + line(log, "reassembled fragmented IKE message") + "\ncharon: " + line(log, "splitting IKE message"));
-                assertTrue(log.contains("reassembled fragmented IKE message") && log.contains("splitting IKE message"), log);
-                assertTrue(peer.output().contains("ESTABLISHED") && log.contains("EF(1/"), log);
-            }
+            tunnel(swanNs, ours, new Pki(dir), true, true, false);
+        }
+    }
+
+    private static void tunnel(Namespace swanNs, Namespace ours, Pki pki, boolean weInitiate, boolean ourKeyRsa, boolean fragmented)
+            throws IOException {
+        Charon swan = startCharon(swanNs, ours, pki, Map.of());
+        Proc peer = ours.start(E2e.java(IkePeer.class, Charon.OURS, Charon.SWAN, pki.auth("left", "ca.crt", null),
+                weInitiate ? "initiate" : "respond", "198.18.1.0/24", "198.18.2.0/24", IKE, ESP, "60", "198.18.1.1", Charon.SWAN_LAN));
+        if (!weInitiate) {
+            E2e.await(Duration.ofSeconds(30), "our responder listening", () -> peer.output().contains("listening on"), peer::tail);
+            swan.swanctl("--initiate", "--child", "net");
+        }
+        E2e.await(Duration.ofSeconds(30), "our side ESTABLISHED with the CHILD SA installed",
+                () -> peer.output().contains("INSTALLED CHILD SA"), () -> peer.tail() + "\n" + swan.log());
+        E2e.await(Duration.ofSeconds(20), "an ESP echo reply from " + Charon.SWAN_LAN + " opened with our CHILD SA's keys",
+                () -> peer.output().contains("ESP_REPLY from " + Charon.SWAN_LAN), () -> peer.tail() + "\n" + swan.log());
+        String sas = swan.swanctl("--list-sas");
+        System.out.println("swanctl --list-sas:\n" + sas);
+        assertTrue(sas.contains("ESTABLISHED, IKEv2") && sas.contains("local  '" + SWAN_ID + "'")
+                && sas.contains("remote '" + OUR_ID + "'") && sas.contains("INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256"), sas);
+        String log = swan.log();
+        // charon checked our chain and our RFC 7427 signature (its scheme named: RSA_EMSA_PKCS1_SHA2_256 or ECDSA_WITH_SHA256_DER)
+        String verified = line(log, "authentication of '" + OUR_ID + "' with ");
+        System.out.println("charon: " + verified);
+        assertTrue(verified.contains(ourKeyRsa ? "RSA_EMSA_PKCS1_SHA2_256" : "ECDSA_WITH_SHA256_DER")
+                && verified.endsWith("successful"), verified);
+        assertTrue(log.contains("reached self-signed root ca"), log);
+        assertTrue(!peer.output().contains("FAILED"), peer.output());
+        int largest = largestIkeAuth(log);
+        System.out.println("largest IKE datagram charon sent or received: " + largest + " bytes");
+        assertTrue(largest <= 1280 - 28, "every IKE datagram fits a 1280-byte packet: " + largest);
+        if (fragmented) {
+            // an RSA 3072 IKE_AUTH does not: both ends announced RFC 7383 and each sends and reassembles fragments
+            System.out.println("charon: " + line(log, "reassembled fragmented IKE message") + "\ncharon: " + line(log, "splitting IKE message"));
+            assertTrue(log.contains("reassembled fragmented IKE message") && log.contains("splitting IKE message"), log);
+            assertTrue(peer.output().contains("ESTABLISHED") && log.contains("EF(1/"), log);
         }
     }
 
