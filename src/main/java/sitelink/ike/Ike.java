@@ -42,10 +42,18 @@ public final class Ike {
     public static final int ATTR_KEY_LENGTH = 14;
 
     // ID types (section 3.5)
-    public static final int ID_IPV4_ADDR = 1, ID_FQDN = 2, ID_RFC822_ADDR = 3, ID_IPV6_ADDR = 5, ID_KEY_ID = 11;
+    public static final int ID_IPV4_ADDR = 1, ID_FQDN = 2, ID_RFC822_ADDR = 3, ID_IPV6_ADDR = 5, ID_DER_ASN1_DN = 9,
+            ID_KEY_ID = 11;
 
-    // AUTH methods (section 3.8)
-    public static final int AUTH_SHARED_KEY_MIC = 2;
+    // AUTH methods (section 3.8; RFC 4754 for ECDSA; RFC 7427 for Digital Signature)
+    public static final int AUTH_RSA_DIGITAL_SIGNATURE = 1, AUTH_SHARED_KEY_MIC = 2, AUTH_ECDSA_SHA256_P256 = 9,
+            AUTH_ECDSA_SHA384_P384 = 10, AUTH_ECDSA_SHA512_P521 = 11, AUTH_DIGITAL_SIGNATURE = 14;
+
+    // Certificate encodings (section 3.6)
+    public static final int CERT_X509_SIGNATURE = 4;
+
+    // Hash algorithms of SIGNATURE_HASH_ALGORITHMS (RFC 7427 section 4; Identity from RFC 8420)
+    public static final int HASH_SHA1 = 1, HASH_SHA2_256 = 2, HASH_SHA2_384 = 3, HASH_SHA2_512 = 4, HASH_IDENTITY = 5;
 
     // Traffic selector types (section 3.13.1)
     public static final int TS_IPV4_ADDR_RANGE = 7, TS_IPV6_ADDR_RANGE = 8;

@@ -3,6 +3,7 @@ package sitelink.ike;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What one IKEv2 remote site is: identities, PSK, proposals, selectors and addresses. {@code local} is our address
@@ -14,11 +15,20 @@ import java.util.List;
  *
  * <p>{@code dpdInterval}: after this long without an authenticated message or ESP from the peer, an empty
  * INFORMATIONAL checks that it is alive (zero: never); an unanswered check fails the SA after the retransmissions.
+ *
+ * <p>{@code fragmentation}: announce IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383) and, when the peer announced it too,
+ * send encrypted messages that would not fit a 1280-byte packet as Encrypted Fragments (strongSwan's
+ * {@code fragmentation = yes}); fragments from the peer are reassembled either way.
+ *
+ * <p>{@code certificates}: when present, both sides authenticate with certificates instead of the PSK (which is then
+ * unused): we send our chain and sign, and the peer must send a certificate that chains to one of our trust anchors,
+ * is not revoked by a configured CRL, is valid at the session clock's time, and names {@code remoteId}.
  */
 public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal> ikeProposals, List<Proposal> espProposals,
                         List<TrafficSelector> localSelectors, List<TrafficSelector> remoteSelectors,
                         InetSocketAddress local, InetSocketAddress remote, boolean forceEncap,
-                        Duration retransmitTimeout, int retransmitTries, Duration dpdInterval) {
+                        Duration retransmitTimeout, int retransmitTries, Duration dpdInterval,
+                        boolean fragmentation, Optional<IkeCertificates> certificates) {
     public static final Duration RETRANSMIT_TIMEOUT = Duration.ofSeconds(1);
     public static final int RETRANSMIT_TRIES = 5;
     public static final Duration DPD_INTERVAL = Duration.ofSeconds(30);
@@ -37,14 +47,21 @@ public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal
     }
 
     @Override
-    public String toString() { // never the PSK
-        return "IkeConfig[" + localId + " -> " + remoteId + ", " + remote + ", IKE " + ikeProposals + ", ESP " + espProposals + "]";
+    public String toString() { // never the PSK or the private key
+        return "IkeConfig[" + localId + " -> " + remoteId + ", " + remote + ", " + certificates.map(Object::toString).orElse("PSK")
+                + ", IKE " + ikeProposals + ", ESP " + espProposals + "]";
     }
 
-    /** Defaults a user would expect: address IDs, the default proposals, 0.0.0.0/0 selectors, NAT-T forced. */
+    /**
+     * Defaults a user would expect: address IDs (with certificates our ID is our certificate's subject DN, as
+     * strongSwan's), the default proposals, 0.0.0.0/0 selectors, NAT-T forced.
+     */
     public static final class Builder {
         private final InetSocketAddress local, remote;
         private IkeId localId, remoteId;
+        private boolean localIdGiven;
+        private Optional<IkeCertificates> certificates = Optional.empty();
+        private boolean fragmentation = true;
         private byte[] psk = new byte[0];
         private List<Proposal> ike, esp;
         private List<TrafficSelector> localTs = List.of(TrafficSelector.subnet("0.0.0.0/0")), remoteTs = localTs;
@@ -69,6 +86,13 @@ public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal
         public Builder ids(String local, String remote) {
             localId = IkeId.parse(local);
             remoteId = IkeId.parse(remote);
+            localIdGiven = true;
+            return this;
+        }
+
+        /** Authenticate with certificates (instead of the PSK). */
+        public Builder certificates(IkeCertificates c) {
+            certificates = Optional.of(c);
             return this;
         }
 
@@ -93,6 +117,11 @@ public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal
             return this;
         }
 
+        public Builder fragmentation(boolean on) {
+            fragmentation = on;
+            return this;
+        }
+
         public Builder forceEncap(boolean on) {
             forceEncap = on;
             return this;
@@ -110,8 +139,10 @@ public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal
         }
 
         public IkeConfig build() {
-            return new IkeConfig(localId, remoteId, psk, ike, esp, localTs, remoteTs, local, remote, forceEncap,
-                    retransmitTimeout, retransmitTries, dpdInterval);
+            IkeId ours = certificates.isPresent() && !localIdGiven
+                    ? IkeId.of(certificates.get().chain().get(0).getSubjectX500Principal()) : localId;
+            return new IkeConfig(ours, remoteId, psk, ike, esp, localTs, remoteTs, local, remote, forceEncap,
+                    retransmitTimeout, retransmitTries, dpdInterval, fragmentation, certificates);
         }
     }
 }

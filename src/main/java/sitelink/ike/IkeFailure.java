@@ -5,7 +5,14 @@ public enum IkeFailure {
     NO_PROPOSAL_CHOSEN,
     INVALID_KE_PAYLOAD,
     AUTHENTICATION_FAILED,
+    /** The peer's ID is not the one this site expects, or not one its certificate names. */
     ID_MISMATCH,
+    /** The peer's certificate (or one above it) is listed in a configured CRL. */
+    CERTIFICATE_REVOKED,
+    /** The peer's certificate (or one above it) expired, or is not valid yet, at the session clock's time. */
+    CERTIFICATE_EXPIRED,
+    /** The peer's certificate is missing, unreadable, from an unknown CA or wrongly signed. */
+    CERTIFICATE_UNTRUSTED,
     TS_UNACCEPTABLE,
     INVALID_DH_VALUE,
     PEER_ERROR,

@@ -57,6 +57,12 @@ final class IkeKeys {
         return auth;
     }
 
+    /** What a signature covers (section 2.15): message | peer's nonce | prf(SK_p, ID body), the PSK MAC's input. */
+    byte[] signedOctets(byte[] ownFirstMessage, byte[] peerNonce, boolean initiator, Payload.Identification id) {
+        byte[] macedId = prf.apply(initiator ? skPi : skPr, id.encodeBody());
+        return concat(ownFirstMessage, concat(peerNonce, macedId));
+    }
+
     /**
      * KEYMAT = prf+(SK_d, Ni | Nr), with PFS prf+(SK_d, g^ir (new) | Ni | Nr) (section 2.17): initiator-to-responder keys first, each
      * the encryption key (with salt for an AEAD) then the integrity key, if any.

@@ -141,12 +141,8 @@ public record IkeMessage(long spiI, long spiR, int exchange, int flags, long mes
         }
         try {
             Payload.Encrypted e = sk.get();
-            byte[] plain = cipher.open(raw, off, e.headerOffset(), e.body()).orElseThrow(Malformation.DECRYPT_FAILED::exception);
-            int padLength = plain.length == 0 ? -1 : plain[plain.length - 1] & 0xff;
-            if (padLength < 0 || padLength + 1 > plain.length) {
-                throw Malformation.BAD_PAYLOAD_BODY.exception();
-            }
-            List<Payload> inner = parseChain(plain, 0, 0, plain.length - 1 - padLength, e.firstInner(), false);
+            byte[] plain = unpad(cipher.open(raw, off, e.headerOffset(), 4, e.body()).orElseThrow(Malformation.DECRYPT_FAILED::exception));
+            List<Payload> inner = parseChain(plain, 0, 0, plain.length, e.firstInner(), false);
             List<Payload> all = new ArrayList<>(payloads);
             all.remove(e);
             all.addAll(inner);
@@ -154,6 +150,61 @@ public record IkeMessage(long spiI, long spiR, int exchange, int flags, long mes
         } catch (Malformation.Exception ex) {
             return new Decoded.Bad(ex.reason);
         }
+    }
+
+    /** An SKF payload opened (authenticated and decrypted): its place in the message and its share of the inner chain. */
+    public record Fragment(int number, int total, int firstInner, byte[] chunk) {
+    }
+
+    /** Opens this message's SKF payload: the fragment, or why not. */
+    Fragment openFragment(byte[] raw, int off, SkCipher cipher) throws Malformation.Exception {
+        Payload.EncryptedFragment f = first(Payload.EncryptedFragment.class).orElseThrow(Malformation.BAD_FRAGMENT::exception);
+        byte[] plain = cipher.open(raw, off, f.headerOffset(), 8, f.body()).orElseThrow(Malformation.DECRYPT_FAILED::exception);
+        return new Fragment(f.number(), f.total(), f.firstInner(), unpad(plain));
+    }
+
+    /** The message whose fragments' chunks, in order, are {@code chain} (RFC 7383 section 2.6). */
+    IkeMessage reassembled(byte[] chain, int firstInner) throws Malformation.Exception {
+        return withPayloads(parseChain(chain, 0, 0, chain.length, firstInner, false));
+    }
+
+    private static byte[] unpad(byte[] plain) throws Malformation.Exception {
+        int padLength = plain.length == 0 ? -1 : plain[plain.length - 1] & 0xff;
+        if (padLength < 0 || padLength + 1 > plain.length) {
+            throw Malformation.BAD_PAYLOAD_BODY.exception();
+        }
+        return java.util.Arrays.copyOf(plain, plain.length - 1 - padLength);
+    }
+
+    /**
+     * The message with its payloads sealed in Encrypted Fragment payloads of at most {@code maxLength} bytes each
+     * (RFC 7383 section 2.5): the inner chain cut into pieces, each sealed on its own with the header and the fragment
+     * numbers authenticated; one piece when it fits (still as SKF, as strongSwan does only when needed: callers use
+     * {@link #encodeEncrypted} for messages that fit).
+     */
+    public List<byte[]> encodeFragments(SkCipher cipher, int maxLength) {
+        byte[] inner = encodeChain(payloads);
+        int block = cipher.blockSize();
+        int room = maxLength - Ike.HEADER_LENGTH - 8 - cipher.ivLength() - cipher.icvLength() - block; // block: padding + pad length
+        room -= room % block;
+        int total = Math.max(1, (inner.length + room - 1) / room);
+        List<byte[]> out = new ArrayList<>();
+        for (int i = 0; i < total; i++) {
+            int from = i * room, to = Math.min(inner.length, from + room);
+            int pad = (block - (to - from + 1) % block) % block;
+            byte[] plain = new byte[to - from + pad + 1];
+            System.arraycopy(inner, from, plain, 0, to - from);
+            plain[plain.length - 1] = (byte) pad;
+            int bodyLength = cipher.ivLength() + plain.length + cipher.icvLength();
+            int length = Ike.HEADER_LENGTH + 8 + bodyLength;
+            byte[] msg = new byte[length];
+            int first = i == 0 && !payloads.isEmpty() ? payloads.get(0).type() : Ike.NONE;
+            byte[] head = header(Ike.SKF, length).u8(first).u8(0).u16(8 + bodyLength).u16(i + 1).u16(total).toByteArray();
+            System.arraycopy(head, 0, msg, 0, head.length);
+            cipher.seal(msg, head.length, plain);
+            out.add(msg);
+        }
+        return out;
     }
 
     private static List<Payload> parseChain(byte[] b, int base, int off, int len, int first, boolean outer)
@@ -174,11 +225,12 @@ public record IkeMessage(long spiI, long spiR, int exchange, int flags, long mes
             }
             Reader body = new Reader(b, r.position(), length - 4, Malformation.BAD_PAYLOAD_BODY);
             r.skip(length - 4);
-            if (type == Ike.SK) {
+            if (type == Ike.SK || type == Ike.SKF) {
                 if (!outer || r.remaining() != 0) {
                     throw Malformation.SK_NOT_LAST.exception();
                 }
-                out.add(new Payload.Encrypted(next, headerOffset, body.rest()));
+                out.add(type == Ike.SK ? new Payload.Encrypted(next, headerOffset, body.rest())
+                        : Payload.EncryptedFragment.decode(next, headerOffset, body));
                 return out;
             }
             Payload p = switch (type) {
@@ -193,7 +245,9 @@ public record IkeMessage(long spiI, long spiR, int exchange, int flags, long mes
                 case Ike.TSI -> Payload.TrafficSelectors.decode(true, body);
                 case Ike.TSR -> Payload.TrafficSelectors.decode(false, body);
                 case Ike.VENDOR_ID -> new Payload.VendorId(body.rest());
-                case Ike.CERT, Ike.CERTREQ, Ike.CP, Ike.EAP, Ike.SKF -> new Payload.Opaque(type, body.rest());
+                case Ike.CERT -> Payload.Cert.decode(body);
+                case Ike.CERTREQ -> Payload.CertRequest.decode(body);
+                case Ike.CP, Ike.EAP -> new Payload.Opaque(type, body.rest());
                 default -> {
                     if (critical) { // section 2.5: an unknown critical payload rejects the whole message
                         throw Malformation.UNSUPPORTED_CRITICAL_PAYLOAD.exception();

@@ -21,8 +21,11 @@ public final class IkeSession {
 
     private static final byte[] NON_ESP_MARKER = new byte[4];
     private static final int MAX_KE_RETRIES = 2;
+    /** The largest IP packet an IKE message is sent in once fragmentation is agreed: strongSwan's default, safe on any path. */
+    static final int FRAGMENT_PACKET = 1280;
 
     private final IkeConfig config;
+    private final IkeAuth authenticator;
     private final Clock clock;
     private final SecureRandom random;
 
@@ -40,19 +43,26 @@ public final class IkeSession {
     private final java.util.Map<Integer, Integer> children = new java.util.LinkedHashMap<>();
     private int keRetries;
     private long lastHeardNanos;
+    /** The hashes of the peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427), empty when it sent none. */
+    private List<Integer> peerHashes = List.of();
 
     private long nextRequestId;
     private long expectedPeerRequestId;
-    private byte[] lastResponse, lastRequest, pendingRequest;
+    private List<byte[]> lastResponse;
+    private byte[] lastRequest, pendingRequest;
+    /** Whether the peer announced IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383): then large messages go as fragments. */
+    private boolean peerFragments;
+    private final Reassembly reassembly = new Reassembly();
     private int lastResponsePort;
     private Outstanding outstanding;
 
     /** A request we sent and await the answer to: resent at {@code deadline} with doubling timeouts. */
-    private record Outstanding(long messageId, int localPort, byte[] datagram, long deadline, int tries) {
+    private record Outstanding(long messageId, int localPort, List<byte[]> datagrams, long deadline, int tries) {
     }
 
     public IkeSession(IkeConfig config, Clock clock, SecureRandom random) {
         this.config = config;
+        this.authenticator = new IkeAuth(config);
         this.clock = clock;
         this.random = random;
         this.remote = config.remote();
@@ -106,10 +116,16 @@ public final class IkeSession {
         p.add(new Payload.KeyExchange(dh.group(), dh.publicValue()));
         p.add(new Payload.Nonce(ni));
         p.addAll(natdNotifies(spiI, 0, config.local(), remote));
+        if (config.fragmentation()) {
+            p.add(Payload.Notify.of(Ike.IKEV2_FRAGMENTATION_SUPPORTED));
+        }
+        if (config.certificates().isPresent()) {
+            p.add(Payload.Notify.of(Ike.SIGNATURE_HASH_ALGORITHMS, SignatureAuth.hashesNotifyData()));
+        }
         firstMessage = new IkeMessage(spiI, 0, Ike.IKE_SA_INIT, Ike.FLAG_INITIATOR, 0, p).encode();
         nextRequestId = 1;
         state = State.INIT_SENT;
-        sendRequest(out, 0, Ike.IKE_PORT, firstMessage);
+        sendRequest(out, 0, Ike.IKE_PORT, List.of(firstMessage));
     }
 
     // ---- receiving ----
@@ -160,7 +176,8 @@ public final class IkeSession {
         SkCipher in = initiator ? keys.responderCipher : keys.initiatorCipher;
         if (!m.isResponse()) {
             if (m.messageId() == expectedPeerRequestId - 1 && lastResponse != null) {
-                if (Arrays.equals(raw, lastRequest)) {
+                boolean firstFragment = m.first(Payload.EncryptedFragment.class).map(f -> f.number() == 1).orElse(false);
+                if (Arrays.equals(raw, lastRequest) || firstFragment) { // RFC 7383 section 2.6.1: answer fragment 1 only
                     send(out, lastResponsePort, lastResponse); // a retransmitted request: the same answer again (section 2.1)
                 } else {
                     out.add(new IkeAction.Dropped("a different request with the last message ID " + m.messageId()));
@@ -179,12 +196,25 @@ public final class IkeSession {
         if (!m.isResponse()) {
             pendingRequest = raw;
         }
-        switch (m.decrypt(raw, 0, in)) {
-            case IkeMessage.Decoded.Bad bad -> {
-                out.add(new IkeAction.Dropped(bad.reason().description()));
-                return;
+        if (m.first(Payload.EncryptedFragment.class).isPresent()) {
+            switch (reassembly.add(m, raw, in)) {
+                case Reassembly.Result.Whole w -> plain = w.message();
+                case Reassembly.Result.Waiting w -> {
+                    return;
+                }
+                case Reassembly.Result.Bad bad -> {
+                    out.add(new IkeAction.Dropped(bad.why()));
+                    return;
+                }
             }
-            case IkeMessage.Decoded.Ok ok -> plain = ok.message();
+        } else {
+            switch (m.decrypt(raw, 0, in)) {
+                case IkeMessage.Decoded.Bad bad -> {
+                    out.add(new IkeAction.Dropped(bad.reason().description()));
+                    return;
+                }
+                case IkeMessage.Decoded.Ok ok -> plain = ok.message();
+            }
         }
         lastHeardNanos = clock.nanoTime();
         if (localPort == Ike.NAT_T_PORT && !from.equals(remote)) {
@@ -270,27 +300,34 @@ public final class IkeSession {
         keys = IkeKeys.derive(chosen, ni, nr, gir.get(), spiI, spiR, random);
         Arrays.fill(gir.get(), (byte) 0);
         natT = config.forceEncap() || natDetected(m, config.local(), remote);
+        peerHashes = IkeAuth.peerHashes(m);
+        peerFragments = m.notify(Ike.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
 
         inboundChildSpi = random.nextInt() | 0x100; // never a reserved SPI (1..255) or zero
         List<Payload> p = new ArrayList<>();
         Payload.Identification idi = config.localId().payload(true);
         p.add(idi);
+        p.addAll(authenticator.certificates());
         p.add(Payload.Notify.of(Ike.INITIAL_CONTACT));
+        config.certificates().ifPresent(certs -> p.add(new Payload.CertRequest(Ike.CERT_X509_SIGNATURE, certs.authorityHashes())));
         p.add(config.remoteId().payload(false));
-        p.add(new Payload.Authentication(Ike.AUTH_SHARED_KEY_MIC, keys.pskAuth(config.psk(), firstMessage, nr, true, idi)));
+        SignatureAuth.Result auth = authenticator.ours(keys, peerHashes, firstMessage, nr, true, idi);
+        if (auth instanceof SignatureAuth.Result.Refused r) {
+            fail(out, IkeFailure.AUTHENTICATION_FAILED, r.why());
+            return;
+        }
+        p.add(((SignatureAuth.Result.Signed) auth).auth());
         p.add(new Payload.SecurityAssociation(withSpi(withoutDh(config.espProposals()), inboundChildSpi)));
         p.add(new Payload.TrafficSelectors(true, config.localSelectors()));
         p.add(new Payload.TrafficSelectors(false, config.remoteSelectors()));
         state = State.AUTH_SENT;
         long id = nextRequestId++;
-        byte[] msg = new IkeMessage(spiI, spiR, Ike.IKE_AUTH, Ike.FLAG_INITIATOR, id, p).encodeEncrypted(keys.initiatorCipher);
-        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, msg);
+        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(new IkeMessage(spiI, spiR, Ike.IKE_AUTH, Ike.FLAG_INITIATOR, id, p)));
     }
 
     private void authResponse(IkeMessage m, List<IkeAction> out) {
         if (m.notify(Ike.AUTHENTICATION_FAILED).isPresent()) {
-            fail(out, IkeFailure.AUTHENTICATION_FAILED, "the peer refused our authentication: the pre-shared keys differ,"
-                    + " or the peer does not expect our ID " + config.localId());
+            fail(out, IkeFailure.AUTHENTICATION_FAILED, authenticator.refusedByPeer());
             return;
         }
         Optional<Payload.Identification> idr = m.id(false);
@@ -301,13 +338,13 @@ public final class IkeSession {
                     + error.map(n -> " (error notify " + n.notifyType() + ")").orElse(""));
             return;
         }
-        if (!IkeId.of(idr.get()).equals(config.remoteId())) {
-            fail(out, IkeFailure.ID_MISMATCH, "the peer identifies as " + IkeId.of(idr.get()) + ", this site expects " + config.remoteId());
-            return;
-        }
-        byte[] expected = keys.pskAuth(config.psk(), secondMessage, ni, false, idr.get());
-        if (auth.get().method() != Ike.AUTH_SHARED_KEY_MIC || !MessageDigest.isEqual(expected, auth.get().data())) {
-            fail(out, IkeFailure.AUTHENTICATION_FAILED, "the peer's AUTH does not verify with this site's pre-shared key (the keys differ)");
+        Optional<IkeAction.Failed> refused = authenticator.verifyPeer(keys, peerHashes, clock.now(), m, idr.get(), auth.get(), secondMessage, ni, false);
+        if (refused.isPresent()) {
+            fail(out, refused.get().reason(), refused.get().detail());
+            // section 2.21.2: tell the responder, which already counts the IKE SA as up, in an INFORMATIONAL of its own
+            long id = nextRequestId++;
+            send(out, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, Ike.FLAG_INITIATOR, id,
+                    List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED)))));
             return;
         }
         established(out);
@@ -348,7 +385,7 @@ public final class IkeSession {
 
     private void initRequest(IkeMessage m, byte[] raw, InetSocketAddress from, int localPort, List<IkeAction> out) {
         if (state == State.INIT_ANSWERED && firstMessage != null && Arrays.equals(raw, firstMessage)) {
-            send(out, Ike.IKE_PORT, secondMessage); // a retransmitted IKE_SA_INIT request
+            send(out, Ike.IKE_PORT, List.of(secondMessage)); // a retransmitted IKE_SA_INIT request
             return;
         }
         if (state != State.IDLE && state != State.INIT_ANSWERED && state != State.FAILED) {
@@ -394,17 +431,26 @@ public final class IkeSession {
         keys = IkeKeys.derive(ikeProposal, ni, nr, gir.get(), spiI, spiR, random);
         Arrays.fill(gir.get(), (byte) 0);
         natT = config.forceEncap() || natDetected(m, config.local(), remote);
+        peerHashes = IkeAuth.peerHashes(m);
+        peerFragments = m.notify(Ike.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
         List<Payload> p = new ArrayList<>();
         p.add(new Payload.SecurityAssociation(List.of(ikeProposal)));
         p.add(new Payload.KeyExchange(group, dh.publicValue()));
         p.add(new Payload.Nonce(nr));
         p.addAll(natdNotifies(spiI, spiR, config.local(), remote));
+        if (config.fragmentation() && peerFragments) {
+            p.add(Payload.Notify.of(Ike.IKEV2_FRAGMENTATION_SUPPORTED)); // RFC 7383 section 2.3: only in answer to the initiator's
+        }
+        config.certificates().ifPresent(c -> {
+            p.add(new Payload.CertRequest(Ike.CERT_X509_SIGNATURE, c.authorityHashes()));
+            p.add(Payload.Notify.of(Ike.SIGNATURE_HASH_ALGORITHMS, SignatureAuth.hashesNotifyData()));
+        });
         firstMessage = raw;
         secondMessage = new IkeMessage(spiI, spiR, Ike.IKE_SA_INIT, Ike.FLAG_RESPONSE, 0, p).encode();
         expectedPeerRequestId = 1;
         nextRequestId = 0;
         state = State.INIT_ANSWERED;
-        send(out, Ike.IKE_PORT, secondMessage);
+        send(out, Ike.IKE_PORT, List.of(secondMessage));
     }
 
     private void authRequest(IkeMessage m, byte[] raw, InetSocketAddress from, int localPort, List<IkeAction> out) {
@@ -413,24 +459,26 @@ public final class IkeSession {
         Optional<Payload.Authentication> auth = m.first(Payload.Authentication.class);
         if (idi.isEmpty() || auth.isEmpty()) {
             respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.INVALID_SYNTAX)));
-            fail(out, IkeFailure.PEER_ERROR, "IKE_AUTH request without IDi or AUTH (certificates and EAP are not supported)");
+            fail(out, IkeFailure.PEER_ERROR, "IKE_AUTH request without IDi or AUTH (EAP is not supported)");
             return;
         }
-        if (!IkeId.of(idi.get()).equals(config.remoteId())) {
+        Optional<IkeAction.Failed> refused = authenticator.verifyPeer(keys, peerHashes, clock.now(), m, idi.get(), auth.get(), firstMessage, nr, true);
+        if (refused.isPresent()) {
             respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED)));
-            fail(out, IkeFailure.ID_MISMATCH, "the peer identifies as " + IkeId.of(idi.get()) + ", this site expects " + config.remoteId());
-            return;
-        }
-        byte[] expected = keys.pskAuth(config.psk(), firstMessage, nr, true, idi.get());
-        if (auth.get().method() != Ike.AUTH_SHARED_KEY_MIC || !MessageDigest.isEqual(expected, auth.get().data())) {
-            respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED)));
-            fail(out, IkeFailure.AUTHENTICATION_FAILED, "the peer's AUTH does not verify with this site's pre-shared key (the keys differ)");
+            fail(out, refused.get().reason(), refused.get().detail());
             return;
         }
         List<Payload> p = new ArrayList<>();
         Payload.Identification idr = config.localId().payload(false);
         p.add(idr);
-        p.add(new Payload.Authentication(Ike.AUTH_SHARED_KEY_MIC, keys.pskAuth(config.psk(), secondMessage, ni, false, idr)));
+        p.addAll(authenticator.certificates());
+        SignatureAuth.Result ours = authenticator.ours(keys, peerHashes, secondMessage, ni, false, idr);
+        if (ours instanceof SignatureAuth.Result.Refused r) {
+            respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED)));
+            fail(out, IkeFailure.AUTHENTICATION_FAILED, r.why());
+            return;
+        }
+        p.add(((SignatureAuth.Result.Signed) ours).auth());
         Optional<IkeAction.Failed> childFailure = Optional.empty();
         Optional<Payload.SecurityAssociation> sa = m.first(Payload.SecurityAssociation.class);
         Optional<Payload.TrafficSelectors> tsi = m.selectors(true), tsr = m.selectors(false);
@@ -529,6 +577,13 @@ public final class IkeSession {
     // ---- established: INFORMATIONAL, delete ----
 
     private void informational(IkeMessage m, List<IkeAction> out) {
+        if (!initiator && m.notify(Ike.AUTHENTICATION_FAILED).isPresent() && state == State.ESTABLISHED) {
+            // section 2.21.2: the initiator refused our IKE_AUTH response (our certificate or ID) after we counted the SA up
+            respond(out, Ike.INFORMATIONAL, m.messageId(), List.of());
+            deleteAllChildren(out);
+            fail(out, IkeFailure.AUTHENTICATION_FAILED, authenticator.refusedByPeer());
+            return;
+        }
         List<Payload> answer = new ArrayList<>();
         boolean closeIke = false;
         for (Payload.Delete d : m.all(Payload.Delete.class)) {
@@ -564,8 +619,8 @@ public final class IkeSession {
             return out;
         }
         long id = nextRequestId++;
-        byte[] msg = new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, initiator ? Ike.FLAG_INITIATOR : 0, id,
-                List.of(new Payload.Delete(Ike.PROTO_IKE, 0, List.of()))).encodeEncrypted(ownCipher());
+        List<byte[]> msg = seal(new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, initiator ? Ike.FLAG_INITIATOR : 0, id,
+                List.of(new Payload.Delete(Ike.PROTO_IKE, 0, List.of()))));
         state = State.CLOSED;
         deleteAllChildren(out);
         sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, msg);
@@ -585,8 +640,7 @@ public final class IkeSession {
             if (state == State.ESTABLISHED && !config.dpdInterval().isZero()
                     && clock.nanoTime() - lastHeardNanos - config.dpdInterval().toNanos() >= 0) {
                 long id = nextRequestId++; // an empty INFORMATIONAL request (RFC 7296 section 1.4)
-                byte[] msg = new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, initiator ? Ike.FLAG_INITIATOR : 0, id, List.of())
-                        .encodeEncrypted(ownCipher());
+                List<byte[]> msg = seal(new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, initiator ? Ike.FLAG_INITIATOR : 0, id, List.of()));
                 sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, msg);
             }
             return out;
@@ -605,8 +659,8 @@ public final class IkeSession {
             return out;
         }
         long timeout = config.retransmitTimeout().toNanos() << (o.tries + 1);
-        outstanding = new Outstanding(o.messageId, o.localPort, o.datagram, clock.nanoTime() + timeout, o.tries + 1);
-        send(out, o.localPort, o.datagram);
+        outstanding = new Outstanding(o.messageId, o.localPort, o.datagrams, clock.nanoTime() + timeout, o.tries + 1);
+        send(out, o.localPort, o.datagrams);
         return out;
     }
 
@@ -654,8 +708,8 @@ public final class IkeSession {
     }
 
     private void respond(List<IkeAction> out, int exchange, long messageId, List<Payload> payloads) {
-        byte[] msg = new IkeMessage(spiI, spiR, exchange, Ike.FLAG_RESPONSE | (initiator ? Ike.FLAG_INITIATOR : 0), messageId, payloads)
-                .encodeEncrypted(ownCipher());
+        List<byte[]> msg = seal(new IkeMessage(spiI, spiR, exchange, Ike.FLAG_RESPONSE | (initiator ? Ike.FLAG_INITIATOR : 0),
+                messageId, payloads));
         lastResponse = msg;
         lastRequest = pendingRequest;
         lastResponsePort = natT ? Ike.NAT_T_PORT : Ike.IKE_PORT;
@@ -663,7 +717,7 @@ public final class IkeSession {
         send(out, lastResponsePort, msg);
     }
 
-    private void sendRequest(List<IkeAction> out, long messageId, int localPort, byte[] msg) {
+    private void sendRequest(List<IkeAction> out, long messageId, int localPort, List<byte[]> msg) {
         outstanding = new Outstanding(messageId, localPort, msg, clock.nanoTime() + config.retransmitTimeout().toNanos(), 0);
         send(out, localPort, msg);
     }
@@ -673,10 +727,22 @@ public final class IkeSession {
         out.add(new IkeAction.Send(localPort, to, localPort == Ike.NAT_T_PORT ? IkeKeys.concat(NON_ESP_MARKER, msg) : msg));
     }
 
-    private void send(List<IkeAction> out, int localPort, byte[] msg) {
+    private void send(List<IkeAction> out, int localPort, List<byte[]> datagrams) {
         InetSocketAddress to = localPort == Ike.NAT_T_PORT && remote.getPort() == Ike.IKE_PORT
                 ? new InetSocketAddress(remote.getAddress(), Ike.NAT_T_PORT) : remote;
-        out.add(new IkeAction.Send(localPort, to, localPort == Ike.NAT_T_PORT ? IkeKeys.concat(NON_ESP_MARKER, msg) : msg));
+        for (byte[] msg : datagrams) {
+            out.add(new IkeAction.Send(localPort, to, localPort == Ike.NAT_T_PORT ? IkeKeys.concat(NON_ESP_MARKER, msg) : msg));
+        }
+    }
+
+    /**
+     * An encrypted message as datagrams: one SK payload, or when the peer supports it and the message would not fit
+     * in {@link #FRAGMENT_PACKET} bytes of IP packet, Encrypted Fragment payloads that do (RFC 7383 section 2.5).
+     */
+    private List<byte[]> seal(IkeMessage m) {
+        byte[] whole = m.encodeEncrypted(ownCipher());
+        int max = FRAGMENT_PACKET - (remote.getAddress() instanceof java.net.Inet6Address ? 40 : 20) - 8 - (natT ? NON_ESP_MARKER.length : 0);
+        return config.fragmentation() && peerFragments && whole.length > max ? m.encodeFragments(ownCipher(), max) : List.of(whole);
     }
 
     /** NAT_DETECTION_SOURCE_IP and _DESTINATION_IP (RFC 7296 section 2.23); with forceEncap a source hash that cannot match. */

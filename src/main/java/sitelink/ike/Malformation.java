@@ -11,6 +11,7 @@ public enum Malformation {
     UNSUPPORTED_CRITICAL_PAYLOAD("an unknown payload marked critical"),
     BAD_PAYLOAD_BODY("a payload's fields are inconsistent"),
     SK_NOT_LAST("payloads follow the encrypted payload"),
+    BAD_FRAGMENT("an encrypted fragment's number or total is impossible (0, beyond the total, or more than 64)"),
     DECRYPT_FAILED("the encrypted payload did not authenticate"),
     NO_KEYS("an encrypted payload before keys exist");
 

@@ -288,7 +288,65 @@ public sealed interface Payload {
         }
     }
 
-    /** A payload we do not interpret (CERT, CERTREQ, CP, EAP, or an unknown non-critical type): kept, not parsed. */
+    /** Certificate (3.6): its encoding (4: a DER X.509 certificate) and data. */
+    record Cert(int encoding, byte[] data) implements Payload {
+        public int type() {
+            return Ike.CERT;
+        }
+
+        public byte[] encodeBody() {
+            return new Writer().u8(encoding).bytes(data).toByteArray();
+        }
+
+        static Cert decode(Reader r) throws Malformation.Exception {
+            return new Cert(r.u8(), r.rest());
+        }
+    }
+
+    /**
+     * Certificate Request (3.7): its encoding and, for X.509, the concatenated SHA-1 hashes of the trusted CAs'
+     * SubjectPublicKeyInfo (20 bytes each).
+     */
+    record CertRequest(int encoding, byte[] authorities) implements Payload {
+        public int type() {
+            return Ike.CERTREQ;
+        }
+
+        public byte[] encodeBody() {
+            return new Writer().u8(encoding).bytes(authorities).toByteArray();
+        }
+
+        static CertRequest decode(Reader r) throws Malformation.Exception {
+            return new CertRequest(r.u8(), r.rest());
+        }
+    }
+
+    /**
+     * The Encrypted Fragment payload (RFC 7383 section 2.5) as received: one piece of a message too large for one
+     * datagram, its number and the total, sealed like an SK payload; {@code firstInner} is meaningful in fragment 1.
+     */
+    record EncryptedFragment(int firstInner, int headerOffset, int number, int total, byte[] body) implements Payload {
+        /** More fragments than any message of ours needs (a 64 KiB message in 1 KiB pieces): more is an attack. */
+        static final int MAX_TOTAL = 64;
+
+        public int type() {
+            return Ike.SKF;
+        }
+
+        public byte[] encodeBody() {
+            return new Writer().u16(number).u16(total).bytes(body).toByteArray();
+        }
+
+        static EncryptedFragment decode(int next, int headerOffset, Reader r) throws Malformation.Exception {
+            int number = r.u16(), total = r.u16();
+            if (number < 1 || total < 1 || number > total || total > MAX_TOTAL) {
+                throw Malformation.BAD_FRAGMENT.exception();
+            }
+            return new EncryptedFragment(number == 1 ? next : Ike.NONE, headerOffset, number, total, r.rest());
+        }
+    }
+
+    /** A payload we do not interpret (CP, EAP, or an unknown non-critical type): kept, not parsed. */
     record Opaque(int type, byte[] body) implements Payload {
         public byte[] encodeBody() {
             return body.clone();

@@ -158,22 +158,25 @@ public final class SkCipher {
         }
     }
 
-    /** Opens an SK payload body (IV, ciphertext, ICV) whose generic header starts at msg[off + headerOffset]. */
-    Optional<byte[]> open(byte[] msg, int off, int headerOffset, byte[] body) {
+    /**
+     * Opens an SK payload body (IV, ciphertext, ICV) whose header ({@code headerLength} bytes: 4 for SK, 8 for SKF with
+     * its fragment numbers, RFC 7383 section 2.5) starts at msg[off + headerOffset].
+     */
+    Optional<byte[]> open(byte[] msg, int off, int headerOffset, int headerLength, byte[] body) {
         int iv = ivLength();
         if (body.length < iv + icvLength + 1 || (!aead() && (body.length - iv - icvLength) % 16 != 0)) {
             return Optional.empty();
         }
         try {
             if (!aead()) {
-                byte[] expected = hmac(msg, off, headerOffset + 4, body, 0, body.length - icvLength);
+                byte[] expected = hmac(msg, off, headerOffset + headerLength, body, 0, body.length - icvLength);
                 if (!java.security.MessageDigest.isEqual(expected, Arrays.copyOfRange(body, body.length - icvLength, body.length))) {
                     return Optional.empty();
                 }
                 return Optional.of(cipher(Cipher.DECRYPT_MODE, Arrays.copyOf(body, iv)).doFinal(body, iv, body.length - iv - icvLength));
             }
             Cipher c = cipher(Cipher.DECRYPT_MODE, Arrays.copyOf(body, iv));
-            c.updateAAD(msg, off, headerOffset + 4);
+            c.updateAAD(msg, off, headerOffset + headerLength);
             return Optional.of(c.doFinal(body, iv, body.length - iv));
         } catch (AEADBadTagException e) {
             return Optional.empty();

@@ -35,7 +35,7 @@ public final class Describe {
         return "0x" + s.toString(16).toUpperCase(java.util.Locale.ROOT);
     }
 
-    static String time(Instant t) {
+    public static String time(Instant t) {
         return TIME.format(t);
     }
 
@@ -98,7 +98,7 @@ public final class Describe {
         return days >= 2 ? days + " days" : d.toHours() >= 2 ? d.toHours() + " hours" : d.toMinutes() + " minutes";
     }
 
-    static List<String> altNames(X509Certificate c) {
+    public static List<String> altNames(X509Certificate c) {
         List<String> out = new ArrayList<>();
         try {
             Collection<List<?>> names = c.getSubjectAlternativeNames();

@@ -148,12 +148,14 @@ public final class E2e {
 
     /**
      * A command line running {@code main} from the test classes with this JDK (inside a namespace), with sitelink's own
-     * classes and Bouncy Castle on the class path for the tools that speak the protocol (FloodSender).
+     * classes and Bouncy Castle on the class path for the tools that speak the protocol (FloodSender), and its PKIX
+     * part for the ones that read certificates (IkePeer).
      */
     public static String[] java(Class<?> main, String... args) {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classpath = java.util.stream.Stream.of(main, sitelink.crypto.Key.class,
-                        org.bouncycastle.crypto.digests.Blake2sDigest.class)
+                        org.bouncycastle.crypto.digests.Blake2sDigest.class, org.bouncycastle.openssl.PEMParser.class,
+                        org.bouncycastle.asn1.cmc.BodyPartID.class)
                 .map(E2e::location).distinct().collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
         List<String> command = new java.util.ArrayList<>(List.of(javaBin, "-Xmx64m", "-XX:+UseSerialGC", "-cp",
                 classpath, main.getName()));

@@ -21,31 +21,11 @@ import sitelink.testbed.Proc;
  * charon's LAN address and the replies open with our keys. See ../shared/strongswan-notes.md for what charon needs here.
  */
 class StrongSwanIkeIT {
-    private static final Path CHARON = Path.of("/usr/lib/ipsec/charon");
-    private static final String SWAN = "198.51.100.2", OURS = "198.51.100.1", SWAN_LAN = "198.18.2.1";
+    private static final String SWAN = Charon.SWAN, OURS = Charon.OURS, SWAN_LAN = Charon.SWAN_LAN;
     private static final String PSK = "a pre-shared key of at least 32 characters";
     private static final String IKE = "aes256gcm16-prfsha256-modp2048", ESP = "aes256gcm16", ESP_PFS = "aes256gcm16-modp2048";
     /** sitelink's default proposals (sitelink.ike.Proposals.DEFAULT_IKE / DEFAULT_ESP) as one string each. */
     private static final String DEFAULT_IKE = sitelink.ike.Proposals.DEFAULT_IKE.get(0), DEFAULT_ESP = sitelink.ike.Proposals.DEFAULT_ESP.get(0);
-
-    /** charon in its namespace with its config, /run and vici socket under the namespace's log directory. */
-    private record Swan(Namespace ns, Path dir, Proc charon) {
-        String swanctl(String... args) {
-            List<String> command = new ArrayList<>(List.of("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"),
-                    "SWANCTL_DIR=" + dir.resolve("swanctl"), "swanctl"));
-            command.addAll(List.of(args));
-            command.addAll(List.of("--uri", "unix://" + dir.resolve("run/charon.vici")));
-            return ns.execOk(command.toArray(String[]::new));
-        }
-
-        String log() {
-            try {
-                return Files.readString(dir.resolve("charon.log"));
-            } catch (IOException e) {
-                return "(no charon log: " + e + ")";
-            }
-        }
-    }
 
     @Test
     @DisplayName("sitelink initiates to strongSwan: ESTABLISHED and INSTALLED on both ends, ESP echoes answered")
@@ -81,7 +61,7 @@ class StrongSwanIkeIT {
     @DisplayName("against charon, a PSK mismatch, a proposal mismatch and disjoint selectors each fail with the reason named")
     void mismatchesAreNamed() throws IOException {
         try (Namespace swanNs = E2e.namespace("swan"); Namespace ours = E2e.namespace("ike")) {
-            Swan swan = startCharon(swanNs, ours, Suite.GCM_MODP);
+            Charon swan = startCharon(swanNs, ours, Suite.GCM_MODP);
             expectFailure(ours, swan, List.of(OURS, SWAN, "another pre-shared key, also 32+ characters", "initiate",
                     "198.18.1.0/24", "198.18.2.0/24", IKE, ESP), "FAILED AUTHENTICATION_FAILED: the peer refused our authentication");
             expectFailure(ours, swan, List.of(OURS, SWAN, PSK, "initiate", "198.18.1.0/24", "198.18.2.0/24",
@@ -93,7 +73,7 @@ class StrongSwanIkeIT {
         }
     }
 
-    private static void expectFailure(Namespace ours, Swan swan, List<String> args, String line) {
+    private static void expectFailure(Namespace ours, Charon swan, List<String> args, String line) {
         List<String> all = new ArrayList<>(args);
         all.add("30");
         try (Proc peer = ours.start(E2e.java(IkePeer.class, all.toArray(String[]::new)))) {
@@ -126,7 +106,7 @@ class StrongSwanIkeIT {
 
     private static void tunnel(boolean weInitiate, Suite suite) throws IOException {
         try (Namespace swanNs = E2e.namespace("swan"); Namespace ours = E2e.namespace("ike")) {
-            Swan swan = startCharon(swanNs, ours, suite);
+            Charon swan = startCharon(swanNs, ours, suite);
             Proc peer = ours.start(E2e.java(IkePeer.class, OURS, SWAN, PSK, weInitiate ? "initiate" : "respond", "198.18.1.0/24",
                     "198.18.2.0/24", suite.ike, suite.esp, "60", "198.18.1.1", SWAN_LAN));
             if (!weInitiate) {
@@ -137,7 +117,7 @@ class StrongSwanIkeIT {
         }
     }
 
-    private static void proveTunnel(Swan swan, Proc peer, Suite suite) {
+    private static void proveTunnel(Charon swan, Proc peer, Suite suite) {
         E2e.await(Duration.ofSeconds(30), "our side ESTABLISHED with the CHILD SA installed",
                 () -> peer.output().contains("INSTALLED CHILD SA"), () -> peer.tail() + "\n" + swan.log());
         assertTrue(peer.output().contains("ESTABLISHED IKE:") && peer.output().contains(" nat_t=true"), peer.output());
@@ -185,83 +165,16 @@ class StrongSwanIkeIT {
         return n;
     }
 
-    private static Swan startCharon(Namespace swan, Namespace ours, Suite suite) throws IOException {
-        E2e.require(Files.isExecutable(CHARON) && E2e.onPath("swanctl").isPresent(), "strongSwan's charon and swanctl "
-                + "(apt-get install --no-install-recommends strongswan-charon strongswan-swanctl libcharon-extra-plugins "
-                + "libstrongswan-standard-plugins)");
-        String wan = E2e.uniqueName("ikw"), lan = E2e.uniqueName("ikl");
-        swan.ip("link", "add", wan, "type", "veth", "peer", "name", wan + "p", "netns", ours.name());
-        swan.ip("addr", "add", SWAN + "/24", "dev", wan);
-        swan.ip("link", "set", wan, "up");
-        ours.ip("addr", "add", OURS + "/24", "dev", wan + "p");
-        ours.ip("link", "set", wan + "p", "up");
-        // charon's LAN: a veth pair kept in its namespace (no dummy interfaces on this kernel)
-        swan.ip("link", "add", lan, "type", "veth", "peer", "name", lan + "p");
-        swan.ip("addr", "add", SWAN_LAN + "/24", "dev", lan);
-        swan.ip("link", "set", lan, "up");
-        swan.ip("link", "set", lan + "p", "up");
-
-        Path dir = swan.logDir().resolve("strongswan");
-        Files.createDirectories(dir.resolve("run"));
-        Files.createDirectories(dir.resolve("swanctl"));
-        Files.writeString(dir.resolve("strongswan.conf"), """
-                charon {
-                  load = random nonce openssl aes sha1 sha2 hmac gcm kdf gmp pubkey pem pkcs1 kernel-libipsec kernel-netlink socket-default vici
-                  plugins {
-                    vici {
-                      socket = unix://%1$s/run/charon.vici
-                    }
-                  }
-                  filelog {
-                    log {
-                      path = %1$s/charon.log
-                      default = 1
-                      ike = 2
-                      flush_line = yes
-                    }
-                  }
-                }
-                """.formatted(dir));
-        Files.writeString(dir.resolve("swanctl/swanctl.conf"), """
-                connections {
-                  site {
-                    version = 2
-                    local_addrs = %s
-                    remote_addrs = %s
-                    encap = yes
-                    dpd_delay = 1s
-                    proposals = %s
-                    local {
-                      auth = psk
-                      id = %1$s
-                    }
-                    remote {
-                      auth = psk
-                      id = %2$s
-                    }
-                    children {
-                      net {
-                        local_ts = 198.18.2.0/24
-                        remote_ts = 198.18.1.0/24
-                        esp_proposals = %s
-                      }
-                    }
-                  }
-                }
+    private static Charon startCharon(Namespace swan, Namespace ours, Suite suite) throws IOException {
+        return Charon.start(swan, ours, Charon.connection(suite.swanIke, suite.swanEsp, "auth = psk\n id = " + SWAN,
+                "auth = psk\n id = " + OURS, "dpd_delay = 1s") + """
                 secrets {
                   ike-site {
-                    id-1 = %1$s
-                    id-2 = %2$s
+                    id-1 = %s
+                    id-2 = %s
                     secret = "%s"
                   }
                 }
-                """.formatted(SWAN, OURS, suite.swanIke, suite.swanEsp, PSK));
-        // 5.9.8 always writes /run/charon.pid: a private /run in its own mount namespace (exec keeps one PID throughout)
-        Proc charon = swan.start("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"), "unshare", "-m", "--propagation",
-                "private", "sh", "-c", "mount --bind " + dir.resolve("run") + " /run && exec " + CHARON);
-        E2e.await(Duration.ofSeconds(20), "charon's vici socket", () -> Files.exists(dir.resolve("run/charon.vici")), charon::tail);
-        Swan s = new Swan(swan, dir, charon);
-        s.swanctl("--load-all");
-        return s;
+                """.formatted(SWAN, OURS, PSK), java.util.Map.of());
     }
 }

@@ -2,6 +2,8 @@ package sitelink.ike;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import java.util.List;
@@ -54,6 +56,36 @@ class IkeMessageTest {
         wire[5] ^= 1; // in the header: authenticated as AAD
         assertEquals(Malformation.DECRYPT_FAILED, assertInstanceOf(IkeMessage.Decoded.Bad.class,
                 decodeOk(wire).decrypt(wire, 0, new SkCipher(Ike.ENCR_AES_GCM_16, keymat))).reason());
+    }
+
+    @Test
+    void fragmentsCarryTheChainInAuthenticatedPiecesAndImpossibleNumbersAreTypedErrors() throws Exception {
+        byte[] keymat = new byte[36];
+        IkeMessage m = sample();
+        List<byte[]> pieces = m.encodeFragments(new SkCipher(Ike.ENCR_AES_GCM_16, keymat), 120);
+        assertTrue(pieces.size() >= 3, "pieces: " + pieces.size());
+        java.io.ByteArrayOutputStream chain = new java.io.ByteArrayOutputStream();
+        int first = -1;
+        for (byte[] p : pieces) {
+            assertTrue(p.length <= 120, "each within the limit: " + p.length);
+            IkeMessage.Fragment f = decodeOk(p).openFragment(p, 0, new SkCipher(Ike.ENCR_AES_GCM_16, keymat));
+            assertEquals(pieces.size(), f.total());
+            first = f.number() == 1 ? f.firstInner() : first;
+            chain.write(f.chunk());
+        }
+        assertArrayEquals(m.encode(), decodeOk(pieces.get(0)).reassembled(chain.toByteArray(), first).encode());
+        byte[] tampered = pieces.get(1).clone();
+        tampered[Ike.HEADER_LENGTH + 5] ^= 1; // the fragment number, authenticated
+        assertThrows(Malformation.Exception.class, () -> decodeOk(tampered).openFragment(tampered, 0, new SkCipher(Ike.ENCR_AES_GCM_16, keymat)));
+        for (int[] numbers : new int[][] {{0, 3}, {4, 3}, {1, 65}}) {
+            byte[] bad = pieces.get(0).clone();
+            bad[Ike.HEADER_LENGTH + 4] = 0;
+            bad[Ike.HEADER_LENGTH + 5] = (byte) numbers[0];
+            bad[Ike.HEADER_LENGTH + 6] = 0;
+            bad[Ike.HEADER_LENGTH + 7] = (byte) numbers[1];
+            assertEquals(Malformation.BAD_FRAGMENT, assertInstanceOf(IkeMessage.Decoded.Bad.class,
+                    IkeMessage.decode(bad, 0, bad.length)).reason());
+        }
     }
 
     @Test

@@ -13,13 +13,13 @@ import sitelink.esp.EspCipher;
 import sitelink.esp.EspSa;
 
 class IkeSessionTest {
-    private static ChildSa child(IkePair pair, List<IkeAction> actions) {
+    static ChildSa child(IkePair pair, List<IkeAction> actions) {
         List<IkeAction.ChildSaInstalled> installed = pair.of(actions, IkeAction.ChildSaInstalled.class);
         assertEquals(1, installed.size(), "CHILD SAs installed: " + actions);
         return installed.get(0).child();
     }
 
-    private static void assertEstablished(IkePair pair) {
+    static void assertEstablished(IkePair pair) {
         assertEquals(IkeSession.State.ESTABLISHED, pair.a.state(), "A: " + pair.actionsA);
         assertEquals(IkeSession.State.ESTABLISHED, pair.b.state(), "B: " + pair.actionsB);
         ChildSa a = child(pair, pair.actionsA), b = child(pair, pair.actionsB);

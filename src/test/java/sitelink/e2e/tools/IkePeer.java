@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
+import java.nio.file.Path;
 import java.nio.channels.Selector;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -14,13 +15,16 @@ import sitelink.esp.EspSa;
 import sitelink.ike.ChildSa;
 import sitelink.ike.Ike;
 import sitelink.ike.IkeAction;
+import sitelink.ike.IkeCertificates;
 import sitelink.ike.IkeConfig;
 import sitelink.ike.IkeSession;
+import sitelink.pki.PemFiles;
 import sitelink.tunnel.Clock;
 
 /**
  * Our IKEv2 engine on real UDP sockets (500 and 4500), run inside a namespace against a real peer:
- * {@code IkePeer LOCAL REMOTE PSK initiate|respond LOCAL_SUBNET REMOTE_SUBNET IKE_PROPOSAL ESP_PROPOSAL SECONDS [PING_FROM PING_TO]}.
+ * {@code IkePeer LOCAL REMOTE AUTH initiate|respond LOCAL_SUBNET REMOTE_SUBNET IKE_PROPOSAL ESP_PROPOSAL SECONDS [PING_FROM PING_TO]},
+ * where AUTH is the PSK, or {@code cert:CERT,KEY,CA[,CRL]:LOCAL_ID:REMOTE_ID} (PEM files) for certificates.
  * Prints one line per event (ESTABLISHED, INSTALLED, FAILED, DROPPED, ESP_REPLY) and keeps answering (liveness checks)
  * until SECONDS pass. With PING_FROM and PING_TO, once the CHILD SA is installed it sends an ICMP echo from PING_FROM to
  * PING_TO through ESP-in-UDP every 200 ms until 3 replies came back (then the link idles, so the peer's liveness checks
@@ -30,9 +34,20 @@ public final class IkePeer {
     public static void main(String[] args) throws Exception {
         InetAddress local = InetAddress.getByName(args[0]), remote = InetAddress.getByName(args[1]);
         boolean initiate = args[3].equals("initiate");
-        IkeConfig config = new IkeConfig.Builder(new InetSocketAddress(local, Ike.IKE_PORT), new InetSocketAddress(remote, Ike.IKE_PORT))
-                .psk(args[2].getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                .ike(args[6]).esp(args[7]).selectors(List.of(args[4]), List.of(args[5])).build();
+        IkeConfig.Builder builder = new IkeConfig.Builder(new InetSocketAddress(local, Ike.IKE_PORT), new InetSocketAddress(remote, Ike.IKE_PORT))
+                .ike(args[6]).esp(args[7]).selectors(List.of(args[4]), List.of(args[5]));
+        if (args[2].startsWith("cert:")) {
+            String[] spec = args[2].split(":"), files = spec[1].split(",");
+            List<java.security.cert.X509CRL> crls = new java.util.ArrayList<>();
+            if (files.length > 3) {
+                crls.addAll(PemFiles.read(Path.of(files[3])).crls());
+            }
+            builder.certificates(new IkeCertificates(PemFiles.read(Path.of(files[0])).certificates(), PemFiles.privateKey(Path.of(files[1])),
+                    List.of(PemFiles.certificate(Path.of(files[2]))), crls)).ids(spec[2], spec[3]);
+        } else {
+            builder.psk(args[2].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        IkeConfig config = builder.build();
         long end = System.nanoTime() + Long.parseLong(args[8]) * 1_000_000_000L;
         InetAddress pingFrom = args.length > 10 ? InetAddress.getByName(args[9]) : null;
         InetAddress pingTo = args.length > 10 ? InetAddress.getByName(args[10]) : null;

@@ -1,0 +1,128 @@
+package sitelink.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.Proc;
+
+/**
+ * strongSwan 5.9.8's charon with kernel-libipsec in its namespace, its config, {@code /run} and vici socket under the
+ * namespace's log directory (see ../shared/strongswan-notes.md): the IKEv2 peer of {@link StrongSwanIkeIT} and
+ * {@link StrongSwanCertIT}. The namespaces are linked by a veth (charon {@link #SWAN}, ours {@link #OURS}); charon's
+ * LAN is a veth pair kept in its namespace with {@link #SWAN_LAN}.
+ */
+record Charon(Namespace ns, Path dir, Proc process) {
+    static final Path CHARON = Path.of("/usr/lib/ipsec/charon");
+    static final String SWAN = "198.51.100.2", OURS = "198.51.100.1", SWAN_LAN = "198.18.2.1";
+
+    /**
+     * The {@code swanctl.conf} connection {@code site} with its CHILD SA {@code net} (198.18.2.0/24 === 198.18.1.0/24),
+     * UDP-encapsulated: {@code local} and {@code remote} are the bodies of those sections, {@code more} further
+     * connection options (such as {@code dpd_delay = 1s}).
+     */
+    static String connection(String proposals, String espProposals, String local, String remote, String more) {
+        return """
+                connections {
+                  site {
+                    version = 2
+                    local_addrs = %s
+                    remote_addrs = %s
+                    encap = yes
+                    %s
+                    proposals = %s
+                    local {
+                      %s
+                    }
+                    remote {
+                      %s
+                    }
+                    children {
+                      net {
+                        local_ts = 198.18.2.0/24
+                        remote_ts = 198.18.1.0/24
+                        esp_proposals = %s
+                      }
+                    }
+                  }
+                }
+                """.formatted(SWAN, OURS, more, proposals, local, remote, espProposals);
+    }
+
+    String swanctl(String... args) {
+        List<String> command = new ArrayList<>(List.of("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"),
+                "SWANCTL_DIR=" + dir.resolve("swanctl"), "swanctl"));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--uri", "unix://" + dir.resolve("run/charon.vici")));
+        return ns.execOk(command.toArray(String[]::new));
+    }
+
+    String log() {
+        try {
+            return Files.readString(dir.resolve("charon.log"));
+        } catch (IOException e) {
+            return "(no charon log: " + e + ")";
+        }
+    }
+
+    /**
+     * Links the namespaces, writes {@code swanctl.conf} and the {@code files} (a path under the swanctl directory, such
+     * as {@code x509/right.crt}, to its source), starts charon and loads everything.
+     */
+    static Charon start(Namespace swan, Namespace ours, String swanctlConf, Map<String, Path> files) throws IOException {
+        E2e.require(Files.isExecutable(CHARON) && E2e.onPath("swanctl").isPresent(), "strongSwan's charon and swanctl "
+                + "(apt-get install --no-install-recommends strongswan-charon strongswan-swanctl libcharon-extra-plugins "
+                + "libstrongswan-standard-plugins)");
+        String wan = E2e.uniqueName("ikw"), lan = E2e.uniqueName("ikl");
+        swan.ip("link", "add", wan, "type", "veth", "peer", "name", wan + "p", "netns", ours.name());
+        swan.ip("addr", "add", SWAN + "/24", "dev", wan);
+        swan.ip("link", "set", wan, "up");
+        ours.ip("addr", "add", OURS + "/24", "dev", wan + "p");
+        ours.ip("link", "set", wan + "p", "up");
+        // charon's LAN: a veth pair kept in its namespace (no dummy interfaces on this kernel)
+        swan.ip("link", "add", lan, "type", "veth", "peer", "name", lan + "p");
+        swan.ip("addr", "add", SWAN_LAN + "/24", "dev", lan);
+        swan.ip("link", "set", lan, "up");
+        swan.ip("link", "set", lan + "p", "up");
+
+        Path dir = swan.logDir().resolve("strongswan");
+        Files.createDirectories(dir.resolve("run"));
+        Files.createDirectories(dir.resolve("swanctl"));
+        Files.writeString(dir.resolve("strongswan.conf"), """
+                charon {
+                  load = random nonce openssl aes sha1 sha2 hmac gcm kdf gmp x509 pubkey pem pkcs1 pkcs8 constraints revocation kernel-libipsec kernel-netlink socket-default vici
+                  plugins {
+                    vici {
+                      socket = unix://%1$s/run/charon.vici
+                    }
+                  }
+                  filelog {
+                    log {
+                      path = %1$s/charon.log
+                      default = 1
+                      ike = 2
+                      cfg = 2
+                      flush_line = yes
+                    }
+                  }
+                }
+                """.formatted(dir));
+        Files.writeString(dir.resolve("swanctl/swanctl.conf"), swanctlConf);
+        for (Map.Entry<String, Path> f : files.entrySet()) {
+            Path to = dir.resolve("swanctl").resolve(f.getKey());
+            Files.createDirectories(to.getParent());
+            Files.copy(f.getValue(), to);
+        }
+        // 5.9.8 always writes /run/charon.pid: a private /run in its own mount namespace (exec keeps one PID throughout)
+        Proc charon = swan.start("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"), "unshare", "-m", "--propagation",
+                "private", "sh", "-c", "mount --bind " + dir.resolve("run") + " /run && exec " + CHARON);
+        E2e.await(Duration.ofSeconds(20), "charon's vici socket", () -> Files.exists(dir.resolve("run/charon.vici")), charon::tail);
+        Charon c = new Charon(swan, dir, charon);
+        c.swanctl("--load-all");
+        return c;
+    }
+}
