@@ -52,7 +52,7 @@ public record IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> rem
         try {
             return new IkeConfig(localId.orElse(IkeId.of(local.getAddress())), remoteId.orElse(IkeId.of(remote.getAddress())),
                     psk, ikeProposals, espProposals, selectors(localSubnets), selectors(remoteSubnets), local, remote,
-                    true, IkeConfig.RETRANSMIT_TIMEOUT, IkeConfig.RETRANSMIT_TRIES, dpdDelay);
+                    true, IkeConfig.RETRANSMIT_TIMEOUT, IkeConfig.RETRANSMIT_TRIES, dpdDelay, true, java.util.Optional.empty());
         } finally {
             java.util.Arrays.fill(psk, (byte) 0);
         }
