@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * How an IKEv2 remote site authenticates. Only a pre-shared key for now; certificates ({@code auth: cert}) are a
- * later release, and the validator already knows the word so that it refuses it by name instead of calling it unknown.
+ * How an IKEv2 remote site authenticates: a pre-shared key ({@code auth: psk}) or X.509 certificates
+ * ({@code auth: cert}).
  */
 public sealed interface IkeAuth {
     /** The word of the site file's {@code auth:} field. */
@@ -55,6 +55,32 @@ public sealed interface IkeAuth {
         @Override
         public String toString() {
             return "psk from " + file;
+        }
+    }
+
+    /**
+     * Certificates: this site's certificate (and chain) and private key, the CAs the peer's certificate must chain to,
+     * and CRLs, read and checked by {@code check} into {@code certificates}. The files are kept for messages and for
+     * the expiry warning.
+     */
+    record Cert(Path certificateFile, Path privateKeyFile, java.util.List<Path> caFiles, java.util.List<Path> crlFiles,
+                sitelink.ike.IkeCertificates certificates) implements IkeAuth {
+        /** Certificates (ours or a CA's) that expire within this many days are warned about. */
+        public static final int WARN_DAYS_BEFORE_EXPIRY = 30;
+
+        public Cert {
+            caFiles = java.util.List.copyOf(caFiles);
+            crlFiles = java.util.List.copyOf(crlFiles);
+        }
+
+        @Override
+        public String method() {
+            return "cert";
+        }
+
+        @Override
+        public String toString() {
+            return "certificate " + certificateFile;
         }
     }
 }

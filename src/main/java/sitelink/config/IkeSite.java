@@ -48,11 +48,17 @@ public record IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> rem
     public IkeConfig toIkeConfig(List<Prefix> localSubnets, InetSocketAddress local, InetSocketAddress remote) {
         byte[] psk = switch (auth) {
             case IkeAuth.Psk p -> p.secret();
+            case IkeAuth.Cert c -> new byte[0];
         };
+        Optional<sitelink.ike.IkeCertificates> certificates = auth instanceof IkeAuth.Cert c
+                ? Optional.of(c.certificates()) : Optional.empty();
+        // With certificates our identity defaults to our certificate's subject DN, as strongSwan's does.
+        IkeId ours = localId.orElseGet(() -> certificates.map(x -> IkeId.of(x.chain().get(0).getSubjectX500Principal()))
+                .orElse(IkeId.of(local.getAddress())));
         try {
-            return new IkeConfig(localId.orElse(IkeId.of(local.getAddress())), remoteId.orElse(IkeId.of(remote.getAddress())),
+            return new IkeConfig(ours, remoteId.orElse(IkeId.of(remote.getAddress())),
                     psk, ikeProposals, espProposals, selectors(localSubnets), selectors(remoteSubnets), local, remote,
-                    true, IkeConfig.RETRANSMIT_TIMEOUT, IkeConfig.RETRANSMIT_TRIES, dpdDelay, true, java.util.Optional.empty());
+                    true, IkeConfig.RETRANSMIT_TIMEOUT, IkeConfig.RETRANSMIT_TRIES, dpdDelay, true, certificates);
         } finally {
             java.util.Arrays.fill(psk, (byte) 0);
         }

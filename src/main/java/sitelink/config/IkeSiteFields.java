@@ -30,13 +30,13 @@ import sitelink.route.Prefix;
  * action. Names follow swanctl.conf where it has one, so a strongSwan user recognises them.
  */
 final class IkeSiteFields {
-    static final List<String> FIELDS = List.of("auth", "psk_file", "local_id", "remote_id", "ike_proposals",
-            "esp_proposals", "ike_lifetime", "child_lifetime", "dpd_delay", "start_action");
+    static final List<String> FIELDS = List.of("auth", "psk_file", "certificate", "private_key", "ca", "crl", "local_id",
+            "remote_id", "ike_proposals", "esp_proposals", "ike_lifetime", "child_lifetime", "dpd_delay", "start_action");
     static final List<String> WIREGUARD_ONLY = List.of("public_key", "preshared_key", "preshared_key_file",
             "persistent_keepalive");
     /** What an IKEv2 site has instead of each WireGuard field, for the message that refuses the latter. */
     private static final Map<String, String> INSTEAD = Map.of(
-            "public_key", "an IKEv2 site authenticates with auth: psk and psk_file",
+            "public_key", "an IKEv2 site authenticates with auth: psk and psk_file, or auth: cert and its certificate",
             "preshared_key", "an IKEv2 site's pre-shared key goes in psk_file",
             "preshared_key_file", "an IKEv2 site's pre-shared key goes in psk_file",
             "persistent_keepalive", "IKEv2 checks the peer with dpd_delay and keeps NAT mappings open by itself");
@@ -82,8 +82,10 @@ final class IkeSiteFields {
                            List<Prefix> remoteSubnets, List<Rule> policy) {
         int before = v.errorCount();
         Optional<IkeAuth> auth = auth(r, what, name.orElse("remote"));
-        Optional<IkeId> localId = v.scalar(r, "local_id").flatMap(s -> identity(s, v.label(r, "local_id"), true));
-        Optional<IkeId> remoteId = v.scalar(r, "remote_id").flatMap(s -> identity(s, v.label(r, "remote_id"), false));
+        boolean certs = auth.filter(x -> x instanceof IkeAuth.Cert).isPresent();
+        Optional<IkeId> localId = v.scalar(r, "local_id").flatMap(s -> identity(s, v.label(r, "local_id"), true, certs));
+        Optional<IkeId> remoteId = v.scalar(r, "remote_id").flatMap(s -> identity(s, v.label(r, "remote_id"), false,
+                certs));
         List<Proposal> ike = proposals(r, "ike_proposals", Ike.PROTO_IKE, Proposals.DEFAULT_IKE);
         List<Proposal> esp = proposals(r, "esp_proposals", Ike.PROTO_ESP, Proposals.DEFAULT_ESP);
         Duration ikeLifetime = v.scalar(r, "ike_lifetime").map(s -> lifetime(s, v.label(r, "ike_lifetime"),
@@ -131,20 +133,134 @@ final class IkeSiteFields {
             switch (method) {
                 case "psk" -> {
                 }
-                case "cert", "certificate", "pubkey", "rsa", "ecdsa" -> {
-                    v.error(a.get().location(), "auth: " + method + " is not supported yet: certificates come in a "
-                            + "later release of sitelink; use auth: psk with a psk_file for now");
-                    return Optional.empty();
+                case "cert", "certificate", "pubkey" -> {
+                    return cert(r, what, siteName);
                 }
                 default -> {
                     v.error(a.get().location(), "auth '" + a.get().text().strip() + "' is not known; write psk "
-                            + "(a pre-shared key in psk_file; certificates come in a later release)"
+                            + "(a pre-shared key in psk_file) or cert (certificates: certificate, private_key, ca)"
                             + (method.startsWith("eap") ? ". EAP is for remote-access clients, not site links" : ""));
                     return Optional.empty();
                 }
             }
         }
+        for (String f : List.of("certificate", "private_key", "ca", "crl")) {
+            r.field(f).ifPresent(x -> v.error(x.keyLocation(), x.label() + " is for auth: cert; write auth: cert to "
+                    + "use certificates, or remove it"));
+        }
         return psk(r, what, siteName);
+    }
+
+    /**
+     * Certificates ({@code auth: cert}): {@code certificate} (PEM, ours first, then any intermediates),
+     * {@code private_key} (PEM: PKCS#8, SEC1 or PKCS#1; a key file, mode 0600), {@code ca} (one or more PEM files of
+     * trust anchors) and {@code crl} (optional PEM or DER CRLs of those CAs). All are read and checked here: the key
+     * belongs to the certificate and is of a supported kind (RSA of 2048 bits or more, ECDSA P-256/P-384, Ed25519),
+     * our certificate and the CAs are valid now, with a warning {@value IkeAuth.Cert#WARN_DAYS_BEFORE_EXPIRY} days
+     * before one expires. The peer's identity must be given ({@code remote_id}): its certificate must name it.
+     */
+    private Optional<IkeAuth> cert(Node.Mapping r, String what, String siteName) {
+        int before = v.errorCount();
+        String where = what + " (auth: cert)";
+        r.field("psk_file").ifPresent(f -> v.error(f.keyLocation(), f.label() + " is for auth: psk; with auth: cert "
+                + "the site authenticates with certificate, private_key and ca: remove it"));
+        Optional<Node.Scalar> cert = requiredScalar(r, "certificate", "/etc/sitelink/" + siteName + "-cert.pem (made "
+                + "by: sitelink pki issue)", where);
+        Optional<Node.Scalar> key = requiredScalar(r, "private_key", "/etc/sitelink/" + siteName + "-key.pem (mode 0600)",
+                where);
+        List<Node.Scalar> cas = v.scalars(r, "ca");
+        if (r.field("ca").isEmpty()) {
+            v.missing(r, "ca", "/etc/sitelink/ca.pem (the CA certificate the peer's certificate chains to)", where);
+        }
+        List<Node.Scalar> crls = v.scalars(r, "crl");
+        if (r.field("remote_id").isEmpty()) {
+            v.error(r.location(), where + " has no remote_id; with certificates give the identity the peer's certificate "
+                    + "names (a DNS name or IP address in its subjectAltName, or its subject DN), e.g. remote_id: "
+                    + "gw.example.org");
+        }
+        if (v.errorCount() > before) {
+            return Optional.empty();
+        }
+        Optional<Path> certFile = existing(cert.get(), v.label(r, "certificate"), "sitelink pki issue");
+        Optional<Path> keyFile = existing(key.get(), v.label(r, "private_key"), "sitelink pki issue");
+        keyFile.ifPresent(k -> v.keyFile(v.label(r, "private_key"), k, key.get().location()));
+        List<Path> caFiles = cas.stream().map(s -> existing(s, v.label(r, "ca"), "sitelink pki ca"))
+                .flatMap(Optional::stream).toList();
+        List<Path> crlFiles = crls.stream().map(s -> existing(s, v.label(r, "crl"), "sitelink pki revoke"))
+                .flatMap(Optional::stream).toList();
+        if (v.errorCount() > before) {
+            return Optional.empty();
+        }
+        try {
+            List<java.security.cert.X509Certificate> chain = sitelink.pki.PemFiles.read(certFile.get()).certificates();
+            if (chain.isEmpty()) {
+                v.error(cert.get().location(), v.label(r, "certificate") + " " + certFile.get() + " holds no certificate "
+                        + "(a PEM file with -----BEGIN CERTIFICATE-----)");
+                return Optional.empty();
+            }
+            java.security.PrivateKey privateKey = sitelink.pki.PemFiles.privateKey(keyFile.get());
+            List<java.security.cert.X509Certificate> anchors = new java.util.ArrayList<>();
+            for (int i = 0; i < caFiles.size(); i++) {
+                List<java.security.cert.X509Certificate> c = sitelink.pki.PemFiles.read(caFiles.get(i)).certificates();
+                if (c.isEmpty()) {
+                    v.error(cas.get(i).location(), v.label(r, "ca") + " " + caFiles.get(i) + " holds no certificate");
+                }
+                anchors.addAll(c);
+            }
+            List<java.security.cert.X509CRL> crlList = new java.util.ArrayList<>();
+            for (Path f : crlFiles) {
+                crlList.addAll(sitelink.pki.PemFiles.read(f).crls());
+            }
+            validity(chain.get(0), "this site's certificate", cert.get().location());
+            for (int i = 0; i < anchors.size(); i++) {
+                validity(anchors.get(i), "CA certificate " + anchors.get(i).getSubjectX500Principal().getName(),
+                        cas.get(Math.min(i, cas.size() - 1)).location());
+            }
+            if (v.errorCount() > before) {
+                return Optional.empty();
+            }
+            return Optional.of(new IkeAuth.Cert(certFile.get(), keyFile.get(), caFiles, crlFiles,
+                    new sitelink.ike.IkeCertificates(chain, privateKey, anchors, crlList)));
+        } catch (IllegalArgumentException e) {
+            v.error(cert.get().location(), what + ": " + e.getMessage());
+        } catch (java.io.IOException | RuntimeException e) {
+            v.error(cert.get().location(), what + ": cannot read the certificates and key (" + e.getMessage() + ")");
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Node.Scalar> requiredScalar(Node.Mapping r, String field, String example, String where) {
+        Optional<Node.Scalar> s = v.scalar(r, field);
+        if (s.isEmpty() && r.field(field).isEmpty()) {
+            v.missing(r, field, example, where);
+        }
+        return s;
+    }
+
+    private Optional<Path> existing(Node.Scalar s, String label, String makeWith) {
+        Path path = baseDir.resolve(s.text().strip());
+        if (!Files.exists(path)) {
+            v.error(s.location(), label + " " + path + " does not exist (make it with " + makeWith + ")");
+            return Optional.empty();
+        }
+        return Optional.of(path);
+    }
+
+    /** Expired or not yet valid: an error; expiring within 30 days: a warning to renew. */
+    private void validity(java.security.cert.X509Certificate c, String what, Location at) {
+        java.time.Instant now = java.time.Instant.now();
+        java.time.Instant notAfter = c.getNotAfter().toInstant(), notBefore = c.getNotBefore().toInstant();
+        String day = java.time.format.DateTimeFormatter.ISO_LOCAL_DATE.format(notAfter.atZone(java.time.ZoneOffset.UTC));
+        if (now.isAfter(notAfter)) {
+            v.error(at, what + " expired on " + day + "; renew it (sitelink pki issue)");
+        } else if (now.isBefore(notBefore)) {
+            v.error(at, what + " is not valid before " + notBefore + " (check this machine's clock)");
+        } else {
+            long days = Duration.between(now, notAfter).toDays();
+            if (days < IkeAuth.Cert.WARN_DAYS_BEFORE_EXPIRY) {
+                v.warning(at, what + " expires in " + days + " days (" + day + "); renew it (sitelink pki issue)");
+            }
+        }
     }
 
     /**
@@ -222,9 +338,10 @@ final class IkeSiteFields {
 
     /**
      * An IKE identity as strongSwan writes it: an IP address, a DNS name ({@code gw.example.org} or
-     * {@code @gw.example.org}) or an email address. Wildcards and distinguished names are refused by name.
+     * {@code @gw.example.org}) or an email address; with certificates also a distinguished name ({@code CN=gw,O=Example}).
+     * Wildcards are refused by name, and distinguished names with a pre-shared key.
      */
-    private Optional<IkeId> identity(Node.Scalar s, String label, boolean ours) {
+    private Optional<IkeId> identity(Node.Scalar s, String label, boolean ours, boolean certs) {
         String t = s.text().strip();
         String forms = "write an IP address (198.51.100.1), a DNS name (gw.example.org or @gw.example.org) or an email "
                 + "address (vpn@example.org)";
@@ -235,9 +352,16 @@ final class IkeSiteFields {
                     : "is a wildcard, but sitelink checks the peer's identity exactly; give the identity the peer sends "
                     + "(strongSwan sends its IP address unless its local id is set), or leave " + label + " out to "
                     + "expect the endpoint's address");
+        } else if (t.contains("=") && certs) {
+            try {
+                new javax.security.auth.x500.X500Principal(t);
+            } catch (IllegalArgumentException e) {
+                bad = Optional.of("is not a distinguished name (" + e.getMessage() + "); write it as CN=gw.example.org,"
+                        + "O=Example, or " + forms);
+            }
         } else if (t.contains("=")) {
-            bad = Optional.of("looks like a distinguished name (C=, O=, CN=), an identity for certificates, which come "
-                    + "in a later release; with auth: psk " + forms);
+            bad = Optional.of("looks like a distinguished name (C=, O=, CN=), an identity for certificates (auth: "
+                    + "cert); with auth: psk " + forms);
         } else if (t.startsWith("@#")) {
             bad = Optional.of("is a key ID, which sitelink does not support; " + forms);
         } else if (t.matches("[0-9.]+") || t.matches("[0-9a-fA-F:.]+") && t.contains(":")) {

@@ -176,7 +176,7 @@ class IkeSiteTest {
     void wireguardFieldsOnAnIkeSiteNameTheFieldAndTheProtocol() throws Exception {
         assertEquals(List.of(
                 "office-a.yaml:11:5: public_key is a WireGuard field, but remote site branch speaks IKEv2 (protocol: ikev2): "
-                        + "remove it (an IKEv2 site authenticates with auth: psk and psk_file)",
+                        + "remove it (an IKEv2 site authenticates with auth: psk and psk_file, or auth: cert and its certificate)",
                 "office-a.yaml:12:5: persistent_keepalive is a WireGuard field, but remote site branch speaks IKEv2 "
                         + "(protocol: ikev2): remove it (IKEv2 checks the peer with dpd_delay and keeps NAT mappings open by itself)"),
                 errors(SITE + "    public_key: " + SiteFileTest.BOB_PUBLIC + "\n    persistent_keepalive: 25\n"));
@@ -196,8 +196,8 @@ class IkeSiteTest {
     @Test
     void anUnknownFieldOfAnIkeSiteListsTheIkeFieldsAndAMisspellingIsMatched() throws Exception {
         assertOnlyError("office-a.yaml:11:5: unknown field 'colour' in remote site branch; remove it (known fields: name, "
-                + "protocol, endpoint, remote_subnets, policy, auth, psk_file, local_id, remote_id, ike_proposals, "
-                + "esp_proposals, ike_lifetime, child_lifetime, dpd_delay, start_action)", SITE + "    colour: blue\n");
+                + "protocol, endpoint, remote_subnets, policy, auth, psk_file, certificate, private_key, ca, crl, local_id, remote_id, "
+                + "ike_proposals, esp_proposals, ike_lifetime, child_lifetime, dpd_delay, start_action)", SITE + "    colour: blue\n");
         assertOnlyError("office-a.yaml:11:5: unknown field 'ike_proposal' in remote site branch; did you mean 'ike_proposals'?",
                 SITE + "    ike_proposal: aes256gcm16-prfsha256-modp2048\n");
     }
@@ -255,12 +255,12 @@ class IkeSiteTest {
     }
 
     @Test
-    void authCertIsKnownButNotYetSupported() throws Exception {
-        assertOnlyError("office-a.yaml:11:11: auth: cert is not supported yet: certificates come in a later release of "
-                + "sitelink; use auth: psk with a psk_file for now", SITE + "    auth: cert\n");
-        assertOnlyError("office-a.yaml:11:11: auth 'password' is not known; write psk (a pre-shared key in psk_file; "
-                + "certificates come in a later release)", SITE + "    auth: password\n");
+    void anUnknownAuthNamesTheTwoKnownOnes() throws Exception {
+        assertOnlyError("office-a.yaml:11:11: auth 'password' is not known; write psk (a pre-shared key in psk_file) or "
+                + "cert (certificates: certificate, private_key, ca)", SITE + "    auth: password\n");
         assertEquals(List.of(), errors(SITE + "    auth: psk\n"));
+        assertOnlyError("office-a.yaml:11:5: certificate is for auth: cert; write auth: cert to use certificates, or "
+                + "remove it", SITE + "    certificate: gw.pem\n");
     }
 
     @Test
@@ -317,7 +317,7 @@ class IkeSiteTest {
                         + "is set), or leave remote_id out to expect the endpoint's address",
                 SITE + "    remote_id: \"%any\"\n");
         assertOnlyError("office-a.yaml:11:15: local_id 'C=CH, O=Example, CN=gw-a' looks like a distinguished name (C=, O=, "
-                        + "CN=), an identity for certificates, which come in a later release; with auth: psk write an IP "
+                        + "CN=), an identity for certificates (auth: cert); with auth: psk write an IP "
                         + "address (198.51.100.1), a DNS name (gw.example.org or @gw.example.org) or an email address "
                         + "(vpn@example.org)",
                 SITE + "    local_id: \"C=CH, O=Example, CN=gw-a\"\n");
