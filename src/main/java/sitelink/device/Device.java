@@ -27,6 +27,7 @@ import sitelink.tunnel.Drop;
 import sitelink.tunnel.Clock;
 import sitelink.wireguard.DropEvent;
 import sitelink.tunnel.Environment;
+import sitelink.tunnel.Results;
 import sitelink.wireguard.Peer;
 import sitelink.wireguard.WireGuardCore;
 
@@ -87,13 +88,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     private boolean handshakeQueued;
     private final List<Thread> threads = new ArrayList<>();
     private volatile UdpIo bind;
-    /** The TUN reader and its send batch: datagrams it produces go out together, one sendmmsg per TUN batch. */
-    private volatile Thread tunThread;
-    private UdpSocket.Batch tunTx;
-    /** The UDP reader and, with TUN offloads, its GRO: decrypted TCP segments of a batch reach the TUN merged. */
-    private volatile Thread udpThread;
-    private TcpCoalescer coalescer;
-    /** Other threads (UDP reader, timers, UAPI) send their few datagrams one at a time. */
+    /** Threads other than the TUN reader (UDP reader, handshakes, timers, UAPI) send their few datagrams one at a time. */
     private static final ThreadLocal<UdpSocket.Batch> SINGLE = ThreadLocal.withInitial(() -> new UdpSocket.Batch(1));
     private volatile boolean running = true;
     private volatile int fwmark;
@@ -113,22 +108,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         this.tun = tun;
         this.sockets = sockets;
         this.clock = env.clock();
-        this.core = new WireGuardCore(env, new WireGuardCore.Output() {
-            @Override
-            public void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
-                Device.this.sendDatagram(to, null, buf, off, len);
-            }
-
-            @Override
-            public void sendDatagram(InetSocketAddress to, java.net.InetAddress from, byte[] buf, int off, int len) {
-                Device.this.sendDatagram(to, from, buf, off, len);
-            }
-
-            @Override
-            public void deliverPacket(Peer peer, byte[] buf, int off, int len) {
-                Device.this.deliverPacket(peer, buf, off, len);
-            }
-        });
+        this.core = new WireGuardCore(env);
         this.bind = openBind(0, 0);
         core.setDropListener(this::coreDropped);
     }
@@ -144,14 +124,8 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     /** Starts the data-path and timer threads. */
     public void start() {
-        Thread t = Thread.ofPlatform().name(name + "-tun").daemon().unstarted(this::tunLoop);
-        tunThread = t;
-        threads.add(t);
-        t.start();
-        Thread u = Thread.ofPlatform().name(name + "-udp").daemon().unstarted(this::udpLoop);
-        udpThread = u;
-        threads.add(u);
-        u.start();
+        threads.add(Thread.ofPlatform().name(name + "-tun").daemon().start(this::tunLoop));
+        threads.add(Thread.ofPlatform().name(name + "-udp").daemon().start(this::udpLoop));
         Thread h = Thread.ofPlatform().name(name + "-handshakes").daemon().unstarted(this::handshakeLoop);
         handshakeThread = h;
         threads.add(h);
@@ -181,10 +155,11 @@ public final class Device implements DeviceControl, AutoCloseable {
         int[] lens = new int[BATCH];
         byte[] packet = new byte[stride];
         byte[] segment = new byte[MAX_PACKET];
-        byte[] scratch = new byte[MAX_PACKET + 16 + 32];
-        VirtioNet.Sink sink = (buf, off, len) -> outbound(buf, off, len, scratch);
+        Results sealed = new Results(MAX_PACKET + 16 + 32);
+        // The datagrams of a TUN batch go out together, one sendmmsg per batch.
+        UdpSocket.Batch tx = new UdpSocket.Batch(BATCH);
+        VirtioNet.Sink sink = (buf, off, len) -> outbound(buf, off, len, sealed, tx);
         boolean offload = tun.hasVnetHeader();
-        tunTx = new UdpSocket.Batch(BATCH);
         try {
             while (running) {
                 int count = tun.read(slab, stride, lens, BATCH);
@@ -192,12 +167,14 @@ public final class Device implements DeviceControl, AutoCloseable {
                     int n = lens[i];
                     MemorySegment.copy(slab, ValueLayout.JAVA_BYTE, (long) i * stride, packet, 0, n);
                     if (!offload) {
-                        outbound(packet, 0, n, scratch);
+                        outbound(packet, 0, n, sealed, tx);
                     } else if (VirtioNet.segment(packet, n, segment, sink) < 0) {
                         count(Drop.INVALID_PACKET);
                     }
                 }
-                flushTunTx();
+                if (tx.count() > 0) {
+                    send(tx);
+                }
             }
         } catch (IOException | RuntimeException e) {
             if (running) {
@@ -208,7 +185,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
     }
 
-    private void outbound(byte[] packet, int off, int n, byte[] scratch) {
+    private void outbound(byte[] packet, int off, int n, Results sealed, UdpSocket.Batch tx) {
         if (n <= 0) {
             return;
         }
@@ -229,15 +206,17 @@ public final class Device implements DeviceControl, AutoCloseable {
             return;
         }
         counters.txPackets.increment();
-        core.send(peer, packet, off, n, scratch);
+        core.send(peer, packet, off, n, sealed.clear());
+        transmit(sealed, tx);
     }
 
     /** UDP → decrypt → source check → TUN, a recvmmsg batch at a time. */
     private void udpLoop() {
         UdpSocket.Batch rx = new UdpSocket.Batch(BATCH);
-        coalescer = tun.hasVnetHeader() ? new TcpCoalescer(tun) : null;
+        // With TUN offloads, decrypted TCP segments of a batch reach the TUN merged (GRO).
+        TcpCoalescer coalescer = tun.hasVnetHeader() ? new TcpCoalescer(tun) : null;
         byte[] buf = new byte[UdpSocket.MAX_DATAGRAM];
-        byte[] scratch = new byte[UdpSocket.MAX_DATAGRAM];
+        Results opened = new Results(UdpSocket.MAX_DATAGRAM);
         while (running) {
             UdpIo b = bind;
             try {
@@ -255,14 +234,14 @@ public final class Device implements DeviceControl, AutoCloseable {
                     if (size <= 0 || size >= total) {
                         counters.rxDatagrams.increment();
                         int len = rx.copyOut(i, buf);
-                        inbound(rx.source(i), rx.local(i), buf, len, scratch);
+                        inbound(rx.source(i), rx.local(i), buf, len, opened, coalescer);
                         continue;
                     }
                     for (int from = 0; from < total; from += size) { // UDP_GRO joined several datagrams
                         int len = Math.min(size, total - from);
                         rx.copyOut(i, from, len, buf);
                         counters.rxDatagrams.increment();
-                        inbound(rx.source(i), rx.local(i), buf, len, scratch);
+                        inbound(rx.source(i), rx.local(i), buf, len, opened, coalescer);
                     }
                 }
                 if (handshakeQueued) {
@@ -282,9 +261,12 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     /** Data is opened here, on the UDP reader; handshake messages go to the handshake thread, or are dropped when it is behind. */
-    private void inbound(InetSocketAddress source, java.net.InetAddress local, byte[] buf, int len, byte[] scratch) {
+    private void inbound(InetSocketAddress source, java.net.InetAddress local, byte[] buf, int len, Results opened,
+                         TcpCoalescer coalescer) {
         if (!WireGuardCore.isHandshakeMessage(buf, len)) {
-            core.receive(source, local, buf, len, scratch);
+            core.receive(source, local, buf, len, opened.clear());
+            deliver(opened, coalescer);
+            transmit(opened, SINGLE.get());
             return;
         }
         ArrayBlockingQueue<HandshakeMessage> q = core.isPeerEndpointAddress(source.getAddress()) ? peerHandshakes : handshakes;
@@ -302,7 +284,7 @@ public final class Device implements DeviceControl, AutoCloseable {
             LOG.log(Level.INFO, "{0}: the handshake thread keeps the default priority ({1})", name,
                     sitelink.os.ffm.Libc.errnoName(err));
         }
-        byte[] scratch = new byte[UdpSocket.MAX_DATAGRAM];
+        Results answers = new Results(UdpSocket.MAX_DATAGRAM);
         boolean busy = false;
         while (running) {
             try {
@@ -330,7 +312,9 @@ public final class Device implements DeviceControl, AutoCloseable {
                 if (handshakes.size() >= HANDSHAKE_QUEUE / 8) {
                     core.handshakeBacklog();
                 }
-                core.receive(m.source(), m.local(), m.message(), m.message().length, scratch);
+                core.receive(m.source(), m.local(), m.message(), m.message().length, answers.clear());
+                deliver(answers, null);
+                transmit(answers, SINGLE.get());
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "handshake processing failed on {0}: {1}", name, e.toString());
             }
@@ -338,27 +322,32 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     private void timerLoop() {
+        Results fired = new Results(0);
         while (running) {
-            long next = core.tick();
+            long next = core.tick(fired.clear());
+            transmit(fired, SINGLE.get());
             long sleep = Math.min(MAX_TIMER_SLEEP_NANOS, Math.max(1_000_000L, next - clock.nanoTime()));
             LockSupport.parkNanos(sleep);
         }
     }
 
-    private void sendDatagram(InetSocketAddress to, java.net.InetAddress from, byte[] buf, int off, int len) {
-        if (Thread.currentThread() == tunThread) {
-            tunTx.add(to, from, buf, off, len);
-            if (tunTx.isFull()) {
-                flushTunTx();
+    /**
+     * Queues the datagrams of {@code r} in {@code batch}, sending it whenever it fills; the TUN reader sends what is
+     * left at the end of its batch, other threads' one-slot batches are sent by the time this returns.
+     */
+    private void transmit(Results r, UdpSocket.Batch batch) {
+        for (int i = 0; i < r.sends(); i++) {
+            batch.add(r.sendTo(i), r.sendFrom(i), r.sendBuffer(i), r.sendOffset(i), r.sendLength(i));
+            if (batch.isFull()) {
+                send(batch);
             }
-            return;
         }
-        send(SINGLE.get().add(to, from, buf, off, len));
     }
 
-    private void flushTunTx() {
-        if (tunTx.count() > 0) {
-            send(tunTx);
+    /** The packets of {@code r} towards the LAN, merged by {@code coalescer} (the UDP reader's, with offloads) or one by one. */
+    private void deliver(Results r, TcpCoalescer coalescer) {
+        for (int i = 0; i < r.delivers(); i++) {
+            deliverPacket((Peer) r.deliverFrom(i), r.deliverBuffer(i), r.deliverOffset(i), r.deliverLength(i), coalescer);
         }
     }
 
@@ -375,7 +364,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     /** Cryptokey routing on the way in: the packet's source must be one of the sending peer's allowed IPs. */
-    private void deliverPacket(Peer peer, byte[] buf, int off, int len) {
+    private void deliverPacket(Peer peer, byte[] buf, int off, int len, TcpCoalescer coalescer) {
         int total = IpHeader.totalLength(buf, off, len);
         if (total == IpHeader.INVALID) {
             count(Drop.INVALID_PACKET);
@@ -393,7 +382,7 @@ public final class Device implements DeviceControl, AutoCloseable {
             return;
         }
         try {
-            if (coalescer != null && Thread.currentThread() == udpThread) {
+            if (coalescer != null) {
                 coalescer.add(buf, off, total);
             } else {
                 tun.write(buf, off, total);
@@ -515,7 +504,11 @@ public final class Device implements DeviceControl, AutoCloseable {
             allowedIps.removeAll(p);
         }
         pu.allowedIps().forEach(prefix -> allowedIps.insert(prefix, p));
-        pu.persistentKeepalive().ifPresent(s -> core.setPersistentKeepalive(p, s));
+        pu.persistentKeepalive().ifPresent(s -> {
+            Results keepalive = new Results(0);
+            core.setPersistentKeepalive(p, s, keepalive);
+            transmit(keepalive, SINGLE.get());
+        });
     }
 
     private void removePeer(Peer p) {
@@ -545,7 +538,9 @@ public final class Device implements DeviceControl, AutoCloseable {
         if (p.endpoint().isEmpty()) {
             throw new DeviceException(-89, "the peer has no endpoint yet"); // EDESTADDRREQ
         }
-        core.send(p, new byte[0], 0, 0, new byte[15 + sitelink.wireguard.Keypair.OVERHEAD]);
+        Results keepalive = new Results(15 + sitelink.wireguard.Keypair.OVERHEAD);
+        core.send(p, new byte[0], 0, 0, keepalive);
+        transmit(keepalive, SINGLE.get());
     }
 
     @Override
