@@ -27,14 +27,18 @@ import sitelink.tunnel.Drop;
 import sitelink.tunnel.Clock;
 import sitelink.wireguard.DropEvent;
 import sitelink.tunnel.Environment;
+import sitelink.tunnel.Remote;
 import sitelink.tunnel.Results;
+import sitelink.tunnel.Tunnel;
 import sitelink.wireguard.Peer;
 import sitelink.wireguard.WireGuardCore;
+import sitelink.wireguard.WireGuardTunnel;
 
 /**
- * A running WireGuard device: the TUN interface, the UDP socket, the protocol core and the cryptokey routing
- * table, wired by three platform threads (TUN reader, UDP reader, timers). The pipeline of design.md:
- * TUN read → route lookup → encrypt → UDP send, and UDP receive → decrypt → source check → TUN write.
+ * A running device: the TUN interface, the UDP socket, the tunnel protocol and the cryptokey routing table, wired by
+ * four platform threads (TUN reader, UDP reader, handshakes, timers). The data path knows the protocol only as a
+ * {@link Tunnel} and its remote sites as {@link Remote}s: TUN read → route lookup → filter → seal → UDP send, and
+ * UDP receive → classify → open → source check → filter → TUN write. Configuration speaks WireGuard (UAPI) to the core.
  */
 public final class Device implements DeviceControl, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("sitelink.device");
@@ -72,8 +76,12 @@ public final class Device implements DeviceControl, AutoCloseable {
     private final TunIo tun;
     private final UdpIo.Opener sockets;
     private final Clock clock;
+    /** The data path's protocol. */
+    private final Tunnel tunnel;
+    /** The same protocol's configuration side (keys, peers, endpoints: UAPI's words). */
     private final WireGuardCore core;
-    private final AllowedIps<Peer> allowedIps = new AllowedIps<>();
+    /** Cryptokey routing: prefix → remote site, outbound by destination, inbound as the source check. */
+    private final AllowedIps<Remote> allowedIps = new AllowedIps<>();
     private final DeviceCounters counters = new DeviceCounters();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final ArrayBlockingQueue<HandshakeMessage> handshakes = new ArrayBlockingQueue<>(HANDSHAKE_QUEUE);
@@ -109,6 +117,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         this.sockets = sockets;
         this.clock = env.clock();
         this.core = new WireGuardCore(env);
+        this.tunnel = new WireGuardTunnel(core);
         this.bind = openBind(0, 0);
         core.setDropListener(this::coreDropped);
     }
@@ -155,7 +164,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         int[] lens = new int[BATCH];
         byte[] packet = new byte[stride];
         byte[] segment = new byte[MAX_PACKET];
-        Results sealed = new Results(MAX_PACKET + 16 + 32);
+        Results sealed = new Results(MAX_PACKET + tunnel.overhead());
         // The datagrams of a TUN batch go out together, one sendmmsg per batch.
         UdpSocket.Batch tx = new UdpSocket.Batch(BATCH);
         VirtioNet.Sink sink = (buf, off, len) -> outbound(buf, off, len, sealed, tx);
@@ -194,19 +203,19 @@ public final class Device implements DeviceControl, AutoCloseable {
             count(Drop.INVALID_PACKET);
             return;
         }
-        Peer peer = allowedIps.lookup(packet, off + IpHeader.destinationOffset(version), IpHeader.addressLength(version));
-        if (peer == null) {
+        Remote site = allowedIps.lookup(packet, off + IpHeader.destinationOffset(version), IpHeader.addressLength(version));
+        if (site == null) {
             count(Drop.NO_ROUTE);
             return;
         }
-        if (!filter.toTunnel(peer.publicKey(), packet, off, n, lanWriter)) {
+        if (!filter.toTunnel(site.id(), packet, off, n, lanWriter)) {
             // Charged to the site the packet was for, so that status shows outbound denials too. No diagnostic:
             // its sentence is about packets from the peer; the policy logs the 5-tuple itself.
-            counters.drop(Drop.FILTERED, peer);
+            counters.drop(Drop.FILTERED, site);
             return;
         }
         counters.txPackets.increment();
-        core.send(peer, packet, off, n, sealed.clear());
+        tunnel.seal(site, packet, off, n, sealed.clear());
         transmit(sealed, tx);
     }
 
@@ -263,13 +272,13 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** Data is opened here, on the UDP reader; handshake messages go to the handshake thread, or are dropped when it is behind. */
     private void inbound(InetSocketAddress source, java.net.InetAddress local, byte[] buf, int len, Results opened,
                          TcpCoalescer coalescer) {
-        if (!WireGuardCore.isHandshakeMessage(buf, len)) {
-            core.receive(source, local, buf, len, opened.clear());
+        if (!tunnel.isHandshake(buf, len)) {
+            tunnel.open(source, local, buf, len, opened.clear());
             deliver(opened, coalescer);
             transmit(opened, SINGLE.get());
             return;
         }
-        ArrayBlockingQueue<HandshakeMessage> q = core.isPeerEndpointAddress(source.getAddress()) ? peerHandshakes : handshakes;
+        ArrayBlockingQueue<HandshakeMessage> q = tunnel.isRemoteEndpoint(source.getAddress()) ? peerHandshakes : handshakes;
         if (q.remainingCapacity() > 0 && q.offer(new HandshakeMessage(source, local, java.util.Arrays.copyOf(buf, len)))) {
             handshakeQueued = true;
         } else {
@@ -310,9 +319,9 @@ public final class Device implements DeviceControl, AutoCloseable {
                 }
                 busy = true;
                 if (handshakes.size() >= HANDSHAKE_QUEUE / 8) {
-                    core.handshakeBacklog();
+                    tunnel.handshakeBacklog();
                 }
-                core.receive(m.source(), m.local(), m.message(), m.message().length, answers.clear());
+                tunnel.handshake(m.source(), m.local(), m.message(), m.message().length, answers.clear());
                 deliver(answers, null);
                 transmit(answers, SINGLE.get());
             } catch (RuntimeException e) {
@@ -324,7 +333,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     private void timerLoop() {
         Results fired = new Results(0);
         while (running) {
-            long next = core.tick(fired.clear());
+            long next = tunnel.tick(fired.clear());
             transmit(fired, SINGLE.get());
             long sleep = Math.min(MAX_TIMER_SLEEP_NANOS, Math.max(1_000_000L, next - clock.nanoTime()));
             LockSupport.parkNanos(sleep);
@@ -347,7 +356,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** The packets of {@code r} towards the LAN, merged by {@code coalescer} (the UDP reader's, with offloads) or one by one. */
     private void deliver(Results r, TcpCoalescer coalescer) {
         for (int i = 0; i < r.delivers(); i++) {
-            deliverPacket((Peer) r.deliverFrom(i), r.deliverBuffer(i), r.deliverOffset(i), r.deliverLength(i), coalescer);
+            deliverPacket(r.deliverFrom(i), r.deliverBuffer(i), r.deliverOffset(i), r.deliverLength(i), coalescer);
         }
     }
 
@@ -359,25 +368,25 @@ public final class Device implements DeviceControl, AutoCloseable {
             counters.drops(Drop.SEND_FAILED, total - sent);
         }
         if (!batch.vanishedSources().isEmpty()) { // a local address was removed: peers stuck to it let go
-            batch.vanishedSources().forEach(core::forgetLocalSource);
+            batch.vanishedSources().forEach(tunnel::forgetLocalSource);
         }
     }
 
-    /** Cryptokey routing on the way in: the packet's source must be one of the sending peer's allowed IPs. */
-    private void deliverPacket(Peer peer, byte[] buf, int off, int len, TcpCoalescer coalescer) {
+    /** Cryptokey routing on the way in: the packet's source must be in the sending site's subnets (its allowed IPs). */
+    private void deliverPacket(Remote site, byte[] buf, int off, int len, TcpCoalescer coalescer) {
         int total = IpHeader.totalLength(buf, off, len);
         if (total == IpHeader.INVALID) {
             count(Drop.INVALID_PACKET);
             return;
         }
         int version = IpHeader.version(buf, off, len);
-        if (allowedIps.lookup(buf, off + IpHeader.sourceOffset(version), IpHeader.addressLength(version)) != peer) {
-            peerDropped(peer, Drop.SOURCE_NOT_ALLOWED, buf, off + IpHeader.sourceOffset(version),
+        if (allowedIps.lookup(buf, off + IpHeader.sourceOffset(version), IpHeader.addressLength(version)) != site) {
+            peerDropped(site, Drop.SOURCE_NOT_ALLOWED, buf, off + IpHeader.sourceOffset(version),
                     IpHeader.addressLength(version));
             return;
         }
-        if (!filter.fromTunnel(peer.publicKey(), buf, off, total)) {
-            peerDropped(peer, Drop.FILTERED, buf, off + IpHeader.sourceOffset(version),
+        if (!filter.fromTunnel(site.id(), buf, off, total)) {
+            peerDropped(site, Drop.FILTERED, buf, off + IpHeader.sourceOffset(version),
                     IpHeader.addressLength(version));
             return;
         }
@@ -428,16 +437,16 @@ public final class Device implements DeviceControl, AutoCloseable {
                 e.peer().map(Peer::publicKey), Optional.of(e.source()), Optional.empty(), e.claimedKey()));
     }
 
-    private void peerDropped(Peer peer, Drop d, byte[] buf, int addrOff, int addrLen) {
-        counters.drop(d, peer);
+    private void peerDropped(Remote site, Drop d, byte[] buf, int addrOff, int addrLen) {
+        counters.drop(d, site);
         Optional<java.net.InetAddress> inner;
         try {
             inner = Optional.of(java.net.InetAddress.getByAddress(java.util.Arrays.copyOfRange(buf, addrOff, addrOff + addrLen)));
         } catch (java.net.UnknownHostException e) {
             inner = Optional.empty();
         }
-        diagnostics.diagnose(new Diagnostic(d, Optional.of(peer.publicKey()),
-                peer.endpoint(), inner, Optional.empty()));
+        diagnostics.diagnose(new Diagnostic(d, Optional.of(site.id()),
+                site.endpoint(), inner, Optional.empty()));
     }
 
     // ---------------------------------------------------------------- control
@@ -525,7 +534,7 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     @Override
     public DeviceStatus status() {
-        return DeviceReport.status(name, siteName, peerNames, core, allowedIps, counters, bind.port(), clock.now());
+        return DeviceReport.status(name, siteName, peerNames, core, tunnel, allowedIps, counters, bind.port(), clock.now());
     }
 
     /**
@@ -538,14 +547,14 @@ public final class Device implements DeviceControl, AutoCloseable {
         if (p.endpoint().isEmpty()) {
             throw new DeviceException(-89, "the peer has no endpoint yet"); // EDESTADDRREQ
         }
-        Results keepalive = new Results(15 + sitelink.wireguard.Keypair.OVERHEAD);
-        core.send(p, new byte[0], 0, 0, keepalive);
+        Results keepalive = new Results(tunnel.overhead());
+        tunnel.seal(p, new byte[0], 0, 0, keepalive);
         transmit(keepalive, SINGLE.get());
     }
 
     @Override
     public SortedMap<String, Long> counters() {
-        return counters.byName(core);
+        return counters.byName(tunnel);
     }
 
     /** Stops the threads, closes the socket and the TUN, and zeroes every key. Idempotent. */
