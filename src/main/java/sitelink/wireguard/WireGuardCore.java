@@ -30,31 +30,19 @@ import sitelink.tunnel.Results;
  */
 public final class WireGuardCore {
 
-    /** Handshake messages per second above which the device counts as under load and demands cookies. */
-    public static final int DEFAULT_UNDER_LOAD_RATE = 256;
-    private static final long UNDER_LOAD_AFTER_NANOS = 1_000_000_000L;
     private static final byte[] EMPTY = new byte[0];
-
-    /** An index-table entry: a session, or (keypair == null) a handshake in flight. */
-    private record IndexEntry(Peer peer, Keypair keypair) {
-    }
 
     private final Environment env;
     private final Clock clock;
     private final SecureRandom random;
     private final ConcurrentHashMap<Key, Peer> peers = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Integer, IndexEntry> indices = new ConcurrentHashMap<>();
+    private final IndexTable indices;
+    private final Sessions sessions;
+    private final HandshakeLoad load;
     private final LongAdder[] drops = new LongAdder[Drop.values().length];
-    private final HandshakeRateLimiter rateLimiter = new HandshakeRateLimiter();
-    private final HandshakeRateLimiter cookieReplyLimiter = HandshakeRateLimiter.failingOpen();
     private volatile LocalIdentity identity;
     private volatile CookieChecker cookieChecker;
     private volatile DropEvent.Listener dropListener = DropEvent.Listener.NONE;
-
-    private volatile int underLoadRate = DEFAULT_UNDER_LOAD_RATE;
-    private long loadWindowStart;
-    private int loadWindowCount;
-    private volatile long underLoadUntil;
 
     public WireGuardCore(Clock clock, SecureRandom random) {
         this(Environment.of(clock, random));
@@ -68,8 +56,9 @@ public final class WireGuardCore {
         for (int i = 0; i < drops.length; i++) {
             drops[i] = new LongAdder();
         }
-        loadWindowStart = clock.nanoTime();
-        underLoadUntil = loadWindowStart;
+        indices = new IndexTable(random);
+        sessions = new Sessions(indices);
+        load = new HandshakeLoad(clock);
     }
 
     // ---------------------------------------------------------------- configuration
@@ -94,7 +83,7 @@ public final class WireGuardCore {
         }
         for (Peer p : peers.values()) {
             synchronized (p) {
-                zeroKeyMaterial(p);
+                sessions.zero(p);
                 p.handshake = newHandshake(p.publicKey(), p.presharedKey);
             }
         }
@@ -142,7 +131,7 @@ public final class WireGuardCore {
 
             @Override
             public void zeroKeyMaterial() {
-                WireGuardCore.this.zeroKeyMaterial(holder[0]);
+                sessions.zero(holder[0]);
             }
         };
         Peer p = new Peer(publicKey, newHandshake(publicKey, Key.zero()), new CookieGenerator(publicKey, clock),
@@ -159,7 +148,7 @@ public final class WireGuardCore {
         }
         synchronized (p) {
             p.timers.stop();
-            zeroKeyMaterial(p);
+            sessions.zero(p);
             p.staged.clear();
         }
     }
@@ -210,12 +199,12 @@ public final class WireGuardCore {
      * whatever rate of messages the core itself got to see.
      */
     public void handshakeBacklog() {
-        underLoadUntil = clock.nanoTime() + UNDER_LOAD_AFTER_NANOS;
+        load.backlog();
     }
 
     /** For tests and the flood scenario: the handshake rate at which the device demands cookies. */
     public void setUnderLoadRate(int messagesPerSecond) {
-        underLoadRate = messagesPerSecond;
+        load.setUnderLoadRate(messagesPerSecond);
     }
 
     /** Receives every refused datagram with its source (diagnostic logs, status); called on failure paths only. */
@@ -329,8 +318,8 @@ public final class WireGuardCore {
         if (!p.timers.mayInitiate(isRetry)) {
             return; // a refused retry re-arms itself in PeerTimers
         }
-        forgetPendingIndex(p);
-        int index = newIndex(p, null);
+        sessions.forgetPending(p);
+        int index = indices.reserve(p);
         byte[] msg = p.handshake.createInitiation(index, clock.now());
         p.cookies.addMacs(msg);
         p.timers.anyAuthenticatedPacketTraversal();
@@ -420,7 +409,7 @@ public final class WireGuardCore {
     }
 
     private void receiveTransport(InetSocketAddress source, InetAddress local, byte[] buf, int len, Results out) {
-        IndexEntry e = indices.get(Messages.getInt(buf, Messages.TRANSPORT_RECEIVER));
+        IndexTable.Entry e = indices.get(Messages.getInt(buf, Messages.TRANSPORT_RECEIVER));
         if (e == null || e.keypair() == null) {
             fail(Drop.UNKNOWN_INDEX, source, null, out);
             return;
@@ -443,7 +432,7 @@ public final class WireGuardCore {
         p.stats.authenticated();
         if (kp == p.next) { // the first packet on a responder's new session: a transition, under the monitor
             synchronized (p) {
-                if (receivedWithKeypair(p, kp)) {
+                if (sessions.confirm(p, kp)) {
                     p.timers.handshakeComplete();
                     p.setLastHandshake(clock.now());
                     p.stats.handshakeCompleted(false);
@@ -482,18 +471,18 @@ public final class WireGuardCore {
             fail(Drop.MAC1_INVALID, source, null, out);
             return false;
         }
-        if (!underLoad()) {
+        if (!load.underLoad()) {
             return true;
         }
         // A source that already had its share is refused before the cookie work: whether its mac2 is valid or not,
         // it would get no handshake now. Under a flood from a cookie-answering attacker that is nearly every message.
-        if (rateLimiter.exhausted(source.getAddress(), clock.nanoTime())) {
+        if (load.handshakesExhausted(source.getAddress())) {
             count(Drop.HANDSHAKE_RATE_LIMITED, out);
             return false;
         }
         if (!checker.checkMac2(msg, msg.length, source)) {
             // One cookie reply serves a real peer's next attempt; a source sending many gets its share, then silence.
-            if (!cookieReplyLimiter.allow(source.getAddress(), clock.nanoTime())) {
+            if (!load.allowCookieReply(source.getAddress())) {
                 count(Drop.COOKIE_REPLY_RATE_LIMITED, out);
                 return false;
             }
@@ -503,7 +492,7 @@ public final class WireGuardCore {
             return false;
         }
         // The sender proved it receives at this address; it still gets only its share of our public-key work.
-        if (!rateLimiter.allow(source.getAddress(), clock.nanoTime())) {
+        if (!load.allowHandshake(source.getAddress())) {
             count(Drop.HANDSHAKE_RATE_LIMITED, out);
             return false;
         }
@@ -543,12 +532,12 @@ public final class WireGuardCore {
             p.updateEndpoint(source, local);
             p.timers.anyAuthenticatedPacketTraversal();
             p.timers.anyAuthenticatedPacketReceived();
-            int index = newIndex(p, null);
+            int index = indices.reserve(p);
             Handshake.Response r = p.handshake.createResponse(index, clock.nanoTime());
             // The session is in place (next) before the response leaves: the initiator's first data packet may
             // reach the UDP reader before this thread returns, and must find it there to confirm it.
-            beginSession(p, r.keypair(), false);
-            indices.put(index, new IndexEntry(p, r.keypair()));
+            sessions.begin(p, r.keypair(), false, false);
+            indices.install(p, r.keypair());
             p.timers.sessionDerived();
             p.cookies.addMacs(r.message());
             out.send(source, local, r.message(), 0, r.message().length);
@@ -564,7 +553,7 @@ public final class WireGuardCore {
         if (!macsAcceptable(source, local, msg, out)) {
             return;
         }
-        IndexEntry e = indices.get(Messages.getInt(msg, Messages.RESPONSE_RECEIVER));
+        IndexTable.Entry e = indices.get(Messages.getInt(msg, Messages.RESPONSE_RECEIVER));
         if (e == null || e.keypair() != null) {
             fail(Drop.UNKNOWN_INDEX, source, null, out);
             return;
@@ -577,12 +566,12 @@ public final class WireGuardCore {
                 fail(Drop.HANDSHAKE_RESPONSE_INVALID, source, p, out);
                 return;
             }
-            indices.put(kp.get().localIndex(), new IndexEntry(p, kp.get()));
+            indices.install(p, kp.get());
             p.rxBytes.addAndGet(msg.length);
             p.updateEndpoint(source, local);
             p.timers.anyAuthenticatedPacketTraversal();
             p.timers.anyAuthenticatedPacketReceived();
-            beginSession(p, kp.get(), true);
+            sessions.begin(p, kp.get(), true, yieldsInitiatorRole(p));
             p.timers.sessionDerived();
             p.timers.handshakeComplete();
             p.setLastHandshake(clock.now());
@@ -592,7 +581,7 @@ public final class WireGuardCore {
     }
 
     private void receiveCookieReply(byte[] msg, Results out) {
-        IndexEntry e = indices.get(Messages.getInt(msg, Messages.COOKIE_RECEIVER));
+        IndexTable.Entry e = indices.get(Messages.getInt(msg, Messages.COOKIE_RECEIVER));
         if (e == null) {
             count(Drop.UNKNOWN_INDEX, out);
             return;
@@ -605,115 +594,12 @@ public final class WireGuardCore {
         }
     }
 
-    private boolean underLoad() {
-        long now = clock.nanoTime();
-        synchronized (drops) {
-            if (now - loadWindowStart >= 1_000_000_000L) {
-                loadWindowStart = now;
-                loadWindowCount = 0;
-            }
-            if (++loadWindowCount > underLoadRate) {
-                underLoadUntil = now + UNDER_LOAD_AFTER_NANOS;
-            }
-        }
-        return now - underLoadUntil < 0;
-    }
-
     // ---------------------------------------------------------------- sessions
-
-    /** wireguard-go's BeginSymmetricSession: where a new keypair goes and which old one dies. Caller holds the monitor. */
-    private void beginSession(Peer p, Keypair kp, boolean initiator) {
-        p.sentLastMinuteHandshake = false;
-        if (initiator) {
-            Keypair oldPrevious = p.previous;
-            if (p.next != null && yieldsInitiatorRole(p)) {
-                // Both sides initiated at once and both handshakes completed (see receiveInitiation). Left as it is,
-                // each side would send on its own initiator session, i.e. into the other's previous slot, which
-                // the other's next rekey deletes while packets are still in flight. So the side with the smaller
-                // public key keeps the peer's session waiting in next: the peer's first packet promotes it, and the
-                // two settle as initiator and responder, as after any handshake. Until then ours carries our packets
-                // (a wireguard-go peer, which dropped its own initiation, only ever has ours).
-                p.previous = p.current;
-            } else if (p.next != null) {
-                p.previous = p.next;
-                p.next = null;
-                destroy(p.current);
-            } else {
-                p.previous = p.current;
-            }
-            destroy(oldPrevious);
-            p.current = kp;
-        } else {
-            destroy(p.next);
-            p.next = kp;
-            destroy(p.previous);
-            p.previous = null;
-        }
-    }
 
     /** True when our static public key sorts below the peer's (unsigned, byte by byte): we yield when handshakes cross. */
     private boolean yieldsInitiatorRole(Peer p) {
         LocalIdentity id = identity;
         return id != null && Arrays.compareUnsigned(id.publicKey().bytes(), p.publicKey().bytes()) < 0;
-    }
-
-    /** The responder's next session is confirmed by the first packet on it. Caller holds the monitor. */
-    private boolean receivedWithKeypair(Peer p, Keypair kp) {
-        if (p.next != kp) {
-            return false;
-        }
-        destroy(p.previous);
-        p.previous = p.current;
-        p.current = kp;
-        p.next = null;
-        return true;
-    }
-
-    private void zeroKeyMaterial(Peer p) {
-        destroy(p.previous);
-        destroy(p.current);
-        destroy(p.next);
-        p.previous = null;
-        p.current = null;
-        p.next = null;
-        forgetPendingIndex(p);
-        if (p.handshake != null) {
-            p.handshake.clear();
-        }
-    }
-
-    private void destroy(Keypair kp) {
-        if (kp != null) {
-            IndexEntry e = indices.get(kp.localIndex());
-            if (e != null && e.keypair() == kp) {
-                indices.remove(kp.localIndex(), e);
-            }
-            kp.destroy();
-        }
-    }
-
-    private void forgetPendingIndex(Peer p) {
-        forgetIndex(p.handshake == null ? 0 : p.handshake.pendingLocalIndex());
-    }
-
-    /** Frees the index of an initiation that will get no answer we accept (0: none). */
-    private void forgetIndex(int pending) {
-        if (pending != 0) {
-            IndexEntry e = indices.get(pending);
-            if (e != null && e.keypair() == null) {
-                indices.remove(pending, e);
-            }
-        }
-    }
-
-    private int newIndex(Peer p, Keypair kp) {
-        IndexEntry entry = new IndexEntry(p, kp);
-        while (true) {
-            int index = random.nextInt();
-            if (index != 0 && indices.putIfAbsent(index, entry) == null) {
-                return index;
-            }
-        }
     }
 
     private Handshake newHandshake(Key remoteStatic, Key psk) {
