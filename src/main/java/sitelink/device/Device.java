@@ -83,6 +83,8 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** Cryptokey routing: prefix → remote site, outbound by destination, inbound as the source check. */
     private final AllowedIps<Remote> allowedIps = new AllowedIps<>();
     private final DeviceCounters counters = new DeviceCounters();
+    /** The peers of the configuration: added, changed and removed in the core and the routing table. */
+    private final PeerSettings peers;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final ArrayBlockingQueue<HandshakeMessage> handshakes = new ArrayBlockingQueue<>(HANDSHAKE_QUEUE);
     private final ArrayBlockingQueue<HandshakeMessage> peerHandshakes = new ArrayBlockingQueue<>(PEER_HANDSHAKE_QUEUE);
@@ -118,6 +120,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         this.clock = env.clock();
         this.core = new WireGuardCore(env);
         this.tunnel = new WireGuardTunnel(core);
+        this.peers = new PeerSettings(core, allowedIps, counters, r -> transmit(r, SINGLE.get()));
         this.bind = openBind(0, 0);
         core.setDropListener(this::coreDropped);
     }
@@ -153,9 +156,12 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     // ---------------------------------------------------------------- data path
+    // out: TUN batch → parse → route → filter → seal → UDP batch;
+    // in:  UDP batch → classify → open → source check → filter → coalesce → TUN batch.
+    // Each thread owns its Results and batches: the tunnel answers into them, the device carries the answers out.
 
     /**
-     * TUN → route → filter → encrypt → UDP, a batch at a time: one wakeup and one sendmmsg per batch of packets the
+     * TUN → route → filter → seal → UDP, a batch at a time: one wakeup and one sendmmsg per batch of packets the
      * kernel had queued. Packets are read into an off-heap slab and copied once into a heap array for the cipher.
      */
     private void tunLoop() {
@@ -194,32 +200,62 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
     }
 
+    /** One packet from the LAN: parse, route, filter, seal; its datagrams join the TUN reader's batch. */
     private void outbound(byte[] packet, int off, int n, Results sealed, UdpSocket.Batch tx) {
         if (n <= 0) {
             return;
         }
+        // parse
         int version = IpHeader.version(packet, off, n);
         if (version == IpHeader.INVALID) {
             count(Drop.INVALID_PACKET);
             return;
         }
+        // route: the remote site whose subnets hold the destination (cryptokey routing)
         Remote site = allowedIps.lookup(packet, off + IpHeader.destinationOffset(version), IpHeader.addressLength(version));
         if (site == null) {
             count(Drop.NO_ROUTE);
             return;
         }
+        // filter: path MTU, site policy, MSS clamp
         if (!filter.toTunnel(site.id(), packet, off, n, lanWriter)) {
             // Charged to the site the packet was for, so that status shows outbound denials too. No diagnostic:
             // its sentence is about packets from the peer; the policy logs the 5-tuple itself.
             counters.drop(Drop.FILTERED, site);
             return;
         }
+        // seal (or stage behind a handshake), then into the UDP batch
         counters.txPackets.increment();
         tunnel.seal(site, packet, off, n, sealed.clear());
         transmit(sealed, tx);
     }
 
-    /** UDP → decrypt → source check → TUN, a recvmmsg batch at a time. */
+    /**
+     * Queues the datagrams of {@code r} in {@code batch}, sending it whenever it fills; the TUN reader sends what is
+     * left at the end of its batch, other threads' one-slot batches are sent by the time this returns.
+     */
+    private void transmit(Results r, UdpSocket.Batch batch) {
+        for (int i = 0; i < r.sends(); i++) {
+            batch.add(r.sendTo(i), r.sendFrom(i), r.sendBuffer(i), r.sendOffset(i), r.sendLength(i));
+            if (batch.isFull()) {
+                send(batch);
+            }
+        }
+    }
+
+    private void send(UdpSocket.Batch batch) {
+        int total = batch.count();
+        int sent = bind.send(batch);
+        counters.txDatagrams.add(sent);
+        if (sent < total) {
+            counters.drops(Drop.SEND_FAILED, total - sent);
+        }
+        if (!batch.vanishedSources().isEmpty()) { // a local address was removed: peers stuck to it let go
+            batch.vanishedSources().forEach(tunnel::forgetLocalSource);
+        }
+    }
+
+    /** UDP → classify → open → source check → filter → TUN, a recvmmsg batch at a time. */
     private void udpLoop() {
         UdpSocket.Batch rx = new UdpSocket.Batch(BATCH);
         // With TUN offloads, decrypted TCP segments of a batch reach the TUN merged (GRO).
@@ -272,7 +308,9 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** Data is opened here, on the UDP reader; handshake messages go to the handshake thread, or are dropped when it is behind. */
     private void inbound(InetSocketAddress source, java.net.InetAddress local, byte[] buf, int len, Results opened,
                          TcpCoalescer coalescer) {
+        // classify: data is opened here; handshake-class messages wait for the handshake thread
         if (!tunnel.isHandshake(buf, len)) {
+            // open, then source check, filter and coalesce per packet; a confirmed session may also send
             tunnel.open(source, local, buf, len, opened.clear());
             deliver(opened, coalescer);
             transmit(opened, SINGLE.get());
@@ -283,6 +321,54 @@ public final class Device implements DeviceControl, AutoCloseable {
             handshakeQueued = true;
         } else {
             count(Drop.HANDSHAKE_QUEUE_FULL);
+        }
+    }
+
+    /** The packets of {@code r} towards the LAN, merged by {@code coalescer} (the UDP reader's, with offloads) or one by one. */
+    private void deliver(Results r, TcpCoalescer coalescer) {
+        for (int i = 0; i < r.delivers(); i++) {
+            deliverPacket(r.deliverFrom(i), r.deliverBuffer(i), r.deliverOffset(i), r.deliverLength(i), coalescer);
+        }
+    }
+
+    /**
+     * One opened packet towards the LAN: source check (cryptokey routing on the way in: its source must be in the
+     * sending site's subnets), filter, then coalesce or write.
+     */
+    private void deliverPacket(Remote site, byte[] buf, int off, int len, TcpCoalescer coalescer) {
+        int total = IpHeader.totalLength(buf, off, len);
+        if (total == IpHeader.INVALID) {
+            count(Drop.INVALID_PACKET);
+            return;
+        }
+        int version = IpHeader.version(buf, off, len);
+        if (allowedIps.lookup(buf, off + IpHeader.sourceOffset(version), IpHeader.addressLength(version)) != site) {
+            peerDropped(site, Drop.SOURCE_NOT_ALLOWED, buf, off + IpHeader.sourceOffset(version),
+                    IpHeader.addressLength(version));
+            return;
+        }
+        if (!filter.fromTunnel(site.id(), buf, off, total)) {
+            peerDropped(site, Drop.FILTERED, buf, off + IpHeader.sourceOffset(version),
+                    IpHeader.addressLength(version));
+            return;
+        }
+        try {
+            if (coalescer != null) {
+                coalescer.add(buf, off, total);
+            } else {
+                tun.write(buf, off, total);
+            }
+            counters.rxPackets.increment();
+        } catch (IOException e) {
+            count(Drop.SEND_FAILED);
+        }
+    }
+
+    private void writeToLan(byte[] buf, int off, int len) {
+        try {
+            tun.write(buf, off, len);
+        } catch (IOException e) {
+            count(Drop.SEND_FAILED);
         }
     }
 
@@ -337,76 +423,6 @@ public final class Device implements DeviceControl, AutoCloseable {
             transmit(fired, SINGLE.get());
             long sleep = Math.min(MAX_TIMER_SLEEP_NANOS, Math.max(1_000_000L, next - clock.nanoTime()));
             LockSupport.parkNanos(sleep);
-        }
-    }
-
-    /**
-     * Queues the datagrams of {@code r} in {@code batch}, sending it whenever it fills; the TUN reader sends what is
-     * left at the end of its batch, other threads' one-slot batches are sent by the time this returns.
-     */
-    private void transmit(Results r, UdpSocket.Batch batch) {
-        for (int i = 0; i < r.sends(); i++) {
-            batch.add(r.sendTo(i), r.sendFrom(i), r.sendBuffer(i), r.sendOffset(i), r.sendLength(i));
-            if (batch.isFull()) {
-                send(batch);
-            }
-        }
-    }
-
-    /** The packets of {@code r} towards the LAN, merged by {@code coalescer} (the UDP reader's, with offloads) or one by one. */
-    private void deliver(Results r, TcpCoalescer coalescer) {
-        for (int i = 0; i < r.delivers(); i++) {
-            deliverPacket(r.deliverFrom(i), r.deliverBuffer(i), r.deliverOffset(i), r.deliverLength(i), coalescer);
-        }
-    }
-
-    private void send(UdpSocket.Batch batch) {
-        int total = batch.count();
-        int sent = bind.send(batch);
-        counters.txDatagrams.add(sent);
-        if (sent < total) {
-            counters.drops(Drop.SEND_FAILED, total - sent);
-        }
-        if (!batch.vanishedSources().isEmpty()) { // a local address was removed: peers stuck to it let go
-            batch.vanishedSources().forEach(tunnel::forgetLocalSource);
-        }
-    }
-
-    /** Cryptokey routing on the way in: the packet's source must be in the sending site's subnets (its allowed IPs). */
-    private void deliverPacket(Remote site, byte[] buf, int off, int len, TcpCoalescer coalescer) {
-        int total = IpHeader.totalLength(buf, off, len);
-        if (total == IpHeader.INVALID) {
-            count(Drop.INVALID_PACKET);
-            return;
-        }
-        int version = IpHeader.version(buf, off, len);
-        if (allowedIps.lookup(buf, off + IpHeader.sourceOffset(version), IpHeader.addressLength(version)) != site) {
-            peerDropped(site, Drop.SOURCE_NOT_ALLOWED, buf, off + IpHeader.sourceOffset(version),
-                    IpHeader.addressLength(version));
-            return;
-        }
-        if (!filter.fromTunnel(site.id(), buf, off, total)) {
-            peerDropped(site, Drop.FILTERED, buf, off + IpHeader.sourceOffset(version),
-                    IpHeader.addressLength(version));
-            return;
-        }
-        try {
-            if (coalescer != null) {
-                coalescer.add(buf, off, total);
-            } else {
-                tun.write(buf, off, total);
-            }
-            counters.rxPackets.increment();
-        } catch (IOException e) {
-            count(Drop.SEND_FAILED);
-        }
-    }
-
-    private void writeToLan(byte[] buf, int off, int len) {
-        try {
-            tun.write(buf, off, len);
-        } catch (IOException e) {
-            count(Drop.SEND_FAILED);
         }
     }
 
@@ -480,51 +496,7 @@ public final class Device implements DeviceControl, AutoCloseable {
             }
             fwmark = newMark;
         }
-        if (u.replacePeers()) {
-            for (Peer p : core.peers()) {
-                removePeer(p);
-            }
-        }
-        for (PeerUpdate pu : u.peers()) {
-            applyPeer(pu);
-        }
-    }
-
-    private void applyPeer(PeerUpdate pu) {
-        Optional<Peer> existing = core.peer(pu.publicKey());
-        if (pu.remove()) {
-            existing.ifPresent(this::removePeer);
-            return;
-        }
-        if (existing.isEmpty() && pu.updateOnly()) {
-            return;
-        }
-        Optional<Peer> maybe = existing.isPresent() ? existing : core.addPeer(pu.publicKey());
-        if (maybe.isEmpty()) {
-            return; // our own public key: ignored, as wireguard-go does
-        }
-        Peer p = maybe.get();
-        if (existing.isEmpty()) {
-            LOG.log(Level.INFO, "{0} - Created", p);
-        }
-        pu.presharedKey().ifPresent(k -> core.setPresharedKey(p, k));
-        pu.endpoint().ifPresent(e -> core.setEndpoint(p, e));
-        if (pu.replaceAllowedIps()) {
-            allowedIps.removeAll(p);
-        }
-        pu.allowedIps().forEach(prefix -> allowedIps.insert(prefix, p));
-        pu.persistentKeepalive().ifPresent(s -> {
-            Results keepalive = new Results(0);
-            core.setPersistentKeepalive(p, s, keepalive);
-            transmit(keepalive, SINGLE.get());
-        });
-    }
-
-    private void removePeer(Peer p) {
-        allowedIps.removeAll(p);
-        counters.forget(p);
-        core.removePeer(p.publicKey());
-        LOG.log(Level.INFO, "{0} - Removed", p);
+        peers.apply(u);
     }
 
     @Override
@@ -573,7 +545,7 @@ public final class Device implements DeviceControl, AutoCloseable {
             LOG.log(Level.DEBUG, "closing the TUN: {0}", e.toString());
         }
         for (Peer p : core.peers()) {
-            core.removePeer(p.publicKey());
+            core.removePeer(p.publicKey()); // sessions end, keys zeroed
         }
         core.setPrivateKey(Key.zero());
         for (Thread t : threads) {
