@@ -14,7 +14,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import sitelink.crypto.Key;
 import sitelink.tunnel.Results;
 
@@ -39,10 +38,9 @@ public final class WireGuardCore {
     private final IndexTable indices;
     private final Sessions sessions;
     private final HandshakeLoad load;
-    private final LongAdder[] drops = new LongAdder[Drop.values().length];
+    private final CoreDrops drops;
     private volatile LocalIdentity identity;
     private volatile CookieChecker cookieChecker;
-    private volatile DropEvent.Listener dropListener = DropEvent.Listener.NONE;
 
     public WireGuardCore(Clock clock, SecureRandom random) {
         this(Environment.of(clock, random));
@@ -53,9 +51,7 @@ public final class WireGuardCore {
         this.env = env;
         this.clock = env.clock();
         this.random = env.random();
-        for (int i = 0; i < drops.length; i++) {
-            drops[i] = new LongAdder();
-        }
+        this.drops = new CoreDrops(clock, peers.values());
         indices = new IndexTable(random);
         sessions = new Sessions(indices);
         load = new HandshakeLoad(clock);
@@ -209,11 +205,11 @@ public final class WireGuardCore {
 
     /** Receives every refused datagram with its source (diagnostic logs, status); called on failure paths only. */
     public void setDropListener(DropEvent.Listener listener) {
-        dropListener = listener;
+        drops.setListener(listener);
     }
 
     public long drops(Drop reason) {
-        return drops[reason.ordinal()].sum();
+        return drops.sum(reason);
     }
 
     // ---------------------------------------------------------------- timers
@@ -246,7 +242,7 @@ public final class WireGuardCore {
     private void send(Peer p, byte[] packet, int off, int len, byte[] scratch, Results out) {
         Peer.Endpoint ep = p.endpointOrNull();
         if (ep == null) {
-            count(Drop.NO_ENDPOINT, out);
+            drops.count(Drop.NO_ENDPOINT, out);
             return;
         }
         Keypair kp = p.current;
@@ -290,7 +286,7 @@ public final class WireGuardCore {
     private void stage(Peer p, byte[] packet) {
         if (p.staged.size() >= Peer.MAX_STAGED_PACKETS) {
             p.staged.pollFirst();
-            count(Drop.STAGED_QUEUE_FULL);
+            drops.count(Drop.STAGED_QUEUE_FULL);
         }
         p.staged.addLast(packet);
     }
@@ -354,13 +350,9 @@ public final class WireGuardCore {
     }
 
     private void handshakeGaveUp(Peer p) {
-        drops[Drop.HANDSHAKE_TIMEOUT.ordinal()].add(p.staged.size());
+        drops.handshakeTimedOut(p, p.staged.size());
         p.staged.clear();
         p.stats.gaveUp(clock.now());
-        Peer.Endpoint ep = p.endpointOrNull();
-        if (ep != null) {
-            dropListener.dropped(new DropEvent(Drop.HANDSHAKE_TIMEOUT, ep.remote(), Optional.of(p), Optional.empty()));
-        }
     }
 
     // ---------------------------------------------------------------- inbound
@@ -404,26 +396,26 @@ public final class WireGuardCore {
             case Constants.MESSAGE_INITIATION -> receiveInitiation(source, local, Arrays.copyOf(buf, len), out);
             case Constants.MESSAGE_RESPONSE -> receiveResponse(source, local, Arrays.copyOf(buf, len), out);
             case Constants.MESSAGE_COOKIE_REPLY -> receiveCookieReply(Arrays.copyOf(buf, len), out);
-            default -> count(Drop.INVALID_MESSAGE, out);
+            default -> drops.count(Drop.INVALID_MESSAGE, out);
         }
     }
 
     private void receiveTransport(InetSocketAddress source, InetAddress local, byte[] buf, int len, Results out) {
         IndexTable.Entry e = indices.get(Messages.getInt(buf, Messages.TRANSPORT_RECEIVER));
         if (e == null || e.keypair() == null) {
-            fail(Drop.UNKNOWN_INDEX, source, null, out);
+            drops.fail(Drop.UNKNOWN_INDEX, source, null, out);
             return;
         }
         Keypair kp = e.keypair();
         Peer p = e.peer();
         if (clock.nanoTime() - kp.createdNanos() >= Constants.REJECT_AFTER_TIME_NANOS) {
-            fail(Drop.KEYPAIR_EXPIRED, source, p, out);
+            drops.fail(Drop.KEYPAIR_EXPIRED, source, p, out);
             return;
         }
         byte[] plain = out.buffer();
         int n = kp.decrypt(buf, 0, len, plain, 0);
         if (n < 0) {
-            fail(n == Keypair.DECRYPT_REPLAY ? Drop.REPLAY
+            drops.fail(n == Keypair.DECRYPT_REPLAY ? Drop.REPLAY
                     : n == Keypair.DECRYPT_COUNTER_LIMIT ? Drop.KEYPAIR_EXPIRED : Drop.DECRYPT_FAILED, source, p, out);
             return;
         }
@@ -464,11 +456,11 @@ public final class WireGuardCore {
     private boolean macsAcceptable(InetSocketAddress source, InetAddress local, byte[] msg, Results out) {
         CookieChecker checker = cookieChecker;
         if (checker == null) {
-            fail(Drop.NO_PRIVATE_KEY, source, null, out);
+            drops.fail(Drop.NO_PRIVATE_KEY, source, null, out);
             return false;
         }
         if (!checker.checkMac1(msg, msg.length)) {
-            fail(Drop.MAC1_INVALID, source, null, out);
+            drops.fail(Drop.MAC1_INVALID, source, null, out);
             return false;
         }
         if (!load.underLoad()) {
@@ -477,23 +469,23 @@ public final class WireGuardCore {
         // A source that already had its share is refused before the cookie work: whether its mac2 is valid or not,
         // it would get no handshake now. Under a flood from a cookie-answering attacker that is nearly every message.
         if (load.handshakesExhausted(source.getAddress())) {
-            count(Drop.HANDSHAKE_RATE_LIMITED, out);
+            drops.count(Drop.HANDSHAKE_RATE_LIMITED, out);
             return false;
         }
         if (!checker.checkMac2(msg, msg.length, source)) {
             // One cookie reply serves a real peer's next attempt; a source sending many gets its share, then silence.
             if (!load.allowCookieReply(source.getAddress())) {
-                count(Drop.COOKIE_REPLY_RATE_LIMITED, out);
+                drops.count(Drop.COOKIE_REPLY_RATE_LIMITED, out);
                 return false;
             }
             byte[] reply = checker.createReply(msg, msg.length, source);
             out.send(source, local, reply, 0, reply.length);
-            count(Drop.COOKIE_REQUIRED, out);
+            drops.count(Drop.COOKIE_REQUIRED, out);
             return false;
         }
         // The sender proved it receives at this address; it still gets only its share of our public-key work.
         if (!load.allowHandshake(source.getAddress())) {
-            count(Drop.HANDSHAKE_RATE_LIMITED, out);
+            drops.count(Drop.HANDSHAKE_RATE_LIMITED, out);
             return false;
         }
         return true;
@@ -506,18 +498,12 @@ public final class WireGuardCore {
         LocalIdentity id = identity;
         Optional<Initiation> opened = id == null ? Optional.empty() : Handshake.openInitiation(id, msg);
         if (opened.isEmpty()) {
-            fail(Drop.HANDSHAKE_DECRYPT_FAILED, source, null, out);
+            drops.fail(Drop.HANDSHAKE_DECRYPT_FAILED, source, null, out);
             return;
         }
         Peer p = peers.get(opened.get().remoteStatic());
         if (p == null) {
-            count(Drop.UNKNOWN_PEER, out);
-            Peer at = attribute(source);
-            if (at != null) {
-                at.stats.failed(Drop.UNKNOWN_PEER, clock.now(), source);
-            }
-            dropListener.dropped(new DropEvent(Drop.UNKNOWN_PEER, source, Optional.ofNullable(at),
-                    Optional.of(opened.get().remoteStatic())));
+            drops.unknownPeer(source, opened.get().remoteStatic(), out);
             return;
         }
         synchronized (p) {
@@ -525,7 +511,7 @@ public final class WireGuardCore {
             // responder state, so the answer to it still completes. Both handshakes then yield sessions at once,
             // where wireguard-go drops its own and both sides wait REKEY_TIMEOUT for a retry.
             if (p.handshake == null || !p.handshake.acceptInitiation(opened.get(), clock.nanoTime())) {
-                fail(Drop.HANDSHAKE_REPLAY, source, p, out);
+                drops.fail(Drop.HANDSHAKE_REPLAY, source, p, out);
                 return;
             }
             p.rxBytes.addAndGet(msg.length);
@@ -555,7 +541,7 @@ public final class WireGuardCore {
         }
         IndexTable.Entry e = indices.get(Messages.getInt(msg, Messages.RESPONSE_RECEIVER));
         if (e == null || e.keypair() != null) {
-            fail(Drop.UNKNOWN_INDEX, source, null, out);
+            drops.fail(Drop.UNKNOWN_INDEX, source, null, out);
             return;
         }
         Peer p = e.peer();
@@ -563,7 +549,7 @@ public final class WireGuardCore {
             Optional<Keypair> kp = p.handshake == null ? Optional.empty()
                     : p.handshake.consumeResponse(msg, clock.nanoTime());
             if (kp.isEmpty()) {
-                fail(Drop.HANDSHAKE_RESPONSE_INVALID, source, p, out);
+                drops.fail(Drop.HANDSHAKE_RESPONSE_INVALID, source, p, out);
                 return;
             }
             indices.install(p, kp.get());
@@ -583,13 +569,13 @@ public final class WireGuardCore {
     private void receiveCookieReply(byte[] msg, Results out) {
         IndexTable.Entry e = indices.get(Messages.getInt(msg, Messages.COOKIE_RECEIVER));
         if (e == null) {
-            count(Drop.UNKNOWN_INDEX, out);
+            drops.count(Drop.UNKNOWN_INDEX, out);
             return;
         }
         Peer p = e.peer();
         synchronized (p) {
             if (!p.cookies.consumeReply(msg)) {
-                count(Drop.HANDSHAKE_RESPONSE_INVALID, out);
+                drops.count(Drop.HANDSHAKE_RESPONSE_INVALID, out);
             }
         }
     }
@@ -610,44 +596,6 @@ public final class WireGuardCore {
         Handshake h = new Handshake(id, remoteStatic, random);
         h.setPresharedKey(psk);
         return h;
-    }
-
-    private void count(Drop reason) {
-        drops[reason.ordinal()].increment();
-    }
-
-    /** Counts the caller's input as dropped and says why in its results. */
-    private void count(Drop reason, Results out) {
-        count(reason);
-        out.drop(reason);
-    }
-
-    /**
-     * Counts a refused datagram, charges it to its peer (known, or the one whose endpoint address it came from) and
-     * tells the drop listener. Failure paths only.
-     */
-    private void fail(Drop reason, InetSocketAddress source, Peer known, Results out) {
-        count(reason, out);
-        Peer p = known != null ? known : attribute(source);
-        if (p != null) {
-            p.stats.failed(reason, clock.now(), source);
-        }
-        dropListener.dropped(new DropEvent(reason, source, Optional.ofNullable(p), Optional.empty()));
-    }
-
-    /** The peer whose endpoint has this source's IP address, if exactly one does (a site-to-site device has few). */
-    private Peer attribute(InetSocketAddress source) {
-        Peer found = null;
-        for (Peer p : peers.values()) {
-            Peer.Endpoint ep = p.endpointOrNull();
-            if (ep != null && ep.remote().getAddress() != null && ep.remote().getAddress().equals(source.getAddress())) {
-                if (found != null) {
-                    return null;
-                }
-                found = p;
-            }
-        }
-        return found;
     }
 
     /** Wall-clock now, for callers that report times. */
