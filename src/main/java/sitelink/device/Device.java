@@ -313,7 +313,9 @@ public final class Device implements DeviceControl, AutoCloseable {
             // open, then source check, filter and coalesce per packet; a confirmed session may also send
             tunnel.open(source, local, buf, len, opened.clear());
             deliver(opened, coalescer);
-            transmit(opened, SINGLE.get());
+            if (opened.sends() > 0) { // rare on this thread: what a confirmed session releases, a last-minute rekey
+                transmit(opened, SINGLE.get());
+            }
             return;
         }
         ArrayBlockingQueue<HandshakeMessage> q = tunnel.isRemoteEndpoint(source.getAddress()) ? peerHandshakes : handshakes;

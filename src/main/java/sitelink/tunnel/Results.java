@@ -41,13 +41,17 @@ public final class Results {
 
     /** Forgets what the last call yielded (the references too: nothing is kept alive between calls). */
     public Results clear() {
-        Arrays.fill(sendBuf, 0, sends, null);
-        Arrays.fill(sendTo, 0, sends, null);
-        Arrays.fill(sendFrom, 0, sends, null);
-        Arrays.fill(deliverBuf, 0, delivers, null);
-        Arrays.fill(deliverFrom, 0, delivers, null);
-        sends = 0;
-        delivers = 0;
+        if (sends > 0) {
+            Arrays.fill(sendBuf, 0, sends, null);
+            Arrays.fill(sendTo, 0, sends, null);
+            Arrays.fill(sendFrom, 0, sends, null);
+            sends = 0;
+        }
+        if (delivers > 0) {
+            Arrays.fill(deliverBuf, 0, delivers, null);
+            Arrays.fill(deliverFrom, 0, delivers, null);
+            delivers = 0;
+        }
         drop = null;
         return this;
     }
