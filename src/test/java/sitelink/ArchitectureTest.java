@@ -48,7 +48,7 @@ class ArchitectureTest {
                 .whereLayer("route").mayNotAccessAnyLayer()
                 .whereLayer("crypto").mayNotAccessAnyLayer()
                 .whereLayer("pki").mayNotAccessAnyLayer()
-                .whereLayer("tunnel").mayNotAccessAnyLayer()
+                .whereLayer("tunnel").mayOnlyAccessLayers("crypto")
                 .whereLayer("cores").mayOnlyAccessLayers("crypto", "pki", "tunnel", "packet", "route")
                 .whereLayer("policy").mayOnlyAccessLayers("packet", "route", "crypto", "tunnel")
                 .whereLayer("os").mayOnlyAccessLayers("packet", "route")

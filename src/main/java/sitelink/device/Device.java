@@ -27,13 +27,18 @@ import sitelink.tunnel.Drop;
 import sitelink.tunnel.Clock;
 import sitelink.wireguard.DropEvent;
 import sitelink.tunnel.Environment;
+import sitelink.tunnel.Remote;
+import sitelink.tunnel.Results;
+import sitelink.tunnel.Tunnel;
 import sitelink.wireguard.Peer;
 import sitelink.wireguard.WireGuardCore;
+import sitelink.wireguard.WireGuardTunnel;
 
 /**
- * A running WireGuard device: the TUN interface, the UDP socket, the protocol core and the cryptokey routing
- * table, wired by three platform threads (TUN reader, UDP reader, timers). The pipeline of design.md:
- * TUN read → route lookup → encrypt → UDP send, and UDP receive → decrypt → source check → TUN write.
+ * A running device: the TUN interface, the UDP socket, the tunnel protocol and the cryptokey routing table, wired by
+ * four platform threads (TUN reader, UDP reader, handshakes, timers). The data path knows the protocol only as a
+ * {@link Tunnel} and its remote sites as {@link Remote}s: TUN read → route lookup → filter → seal → UDP send, and
+ * UDP receive → classify → open → source check → filter → TUN write. Configuration speaks WireGuard (UAPI) to the core.
  */
 public final class Device implements DeviceControl, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("sitelink.device");
@@ -71,9 +76,15 @@ public final class Device implements DeviceControl, AutoCloseable {
     private final TunIo tun;
     private final UdpIo.Opener sockets;
     private final Clock clock;
+    /** The data path's protocol. */
+    private final Tunnel tunnel;
+    /** The same protocol's configuration side (keys, peers, endpoints: UAPI's words). */
     private final WireGuardCore core;
-    private final AllowedIps<Peer> allowedIps = new AllowedIps<>();
+    /** Cryptokey routing: prefix → remote site, outbound by destination, inbound as the source check. */
+    private final AllowedIps<Remote> allowedIps = new AllowedIps<>();
     private final DeviceCounters counters = new DeviceCounters();
+    /** The peers of the configuration: added, changed and removed in the core and the routing table. */
+    private final PeerSettings peers;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final ArrayBlockingQueue<HandshakeMessage> handshakes = new ArrayBlockingQueue<>(HANDSHAKE_QUEUE);
     private final ArrayBlockingQueue<HandshakeMessage> peerHandshakes = new ArrayBlockingQueue<>(PEER_HANDSHAKE_QUEUE);
@@ -87,13 +98,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     private boolean handshakeQueued;
     private final List<Thread> threads = new ArrayList<>();
     private volatile UdpIo bind;
-    /** The TUN reader and its send batch: datagrams it produces go out together, one sendmmsg per TUN batch. */
-    private volatile Thread tunThread;
-    private UdpSocket.Batch tunTx;
-    /** The UDP reader and, with TUN offloads, its GRO: decrypted TCP segments of a batch reach the TUN merged. */
-    private volatile Thread udpThread;
-    private TcpCoalescer coalescer;
-    /** Other threads (UDP reader, timers, UAPI) send their few datagrams one at a time. */
+    /** Threads other than the TUN reader (UDP reader, handshakes, timers, UAPI) send their few datagrams one at a time. */
     private static final ThreadLocal<UdpSocket.Batch> SINGLE = ThreadLocal.withInitial(() -> new UdpSocket.Batch(1));
     private volatile boolean running = true;
     private volatile int fwmark;
@@ -113,22 +118,9 @@ public final class Device implements DeviceControl, AutoCloseable {
         this.tun = tun;
         this.sockets = sockets;
         this.clock = env.clock();
-        this.core = new WireGuardCore(env, new WireGuardCore.Output() {
-            @Override
-            public void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
-                Device.this.sendDatagram(to, null, buf, off, len);
-            }
-
-            @Override
-            public void sendDatagram(InetSocketAddress to, java.net.InetAddress from, byte[] buf, int off, int len) {
-                Device.this.sendDatagram(to, from, buf, off, len);
-            }
-
-            @Override
-            public void deliverPacket(Peer peer, byte[] buf, int off, int len) {
-                Device.this.deliverPacket(peer, buf, off, len);
-            }
-        });
+        this.core = new WireGuardCore(env);
+        this.tunnel = new WireGuardTunnel(core);
+        this.peers = new PeerSettings(core, allowedIps, counters, r -> transmit(r, SINGLE.get()));
         this.bind = openBind(0, 0);
         core.setDropListener(this::coreDropped);
     }
@@ -144,14 +136,8 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     /** Starts the data-path and timer threads. */
     public void start() {
-        Thread t = Thread.ofPlatform().name(name + "-tun").daemon().unstarted(this::tunLoop);
-        tunThread = t;
-        threads.add(t);
-        t.start();
-        Thread u = Thread.ofPlatform().name(name + "-udp").daemon().unstarted(this::udpLoop);
-        udpThread = u;
-        threads.add(u);
-        u.start();
+        threads.add(Thread.ofPlatform().name(name + "-tun").daemon().start(this::tunLoop));
+        threads.add(Thread.ofPlatform().name(name + "-udp").daemon().start(this::udpLoop));
         Thread h = Thread.ofPlatform().name(name + "-handshakes").daemon().unstarted(this::handshakeLoop);
         handshakeThread = h;
         threads.add(h);
@@ -170,9 +156,12 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     // ---------------------------------------------------------------- data path
+    // out: TUN batch → parse → route → filter → seal → UDP batch;
+    // in:  UDP batch → classify → open → source check → filter → coalesce → TUN batch.
+    // Each thread owns its Results and batches: the tunnel answers into them, the device carries the answers out.
 
     /**
-     * TUN → route → filter → encrypt → UDP, a batch at a time: one wakeup and one sendmmsg per batch of packets the
+     * TUN → route → filter → seal → UDP, a batch at a time: one wakeup and one sendmmsg per batch of packets the
      * kernel had queued. Packets are read into an off-heap slab and copied once into a heap array for the cipher.
      */
     private void tunLoop() {
@@ -181,10 +170,11 @@ public final class Device implements DeviceControl, AutoCloseable {
         int[] lens = new int[BATCH];
         byte[] packet = new byte[stride];
         byte[] segment = new byte[MAX_PACKET];
-        byte[] scratch = new byte[MAX_PACKET + 16 + 32];
-        VirtioNet.Sink sink = (buf, off, len) -> outbound(buf, off, len, scratch);
+        Results sealed = new Results(MAX_PACKET + tunnel.overhead());
+        // The datagrams of a TUN batch go out together, one sendmmsg per batch.
+        UdpSocket.Batch tx = new UdpSocket.Batch(BATCH);
+        VirtioNet.Sink sink = (buf, off, len) -> outbound(buf, off, len, sealed, tx);
         boolean offload = tun.hasVnetHeader();
-        tunTx = new UdpSocket.Batch(BATCH);
         try {
             while (running) {
                 int count = tun.read(slab, stride, lens, BATCH);
@@ -192,12 +182,14 @@ public final class Device implements DeviceControl, AutoCloseable {
                     int n = lens[i];
                     MemorySegment.copy(slab, ValueLayout.JAVA_BYTE, (long) i * stride, packet, 0, n);
                     if (!offload) {
-                        outbound(packet, 0, n, scratch);
+                        outbound(packet, 0, n, sealed, tx);
                     } else if (VirtioNet.segment(packet, n, segment, sink) < 0) {
                         count(Drop.INVALID_PACKET);
                     }
                 }
-                flushTunTx();
+                if (tx.count() > 0) {
+                    send(tx);
+                }
             }
         } catch (IOException | RuntimeException e) {
             if (running) {
@@ -208,36 +200,68 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
     }
 
-    private void outbound(byte[] packet, int off, int n, byte[] scratch) {
+    /** One packet from the LAN: parse, route, filter, seal; its datagrams join the TUN reader's batch. */
+    private void outbound(byte[] packet, int off, int n, Results sealed, UdpSocket.Batch tx) {
         if (n <= 0) {
             return;
         }
+        // parse
         int version = IpHeader.version(packet, off, n);
         if (version == IpHeader.INVALID) {
             count(Drop.INVALID_PACKET);
             return;
         }
-        Peer peer = allowedIps.lookup(packet, off + IpHeader.destinationOffset(version), IpHeader.addressLength(version));
-        if (peer == null) {
+        // route: the remote site whose subnets hold the destination (cryptokey routing)
+        Remote site = allowedIps.lookup(packet, off + IpHeader.destinationOffset(version), IpHeader.addressLength(version));
+        if (site == null) {
             count(Drop.NO_ROUTE);
             return;
         }
-        if (!filter.toTunnel(peer.publicKey(), packet, off, n, lanWriter)) {
+        // filter: path MTU, site policy, MSS clamp
+        if (!filter.toTunnel(site.id(), packet, off, n, lanWriter)) {
             // Charged to the site the packet was for, so that status shows outbound denials too. No diagnostic:
             // its sentence is about packets from the peer; the policy logs the 5-tuple itself.
-            counters.drop(Drop.FILTERED, peer);
+            counters.drop(Drop.FILTERED, site);
             return;
         }
+        // seal (or stage behind a handshake), then into the UDP batch
         counters.txPackets.increment();
-        core.send(peer, packet, off, n, scratch);
+        tunnel.seal(site, packet, off, n, sealed.clear());
+        transmit(sealed, tx);
     }
 
-    /** UDP → decrypt → source check → TUN, a recvmmsg batch at a time. */
+    /**
+     * Queues the datagrams of {@code r} in {@code batch}, sending it whenever it fills; the TUN reader sends what is
+     * left at the end of its batch, other threads' one-slot batches are sent by the time this returns.
+     */
+    private void transmit(Results r, UdpSocket.Batch batch) {
+        for (int i = 0; i < r.sends(); i++) {
+            batch.add(r.sendTo(i), r.sendFrom(i), r.sendBuffer(i), r.sendOffset(i), r.sendLength(i));
+            if (batch.isFull()) {
+                send(batch);
+            }
+        }
+    }
+
+    private void send(UdpSocket.Batch batch) {
+        int total = batch.count();
+        int sent = bind.send(batch);
+        counters.txDatagrams.add(sent);
+        if (sent < total) {
+            counters.drops(Drop.SEND_FAILED, total - sent);
+        }
+        if (!batch.vanishedSources().isEmpty()) { // a local address was removed: peers stuck to it let go
+            batch.vanishedSources().forEach(tunnel::forgetLocalSource);
+        }
+    }
+
+    /** UDP → classify → open → source check → filter → TUN, a recvmmsg batch at a time. */
     private void udpLoop() {
         UdpSocket.Batch rx = new UdpSocket.Batch(BATCH);
-        coalescer = tun.hasVnetHeader() ? new TcpCoalescer(tun) : null;
+        // With TUN offloads, decrypted TCP segments of a batch reach the TUN merged (GRO).
+        TcpCoalescer coalescer = tun.hasVnetHeader() ? new TcpCoalescer(tun) : null;
         byte[] buf = new byte[UdpSocket.MAX_DATAGRAM];
-        byte[] scratch = new byte[UdpSocket.MAX_DATAGRAM];
+        Results opened = new Results(UdpSocket.MAX_DATAGRAM);
         while (running) {
             UdpIo b = bind;
             try {
@@ -255,14 +279,14 @@ public final class Device implements DeviceControl, AutoCloseable {
                     if (size <= 0 || size >= total) {
                         counters.rxDatagrams.increment();
                         int len = rx.copyOut(i, buf);
-                        inbound(rx.source(i), rx.local(i), buf, len, scratch);
+                        inbound(rx.source(i), rx.local(i), buf, len, opened, coalescer);
                         continue;
                     }
                     for (int from = 0; from < total; from += size) { // UDP_GRO joined several datagrams
                         int len = Math.min(size, total - from);
                         rx.copyOut(i, from, len, buf);
                         counters.rxDatagrams.increment();
-                        inbound(rx.source(i), rx.local(i), buf, len, scratch);
+                        inbound(rx.source(i), rx.local(i), buf, len, opened, coalescer);
                     }
                 }
                 if (handshakeQueued) {
@@ -282,16 +306,71 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     /** Data is opened here, on the UDP reader; handshake messages go to the handshake thread, or are dropped when it is behind. */
-    private void inbound(InetSocketAddress source, java.net.InetAddress local, byte[] buf, int len, byte[] scratch) {
-        if (!WireGuardCore.isHandshakeMessage(buf, len)) {
-            core.receive(source, local, buf, len, scratch);
+    private void inbound(InetSocketAddress source, java.net.InetAddress local, byte[] buf, int len, Results opened,
+                         TcpCoalescer coalescer) {
+        // classify: data is opened here; handshake-class messages wait for the handshake thread
+        if (!tunnel.isHandshake(buf, len)) {
+            // open, then source check, filter and coalesce per packet; a confirmed session may also send
+            tunnel.open(source, local, buf, len, opened.clear());
+            deliver(opened, coalescer);
+            if (opened.sends() > 0) { // rare on this thread: what a confirmed session releases, a last-minute rekey
+                transmit(opened, SINGLE.get());
+            }
             return;
         }
-        ArrayBlockingQueue<HandshakeMessage> q = core.isPeerEndpointAddress(source.getAddress()) ? peerHandshakes : handshakes;
+        ArrayBlockingQueue<HandshakeMessage> q = tunnel.isRemoteEndpoint(source.getAddress()) ? peerHandshakes : handshakes;
         if (q.remainingCapacity() > 0 && q.offer(new HandshakeMessage(source, local, java.util.Arrays.copyOf(buf, len)))) {
             handshakeQueued = true;
         } else {
             count(Drop.HANDSHAKE_QUEUE_FULL);
+        }
+    }
+
+    /** The packets of {@code r} towards the LAN, merged by {@code coalescer} (the UDP reader's, with offloads) or one by one. */
+    private void deliver(Results r, TcpCoalescer coalescer) {
+        for (int i = 0; i < r.delivers(); i++) {
+            deliverPacket(r.deliverFrom(i), r.deliverBuffer(i), r.deliverOffset(i), r.deliverLength(i), coalescer);
+        }
+    }
+
+    /**
+     * One opened packet towards the LAN: source check (cryptokey routing on the way in: its source must be in the
+     * sending site's subnets), filter, then coalesce or write.
+     */
+    private void deliverPacket(Remote site, byte[] buf, int off, int len, TcpCoalescer coalescer) {
+        int total = IpHeader.totalLength(buf, off, len);
+        if (total == IpHeader.INVALID) {
+            count(Drop.INVALID_PACKET);
+            return;
+        }
+        int version = IpHeader.version(buf, off, len);
+        if (allowedIps.lookup(buf, off + IpHeader.sourceOffset(version), IpHeader.addressLength(version)) != site) {
+            peerDropped(site, Drop.SOURCE_NOT_ALLOWED, buf, off + IpHeader.sourceOffset(version),
+                    IpHeader.addressLength(version));
+            return;
+        }
+        if (!filter.fromTunnel(site.id(), buf, off, total)) {
+            peerDropped(site, Drop.FILTERED, buf, off + IpHeader.sourceOffset(version),
+                    IpHeader.addressLength(version));
+            return;
+        }
+        try {
+            if (coalescer != null) {
+                coalescer.add(buf, off, total);
+            } else {
+                tun.write(buf, off, total);
+            }
+            counters.rxPackets.increment();
+        } catch (IOException e) {
+            count(Drop.SEND_FAILED);
+        }
+    }
+
+    private void writeToLan(byte[] buf, int off, int len) {
+        try {
+            tun.write(buf, off, len);
+        } catch (IOException e) {
+            count(Drop.SEND_FAILED);
         }
     }
 
@@ -302,7 +381,7 @@ public final class Device implements DeviceControl, AutoCloseable {
             LOG.log(Level.INFO, "{0}: the handshake thread keeps the default priority ({1})", name,
                     sitelink.os.ffm.Libc.errnoName(err));
         }
-        byte[] scratch = new byte[UdpSocket.MAX_DATAGRAM];
+        Results answers = new Results(UdpSocket.MAX_DATAGRAM);
         boolean busy = false;
         while (running) {
             try {
@@ -328,9 +407,11 @@ public final class Device implements DeviceControl, AutoCloseable {
                 }
                 busy = true;
                 if (handshakes.size() >= HANDSHAKE_QUEUE / 8) {
-                    core.handshakeBacklog();
+                    tunnel.handshakeBacklog();
                 }
-                core.receive(m.source(), m.local(), m.message(), m.message().length, scratch);
+                tunnel.handshake(m.source(), m.local(), m.message(), m.message().length, answers.clear());
+                deliver(answers, null);
+                transmit(answers, SINGLE.get());
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "handshake processing failed on {0}: {1}", name, e.toString());
             }
@@ -338,77 +419,12 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     private void timerLoop() {
+        Results fired = new Results(0);
         while (running) {
-            long next = core.tick();
+            long next = tunnel.tick(fired.clear());
+            transmit(fired, SINGLE.get());
             long sleep = Math.min(MAX_TIMER_SLEEP_NANOS, Math.max(1_000_000L, next - clock.nanoTime()));
             LockSupport.parkNanos(sleep);
-        }
-    }
-
-    private void sendDatagram(InetSocketAddress to, java.net.InetAddress from, byte[] buf, int off, int len) {
-        if (Thread.currentThread() == tunThread) {
-            tunTx.add(to, from, buf, off, len);
-            if (tunTx.isFull()) {
-                flushTunTx();
-            }
-            return;
-        }
-        send(SINGLE.get().add(to, from, buf, off, len));
-    }
-
-    private void flushTunTx() {
-        if (tunTx.count() > 0) {
-            send(tunTx);
-        }
-    }
-
-    private void send(UdpSocket.Batch batch) {
-        int total = batch.count();
-        int sent = bind.send(batch);
-        counters.txDatagrams.add(sent);
-        if (sent < total) {
-            counters.drops(Drop.SEND_FAILED, total - sent);
-        }
-        if (!batch.vanishedSources().isEmpty()) { // a local address was removed: peers stuck to it let go
-            batch.vanishedSources().forEach(core::forgetLocalSource);
-        }
-    }
-
-    /** Cryptokey routing on the way in: the packet's source must be one of the sending peer's allowed IPs. */
-    private void deliverPacket(Peer peer, byte[] buf, int off, int len) {
-        int total = IpHeader.totalLength(buf, off, len);
-        if (total == IpHeader.INVALID) {
-            count(Drop.INVALID_PACKET);
-            return;
-        }
-        int version = IpHeader.version(buf, off, len);
-        if (allowedIps.lookup(buf, off + IpHeader.sourceOffset(version), IpHeader.addressLength(version)) != peer) {
-            peerDropped(peer, Drop.SOURCE_NOT_ALLOWED, buf, off + IpHeader.sourceOffset(version),
-                    IpHeader.addressLength(version));
-            return;
-        }
-        if (!filter.fromTunnel(peer.publicKey(), buf, off, total)) {
-            peerDropped(peer, Drop.FILTERED, buf, off + IpHeader.sourceOffset(version),
-                    IpHeader.addressLength(version));
-            return;
-        }
-        try {
-            if (coalescer != null && Thread.currentThread() == udpThread) {
-                coalescer.add(buf, off, total);
-            } else {
-                tun.write(buf, off, total);
-            }
-            counters.rxPackets.increment();
-        } catch (IOException e) {
-            count(Drop.SEND_FAILED);
-        }
-    }
-
-    private void writeToLan(byte[] buf, int off, int len) {
-        try {
-            tun.write(buf, off, len);
-        } catch (IOException e) {
-            count(Drop.SEND_FAILED);
         }
     }
 
@@ -439,16 +455,16 @@ public final class Device implements DeviceControl, AutoCloseable {
                 e.peer().map(Peer::publicKey), Optional.of(e.source()), Optional.empty(), e.claimedKey()));
     }
 
-    private void peerDropped(Peer peer, Drop d, byte[] buf, int addrOff, int addrLen) {
-        counters.drop(d, peer);
+    private void peerDropped(Remote site, Drop d, byte[] buf, int addrOff, int addrLen) {
+        counters.drop(d, site);
         Optional<java.net.InetAddress> inner;
         try {
             inner = Optional.of(java.net.InetAddress.getByAddress(java.util.Arrays.copyOfRange(buf, addrOff, addrOff + addrLen)));
         } catch (java.net.UnknownHostException e) {
             inner = Optional.empty();
         }
-        diagnostics.diagnose(new Diagnostic(d, Optional.of(peer.publicKey()),
-                peer.endpoint(), inner, Optional.empty()));
+        diagnostics.diagnose(new Diagnostic(d, Optional.of(site.id()),
+                site.endpoint(), inner, Optional.empty()));
     }
 
     // ---------------------------------------------------------------- control
@@ -482,47 +498,7 @@ public final class Device implements DeviceControl, AutoCloseable {
             }
             fwmark = newMark;
         }
-        if (u.replacePeers()) {
-            for (Peer p : core.peers()) {
-                removePeer(p);
-            }
-        }
-        for (PeerUpdate pu : u.peers()) {
-            applyPeer(pu);
-        }
-    }
-
-    private void applyPeer(PeerUpdate pu) {
-        Optional<Peer> existing = core.peer(pu.publicKey());
-        if (pu.remove()) {
-            existing.ifPresent(this::removePeer);
-            return;
-        }
-        if (existing.isEmpty() && pu.updateOnly()) {
-            return;
-        }
-        Optional<Peer> maybe = existing.isPresent() ? existing : core.addPeer(pu.publicKey());
-        if (maybe.isEmpty()) {
-            return; // our own public key: ignored, as wireguard-go does
-        }
-        Peer p = maybe.get();
-        if (existing.isEmpty()) {
-            LOG.log(Level.INFO, "{0} - Created", p);
-        }
-        pu.presharedKey().ifPresent(k -> core.setPresharedKey(p, k));
-        pu.endpoint().ifPresent(e -> core.setEndpoint(p, e));
-        if (pu.replaceAllowedIps()) {
-            allowedIps.removeAll(p);
-        }
-        pu.allowedIps().forEach(prefix -> allowedIps.insert(prefix, p));
-        pu.persistentKeepalive().ifPresent(s -> core.setPersistentKeepalive(p, s));
-    }
-
-    private void removePeer(Peer p) {
-        allowedIps.removeAll(p);
-        counters.forget(p);
-        core.removePeer(p.publicKey());
-        LOG.log(Level.INFO, "{0} - Removed", p);
+        peers.apply(u);
     }
 
     @Override
@@ -532,7 +508,7 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     @Override
     public DeviceStatus status() {
-        return DeviceReport.status(name, siteName, peerNames, core, allowedIps, counters, bind.port(), clock.now());
+        return DeviceReport.status(name, siteName, peerNames, core, tunnel, allowedIps, counters, bind.port(), clock.now());
     }
 
     /**
@@ -545,12 +521,14 @@ public final class Device implements DeviceControl, AutoCloseable {
         if (p.endpoint().isEmpty()) {
             throw new DeviceException(-89, "the peer has no endpoint yet"); // EDESTADDRREQ
         }
-        core.send(p, new byte[0], 0, 0, new byte[15 + sitelink.wireguard.Keypair.OVERHEAD]);
+        Results keepalive = new Results(tunnel.overhead());
+        tunnel.seal(p, new byte[0], 0, 0, keepalive);
+        transmit(keepalive, SINGLE.get());
     }
 
     @Override
     public SortedMap<String, Long> counters() {
-        return counters.byName(core);
+        return counters.byName(tunnel);
     }
 
     /** Stops the threads, closes the socket and the TUN, and zeroes every key. Idempotent. */
@@ -569,7 +547,7 @@ public final class Device implements DeviceControl, AutoCloseable {
             LOG.log(Level.DEBUG, "closing the TUN: {0}", e.toString());
         }
         for (Peer p : core.peers()) {
-            core.removePeer(p.publicKey());
+            core.removePeer(p.publicKey()); // sessions end, keys zeroed
         }
         core.setPrivateKey(Key.zero());
         for (Thread t : threads) {

@@ -5,12 +5,13 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import sitelink.tunnel.Drop;
+import sitelink.tunnel.Remote;
+import sitelink.tunnel.Tunnel;
 import sitelink.wireguard.Peer;
-import sitelink.wireguard.WireGuardCore;
 
 /**
- * What the device counts around the protocol core: datagrams and packets each way, its own drops (no route, source
- * not allowed, filtered...) and, per peer, the drops it charges to that peer. Striped adders: the data-path threads
+ * What the device counts around the tunnel protocol: datagrams and packets each way, its own drops (no route, source
+ * not allowed, filtered...) and, per remote site, the drops it charges to that site. Striped adders: the data-path threads
  * count without sharing a cache line in steady state.
  */
 final class DeviceCounters {
@@ -22,7 +23,7 @@ final class DeviceCounters {
     final LongAdder txPackets = new LongAdder();
     private final LongAdder[] drops = newDrops();
     /** Created on a peer's first charged drop (failure paths only). */
-    private final ConcurrentHashMap<Peer, LongAdder[]> peerDrops = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Remote, LongAdder[]> peerDrops = new ConcurrentHashMap<>();
 
     void drop(Drop d) {
         drops[d.ordinal()].increment();
@@ -32,10 +33,10 @@ final class DeviceCounters {
         drops[d.ordinal()].add(n);
     }
 
-    /** Counts a drop the device decided and charges it to {@code peer}, so that status shows it under that site. */
-    void drop(Drop d, Peer peer) {
+    /** Counts a drop the device decided and charges it to {@code site}, so that status shows it under that site. */
+    void drop(Drop d, Remote site) {
         drop(d);
-        peerDrops.computeIfAbsent(peer, k -> newDrops())[d.ordinal()].increment();
+        peerDrops.computeIfAbsent(site, k -> newDrops())[d.ordinal()].increment();
     }
 
     /** Drops charged to {@code peer} for {@code d}: the core's and the device's. */
@@ -44,15 +45,15 @@ final class DeviceCounters {
         return peer.stats().drops(d) + (own == null ? 0 : own[d.ordinal()].sum());
     }
 
-    void forget(Peer peer) {
+    void forget(Remote peer) {
         peerDrops.remove(peer);
     }
 
-    /** Every counter by name ({@code drop_replay}, {@code rx_datagrams}...): the core's drops and the device's. */
-    SortedMap<String, Long> byName(WireGuardCore core) {
+    /** Every counter by name ({@code drop_replay}, {@code rx_datagrams}...): the tunnel's drops and the device's. */
+    SortedMap<String, Long> byName(Tunnel tunnel) {
         SortedMap<String, Long> m = new TreeMap<>();
         for (Drop d : DROPS) {
-            m.put(d.counterName(), core.drops(d) + drops[d.ordinal()].sum());
+            m.put(d.counterName(), tunnel.drops(d) + drops[d.ordinal()].sum());
         }
         m.put("rx_datagrams", rxDatagrams.sum());
         m.put("tx_datagrams", txDatagrams.sum());

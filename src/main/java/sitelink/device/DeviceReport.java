@@ -10,6 +10,8 @@ import java.util.TreeMap;
 import sitelink.crypto.Key;
 import sitelink.route.AllowedIps;
 import sitelink.tunnel.Drop;
+import sitelink.tunnel.Remote;
+import sitelink.tunnel.Tunnel;
 import sitelink.wireguard.Peer;
 import sitelink.wireguard.PeerStats;
 import sitelink.wireguard.WireGuardCore;
@@ -22,7 +24,7 @@ final class DeviceReport {
     }
 
     /** What UAPI {@code get} reports: keys, port, fwmark and each peer's configuration and transfer counters. */
-    static DeviceSnapshot snapshot(WireGuardCore core, AllowedIps<Peer> allowedIps, int port, int fwmark) {
+    static DeviceSnapshot snapshot(WireGuardCore core, AllowedIps<Remote> allowedIps, int port, int fwmark) {
         List<PeerSnapshot> peers = new ArrayList<>();
         for (Peer p : core.peers()) {
             peers.add(new PeerSnapshot(p.publicKey(), p.presharedKey(), p.endpoint(), p.lastHandshake(),
@@ -33,7 +35,8 @@ final class DeviceReport {
 
     /** What status reads: per peer its handshake history, counters and drops (the core's and the device's). */
     static DeviceStatus status(String name, String siteName, Map<Key, String> peerNames, WireGuardCore core,
-                               AllowedIps<Peer> allowedIps, DeviceCounters counters, int port, Instant now) {
+                               Tunnel tunnel, AllowedIps<Remote> allowedIps, DeviceCounters counters, int port,
+                               Instant now) {
         List<PeerStatus> peers = new ArrayList<>();
         for (Peer p : core.peers()) {
             PeerStats st = p.stats();
@@ -53,6 +56,6 @@ final class DeviceReport {
                     f.map(PeerStats.Failure::from), p.rxBytes(), p.txBytes(), st.rxPackets(), st.txPackets(),
                     p.persistentKeepalive(), st.roamingEvents(), drops, allowedIps.prefixesOf(p)));
         }
-        return new DeviceStatus(name, siteName, core.publicKey(), port, now, counters.byName(core), peers);
+        return new DeviceStatus(name, siteName, core.publicKey(), port, now, counters.byName(tunnel), peers);
     }
 }

@@ -1,6 +1,7 @@
 package sitelink.wireguard;
 
 import sitelink.tunnel.Environment;
+import sitelink.tunnel.Remote;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,7 +18,7 @@ import sitelink.crypto.Key;
  * <p>State changes happen under the peer's monitor; the send path reads {@link #current} without locking.
  * Only {@link WireGuardCore} changes a peer; everyone else reads.
  */
-public final class Peer {
+public final class Peer implements Remote {
     /** wireguard-go's MaxStagedPackets: packets kept while a handshake is in flight. */
     static final int MAX_STAGED_PACKETS = 128;
 
@@ -60,6 +61,13 @@ public final class Peer {
         return publicKey;
     }
 
+    /** A peer is the remote site: its identity is its public key. */
+    @Override
+    public Key id() {
+        return publicKey;
+    }
+
+    @Override
     public Optional<InetSocketAddress> endpoint() {
         Endpoint e = endpoint;
         return e == null ? Optional.empty() : Optional.of(e.remote());

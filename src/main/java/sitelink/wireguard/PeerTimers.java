@@ -10,12 +10,13 @@ import static sitelink.wireguard.Constants.REKEY_TIMEOUT_NANOS;
 import static sitelink.wireguard.Constants.ZERO_KEY_MATERIAL_AFTER_NANOS;
 
 import java.util.Objects;
+import sitelink.tunnel.Results;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.random.RandomGenerator;
 
 /**
  * The five per-peer timers of the whitepaper (section 6) as a sans-IO state machine: the owner reports events through
- * the "should be called after X" hooks and calls {@link #tick()}, which runs the expired timers (calling back into
+ * the "should be called after X" hooks and calls {@link #tick}, which runs the expired timers (calling back into
  * {@link Actions}) and says when to call it next. No threads, no sleeping, time from an injectable {@link Clock}.
  *
  * <p>The hooks and the expiry functions follow wireguard-go's {@code device/timers.go} and the kernel's
@@ -32,7 +33,7 @@ import java.util.random.RandomGenerator;
  * <li><b>persistent keepalive</b>: re-armed on every authenticated packet sent or received, when configured.</li>
  * </ul>
  *
- * <p>Threads: the hooks may be called from any thread (data-path workers, the handshake thread); {@link #tick()} from one
+ * <p>Threads: the hooks may be called from any thread (data-path workers, the handshake thread); {@link #tick} from one
  * device thread. The per-packet hooks take no lock: each timer is one atomic deadline slot, armed and cancelled with a
  * single atomic operation, as the kernel's mod_timer/del_timer are; tick() fires a timer only by compare-and-set from
  * the deadline it saw expire. The handshake bookkeeping (attempts, rate limit) and firing decisions sit under a private
@@ -41,7 +42,10 @@ import java.util.random.RandomGenerator;
  */
 public final class PeerTimers {
 
-    /** What the timers ask the owner to do. Called from {@link #tick()} on the ticking thread, outside any lock. */
+    /**
+     * What the timers ask the owner to do. Called from {@link #tick} on the ticking thread, outside any lock; what it
+     * sends goes into the tick's results.
+     */
     public interface Actions {
         /**
          * Send a handshake initiation now, as wireguard-go's {@code SendHandshakeInitiation(isRetry)}: call
@@ -49,10 +53,10 @@ public final class PeerTimers {
          * {@link #anyAuthenticatedPacketTraversal()}, {@link #anyAuthenticatedPacketSent()} and
          * {@link #handshakeInitiated()}.
          */
-        void sendInitiation(boolean isRetry);
+        void sendInitiation(boolean isRetry, Results out);
 
         /** Send an empty transport packet (or stage one, which then triggers a handshake if there is no session). */
-        void sendKeepalive();
+        void sendKeepalive(Results out);
 
         /**
          * The retransmit timer gave up: drop the packets staged while waiting for a session (wireguard-go
@@ -111,7 +115,7 @@ public final class PeerTimers {
 
     /**
      * Sets the persistent keepalive interval in seconds (0 = off, at most 65535). Turning it on (from 0) on a running
-     * peer sends a keepalive at the next {@link #tick()}, as wg and the kernel do when the setting is applied; turning
+     * peer sends a keepalive at the next {@link #tick}, as wg and the kernel do when the setting is applied; turning
      * it off cancels the timer.
      */
     public void setPersistentKeepalive(int seconds) {
@@ -254,7 +258,7 @@ public final class PeerTimers {
      * deadline, or Long.MAX_VALUE when no timer is armed. Call it again by then; a hook that arms an earlier timer
      * meanwhile is served by the caller's next tick (the device ticks at least every 100 ms).
      */
-    public long tick() {
+    public long tick(Results out) {
         while (true) {
             Timer fired;
             Expiry expiry;
@@ -273,7 +277,7 @@ public final class PeerTimers {
                 }
                 expiry = expire(fired, now);
             }
-            perform(expiry);
+            perform(expiry, out);
             if (fired == Timer.SEND_KEEPALIVE && needAnotherKeepalive) {
                 // After the keepalive went out, as in timers.go: data that arrived while the timer was pending
                 // asks for one more.
@@ -326,13 +330,13 @@ public final class PeerTimers {
         };
     }
 
-    private void perform(Expiry expiry) {
+    private void perform(Expiry expiry, Results out) {
         switch (expiry) {
             case NOTHING -> { }
-            case SEND_RETRY_INITIATION -> actions.sendInitiation(true);
-            case SEND_NEW_INITIATION -> actions.sendInitiation(false);
+            case SEND_RETRY_INITIATION -> actions.sendInitiation(true, out);
+            case SEND_NEW_INITIATION -> actions.sendInitiation(false, out);
             case GIVE_UP -> actions.handshakeGaveUp();
-            case SEND_KEEPALIVE, SEND_PERSISTENT_KEEPALIVE -> actions.sendKeepalive();
+            case SEND_KEEPALIVE, SEND_PERSISTENT_KEEPALIVE -> actions.sendKeepalive(out);
             case ZERO_KEYS -> actions.zeroKeyMaterial();
         }
     }

@@ -14,78 +14,47 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import sitelink.crypto.Key;
+import sitelink.tunnel.Results;
 
 /**
- * The WireGuard protocol for one device, sans-IO: datagrams and packets go in, datagrams and packets come out
- * through {@link Output}, and {@link #tick()} drives the timers. No sockets, no threads, no system clock inside,
- * so every path is testable with byte arrays and a fake clock (the shape of boringtun's {@code noise} module).
+ * The WireGuard protocol for one device, sans-IO: datagrams and packets go in, and what to do comes back in the
+ * caller's {@link Results} (datagrams to send from and to which address, packets to deliver with their peer, the
+ * reason a datagram was dropped); {@link #tick} drives the timers the same way. No sockets, no threads, no system
+ * clock inside, so every path is testable with byte arrays and a fake clock (the shape of boringtun's {@code noise}
+ * module and its {@code TunnResult}).
  *
- * <p>Thread-safety: {@link #receive} and {@link #send} may run concurrently on data-path threads; per-peer state
- * changes happen under the peer's monitor; configuration methods are synchronized on the core.
+ * <p>Thread-safety: {@link #receive} and {@link #send} may run concurrently on data-path threads, each with its own
+ * results; per-peer state changes happen under the peer's monitor; configuration methods are synchronized on the core.
  */
 public final class WireGuardCore {
 
-    /** Where the core's results go. Implementations must be thread-safe and must not keep the buffers. */
-    public interface Output {
-        /** Send an encrypted datagram (handshake or transport message) to a peer's endpoint. */
-        void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len);
-
-        /**
-         * The same from the local address {@code from} (null: the kernel picks), the sticky source of the peer's
-         * endpoint. An output that cannot choose the source sends from the kernel's pick.
-         */
-        default void sendDatagram(InetSocketAddress to, InetAddress from, byte[] buf, int off, int len) {
-            sendDatagram(to, buf, off, len);
-        }
-
-        /** A decrypted packet from {@code peer}, still padded: the caller reads its real length from its IP header. */
-        void deliverPacket(Peer peer, byte[] buf, int off, int len);
-    }
-
-    /** Handshake messages per second above which the device counts as under load and demands cookies. */
-    public static final int DEFAULT_UNDER_LOAD_RATE = 256;
-    private static final long UNDER_LOAD_AFTER_NANOS = 1_000_000_000L;
     private static final byte[] EMPTY = new byte[0];
-
-    /** An index-table entry: a session, or (keypair == null) a handshake in flight. */
-    private record IndexEntry(Peer peer, Keypair keypair) {
-    }
 
     private final Environment env;
     private final Clock clock;
     private final SecureRandom random;
-    private final Output out;
     private final ConcurrentHashMap<Key, Peer> peers = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Integer, IndexEntry> indices = new ConcurrentHashMap<>();
-    private final LongAdder[] drops = new LongAdder[Drop.values().length];
-    private final HandshakeRateLimiter rateLimiter = new HandshakeRateLimiter();
-    private final HandshakeRateLimiter cookieReplyLimiter = HandshakeRateLimiter.failingOpen();
+    private final IndexTable indices;
+    private final Sessions sessions;
+    private final HandshakeLoad load;
+    private final CoreDrops drops;
     private volatile LocalIdentity identity;
     private volatile CookieChecker cookieChecker;
-    private volatile DropEvent.Listener dropListener = DropEvent.Listener.NONE;
 
-    private volatile int underLoadRate = DEFAULT_UNDER_LOAD_RATE;
-    private long loadWindowStart;
-    private int loadWindowCount;
-    private volatile long underLoadUntil;
-
-    public WireGuardCore(Clock clock, SecureRandom random, Output out) {
-        this(Environment.of(clock, random), out);
+    public WireGuardCore(Clock clock, SecureRandom random) {
+        this(Environment.of(clock, random));
     }
 
     /** A core whose time and randomness all come from {@code env}. */
-    public WireGuardCore(Environment env, Output out) {
+    public WireGuardCore(Environment env) {
         this.env = env;
         this.clock = env.clock();
         this.random = env.random();
-        this.out = out;
-        for (int i = 0; i < drops.length; i++) {
-            drops[i] = new LongAdder();
-        }
-        loadWindowStart = clock.nanoTime();
-        underLoadUntil = loadWindowStart;
+        this.drops = new CoreDrops(clock, peers.values());
+        indices = new IndexTable(random);
+        sessions = new Sessions(indices);
+        load = new HandshakeLoad(clock);
     }
 
     // ---------------------------------------------------------------- configuration
@@ -110,7 +79,7 @@ public final class WireGuardCore {
         }
         for (Peer p : peers.values()) {
             synchronized (p) {
-                zeroKeyMaterial(p);
+                sessions.zero(p);
                 p.handshake = newHandshake(p.publicKey(), p.presharedKey);
             }
         }
@@ -142,13 +111,13 @@ public final class WireGuardCore {
         Peer[] holder = new Peer[1];
         PeerTimers.Actions actions = new PeerTimers.Actions() {
             @Override
-            public void sendInitiation(boolean isRetry) {
-                WireGuardCore.this.sendInitiation(holder[0], isRetry);
+            public void sendInitiation(boolean isRetry, Results out) {
+                WireGuardCore.this.sendInitiation(holder[0], isRetry, out);
             }
 
             @Override
-            public void sendKeepalive() {
-                WireGuardCore.this.sendKeepalive(holder[0]);
+            public void sendKeepalive(Results out) {
+                WireGuardCore.this.sendKeepalive(holder[0], out);
             }
 
             @Override
@@ -158,7 +127,7 @@ public final class WireGuardCore {
 
             @Override
             public void zeroKeyMaterial() {
-                WireGuardCore.this.zeroKeyMaterial(holder[0]);
+                sessions.zero(holder[0]);
             }
         };
         Peer p = new Peer(publicKey, newHandshake(publicKey, Key.zero()), new CookieGenerator(publicKey, clock),
@@ -175,7 +144,7 @@ public final class WireGuardCore {
         }
         synchronized (p) {
             p.timers.stop();
-            zeroKeyMaterial(p);
+            sessions.zero(p);
             p.staged.clear();
         }
     }
@@ -209,14 +178,14 @@ public final class WireGuardCore {
         }
     }
 
-    /** Sets persistent keepalive; turning it on sends a keepalive at once, as wireguard-go does. */
-    public void setPersistentKeepalive(Peer p, int seconds) {
+    /** Sets persistent keepalive; turning it on sends a keepalive at once (into {@code out}), as wireguard-go does. */
+    public void setPersistentKeepalive(Peer p, int seconds, Results out) {
         synchronized (p) {
             int old = p.persistentKeepalive();
             p.setPersistentKeepaliveValue(seconds);
             p.timers.setPersistentKeepalive(seconds);
             if (seconds > 0 && old == 0 && identity != null) {
-                sendKeepalive(p);
+                sendKeepalive(p, out);
             }
         }
     }
@@ -226,31 +195,34 @@ public final class WireGuardCore {
      * whatever rate of messages the core itself got to see.
      */
     public void handshakeBacklog() {
-        underLoadUntil = clock.nanoTime() + UNDER_LOAD_AFTER_NANOS;
+        load.backlog();
     }
 
     /** For tests and the flood scenario: the handshake rate at which the device demands cookies. */
     public void setUnderLoadRate(int messagesPerSecond) {
-        underLoadRate = messagesPerSecond;
+        load.setUnderLoadRate(messagesPerSecond);
     }
 
     /** Receives every refused datagram with its source (diagnostic logs, status); called on failure paths only. */
     public void setDropListener(DropEvent.Listener listener) {
-        dropListener = listener;
+        drops.setListener(listener);
     }
 
     public long drops(Drop reason) {
-        return drops[reason.ordinal()].sum();
+        return drops.sum(reason);
     }
 
     // ---------------------------------------------------------------- timers
 
-    /** Fires expired timers of every peer; returns the nanoTime of the next deadline (Long.MAX_VALUE if none). */
-    public long tick() {
+    /**
+     * Fires expired timers of every peer, their datagrams (retries, keepalives, rekeys) into {@code out}; returns the
+     * nanoTime of the next deadline (Long.MAX_VALUE if none).
+     */
+    public long tick(Results out) {
         long next = Long.MAX_VALUE;
         for (Peer p : peers.values()) {
             synchronized (p) {
-                next = Math.min(next, p.timers.tick());
+                next = Math.min(next, p.timers.tick(out));
             }
         }
         return next;
@@ -259,13 +231,18 @@ public final class WireGuardCore {
     // ---------------------------------------------------------------- outbound
 
     /**
-     * Encrypts an IP packet for {@code p} (the route lookup already chose the peer) and sends it, or stages it and
-     * starts a handshake when there is no usable session. {@code scratch} must hold {@code len + 15 + Keypair.OVERHEAD}.
+     * Encrypts an IP packet for {@code p} (the route lookup already chose the peer) into {@code out.buffer()} and
+     * returns it to send, or stages it and starts a handshake when there is no usable session. The buffer must hold
+     * {@code len + 15 + Keypair.OVERHEAD}.
      */
-    public void send(Peer p, byte[] packet, int off, int len, byte[] scratch) {
+    public void send(Peer p, byte[] packet, int off, int len, Results out) {
+        send(p, packet, off, len, out.buffer(), out);
+    }
+
+    private void send(Peer p, byte[] packet, int off, int len, byte[] scratch, Results out) {
         Peer.Endpoint ep = p.endpointOrNull();
         if (ep == null) {
-            count(Drop.NO_ENDPOINT);
+            drops.count(Drop.NO_ENDPOINT, out);
             return;
         }
         Keypair kp = p.current;
@@ -278,14 +255,14 @@ public final class WireGuardCore {
                 // looks again too). Without a new session, ask for one.
                 Keypair now = p.current;
                 if (now != kp && now != null && usable(now)) {
-                    flushStaged(p);
+                    flushStaged(p, out);
                 } else {
-                    sendInitiation(p, false);
+                    sendInitiation(p, false, out);
                 }
             }
             return;
         }
-        out.sendDatagram(ep.remote(), ep.local(), scratch, 0, n);
+        out.send(ep.remote(), ep.local(), scratch, 0, n);
         p.txBytes.addAndGet(n);
         // Steady state takes no lock: the timer hooks are lock-free, and only a due rekey needs the peer's monitor.
         p.timers.anyAuthenticatedPacketTraversal();
@@ -296,7 +273,7 @@ public final class WireGuardCore {
         }
         if (rekeyDue(kp)) {
             synchronized (p) {
-                sendInitiation(p, false);
+                sendInitiation(p, false, out);
             }
         }
     }
@@ -309,7 +286,7 @@ public final class WireGuardCore {
     private void stage(Peer p, byte[] packet) {
         if (p.staged.size() >= Peer.MAX_STAGED_PACKETS) {
             p.staged.pollFirst();
-            count(Drop.STAGED_QUEUE_FULL);
+            drops.count(Drop.STAGED_QUEUE_FULL);
         }
         p.staged.addLast(packet);
     }
@@ -329,7 +306,7 @@ public final class WireGuardCore {
     }
 
     /** Sends a handshake initiation if the rate limit allows. Caller holds the peer's monitor. */
-    private void sendInitiation(Peer p, boolean isRetry) {
+    private void sendInitiation(Peer p, boolean isRetry, Results out) {
         Peer.Endpoint ep = p.endpointOrNull();
         if (identity == null || p.handshake == null || ep == null) {
             return;
@@ -337,48 +314,45 @@ public final class WireGuardCore {
         if (!p.timers.mayInitiate(isRetry)) {
             return; // a refused retry re-arms itself in PeerTimers
         }
-        forgetPendingIndex(p);
-        int index = newIndex(p, null);
+        sessions.forgetPending(p);
+        int index = indices.reserve(p);
         byte[] msg = p.handshake.createInitiation(index, clock.now());
         p.cookies.addMacs(msg);
         p.timers.anyAuthenticatedPacketTraversal();
         p.timers.anyAuthenticatedPacketSent();
-        out.sendDatagram(ep.remote(), ep.local(), msg, 0, msg.length);
+        out.send(ep.remote(), ep.local(), msg, 0, msg.length);
         p.txBytes.addAndGet(msg.length);
         p.stats.initiationSent(clock.now());
         p.timers.handshakeInitiated();
     }
 
     /** Sends what waited for a session, or a keepalive when nothing waited. Caller holds the peer's monitor. */
-    private void sendKeepalive(Peer p) {
+    private void sendKeepalive(Peer p, Results out) {
         if (p.staged.isEmpty()) {
             p.staged.add(EMPTY);
         }
-        flushStaged(p);
+        flushStaged(p, out);
     }
 
-    private void flushStaged(Peer p) {
+    /** Each waiting packet is sealed into a buffer of its own: the results hold them all until the caller sends. */
+    private void flushStaged(Peer p, Results out) {
         Keypair kp = p.current;
         if (kp == null || !usable(kp)) {
             // wireguard-go's SendStagedPackets: no session yet, so what waits (a persistent keepalive too) asks for one.
-            sendInitiation(p, false);
+            sendInitiation(p, false, out);
             return;
         }
         List<byte[]> waiting = new ArrayList<>(p.staged);
         p.staged.clear();
         for (byte[] packet : waiting) {
-            send(p, packet, 0, packet.length, new byte[packet.length + 16 + Keypair.OVERHEAD]);
+            send(p, packet, 0, packet.length, new byte[packet.length + 16 + Keypair.OVERHEAD], out);
         }
     }
 
     private void handshakeGaveUp(Peer p) {
-        drops[Drop.HANDSHAKE_TIMEOUT.ordinal()].add(p.staged.size());
+        drops.handshakeTimedOut(p, p.staged.size());
         p.staged.clear();
         p.stats.gaveUp(clock.now());
-        Peer.Endpoint ep = p.endpointOrNull();
-        if (ep != null) {
-            dropListener.dropped(new DropEvent(Drop.HANDSHAKE_TIMEOUT, ep.remote(), Optional.of(p), Optional.empty()));
-        }
     }
 
     // ---------------------------------------------------------------- inbound
@@ -404,45 +378,45 @@ public final class WireGuardCore {
                 || type == Constants.MESSAGE_COOKIE_REPLY;
     }
 
-    /**
-     * Handles one datagram from {@code source}. {@code scratch} receives plaintext and must be at least {@code len} long.
-     * Any thread may call it; a device hands handshake messages ({@link #isHandshakeMessage}) to a thread of their own
-     * behind a bounded queue, so that a flood of them never delays the decryption of data.
-     */
-    public void receive(InetSocketAddress source, byte[] buf, int len, byte[] scratch) {
-        receive(source, null, buf, len, scratch);
+    /** {@link #receive(InetSocketAddress, InetAddress, byte[], int, Results)} with the local address unknown. */
+    public void receive(InetSocketAddress source, byte[] buf, int len, Results out) {
+        receive(source, null, buf, len, out);
     }
 
     /**
-     * The same for a datagram that reached the local address {@code local} (null if unknown): the peer's answers
-     * then leave from that address (a sticky source).
+     * Handles one datagram from {@code source} that reached the local address {@code local} (null if unknown: the
+     * peer's answers then leave from the kernel's pick, else from {@code local}, a sticky source). A transport message
+     * is opened into {@code out.buffer()} (at least {@code len} long) and delivered in {@code out}; answers go there
+     * too. Any thread may call it; a device hands handshake messages ({@link #isHandshakeMessage}) to a thread of their
+     * own behind a bounded queue, so that a flood of them never delays the decryption of data.
      */
-    public void receive(InetSocketAddress source, InetAddress local, byte[] buf, int len, byte[] scratch) {
+    public void receive(InetSocketAddress source, InetAddress local, byte[] buf, int len, Results out) {
         switch (Messages.classify(buf, len)) {
-            case Constants.MESSAGE_TRANSPORT -> receiveTransport(source, local, buf, len, scratch);
-            case Constants.MESSAGE_INITIATION -> receiveInitiation(source, local, Arrays.copyOf(buf, len));
-            case Constants.MESSAGE_RESPONSE -> receiveResponse(source, local, Arrays.copyOf(buf, len));
-            case Constants.MESSAGE_COOKIE_REPLY -> receiveCookieReply(Arrays.copyOf(buf, len));
-            default -> count(Drop.INVALID_MESSAGE);
+            case Constants.MESSAGE_TRANSPORT -> receiveTransport(source, local, buf, len, out);
+            case Constants.MESSAGE_INITIATION -> receiveInitiation(source, local, Arrays.copyOf(buf, len), out);
+            case Constants.MESSAGE_RESPONSE -> receiveResponse(source, local, Arrays.copyOf(buf, len), out);
+            case Constants.MESSAGE_COOKIE_REPLY -> receiveCookieReply(Arrays.copyOf(buf, len), out);
+            default -> drops.count(Drop.INVALID_MESSAGE, out);
         }
     }
 
-    private void receiveTransport(InetSocketAddress source, InetAddress local, byte[] buf, int len, byte[] scratch) {
-        IndexEntry e = indices.get(Messages.getInt(buf, Messages.TRANSPORT_RECEIVER));
+    private void receiveTransport(InetSocketAddress source, InetAddress local, byte[] buf, int len, Results out) {
+        IndexTable.Entry e = indices.get(Messages.getInt(buf, Messages.TRANSPORT_RECEIVER));
         if (e == null || e.keypair() == null) {
-            fail(Drop.UNKNOWN_INDEX, source, null);
+            drops.fail(Drop.UNKNOWN_INDEX, source, null, out);
             return;
         }
         Keypair kp = e.keypair();
         Peer p = e.peer();
         if (clock.nanoTime() - kp.createdNanos() >= Constants.REJECT_AFTER_TIME_NANOS) {
-            fail(Drop.KEYPAIR_EXPIRED, source, p);
+            drops.fail(Drop.KEYPAIR_EXPIRED, source, p, out);
             return;
         }
-        int n = kp.decrypt(buf, 0, len, scratch, 0);
+        byte[] plain = out.buffer();
+        int n = kp.decrypt(buf, 0, len, plain, 0);
         if (n < 0) {
-            fail(n == Keypair.DECRYPT_REPLAY ? Drop.REPLAY
-                    : n == Keypair.DECRYPT_COUNTER_LIMIT ? Drop.KEYPAIR_EXPIRED : Drop.DECRYPT_FAILED, source, p);
+            drops.fail(n == Keypair.DECRYPT_REPLAY ? Drop.REPLAY
+                    : n == Keypair.DECRYPT_COUNTER_LIMIT ? Drop.KEYPAIR_EXPIRED : Drop.DECRYPT_FAILED, source, p, out);
             return;
         }
         p.rxBytes.addAndGet(len);
@@ -450,11 +424,11 @@ public final class WireGuardCore {
         p.stats.authenticated();
         if (kp == p.next) { // the first packet on a responder's new session: a transition, under the monitor
             synchronized (p) {
-                if (receivedWithKeypair(p, kp)) {
+                if (sessions.confirm(p, kp)) {
                     p.timers.handshakeComplete();
                     p.setLastHandshake(clock.now());
                     p.stats.handshakeCompleted(false);
-                    flushStaged(p);
+                    flushStaged(p, out);
                 }
             }
         }
@@ -462,7 +436,7 @@ public final class WireGuardCore {
             synchronized (p) {
                 if (lastMinuteRekeyDue(p)) {
                     p.sentLastMinuteHandshake = true;
-                    sendInitiation(p, false);
+                    sendInitiation(p, false, out);
                 }
             }
         }
@@ -474,68 +448,62 @@ public final class WireGuardCore {
             p.timers.dataReceived();
         }
         if (n > 0) {
-            out.deliverPacket(p, scratch, 0, n);
+            out.deliver(p, plain, 0, n);
         }
     }
 
     /** Checks MAC1, and MAC2 under load (answering with a cookie reply when it is missing). */
-    private boolean macsAcceptable(InetSocketAddress source, InetAddress local, byte[] msg) {
+    private boolean macsAcceptable(InetSocketAddress source, InetAddress local, byte[] msg, Results out) {
         CookieChecker checker = cookieChecker;
         if (checker == null) {
-            fail(Drop.NO_PRIVATE_KEY, source, null);
+            drops.fail(Drop.NO_PRIVATE_KEY, source, null, out);
             return false;
         }
         if (!checker.checkMac1(msg, msg.length)) {
-            fail(Drop.MAC1_INVALID, source, null);
+            drops.fail(Drop.MAC1_INVALID, source, null, out);
             return false;
         }
-        if (!underLoad()) {
+        if (!load.underLoad()) {
             return true;
         }
         // A source that already had its share is refused before the cookie work: whether its mac2 is valid or not,
         // it would get no handshake now. Under a flood from a cookie-answering attacker that is nearly every message.
-        if (rateLimiter.exhausted(source.getAddress(), clock.nanoTime())) {
-            count(Drop.HANDSHAKE_RATE_LIMITED);
+        if (load.handshakesExhausted(source.getAddress())) {
+            drops.count(Drop.HANDSHAKE_RATE_LIMITED, out);
             return false;
         }
         if (!checker.checkMac2(msg, msg.length, source)) {
             // One cookie reply serves a real peer's next attempt; a source sending many gets its share, then silence.
-            if (!cookieReplyLimiter.allow(source.getAddress(), clock.nanoTime())) {
-                count(Drop.COOKIE_REPLY_RATE_LIMITED);
+            if (!load.allowCookieReply(source.getAddress())) {
+                drops.count(Drop.COOKIE_REPLY_RATE_LIMITED, out);
                 return false;
             }
             byte[] reply = checker.createReply(msg, msg.length, source);
-            out.sendDatagram(source, local, reply, 0, reply.length);
-            count(Drop.COOKIE_REQUIRED);
+            out.send(source, local, reply, 0, reply.length);
+            drops.count(Drop.COOKIE_REQUIRED, out);
             return false;
         }
         // The sender proved it receives at this address; it still gets only its share of our public-key work.
-        if (!rateLimiter.allow(source.getAddress(), clock.nanoTime())) {
-            count(Drop.HANDSHAKE_RATE_LIMITED);
+        if (!load.allowHandshake(source.getAddress())) {
+            drops.count(Drop.HANDSHAKE_RATE_LIMITED, out);
             return false;
         }
         return true;
     }
 
-    private void receiveInitiation(InetSocketAddress source, InetAddress local, byte[] msg) {
-        if (!macsAcceptable(source, local, msg)) {
+    private void receiveInitiation(InetSocketAddress source, InetAddress local, byte[] msg, Results out) {
+        if (!macsAcceptable(source, local, msg, out)) {
             return;
         }
         LocalIdentity id = identity;
         Optional<Initiation> opened = id == null ? Optional.empty() : Handshake.openInitiation(id, msg);
         if (opened.isEmpty()) {
-            fail(Drop.HANDSHAKE_DECRYPT_FAILED, source, null);
+            drops.fail(Drop.HANDSHAKE_DECRYPT_FAILED, source, null, out);
             return;
         }
         Peer p = peers.get(opened.get().remoteStatic());
         if (p == null) {
-            count(Drop.UNKNOWN_PEER);
-            Peer at = attribute(source);
-            if (at != null) {
-                at.stats.failed(Drop.UNKNOWN_PEER, clock.now(), source);
-            }
-            dropListener.dropped(new DropEvent(Drop.UNKNOWN_PEER, source, Optional.ofNullable(at),
-                    Optional.of(opened.get().remoteStatic())));
+            drops.unknownPeer(source, opened.get().remoteStatic(), out);
             return;
         }
         synchronized (p) {
@@ -543,22 +511,22 @@ public final class WireGuardCore {
             // responder state, so the answer to it still completes. Both handshakes then yield sessions at once,
             // where wireguard-go drops its own and both sides wait REKEY_TIMEOUT for a retry.
             if (p.handshake == null || !p.handshake.acceptInitiation(opened.get(), clock.nanoTime())) {
-                fail(Drop.HANDSHAKE_REPLAY, source, p);
+                drops.fail(Drop.HANDSHAKE_REPLAY, source, p, out);
                 return;
             }
             p.rxBytes.addAndGet(msg.length);
             p.updateEndpoint(source, local);
             p.timers.anyAuthenticatedPacketTraversal();
             p.timers.anyAuthenticatedPacketReceived();
-            int index = newIndex(p, null);
+            int index = indices.reserve(p);
             Handshake.Response r = p.handshake.createResponse(index, clock.nanoTime());
             // The session is in place (next) before the response leaves: the initiator's first data packet may
             // reach the UDP reader before this thread returns, and must find it there to confirm it.
-            beginSession(p, r.keypair(), false);
-            indices.put(index, new IndexEntry(p, r.keypair()));
+            sessions.begin(p, r.keypair(), false, false);
+            indices.install(p, r.keypair());
             p.timers.sessionDerived();
             p.cookies.addMacs(r.message());
-            out.sendDatagram(source, local, r.message(), 0, r.message().length);
+            out.send(source, local, r.message(), 0, r.message().length);
             p.txBytes.addAndGet(r.message().length);
             p.timers.anyAuthenticatedPacketTraversal();
             p.timers.anyAuthenticatedPacketSent();
@@ -567,13 +535,13 @@ public final class WireGuardCore {
         }
     }
 
-    private void receiveResponse(InetSocketAddress source, InetAddress local, byte[] msg) {
-        if (!macsAcceptable(source, local, msg)) {
+    private void receiveResponse(InetSocketAddress source, InetAddress local, byte[] msg, Results out) {
+        if (!macsAcceptable(source, local, msg, out)) {
             return;
         }
-        IndexEntry e = indices.get(Messages.getInt(msg, Messages.RESPONSE_RECEIVER));
+        IndexTable.Entry e = indices.get(Messages.getInt(msg, Messages.RESPONSE_RECEIVER));
         if (e == null || e.keypair() != null) {
-            fail(Drop.UNKNOWN_INDEX, source, null);
+            drops.fail(Drop.UNKNOWN_INDEX, source, null, out);
             return;
         }
         Peer p = e.peer();
@@ -581,146 +549,43 @@ public final class WireGuardCore {
             Optional<Keypair> kp = p.handshake == null ? Optional.empty()
                     : p.handshake.consumeResponse(msg, clock.nanoTime());
             if (kp.isEmpty()) {
-                fail(Drop.HANDSHAKE_RESPONSE_INVALID, source, p);
+                drops.fail(Drop.HANDSHAKE_RESPONSE_INVALID, source, p, out);
                 return;
             }
-            indices.put(kp.get().localIndex(), new IndexEntry(p, kp.get()));
+            indices.install(p, kp.get());
             p.rxBytes.addAndGet(msg.length);
             p.updateEndpoint(source, local);
             p.timers.anyAuthenticatedPacketTraversal();
             p.timers.anyAuthenticatedPacketReceived();
-            beginSession(p, kp.get(), true);
+            sessions.begin(p, kp.get(), true, yieldsInitiatorRole(p));
             p.timers.sessionDerived();
             p.timers.handshakeComplete();
             p.setLastHandshake(clock.now());
             p.stats.handshakeCompleted(true);
-            sendKeepalive(p);
+            sendKeepalive(p, out);
         }
     }
 
-    private void receiveCookieReply(byte[] msg) {
-        IndexEntry e = indices.get(Messages.getInt(msg, Messages.COOKIE_RECEIVER));
+    private void receiveCookieReply(byte[] msg, Results out) {
+        IndexTable.Entry e = indices.get(Messages.getInt(msg, Messages.COOKIE_RECEIVER));
         if (e == null) {
-            count(Drop.UNKNOWN_INDEX);
+            drops.count(Drop.UNKNOWN_INDEX, out);
             return;
         }
         Peer p = e.peer();
         synchronized (p) {
             if (!p.cookies.consumeReply(msg)) {
-                count(Drop.HANDSHAKE_RESPONSE_INVALID);
+                drops.count(Drop.HANDSHAKE_RESPONSE_INVALID, out);
             }
         }
-    }
-
-    private boolean underLoad() {
-        long now = clock.nanoTime();
-        synchronized (drops) {
-            if (now - loadWindowStart >= 1_000_000_000L) {
-                loadWindowStart = now;
-                loadWindowCount = 0;
-            }
-            if (++loadWindowCount > underLoadRate) {
-                underLoadUntil = now + UNDER_LOAD_AFTER_NANOS;
-            }
-        }
-        return now - underLoadUntil < 0;
     }
 
     // ---------------------------------------------------------------- sessions
-
-    /** wireguard-go's BeginSymmetricSession: where a new keypair goes and which old one dies. Caller holds the monitor. */
-    private void beginSession(Peer p, Keypair kp, boolean initiator) {
-        p.sentLastMinuteHandshake = false;
-        if (initiator) {
-            Keypair oldPrevious = p.previous;
-            if (p.next != null && yieldsInitiatorRole(p)) {
-                // Both sides initiated at once and both handshakes completed (see receiveInitiation). Left as it is,
-                // each side would send on its own initiator session, i.e. into the other's previous slot, which
-                // the other's next rekey deletes while packets are still in flight. So the side with the smaller
-                // public key keeps the peer's session waiting in next: the peer's first packet promotes it, and the
-                // two settle as initiator and responder, as after any handshake. Until then ours carries our packets
-                // (a wireguard-go peer, which dropped its own initiation, only ever has ours).
-                p.previous = p.current;
-            } else if (p.next != null) {
-                p.previous = p.next;
-                p.next = null;
-                destroy(p.current);
-            } else {
-                p.previous = p.current;
-            }
-            destroy(oldPrevious);
-            p.current = kp;
-        } else {
-            destroy(p.next);
-            p.next = kp;
-            destroy(p.previous);
-            p.previous = null;
-        }
-    }
 
     /** True when our static public key sorts below the peer's (unsigned, byte by byte): we yield when handshakes cross. */
     private boolean yieldsInitiatorRole(Peer p) {
         LocalIdentity id = identity;
         return id != null && Arrays.compareUnsigned(id.publicKey().bytes(), p.publicKey().bytes()) < 0;
-    }
-
-    /** The responder's next session is confirmed by the first packet on it. Caller holds the monitor. */
-    private boolean receivedWithKeypair(Peer p, Keypair kp) {
-        if (p.next != kp) {
-            return false;
-        }
-        destroy(p.previous);
-        p.previous = p.current;
-        p.current = kp;
-        p.next = null;
-        return true;
-    }
-
-    private void zeroKeyMaterial(Peer p) {
-        destroy(p.previous);
-        destroy(p.current);
-        destroy(p.next);
-        p.previous = null;
-        p.current = null;
-        p.next = null;
-        forgetPendingIndex(p);
-        if (p.handshake != null) {
-            p.handshake.clear();
-        }
-    }
-
-    private void destroy(Keypair kp) {
-        if (kp != null) {
-            IndexEntry e = indices.get(kp.localIndex());
-            if (e != null && e.keypair() == kp) {
-                indices.remove(kp.localIndex(), e);
-            }
-            kp.destroy();
-        }
-    }
-
-    private void forgetPendingIndex(Peer p) {
-        forgetIndex(p.handshake == null ? 0 : p.handshake.pendingLocalIndex());
-    }
-
-    /** Frees the index of an initiation that will get no answer we accept (0: none). */
-    private void forgetIndex(int pending) {
-        if (pending != 0) {
-            IndexEntry e = indices.get(pending);
-            if (e != null && e.keypair() == null) {
-                indices.remove(pending, e);
-            }
-        }
-    }
-
-    private int newIndex(Peer p, Keypair kp) {
-        IndexEntry entry = new IndexEntry(p, kp);
-        while (true) {
-            int index = random.nextInt();
-            if (index != 0 && indices.putIfAbsent(index, entry) == null) {
-                return index;
-            }
-        }
     }
 
     private Handshake newHandshake(Key remoteStatic, Key psk) {
@@ -731,38 +596,6 @@ public final class WireGuardCore {
         Handshake h = new Handshake(id, remoteStatic, random);
         h.setPresharedKey(psk);
         return h;
-    }
-
-    private void count(Drop reason) {
-        drops[reason.ordinal()].increment();
-    }
-
-    /**
-     * Counts a refused datagram, charges it to its peer (known, or the one whose endpoint address it came from) and
-     * tells the drop listener. Failure paths only.
-     */
-    private void fail(Drop reason, InetSocketAddress source, Peer known) {
-        count(reason);
-        Peer p = known != null ? known : attribute(source);
-        if (p != null) {
-            p.stats.failed(reason, clock.now(), source);
-        }
-        dropListener.dropped(new DropEvent(reason, source, Optional.ofNullable(p), Optional.empty()));
-    }
-
-    /** The peer whose endpoint has this source's IP address, if exactly one does (a site-to-site device has few). */
-    private Peer attribute(InetSocketAddress source) {
-        Peer found = null;
-        for (Peer p : peers.values()) {
-            Peer.Endpoint ep = p.endpointOrNull();
-            if (ep != null && ep.remote().getAddress() != null && ep.remote().getAddress().equals(source.getAddress())) {
-                if (found != null) {
-                    return null;
-                }
-                found = p;
-            }
-        }
-        return found;
     }
 
     /** Wall-clock now, for callers that report times. */

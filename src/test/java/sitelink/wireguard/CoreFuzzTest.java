@@ -3,6 +3,7 @@ package sitelink.wireguard;
 import sitelink.tunnel.Drop;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -17,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import sitelink.crypto.Key;
 import sitelink.crypto.X25519;
+import sitelink.tunnel.Results;
 
 /**
  * Fuzzes {@link WireGuardCore#receive} the way the open UDP port is attacked: arbitrary datagrams, and authentic
@@ -35,24 +37,43 @@ class CoreFuzzTest {
     private static final Key KEY_REMOTE = X25519.generatePrivate(seeded(2));
 
     /** A side that records what its core sends and delivers. */
-    private static final class Side implements WireGuardCore.Output {
+    private static final class Side {
         final WireGuardCore core;
         final List<byte[]> sent = new ArrayList<>();
         final List<byte[]> delivered = new ArrayList<>();
+        final Results results = new Results(4096);
 
         Side(FakeClock clock, Key key, long seed) {
-            core = new WireGuardCore(clock, seeded(seed), this);
+            core = new WireGuardCore(clock, seeded(seed));
             core.setPrivateKey(key);
         }
 
-        @Override
-        public void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
-            sent.add(Arrays.copyOfRange(buf, off, off + len));
+        /** Records what the last call answered; returns why its input was dropped (null: it was not). */
+        Drop take() {
+            Results r = results;
+            for (int i = 0; i < r.sends(); i++) {
+                sent.add(Arrays.copyOfRange(r.sendBuffer(i), r.sendOffset(i), r.sendOffset(i) + r.sendLength(i)));
+            }
+            for (int i = 0; i < r.delivers(); i++) {
+                delivered.add(Arrays.copyOfRange(r.deliverBuffer(i), r.deliverOffset(i),
+                        r.deliverOffset(i) + r.deliverLength(i)));
+            }
+            return r.dropped();
         }
 
-        @Override
-        public void deliverPacket(Peer peer, byte[] buf, int off, int len) {
-            delivered.add(Arrays.copyOfRange(buf, off, off + len));
+        Drop receive(byte[] d) {
+            core.receive(FROM, d, d.length, results.clear());
+            return take();
+        }
+
+        void send(Peer p, byte[] packet) {
+            core.send(p, packet, 0, packet.length, results.clear());
+            take();
+        }
+
+        void tick() {
+            core.tick(results.clear());
+            take();
         }
 
         long drops() {
@@ -92,31 +113,32 @@ class CoreFuzzTest {
         boolean isAuthentic = authentic.stream().anyMatch(a -> Arrays.equals(a, datagram));
         long dropsBefore = local.drops();
         int deliveredBefore = local.delivered.size();
-        local.core.receive(FROM, datagram, datagram.length, new byte[datagram.length]);
-        local.core.tick();
+        Drop dropped = local.receive(datagram);
+        local.tick();
         if (!isAuthentic) {
             assertEquals(deliveredBefore, local.delivered.size(), "a forged datagram reached the LAN");
             assertEquals(dropsBefore + 1, local.drops(), "a forged datagram must be counted as one drop");
+            assertNotNull(dropped, "a forged datagram's results say why it was dropped");
         }
         assertTrue(remoteAtLocal.rxBytes() >= 0);
     }
 
     private static byte[] handshake(Side local, Side remote, Peer localAtRemote) {
-        remote.core.send(localAtRemote, new byte[0], 0, 0, new byte[64]); // stages a keepalive, sends an initiation
+        remote.send(localAtRemote, new byte[0]); // stages a keepalive, sends an initiation
         byte[] initiation = remote.sent.removeFirst();
-        local.core.receive(FROM, initiation.clone(), initiation.length, new byte[initiation.length]);
+        local.receive(initiation.clone());
         byte[] response = local.sent.removeFirst();
-        remote.core.receive(TO, response, response.length, new byte[response.length]);
+        remote.core.receive(TO, response, response.length, remote.results.clear());
+        remote.take();
         while (!remote.sent.isEmpty()) {
-            byte[] d = remote.sent.removeFirst();
-            local.core.receive(FROM, d, d.length, new byte[d.length]);
+            local.receive(remote.sent.removeFirst());
         }
         local.sent.clear();
         return initiation;
     }
 
     private static byte[] encrypt(Side remote, Peer localAtRemote, byte[] packet) {
-        remote.core.send(localAtRemote, packet, 0, packet.length, new byte[packet.length + 64]);
+        remote.send(localAtRemote, packet);
         byte[] d = remote.sent.removeLast();
         assertArrayEquals(new byte[] {4, 0, 0, 0}, Arrays.copyOf(d, 4), "a transport message");
         return d;

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import sitelink.tunnel.Results;
 import sitelink.wireguard.PeerTimers.Timer;
 
 class PeerTimersTest {
@@ -19,6 +20,8 @@ class PeerTimersTest {
     private static final long MS = 1_000_000L;
     private static final long JITTER_MAX = 333 * MS;
 
+    /** The timers' results: this test's actions record what they are asked for instead. */
+    private static final Results NOTHING_SENT = new Results(0);
     private final FakeClock clock = new FakeClock();
     private final Peer peer = new Peer();
     private final PeerTimers timers = new PeerTimers(clock, new SplittableRandom(42), peer);
@@ -36,7 +39,7 @@ class PeerTimersTest {
         int initiationsSent;
 
         @Override
-        public void sendInitiation(boolean isRetry) {
+        public void sendInitiation(boolean isRetry, Results out) {
             events.add(new Event(isRetry ? "retry" : "initiation", clock.elapsed()));
             initiate(isRetry);
         }
@@ -53,7 +56,7 @@ class PeerTimersTest {
         }
 
         @Override
-        public void sendKeepalive() {
+        public void sendKeepalive(Results out) {
             events.add(new Event("keepalive", clock.elapsed()));
             timers.anyAuthenticatedPacketTraversal();
             timers.anyAuthenticatedPacketSent();
@@ -78,10 +81,10 @@ class PeerTimersTest {
     private void runUntil(long untilElapsed) {
         long end = clock.nanoTime() + (untilElapsed - clock.elapsed());
         while (true) {
-            long next = timers.tick();
+            long next = timers.tick(NOTHING_SENT);
             if (next == Long.MAX_VALUE || next - end > 0) {
                 clock.setNanos(end);
-                timers.tick();
+                timers.tick(NOTHING_SENT);
                 return;
             }
             assertTrue(next - clock.nanoTime() > 0, "tick() returned a deadline that is already due");
@@ -134,7 +137,7 @@ class PeerTimersTest {
     void givesUpAfterTwentyInitiations() {
         assertTrue(peer.initiate(false));
         while (peer.times("retry").size() < 19) {
-            long next = timers.tick();
+            long next = timers.tick(NOTHING_SENT);
             assertTrue(next != Long.MAX_VALUE && clock.elapsed() < 120 * S, "only " + peer.events);
             clock.setNanos(next);
         }
@@ -297,22 +300,22 @@ class PeerTimersTest {
 
     @Test
     void tickReturnsTheEarliestDeadline() {
-        assertEquals(Long.MAX_VALUE, timers.tick(), "nothing armed");
+        assertEquals(Long.MAX_VALUE, timers.tick(NOTHING_SENT), "nothing armed");
         long t0 = clock.nanoTime();
         timers.sessionDerived();
-        assertEquals(t0 + 540 * S, timers.tick());
+        assertEquals(t0 + 540 * S, timers.tick(NOTHING_SENT));
         timers.dataReceived();
-        assertEquals(t0 + 10 * S, timers.tick());
+        assertEquals(t0 + 10 * S, timers.tick(NOTHING_SENT));
         timers.handshakeInitiated();
         long retransmit = timers.deadline(Timer.RETRANSMIT_HANDSHAKE);
-        assertEquals(retransmit, timers.tick());
+        assertEquals(retransmit, timers.tick(NOTHING_SENT));
         timers.handshakeComplete();
-        assertEquals(t0 + 10 * S, timers.tick());
+        assertEquals(t0 + 10 * S, timers.tick(NOTHING_SENT));
         clock.advanceNanos(9 * S);
-        assertEquals(t0 + 10 * S, timers.tick(), "nothing due yet, nothing fired");
+        assertEquals(t0 + 10 * S, timers.tick(NOTHING_SENT), "nothing due yet, nothing fired");
         assertEquals(List.of(), peer.events);
         clock.advanceNanos(2 * S);
-        assertEquals(t0 + 540 * S, timers.tick(), "a late tick fires what is overdue");
+        assertEquals(t0 + 540 * S, timers.tick(NOTHING_SENT), "a late tick fires what is overdue");
         assertEquals(List.of(new Event("keepalive", 11 * S)), peer.events);
     }
 
@@ -322,22 +325,22 @@ class PeerTimersTest {
         clock.advanceNanos(531 * S);
         timers.dataReceived(); // due at 541 s, after zero-key-material at 540 s though it comes first in Timer order
         clock.advanceNanos(100 * S);
-        timers.tick();
+        timers.tick(NOTHING_SENT);
         assertEquals(List.of("zero keys", "keepalive"), peer.events.stream().map(Event::what).toList());
     }
 
     @Test
     void hooksThatMoveTheDeadlineEarlierShowInTheNextTick() {
         timers.sessionDerived();
-        long next = timers.tick();
+        long next = timers.tick(NOTHING_SENT);
         timers.dataReceived();
-        assertEquals(clock.nanoTime() + 10 * S, timers.tick());
+        assertEquals(clock.nanoTime() + 10 * S, timers.tick(NOTHING_SENT));
         timers.dataSent();
-        assertEquals(clock.nanoTime() + 10 * S, timers.tick(), "15 s is later than the 10 s already due");
-        assertTrue(next - timers.tick() > 0);
+        assertEquals(clock.nanoTime() + 10 * S, timers.tick(NOTHING_SENT), "15 s is later than the 10 s already due");
+        assertTrue(next - timers.tick(NOTHING_SENT) > 0);
         timers.setPersistentKeepalive(25);
         peer.events.clear();
-        timers.tick();
+        timers.tick(NOTHING_SENT);
         assertEquals(List.of("keepalive"), peer.events.stream().map(Event::what).toList(),
                 "turning the persistent keepalive on wants a keepalive at the next tick");
     }
@@ -346,11 +349,11 @@ class PeerTimersTest {
     void anActionThatThrowsLeavesTheTimersUsable() {
         PeerTimers t = new PeerTimers(clock, new SplittableRandom(1), new PeerTimers.Actions() {
             @Override
-            public void sendInitiation(boolean isRetry) {
+            public void sendInitiation(boolean isRetry, Results out) {
             }
 
             @Override
-            public void sendKeepalive() {
+            public void sendKeepalive(Results out) {
                 throw new IllegalStateException("socket closed");
             }
 
@@ -364,9 +367,9 @@ class PeerTimersTest {
         });
         t.dataReceived();
         clock.advanceNanos(10 * S);
-        assertThrows(IllegalStateException.class, t::tick);
+        assertThrows(IllegalStateException.class, () -> t.tick(NOTHING_SENT));
         t.sessionDerived();
-        assertEquals(clock.nanoTime() + 540 * S, t.tick(), "hooks still arm timers");
+        assertEquals(clock.nanoTime() + 540 * S, t.tick(NOTHING_SENT), "hooks still arm timers");
     }
 
     @Test
@@ -383,7 +386,7 @@ class PeerTimersTest {
         for (Timer t : Timer.values()) {
             assertFalse(timers.isPending(t), t + " disarmed");
         }
-        assertEquals(Long.MAX_VALUE, timers.tick());
+        assertEquals(Long.MAX_VALUE, timers.tick(NOTHING_SENT));
         timers.dataReceived();
         timers.dataSent();
         timers.handshakeInitiated();
@@ -391,7 +394,7 @@ class PeerTimersTest {
         timers.anyAuthenticatedPacketTraversal();
         assertFalse(timers.mayInitiate(false), "a stopped peer initiates nothing");
         clock.advanceNanos(10_000 * S);
-        assertEquals(Long.MAX_VALUE, timers.tick());
+        assertEquals(Long.MAX_VALUE, timers.tick(NOTHING_SENT));
         assertEquals(List.of(), peer.events);
     }
 
@@ -409,7 +412,7 @@ class PeerTimersTest {
         timers.handshakeResponseSent();
         for (int i = 0; i < 1000 && peer.initiationsSent < 2; i++) {
             clock.advance(java.time.Duration.ofMillis(10));
-            timers.tick();
+            timers.tick(NOTHING_SENT);
         }
         assertEquals(2, peer.initiationsSent, "events: " + peer.events);
         long second = peer.events.get(peer.events.size() - 1).at();

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import sitelink.crypto.ChaChaPoly;
 import sitelink.crypto.Key;
 import sitelink.crypto.X25519;
+import sitelink.tunnel.Results;
 
 /**
  * Sessions end on other threads while the data path seals: a handshake answered on the UDP thread, a peer removed by
@@ -34,10 +35,14 @@ class SessionChurnTest {
     private final AtomicLong transportsFromA = new AtomicLong();
     private final AtomicLong deliveredAtB = new AtomicLong();
 
-    private final WireGuardCore a = new WireGuardCore(clock, random, new WireGuardCore.Output() {
-        @Override
-        public void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
-            byte[] d = Arrays.copyOfRange(buf, off, off + len);
+    private final WireGuardCore a = new WireGuardCore(clock, random);
+    private final WireGuardCore b = new WireGuardCore(clock, random);
+
+    /** What A's core answered: its datagrams on their way to B, each transport message checked for an all-zero key. */
+    private void fromA(Results r) {
+        for (int i = 0; i < r.sends(); i++) {
+            int off = r.sendOffset(i), len = r.sendLength(i);
+            byte[] d = Arrays.copyOfRange(r.sendBuffer(i), off, off + len);
             if (Messages.classify(d, d.length) == Constants.MESSAGE_TRANSPORT) {
                 transportsFromA.incrementAndGet();
                 byte[] plain = new byte[len];
@@ -48,22 +53,15 @@ class SessionChurnTest {
             }
             fromA.add(d);
         }
+    }
 
-        @Override
-        public void deliverPacket(Peer peer, byte[] buf, int off, int len) {
+    /** What B's core answered: datagrams to A, and packets it delivered. */
+    private void fromB(Results r) {
+        for (int i = 0; i < r.sends(); i++) {
+            fromB.add(Arrays.copyOfRange(r.sendBuffer(i), r.sendOffset(i), r.sendOffset(i) + r.sendLength(i)));
         }
-    });
-    private final WireGuardCore b = new WireGuardCore(clock, random, new WireGuardCore.Output() {
-        @Override
-        public void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
-            fromB.add(Arrays.copyOfRange(buf, off, off + len));
-        }
-
-        @Override
-        public void deliverPacket(Peer peer, byte[] buf, int off, int len) {
-            deliveredAtB.incrementAndGet();
-        }
-    });
+        deliveredAtB.addAndGet(r.delivers());
+    }
 
     @Test
     void noDatagramLeavesSealedUnderAZeroedKeyWhileSessionsAreRotatedRemovedAndReAdded() throws InterruptedException {
@@ -75,9 +73,10 @@ class SessionChurnTest {
 
         Thread sender = Thread.ofPlatform().name("churn-sender").start(() -> {
             byte[] packet = new byte[16];
-            byte[] scratch = new byte[packet.length + 64];
+            Results sealed = new Results(packet.length + 64); // the sender thread's own
             while (!Thread.currentThread().isInterrupted()) {
-                a.send(bAtA.get(), packet, 0, packet.length, scratch);
+                a.send(bAtA.get(), packet, 0, packet.length, sealed.clear());
+                fromA(sealed);
             }
         });
         int rounds = 300;
@@ -98,7 +97,9 @@ class SessionChurnTest {
                     default -> { // B starts a handshake: A answers on "its UDP thread" and rotates its sessions
                         b.removePeer(a.publicKey().orElseThrow());
                         Peer aAtB = addPeer(b, a.publicKey().orElseThrow(), ADDR_A);
-                        b.send(aAtB, new byte[16], 0, 16, new byte[80]);
+                        Results r = new Results(80);
+                        b.send(aAtB, new byte[16], 0, 16, r);
+                        fromB(r);
                     }
                 }
             }
@@ -113,13 +114,16 @@ class SessionChurnTest {
     }
 
     private void pumpUntilAHasASession(Peer bAtA) {
+        Results r = new Results(65536);
         for (int i = 0; i < 1000 && !(bAtA.hasSession() && fromA.isEmpty() && fromB.isEmpty()); i++) {
             byte[] d;
             while ((d = fromA.poll()) != null) {
-                b.receive(ADDR_A, d, d.length, new byte[d.length]);
+                b.receive(ADDR_A, d, d.length, r.clear());
+                fromB(r);
             }
             while ((d = fromB.poll()) != null) {
-                a.receive(ADDR_B, d, d.length, new byte[d.length]);
+                a.receive(ADDR_B, d, d.length, r.clear());
+                fromA(r);
             }
         }
     }

@@ -21,6 +21,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import sitelink.crypto.Key;
 import sitelink.crypto.X25519;
+import sitelink.tunnel.Results;
 
 /**
  * Two protocol cores wired back to back through in-memory queues on one fake clock: the whole protocol (handshake,
@@ -30,8 +31,8 @@ class WireGuardCoreTest {
     static final InetSocketAddress ADDR_A = new InetSocketAddress(addr("198.18.0.1"), 51820);
     static final InetSocketAddress ADDR_B = new InetSocketAddress(addr("198.18.0.2"), 51821);
 
-    /** One side: its core, what it sent, what it delivered. */
-    static final class Side implements WireGuardCore.Output {
+    /** One side: its core, what it sent, what it delivered (copied out of the results the core answered into). */
+    static final class Side {
         final WireGuardCore core;
         final Key privateKey;
         final ArrayDeque<byte[]> sent = new ArrayDeque<>();
@@ -39,6 +40,8 @@ class WireGuardCoreTest {
         /** The local source of each datagram sent (null: the kernel would pick). */
         final List<InetAddress> sentFrom = new ArrayList<>();
         final List<byte[]> delivered = new ArrayList<>();
+        /** Reused by every call, as a device thread reuses its own. */
+        final Results results = new Results(65536 + 64);
 
         Side(FakeClock clock, long seed) {
             SecureRandom rnd;
@@ -49,7 +52,7 @@ class WireGuardCoreTest {
             }
             rnd.setSeed(seed);
             privateKey = X25519.generatePrivate(rnd);
-            core = new WireGuardCore(clock, rnd, this);
+            core = new WireGuardCore(clock, rnd);
             core.setPrivateKey(privateKey);
         }
 
@@ -57,25 +60,43 @@ class WireGuardCoreTest {
             return core.publicKey().orElseThrow();
         }
 
-        @Override
-        public void sendDatagram(InetSocketAddress to, byte[] buf, int off, int len) {
-            sendDatagram(to, null, buf, off, len);
-        }
-
-        @Override
-        public void sendDatagram(InetSocketAddress to, InetAddress from, byte[] buf, int off, int len) {
-            sent.add(Arrays.copyOfRange(buf, off, off + len));
-            sentTo.add(to);
-            sentFrom.add(from);
-        }
-
-        @Override
-        public void deliverPacket(Peer peer, byte[] buf, int off, int len) {
-            delivered.add(Arrays.copyOfRange(buf, off, off + len));
+        /** Records what the last call yielded; returns its drop reason (null: none). */
+        Drop take(Results r) {
+            for (int i = 0; i < r.sends(); i++) {
+                sent.add(Arrays.copyOfRange(r.sendBuffer(i), r.sendOffset(i), r.sendOffset(i) + r.sendLength(i)));
+                sentTo.add(r.sendTo(i));
+                sentFrom.add(r.sendFrom(i));
+            }
+            for (int i = 0; i < r.delivers(); i++) {
+                delivered.add(Arrays.copyOfRange(r.deliverBuffer(i), r.deliverOffset(i),
+                        r.deliverOffset(i) + r.deliverLength(i)));
+            }
+            return r.dropped();
         }
 
         void send(Peer p, byte[] packet) {
-            core.send(p, packet, 0, packet.length, new byte[packet.length + 64]);
+            core.send(p, packet, 0, packet.length, results.clear());
+            take(results);
+        }
+
+        Drop receive(InetSocketAddress source, byte[] d, int len) {
+            return receive(source, null, d, len);
+        }
+
+        Drop receive(InetSocketAddress source, InetAddress local, byte[] d, int len) {
+            core.receive(source, local, d, len, results.clear());
+            return take(results);
+        }
+
+        long tick() {
+            long next = core.tick(results.clear());
+            take(results);
+            return next;
+        }
+
+        void setPersistentKeepalive(Peer p, int seconds) {
+            core.setPersistentKeepalive(p, seconds, results.clear());
+            take(results);
         }
     }
 
@@ -99,12 +120,12 @@ class WireGuardCoreTest {
         while (!a.sent.isEmpty() || !b.sent.isEmpty()) {
             while (!a.sent.isEmpty()) {
                 byte[] d = a.sent.poll();
-                b.core.receive(aSource, d, d.length, new byte[d.length]);
+                b.receive(aSource, d, d.length);
                 moved++;
             }
             while (!b.sent.isEmpty()) {
                 byte[] d = b.sent.poll();
-                a.core.receive(ADDR_B, d, d.length, new byte[d.length]);
+                a.receive(ADDR_B, d, d.length);
                 moved++;
             }
         }
@@ -152,7 +173,7 @@ class WireGuardCoreTest {
         a.send(bAtA, packet(64, 2));
         byte[] d = a.sent.peek().clone();
         pump();
-        b.core.receive(ADDR_A, d, d.length, new byte[d.length]);
+        b.receive(ADDR_A, d, d.length);
         assertEquals(2, b.delivered.size());
         assertEquals(1, b.core.drops(Drop.REPLAY));
     }
@@ -165,15 +186,15 @@ class WireGuardCoreTest {
         for (int len : new int[] {0, 1, 3, 4, 31, 32, 91, 92, 93, 147, 148, 149, 1500, 65000}) {
             byte[] d = new byte[len];
             r.nextBytes(d);
-            b.core.receive(ADDR_A, d, d.length, new byte[d.length]);
+            b.receive(ADDR_A, d, d.length);
         }
         byte[] forged = new byte[148];
         forged[0] = 1;
-        b.core.receive(ADDR_A, forged, forged.length, new byte[148]);
+        assertEquals(Drop.MAC1_INVALID, b.receive(ADDR_A, forged, forged.length), "the results say why");
         byte[] unknownIndex = new byte[48];
         unknownIndex[0] = 4;
         unknownIndex[4] = 9;
-        b.core.receive(ADDR_A, unknownIndex, 48, new byte[48]);
+        assertEquals(Drop.UNKNOWN_INDEX, b.receive(ADDR_A, unknownIndex, 48));
         assertTrue(b.core.drops(Drop.INVALID_MESSAGE) >= 13);
         assertEquals(1, b.core.drops(Drop.MAC1_INVALID));
         assertEquals(1, b.core.drops(Drop.UNKNOWN_INDEX));
@@ -189,7 +210,7 @@ class WireGuardCoreTest {
         a.send(bAtA, packet(64, 2));
         byte[] d = a.sent.poll();
         d[40] ^= 1;
-        b.core.receive(ADDR_A, d, d.length, new byte[d.length]);
+        assertEquals(Drop.DECRYPT_FAILED, b.receive(ADDR_A, d, d.length));
         assertEquals(1, b.core.drops(Drop.DECRYPT_FAILED));
         assertEquals(1, b.delivered.size());
     }
@@ -225,7 +246,7 @@ class WireGuardCoreTest {
         a.send(bAtA, packet(64, 1));
         pump();
         clock.advance(Duration.ofSeconds(11));
-        b.core.tick();
+        b.tick();
         assertEquals(1, b.sent.size(), "B answers A's data with a keepalive");
         assertEquals(32, b.sent.peek().length);
         pump();
@@ -246,8 +267,8 @@ class WireGuardCoreTest {
         b.send(aAtB, packet(64, 2));
         byte[] initA = a.sent.poll();
         byte[] initB = b.sent.poll();
-        b.core.receive(ADDR_A, initA, initA.length, new byte[initA.length]);
-        a.core.receive(ADDR_B, initB, initB.length, new byte[initB.length]);
+        b.receive(ADDR_A, initA, initA.length);
+        a.receive(ADDR_B, initB, initB.length);
         pump();
         assertEquals(0, a.core.drops(Drop.HANDSHAKE_RESPONSE_INVALID) + b.core.drops(Drop.HANDSHAKE_RESPONSE_INVALID));
         assertEquals(0, a.core.drops(Drop.UNKNOWN_INDEX) + b.core.drops(Drop.UNKNOWN_INDEX));
@@ -277,18 +298,18 @@ class WireGuardCoreTest {
         assertEquals(2, x.sent.size(), "the data packet and the new initiation");
         while (!x.sent.isEmpty()) { // the initiation and the data reach y, in the order x sent them
             byte[] d = x.sent.poll();
-            y.core.receive(fromX, d, d.length, new byte[d.length + 64]);
+            y.receive(fromX, d, d.length);
         }
         x.send(yAtX, packet(64, 7)); // x sends on, still on its current session: the answer is on its way
         byte[] more = x.sent.poll();
-        y.core.receive(fromX, more, more.length, new byte[more.length + 64]);
+        y.receive(fromX, more, more.length);
         y.send(xAtY, packet(64, 6)); // y answered (the response is queued) and sends on its current session
         byte[] answer = y.sent.poll();
         while (!y.sent.isEmpty()) { // y's data arrives before y's answer
             byte[] d = y.sent.poll();
-            x.core.receive(fromY, d, d.length, new byte[d.length + 64]);
+            x.receive(fromY, d, d.length);
         }
-        x.core.receive(fromY, answer, answer.length, new byte[answer.length + 64]);
+        x.receive(fromY, answer, answer.length);
         pump();
         assertEquals(yBefore + 2, y.delivered.size(), "x's packets beside and after the initiation arrived");
         assertTrue(x.delivered.size() >= xBefore + 1, "y's packet sent during the rekey arrived");
@@ -302,7 +323,7 @@ class WireGuardCoreTest {
         int initiations = 1;
         for (int t = 0; t < 260; t++) {
             clock.advance(Duration.ofMillis(500));
-            a.core.tick();
+            a.tick();
             initiations += a.sent.size();
             a.sent.clear();
         }
@@ -327,11 +348,11 @@ class WireGuardCoreTest {
         while (!a.sent.isEmpty() || !b.sent.isEmpty()) {
             while (!a.sent.isEmpty()) {
                 byte[] d = a.sent.poll();
-                b.core.receive(ADDR_A, local, d, d.length, new byte[d.length]);
+                b.receive(ADDR_A, local, d, d.length);
             }
             while (!b.sent.isEmpty()) {
                 byte[] d = b.sent.poll();
-                a.core.receive(ADDR_B, d, d.length, new byte[d.length]);
+                a.receive(ADDR_B, d, d.length);
             }
         }
     }
@@ -405,7 +426,7 @@ class WireGuardCoreTest {
         a.send(bAtA, packet(64, 2));
         byte[] d = a.sent.poll();
         d[20] ^= 1;
-        b.core.receive(new InetSocketAddress(addr("198.18.0.66"), 1), d, d.length, new byte[d.length]);
+        b.receive(new InetSocketAddress(addr("198.18.0.66"), 1), d, d.length);
         assertEquals(ADDR_A, aAtB.endpoint().orElseThrow());
     }
 
@@ -414,13 +435,13 @@ class WireGuardCoreTest {
         b.core.setUnderLoadRate(0);
         a.send(bAtA, packet(64, 1));
         byte[] init = a.sent.poll();
-        b.core.receive(ADDR_A, init, init.length, new byte[init.length]);
+        b.receive(ADDR_A, init, init.length);
         assertEquals(1, b.core.drops(Drop.COOKIE_REQUIRED));
         byte[] reply = b.sent.poll();
         assertEquals(3, reply[0], "a cookie reply");
-        a.core.receive(ADDR_B, reply, reply.length, new byte[reply.length]);
+        a.receive(ADDR_B, reply, reply.length);
         clock.advance(Duration.ofSeconds(6));
-        a.core.tick();
+        a.tick();
     }
 
     @Test
@@ -435,12 +456,12 @@ class WireGuardCoreTest {
         cookieExchangeUnderLoad();
         byte[] withCookie = a.sent.poll(); // the retry, with mac2
         for (int i = 0; i < 10; i++) { // one source replaying it as fast as it can
-            b.core.receive(ADDR_A, withCookie, withCookie.length, new byte[withCookie.length]);
+            b.receive(ADDR_A, withCookie, withCookie.length);
         }
         assertEquals(5, b.core.drops(Drop.HANDSHAKE_RATE_LIMITED), "refused before any public-key work");
         assertEquals(4, b.core.drops(Drop.HANDSHAKE_REPLAY), "the burst of five: one accepted, four replays (each a DH)");
         clock.advance(Duration.ofMillis(100));
-        b.core.receive(ADDR_A, withCookie, withCookie.length, new byte[withCookie.length]);
+        b.receive(ADDR_A, withCookie, withCookie.length);
         assertEquals(5, b.core.drops(Drop.HANDSHAKE_RATE_LIMITED), "refilled at 20 a second: 100 ms buys one more");
     }
 
@@ -450,15 +471,15 @@ class WireGuardCoreTest {
         a.send(bAtA, packet(64, 1));
         byte[] init = a.sent.poll();
         for (int i = 0; i < 100; i++) { // one address flooding without ever answering a cookie reply
-            b.core.receive(ADDR_A, init, init.length, new byte[init.length]);
+            b.receive(ADDR_A, init, init.length);
         }
         assertEquals(5, b.core.drops(Drop.COOKIE_REQUIRED), "the burst of five answered");
         assertEquals(5, b.sent.size(), "five cookie replies sealed and sent, not a hundred");
         assertEquals(95, b.core.drops(Drop.COOKIE_REPLY_RATE_LIMITED), "the rest dropped without a reply");
         clock.advance(Duration.ofMillis(50));
-        b.core.receive(ADDR_A, init, init.length, new byte[init.length]);
+        b.receive(ADDR_A, init, init.length);
         assertEquals(6, b.core.drops(Drop.COOKIE_REQUIRED), "refilled at 20 a second: 50 ms buys one more");
-        b.core.receive(ADDR_B, init, init.length, new byte[init.length]);
+        b.receive(ADDR_B, init, init.length);
         assertEquals(7, b.core.drops(Drop.COOKIE_REQUIRED), "another address has its own share");
     }
 
@@ -469,7 +490,7 @@ class WireGuardCoreTest {
         c.core.setEndpoint(bAtC, ADDR_B);
         c.send(bAtC, packet(64, 1));
         byte[] init = c.sent.poll();
-        b.core.receive(ADDR_A, init, init.length, new byte[init.length]);
+        b.receive(ADDR_A, init, init.length);
         assertEquals(1, b.core.drops(Drop.UNKNOWN_PEER));
         assertTrue(b.sent.isEmpty());
     }
@@ -508,12 +529,12 @@ class WireGuardCoreTest {
     void persistentKeepaliveSendsEveryInterval() {
         a.send(bAtA, packet(64, 1));
         pump();
-        a.core.setPersistentKeepalive(bAtA, 25);
+        a.setPersistentKeepalive(bAtA, 25);
         pump();
         int keepalives = 0;
         for (int s = 0; s < 100; s++) {
             clock.advance(Duration.ofSeconds(1));
-            a.core.tick();
+            a.tick();
             keepalives += a.sent.size();
             pump();
         }
@@ -540,13 +561,13 @@ class WireGuardCoreTest {
         byte[] initA = a.sent.poll();
         byte[] initB = b.sent.poll();
         clock.advance(Duration.ofMillis(800));
-        b.core.receive(ADDR_A, initA, initA.length, new byte[initA.length]);
-        a.core.receive(ADDR_B, initB, initB.length, new byte[initB.length]);
+        b.receive(ADDR_A, initA, initA.length);
+        a.receive(ADDR_B, initB, initB.length);
         pump();
         for (int i = 0; i < 400 && (b.delivered.isEmpty() || a.delivered.isEmpty()); i++) {
             clock.advance(Duration.ofMillis(100));
-            a.core.tick();
-            b.core.tick();
+            a.tick();
+            b.tick();
             pump();
         }
         assertTrue(bAtA.hasSession() && aAtB.hasSession(), "both sides end up with a session");
@@ -570,16 +591,16 @@ class WireGuardCoreTest {
         byte[] junk = packet(148, 4); // an initiation whose mac1 was not made for A's key: anyone can send one
         junk[0] = 1;
         junk[1] = junk[2] = junk[3] = 0;
-        a.core.receive(ADDR_B, junk, junk.length, new byte[junk.length]);
+        a.receive(ADDR_B, junk, junk.length);
         assertEquals(1, bAtA.stats().drops(Drop.MAC1_INVALID), "counted against the address it came from");
         assertTrue(bAtA.stats().lastFailure().isEmpty(), "one forged datagram does not make the peer's state");
 
         // A real key mismatch persists: the peer retries every REKEY_TIMEOUT and nothing authenticated arrives.
         clock.advance(Constants.REKEY_TIMEOUT);
-        a.core.receive(ADDR_B, junk, junk.length, new byte[junk.length]);
+        a.receive(ADDR_B, junk, junk.length);
         assertTrue(bAtA.stats().lastFailure().isEmpty(), "two failures are not yet a pattern");
         clock.advance(Constants.REKEY_TIMEOUT);
-        a.core.receive(ADDR_B, junk, junk.length, new byte[junk.length]);
+        a.receive(ADDR_B, junk, junk.length);
         assertEquals(Drop.MAC1_INVALID, bAtA.stats().lastFailure().orElseThrow().reason());
 
         b.send(aAtB, packet(40, 5)); // authenticated data from the peer ends the run
