@@ -32,11 +32,30 @@ import sitelink.testbed.Command;
  */
 class DebPackageIT {
     private static final Duration STEP = Duration.ofMinutes(3);
-    /** What the test needs in the root besides the package: man-db for man; iproute2's .deb only downloaded. */
+    /** What the test needs in the root besides the package: man-db, zsh; iproute2's .deb only downloaded. */
     private static final List<String> MMDEBSTRAP = List.of("mmdebstrap", "--variant=minbase", "--format=tar",
-            "--include=man-db", "--skip=cleanup/apt/lists,cleanup/apt/cache",
+            "--include=man-db,zsh", "--skip=cleanup/apt/lists,cleanup/apt/cache",
             "--customize-hook=chroot \"$1\" apt-get install --download-only -y --no-install-recommends iproute2",
             "bookworm");
+
+    /**
+     * Types "sitelink pki is", TAB, then goes to the start of the line and makes it a print command, in an interactive
+     * zsh on a terminal: the line it prints is what the completion made of it. Waits 20 s at most.
+     */
+    private static final String ZSH_COMPLETES = """
+            zmodload zsh/zpty
+            zpty z zsh -f -i
+            zpty -w z 'autoload -U compinit; compinit -u -D'
+            zpty -w z $'sitelink pki is\\t\\C-aprint -r -- completed: '
+            out=
+            for i in {1..200}; do
+              while zpty -r -t z chunk; do out+=$chunk; done
+              [[ $out == *$'\\ncompleted: sitelink pki '* ]] && break
+              sleep 0.1
+            done
+            zpty -d z
+            print -r -- ${out//$'\\e'/}
+            """;
 
     @Test
     void installsRunsTheDemoAndPurgesAllButTheSiteFiles() throws Exception {
@@ -77,6 +96,11 @@ class DebPackageIT {
                     "bash -c 'source /usr/share/bash-completion/completions/sitelink && complete -p sitelink'");
             assertEquals("complete -o default -F _complete_sitelink sitelink\n", completion.stdout(),
                     completion.describe());
+
+            // zsh finds _sitelink in its default fpath: an interactive zsh on a terminal (zpty) completes a command.
+            Files.writeString(root.resolve("tmp/complete.zsh"), ZSH_COMPLETES);
+            Command.Result zsh = inRoot(root, "zsh -f /tmp/complete.zsh");
+            assertTrue(zsh.stdout().contains("\ncompleted: sitelink pki issue"), zsh.describe());
 
             assertEquals("700 root\n", inRoot(root, "stat -c '%a %U' /etc/sitelink").stdout());
             assertTrue(Files.readString(root.resolve("lib/systemd/system/sitelink@.service"))
@@ -124,6 +148,12 @@ class DebPackageIT {
             command.add(partial.toString());
             run(Duration.ofMinutes(15), command.toArray(String[]::new));
             Files.move(partial, tarball, StandardCopyOption.ATOMIC_MOVE);
+            try (Stream<Path> files = Files.list(work)) { // tarballs of an earlier mmdebstrap command: 300 MB each
+                for (Path old : files.filter(f -> f.getFileName().toString().matches("bookworm-minbase-.*\\.tar"))
+                        .filter(f -> !f.equals(tarball)).toList()) {
+                    Files.delete(old);
+                }
+            }
         }
         return tarball;
     }
