@@ -7,13 +7,25 @@ import picocli.CommandLine.Command;
 import sitelink.config.Suggest;
 
 /** Entry point of the sitelink command line. */
-@Command(name = "sitelink", mixinStandardHelpOptions = true, version = "sitelink 0.1.0",
+@Command(name = "sitelink", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Site-to-site VPN gateway speaking the WireGuard protocol.",
         subcommands = {DemoCommand.class, UpCommand.class, CheckCommand.class, ReloadCommand.class, StatusCommand.class, DiagnoseCommand.class, DeviceCommand.class, KeyCommands.GenKey.class, KeyCommands.PubKey.class,
                 KeyCommands.GenPsk.class, PkiCommand.class, AuditCommand.class})
 public final class Main implements Runnable {
     /** Picocli's exit code for a usage error. */
     static final int USAGE = 2;
+
+    /**
+     * The version Maven writes into the jar's manifest (Implementation-Version, the pom's version): one number for the
+     * jar, the Debian package and {@code sitelink --version}.
+     */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"sitelink " + (version == null ? "(not run from its jar: version unknown)" : version)};
+        }
+    }
 
     @Override
     public void run() {

@@ -48,6 +48,7 @@ class LauncherTest {
         Files.copy(Path.of("sitelink"), checkout.resolve("sitelink"), StandardCopyOption.COPY_ATTRIBUTES);
         Files.createDirectories(checkout.resolve("scripts"));
         Files.copy(Path.of("scripts/jdk.sh"), checkout.resolve("scripts/jdk.sh"));
+        Files.copy(Path.of("scripts/jvm-options.sh"), checkout.resolve("scripts/jvm-options.sh"));
         Files.writeString(checkout.resolve("pom.xml"), "<project/>\n");
         Files.createDirectories(checkout.resolve("src/main/java"));
         Files.writeString(checkout.resolve("src/main/java/Main.java"), "class Main {}\n");
