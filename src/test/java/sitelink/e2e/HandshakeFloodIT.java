@@ -97,9 +97,12 @@ class HandshakeFloodIT {
                         () -> victim.counters().get(evidence) > 1000, () -> victim.counters() + "\n" + sender.tail());
                 long floodStart = System.nanoTime();
                 Map<String, Long> atStart = victim.counters();
+                long kernelDropsAtStart = E2e.snmp(peers.nsB(), "Udp", "RcvbufErrors");
                 double during = bestOfThree(peers);
                 Traffic.Ping ping = Traffic.ping(peers.nsA(), TwoPeers.B_TUNNEL, 10, 0.1);
                 Map<String, Long> atEnd = victim.counters();
+                // Datagrams B's kernel dropped at its full UDP receive buffer: B's reader was behind (flood or data)
+                long kernelDrops = E2e.snmp(peers.nsB(), "Udp", "RcvbufErrors") - kernelDropsAtStart;
                 long rssDuring = victim.rssKib();
                 double seconds = (System.nanoTime() - floodStart) / 1e9;
                 assertTrue(sender.isAlive(), "the flood lasted the whole measurement\n" + sender.tail());
@@ -110,17 +113,20 @@ class HandshakeFloodIT {
                 ImpairedWanIT.report("handshake flood (" + mode + ")", String.format("%d initiations/s from %d sockets on "
                         + "%d addresses; throughput before %.1f MiB/s, during %.1f MiB/s (%.0f%%); in the %.1f s measured: "
                         + "cookie replies %d, past the cookie-reply share %d, rate-limited %d, queue full %d, DHs "
-                        + "(initiations opened) %d; ping %d/%d; RSS %d -> %d MiB", RATE, ADDRESSES * PORTS_PER_ADDRESS,
+                        + "(initiations opened) %d; datagrams B's kernel dropped at a full receive buffer %d; ping %d/%d; "
+                        + "RSS %d -> %d MiB", RATE, ADDRESSES * PORTS_PER_ADDRESS,
                         ADDRESSES, before, during, 100 * during / before, seconds, delta.get("drop_cookie_required"),
                         delta.get("drop_cookie_reply_rate_limited"),
-                        delta.get("drop_handshake_rate_limited"), delta.get("drop_handshake_queue_full"), dh,
+                        delta.get("drop_handshake_rate_limited"), delta.get("drop_handshake_queue_full"), dh, kernelDrops,
                         ping.received(), ping.transmitted(), rssBefore / 1024, rssDuring / 1024));
                 expectation.check(delta, seconds);
                 long accounted = delta.get("drop_cookie_required") + delta.get("drop_cookie_reply_rate_limited")
                         + delta.get("drop_handshake_rate_limited")
                         + delta.get("drop_handshake_queue_full") + dh;
-                assertTrue(accounted > 0.8 * RATE * seconds, "every flood initiation is counted under what B did with "
-                        + "it: " + accounted + " in " + seconds + " s");
+                // ... or was dropped by B's kernel before B read it (a flood datagram or a data one: an upper bound)
+                assertTrue(accounted + kernelDrops > 0.8 * RATE * seconds, "every flood initiation is counted under "
+                        + "what B did with it: " + accounted + " (and " + kernelDrops + " datagrams dropped by B's "
+                        + "kernel) in " + seconds + " s\n" + sender.tail());
                 // Per address at most 20 a second plus a burst of 5 get as far as a DH (none at all without a cookie).
                 assertTrue(dh <= ADDRESSES * (20 * (seconds + 1) + 5), "DHs for flood initiations: " + dh);
                 assertTrue(during >= 0.8 * before, String.format("throughput during the flood %.1f MiB/s is under 80%% "
