@@ -39,8 +39,10 @@ public final class IkeSession {
     private InetSocketAddress remote;
     private boolean natT;
     private int inboundChildSpi;
-    /** The installed CHILD SAs: outbound SPI (the peer's inbound) to inbound SPI, for Delete payloads (section 1.4.1). */
-    private final java.util.Map<Integer, Integer> children = new java.util.LinkedHashMap<>();
+    /** The installed CHILD SAs by outbound SPI (the peer's inbound, what its Delete payloads name: section 1.4.1). */
+    private final java.util.Map<Integer, Child> children = new java.util.LinkedHashMap<>();
+    /** When we rekey the IKE SA, as the clock's nanoTime (set when it is established). */
+    private long ikeRekeyAt;
     private int keRetries;
     private long lastHeardNanos;
     /** The hashes of the peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427), empty when it sent none. */
@@ -56,9 +58,43 @@ public final class IkeSession {
     private int lastResponsePort;
     private Outstanding outstanding;
 
-    /** A request we sent and await the answer to: resent at {@code deadline} with doubling timeouts. */
-    private record Outstanding(long messageId, int localPort, List<byte[]> datagrams, long deadline, int tries) {
+    /**
+     * A request we sent and await the answer to: resent at {@code deadline} with doubling timeouts; {@code purpose} is
+     * what its answer completes (null for IKE_SA_INIT, IKE_AUTH, liveness checks and the IKE SA's delete).
+     */
+    private record Outstanding(long messageId, int localPort, List<byte[]> datagrams, long deadline, int tries, Request purpose) {
     }
+
+    /** What a request of ours started, for its answer. */
+    private sealed interface Request {
+    }
+
+    /** CREATE_CHILD_SA rekeying {@code old}: our new inbound SPI, our nonce, our PFS exchange (null without a group). */
+    private record ChildRekey(Child old, int newSpi, byte[] nonce, DhGroup.Exchange pfs, boolean keRetried) implements Request {
+    }
+
+    /** INFORMATIONAL deleting a CHILD SA that a rekey replaced. */
+    private record ChildDelete(Child old) implements Request {
+    }
+
+    /** An installed CHILD SA: its SPIs, selectors, and when we rekey it ({@code replaced} once a newer one took over). */
+    private static final class Child {
+        final int inboundSpi, outboundSpi;
+        final List<TrafficSelector> local, remote;
+        long rekeyAt;
+        boolean replaced;
+
+        Child(int inboundSpi, int outboundSpi, List<TrafficSelector> local, List<TrafficSelector> remote, long rekeyAt) {
+            this.inboundSpi = inboundSpi;
+            this.outboundSpi = outboundSpi;
+            this.local = local;
+            this.remote = remote;
+            this.rekeyAt = rekeyAt;
+        }
+    }
+
+    /** How long after a refused or unanswerable rekey we try again. */
+    private static final java.time.Duration REKEY_RETRY = java.time.Duration.ofSeconds(30);
 
     public IkeSession(IkeConfig config, Clock clock, SecureRandom random) {
         this.config = config;
@@ -76,15 +112,41 @@ public final class IkeSession {
         return natT;
     }
 
-    /** When {@link #tick} next has work (a retransmission, a liveness check), as the clock's nanoTime; empty when nothing waits. */
+    /**
+     * When {@link #tick} next has work (a retransmission, a rekey, a liveness check), as the clock's nanoTime; empty
+     * when nothing waits. A rekey that falls due while a request is outstanding waits for its answer (one request at
+     * a time), so ask again after each {@link #receive}.
+     */
     public Optional<Long> nextWake() {
         if (outstanding != null) {
             return Optional.of(outstanding.deadline);
         }
-        if (state == State.ESTABLISHED && !config.dpdInterval().isZero()) {
-            return Optional.of(lastHeardNanos + config.dpdInterval().toNanos());
+        if (state != State.ESTABLISHED) {
+            return Optional.empty();
         }
-        return Optional.empty();
+        long wake = ikeRekeyAt;
+        for (Child c : children.values()) {
+            if (!c.replaced && c.rekeyAt - wake < 0) {
+                wake = c.rekeyAt;
+            }
+        }
+        if (!config.dpdInterval().isZero() && lastHeardNanos + config.dpdInterval().toNanos() - wake < 0) {
+            wake = lastHeardNanos + config.dpdInterval().toNanos();
+        }
+        return Optional.of(wake);
+    }
+
+    /**
+     * The caller's ESP SA for this CHILD SA (by inbound SPI) is running out of sequence numbers
+     * ({@code EspSa.needsRekey()}): rekey it now rather than at its timer (as soon as no other request is outstanding).
+     */
+    public List<IkeAction> rekeyChildSa(int inboundSpi) {
+        for (Child c : children.values()) {
+            if (c.inboundSpi == inboundSpi && !c.replaced && c.rekeyAt - clock.nanoTime() > 0) {
+                c.rekeyAt = clock.nanoTime();
+            }
+        }
+        return tick();
     }
 
     /** ESP arrived from the peer on one of this IKE SA's CHILD SAs: it is alive, no liveness check needed (RFC 3706 idea). */
@@ -221,9 +283,16 @@ public final class IkeSession {
             remote = from; // an authenticated message from a new address (a NAT rebinding)
         }
         if (m.isResponse()) {
+            Request purpose = outstanding.purpose;
             outstanding = null;
             if (m.exchange() == Ike.IKE_AUTH && state == State.AUTH_SENT) {
                 authResponse(plain, out);
+            } else if (purpose instanceof ChildRekey r && m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
+                childRekeyResponse(plain, r, out);
+            } else if (purpose instanceof ChildDelete d && m.exchange() == Ike.INFORMATIONAL) {
+                if (children.remove(d.old.outboundSpi) != null) {
+                    out.add(new IkeAction.ChildSaDeleted(d.old.inboundSpi)); // the peer confirmed (or already had deleted it)
+                }
             } else if (m.exchange() == Ike.INFORMATIONAL && state == State.CLOSED) {
                 out.add(new IkeAction.Closed("deleted by us"));
             } // an INFORMATIONAL response while ESTABLISHED: the peer is alive (lastHeardNanos moved)
@@ -552,6 +621,11 @@ public final class IkeSession {
         byte[] gir = new byte[0];
         List<Payload> p = new ArrayList<>();
         byte[] ourNonce = randomBytes(32);
+        // REKEY_SA names the SA being rekeyed by the SPI the peer receives on, our outbound (section 1.3.3): it is
+        // replaced now, and the peer, which started the rekey, deletes it; our timer leaves it alone
+        Optional<Child> rekeyed = m.all(Payload.Notify.class).stream()
+                .filter(n -> n.notifyType() == Ike.REKEY_SA && n.protocol() == Ike.PROTO_ESP && n.spi().length == 4)
+                .map(n -> children.get(toInt(n.spi()))).filter(java.util.Objects::nonNull).findFirst();
         inboundChildSpi = random.nextInt() | 0x100;
         Proposal chosen = selected.get();
         p.add(new Payload.SecurityAssociation(List.of(chosen.withNumberAndSpi(chosen.number(), spiBytes(inboundChildSpi)))));
@@ -572,6 +646,96 @@ public final class IkeSession {
         // the peer sent Ni, we Nr: it initiated this exchange, whatever its IKE SA role, so its keys come first (section 2.17)
         install(chosen, narrowedR, narrowedI, gir, nonce.get().data(), ourNonce, false, out);
         Arrays.fill(gir, (byte) 0);
+        rekeyed.ifPresent(c -> c.replaced = true);
+    }
+
+    // ---- established: CREATE_CHILD_SA as initiator (our CHILD SA rekey, RFC 7296 section 1.3.3) ----
+
+    /** Sends {@code [ N(REKEY_SA) SA Ni [KE] TSi TSr ]} for {@code old}: new SPI, new nonce, a KE when the ESP proposal has a group. */
+    private void startChildRekey(Child old, int group, boolean keRetried, List<IkeAction> out) {
+        int spi = random.nextInt() | 0x100;
+        byte[] nonce = randomBytes(32);
+        DhGroup.Exchange pfs = group == 0 ? null : DhGroup.generate(group, random);
+        List<Payload> p = new ArrayList<>();
+        p.add(new Payload.Notify(Ike.PROTO_ESP, spiBytes(old.inboundSpi), Ike.REKEY_SA, new byte[0]));
+        p.add(new Payload.SecurityAssociation(withSpi(config.espProposals(), spi)));
+        p.add(new Payload.Nonce(nonce));
+        if (pfs != null) {
+            p.add(new Payload.KeyExchange(group, pfs.publicValue()));
+        }
+        p.add(new Payload.TrafficSelectors(true, old.local)); // the same selectors as the SA it replaces
+        p.add(new Payload.TrafficSelectors(false, old.remote));
+        long id = nextRequestId++;
+        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT,
+                seal(new IkeMessage(spiI, spiR, Ike.CREATE_CHILD_SA, initiator ? Ike.FLAG_INITIATOR : 0, id, p)),
+                new ChildRekey(old, spi, nonce, pfs, keRetried));
+    }
+
+    private void childRekeyResponse(IkeMessage m, ChildRekey r, List<IkeAction> out) {
+        Optional<Payload.Notify> invalidKe = m.notify(Ike.INVALID_KE_PAYLOAD);
+        if (invalidKe.isPresent() && !r.keRetried && invalidKe.get().data().length == 2) {
+            int wanted = ((invalidKe.get().data()[0] & 0xff) << 8) | (invalidKe.get().data()[1] & 0xff);
+            if (config.espProposals().stream().anyMatch(x -> x.dhGroup() == wanted)) {
+                startChildRekey(r.old, wanted, true, out); // section 1.3: again with the group the peer wants
+                return;
+            }
+        }
+        Optional<Payload.Notify> error = m.all(Payload.Notify.class).stream().filter(Payload.Notify::isError).findFirst();
+        Optional<Payload.SecurityAssociation> sa = m.first(Payload.SecurityAssociation.class);
+        Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
+        Optional<Payload.TrafficSelectors> tsi = m.selectors(true), tsr = m.selectors(false);
+        String which = String.format("rekeying CHILD SA %08x_i", r.old.inboundSpi);
+        if (error.isPresent() || sa.isEmpty() || nonce.isEmpty() || tsi.isEmpty() || tsr.isEmpty() || sa.get().proposals().size() != 1) {
+            r.old.rekeyAt = clock.nanoTime() + REKEY_RETRY.toNanos(); // the old one stays; try again later
+            if (error.isPresent() && error.get().notifyType() == Ike.TEMPORARY_FAILURE) {
+                return; // section 2.25: the peer is busy with the same SA (a collision); retry
+            }
+            IkeFailure reason = error.map(e -> switch (e.notifyType()) {
+                case Ike.NO_PROPOSAL_CHOSEN -> IkeFailure.NO_PROPOSAL_CHOSEN;
+                case Ike.TS_UNACCEPTABLE -> IkeFailure.TS_UNACCEPTABLE;
+                case Ike.INVALID_KE_PAYLOAD -> IkeFailure.INVALID_KE_PAYLOAD;
+                default -> IkeFailure.PEER_ERROR;
+            }).orElse(IkeFailure.PEER_ERROR);
+            out.add(new IkeAction.Failed(reason, which + ": the peer answered " + error.map(e -> "with error notify " + e.notifyType()
+                    + (reason == IkeFailure.NO_PROPOSAL_CHOSEN ? " (it accepts none of this site's ESP proposals " + config.espProposals() + ")" : ""))
+                    .orElse("without SA, nonce or selectors") + "; the old CHILD SA stays, retried in " + REKEY_RETRY.toSeconds() + " s"));
+            return;
+        }
+        Proposal chosen = sa.get().proposals().get(0);
+        int group = r.pfs == null ? 0 : r.pfs.group();
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        if (!Proposals.accepts(config.espProposals(), chosen) || chosen.spi().length != 4 || chosen.dhGroup() != group
+                || (group != 0 && (ke.isEmpty() || ke.get().group() != group))) {
+            r.old.rekeyAt = clock.nanoTime() + REKEY_RETRY.toNanos();
+            out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, which + ": the peer chose " + chosen
+                    + (group != 0 ? " with KE of group " + ke.map(Payload.KeyExchange::group).orElse(0) : "") + ", which this site did not offer"));
+            return;
+        }
+        if (!TrafficSelector.allWithin(tsi.get().selectors(), r.old.local) || !TrafficSelector.allWithin(tsr.get().selectors(), r.old.remote)) {
+            r.old.rekeyAt = clock.nanoTime() + REKEY_RETRY.toNanos();
+            out.add(new IkeAction.Failed(IkeFailure.TS_UNACCEPTABLE, which + ": the peer narrowed to " + tsi.get().selectors() + " === "
+                    + tsr.get().selectors() + ", outside " + r.old.local + " === " + r.old.remote));
+            return;
+        }
+        byte[] gir = new byte[0];
+        if (group != 0) {
+            Optional<byte[]> shared = r.pfs.agree(ke.get().data());
+            if (shared.isEmpty()) {
+                r.old.rekeyAt = clock.nanoTime() + REKEY_RETRY.toNanos();
+                out.add(new IkeAction.Failed(IkeFailure.INVALID_DH_VALUE, which + ": the peer's DH public value is invalid for group " + group));
+                return;
+            }
+            gir = shared.get();
+        }
+        inboundChildSpi = r.newSpi;
+        install(chosen, tsi.get().selectors(), tsr.get().selectors(), gir, r.nonce, nonce.get().data(), true, out);
+        Arrays.fill(gir, (byte) 0);
+        r.old.replaced = true;
+        // the new one carries traffic now; delete the old one (section 1.3.3: the rekey's initiator deletes it)
+        long id = nextRequestId++;
+        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(new IkeMessage(spiI, spiR, Ike.INFORMATIONAL,
+                initiator ? Ike.FLAG_INITIATOR : 0, id, List.of(new Payload.Delete(Ike.PROTO_ESP, 4, List.of(spiBytes(r.old.inboundSpi)))))),
+                new ChildDelete(r.old));
     }
 
     // ---- established: INFORMATIONAL, delete ----
@@ -592,10 +756,10 @@ public final class IkeSession {
             } else if (d.protocol() == Ike.PROTO_ESP && d.spiSize() == 4) {
                 List<byte[]> ours = new ArrayList<>();
                 for (byte[] spi : d.spis()) {
-                    Integer inbound = children.remove(toInt(spi)); // the peer names its inbound SPIs, our outbound
-                    if (inbound != null) {
-                        out.add(new IkeAction.ChildSaDeleted(inbound));
-                        ours.add(spiBytes(inbound));
+                    Child gone = children.remove(toInt(spi)); // the peer names its inbound SPIs, our outbound
+                    if (gone != null) {
+                        out.add(new IkeAction.ChildSaDeleted(gone.inboundSpi));
+                        ours.add(spiBytes(gone.inboundSpi));
                     }
                 }
                 if (!ours.isEmpty()) {
@@ -631,13 +795,24 @@ public final class IkeSession {
 
     /**
      * Retransmits an unanswered request when its timeout passed (doubling each time) and gives up after the last try;
-     * sends a liveness check when the peer was silent for the DPD interval.
+     * when no request is outstanding, rekeys a CHILD SA whose time came, or sends a liveness check when the peer was
+     * silent for the DPD interval.
      */
     public List<IkeAction> tick() {
         List<IkeAction> out = new ArrayList<>();
         Outstanding o = outstanding;
         if (o == null) {
-            if (state == State.ESTABLISHED && !config.dpdInterval().isZero()
+            if (state != State.ESTABLISHED) {
+                return out;
+            }
+            long now = clock.nanoTime();
+            for (Child c : children.values()) {
+                if (!c.replaced && now - c.rekeyAt >= 0) {
+                    startChildRekey(c, config.espProposals().get(0).dhGroup(), false, out);
+                    return out;
+                }
+            }
+            if (!config.dpdInterval().isZero()
                     && clock.nanoTime() - lastHeardNanos - config.dpdInterval().toNanos() >= 0) {
                 long id = nextRequestId++; // an empty INFORMATIONAL request (RFC 7296 section 1.4)
                 List<byte[]> msg = seal(new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, initiator ? Ike.FLAG_INITIATOR : 0, id, List.of()));
@@ -659,7 +834,7 @@ public final class IkeSession {
             return out;
         }
         long timeout = config.retransmitTimeout().toNanos() << (o.tries + 1);
-        outstanding = new Outstanding(o.messageId, o.localPort, o.datagrams, clock.nanoTime() + timeout, o.tries + 1);
+        outstanding = new Outstanding(o.messageId, o.localPort, o.datagrams, clock.nanoTime() + timeout, o.tries + 1, o.purpose);
         send(out, o.localPort, o.datagrams);
         return out;
     }
@@ -669,12 +844,13 @@ public final class IkeSession {
     private void established(List<IkeAction> out) {
         state = State.ESTABLISHED;
         lastHeardNanos = clock.nanoTime();
+        ikeRekeyAt = clock.nanoTime() + rekeyDelay(config.ikeLifetime());
         out.add(new IkeAction.Established(spiI, spiR, ikeProposal, natT));
     }
 
     private void deleteAllChildren(List<IkeAction> out) {
-        for (int inbound : children.values()) {
-            out.add(new IkeAction.ChildSaDeleted(inbound));
+        for (Child c : children.values()) {
+            out.add(new IkeAction.ChildSaDeleted(c.inboundSpi));
         }
         children.clear();
     }
@@ -692,9 +868,16 @@ public final class IkeSession {
         byte[][] km = keys.childKeymat(encr, integ, gir, nonceI, nonceR); // [initiator->responder, responder->initiator]
         int outboundSpi = toInt(chosen.spi());
         InetSocketAddress espTo = new InetSocketAddress(remote.getAddress(), natT ? remote.getPort() : Ike.NAT_T_PORT);
-        children.put(outboundSpi, inboundChildSpi);
+        children.put(outboundSpi, new Child(inboundChildSpi, outboundSpi, local, remoteTs,
+                clock.nanoTime() + rekeyDelay(config.childLifetime())));
         out.add(new IkeAction.ChildSaInstalled(new ChildSa(inboundChildSpi, outboundSpi, encr, integ,
                 weInitiated ? km[1] : km[0], weInitiated ? km[0] : km[1], local, remoteTs, espTo)));
+    }
+
+    /** The lifetime minus a random part of up to {@link IkeConfig#rekeyJitter} of it, in nanoseconds. */
+    private long rekeyDelay(java.time.Duration lifetime) {
+        long jitter = IkeConfig.rekeyJitter(lifetime).toNanos();
+        return lifetime.toNanos() - random.nextLong(jitter + 1);
     }
 
     private void fail(List<IkeAction> out, IkeFailure reason, String detail) {
@@ -718,7 +901,11 @@ public final class IkeSession {
     }
 
     private void sendRequest(List<IkeAction> out, long messageId, int localPort, List<byte[]> msg) {
-        outstanding = new Outstanding(messageId, localPort, msg, clock.nanoTime() + config.retransmitTimeout().toNanos(), 0);
+        sendRequest(out, messageId, localPort, msg, null);
+    }
+
+    private void sendRequest(List<IkeAction> out, long messageId, int localPort, List<byte[]> msg, Request purpose) {
+        outstanding = new Outstanding(messageId, localPort, msg, clock.nanoTime() + config.retransmitTimeout().toNanos(), 0, purpose);
         send(out, localPort, msg);
     }
 

@@ -1,0 +1,132 @@
+package sitelink.ike;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import sitelink.esp.EspCipher;
+import sitelink.esp.EspSa;
+
+/** Rekeys started by our own timers (RFC 7296 sections 1.3.3 and 2.18), both IKE roles, with a fake clock. */
+class IkeRekeyTest {
+    private static final Duration SHORT = Duration.ofMinutes(10), LONG = Duration.ofHours(1);
+
+    private static IkeConfig config(boolean a, String esp, Duration childLifetime) throws Exception {
+        return IkePair.config(a ? IkePair.A : IkePair.B, a ? IkePair.B : IkePair.A).psk(IkePair.PSK).esp(esp.split(","))
+                .dpd(Duration.ZERO).lifetimes(Duration.ofHours(4), childLifetime).build();
+    }
+
+    private static List<ChildSa> installed(IkePair pair, List<IkeAction> actions) {
+        return pair.of(actions, IkeAction.ChildSaInstalled.class).stream().map(IkeAction.ChildSaInstalled::child).toList();
+    }
+
+    private static List<Integer> deleted(IkePair pair, List<IkeAction> actions) {
+        return pair.of(actions, IkeAction.ChildSaDeleted.class).stream().map(IkeAction.ChildSaDeleted::inboundSpi).toList();
+    }
+
+    /** The two ends of one CHILD SA agree on SPIs and keys, and an ESP packet goes each way. */
+    static void assertCarries(ChildSa x, ChildSa y) {
+        assertEquals(x.inboundSpi(), y.outboundSpi());
+        assertEquals(x.outboundSpi(), y.inboundSpi());
+        assertArrayEquals(x.outboundKeymat(), y.inboundKeymat());
+        assertArrayEquals(x.inboundKeymat(), y.outboundKeymat());
+        EspCipher cipher = EspCipher.of(x.encr().id(), x.integ());
+        EspSa espX = new EspSa(cipher, x.inboundSpi(), x.outboundSpi(), x.inboundKeymat(), x.outboundKeymat(), new SecureRandom());
+        EspSa espY = new EspSa(cipher, y.inboundSpi(), y.outboundSpi(), y.inboundKeymat(), y.outboundKeymat(), new SecureRandom());
+        byte[] inner = new byte[60], wire = new byte[200], back = new byte[200];
+        inner[0] = 0x45;
+        int n = espX.seal(inner, 0, inner.length, EspSa.NEXT_HEADER_IPV4, wire, 0);
+        assertEquals(inner.length, espY.open(wire, 0, n, back, 0));
+        n = espY.seal(inner, 0, inner.length, EspSa.NEXT_HEADER_IPV4, wire, 0);
+        assertEquals(inner.length, espX.open(wire, 0, n, back, 0));
+    }
+
+    @ParameterizedTest(name = "rekeyed by {0}''s timer, ESP {1}")
+    @CsvSource({"initiator, aes256gcm16-modp2048", "responder, aes256gcm16-modp2048", "initiator, aes256gcm16",
+            "responder, chacha20poly1305-x25519", "initiator, aes256-sha256-ecp384"})
+    void ourTimerRekeysTheChildSaAndDeletesTheOldOneOnBothSides(String who, String esp) throws Exception {
+        boolean byA = who.equals("initiator");
+        IkePair pair = new IkePair(config(true, esp, byA ? SHORT : LONG), config(false, esp, byA ? LONG : SHORT)).run();
+        IkeSession rekeyer = byA ? pair.a : pair.b;
+        long established = pair.clock.nanoTime();
+        ChildSa firstA = installed(pair, pair.actionsA).get(0), firstB = installed(pair, pair.actionsB).get(0);
+        for (int round = 1; round <= 2; round++) {
+            long due = rekeyer.nextWake().orElseThrow();
+            long since = pair.clock.nanoTime();
+            assertTrue(due - since <= SHORT.toNanos() && due - since >= SHORT.toNanos() * 9 / 10,
+                    "rekey in the last tenth of the lifetime: " + Duration.ofNanos(due - since));
+            assertTrue((byA ? pair.b : pair.a).nextWake().orElseThrow() - due > 0, "the other side's timer is later");
+            pair.clock.setNanos(due - 1);
+            assertTrue(rekeyer.tick().isEmpty(), "nothing before its time");
+            pair.clock.setNanos(due);
+            int sizeA = pair.actionsA.size(), sizeB = pair.actionsB.size();
+            pair.deliver(rekeyer.tick(), byA);
+            List<IkeAction> newA = pair.actionsA.subList(sizeA, pair.actionsA.size());
+            List<IkeAction> newB = pair.actionsB.subList(sizeB, pair.actionsB.size());
+            ChildSa a = installed(pair, newA).get(0), b = installed(pair, newB).get(0);
+            assertEquals(1, installed(pair, newA).size(), newA.toString());
+            assertEquals(1, installed(pair, newB).size(), newB.toString());
+            assertCarries(a, b);
+            assertNotEquals(firstA.inboundSpi(), a.inboundSpi());
+            assertNotEquals(firstB.inboundSpi(), b.inboundSpi());
+            assertEquals(List.of(firstA.inboundSpi()), deleted(pair, newA), "A deleted the old CHILD SA: " + newA);
+            assertEquals(List.of(firstB.inboundSpi()), deleted(pair, newB), "B deleted the old CHILD SA: " + newB);
+            assertTrue(newA.indexOf(pair.of(newA, IkeAction.ChildSaInstalled.class).get(0))
+                    < newA.indexOf(pair.of(newA, IkeAction.ChildSaDeleted.class).get(0)), "the new one first: " + newA);
+            assertTrue(pair.of(pair.actionsA, IkeAction.Failed.class).isEmpty() && pair.of(pair.actionsB, IkeAction.Failed.class).isEmpty());
+            assertEquals(IkeSession.State.ESTABLISHED, pair.a.state());
+            assertEquals(IkeSession.State.ESTABLISHED, pair.b.state());
+            assertEquals(a.encr(), firstA.encr());
+            firstA = a;
+            firstB = b;
+        }
+        assertTrue(pair.clock.nanoTime() - established > SHORT.toNanos() * 18 / 10, "two rekeys, a lifetime apart");
+    }
+
+    @Test
+    void aCallerWhoseEspSaRunsOutOfSequenceNumbersRekeysAtOnce() throws Exception {
+        IkePair pair = new IkePair(config(true, "aes256gcm16-modp2048", LONG), config(false, "aes256gcm16-modp2048", LONG)).run();
+        ChildSa first = installed(pair, pair.actionsA).get(0);
+        pair.deliver(pair.a.rekeyChildSa(first.inboundSpi()), true);
+        assertEquals(2, installed(pair, pair.actionsA).size());
+        assertEquals(2, installed(pair, pair.actionsB).size());
+        assertCarries(installed(pair, pair.actionsA).get(1), installed(pair, pair.actionsB).get(1));
+        assertEquals(List.of(first.inboundSpi()), deleted(pair, pair.actionsA));
+        assertTrue(pair.a.rekeyChildSa(first.inboundSpi()).isEmpty(), "a deleted CHILD SA is not rekeyed again");
+    }
+
+    @Test
+    void theRekeyRetriesWithTheGroupThePeerWants() throws Exception {
+        IkePair pair = new IkePair(config(true, "aes256gcm16-ecp256,aes256gcm16-modp2048", SHORT), config(false, "aes256gcm16-modp2048", LONG)).run();
+        pair.clock.setNanos(pair.a.nextWake().orElseThrow());
+        int sent = pair.sentByA.size();
+        pair.deliver(pair.a.tick(), true);
+        assertEquals(sent + 3, pair.sentByA.size(), "KE of group 19, KE of group 14, the delete");
+        assertEquals(2, installed(pair, pair.actionsA).size());
+        assertCarries(installed(pair, pair.actionsA).get(1), installed(pair, pair.actionsB).get(1));
+    }
+
+    @Test
+    void aLostRekeyResponseIsRetransmittedWithoutASecondChildSa() throws Exception {
+        IkePair pair = new IkePair(config(true, "aes256gcm16-modp2048", SHORT), config(false, "aes256gcm16-modp2048", LONG)).run();
+        pair.clock.setNanos(pair.a.nextWake().orElseThrow());
+        int[] lost = {0};
+        pair.lose = s -> pair.sentByB.contains(s) && lost[0]++ == 0;
+        pair.deliver(pair.a.tick(), true);
+        assertEquals(1, installed(pair, pair.actionsA).size(), "the response was lost");
+        assertEquals(2, installed(pair, pair.actionsB).size());
+        pair.clock.setNanos(pair.a.nextWake().orElseThrow());
+        pair.deliver(pair.a.tick(), true);
+        assertEquals(2, installed(pair, pair.actionsA).size());
+        assertEquals(2, installed(pair, pair.actionsB).size(), "B answered the retransmission from its last response");
+        assertCarries(installed(pair, pair.actionsA).get(1), installed(pair, pair.actionsB).get(1));
+        assertEquals(1, deleted(pair, pair.actionsB).size());
+    }
+}
