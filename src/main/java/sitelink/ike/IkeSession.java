@@ -73,6 +73,20 @@ public final class IkeSession {
     private record ChildRekey(Child old, int newSpi, byte[] nonce, DhGroup.Exchange pfs, boolean keRetried) implements Request {
     }
 
+    /** CREATE_CHILD_SA rekeying the IKE SA (section 2.18): our SPI of the new SA, our nonce and DH exchange. */
+    private record IkeRekey(long newSpi, byte[] nonce, DhGroup.Exchange dh, boolean keRetried) implements Request {
+    }
+
+    /**
+     * The IKE SA a rekey replaced, kept until its Delete is answered (ours) or arrives (the peer's): its SPIs, keys and
+     * role, its message IDs, and its last response (a lost answer to the rekey request is answered again from it).
+     */
+    private record Retired(long spiI, long spiR, IkeKeys keys, boolean initiator, long nextRequestId, long expectedPeerRequestId,
+                           byte[] lastRequest, List<byte[]> lastResponse) {
+    }
+
+    private Retired retired;
+
     /** INFORMATIONAL deleting a CHILD SA that a rekey replaced. */
     private record ChildDelete(Child old) implements Request {
     }
@@ -227,6 +241,10 @@ public final class IkeSession {
             }
             return;
         }
+        if (retired != null && m.spiI() == retired.spiI && m.spiR() == retired.spiR) {
+            retiredMessage(m, raw, out);
+            return;
+        }
         if (keys == null || m.spiI() != spiI || m.spiR() != spiR) {
             out.add(new IkeAction.Dropped("no IKE SA for " + m.describe()));
             return;
@@ -289,6 +307,8 @@ public final class IkeSession {
                 authResponse(plain, out);
             } else if (purpose instanceof ChildRekey r && m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
                 childRekeyResponse(plain, r, out);
+            } else if (purpose instanceof IkeRekey r && m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
+                ikeRekeyResponse(plain, r, out);
             } else if (purpose instanceof ChildDelete d && m.exchange() == Ike.INFORMATIONAL) {
                 if (children.remove(d.old.outboundSpi) != null) {
                     out.add(new IkeAction.ChildSaDeleted(d.old.inboundSpi)); // the peer confirmed (or already had deleted it)
@@ -592,9 +612,13 @@ public final class IkeSession {
         Optional<Payload.SecurityAssociation> sa = m.first(Payload.SecurityAssociation.class);
         Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
         Optional<Payload.TrafficSelectors> tsi = m.selectors(true), tsr = m.selectors(false);
+        if (sa.isPresent() && nonce.isPresent() && !sa.get().proposals().isEmpty()
+                && sa.get().proposals().stream().allMatch(p -> p.protocol() == Ike.PROTO_IKE) && tsi.isEmpty() && tsr.isEmpty()) {
+            ikeRekeyRequest(m, sa.get(), nonce.get().data(), out);
+            return;
+        }
         if (sa.isEmpty() || nonce.isEmpty() || sa.get().proposals().stream().anyMatch(p -> p.protocol() == Ike.PROTO_IKE)
                 || tsi.isEmpty() || tsr.isEmpty()) {
-            // rekeying the IKE SA itself is not supported yet; the peer keeps the old one until it expires
             respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(Payload.Notify.of(Ike.NO_ADDITIONAL_SAS)));
             return;
         }
@@ -647,6 +671,164 @@ public final class IkeSession {
         install(chosen, narrowedR, narrowedI, gir, nonce.get().data(), ourNonce, false, out);
         Arrays.fill(gir, (byte) 0);
         rekeyed.ifPresent(c -> c.replaced = true);
+    }
+
+    // ---- established: rekeying the IKE SA (RFC 7296 section 2.18), either side ----
+
+    /** Sends {@code [ SA No KE ]}: the site's IKE proposals with our SPI of the new SA, a new nonce, a KE of the current group. */
+    private void startIkeRekey(int group, boolean keRetried, List<IkeAction> out) {
+        long spi = nonZeroSpi();
+        byte[] nonce = randomBytes(32);
+        DhGroup.Exchange exchange = DhGroup.generate(group, random);
+        List<Payload> p = List.of(new Payload.SecurityAssociation(config.ikeProposals().stream()
+                        .map(x -> x.withNumberAndSpi(x.number(), longBytes(spi))).toList()),
+                new Payload.Nonce(nonce), new Payload.KeyExchange(group, exchange.publicValue()));
+        long id = nextRequestId++;
+        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT,
+                seal(new IkeMessage(spiI, spiR, Ike.CREATE_CHILD_SA, initiator ? Ike.FLAG_INITIATOR : 0, id, p)),
+                new IkeRekey(spi, nonce, exchange, keRetried));
+    }
+
+    private void ikeRekeyResponse(IkeMessage m, IkeRekey r, List<IkeAction> out) {
+        Optional<Payload.Notify> invalidKe = m.notify(Ike.INVALID_KE_PAYLOAD);
+        if (invalidKe.isPresent() && !r.keRetried && invalidKe.get().data().length == 2) {
+            int wanted = ((invalidKe.get().data()[0] & 0xff) << 8) | (invalidKe.get().data()[1] & 0xff);
+            if (config.ikeProposals().stream().anyMatch(x -> x.all(Ike.DH).stream().anyMatch(t -> t.id() == wanted))) {
+                startIkeRekey(wanted, true, out);
+                return;
+            }
+        }
+        Optional<Payload.Notify> error = m.all(Payload.Notify.class).stream().filter(Payload.Notify::isError).findFirst();
+        Optional<Payload.SecurityAssociation> sa = m.first(Payload.SecurityAssociation.class);
+        Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        ikeRekeyAt = clock.nanoTime() + REKEY_RETRY.toNanos(); // unless it works below: the old IKE SA stays, retried
+        if (error.isPresent() || sa.isEmpty() || nonce.isEmpty() || ke.isEmpty() || sa.get().proposals().size() != 1) {
+            if (error.isEmpty() || error.get().notifyType() != Ike.TEMPORARY_FAILURE) {
+                out.add(new IkeAction.Failed(error.isPresent() && error.get().notifyType() == Ike.NO_PROPOSAL_CHOSEN
+                        ? IkeFailure.NO_PROPOSAL_CHOSEN : IkeFailure.PEER_ERROR, "rekeying the IKE SA: the peer answered "
+                        + error.map(e -> "with error notify " + e.notifyType()).orElse("without SA, nonce or KE")
+                        + "; the old IKE SA stays, retried in " + REKEY_RETRY.toSeconds() + " s"));
+            }
+            return;
+        }
+        Proposal chosen = sa.get().proposals().get(0);
+        if (!Proposals.accepts(config.ikeProposals(), chosen) || chosen.spi().length != 8 || chosen.dhGroup() != r.dh.group()
+                || ke.get().group() != r.dh.group() || toLong(chosen.spi()) == 0) {
+            out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "rekeying the IKE SA: the peer chose " + chosen
+                    + ", which this site did not offer"));
+            return;
+        }
+        Optional<byte[]> gir = r.dh.agree(ke.get().data());
+        if (gir.isEmpty()) {
+            out.add(new IkeAction.Failed(IkeFailure.INVALID_DH_VALUE, "rekeying the IKE SA: the peer's DH public value is invalid"));
+            return;
+        }
+        // we sent the request: we are the new IKE SA's initiator, whatever we were (section 2.18)
+        replaceIkeSa(true, r.newSpi, toLong(chosen.spi()), chosen, r.nonce, nonce.get().data(), gir.get(), out);
+        Arrays.fill(gir.get(), (byte) 0);
+        // then the old IKE SA is deleted on the old SA (the CHILD SAs live on under the new one)
+        long id = retired.nextRequestId;
+        send(out, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(new IkeMessage(retired.spiI, retired.spiR, Ike.INFORMATIONAL,
+                retired.initiator ? Ike.FLAG_INITIATOR : 0, id, List.of(new Payload.Delete(Ike.PROTO_IKE, 0, List.of()))), retired.keys, retired.initiator));
+    }
+
+    private void ikeRekeyRequest(IkeMessage m, Payload.SecurityAssociation sa, byte[] peerNonce, List<IkeAction> out) {
+        Optional<Proposal> selected = Proposals.select(sa.proposals(), config.ikeProposals()).filter(x -> x.spi().length == 8 && toLong(x.spi()) != 0);
+        if (selected.isEmpty()) {
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(Payload.Notify.of(Ike.NO_PROPOSAL_CHOSEN)));
+            out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "the peer offers " + sa.proposals()
+                    + " to rekey the IKE SA, this site allows " + config.ikeProposals()));
+            return;
+        }
+        int group = selected.get().dhGroup();
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        if (ke.isEmpty() || ke.get().group() != group) {
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(),
+                    List.of(Payload.Notify.of(Ike.INVALID_KE_PAYLOAD, new byte[] {(byte) (group >>> 8), (byte) group})));
+            return;
+        }
+        DhGroup.Exchange ours = DhGroup.generate(group, random);
+        Optional<byte[]> gir = ours.agree(ke.get().data());
+        if (gir.isEmpty()) {
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(Payload.Notify.of(Ike.INVALID_SYNTAX)));
+            return;
+        }
+        long spi = nonZeroSpi();
+        byte[] nonce = randomBytes(32);
+        Proposal chosen = selected.get();
+        respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(
+                new Payload.SecurityAssociation(List.of(chosen.withNumberAndSpi(chosen.number(), longBytes(spi)))),
+                new Payload.Nonce(nonce), new Payload.KeyExchange(group, ours.publicValue())));
+        // the peer sent the request: it is the new IKE SA's initiator; it deletes the old one
+        Outstanding ours0 = outstanding;
+        replaceIkeSa(false, toLong(chosen.spi()), spi, chosen, peerNonce, nonce, gir.get(), out);
+        Arrays.fill(gir.get(), (byte) 0);
+        if (ours0 != null) {
+            // a request of ours on the old IKE SA is moot: a CHILD SA rekey or delete is redone on the new one
+            outstanding = null;
+            switch (ours0.purpose) {
+                case ChildRekey r -> r.old.rekeyAt = clock.nanoTime();
+                case ChildDelete d -> sendChildDelete(d.old, out);
+                case null, default -> {
+                }
+            }
+        }
+    }
+
+    /**
+     * Moves to the new IKE SA: its SPIs, keys (from the old SK_d), role and message IDs; the CHILD SAs stay (their
+     * future rekeys take keys from the new SK_d); the old SA is kept as {@link #retired} until its Delete.
+     */
+    private void replaceIkeSa(boolean weInitiated, long newSpiI, long newSpiR, Proposal chosen, byte[] nonceI, byte[] nonceR,
+                              byte[] gir, List<IkeAction> out) {
+        retired = new Retired(spiI, spiR, keys, initiator, nextRequestId, expectedPeerRequestId, lastRequest, lastResponse);
+        keys = keys.rekeyed(chosen, nonceI, nonceR, gir, newSpiI, newSpiR, random);
+        spiI = newSpiI;
+        spiR = newSpiR;
+        initiator = weInitiated;
+        ikeProposal = chosen;
+        nextRequestId = 0;
+        expectedPeerRequestId = 0;
+        lastRequest = null;
+        lastResponse = null;
+        ikeRekeyAt = clock.nanoTime() + rekeyDelay(config.ikeLifetime());
+        out.add(new IkeAction.IkeSaRekeyed(spiI, spiR, chosen));
+    }
+
+    /** A message on the IKE SA a rekey replaced: its Delete (answered), the answer to ours, or a retransmitted rekey request. */
+    private void retiredMessage(IkeMessage m, byte[] raw, List<IkeAction> out) {
+        Retired old = retired;
+        if (m.fromInitiator() == old.initiator || m.first(Payload.EncryptedFragment.class).isPresent()) {
+            out.add(new IkeAction.Dropped("on the replaced IKE SA: " + m.describe()));
+            return;
+        }
+        IkeMessage plain;
+        switch (m.decrypt(raw, 0, old.initiator ? old.keys.responderCipher : old.keys.initiatorCipher)) {
+            case IkeMessage.Decoded.Bad bad -> {
+                out.add(new IkeAction.Dropped(bad.reason().description()));
+                return;
+            }
+            case IkeMessage.Decoded.Ok ok -> plain = ok.message();
+        }
+        lastHeardNanos = clock.nanoTime();
+        int port = natT ? Ike.NAT_T_PORT : Ike.IKE_PORT;
+        if (m.isResponse()) {
+            if (m.exchange() == Ike.INFORMATIONAL && m.messageId() == old.nextRequestId) {
+                retired = null; // our Delete of it is confirmed
+            }
+            return;
+        }
+        if (m.messageId() == old.expectedPeerRequestId - 1 && old.lastResponse != null && Arrays.equals(raw, old.lastRequest)) {
+            send(out, port, old.lastResponse); // the rekey request again: its answer was lost
+            return;
+        }
+        boolean deleted = plain.all(Payload.Delete.class).stream().anyMatch(d -> d.protocol() == Ike.PROTO_IKE);
+        send(out, port, seal(new IkeMessage(old.spiI, old.spiR, m.exchange(), Ike.FLAG_RESPONSE | (old.initiator ? Ike.FLAG_INITIATOR : 0),
+                m.messageId(), List.of()), old.keys, old.initiator));
+        if (deleted) {
+            retired = null;
+        }
     }
 
     // ---- established: CREATE_CHILD_SA as initiator (our CHILD SA rekey, RFC 7296 section 1.3.3) ----
@@ -732,10 +914,14 @@ public final class IkeSession {
         Arrays.fill(gir, (byte) 0);
         r.old.replaced = true;
         // the new one carries traffic now; delete the old one (section 1.3.3: the rekey's initiator deletes it)
+        sendChildDelete(r.old, out);
+    }
+
+    private void sendChildDelete(Child old, List<IkeAction> out) {
         long id = nextRequestId++;
         sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(new IkeMessage(spiI, spiR, Ike.INFORMATIONAL,
-                initiator ? Ike.FLAG_INITIATOR : 0, id, List.of(new Payload.Delete(Ike.PROTO_ESP, 4, List.of(spiBytes(r.old.inboundSpi)))))),
-                new ChildDelete(r.old));
+                initiator ? Ike.FLAG_INITIATOR : 0, id, List.of(new Payload.Delete(Ike.PROTO_ESP, 4, List.of(spiBytes(old.inboundSpi)))))),
+                new ChildDelete(old));
     }
 
     // ---- established: INFORMATIONAL, delete ----
@@ -806,6 +992,10 @@ public final class IkeSession {
                 return out;
             }
             long now = clock.nanoTime();
+            if (now - ikeRekeyAt >= 0) {
+                startIkeRekey(ikeProposal.dhGroup(), false, out);
+                return out;
+            }
             for (Child c : children.values()) {
                 if (!c.replaced && now - c.rekeyAt >= 0) {
                     startChildRekey(c, config.espProposals().get(0).dhGroup(), false, out);
@@ -886,10 +1076,6 @@ public final class IkeSession {
         out.add(new IkeAction.Failed(reason, detail));
     }
 
-    private SkCipher ownCipher() {
-        return initiator ? keys.initiatorCipher : keys.responderCipher;
-    }
-
     private void respond(List<IkeAction> out, int exchange, long messageId, List<Payload> payloads) {
         List<byte[]> msg = seal(new IkeMessage(spiI, spiR, exchange, Ike.FLAG_RESPONSE | (initiator ? Ike.FLAG_INITIATOR : 0),
                 messageId, payloads));
@@ -927,9 +1113,15 @@ public final class IkeSession {
      * in {@link #FRAGMENT_PACKET} bytes of IP packet, Encrypted Fragment payloads that do (RFC 7383 section 2.5).
      */
     private List<byte[]> seal(IkeMessage m) {
-        byte[] whole = m.encodeEncrypted(ownCipher());
+        return seal(m, keys, initiator);
+    }
+
+    /** {@link #seal(IkeMessage)} with the keys of an IKE SA in which we have the role {@code asInitiator}. */
+    private List<byte[]> seal(IkeMessage m, IkeKeys with, boolean asInitiator) {
+        SkCipher own = asInitiator ? with.initiatorCipher : with.responderCipher;
+        byte[] whole = m.encodeEncrypted(own);
         int max = FRAGMENT_PACKET - (remote.getAddress() instanceof java.net.Inet6Address ? 40 : 20) - 8 - (natT ? NON_ESP_MARKER.length : 0);
-        return config.fragmentation() && peerFragments && whole.length > max ? m.encodeFragments(ownCipher(), max) : List.of(whole);
+        return config.fragmentation() && peerFragments && whole.length > max ? m.encodeFragments(own, max) : List.of(whole);
     }
 
     /** NAT_DETECTION_SOURCE_IP and _DESTINATION_IP (RFC 7296 section 2.23); with forceEncap a source hash that cannot match. */
@@ -974,6 +1166,18 @@ public final class IkeSession {
 
     private static List<Proposal> withSpi(List<Proposal> proposals, int spi) {
         return proposals.stream().map(p -> p.withNumberAndSpi(p.number(), spiBytes(spi))).toList();
+    }
+
+    private static byte[] longBytes(long spi) {
+        return new Writer().u64(spi).toByteArray();
+    }
+
+    private static long toLong(byte[] b) {
+        long v = 0;
+        for (byte x : b) {
+            v = (v << 8) | (x & 0xff);
+        }
+        return v;
     }
 
     private static byte[] spiBytes(int spi) {

@@ -19,8 +19,12 @@ class IkeRekeyTest {
     private static final Duration SHORT = Duration.ofMinutes(10), LONG = Duration.ofHours(1);
 
     private static IkeConfig config(boolean a, String esp, Duration childLifetime) throws Exception {
+        return config(a, esp, Duration.ofHours(4), childLifetime);
+    }
+
+    private static IkeConfig config(boolean a, String esp, Duration ikeLifetime, Duration childLifetime) throws Exception {
         return IkePair.config(a ? IkePair.A : IkePair.B, a ? IkePair.B : IkePair.A).psk(IkePair.PSK).esp(esp.split(","))
-                .dpd(Duration.ZERO).lifetimes(Duration.ofHours(4), childLifetime).build();
+                .dpd(Duration.ZERO).lifetimes(ikeLifetime, childLifetime).build();
     }
 
     private static List<ChildSa> installed(IkePair pair, List<IkeAction> actions) {
@@ -128,5 +132,48 @@ class IkeRekeyTest {
         assertEquals(2, installed(pair, pair.actionsB).size(), "B answered the retransmission from its last response");
         assertCarries(installed(pair, pair.actionsA).get(1), installed(pair, pair.actionsB).get(1));
         assertEquals(1, deleted(pair, pair.actionsB).size());
+    }
+
+    @ParameterizedTest(name = "IKE SA rekeyed by the {0}")
+    @CsvSource({"initiator", "responder"})
+    void ourTimerRekeysTheIkeSaAndTheChildSaLivesOnUnderTheNewOne(String who) throws Exception {
+        boolean byA = who.equals("initiator");
+        Duration ikeShort = Duration.ofMinutes(20), ikeLong = Duration.ofHours(4);
+        IkePair pair = new IkePair(config(true, "aes256gcm16-modp2048", byA ? ikeShort : ikeLong, LONG),
+                config(false, "aes256gcm16-modp2048", byA ? ikeLong : ikeShort, Duration.ofMinutes(30))).run();
+        IkeSession rekeyer = byA ? pair.a : pair.b;
+        IkeAction.Established first = pair.of(pair.actionsA, IkeAction.Established.class).get(0);
+        byte[] oldAuth = pair.sentByA.get(1).datagram();
+        long due = rekeyer.nextWake().orElseThrow();
+        assertTrue(due - pair.clock.nanoTime() <= ikeShort.toNanos() && due - pair.clock.nanoTime() >= ikeShort.toNanos() * 9 / 10);
+        pair.clock.setNanos(due);
+        pair.deliver(rekeyer.tick(), byA);
+        List<IkeAction.IkeSaRekeyed> a = pair.of(pair.actionsA, IkeAction.IkeSaRekeyed.class), b = pair.of(pair.actionsB, IkeAction.IkeSaRekeyed.class);
+        assertEquals(1, a.size(), pair.actionsA.toString());
+        assertEquals(1, b.size(), pair.actionsB.toString());
+        assertEquals(a.get(0).spiI(), b.get(0).spiI());
+        assertEquals(a.get(0).spiR(), b.get(0).spiR());
+        assertTrue(a.get(0).spiI() != first.spiI() && a.get(0).spiR() != first.spiR(), "new SPIs");
+        assertEquals("IKE:aes256gcm16-prfsha256-curve25519", a.get(0).proposal().toString());
+        assertTrue(deleted(pair, pair.actionsA).isEmpty() && deleted(pair, pair.actionsB).isEmpty(), "the CHILD SA moved, not deleted");
+        assertTrue(pair.of(pair.actionsA, IkeAction.Failed.class).isEmpty() && pair.of(pair.actionsB, IkeAction.Failed.class).isEmpty());
+        // the old IKE SA is gone on both sides: a message of it is not taken any more
+        List<IkeAction> replay = pair.b.receive(IkePair.A, Ike.NAT_T_PORT, oldAuth, 0, oldAuth.length);
+        assertTrue(replay.size() == 1 && replay.get(0) instanceof IkeAction.Dropped d && d.reason().startsWith("no IKE SA"), replay.toString());
+        // the new IKE SA works: B's CHILD SA timer (30 min, before the next IKE rekey) rekeys through it, with keys from the new SK_d on both sides
+        pair.clock.setNanos(pair.b.nextWake().orElseThrow());
+        pair.deliver(pair.b.tick(), false);
+        assertEquals(2, installed(pair, pair.actionsA).size(), pair.actionsA.toString());
+        assertCarries(installed(pair, pair.actionsA).get(1), installed(pair, pair.actionsB).get(1));
+        assertEquals(1, deleted(pair, pair.actionsA).size());
+        // and the IKE SA is rekeyed again a lifetime later
+        pair.clock.setNanos(rekeyer.nextWake().orElseThrow());
+        pair.deliver(rekeyer.tick(), byA);
+        assertEquals(2, pair.of(pair.actionsA, IkeAction.IkeSaRekeyed.class).size());
+        assertEquals(2, pair.of(pair.actionsB, IkeAction.IkeSaRekeyed.class).size());
+        assertEquals(IkeSession.State.ESTABLISHED, pair.a.state());
+        assertEquals(IkeSession.State.ESTABLISHED, pair.b.state());
+        pair.deliver(pair.a.delete(), true);
+        assertEquals(IkeSession.State.CLOSED, pair.b.state(), "a delete on the newest IKE SA closes the peer");
     }
 }
