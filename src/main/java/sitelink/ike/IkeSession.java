@@ -87,8 +87,8 @@ public final class IkeSession {
 
     private Retired retired;
 
-    /** INFORMATIONAL deleting a CHILD SA that a rekey replaced. */
-    private record ChildDelete(Child old) implements Request {
+    /** INFORMATIONAL deleting CHILD SAs that a rekey replaced (or made redundant in a collision). */
+    private record ChildDelete(List<Child> gone) implements Request {
     }
 
     /** An installed CHILD SA: its SPIs, selectors, and when we rekey it ({@code replaced} once a newer one took over). */
@@ -97,6 +97,11 @@ public final class IkeSession {
         final List<TrafficSelector> local, remote;
         long rekeyAt;
         boolean replaced;
+        /**
+         * While we rekey it, the peer did too (section 2.8.1): the lower nonce of the peer's exchange, which decides
+         * whose new SA is redundant.
+         */
+        byte[] collisionNonce;
 
         Child(int inboundSpi, int outboundSpi, List<TrafficSelector> local, List<TrafficSelector> remote, long rekeyAt) {
             this.inboundSpi = inboundSpi;
@@ -310,8 +315,10 @@ public final class IkeSession {
             } else if (purpose instanceof IkeRekey r && m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
                 ikeRekeyResponse(plain, r, out);
             } else if (purpose instanceof ChildDelete d && m.exchange() == Ike.INFORMATIONAL) {
-                if (children.remove(d.old.outboundSpi) != null) {
-                    out.add(new IkeAction.ChildSaDeleted(d.old.inboundSpi)); // the peer confirmed (or already had deleted it)
+                for (Child c : d.gone) {
+                    if (children.remove(c.outboundSpi) != null) {
+                        out.add(new IkeAction.ChildSaDeleted(c.inboundSpi)); // the peer confirmed (or already had deleted it)
+                    }
                 }
             } else if (m.exchange() == Ike.INFORMATIONAL && state == State.CLOSED) {
                 out.add(new IkeAction.Closed("deleted by us"));
@@ -647,9 +654,18 @@ public final class IkeSession {
         byte[] ourNonce = randomBytes(32);
         // REKEY_SA names the SA being rekeyed by the SPI the peer receives on, our outbound (section 1.3.3): it is
         // replaced now, and the peer, which started the rekey, deletes it; our timer leaves it alone
-        Optional<Child> rekeyed = m.all(Payload.Notify.class).stream()
-                .filter(n -> n.notifyType() == Ike.REKEY_SA && n.protocol() == Ike.PROTO_ESP && n.spi().length == 4)
-                .map(n -> children.get(toInt(n.spi()))).filter(java.util.Objects::nonNull).findFirst();
+        Optional<Payload.Notify> rekeySa = m.all(Payload.Notify.class).stream()
+                .filter(n -> n.notifyType() == Ike.REKEY_SA && n.protocol() == Ike.PROTO_ESP && n.spi().length == 4).findFirst();
+        Optional<Child> rekeyed = rekeySa.map(n -> children.get(toInt(n.spi())));
+        if (rekeySa.isPresent() && rekeyed.isEmpty()) {
+            // section 2.25: the SA to rekey is gone (our Delete of it crossed this request)
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(new Payload.Notify(Ike.PROTO_ESP, rekeySa.get().spi(), Ike.CHILD_SA_NOT_FOUND, new byte[0])));
+            return;
+        }
+        if (rekeyed.isPresent() && outstanding != null && outstanding.purpose instanceof ChildRekey ours && ours.old == rekeyed.get()) {
+            // section 2.8.1: we are rekeying it too; whose new SA stays is decided by the lowest nonce once ours completes
+            rekeyed.get().collisionNonce = lower(nonce.get().data(), ourNonce);
+        }
         inboundChildSpi = random.nextInt() | 0x100;
         Proposal chosen = selected.get();
         p.add(new Payload.SecurityAssociation(List.of(chosen.withNumberAndSpi(chosen.number(), spiBytes(inboundChildSpi)))));
@@ -769,7 +785,7 @@ public final class IkeSession {
             outstanding = null;
             switch (ours0.purpose) {
                 case ChildRekey r -> r.old.rekeyAt = clock.nanoTime();
-                case ChildDelete d -> sendChildDelete(d.old, out);
+                case ChildDelete d -> sendChildDelete(d.gone, out);
                 case null, default -> {
                 }
             }
@@ -869,8 +885,8 @@ public final class IkeSession {
         String which = String.format("rekeying CHILD SA %08x_i", r.old.inboundSpi);
         if (error.isPresent() || sa.isEmpty() || nonce.isEmpty() || tsi.isEmpty() || tsr.isEmpty() || sa.get().proposals().size() != 1) {
             r.old.rekeyAt = clock.nanoTime() + REKEY_RETRY.toNanos(); // the old one stays; try again later
-            if (error.isPresent() && error.get().notifyType() == Ike.TEMPORARY_FAILURE) {
-                return; // section 2.25: the peer is busy with the same SA (a collision); retry
+            if (error.isPresent() && (error.get().notifyType() == Ike.TEMPORARY_FAILURE || error.get().notifyType() == Ike.CHILD_SA_NOT_FOUND)) {
+                return; // section 2.25: the peer is busy with the same SA (retried), or deleted it meanwhile
             }
             IkeFailure reason = error.map(e -> switch (e.notifyType()) {
                 case Ike.NO_PROPOSAL_CHOSEN -> IkeFailure.NO_PROPOSAL_CHOSEN;
@@ -910,18 +926,27 @@ public final class IkeSession {
             gir = shared.get();
         }
         inboundChildSpi = r.newSpi;
-        install(chosen, tsi.get().selectors(), tsr.get().selectors(), gir, r.nonce, nonce.get().data(), true, out);
+        Child fresh = install(chosen, tsi.get().selectors(), tsr.get().selectors(), gir, r.nonce, nonce.get().data(), true, out);
         Arrays.fill(gir, (byte) 0);
         r.old.replaced = true;
-        // the new one carries traffic now; delete the old one (section 1.3.3: the rekey's initiator deletes it)
-        sendChildDelete(r.old, out);
+        // the new one carries traffic now; delete the old one (section 1.3.3: the rekey's initiator deletes it). In a
+        // collision (section 2.8.1) the SA made with the lowest of the four nonces is deleted by whoever made it: ours
+        // too when the lowest is in our exchange
+        boolean oursRedundant = r.old.collisionNonce != null
+                && Arrays.compareUnsigned(lower(r.nonce, nonce.get().data()), r.old.collisionNonce) < 0;
+        sendChildDelete(oursRedundant ? List.of(r.old, fresh) : List.of(r.old), out);
     }
 
-    private void sendChildDelete(Child old, List<IkeAction> out) {
+    private static byte[] lower(byte[] x, byte[] y) {
+        return Arrays.compareUnsigned(x, y) <= 0 ? x : y;
+    }
+
+    private void sendChildDelete(List<Child> gone, List<IkeAction> out) {
         long id = nextRequestId++;
         sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(new IkeMessage(spiI, spiR, Ike.INFORMATIONAL,
-                initiator ? Ike.FLAG_INITIATOR : 0, id, List.of(new Payload.Delete(Ike.PROTO_ESP, 4, List.of(spiBytes(old.inboundSpi)))))),
-                new ChildDelete(old));
+                initiator ? Ike.FLAG_INITIATOR : 0, id,
+                List.of(new Payload.Delete(Ike.PROTO_ESP, 4, gone.stream().map(c -> spiBytes(c.inboundSpi)).toList())))),
+                new ChildDelete(gone));
     }
 
     // ---- established: INFORMATIONAL, delete ----
@@ -1051,17 +1076,18 @@ public final class IkeSession {
     }
 
     /** {@code weInitiated}: whether we sent the request of the exchange that created it (our Ni), which orders the keys. */
-    private void install(Proposal chosen, List<TrafficSelector> local, List<TrafficSelector> remoteTs, byte[] gir, byte[] nonceI,
-                         byte[] nonceR, boolean weInitiated, List<IkeAction> out) {
+    private Child install(Proposal chosen, List<TrafficSelector> local, List<TrafficSelector> remoteTs, byte[] gir, byte[] nonceI,
+                          byte[] nonceR, boolean weInitiated, List<IkeAction> out) {
         Transform encr = chosen.first(Ike.ENCR).orElseThrow();
         int integ = chosen.first(Ike.INTEG).map(Transform::id).orElse(0);
         byte[][] km = keys.childKeymat(encr, integ, gir, nonceI, nonceR); // [initiator->responder, responder->initiator]
         int outboundSpi = toInt(chosen.spi());
         InetSocketAddress espTo = new InetSocketAddress(remote.getAddress(), natT ? remote.getPort() : Ike.NAT_T_PORT);
-        children.put(outboundSpi, new Child(inboundChildSpi, outboundSpi, local, remoteTs,
-                clock.nanoTime() + rekeyDelay(config.childLifetime())));
+        Child child = new Child(inboundChildSpi, outboundSpi, local, remoteTs, clock.nanoTime() + rekeyDelay(config.childLifetime()));
+        children.put(outboundSpi, child);
         out.add(new IkeAction.ChildSaInstalled(new ChildSa(inboundChildSpi, outboundSpi, encr, integ,
                 weInitiated ? km[1] : km[0], weInitiated ? km[0] : km[1], local, remoteTs, espTo)));
+        return child;
     }
 
     /** The lifetime minus a random part of up to {@link IkeConfig#rekeyJitter} of it, in nanoseconds. */

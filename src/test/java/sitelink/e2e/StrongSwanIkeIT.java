@@ -62,10 +62,7 @@ class StrongSwanIkeIT {
     void ourTimerRekeysTheChildSa() throws IOException {
         try (Namespace swanNs = E2e.namespace("swan"); Namespace ours = E2e.namespace("ike")) {
             Charon swan = startCharon(swanNs, ours, Suite.GCM_MODP);
-            Proc peer = ours.start(E2e.java(IkePeer.class, OURS, SWAN, PSK, "initiate", "198.18.1.0/24", "198.18.2.0/24",
-                    IKE, ESP_PFS, "90", "198.18.1.1", SWAN_LAN, "20"));
-            E2e.await(Duration.ofSeconds(30), "the first CHILD SA installed and an echo answered through it",
-                    () -> peer.output().contains("ESP_REPLY from " + SWAN_LAN), () -> peer.tail() + "\n" + swan.log());
+            Proc peer = initiateWithLifetimes(ours, swan, "20", "14400");
             String[] first = childSpis(peer.output(), 0);
             // our timer fires between 18 and 20 s after the CHILD SA was installed: the new one, then the old one deleted
             E2e.await(Duration.ofSeconds(40), "our rekey: a second CHILD SA installed, the first deleted, echoes through the new one",
@@ -95,10 +92,7 @@ class StrongSwanIkeIT {
     void ikeSaRekeyedByUsAndByCharon() throws IOException {
         try (Namespace swanNs = E2e.namespace("swan"); Namespace ours = E2e.namespace("ike")) {
             Charon swan = startCharon(swanNs, ours, Suite.GCM_MODP);
-            Proc peer = ours.start(E2e.java(IkePeer.class, OURS, SWAN, PSK, "initiate", "198.18.1.0/24", "198.18.2.0/24",
-                    IKE, ESP_PFS, "90", "198.18.1.1", SWAN_LAN, "3600", "20"));
-            E2e.await(Duration.ofSeconds(30), "the first CHILD SA installed and an echo answered through it",
-                    () -> peer.output().contains("ESP_REPLY from " + SWAN_LAN), () -> peer.tail() + "\n" + swan.log());
+            Proc peer = initiateWithLifetimes(ours, swan, "3600", "20");
             String[] child = childSpis(peer.output(), 0);
             // our timer: between 18 and 20 s after IKE_AUTH, CREATE_CHILD_SA [ SA No KE ]; then our Delete of the old IKE SA
             E2e.await(Duration.ofSeconds(40), "our IKE SA rekey", () -> peer.output().contains("IKE_REKEYED"), () -> peer.tail() + "\n" + swan.log());
@@ -131,6 +125,15 @@ class StrongSwanIkeIT {
             assertTrue(count(end, "ESTABLISHED, IKEv2") == 1 && end.contains("ESP:AES_GCM_16-256/MODP_2048"), end);
             assertTrue(!peer.output().contains("FAILED"), peer.output());
         }
+    }
+
+    /** Our side initiating with these CHILD SA and IKE SA lifetimes (seconds), once an echo came back through the first CHILD SA. */
+    private static Proc initiateWithLifetimes(Namespace ours, Charon swan, String child, String ike) {
+        Proc peer = ours.start(E2e.java(IkePeer.class, OURS, SWAN, PSK, "initiate", "198.18.1.0/24", "198.18.2.0/24",
+                IKE, ESP_PFS, "90", "198.18.1.1", SWAN_LAN, child, ike));
+        E2e.await(Duration.ofSeconds(30), "the first CHILD SA installed and an echo answered through it",
+                () -> peer.output().contains("ESP_REPLY from " + SWAN_LAN), () -> peer.tail() + "\n" + swan.log());
+        return peer;
     }
 
     /** The SPIs (16 hex digits, initiator's first) of the {@code n}th IKE SA rekey our side reported. */

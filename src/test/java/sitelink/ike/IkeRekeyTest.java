@@ -176,4 +176,42 @@ class IkeRekeyTest {
         pair.deliver(pair.a.delete(), true);
         assertEquals(IkeSession.State.CLOSED, pair.b.state(), "a delete on the newest IKE SA closes the peer");
     }
+
+    /** The CHILD SAs installed and not deleted. */
+    private static List<ChildSa> live(IkePair pair, List<IkeAction> actions) {
+        List<Integer> gone = deleted(pair, actions);
+        return installed(pair, actions).stream().filter(c -> !gone.contains(c.inboundSpi())).toList();
+    }
+
+    @ParameterizedTest(name = "crossing rekey requests, round {0}")
+    @CsvSource({"1", "2", "3", "4", "5", "6"})
+    void simultaneousRekeysOfTheSameChildSaLeaveOneNewChildSaOnBothSides(int round) throws Exception {
+        IkePair pair = new IkePair(config(true, "aes256gcm16-modp2048", SHORT), config(false, "aes256gcm16-modp2048", SHORT)).run();
+        ChildSa first = installed(pair, pair.actionsA).get(0);
+        pair.clock.setNanos(Math.max(pair.a.nextWake().orElseThrow(), pair.b.nextWake().orElseThrow()));
+        List<IkeAction> outA = pair.a.tick(), outB = pair.b.tick();
+        pair.actionsA.addAll(outA);
+        pair.actionsB.addAll(outB);
+        IkeAction.Send requestA = pair.of(outA, IkeAction.Send.class).get(0), requestB = pair.of(outB, IkeAction.Send.class).get(0);
+        // the requests cross on the wire: each side gets the other's while its own is unanswered
+        List<IkeAction> answerB = pair.b.receive(new java.net.InetSocketAddress(IkePair.A.getAddress(), requestA.localPort()),
+                requestA.to().getPort(), requestA.datagram(), 0, requestA.datagram().length);
+        List<IkeAction> answerA = pair.a.receive(new java.net.InetSocketAddress(IkePair.B.getAddress(), requestB.localPort()),
+                requestB.to().getPort(), requestB.datagram(), 0, requestB.datagram().length);
+        pair.deliver(answerB, false);
+        pair.deliver(answerA, true);
+        assertEquals(3, installed(pair, pair.actionsA).size(), "the first and one from each exchange: " + pair.actionsA);
+        assertEquals(3, installed(pair, pair.actionsB).size(), pair.actionsB.toString());
+        List<ChildSa> liveA = live(pair, pair.actionsA), liveB = live(pair, pair.actionsB);
+        assertEquals(1, liveA.size(), "one CHILD SA left on A: " + pair.actionsA);
+        assertEquals(1, liveB.size(), "one CHILD SA left on B: " + pair.actionsB);
+        assertNotEquals(first.inboundSpi(), liveA.get(0).inboundSpi());
+        assertCarries(liveA.get(0), liveB.get(0));
+        assertTrue(pair.of(pair.actionsA, IkeAction.Failed.class).isEmpty() && pair.of(pair.actionsB, IkeAction.Failed.class).isEmpty());
+        // and the survivor is rekeyed normally later
+        pair.clock.setNanos(pair.a.nextWake().orElseThrow());
+        pair.deliver(pair.a.tick(), true);
+        assertEquals(1, live(pair, pair.actionsA).size());
+        assertCarries(live(pair, pair.actionsA).get(0), live(pair, pair.actionsB).get(0));
+    }
 }
