@@ -85,7 +85,17 @@ public final class IkeSession {
                            byte[] lastRequest, List<byte[]> lastResponse) {
     }
 
-    private Retired retired;
+    /** IKE SAs replaced by a rekey (or made redundant in a collision), kept until their Delete. */
+    private final List<Retired> retired = new ArrayList<>();
+
+    /**
+     * The IKE SA the peer's rekey request made while ours was outstanding (section 2.8.2): kept until our answer comes,
+     * then the one whose exchange holds the lowest nonce is deleted by the side that made it.
+     */
+    private record Candidate(long spiI, long spiR, IkeKeys keys, Proposal proposal, byte[] lowestNonce) {
+    }
+
+    private Candidate peerRekey;
 
     /** INFORMATIONAL deleting CHILD SAs that a rekey replaced (or made redundant in a collision). */
     private record ChildDelete(List<Child> gone) implements Request {
@@ -246,9 +256,11 @@ public final class IkeSession {
             }
             return;
         }
-        if (retired != null && m.spiI() == retired.spiI && m.spiR() == retired.spiR) {
-            retiredMessage(m, raw, out);
-            return;
+        for (Retired old : retired) {
+            if (m.spiI() == old.spiI && m.spiR() == old.spiR) {
+                retiredMessage(old, m, raw, out);
+                return;
+            }
         }
         if (keys == null || m.spiI() != spiI || m.spiR() != spiR) {
             out.add(new IkeAction.Dropped("no IKE SA for " + m.describe()));
@@ -706,12 +718,22 @@ public final class IkeSession {
     }
 
     private void ikeRekeyResponse(IkeMessage m, IkeRekey r, List<IkeAction> out) {
+        Candidate theirs = peerRekey;
+        peerRekey = null;
+        if (!ourIkeRekeyDone(m, r, theirs, out) && theirs != null) {
+            outstanding = null; // our rekey failed (or would retry), but we answered the peer's: that one stands
+            replaceIkeSa(false, theirs.spiI, theirs.spiR, theirs.proposal, theirs.keys, out);
+        }
+    }
+
+    /** Whether our IKE SA rekey completed (and settled a collision with {@code theirs}); false when it failed or is retried. */
+    private boolean ourIkeRekeyDone(IkeMessage m, IkeRekey r, Candidate theirs, List<IkeAction> out) {
         Optional<Payload.Notify> invalidKe = m.notify(Ike.INVALID_KE_PAYLOAD);
-        if (invalidKe.isPresent() && !r.keRetried && invalidKe.get().data().length == 2) {
+        if (invalidKe.isPresent() && !r.keRetried && invalidKe.get().data().length == 2 && theirs == null) {
             int wanted = ((invalidKe.get().data()[0] & 0xff) << 8) | (invalidKe.get().data()[1] & 0xff);
             if (config.ikeProposals().stream().anyMatch(x -> x.all(Ike.DH).stream().anyMatch(t -> t.id() == wanted))) {
                 startIkeRekey(wanted, true, out);
-                return;
+                return false;
             }
         }
         Optional<Payload.Notify> error = m.all(Payload.Notify.class).stream().filter(Payload.Notify::isError).findFirst();
@@ -726,27 +748,47 @@ public final class IkeSession {
                         + error.map(e -> "with error notify " + e.notifyType()).orElse("without SA, nonce or KE")
                         + "; the old IKE SA stays, retried in " + REKEY_RETRY.toSeconds() + " s"));
             }
-            return;
+            return false;
         }
         Proposal chosen = sa.get().proposals().get(0);
         if (!Proposals.accepts(config.ikeProposals(), chosen) || chosen.spi().length != 8 || chosen.dhGroup() != r.dh.group()
                 || ke.get().group() != r.dh.group() || toLong(chosen.spi()) == 0) {
             out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "rekeying the IKE SA: the peer chose " + chosen
                     + ", which this site did not offer"));
-            return;
+            return false;
         }
         Optional<byte[]> gir = r.dh.agree(ke.get().data());
         if (gir.isEmpty()) {
             out.add(new IkeAction.Failed(IkeFailure.INVALID_DH_VALUE, "rekeying the IKE SA: the peer's DH public value is invalid"));
-            return;
+            return false;
         }
         // we sent the request: we are the new IKE SA's initiator, whatever we were (section 2.18)
-        replaceIkeSa(true, r.newSpi, toLong(chosen.spi()), chosen, r.nonce, nonce.get().data(), gir.get(), out);
+        long newSpiR = toLong(chosen.spi());
+        IkeKeys newKeys = keys.rekeyed(chosen, r.nonce, nonce.get().data(), gir.get(), r.newSpi, newSpiR, random);
         Arrays.fill(gir.get(), (byte) 0);
-        // then the old IKE SA is deleted on the old SA (the CHILD SAs live on under the new one)
-        long id = retired.nextRequestId;
-        send(out, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(new IkeMessage(retired.spiI, retired.spiR, Ike.INFORMATIONAL,
-                retired.initiator ? Ike.FLAG_INITIATOR : 0, id, List.of(new Payload.Delete(Ike.PROTO_IKE, 0, List.of()))), retired.keys, retired.initiator));
+        if (theirs != null && Arrays.compareUnsigned(lower(r.nonce, nonce.get().data()), theirs.lowestNonce) < 0) {
+            // section 2.8.2: both rekeyed at once and the lowest nonce is in our exchange: our new SA is redundant; we
+            // delete it, the peer's goes on (the peer, which made it, deletes the old one)
+            replaceIkeSa(false, theirs.spiI, theirs.spiR, theirs.proposal, theirs.keys, out);
+            Retired redundant = new Retired(r.newSpi, newSpiR, newKeys, true, 0, 0, null, null);
+            retired.add(redundant);
+            deleteRetired(redundant, out);
+            return true;
+        }
+        Retired old = replaceIkeSa(true, r.newSpi, newSpiR, chosen, newKeys, out);
+        if (theirs != null) {
+            // the peer's new SA is the redundant one: it deletes it, we answer on it
+            retired.add(new Retired(theirs.spiI, theirs.spiR, theirs.keys, false, 0, 0, null, null));
+        }
+        deleteRetired(old, out); // the old IKE SA is deleted on itself (the CHILD SAs live on under the new one)
+        return true;
+    }
+
+    /** An INFORMATIONAL [ D ] of the IKE SA on that SA (sent once: the peer also drops it when it expires). */
+    private void deleteRetired(Retired old, List<IkeAction> out) {
+        send(out, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(new IkeMessage(old.spiI, old.spiR, Ike.INFORMATIONAL,
+                old.initiator ? Ike.FLAG_INITIATOR : 0, old.nextRequestId, List.of(new Payload.Delete(Ike.PROTO_IKE, 0, List.of()))),
+                old.keys, old.initiator));
     }
 
     private void ikeRekeyRequest(IkeMessage m, Payload.SecurityAssociation sa, byte[] peerNonce, List<IkeAction> out) {
@@ -777,9 +819,15 @@ public final class IkeSession {
                 new Payload.SecurityAssociation(List.of(chosen.withNumberAndSpi(chosen.number(), longBytes(spi)))),
                 new Payload.Nonce(nonce), new Payload.KeyExchange(group, ours.publicValue())));
         // the peer sent the request: it is the new IKE SA's initiator; it deletes the old one
-        Outstanding ours0 = outstanding;
-        replaceIkeSa(false, toLong(chosen.spi()), spi, chosen, peerNonce, nonce, gir.get(), out);
+        IkeKeys newKeys = keys.rekeyed(chosen, peerNonce, nonce, gir.get(), toLong(chosen.spi()), spi, random);
         Arrays.fill(gir.get(), (byte) 0);
+        if (outstanding != null && outstanding.purpose instanceof IkeRekey) {
+            // section 2.8.2: we are rekeying it too; which new SA stays is decided when our answer comes
+            peerRekey = new Candidate(toLong(chosen.spi()), spi, newKeys, chosen, lower(peerNonce, nonce));
+            return;
+        }
+        Outstanding ours0 = outstanding;
+        replaceIkeSa(false, toLong(chosen.spi()), spi, chosen, newKeys, out);
         if (ours0 != null) {
             // a request of ours on the old IKE SA is moot: a CHILD SA rekey or delete is redone on the new one
             outstanding = null;
@@ -794,12 +842,12 @@ public final class IkeSession {
 
     /**
      * Moves to the new IKE SA: its SPIs, keys (from the old SK_d), role and message IDs; the CHILD SAs stay (their
-     * future rekeys take keys from the new SK_d); the old SA is kept as {@link #retired} until its Delete.
+     * future rekeys take keys from the new SK_d); the old SA is kept in {@link #retired} until its Delete.
      */
-    private void replaceIkeSa(boolean weInitiated, long newSpiI, long newSpiR, Proposal chosen, byte[] nonceI, byte[] nonceR,
-                              byte[] gir, List<IkeAction> out) {
-        retired = new Retired(spiI, spiR, keys, initiator, nextRequestId, expectedPeerRequestId, lastRequest, lastResponse);
-        keys = keys.rekeyed(chosen, nonceI, nonceR, gir, newSpiI, newSpiR, random);
+    private Retired replaceIkeSa(boolean weInitiated, long newSpiI, long newSpiR, Proposal chosen, IkeKeys newKeys, List<IkeAction> out) {
+        Retired old = new Retired(spiI, spiR, keys, initiator, nextRequestId, expectedPeerRequestId, lastRequest, lastResponse);
+        retired.add(old);
+        keys = newKeys;
         spiI = newSpiI;
         spiR = newSpiR;
         initiator = weInitiated;
@@ -810,11 +858,11 @@ public final class IkeSession {
         lastResponse = null;
         ikeRekeyAt = clock.nanoTime() + rekeyDelay(config.ikeLifetime());
         out.add(new IkeAction.IkeSaRekeyed(spiI, spiR, chosen));
+        return old;
     }
 
     /** A message on the IKE SA a rekey replaced: its Delete (answered), the answer to ours, or a retransmitted rekey request. */
-    private void retiredMessage(IkeMessage m, byte[] raw, List<IkeAction> out) {
-        Retired old = retired;
+    private void retiredMessage(Retired old, IkeMessage m, byte[] raw, List<IkeAction> out) {
         if (m.fromInitiator() == old.initiator || m.first(Payload.EncryptedFragment.class).isPresent()) {
             out.add(new IkeAction.Dropped("on the replaced IKE SA: " + m.describe()));
             return;
@@ -831,7 +879,7 @@ public final class IkeSession {
         int port = natT ? Ike.NAT_T_PORT : Ike.IKE_PORT;
         if (m.isResponse()) {
             if (m.exchange() == Ike.INFORMATIONAL && m.messageId() == old.nextRequestId) {
-                retired = null; // our Delete of it is confirmed
+                retired.remove(old); // our Delete of it is confirmed
             }
             return;
         }
@@ -843,7 +891,7 @@ public final class IkeSession {
         send(out, port, seal(new IkeMessage(old.spiI, old.spiR, m.exchange(), Ike.FLAG_RESPONSE | (old.initiator ? Ike.FLAG_INITIATOR : 0),
                 m.messageId(), List.of()), old.keys, old.initiator));
         if (deleted) {
-            retired = null;
+            retired.remove(old);
         }
     }
 
@@ -979,6 +1027,15 @@ public final class IkeSession {
             }
         }
         respond(out, Ike.INFORMATIONAL, m.messageId(), closeIke ? List.of() : answer); // empty: a liveness check's answer
+        if (closeIke && peerRekey != null) {
+            // section 2.8.2 with the peer's Delete overtaking the answer to our rekey: the peer's new IKE SA won
+            Candidate theirs = peerRekey;
+            peerRekey = null;
+            outstanding = null;
+            replaceIkeSa(false, theirs.spiI, theirs.spiR, theirs.proposal, theirs.keys, out);
+            retired.removeLast(); // the old one, just deleted by the peer
+            return;
+        }
         if (closeIke) {
             state = State.CLOSED;
             outstanding = null;

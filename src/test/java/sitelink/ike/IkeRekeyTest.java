@@ -183,23 +183,13 @@ class IkeRekeyTest {
         return installed(pair, actions).stream().filter(c -> !gone.contains(c.inboundSpi())).toList();
     }
 
-    @ParameterizedTest(name = "crossing rekey requests, round {0}")
-    @CsvSource({"1", "2", "3", "4", "5", "6"})
+    @ParameterizedTest(name = "crossing CHILD SA rekey requests, round {0} (odd: A's Delete overtakes its answer)")
+    @CsvSource({"1", "2", "3", "4", "5", "6", "7", "8"})
     void simultaneousRekeysOfTheSameChildSaLeaveOneNewChildSaOnBothSides(int round) throws Exception {
         IkePair pair = new IkePair(config(true, "aes256gcm16-modp2048", SHORT), config(false, "aes256gcm16-modp2048", SHORT)).run();
         ChildSa first = installed(pair, pair.actionsA).get(0);
         pair.clock.setNanos(Math.max(pair.a.nextWake().orElseThrow(), pair.b.nextWake().orElseThrow()));
-        List<IkeAction> outA = pair.a.tick(), outB = pair.b.tick();
-        pair.actionsA.addAll(outA);
-        pair.actionsB.addAll(outB);
-        IkeAction.Send requestA = pair.of(outA, IkeAction.Send.class).get(0), requestB = pair.of(outB, IkeAction.Send.class).get(0);
-        // the requests cross on the wire: each side gets the other's while its own is unanswered
-        List<IkeAction> answerB = pair.b.receive(new java.net.InetSocketAddress(IkePair.A.getAddress(), requestA.localPort()),
-                requestA.to().getPort(), requestA.datagram(), 0, requestA.datagram().length);
-        List<IkeAction> answerA = pair.a.receive(new java.net.InetSocketAddress(IkePair.B.getAddress(), requestB.localPort()),
-                requestB.to().getPort(), requestB.datagram(), 0, requestB.datagram().length);
-        pair.deliver(answerB, false);
-        pair.deliver(answerA, true);
+        cross(pair, pair.a.tick(), pair.b.tick(), round % 2 == 0);
         assertEquals(3, installed(pair, pair.actionsA).size(), "the first and one from each exchange: " + pair.actionsA);
         assertEquals(3, installed(pair, pair.actionsB).size(), pair.actionsB.toString());
         List<ChildSa> liveA = live(pair, pair.actionsA), liveB = live(pair, pair.actionsB);
@@ -213,5 +203,63 @@ class IkeRekeyTest {
         pair.deliver(pair.a.tick(), true);
         assertEquals(1, live(pair, pair.actionsA).size());
         assertCarries(live(pair, pair.actionsA).get(0), live(pair, pair.actionsB).get(0));
+    }
+
+    /**
+     * Both sides' first pending request crosses the other's: each gets it while its own is unanswered. {@code inOrder}:
+     * the answers arrive before what either side sends once its own exchange is done; otherwise A's follow-up (such as
+     * its Delete) overtakes A's answer to B.
+     */
+    private static void cross(IkePair pair, List<IkeAction> outA, List<IkeAction> outB, boolean inOrder) {
+        pair.actionsA.addAll(outA);
+        pair.actionsB.addAll(outB);
+        IkeAction.Send requestA = pair.of(outA, IkeAction.Send.class).get(0), requestB = pair.of(outB, IkeAction.Send.class).get(0);
+        List<IkeAction> answerB = pair.b.receive(new java.net.InetSocketAddress(IkePair.A.getAddress(), requestA.localPort()),
+                requestA.to().getPort(), requestA.datagram(), 0, requestA.datagram().length);
+        List<IkeAction> answerA = pair.a.receive(new java.net.InetSocketAddress(IkePair.B.getAddress(), requestB.localPort()),
+                requestB.to().getPort(), requestB.datagram(), 0, requestB.datagram().length);
+        if (!inOrder) {
+            pair.deliver(answerB, false);
+            pair.deliver(answerA, true);
+            return;
+        }
+        List<IkeAction> doneA = receiveAll(pair, pair.a, answerB, IkePair.B), doneB = receiveAll(pair, pair.b, answerA, IkePair.A);
+        pair.actionsB.addAll(answerB);
+        pair.actionsA.addAll(answerA);
+        pair.deliver(doneA, true);
+        pair.deliver(doneB, false);
+    }
+
+    private static List<IkeAction> receiveAll(IkePair pair, IkeSession to, List<IkeAction> sent, java.net.InetSocketAddress from) {
+        List<IkeAction> out = new java.util.ArrayList<>();
+        for (IkeAction.Send s : pair.of(sent, IkeAction.Send.class)) {
+            out.addAll(to.receive(new java.net.InetSocketAddress(from.getAddress(), s.localPort()), s.to().getPort(), s.datagram(), 0, s.datagram().length));
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "crossing IKE SA rekey requests, round {0} (odd: A's Delete overtakes its answer)")
+    @CsvSource({"1", "2", "3", "4", "5", "6", "7", "8"})
+    void simultaneousIkeSaRekeysLeaveOneNewIkeSaOnBothSides(int round) throws Exception {
+        Duration ike = Duration.ofMinutes(20);
+        IkePair pair = new IkePair(config(true, "aes256gcm16-modp2048", ike, LONG), config(false, "aes256gcm16-modp2048", ike, LONG)).run();
+        byte[] oldAuth = pair.sentByA.get(1).datagram();
+        pair.clock.setNanos(Math.max(pair.a.nextWake().orElseThrow(), pair.b.nextWake().orElseThrow()));
+        cross(pair, pair.a.tick(), pair.b.tick(), round % 2 == 0);
+        List<IkeAction.IkeSaRekeyed> a = pair.of(pair.actionsA, IkeAction.IkeSaRekeyed.class), b = pair.of(pair.actionsB, IkeAction.IkeSaRekeyed.class);
+        assertEquals(1, a.size(), pair.actionsA.toString());
+        assertEquals(1, b.size(), pair.actionsB.toString());
+        assertEquals(a.get(0).spiI(), b.get(0).spiI(), "both sides went on with the same new IKE SA");
+        assertEquals(a.get(0).spiR(), b.get(0).spiR());
+        assertTrue(pair.of(pair.actionsA, IkeAction.Failed.class).isEmpty() && pair.of(pair.actionsB, IkeAction.Failed.class).isEmpty());
+        List<IkeAction> replay = pair.b.receive(IkePair.A, Ike.NAT_T_PORT, oldAuth, 0, oldAuth.length);
+        assertTrue(replay.get(0) instanceof IkeAction.Dropped d && d.reason().startsWith("no IKE SA"), "the old IKE SA is gone: " + replay);
+        // the survivor carries a CHILD SA rekey with keys from its SK_d on both sides
+        ChildSa first = installed(pair, pair.actionsA).get(0);
+        pair.deliver(pair.a.rekeyChildSa(first.inboundSpi()), true);
+        assertEquals(2, installed(pair, pair.actionsA).size(), pair.actionsA.toString());
+        assertCarries(installed(pair, pair.actionsA).get(1), installed(pair, pair.actionsB).get(1));
+        assertEquals(IkeSession.State.ESTABLISHED, pair.a.state());
+        assertEquals(IkeSession.State.ESTABLISHED, pair.b.state());
     }
 }
