@@ -85,8 +85,12 @@ public final class IkeSession {
                            byte[] lastRequest, List<byte[]> lastResponse) {
     }
 
-    /** IKE SAs replaced by a rekey (or made redundant in a collision), kept until their Delete. */
+    /**
+     * IKE SAs replaced by a rekey (or made redundant in a collision), kept until their Delete; at most
+     * {@link #MAX_RETIRED}, the oldest forgotten first (a peer that never deletes them cannot grow this).
+     */
     private final List<Retired> retired = new ArrayList<>();
+    private static final int MAX_RETIRED = 4;
 
     /**
      * The IKE SA the peer's rekey request made while ours was outstanding (section 2.8.2): kept until our answer comes,
@@ -771,17 +775,24 @@ public final class IkeSession {
             // delete it, the peer's goes on (the peer, which made it, deletes the old one)
             replaceIkeSa(false, theirs.spiI, theirs.spiR, theirs.proposal, theirs.keys, out);
             Retired redundant = new Retired(r.newSpi, newSpiR, newKeys, true, 0, 0, null, null);
-            retired.add(redundant);
+            retire(redundant);
             deleteRetired(redundant, out);
             return true;
         }
         Retired old = replaceIkeSa(true, r.newSpi, newSpiR, chosen, newKeys, out);
         if (theirs != null) {
             // the peer's new SA is the redundant one: it deletes it, we answer on it
-            retired.add(new Retired(theirs.spiI, theirs.spiR, theirs.keys, false, 0, 0, null, null));
+            retire(new Retired(theirs.spiI, theirs.spiR, theirs.keys, false, 0, 0, null, null));
         }
         deleteRetired(old, out); // the old IKE SA is deleted on itself (the CHILD SAs live on under the new one)
         return true;
+    }
+
+    private void retire(Retired old) {
+        retired.add(old);
+        while (retired.size() > MAX_RETIRED) {
+            retired.removeFirst();
+        }
     }
 
     /** An INFORMATIONAL [ D ] of the IKE SA on that SA (sent once: the peer also drops it when it expires). */
@@ -846,7 +857,7 @@ public final class IkeSession {
      */
     private Retired replaceIkeSa(boolean weInitiated, long newSpiI, long newSpiR, Proposal chosen, IkeKeys newKeys, List<IkeAction> out) {
         Retired old = new Retired(spiI, spiR, keys, initiator, nextRequestId, expectedPeerRequestId, lastRequest, lastResponse);
-        retired.add(old);
+        retire(old);
         keys = newKeys;
         spiI = newSpiI;
         spiR = newSpiR;
