@@ -58,7 +58,7 @@ public record IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> rem
         try {
             return new IkeConfig(ours, remoteId.orElse(IkeId.of(remote.getAddress())),
                     psk, ikeProposals, espProposals, selectors(localSubnets), selectors(remoteSubnets), local, remote,
-                    true, IkeConfig.RETRANSMIT_TIMEOUT, IkeConfig.RETRANSMIT_TRIES, dpdDelay, true, certificates);
+                    true, IkeConfig.RETRANSMIT_TIMEOUT, IkeConfig.RETRANSMIT_TRIES, dpdDelay, true, certificates, ikeLifetime, childLifetime);
         } finally {
             java.util.Arrays.fill(psk, (byte) 0);
         }

@@ -15,6 +15,13 @@ public sealed interface IkeAction {
     record Established(long spiI, long spiR, Proposal proposal, boolean natTraversal) implements IkeAction {
     }
 
+    /**
+     * The IKE SA was rekeyed (RFC 7296 section 2.18, by us or the peer): it goes on under these SPIs and proposal
+     * (the old one is deleted); the CHILD SAs are unchanged.
+     */
+    record IkeSaRekeyed(long spiI, long spiR, Proposal proposal) implements IkeAction {
+    }
+
     /** A CHILD SA is INSTALLED: ESP can flow with these SPIs, keys and selectors. */
     record ChildSaInstalled(ChildSa child) implements IkeAction {
     }

@@ -23,13 +23,25 @@ import java.util.Optional;
  * <p>{@code certificates}: when present, both sides authenticate with certificates instead of the PSK (which is then
  * unused): we send our chain and sign, and the peer must send a certificate that chains to one of our trust anchors,
  * is not revoked by a configured CRL, is valid at the session clock's time, and names {@code remoteId}.
+ *
+ * <p>{@code ikeLifetime} / {@code childLifetime}: the IKE SA and each CHILD SA are rekeyed by us before they are this
+ * old (the site file's {@code ike_lifetime} and {@code child_lifetime}, strongSwan's {@code rekey_time}s): at a moment
+ * drawn uniformly from the last tenth of the lifetime ({@link #rekeyJitter}), so that two gateways with the same
+ * lifetimes rarely rekey at once.
  */
 public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal> ikeProposals, List<Proposal> espProposals,
                         List<TrafficSelector> localSelectors, List<TrafficSelector> remoteSelectors,
                         InetSocketAddress local, InetSocketAddress remote, boolean forceEncap,
                         Duration retransmitTimeout, int retransmitTries, Duration dpdInterval,
-                        boolean fragmentation, Optional<IkeCertificates> certificates) {
+                        boolean fragmentation, Optional<IkeCertificates> certificates,
+                        Duration ikeLifetime, Duration childLifetime) {
     public static final Duration RETRANSMIT_TIMEOUT = Duration.ofSeconds(1);
+    public static final Duration IKE_LIFETIME = Duration.ofHours(4), CHILD_LIFETIME = Duration.ofHours(1);
+
+    /** The largest random amount a rekey comes before the lifetime: a tenth of it (strongSwan's default rand_time). */
+    public static Duration rekeyJitter(Duration lifetime) {
+        return lifetime.dividedBy(10);
+    }
     public static final int RETRANSMIT_TRIES = 5;
     public static final Duration DPD_INTERVAL = Duration.ofSeconds(30);
 
@@ -39,6 +51,9 @@ public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal
         espProposals = List.copyOf(espProposals);
         localSelectors = List.copyOf(localSelectors);
         remoteSelectors = List.copyOf(remoteSelectors);
+        if (ikeLifetime.compareTo(Duration.ofSeconds(10)) < 0 || childLifetime.compareTo(Duration.ofSeconds(10)) < 0) {
+            throw new IllegalArgumentException("lifetimes below 10 s: IKE " + ikeLifetime + ", CHILD " + childLifetime);
+        }
     }
 
     @Override
@@ -69,6 +84,7 @@ public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal
         private Duration retransmitTimeout = RETRANSMIT_TIMEOUT;
         private int retransmitTries = RETRANSMIT_TRIES;
         private Duration dpdInterval = DPD_INTERVAL;
+        private Duration ikeLifetime = IKE_LIFETIME, childLifetime = CHILD_LIFETIME;
 
         public Builder(InetSocketAddress local, InetSocketAddress remote) {
             this.local = local;
@@ -138,11 +154,17 @@ public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal
             return this;
         }
 
+        public Builder lifetimes(Duration ike, Duration child) {
+            ikeLifetime = ike;
+            childLifetime = child;
+            return this;
+        }
+
         public IkeConfig build() {
             IkeId ours = certificates.isPresent() && !localIdGiven
                     ? IkeId.of(certificates.get().chain().get(0).getSubjectX500Principal()) : localId;
             return new IkeConfig(ours, remoteId, psk, ike, esp, localTs, remoteTs, local, remote, forceEncap,
-                    retransmitTimeout, retransmitTries, dpdInterval, fragmentation, certificates);
+                    retransmitTimeout, retransmitTries, dpdInterval, fragmentation, certificates, ikeLifetime, childLifetime);
         }
     }
 }

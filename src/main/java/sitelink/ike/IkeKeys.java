@@ -27,9 +27,23 @@ final class IkeKeys {
     static IkeKeys derive(Proposal chosen, byte[] ni, byte[] nr, byte[] gir, long spiI, long spiR,
                           java.security.SecureRandom random) {
         Prf prf = new Prf(chosen.first(Ike.PRF).orElseThrow().id());
+        return expand(prf, chosen, prf.apply(concat(ni, nr), gir), ni, nr, spiI, spiR, random);
+    }
+
+    /**
+     * The keys of the IKE SA that replaces this one (section 2.18): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr)
+     * with the old SA's PRF, then expanded as above with the new SA's PRF, nonces and SPIs; Ni is from the side that
+     * sent the CREATE_CHILD_SA request, which is the new SA's initiator.
+     */
+    IkeKeys rekeyed(Proposal chosen, byte[] ni, byte[] nr, byte[] gir, long spiI, long spiR, java.security.SecureRandom random) {
+        byte[] skeyseed = prf.apply(skD, gir, ni, nr);
+        return expand(new Prf(chosen.first(Ike.PRF).orElseThrow().id()), chosen, skeyseed, ni, nr, spiI, spiR, random);
+    }
+
+    private static IkeKeys expand(Prf prf, Proposal chosen, byte[] skeyseed, byte[] ni, byte[] nr, long spiI, long spiR,
+                                  java.security.SecureRandom random) {
         Transform encr = chosen.first(Ike.ENCR).orElseThrow();
         int integ = chosen.first(Ike.INTEG).map(Transform::id).orElse(0);
-        byte[] skeyseed = prf.apply(concat(ni, nr), gir);
         int e = SkCipher.keymatLength(encr), a = integ == 0 ? 0 : SkCipher.integKeyLength(integ), p = prf.length();
         byte[] seed = new Writer().bytes(ni).bytes(nr).u64(spiI).u64(spiR).toByteArray();
         byte[] km = prf.plus(skeyseed, seed, p + 2 * a + 2 * e + 2 * p);

@@ -39,8 +39,10 @@ public final class IkeSession {
     private InetSocketAddress remote;
     private boolean natT;
     private int inboundChildSpi;
-    /** The installed CHILD SAs: outbound SPI (the peer's inbound) to inbound SPI, for Delete payloads (section 1.4.1). */
-    private final java.util.Map<Integer, Integer> children = new java.util.LinkedHashMap<>();
+    /** The installed CHILD SAs by outbound SPI (the peer's inbound, what its Delete payloads name: section 1.4.1). */
+    private final java.util.Map<Integer, Child> children = new java.util.LinkedHashMap<>();
+    /** When we rekey the IKE SA, as the clock's nanoTime (set when it is established). */
+    private long ikeRekeyAt;
     private int keRetries;
     private long lastHeardNanos;
     /** The hashes of the peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427), empty when it sent none. */
@@ -56,9 +58,76 @@ public final class IkeSession {
     private int lastResponsePort;
     private Outstanding outstanding;
 
-    /** A request we sent and await the answer to: resent at {@code deadline} with doubling timeouts. */
-    private record Outstanding(long messageId, int localPort, List<byte[]> datagrams, long deadline, int tries) {
+    /**
+     * A request we sent and await the answer to: resent at {@code deadline} with doubling timeouts; {@code purpose} is
+     * what its answer completes (null for IKE_SA_INIT, IKE_AUTH, liveness checks and the IKE SA's delete).
+     */
+    private record Outstanding(long messageId, int localPort, List<byte[]> datagrams, long deadline, int tries, Request purpose) {
     }
+
+    /** What a request of ours started, for its answer. */
+    private sealed interface Request {
+    }
+
+    /** CREATE_CHILD_SA rekeying {@code old}: our new inbound SPI, our nonce, our PFS exchange (null without a group). */
+    private record ChildRekey(Child old, int newSpi, byte[] nonce, DhGroup.Exchange pfs, boolean keRetried) implements Request {
+    }
+
+    /** CREATE_CHILD_SA rekeying the IKE SA (section 2.18): our SPI of the new SA, our nonce and DH exchange. */
+    private record IkeRekey(long newSpi, byte[] nonce, DhGroup.Exchange dh, boolean keRetried) implements Request {
+    }
+
+    /**
+     * The IKE SA a rekey replaced, kept until its Delete is answered (ours) or arrives (the peer's): its SPIs, keys and
+     * role, its message IDs, and its last response (a lost answer to the rekey request is answered again from it).
+     */
+    private record Retired(long spiI, long spiR, IkeKeys keys, boolean initiator, long nextRequestId, long expectedPeerRequestId,
+                           byte[] lastRequest, List<byte[]> lastResponse) {
+    }
+
+    /**
+     * IKE SAs replaced by a rekey (or made redundant in a collision), kept until their Delete; at most
+     * {@link #MAX_RETIRED}, the oldest forgotten first (a peer that never deletes them cannot grow this).
+     */
+    private final List<Retired> retired = new ArrayList<>();
+    private static final int MAX_RETIRED = 4;
+
+    /**
+     * The IKE SA the peer's rekey request made while ours was outstanding (section 2.8.2): kept until our answer comes,
+     * then the one whose exchange holds the lowest nonce is deleted by the side that made it.
+     */
+    private record Candidate(long spiI, long spiR, IkeKeys keys, Proposal proposal, byte[] lowestNonce) {
+    }
+
+    private Candidate peerRekey;
+
+    /** INFORMATIONAL deleting CHILD SAs that a rekey replaced (or made redundant in a collision). */
+    private record ChildDelete(List<Child> gone) implements Request {
+    }
+
+    /** An installed CHILD SA: its SPIs, selectors, and when we rekey it ({@code replaced} once a newer one took over). */
+    private static final class Child {
+        final int inboundSpi, outboundSpi;
+        final List<TrafficSelector> local, remote;
+        long rekeyAt;
+        boolean replaced;
+        /**
+         * While we rekey it, the peer did too (section 2.8.1): the lower nonce of the peer's exchange, which decides
+         * whose new SA is redundant.
+         */
+        byte[] collisionNonce;
+
+        Child(int inboundSpi, int outboundSpi, List<TrafficSelector> local, List<TrafficSelector> remote, long rekeyAt) {
+            this.inboundSpi = inboundSpi;
+            this.outboundSpi = outboundSpi;
+            this.local = local;
+            this.remote = remote;
+            this.rekeyAt = rekeyAt;
+        }
+    }
+
+    /** How long after a refused or unanswerable rekey we try again. */
+    private static final java.time.Duration REKEY_RETRY = java.time.Duration.ofSeconds(30);
 
     public IkeSession(IkeConfig config, Clock clock, SecureRandom random) {
         this.config = config;
@@ -76,15 +145,41 @@ public final class IkeSession {
         return natT;
     }
 
-    /** When {@link #tick} next has work (a retransmission, a liveness check), as the clock's nanoTime; empty when nothing waits. */
+    /**
+     * When {@link #tick} next has work (a retransmission, a rekey, a liveness check), as the clock's nanoTime; empty
+     * when nothing waits. A rekey that falls due while a request is outstanding waits for its answer (one request at
+     * a time), so ask again after each {@link #receive}.
+     */
     public Optional<Long> nextWake() {
         if (outstanding != null) {
             return Optional.of(outstanding.deadline);
         }
-        if (state == State.ESTABLISHED && !config.dpdInterval().isZero()) {
-            return Optional.of(lastHeardNanos + config.dpdInterval().toNanos());
+        if (state != State.ESTABLISHED) {
+            return Optional.empty();
         }
-        return Optional.empty();
+        long wake = ikeRekeyAt;
+        for (Child c : children.values()) {
+            if (!c.replaced && c.rekeyAt - wake < 0) {
+                wake = c.rekeyAt;
+            }
+        }
+        if (!config.dpdInterval().isZero() && lastHeardNanos + config.dpdInterval().toNanos() - wake < 0) {
+            wake = lastHeardNanos + config.dpdInterval().toNanos();
+        }
+        return Optional.of(wake);
+    }
+
+    /**
+     * The caller's ESP SA for this CHILD SA (by inbound SPI) is running out of sequence numbers
+     * ({@code EspSa.needsRekey()}): rekey it now rather than at its timer (as soon as no other request is outstanding).
+     */
+    public List<IkeAction> rekeyChildSa(int inboundSpi) {
+        for (Child c : children.values()) {
+            if (c.inboundSpi == inboundSpi && !c.replaced && c.rekeyAt - clock.nanoTime() > 0) {
+                c.rekeyAt = clock.nanoTime();
+            }
+        }
+        return tick();
     }
 
     /** ESP arrived from the peer on one of this IKE SA's CHILD SAs: it is alive, no liveness check needed (RFC 3706 idea). */
@@ -165,6 +260,12 @@ public final class IkeSession {
             }
             return;
         }
+        for (Retired old : retired) {
+            if (m.spiI() == old.spiI && m.spiR() == old.spiR) {
+                retiredMessage(old, m, raw, out);
+                return;
+            }
+        }
         if (keys == null || m.spiI() != spiI || m.spiR() != spiR) {
             out.add(new IkeAction.Dropped("no IKE SA for " + m.describe()));
             return;
@@ -221,9 +322,20 @@ public final class IkeSession {
             remote = from; // an authenticated message from a new address (a NAT rebinding)
         }
         if (m.isResponse()) {
+            Request purpose = outstanding.purpose;
             outstanding = null;
             if (m.exchange() == Ike.IKE_AUTH && state == State.AUTH_SENT) {
                 authResponse(plain, out);
+            } else if (purpose instanceof ChildRekey r && m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
+                childRekeyResponse(plain, r, out);
+            } else if (purpose instanceof IkeRekey r && m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
+                ikeRekeyResponse(plain, r, out);
+            } else if (purpose instanceof ChildDelete d && m.exchange() == Ike.INFORMATIONAL) {
+                for (Child c : d.gone) {
+                    if (children.remove(c.outboundSpi) != null) {
+                        out.add(new IkeAction.ChildSaDeleted(c.inboundSpi)); // the peer confirmed (or already had deleted it)
+                    }
+                }
             } else if (m.exchange() == Ike.INFORMATIONAL && state == State.CLOSED) {
                 out.add(new IkeAction.Closed("deleted by us"));
             } // an INFORMATIONAL response while ESTABLISHED: the peer is alive (lastHeardNanos moved)
@@ -523,9 +635,13 @@ public final class IkeSession {
         Optional<Payload.SecurityAssociation> sa = m.first(Payload.SecurityAssociation.class);
         Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
         Optional<Payload.TrafficSelectors> tsi = m.selectors(true), tsr = m.selectors(false);
+        if (sa.isPresent() && nonce.isPresent() && !sa.get().proposals().isEmpty()
+                && sa.get().proposals().stream().allMatch(p -> p.protocol() == Ike.PROTO_IKE) && tsi.isEmpty() && tsr.isEmpty()) {
+            ikeRekeyRequest(m, sa.get(), nonce.get().data(), out);
+            return;
+        }
         if (sa.isEmpty() || nonce.isEmpty() || sa.get().proposals().stream().anyMatch(p -> p.protocol() == Ike.PROTO_IKE)
                 || tsi.isEmpty() || tsr.isEmpty()) {
-            // rekeying the IKE SA itself is not supported yet; the peer keeps the old one until it expires
             respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(Payload.Notify.of(Ike.NO_ADDITIONAL_SAS)));
             return;
         }
@@ -552,6 +668,20 @@ public final class IkeSession {
         byte[] gir = new byte[0];
         List<Payload> p = new ArrayList<>();
         byte[] ourNonce = randomBytes(32);
+        // REKEY_SA names the SA being rekeyed by the SPI the peer receives on, our outbound (section 1.3.3): it is
+        // replaced now, and the peer, which started the rekey, deletes it; our timer leaves it alone
+        Optional<Payload.Notify> rekeySa = m.all(Payload.Notify.class).stream()
+                .filter(n -> n.notifyType() == Ike.REKEY_SA && n.protocol() == Ike.PROTO_ESP && n.spi().length == 4).findFirst();
+        Optional<Child> rekeyed = rekeySa.map(n -> children.get(toInt(n.spi())));
+        if (rekeySa.isPresent() && rekeyed.isEmpty()) {
+            // section 2.25: the SA to rekey is gone (our Delete of it crossed this request)
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(new Payload.Notify(Ike.PROTO_ESP, rekeySa.get().spi(), Ike.CHILD_SA_NOT_FOUND, new byte[0])));
+            return;
+        }
+        if (rekeyed.isPresent() && outstanding != null && outstanding.purpose instanceof ChildRekey ours && ours.old == rekeyed.get()) {
+            // section 2.8.1: we are rekeying it too; whose new SA stays is decided by the lowest nonce once ours completes
+            rekeyed.get().collisionNonce = lower(nonce.get().data(), ourNonce);
+        }
         inboundChildSpi = random.nextInt() | 0x100;
         Proposal chosen = selected.get();
         p.add(new Payload.SecurityAssociation(List.of(chosen.withNumberAndSpi(chosen.number(), spiBytes(inboundChildSpi)))));
@@ -572,6 +702,310 @@ public final class IkeSession {
         // the peer sent Ni, we Nr: it initiated this exchange, whatever its IKE SA role, so its keys come first (section 2.17)
         install(chosen, narrowedR, narrowedI, gir, nonce.get().data(), ourNonce, false, out);
         Arrays.fill(gir, (byte) 0);
+        rekeyed.ifPresent(c -> c.replaced = true);
+    }
+
+    // ---- established: rekeying the IKE SA (RFC 7296 section 2.18), either side ----
+
+    /** Sends {@code [ SA No KE ]}: the site's IKE proposals with our SPI of the new SA, a new nonce, a KE of the current group. */
+    private void startIkeRekey(int group, boolean keRetried, List<IkeAction> out) {
+        long spi = nonZeroSpi();
+        byte[] nonce = randomBytes(32);
+        DhGroup.Exchange exchange = DhGroup.generate(group, random);
+        List<Payload> p = List.of(new Payload.SecurityAssociation(config.ikeProposals().stream()
+                        .map(x -> x.withNumberAndSpi(x.number(), longBytes(spi))).toList()),
+                new Payload.Nonce(nonce), new Payload.KeyExchange(group, exchange.publicValue()));
+        long id = nextRequestId++;
+        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT,
+                seal(new IkeMessage(spiI, spiR, Ike.CREATE_CHILD_SA, initiator ? Ike.FLAG_INITIATOR : 0, id, p)),
+                new IkeRekey(spi, nonce, exchange, keRetried));
+    }
+
+    private void ikeRekeyResponse(IkeMessage m, IkeRekey r, List<IkeAction> out) {
+        Candidate theirs = peerRekey;
+        peerRekey = null;
+        if (!ourIkeRekeyDone(m, r, theirs, out) && theirs != null) {
+            outstanding = null; // our rekey failed (or would retry), but we answered the peer's: that one stands
+            replaceIkeSa(false, theirs.spiI, theirs.spiR, theirs.proposal, theirs.keys, out);
+        }
+    }
+
+    /** Whether our IKE SA rekey completed (and settled a collision with {@code theirs}); false when it failed or is retried. */
+    private boolean ourIkeRekeyDone(IkeMessage m, IkeRekey r, Candidate theirs, List<IkeAction> out) {
+        Optional<Payload.Notify> invalidKe = m.notify(Ike.INVALID_KE_PAYLOAD);
+        if (invalidKe.isPresent() && !r.keRetried && invalidKe.get().data().length == 2 && theirs == null) {
+            int wanted = ((invalidKe.get().data()[0] & 0xff) << 8) | (invalidKe.get().data()[1] & 0xff);
+            if (config.ikeProposals().stream().anyMatch(x -> x.all(Ike.DH).stream().anyMatch(t -> t.id() == wanted))) {
+                startIkeRekey(wanted, true, out);
+                return false;
+            }
+        }
+        Optional<Payload.Notify> error = m.all(Payload.Notify.class).stream().filter(Payload.Notify::isError).findFirst();
+        Optional<Payload.SecurityAssociation> sa = m.first(Payload.SecurityAssociation.class);
+        Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        ikeRekeyAt = clock.nanoTime() + REKEY_RETRY.toNanos(); // unless it works below: the old IKE SA stays, retried
+        if (error.isPresent() || sa.isEmpty() || nonce.isEmpty() || ke.isEmpty() || sa.get().proposals().size() != 1) {
+            if (error.isEmpty() || error.get().notifyType() != Ike.TEMPORARY_FAILURE) {
+                out.add(new IkeAction.Failed(error.isPresent() && error.get().notifyType() == Ike.NO_PROPOSAL_CHOSEN
+                        ? IkeFailure.NO_PROPOSAL_CHOSEN : IkeFailure.PEER_ERROR, "rekeying the IKE SA: the peer answered "
+                        + error.map(e -> "with error notify " + e.notifyType()).orElse("without SA, nonce or KE")
+                        + "; the old IKE SA stays, retried in " + REKEY_RETRY.toSeconds() + " s"));
+            }
+            return false;
+        }
+        Proposal chosen = sa.get().proposals().get(0);
+        if (!Proposals.accepts(config.ikeProposals(), chosen) || chosen.spi().length != 8 || chosen.dhGroup() != r.dh.group()
+                || ke.get().group() != r.dh.group() || toLong(chosen.spi()) == 0) {
+            out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "rekeying the IKE SA: the peer chose " + chosen
+                    + ", which this site did not offer"));
+            return false;
+        }
+        Optional<byte[]> gir = r.dh.agree(ke.get().data());
+        if (gir.isEmpty()) {
+            out.add(new IkeAction.Failed(IkeFailure.INVALID_DH_VALUE, "rekeying the IKE SA: the peer's DH public value is invalid"));
+            return false;
+        }
+        // we sent the request: we are the new IKE SA's initiator, whatever we were (section 2.18)
+        long newSpiR = toLong(chosen.spi());
+        IkeKeys newKeys = keys.rekeyed(chosen, r.nonce, nonce.get().data(), gir.get(), r.newSpi, newSpiR, random);
+        Arrays.fill(gir.get(), (byte) 0);
+        if (theirs != null && Arrays.compareUnsigned(lower(r.nonce, nonce.get().data()), theirs.lowestNonce) < 0) {
+            // section 2.8.2: both rekeyed at once and the lowest nonce is in our exchange: our new SA is redundant; we
+            // delete it, the peer's goes on (the peer, which made it, deletes the old one)
+            replaceIkeSa(false, theirs.spiI, theirs.spiR, theirs.proposal, theirs.keys, out);
+            Retired redundant = new Retired(r.newSpi, newSpiR, newKeys, true, 0, 0, null, null);
+            retire(redundant);
+            deleteRetired(redundant, out);
+            return true;
+        }
+        Retired old = replaceIkeSa(true, r.newSpi, newSpiR, chosen, newKeys, out);
+        if (theirs != null) {
+            // the peer's new SA is the redundant one: it deletes it, we answer on it
+            retire(new Retired(theirs.spiI, theirs.spiR, theirs.keys, false, 0, 0, null, null));
+        }
+        deleteRetired(old, out); // the old IKE SA is deleted on itself (the CHILD SAs live on under the new one)
+        return true;
+    }
+
+    private void retire(Retired old) {
+        retired.add(old);
+        while (retired.size() > MAX_RETIRED) {
+            retired.removeFirst();
+        }
+    }
+
+    /** An INFORMATIONAL [ D ] of the IKE SA on that SA (sent once: the peer also drops it when it expires). */
+    private void deleteRetired(Retired old, List<IkeAction> out) {
+        send(out, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(new IkeMessage(old.spiI, old.spiR, Ike.INFORMATIONAL,
+                old.initiator ? Ike.FLAG_INITIATOR : 0, old.nextRequestId, List.of(new Payload.Delete(Ike.PROTO_IKE, 0, List.of()))),
+                old.keys, old.initiator));
+    }
+
+    private void ikeRekeyRequest(IkeMessage m, Payload.SecurityAssociation sa, byte[] peerNonce, List<IkeAction> out) {
+        Optional<Proposal> selected = Proposals.select(sa.proposals(), config.ikeProposals()).filter(x -> x.spi().length == 8 && toLong(x.spi()) != 0);
+        if (selected.isEmpty()) {
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(Payload.Notify.of(Ike.NO_PROPOSAL_CHOSEN)));
+            out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "the peer offers " + sa.proposals()
+                    + " to rekey the IKE SA, this site allows " + config.ikeProposals()));
+            return;
+        }
+        int group = selected.get().dhGroup();
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        if (ke.isEmpty() || ke.get().group() != group) {
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(),
+                    List.of(Payload.Notify.of(Ike.INVALID_KE_PAYLOAD, new byte[] {(byte) (group >>> 8), (byte) group})));
+            return;
+        }
+        DhGroup.Exchange ours = DhGroup.generate(group, random);
+        Optional<byte[]> gir = ours.agree(ke.get().data());
+        if (gir.isEmpty()) {
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(Payload.Notify.of(Ike.INVALID_SYNTAX)));
+            return;
+        }
+        long spi = nonZeroSpi();
+        byte[] nonce = randomBytes(32);
+        Proposal chosen = selected.get();
+        respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(
+                new Payload.SecurityAssociation(List.of(chosen.withNumberAndSpi(chosen.number(), longBytes(spi)))),
+                new Payload.Nonce(nonce), new Payload.KeyExchange(group, ours.publicValue())));
+        // the peer sent the request: it is the new IKE SA's initiator; it deletes the old one
+        IkeKeys newKeys = keys.rekeyed(chosen, peerNonce, nonce, gir.get(), toLong(chosen.spi()), spi, random);
+        Arrays.fill(gir.get(), (byte) 0);
+        if (outstanding != null && outstanding.purpose instanceof IkeRekey) {
+            // section 2.8.2: we are rekeying it too; which new SA stays is decided when our answer comes
+            peerRekey = new Candidate(toLong(chosen.spi()), spi, newKeys, chosen, lower(peerNonce, nonce));
+            return;
+        }
+        Outstanding ours0 = outstanding;
+        replaceIkeSa(false, toLong(chosen.spi()), spi, chosen, newKeys, out);
+        if (ours0 != null) {
+            // a request of ours on the old IKE SA is moot: a CHILD SA rekey or delete is redone on the new one
+            outstanding = null;
+            switch (ours0.purpose) {
+                case ChildRekey r -> r.old.rekeyAt = clock.nanoTime();
+                case ChildDelete d -> sendChildDelete(d.gone, out);
+                case null, default -> {
+                }
+            }
+        }
+    }
+
+    /**
+     * Moves to the new IKE SA: its SPIs, keys (from the old SK_d), role and message IDs; the CHILD SAs stay (their
+     * future rekeys take keys from the new SK_d); the old SA is kept in {@link #retired} until its Delete.
+     */
+    private Retired replaceIkeSa(boolean weInitiated, long newSpiI, long newSpiR, Proposal chosen, IkeKeys newKeys, List<IkeAction> out) {
+        Retired old = new Retired(spiI, spiR, keys, initiator, nextRequestId, expectedPeerRequestId, lastRequest, lastResponse);
+        retire(old);
+        keys = newKeys;
+        spiI = newSpiI;
+        spiR = newSpiR;
+        initiator = weInitiated;
+        ikeProposal = chosen;
+        nextRequestId = 0;
+        expectedPeerRequestId = 0;
+        lastRequest = null;
+        lastResponse = null;
+        ikeRekeyAt = clock.nanoTime() + rekeyDelay(config.ikeLifetime());
+        out.add(new IkeAction.IkeSaRekeyed(spiI, spiR, chosen));
+        return old;
+    }
+
+    /** A message on the IKE SA a rekey replaced: its Delete (answered), the answer to ours, or a retransmitted rekey request. */
+    private void retiredMessage(Retired old, IkeMessage m, byte[] raw, List<IkeAction> out) {
+        if (m.fromInitiator() == old.initiator || m.first(Payload.EncryptedFragment.class).isPresent()) {
+            out.add(new IkeAction.Dropped("on the replaced IKE SA: " + m.describe()));
+            return;
+        }
+        IkeMessage plain;
+        switch (m.decrypt(raw, 0, old.initiator ? old.keys.responderCipher : old.keys.initiatorCipher)) {
+            case IkeMessage.Decoded.Bad bad -> {
+                out.add(new IkeAction.Dropped(bad.reason().description()));
+                return;
+            }
+            case IkeMessage.Decoded.Ok ok -> plain = ok.message();
+        }
+        lastHeardNanos = clock.nanoTime();
+        int port = natT ? Ike.NAT_T_PORT : Ike.IKE_PORT;
+        if (m.isResponse()) {
+            if (m.exchange() == Ike.INFORMATIONAL && m.messageId() == old.nextRequestId) {
+                retired.remove(old); // our Delete of it is confirmed
+            }
+            return;
+        }
+        if (m.messageId() == old.expectedPeerRequestId - 1 && old.lastResponse != null && Arrays.equals(raw, old.lastRequest)) {
+            send(out, port, old.lastResponse); // the rekey request again: its answer was lost
+            return;
+        }
+        boolean deleted = plain.all(Payload.Delete.class).stream().anyMatch(d -> d.protocol() == Ike.PROTO_IKE);
+        send(out, port, seal(new IkeMessage(old.spiI, old.spiR, m.exchange(), Ike.FLAG_RESPONSE | (old.initiator ? Ike.FLAG_INITIATOR : 0),
+                m.messageId(), List.of()), old.keys, old.initiator));
+        if (deleted) {
+            retired.remove(old);
+        }
+    }
+
+    // ---- established: CREATE_CHILD_SA as initiator (our CHILD SA rekey, RFC 7296 section 1.3.3) ----
+
+    /** Sends {@code [ N(REKEY_SA) SA Ni [KE] TSi TSr ]} for {@code old}: new SPI, new nonce, a KE when the ESP proposal has a group. */
+    private void startChildRekey(Child old, int group, boolean keRetried, List<IkeAction> out) {
+        int spi = random.nextInt() | 0x100;
+        byte[] nonce = randomBytes(32);
+        DhGroup.Exchange pfs = group == 0 ? null : DhGroup.generate(group, random);
+        List<Payload> p = new ArrayList<>();
+        p.add(new Payload.Notify(Ike.PROTO_ESP, spiBytes(old.inboundSpi), Ike.REKEY_SA, new byte[0]));
+        p.add(new Payload.SecurityAssociation(withSpi(config.espProposals(), spi)));
+        p.add(new Payload.Nonce(nonce));
+        if (pfs != null) {
+            p.add(new Payload.KeyExchange(group, pfs.publicValue()));
+        }
+        p.add(new Payload.TrafficSelectors(true, old.local)); // the same selectors as the SA it replaces
+        p.add(new Payload.TrafficSelectors(false, old.remote));
+        long id = nextRequestId++;
+        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT,
+                seal(new IkeMessage(spiI, spiR, Ike.CREATE_CHILD_SA, initiator ? Ike.FLAG_INITIATOR : 0, id, p)),
+                new ChildRekey(old, spi, nonce, pfs, keRetried));
+    }
+
+    private void childRekeyResponse(IkeMessage m, ChildRekey r, List<IkeAction> out) {
+        Optional<Payload.Notify> invalidKe = m.notify(Ike.INVALID_KE_PAYLOAD);
+        if (invalidKe.isPresent() && !r.keRetried && invalidKe.get().data().length == 2) {
+            int wanted = ((invalidKe.get().data()[0] & 0xff) << 8) | (invalidKe.get().data()[1] & 0xff);
+            if (config.espProposals().stream().anyMatch(x -> x.dhGroup() == wanted)) {
+                startChildRekey(r.old, wanted, true, out); // section 1.3: again with the group the peer wants
+                return;
+            }
+        }
+        Optional<Payload.Notify> error = m.all(Payload.Notify.class).stream().filter(Payload.Notify::isError).findFirst();
+        Optional<Payload.SecurityAssociation> sa = m.first(Payload.SecurityAssociation.class);
+        Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
+        Optional<Payload.TrafficSelectors> tsi = m.selectors(true), tsr = m.selectors(false);
+        String which = String.format("rekeying CHILD SA %08x_i", r.old.inboundSpi);
+        if (error.isPresent() || sa.isEmpty() || nonce.isEmpty() || tsi.isEmpty() || tsr.isEmpty() || sa.get().proposals().size() != 1) {
+            r.old.rekeyAt = clock.nanoTime() + REKEY_RETRY.toNanos(); // the old one stays; try again later
+            if (error.isPresent() && (error.get().notifyType() == Ike.TEMPORARY_FAILURE || error.get().notifyType() == Ike.CHILD_SA_NOT_FOUND)) {
+                return; // section 2.25: the peer is busy with the same SA (retried), or deleted it meanwhile
+            }
+            IkeFailure reason = error.map(e -> switch (e.notifyType()) {
+                case Ike.NO_PROPOSAL_CHOSEN -> IkeFailure.NO_PROPOSAL_CHOSEN;
+                case Ike.TS_UNACCEPTABLE -> IkeFailure.TS_UNACCEPTABLE;
+                case Ike.INVALID_KE_PAYLOAD -> IkeFailure.INVALID_KE_PAYLOAD;
+                default -> IkeFailure.PEER_ERROR;
+            }).orElse(IkeFailure.PEER_ERROR);
+            out.add(new IkeAction.Failed(reason, which + ": the peer answered " + error.map(e -> "with error notify " + e.notifyType()
+                    + (reason == IkeFailure.NO_PROPOSAL_CHOSEN ? " (it accepts none of this site's ESP proposals " + config.espProposals() + ")" : ""))
+                    .orElse("without SA, nonce or selectors") + "; the old CHILD SA stays, retried in " + REKEY_RETRY.toSeconds() + " s"));
+            return;
+        }
+        Proposal chosen = sa.get().proposals().get(0);
+        int group = r.pfs == null ? 0 : r.pfs.group();
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        if (!Proposals.accepts(config.espProposals(), chosen) || chosen.spi().length != 4 || chosen.dhGroup() != group
+                || (group != 0 && (ke.isEmpty() || ke.get().group() != group))) {
+            r.old.rekeyAt = clock.nanoTime() + REKEY_RETRY.toNanos();
+            out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, which + ": the peer chose " + chosen
+                    + (group != 0 ? " with KE of group " + ke.map(Payload.KeyExchange::group).orElse(0) : "") + ", which this site did not offer"));
+            return;
+        }
+        if (!TrafficSelector.allWithin(tsi.get().selectors(), r.old.local) || !TrafficSelector.allWithin(tsr.get().selectors(), r.old.remote)) {
+            r.old.rekeyAt = clock.nanoTime() + REKEY_RETRY.toNanos();
+            out.add(new IkeAction.Failed(IkeFailure.TS_UNACCEPTABLE, which + ": the peer narrowed to " + tsi.get().selectors() + " === "
+                    + tsr.get().selectors() + ", outside " + r.old.local + " === " + r.old.remote));
+            return;
+        }
+        byte[] gir = new byte[0];
+        if (group != 0) {
+            Optional<byte[]> shared = r.pfs.agree(ke.get().data());
+            if (shared.isEmpty()) {
+                r.old.rekeyAt = clock.nanoTime() + REKEY_RETRY.toNanos();
+                out.add(new IkeAction.Failed(IkeFailure.INVALID_DH_VALUE, which + ": the peer's DH public value is invalid for group " + group));
+                return;
+            }
+            gir = shared.get();
+        }
+        inboundChildSpi = r.newSpi;
+        Child fresh = install(chosen, tsi.get().selectors(), tsr.get().selectors(), gir, r.nonce, nonce.get().data(), true, out);
+        Arrays.fill(gir, (byte) 0);
+        r.old.replaced = true;
+        // the new one carries traffic now; delete the old one (section 1.3.3: the rekey's initiator deletes it). In a
+        // collision (section 2.8.1) the SA made with the lowest of the four nonces is deleted by whoever made it: ours
+        // too when the lowest is in our exchange
+        boolean oursRedundant = r.old.collisionNonce != null
+                && Arrays.compareUnsigned(lower(r.nonce, nonce.get().data()), r.old.collisionNonce) < 0;
+        sendChildDelete(oursRedundant ? List.of(r.old, fresh) : List.of(r.old), out);
+    }
+
+    private static byte[] lower(byte[] x, byte[] y) {
+        return Arrays.compareUnsigned(x, y) <= 0 ? x : y;
+    }
+
+    private void sendChildDelete(List<Child> gone, List<IkeAction> out) {
+        long id = nextRequestId++;
+        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(new IkeMessage(spiI, spiR, Ike.INFORMATIONAL,
+                initiator ? Ike.FLAG_INITIATOR : 0, id,
+                List.of(new Payload.Delete(Ike.PROTO_ESP, 4, gone.stream().map(c -> spiBytes(c.inboundSpi)).toList())))),
+                new ChildDelete(gone));
     }
 
     // ---- established: INFORMATIONAL, delete ----
@@ -592,10 +1026,10 @@ public final class IkeSession {
             } else if (d.protocol() == Ike.PROTO_ESP && d.spiSize() == 4) {
                 List<byte[]> ours = new ArrayList<>();
                 for (byte[] spi : d.spis()) {
-                    Integer inbound = children.remove(toInt(spi)); // the peer names its inbound SPIs, our outbound
-                    if (inbound != null) {
-                        out.add(new IkeAction.ChildSaDeleted(inbound));
-                        ours.add(spiBytes(inbound));
+                    Child gone = children.remove(toInt(spi)); // the peer names its inbound SPIs, our outbound
+                    if (gone != null) {
+                        out.add(new IkeAction.ChildSaDeleted(gone.inboundSpi));
+                        ours.add(spiBytes(gone.inboundSpi));
                     }
                 }
                 if (!ours.isEmpty()) {
@@ -604,6 +1038,15 @@ public final class IkeSession {
             }
         }
         respond(out, Ike.INFORMATIONAL, m.messageId(), closeIke ? List.of() : answer); // empty: a liveness check's answer
+        if (closeIke && peerRekey != null) {
+            // section 2.8.2 with the peer's Delete overtaking the answer to our rekey: the peer's new IKE SA won
+            Candidate theirs = peerRekey;
+            peerRekey = null;
+            outstanding = null;
+            replaceIkeSa(false, theirs.spiI, theirs.spiR, theirs.proposal, theirs.keys, out);
+            retired.removeLast(); // the old one, just deleted by the peer
+            return;
+        }
         if (closeIke) {
             state = State.CLOSED;
             outstanding = null;
@@ -631,13 +1074,28 @@ public final class IkeSession {
 
     /**
      * Retransmits an unanswered request when its timeout passed (doubling each time) and gives up after the last try;
-     * sends a liveness check when the peer was silent for the DPD interval.
+     * when no request is outstanding, rekeys a CHILD SA whose time came, or sends a liveness check when the peer was
+     * silent for the DPD interval.
      */
     public List<IkeAction> tick() {
         List<IkeAction> out = new ArrayList<>();
         Outstanding o = outstanding;
         if (o == null) {
-            if (state == State.ESTABLISHED && !config.dpdInterval().isZero()
+            if (state != State.ESTABLISHED) {
+                return out;
+            }
+            long now = clock.nanoTime();
+            if (now - ikeRekeyAt >= 0) {
+                startIkeRekey(ikeProposal.dhGroup(), false, out);
+                return out;
+            }
+            for (Child c : children.values()) {
+                if (!c.replaced && now - c.rekeyAt >= 0) {
+                    startChildRekey(c, config.espProposals().get(0).dhGroup(), false, out);
+                    return out;
+                }
+            }
+            if (!config.dpdInterval().isZero()
                     && clock.nanoTime() - lastHeardNanos - config.dpdInterval().toNanos() >= 0) {
                 long id = nextRequestId++; // an empty INFORMATIONAL request (RFC 7296 section 1.4)
                 List<byte[]> msg = seal(new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, initiator ? Ike.FLAG_INITIATOR : 0, id, List.of()));
@@ -659,7 +1117,7 @@ public final class IkeSession {
             return out;
         }
         long timeout = config.retransmitTimeout().toNanos() << (o.tries + 1);
-        outstanding = new Outstanding(o.messageId, o.localPort, o.datagrams, clock.nanoTime() + timeout, o.tries + 1);
+        outstanding = new Outstanding(o.messageId, o.localPort, o.datagrams, clock.nanoTime() + timeout, o.tries + 1, o.purpose);
         send(out, o.localPort, o.datagrams);
         return out;
     }
@@ -669,12 +1127,13 @@ public final class IkeSession {
     private void established(List<IkeAction> out) {
         state = State.ESTABLISHED;
         lastHeardNanos = clock.nanoTime();
+        ikeRekeyAt = clock.nanoTime() + rekeyDelay(config.ikeLifetime());
         out.add(new IkeAction.Established(spiI, spiR, ikeProposal, natT));
     }
 
     private void deleteAllChildren(List<IkeAction> out) {
-        for (int inbound : children.values()) {
-            out.add(new IkeAction.ChildSaDeleted(inbound));
+        for (Child c : children.values()) {
+            out.add(new IkeAction.ChildSaDeleted(c.inboundSpi));
         }
         children.clear();
     }
@@ -685,26 +1144,30 @@ public final class IkeSession {
     }
 
     /** {@code weInitiated}: whether we sent the request of the exchange that created it (our Ni), which orders the keys. */
-    private void install(Proposal chosen, List<TrafficSelector> local, List<TrafficSelector> remoteTs, byte[] gir, byte[] nonceI,
-                         byte[] nonceR, boolean weInitiated, List<IkeAction> out) {
+    private Child install(Proposal chosen, List<TrafficSelector> local, List<TrafficSelector> remoteTs, byte[] gir, byte[] nonceI,
+                          byte[] nonceR, boolean weInitiated, List<IkeAction> out) {
         Transform encr = chosen.first(Ike.ENCR).orElseThrow();
         int integ = chosen.first(Ike.INTEG).map(Transform::id).orElse(0);
         byte[][] km = keys.childKeymat(encr, integ, gir, nonceI, nonceR); // [initiator->responder, responder->initiator]
         int outboundSpi = toInt(chosen.spi());
         InetSocketAddress espTo = new InetSocketAddress(remote.getAddress(), natT ? remote.getPort() : Ike.NAT_T_PORT);
-        children.put(outboundSpi, inboundChildSpi);
+        Child child = new Child(inboundChildSpi, outboundSpi, local, remoteTs, clock.nanoTime() + rekeyDelay(config.childLifetime()));
+        children.put(outboundSpi, child);
         out.add(new IkeAction.ChildSaInstalled(new ChildSa(inboundChildSpi, outboundSpi, encr, integ,
                 weInitiated ? km[1] : km[0], weInitiated ? km[0] : km[1], local, remoteTs, espTo)));
+        return child;
+    }
+
+    /** The lifetime minus a random part of up to {@link IkeConfig#rekeyJitter} of it, in nanoseconds. */
+    private long rekeyDelay(java.time.Duration lifetime) {
+        long jitter = IkeConfig.rekeyJitter(lifetime).toNanos();
+        return lifetime.toNanos() - random.nextLong(jitter + 1);
     }
 
     private void fail(List<IkeAction> out, IkeFailure reason, String detail) {
         state = State.FAILED;
         outstanding = null;
         out.add(new IkeAction.Failed(reason, detail));
-    }
-
-    private SkCipher ownCipher() {
-        return initiator ? keys.initiatorCipher : keys.responderCipher;
     }
 
     private void respond(List<IkeAction> out, int exchange, long messageId, List<Payload> payloads) {
@@ -718,7 +1181,11 @@ public final class IkeSession {
     }
 
     private void sendRequest(List<IkeAction> out, long messageId, int localPort, List<byte[]> msg) {
-        outstanding = new Outstanding(messageId, localPort, msg, clock.nanoTime() + config.retransmitTimeout().toNanos(), 0);
+        sendRequest(out, messageId, localPort, msg, null);
+    }
+
+    private void sendRequest(List<IkeAction> out, long messageId, int localPort, List<byte[]> msg, Request purpose) {
+        outstanding = new Outstanding(messageId, localPort, msg, clock.nanoTime() + config.retransmitTimeout().toNanos(), 0, purpose);
         send(out, localPort, msg);
     }
 
@@ -740,9 +1207,15 @@ public final class IkeSession {
      * in {@link #FRAGMENT_PACKET} bytes of IP packet, Encrypted Fragment payloads that do (RFC 7383 section 2.5).
      */
     private List<byte[]> seal(IkeMessage m) {
-        byte[] whole = m.encodeEncrypted(ownCipher());
+        return seal(m, keys, initiator);
+    }
+
+    /** {@link #seal(IkeMessage)} with the keys of an IKE SA in which we have the role {@code asInitiator}. */
+    private List<byte[]> seal(IkeMessage m, IkeKeys with, boolean asInitiator) {
+        SkCipher own = asInitiator ? with.initiatorCipher : with.responderCipher;
+        byte[] whole = m.encodeEncrypted(own);
         int max = FRAGMENT_PACKET - (remote.getAddress() instanceof java.net.Inet6Address ? 40 : 20) - 8 - (natT ? NON_ESP_MARKER.length : 0);
-        return config.fragmentation() && peerFragments && whole.length > max ? m.encodeFragments(ownCipher(), max) : List.of(whole);
+        return config.fragmentation() && peerFragments && whole.length > max ? m.encodeFragments(own, max) : List.of(whole);
     }
 
     /** NAT_DETECTION_SOURCE_IP and _DESTINATION_IP (RFC 7296 section 2.23); with forceEncap a source hash that cannot match. */
@@ -787,6 +1260,18 @@ public final class IkeSession {
 
     private static List<Proposal> withSpi(List<Proposal> proposals, int spi) {
         return proposals.stream().map(p -> p.withNumberAndSpi(p.number(), spiBytes(spi))).toList();
+    }
+
+    private static byte[] longBytes(long spi) {
+        return new Writer().u64(spi).toByteArray();
+    }
+
+    private static long toLong(byte[] b) {
+        long v = 0;
+        for (byte x : b) {
+            v = (v << 8) | (x & 0xff);
+        }
+        return v;
     }
 
     private static byte[] spiBytes(int spi) {

@@ -58,6 +58,104 @@ class StrongSwanIkeIT {
     }
 
     @Test
+    @DisplayName("sitelink's own timer rekeys the CHILD SA (20 s lifetime, PFS with MODP 2048): charon lists the new one INSTALLED, the old one gone, echoes through the new one")
+    void ourTimerRekeysTheChildSa() throws IOException {
+        try (Namespace swanNs = E2e.namespace("swan"); Namespace ours = E2e.namespace("ike")) {
+            Charon swan = startCharon(swanNs, ours, Suite.GCM_MODP);
+            Proc peer = initiateWithLifetimes(ours, swan, "20", "14400");
+            String[] first = childSpis(peer.output(), 0);
+            // our timer fires between 18 and 20 s after the CHILD SA was installed: the new one, then the old one deleted
+            E2e.await(Duration.ofSeconds(40), "our rekey: a second CHILD SA installed, the first deleted, echoes through the new one",
+                    () -> count(peer.output(), "INSTALLED CHILD SA") >= 2 && peer.output().contains("CHILD_DELETED " + Integer.toHexString(Integer.parseUnsignedInt(first[0], 16)))
+                            && peer.output().indexOf("ESP_REPLY", peer.output().lastIndexOf("INSTALLED CHILD SA")) > 0,
+                    () -> peer.tail() + "\n" + swan.log());
+            String[] second = childSpis(peer.output(), 1);
+            // charon lists the old one as DELETED for a moment after our delete; then only the new one is left
+            E2e.await(Duration.ofSeconds(10), "charon forgets the old CHILD SA", () -> {
+                String listed = swan.swanctl("--list-sas");
+                return !listed.contains(first[0]) && !listed.contains(first[1]);
+            }, () -> swan.swanctl("--list-sas"));
+            String sas = swan.swanctl("--list-sas");
+            System.out.println("swanctl --list-sas after our rekey:\n" + sas);
+            assertTrue(swan.log().contains("parsed CREATE_CHILD_SA request") && swan.log().contains("N(REKEY_SA) SA No KE TSi TSr"), swan.log());
+            assertTrue(count(sas, "INSTALLED") == 1 && sas.contains("INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256/MODP_2048"), sas);
+            // charon's inbound SPI is our outbound and the other way round
+            assertTrue(sas.contains("in  " + second[1]) && sas.contains("out " + second[0]), "the new CHILD SA's SPIs " + String.join("/", second) + ":\n" + sas);
+            assertTrue(!sas.contains(first[0]) && !sas.contains(first[1]), "the old CHILD SA " + String.join("/", first) + " is gone:\n" + sas);
+            assertTrue(sas.contains("ESTABLISHED, IKEv2"), sas);
+            assertTrue(!peer.output().contains("FAILED"), peer.output());
+        }
+    }
+
+    @Test
+    @DisplayName("the IKE SA rekeyed by sitelink's timer (20 s) and then by charon: one IKE SA with the new SPIs, the CHILD SA kept, a CHILD SA rekey through it")
+    void ikeSaRekeyedByUsAndByCharon() throws IOException {
+        try (Namespace swanNs = E2e.namespace("swan"); Namespace ours = E2e.namespace("ike")) {
+            Charon swan = startCharon(swanNs, ours, Suite.GCM_MODP);
+            Proc peer = initiateWithLifetimes(ours, swan, "3600", "20");
+            String[] child = childSpis(peer.output(), 0);
+            // our timer: between 18 and 20 s after IKE_AUTH, CREATE_CHILD_SA [ SA No KE ]; then our Delete of the old IKE SA
+            E2e.await(Duration.ofSeconds(40), "our IKE SA rekey", () -> peer.output().contains("IKE_REKEYED"), () -> peer.tail() + "\n" + swan.log());
+            String[] ike = ikeSpis(peer.output(), 0);
+            E2e.await(Duration.ofSeconds(10), "charon keeps only the new IKE SA", () -> {
+                String listed = swan.swanctl("--list-sas");
+                return listed.contains(ike[0] + "_i") && listed.contains(ike[1] + "_r") && count(listed, "ESTABLISHED, IKEv2") == 1; // charon stars its own SPI
+            }, () -> swan.swanctl("--list-sas") + "\n" + swan.log());
+            String sas = swan.swanctl("--list-sas");
+            System.out.println("swanctl --list-sas after our IKE SA rekey:\n" + sas);
+            assertTrue(swan.log().contains("parsed CREATE_CHILD_SA request 2 [ SA No KE ]") && swan.log().contains("rekeyed between")
+                    && swan.log().contains("received DELETE for IKE_SA site[1]"), swan.log());
+            assertTrue(sas.contains("INSTALLED, TUNNEL-in-UDP") && sas.contains("in  " + child[1]), "the CHILD SA moved along:\n" + sas);
+            // charon rekeys the IKE SA: we answer; then a CHILD SA rekey through the newest IKE SA (keys from its SK_d)
+            swan.swanctl("--rekey", "--ike", "site");
+            E2e.await(Duration.ofSeconds(15), "charon's IKE SA rekey answered", () -> count(peer.output(), "IKE_REKEYED") >= 2,
+                    () -> peer.tail() + "\n" + swan.log());
+            String[] ike2 = ikeSpis(peer.output(), 1);
+            E2e.await(Duration.ofSeconds(10), "charon keeps only its new IKE SA", () -> {
+                String listed = swan.swanctl("--list-sas");
+                return listed.contains(ike2[0] + "_i") && listed.contains(ike2[1] + "_r") && count(listed, "ESTABLISHED, IKEv2") == 1; // charon stars its own SPI
+            }, () -> swan.swanctl("--list-sas") + "\n" + swan.log());
+            swan.swanctl("--rekey", "--child", "net");
+            E2e.await(Duration.ofSeconds(20), "a CHILD SA rekey under the new IKE SA, echoes through the new CHILD SA",
+                    () -> count(peer.output(), "INSTALLED CHILD SA") == 2 && peer.output().contains("CHILD_DELETED")
+                            && peer.output().indexOf("ESP_REPLY", peer.output().lastIndexOf("INSTALLED CHILD SA")) > 0,
+                    () -> peer.tail() + "\n" + swan.log());
+            String end = swan.swanctl("--list-sas");
+            System.out.println("swanctl --list-sas after charon's IKE SA and CHILD SA rekeys:\n" + end);
+            assertTrue(count(end, "ESTABLISHED, IKEv2") == 1 && end.contains("ESP:AES_GCM_16-256/MODP_2048"), end);
+            assertTrue(!peer.output().contains("FAILED"), peer.output());
+        }
+    }
+
+    /** Our side initiating with these CHILD SA and IKE SA lifetimes (seconds), once an echo came back through the first CHILD SA. */
+    private static Proc initiateWithLifetimes(Namespace ours, Charon swan, String child, String ike) {
+        Proc peer = ours.start(E2e.java(IkePeer.class, OURS, SWAN, PSK, "initiate", "198.18.1.0/24", "198.18.2.0/24",
+                IKE, ESP_PFS, "90", "198.18.1.1", SWAN_LAN, child, ike));
+        E2e.await(Duration.ofSeconds(30), "the first CHILD SA installed and an echo answered through it",
+                () -> peer.output().contains("ESP_REPLY from " + SWAN_LAN), () -> peer.tail() + "\n" + swan.log());
+        return peer;
+    }
+
+    /** The SPIs (16 hex digits, initiator's first) of the {@code n}th IKE SA rekey our side reported. */
+    private static String[] ikeSpis(String output, int n) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("IKE_REKEYED ([0-9a-f]{16})_i ([0-9a-f]{16})_r").matcher(output);
+        for (int i = 0; i <= n; i++) {
+            assertTrue(m.find(), output);
+        }
+        return new String[] {m.group(1), m.group(2)};
+    }
+
+    /** The inbound and outbound SPIs (8 hex digits) of the {@code n}th CHILD SA our side installed. */
+    private static String[] childSpis(String output, int n) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("INSTALLED CHILD SA ([0-9a-f]{8})_i ([0-9a-f]{8})_o").matcher(output);
+        for (int i = 0; i < n; i++) {
+            assertTrue(m.find(), output);
+        }
+        assertTrue(m.find(), output);
+        return new String[] {m.group(1), m.group(2)};
+    }
+
+    @Test
     @DisplayName("against charon, a PSK mismatch, a proposal mismatch and disjoint selectors each fail with the reason named")
     void mismatchesAreNamed() throws IOException {
         try (Namespace swanNs = E2e.namespace("swan"); Namespace ours = E2e.namespace("ike")) {

@@ -23,7 +23,8 @@ import sitelink.tunnel.Clock;
 
 /**
  * Our IKEv2 engine on real UDP sockets (500 and 4500), run inside a namespace against a real peer:
- * {@code IkePeer LOCAL REMOTE AUTH initiate|respond LOCAL_SUBNET REMOTE_SUBNET IKE_PROPOSAL ESP_PROPOSAL SECONDS [PING_FROM PING_TO]},
+ * {@code IkePeer LOCAL REMOTE AUTH initiate|respond LOCAL_SUBNET REMOTE_SUBNET IKE_PROPOSAL ESP_PROPOSAL SECONDS [PING_FROM PING_TO
+ * [CHILD_LIFETIME [IKE_LIFETIME]]]} (lifetimes in seconds, our rekey timers; 1 h and 4 h unless given),
  * where AUTH is the PSK, or {@code cert:CERT,KEY,CA[,CRL]:LOCAL_ID:REMOTE_ID} (PEM files) for certificates.
  * Prints one line per event (ESTABLISHED, INSTALLED, FAILED, DROPPED, ESP_REPLY) and keeps answering (liveness checks)
  * until SECONDS pass. With PING_FROM and PING_TO, once the CHILD SA is installed it sends an ICMP echo from PING_FROM to
@@ -46,6 +47,10 @@ public final class IkePeer {
                     List.of(PemFiles.certificate(Path.of(files[2]))), crls)).ids(spec[2], spec[3]);
         } else {
             builder.psk(args[2].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        if (args.length > 11) {
+            builder.lifetimes(java.time.Duration.ofSeconds(args.length > 12 ? Long.parseLong(args[12]) : IkeConfig.IKE_LIFETIME.toSeconds()),
+                    java.time.Duration.ofSeconds(Long.parseLong(args[11])));
         }
         IkeConfig config = builder.build();
         long end = System.nanoTime() + Long.parseLong(args[8]) * 1_000_000_000L;
@@ -131,6 +136,7 @@ public final class IkePeer {
                             new java.security.SecureRandom());
                     System.out.println("INSTALLED " + c.child() + " to " + c.child().remote());
                 }
+                case IkeAction.IkeSaRekeyed r -> System.out.println(String.format("IKE_REKEYED %016x_i %016x_r %s", r.spiI(), r.spiR(), r.proposal()));
                 case IkeAction.ChildSaDeleted d -> System.out.println("CHILD_DELETED " + Integer.toHexString(d.inboundSpi()));
                 case IkeAction.Failed f -> System.out.println("FAILED " + f.reason() + ": " + f.detail());
                 case IkeAction.Closed c -> System.out.println("CLOSED " + c.why());
