@@ -1,7 +1,6 @@
 package sitelink.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
@@ -11,12 +10,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import sitelink.ike.IkeAction;
 import sitelink.ike.IkeConfig;
 import sitelink.ike.IkeSession;
 import sitelink.pki.CertificateAuthority;
@@ -94,24 +91,7 @@ class IkeCertSiteTest {
         sitelink.tunnel.Clock clock = sitelink.tunnel.Clock.SYSTEM; // the certificates are valid now, not at FakeClock's 2025
         IkeSession sa = new IkeSession(configA, clock, RANDOM);
         IkeSession sb = new IkeSession(cb.ikeConfig(cb.ikeSites().get(0), atB, atA), clock, RANDOM);
-        List<IkeAction> seenA = new ArrayList<>(), seenB = new ArrayList<>();
-        List<IkeAction> pending = new ArrayList<>(sa.initiate());
-        boolean fromA = true;
-        for (int round = 0; round < 12 && !pending.isEmpty(); round++, fromA = !fromA) {
-            (fromA ? seenA : seenB).addAll(pending);
-            List<IkeAction> next = new ArrayList<>();
-            for (IkeAction x : pending) {
-                if (x instanceof IkeAction.Send s) {
-                    next.addAll((fromA ? sb : sa).receive(fromA ? atA : atB, s.to().getPort(), s.datagram(), 0,
-                            s.datagram().length));
-                }
-            }
-            pending = next;
-        }
-        for (List<IkeAction> seen : List.of(seenA, seenB)) {
-            assertTrue(seen.stream().anyMatch(x -> x instanceof IkeAction.ChildSaInstalled), seen.toString());
-            assertFalse(seen.stream().anyMatch(x -> x instanceof IkeAction.Failed), seen.toString());
-        }
+        IkeSiteTest.assertBothInstallAChildSa(sa, sb, atA, atB);
     }
 
     @Test

@@ -135,15 +135,21 @@ class IkeSiteTest {
         FakeClock clock = new FakeClock();
         IkeSession sa = new IkeSession(a.ikeConfig(a.ikeSites().get(0), atA, atB), clock, new SecureRandom());
         IkeSession sb = new IkeSession(b.ikeConfig(b.ikeSites().get(0), atB, atA), clock, new SecureRandom());
+        assertBothInstallAChildSa(sa, sb, atA, atB);
+    }
+
+    /** Runs the exchanges {@code sa} starts with {@code sb} to their end: both install a CHILD SA, neither fails. */
+    static void assertBothInstallAChildSa(IkeSession sa, IkeSession sb, InetSocketAddress atA, InetSocketAddress atB) {
         List<IkeAction> seenA = new ArrayList<>(), seenB = new ArrayList<>();
         List<IkeAction> pending = new ArrayList<>(sa.initiate());
         boolean fromA = true;
-        for (int round = 0; round < 10 && !pending.isEmpty(); round++, fromA = !fromA) {
+        for (int round = 0; round < 12 && !pending.isEmpty(); round++, fromA = !fromA) {
             (fromA ? seenA : seenB).addAll(pending);
             List<IkeAction> next = new ArrayList<>();
             for (IkeAction x : pending) {
                 if (x instanceof IkeAction.Send s) {
-                    next.addAll((fromA ? sb : sa).receive(fromA ? atA : atB, s.to().getPort(), s.datagram(), 0, s.datagram().length));
+                    next.addAll((fromA ? sb : sa).receive(fromA ? atA : atB, s.to().getPort(), s.datagram(), 0,
+                            s.datagram().length));
                 }
             }
             pending = next;
