@@ -33,7 +33,7 @@ class ArchitectureTest {
                 .layer("crypto").definedBy("sitelink.crypto..")
                 .layer("pki").definedBy("sitelink.pki..")
                 .layer("tunnel").definedBy("sitelink.tunnel..")
-                .layer("cores").definedBy("sitelink.wireguard..", "sitelink.ike..", "sitelink.esp..")
+                .layer("cores").definedBy("sitelink.wireguard..", "sitelink.ike..", "sitelink.esp..", "sitelink.ipsec..")
                 .layer("policy").definedBy("sitelink.policy..")
                 .layer("os").definedBy("sitelink.os..")
                 .layer("device").definedBy("sitelink.device..")
@@ -93,7 +93,7 @@ class ArchitectureTest {
      */
     @Test
     void coresReadNoSystemClockAndNoGlobalRandomSource() {
-        noClasses().that().resideInAnyPackage("sitelink.wireguard..", "sitelink.ike..", "sitelink.esp..")
+        noClasses().that().resideInAnyPackage("sitelink.wireguard..", "sitelink.ike..", "sitelink.esp..", "sitelink.ipsec..")
                 .should().callMethod(System.class, "nanoTime")
                 .orShould().callMethod(System.class, "currentTimeMillis")
                 .orShould().callMethod(java.time.Instant.class, "now")

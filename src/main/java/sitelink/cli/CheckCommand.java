@@ -64,7 +64,6 @@ public final class CheckCommand implements Callable<Integer> {
                     + "everything between the two sites' subnets passes (only the traffic selectors apply); add "
                     + "'policy:' allow rules for least privilege (docs/policy.md)");
         }
-        Gateway.ikeNotCarried(config).ifPresent(n -> io.err.println(site.displayName() + ": note: " + n));
         notes.forEach(n -> io.err.println(site.displayName() + ": note: " + n));
         io.err.flush();
         io.out.println(summary(config));

@@ -49,6 +49,14 @@ public record SiteConfig(String name, Key privateKey, int listenPort, int fwmark
         return remoteSites.stream().filter(r -> r.name().equals(siteName)).findFirst();
     }
 
+    /** Every remote subnet, of the WireGuard sites and the IKEv2 sites, in file order: the routes into the tunnel. */
+    public List<Prefix> allRemoteSubnets() {
+        List<Prefix> all = new java.util.ArrayList<>();
+        remoteSites.forEach(r -> all.addAll(r.remoteSubnets()));
+        ikeSites.forEach(r -> all.addAll(r.remoteSubnets()));
+        return all;
+    }
+
     public Optional<IkeSite> ikeSite(String siteName) {
         return ikeSites.stream().filter(r -> r.name().equals(siteName)).findFirst();
     }

@@ -100,6 +100,9 @@ public final class Diagnose {
         for (RemoteSite r : config.remoteSites()) {
             checks.add(handshake(r, s, elsewhere.isEmpty()));
         }
+        for (sitelink.config.IkeSite r : config.ikeSites()) {
+            checks.addAll(ikeSite(r, s));
+        }
         if (elsewhere.isPresent()) {
             return checks;
         }
@@ -247,6 +250,55 @@ public final class Diagnose {
         return s.peers().stream().filter(p -> p.publicKey().equals(r.publicKey())).findFirst();
     }
 
+    /**
+     * An IKEv2 site through the IPsec checklist: phase 1 (the IKE SA and its proposal), phase 2 (the CHILD SA and its
+     * selectors), NAT-T and liveness when it is up; otherwise the phase that failed, what differs, and the fix. Also
+     * the PSK's age.
+     */
+    List<Check> ikeSite(sitelink.config.IkeSite r, DeviceStatus s) {
+        String name = "IKEv2 " + r.name();
+        List<Check> out = new ArrayList<>();
+        Optional<sitelink.ipsec.IpsecSiteStatus> found = s.ikeSites().stream().filter(i -> i.name().equals(r.name())).findFirst();
+        if (found.isEmpty()) {
+            out.add(new Check(Outcome.FAIL, name, "the running gateway has no IKEv2 site " + r.name()
+                    + "; restart the gateway with this file"));
+            return out;
+        }
+        sitelink.ipsec.IpsecSiteStatus i = found.get();
+        String peer = i.peer().map(Explain::endpoint).orElse("the peer");
+        if (i.isEstablished()) {
+            out.add(new Check(Outcome.PASS, name + ": phase 1", "IKE SA ESTABLISHED with " + peer + " ("
+                    + i.ikeProposal().orElse("?") + ", up " + i.establishedAt().map(t -> Duration.between(t, s.at()).getSeconds())
+                    .orElse(0L) + " s)"));
+            Optional<sitelink.ipsec.IpsecSiteStatus.Child> child = i.children().stream()
+                    .filter(sitelink.ipsec.IpsecSiteStatus.Child::outbound).findFirst();
+            out.add(child.map(c -> new Check(Outcome.PASS, name + ": phase 2", String.format("CHILD SA %08x_i %08x_o %s "
+                    + "INSTALLED, %s === %s", c.inboundSpi(), c.outboundSpi(), c.cipher(), c.localSelectors(), c.remoteSelectors())))
+                    .orElseGet(() -> new Check(Outcome.FAIL, name + ": phase 2", "no CHILD SA installed"
+                            + i.lastFailure().map(f -> ": " + sitelink.ipsec.IkeAdvice.explain(f)).orElse(""))));
+            out.add(new Check(i.natTraversal() ? Outcome.PASS : Outcome.WARN, name + ": NAT-T", i.natTraversal()
+                    ? "IKE and ESP in UDP 4500 (RFC 3948), as the peer expects with encap or behind NAT"
+                    : "ESP is not UDP-encapsulated: this gateway sends ESP only in UDP 4500; set encap = yes on the peer"));
+            out.add(new Check(Outcome.PASS, name + ": liveness", r.dpdDelay().isZero() ? "dpd_delay off: a dead peer "
+                    + "is noticed only when a rekey goes unanswered"
+                    : "a liveness check after " + r.dpdDelay().toSeconds() + " s without traffic from the peer; a dead "
+                    + "peer shows DOWN within " + 3 * r.dpdDelay().toSeconds() + " s"));
+        } else {
+            String what = switch (i.state()) {
+                case "CONNECTING" -> "an IKE exchange with " + peer + " is under way";
+                case "WAITING" -> "start_action none: waiting for " + peer + " to initiate; it has not";
+                default -> "no IKE SA with " + peer;
+            };
+            out.add(new Check(i.state().equals("CONNECTING") ? Outcome.WARN : Outcome.FAIL, name, what
+                    + i.lastFailure().map(f -> "; last failure, " + sitelink.ipsec.IkeAdvice.explain(f)).orElse("")
+                    + i.nextAttempt().map(t -> "; trying again in " + Math.max(0, Duration.between(s.at(), t).getSeconds()) + " s")
+                    .orElse("")));
+        }
+        sitelink.config.SystemChecks.pskRotation(r, Instant.now())
+                .ifPresent(m -> out.add(new Check(Outcome.WARN, name + ": pre-shared key", m)));
+        return out;
+    }
+
     private List<Check> routes() {
         List<Check> out = new ArrayList<>();
         if (config.tunnel().routeTable() == TunnelInterface.NO_ROUTES) {
@@ -254,20 +306,18 @@ public final class Diagnose {
                     + "own routing sends the remote subnets into " + config.tunnel().name()));
             return out;
         }
-        for (RemoteSite r : config.remoteSites()) {
-            for (Prefix p : r.remoteSubnets()) {
-                String name = "route to " + p;
-                try {
-                    Optional<Netlink.Route> route = netlink.routeTo(p.address());
-                    String dev = route.flatMap(Netlink.Route::interfaceName).orElse("");
-                    out.add(dev.equals(config.tunnel().name())
-                            ? new Check(Outcome.PASS, name, "goes into " + dev)
-                            : new Check(Outcome.FAIL, name, route.map(x -> "goes " + x).orElse("no route")
-                            + ", not into " + config.tunnel().name() + "; a more specific or other route wins: remove it,"
-                            + " or restart the gateway to add its routes"));
-                } catch (IOException e) {
-                    out.add(new Check(Outcome.FAIL, name, "cannot look it up: " + e.getMessage()));
-                }
+        for (Prefix p : config.allRemoteSubnets()) {
+            String name = "route to " + p;
+            try {
+                Optional<Netlink.Route> route = netlink.routeTo(p.address());
+                String dev = route.flatMap(Netlink.Route::interfaceName).orElse("");
+                out.add(dev.equals(config.tunnel().name())
+                        ? new Check(Outcome.PASS, name, "goes into " + dev)
+                        : new Check(Outcome.FAIL, name, route.map(x -> "goes " + x).orElse("no route")
+                        + ", not into " + config.tunnel().name() + "; a more specific or other route wins: remove it,"
+                        + " or restart the gateway to add its routes"));
+            } catch (IOException e) {
+                out.add(new Check(Outcome.FAIL, name, "cannot look it up: " + e.getMessage()));
             }
         }
         return out;

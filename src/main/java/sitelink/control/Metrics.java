@@ -1,5 +1,6 @@
 package sitelink.control;
 
+import sitelink.ipsec.IpsecSiteStatus;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
@@ -25,16 +26,30 @@ public final class Metrics implements AutoCloseable {
 
     private Metrics(Supplier<DeviceStatus> status, InetSocketAddress listen) throws IOException {
         this.status = status;
-        peerCounter("sitelink_peer_rx_bytes", "Bytes received from the peer (WireGuard datagrams)", PeerStatus::rxBytes);
-        peerCounter("sitelink_peer_tx_bytes", "Bytes sent to the peer (WireGuard datagrams)", PeerStatus::txBytes);
-        peerCounter("sitelink_peer_rx_packets", "Data packets received from the peer (keepalives not counted)", PeerStatus::rxPackets);
-        peerCounter("sitelink_peer_tx_packets", "Data packets sent to the peer (keepalives not counted)", PeerStatus::txPackets);
+        peerCounter("sitelink_peer_rx_bytes", "Bytes received from the peer (WireGuard datagrams; IKEv2 sites: inner packets)",
+                PeerStatus::rxBytes, IpsecSiteStatus::rxBytes);
+        peerCounter("sitelink_peer_tx_bytes", "Bytes sent to the peer (WireGuard datagrams; IKEv2 sites: inner packets)",
+                PeerStatus::txBytes, IpsecSiteStatus::txBytes);
+        peerCounter("sitelink_peer_rx_packets", "Data packets received from the peer (keepalives not counted)",
+                PeerStatus::rxPackets, IpsecSiteStatus::rxPackets);
+        peerCounter("sitelink_peer_tx_packets", "Data packets sent to the peer (keepalives not counted)",
+                PeerStatus::txPackets, IpsecSiteStatus::txPackets);
         peerCounter("sitelink_peer_handshake_attempts", "Handshake initiations sent to the peer", PeerStatus::handshakeAttempts);
         peerCounter("sitelink_peer_roaming_events", "Times the peer's endpoint changed", PeerStatus::roamingEvents);
         peerGauge("sitelink_peer_last_handshake_seconds", "Unix time of the latest completed handshake, 0 if none",
                 (s, p) -> p.lastHandshake().map(t -> t.toEpochMilli() / 1000.0).orElse(0.0));
-        peerGauge("sitelink_peer_up", "1 while the tunnel to the peer is ESTABLISHED, else 0",
-                (s, p) -> Assessment.of(p, s.at(), s.publicKey()).state() == TunnelState.ESTABLISHED ? 1.0 : 0.0);
+        GaugeWithCallback.builder().name("sitelink_peer_up").help("1 while the tunnel to the peer is ESTABLISHED, else 0")
+                .labelNames("site", "peer").callback(cb -> {
+                    DeviceStatus s = read();
+                    s.peers().forEach(p -> cb.call(Assessment.of(p, s.at(), s.publicKey()).state() == TunnelState.ESTABLISHED
+                            ? 1.0 : 0.0, s.site(), name(p)));
+                    s.ikeSites().forEach(i -> cb.call(i.isEstablished() ? 1.0 : 0.0, s.site(), i.name()));
+                }).register(registry);
+        GaugeWithCallback.builder().name("sitelink_ike_child_sas").help("CHILD SAs installed with an IKEv2 site")
+                .labelNames("site", "peer").callback(cb -> {
+                    DeviceStatus s = read();
+                    s.ikeSites().forEach(i -> cb.call(i.children().size(), s.site(), i.name()));
+                }).register(registry);
         CounterWithCallback.builder().name("sitelink_peer_drops")
                 .help("Datagrams and packets of the peer dropped, by reason").labelNames("site", "peer", "reason")
                 .callback(cb -> forPeers((s, p) -> peerDrops(s, p).forEach((r, n) -> cb.call(n, s.site(), name(p), r))))
@@ -67,8 +82,19 @@ public final class Metrics implements AutoCloseable {
     }
 
     private void peerCounter(String name, String help, java.util.function.ToLongFunction<PeerStatus> f) {
-        CounterWithCallback.builder().name(name).help(help).labelNames("site", "peer")
-                .callback(cb -> forPeers((s, p) -> cb.call(f.applyAsLong(p), s.site(), name(p)))).register(registry);
+        peerCounter(name, help, f, null);
+    }
+
+    /** A counter per remote site: WireGuard peers by {@code f}, IKEv2 sites by {@code ike} (none when null). */
+    private void peerCounter(String name, String help, java.util.function.ToLongFunction<PeerStatus> f,
+                             java.util.function.ToLongFunction<IpsecSiteStatus> ike) {
+        CounterWithCallback.builder().name(name).help(help).labelNames("site", "peer").callback(cb -> {
+            DeviceStatus s = read();
+            s.peers().forEach(p -> cb.call(f.applyAsLong(p), s.site(), name(p)));
+            if (ike != null) {
+                s.ikeSites().forEach(i -> cb.call(ike.applyAsLong(i), s.site(), i.name()));
+            }
+        }).register(registry);
     }
 
     private void peerGauge(String name, String help, PeerValue f) {

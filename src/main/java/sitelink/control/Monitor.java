@@ -1,5 +1,6 @@
 package sitelink.control;
 
+import sitelink.ipsec.IpsecSiteStatus;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
@@ -89,6 +90,16 @@ public final class Monitor implements AutoCloseable {
             }
             next.put(p.publicKey(), new Seen(a.state(), gaveUp, rekeyReported));
         }
+        for (IpsecSiteStatus i : s.ikeSites()) {
+            TunnelState state = ikeState(i);
+            Seen was = previous.getOrDefault(i.id(), new Seen(TunnelState.IDLE, null, null));
+            if ((state == TunnelState.ESTABLISHED) != (was.state() == TunnelState.ESTABLISHED)) {
+                events.add(new TunnelEvent(state == TunnelState.ESTABLISHED ? TunnelEvent.Kind.UP : TunnelEvent.Kind.DOWN,
+                        s.at(), s.site(), s.interfaceName(), i.name(), "", i.peer().map(Explain::endpoint).orElse(""),
+                        state, StatusReport.ikeReason(i, s.at())));
+            }
+            next.put(i.id(), new Seen(state, null, null));
+        }
         for (Map.Entry<Key, Seen> e : previous.entrySet()) {
             if (!next.containsKey(e.getKey()) && e.getValue().state() == TunnelState.ESTABLISHED) {
                 events.add(new TunnelEvent(TunnelEvent.Kind.DOWN, s.at(), s.site(), s.interfaceName(), "",
@@ -98,6 +109,16 @@ public final class Monitor implements AutoCloseable {
         previous.clear();
         previous.putAll(next);
         return events;
+    }
+
+    /** An IKEv2 site's state in the words of WireGuard tunnels: WAITING (only answers, not contacted) is IDLE. */
+    static TunnelState ikeState(IpsecSiteStatus i) {
+        return switch (i.state()) {
+            case "ESTABLISHED" -> TunnelState.ESTABLISHED;
+            case "CONNECTING" -> TunnelState.CONNECTING;
+            case "WAITING" -> TunnelState.IDLE;
+            default -> TunnelState.DOWN;
+        };
     }
 
     private static TunnelEvent event(TunnelEvent.Kind kind, DeviceStatus s, PeerStatus p, Assessment a) {
@@ -140,6 +161,13 @@ public final class Monitor implements AutoCloseable {
                     if (was != null && was.state() == TunnelState.ESTABLISHED) {
                         last.add(event(TunnelEvent.Kind.DOWN, s, p,
                                 new Assessment(TunnelState.DOWN, "this gateway is stopping")));
+                    }
+                }
+                for (IpsecSiteStatus i : s.ikeSites()) {
+                    Seen was = previous.get(i.id());
+                    if (was != null && was.state() == TunnelState.ESTABLISHED) {
+                        last.add(new TunnelEvent(TunnelEvent.Kind.DOWN, s.at(), s.site(), s.interfaceName(), i.name(), "",
+                                i.peer().map(Explain::endpoint).orElse(""), TunnelState.DOWN, "this gateway is stopping"));
                     }
                 }
             }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import sitelink.device.DeviceStatus;
 import sitelink.device.PeerStatus;
+import sitelink.ipsec.IpsecSiteStatus;
 import sitelink.wireguard.Constants;
 
 /** Renders device statuses as {@code sitelink status} shows them: an aligned table, or the JSON of docs/status.md. */
@@ -55,6 +56,44 @@ public final class StatusReport {
                 p.allowedIps().forEach(x -> subnets.add(x.toString()));
             }
         }
+        ArrayNode ike = root.putArray("ike_sites");
+        for (DeviceStatus d : devices) {
+            for (IpsecSiteStatus i : d.ikeSites()) {
+                ObjectNode t = ike.addObject();
+                t.put("site", d.site());
+                t.put("interface", d.interfaceName());
+                t.put("peer", i.name());
+                t.put("protocol", "ikev2");
+                t.put("state", i.state());
+                t.put("reason", ikeReason(i, d.at()));
+                t.put("endpoint", i.peer().map(Explain::endpoint).orElse(null));
+                t.put("ike_proposal", i.ikeProposal().orElse(null));
+                t.put("ike_spi_i", String.format("%016x", i.spiI()));
+                t.put("ike_spi_r", String.format("%016x", i.spiR()));
+                t.put("nat_traversal", i.natTraversal());
+                t.put("established", i.establishedAt().map(Instant::toString).orElse(null));
+                t.put("established_age_seconds", i.establishedAt().map(e -> seconds(e, d.at())).orElse(null));
+                t.put("last_failure", i.lastFailure().orElse(null));
+                t.put("last_failure_at", i.lastFailureAt().map(Instant::toString).orElse(null));
+                t.put("next_attempt", i.nextAttempt().map(Instant::toString).orElse(null));
+                ArrayNode children = t.putArray("child_sas");
+                for (IpsecSiteStatus.Child c : i.children()) {
+                    ObjectNode x = children.addObject();
+                    x.put("spi_in", String.format("%08x", c.inboundSpi()));
+                    x.put("spi_out", String.format("%08x", c.outboundSpi()));
+                    x.put("state", "INSTALLED");
+                    x.put("cipher", c.cipher());
+                    x.put("local_ts", c.localSelectors());
+                    x.put("remote_ts", c.remoteSelectors());
+                    x.put("installed", c.installedAt().toString());
+                    x.put("outbound", c.outbound());
+                }
+                t.put("rx_bytes", i.rxBytes());
+                t.put("tx_bytes", i.txBytes());
+                t.put("rx_packets", i.rxPackets());
+                t.put("tx_packets", i.txPackets());
+            }
+        }
         return root.toPrettyString();
     }
 
@@ -80,13 +119,48 @@ public final class StatusReport {
                 }
             }
         }
+        List<String[]> ike = new ArrayList<>();
+        ike.add(new String[] {"SITE", "PEER (IKEv2)", "STATE", "ENDPOINT", "IKE SA", "CHILD SA", "RX", "TX"});
+        for (DeviceStatus d : devices) {
+            String site = d.site().isEmpty() ? d.interfaceName() : d.site() + " (" + d.interfaceName() + ")";
+            for (IpsecSiteStatus i : d.ikeSites()) {
+                String child = i.children().stream().filter(IpsecSiteStatus.Child::outbound)
+                        .map(c -> String.format("%08x_i %08x_o %s", c.inboundSpi(), c.outboundSpi(), c.cipher()))
+                        .findFirst().orElse("-");
+                ike.add(new String[] {site, i.name(), i.state(), i.peer().map(Explain::endpoint).orElse("(none)"),
+                        i.ikeProposal().map(x -> x + ", up " + i.establishedAt().map(e -> seconds(e, d.at())).orElse(0L) + " s")
+                                .orElse("-"),
+                        child, bytes(i.rxBytes()) + "/" + i.rxPackets() + "p", bytes(i.txBytes()) + "/" + i.txPackets() + "p"});
+                String why = ikeReason(i, d.at());
+                if (!why.isEmpty()) {
+                    reasons.add("  " + site + " -> " + i.name() + ": " + why);
+                }
+            }
+        }
+        StringBuilder b = new StringBuilder();
+        if (rows.size() > 1 || ike.size() == 1) {
+            align(rows, b);
+        }
+        if (ike.size() > 1) {
+            if (!b.isEmpty()) {
+                b.append('\n');
+            }
+            align(ike, b);
+        }
+        if (!reasons.isEmpty()) {
+            b.append('\n');
+            reasons.forEach(r -> b.append(r).append('\n'));
+        }
+        return b.toString();
+    }
+
+    private static void align(List<String[]> rows, StringBuilder b) {
         int[] w = new int[rows.get(0).length];
         for (String[] r : rows) {
             for (int i = 0; i < r.length; i++) {
                 w[i] = Math.max(w[i], r[i].length());
             }
         }
-        StringBuilder b = new StringBuilder();
         for (String[] r : rows) {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < r.length; i++) {
@@ -94,11 +168,21 @@ public final class StatusReport {
             }
             b.append(line.toString().stripTrailing()).append('\n');
         }
-        if (!reasons.isEmpty()) {
-            b.append('\n');
-            reasons.forEach(r -> b.append(r).append('\n'));
+    }
+
+    /** Why an IKEv2 site is not ESTABLISHED (empty when it is): its last failure and when this side tries again. */
+    static String ikeReason(IpsecSiteStatus i, Instant now) {
+        if (i.isEstablished()) {
+            return "";
         }
-        return b.toString();
+        String retry = i.nextAttempt().map(t -> "; trying again in " + Math.max(0, Duration.between(now, t).getSeconds()) + " s")
+                .orElse("");
+        return switch (i.state()) {
+            case "CONNECTING" -> "IKE exchange with " + i.peer().map(Explain::endpoint).orElse("the peer") + " under way"
+                    + i.lastFailure().map(f -> " (last failure: " + f + ")").orElse("");
+            case "WAITING" -> "start_action none: waiting for the peer to initiate" + i.lastFailure().map(f -> " (last failure: " + f + ")").orElse("");
+            default -> i.lastFailure().map(f -> f + retry).orElse("no IKE SA yet" + retry);
+        };
     }
 
     /**

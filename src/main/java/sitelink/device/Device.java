@@ -69,15 +69,27 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** After draining its queues the handshake thread naps this long before it may be woken per message again. */
     private static final long HANDSHAKE_BATCH_NANOS = 1_000_000L;
 
-    private record HandshakeMessage(InetSocketAddress source, java.net.InetAddress local, byte[] message) {
+    /** A handshake-class datagram and the socket it came in on (its slot: see {@link #slotTunnel}). */
+    private record HandshakeMessage(int slot, InetSocketAddress source, java.net.InetAddress local, byte[] message) {
     }
 
     private final String name;
     private final TunIo tun;
     private final UdpIo.Opener sockets;
     private final Clock clock;
-    /** The data path's protocol. */
+    /** The first tunnel protocol, WireGuard's, which every device has: tunnel 0. */
     private final Tunnel tunnel;
+    /**
+     * Every tunnel by index ({@link Remote#tunnel()}): WireGuard's first, then those added before start (IKEv2/ESP).
+     * Their sockets are numbered in slots: slot 0 is WireGuard's listen port ({@link #bind}), the others the added
+     * tunnels' fixed ports, each read by a thread of its own.
+     */
+    private volatile Tunnel[] tunnels;
+    private volatile UdpIo[] slots = new UdpIo[1];
+    /** Per slot: its tunnel's index and the socket's index in that tunnel's list. */
+    private volatile int[] slotTunnel = {0}, slotSocket = {0};
+    /** Per tunnel: its sockets' slots, by socket index. */
+    private volatile int[][] tunnelSlots = {{0}};
     /** The same protocol's configuration side (keys, peers, endpoints: UAPI's words). */
     private final WireGuardCore core;
     /** Cryptokey routing: prefix → remote site, outbound by destination, inbound as the source check. */
@@ -120,7 +132,8 @@ public final class Device implements DeviceControl, AutoCloseable {
         this.clock = env.clock();
         this.core = new WireGuardCore(env);
         this.tunnel = new WireGuardTunnel(core);
-        this.peers = new PeerSettings(core, allowedIps, counters, r -> transmit(r, SINGLE.get()));
+        this.tunnels = new Tunnel[] {tunnel};
+        this.peers = new PeerSettings(core, allowedIps, counters, r -> transmitNow(r, 0));
         this.bind = openBind(0, 0);
         core.setDropListener(this::coreDropped);
     }
@@ -134,10 +147,62 @@ public final class Device implements DeviceControl, AutoCloseable {
         return s;
     }
 
+    /** The index the next {@link #addTunnel} gets (what its remote sites' {@link Remote#tunnel()} must say). */
+    public synchronized int nextTunnelIndex() {
+        return tunnels.length;
+    }
+
+    /**
+     * Adds a tunnel protocol beside WireGuard, before {@link #start}, with its sockets on fixed UDP ports (IKE: 500 and
+     * 4500, in the order its socket indices name them). A port that cannot be opened fails the whole call: the
+     * sockets opened before it are closed again.
+     */
+    public synchronized void addTunnel(Tunnel t, int... ports) throws IOException {
+        if (!threads.isEmpty()) {
+            throw new IllegalStateException("tunnels are added before the device starts");
+        }
+        List<UdpIo> opened = new ArrayList<>();
+        try {
+            for (int port : ports) {
+                opened.add(openBind(port, fwmark));
+            }
+        } catch (IOException e) {
+            opened.forEach(UdpIo::close);
+            throw new IOException("cannot listen on UDP port " + ports[opened.size()] + ": " + e.getMessage(), e);
+        }
+        int index = tunnels.length, first = slots.length;
+        UdpIo[] s = java.util.Arrays.copyOf(slots, first + ports.length);
+        int[] st = java.util.Arrays.copyOf(slotTunnel, s.length), ss = java.util.Arrays.copyOf(slotSocket, s.length);
+        int[] mine = new int[ports.length];
+        for (int i = 0; i < ports.length; i++) {
+            s[first + i] = opened.get(i);
+            st[first + i] = index;
+            ss[first + i] = i;
+            mine[i] = first + i;
+        }
+        int[][] ts = java.util.Arrays.copyOf(tunnelSlots, index + 1);
+        ts[index] = mine;
+        slots = s;
+        slotTunnel = st;
+        slotSocket = ss;
+        tunnelSlots = ts;
+        tunnels = java.util.Arrays.copyOf(tunnels, index + 1);
+        tunnels[index] = t;
+    }
+
+    /** Routes {@code prefixes} to {@code site}, a remote site of an added tunnel (WireGuard's peers route through UAPI). */
+    public void route(Remote site, List<sitelink.route.Prefix> prefixes) {
+        prefixes.forEach(p -> allowedIps.insert(p, site));
+    }
+
     /** Starts the data-path and timer threads. */
-    public void start() {
+    public synchronized void start() {
         threads.add(Thread.ofPlatform().name(name + "-tun").daemon().start(this::tunLoop));
-        threads.add(Thread.ofPlatform().name(name + "-udp").daemon().start(this::udpLoop));
+        threads.add(Thread.ofPlatform().name(name + "-udp").daemon().start(() -> udpLoop(0)));
+        for (int slot = 1; slot < slots.length; slot++) {
+            int n = slot;
+            threads.add(Thread.ofPlatform().name(name + "-udp" + slots[n].port()).daemon().start(() -> udpLoop(n)));
+        }
         Thread h = Thread.ofPlatform().name(name + "-handshakes").daemon().unstarted(this::handshakeLoop);
         handshakeThread = h;
         threads.add(h);
@@ -170,9 +235,16 @@ public final class Device implements DeviceControl, AutoCloseable {
         int[] lens = new int[BATCH];
         byte[] packet = new byte[stride];
         byte[] segment = new byte[MAX_PACKET];
-        Results sealed = new Results(MAX_PACKET + tunnel.overhead());
-        // The datagrams of a TUN batch go out together, one sendmmsg per batch.
-        UdpSocket.Batch tx = new UdpSocket.Batch(BATCH);
+        int overhead = 0;
+        for (Tunnel t : tunnels) {
+            overhead = Math.max(overhead, t.overhead());
+        }
+        Results sealed = new Results(MAX_PACKET + overhead);
+        // The datagrams of a TUN batch go out together, one sendmmsg per batch and socket.
+        UdpSocket.Batch[] tx = new UdpSocket.Batch[slots.length];
+        for (int i = 0; i < tx.length; i++) {
+            tx[i] = new UdpSocket.Batch(BATCH);
+        }
         VirtioNet.Sink sink = (buf, off, len) -> outbound(buf, off, len, sealed, tx);
         boolean offload = tun.hasVnetHeader();
         try {
@@ -187,8 +259,10 @@ public final class Device implements DeviceControl, AutoCloseable {
                         count(Drop.INVALID_PACKET);
                     }
                 }
-                if (tx.count() > 0) {
-                    send(tx);
+                for (int slot = 0; slot < tx.length; slot++) {
+                    if (tx[slot].count() > 0) {
+                        send(tx[slot], slot);
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -201,7 +275,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     /** One packet from the LAN: parse, route, filter, seal; its datagrams join the TUN reader's batch. */
-    private void outbound(byte[] packet, int off, int n, Results sealed, UdpSocket.Batch tx) {
+    private void outbound(byte[] packet, int off, int n, Results sealed, UdpSocket.Batch[] tx) {
         if (n <= 0) {
             return;
         }
@@ -226,49 +300,65 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
         // seal (or stage behind a handshake), then into the UDP batch
         counters.txPackets.increment();
-        tunnel.seal(site, packet, off, n, sealed.clear());
-        transmit(sealed, tx);
+        int t = site.tunnel();
+        tunnels[t].seal(site, packet, off, n, sealed.clear());
+        transmit(sealed, t, tx);
     }
 
     /**
-     * Queues the datagrams of {@code r} in {@code batch}, sending it whenever it fills; the TUN reader sends what is
-     * left at the end of its batch, other threads' one-slot batches are sent by the time this returns.
+     * Queues the datagrams tunnel {@code t} put in {@code r} in the batches of their sockets' slots, sending a batch
+     * whenever it fills; the TUN reader sends what is left at the end of its batch.
      */
-    private void transmit(Results r, UdpSocket.Batch batch) {
+    private void transmit(Results r, int t, UdpSocket.Batch[] batches) {
+        int[] mine = tunnelSlots[t];
         for (int i = 0; i < r.sends(); i++) {
+            int slot = mine[r.sendSocket(i)];
+            UdpSocket.Batch batch = batches[slot];
             batch.add(r.sendTo(i), r.sendFrom(i), r.sendBuffer(i), r.sendOffset(i), r.sendLength(i));
             if (batch.isFull()) {
-                send(batch);
+                send(batch, slot);
             }
         }
     }
 
-    private void send(UdpSocket.Batch batch) {
+    /** Sends the datagrams of {@code r} one at a time, by the time this returns: threads other than the TUN reader. */
+    private void transmitNow(Results r, int t) {
+        UdpSocket.Batch one = SINGLE.get();
+        int[] mine = tunnelSlots[t];
+        for (int i = 0; i < r.sends(); i++) {
+            one.add(r.sendTo(i), r.sendFrom(i), r.sendBuffer(i), r.sendOffset(i), r.sendLength(i));
+            send(one, mine[r.sendSocket(i)]);
+        }
+    }
+
+    private void send(UdpSocket.Batch batch, int slot) {
         int total = batch.count();
-        int sent = bind.send(batch);
+        int sent = (slot == 0 ? bind : slots[slot]).send(batch);
         counters.txDatagrams.add(sent);
         if (sent < total) {
             counters.drops(Drop.SEND_FAILED, total - sent);
         }
         if (!batch.vanishedSources().isEmpty()) { // a local address was removed: peers stuck to it let go
-            batch.vanishedSources().forEach(tunnel::forgetLocalSource);
+            batch.vanishedSources().forEach(tunnels[slotTunnel[slot]]::forgetLocalSource);
         }
     }
 
-    /** UDP → classify → open → source check → filter → TUN, a recvmmsg batch at a time. */
-    private void udpLoop() {
+    /** UDP → classify → open → source check → filter → TUN, a recvmmsg batch at a time, on the socket of {@code slot}. */
+    private void udpLoop(int slot) {
         UdpSocket.Batch rx = new UdpSocket.Batch(BATCH);
         // With TUN offloads, decrypted TCP segments of a batch reach the TUN merged (GRO).
         TcpCoalescer coalescer = tun.hasVnetHeader() ? new TcpCoalescer(tun) : null;
         byte[] buf = new byte[UdpSocket.MAX_DATAGRAM];
         Results opened = new Results(UdpSocket.MAX_DATAGRAM);
+        Tunnel t = tunnels[slotTunnel[slot]];
+        int socket = slotSocket[slot];
         while (running) {
-            UdpIo b = bind;
+            UdpIo b = slot == 0 ? bind : slots[slot];
             try {
                 int count = b.receive(rx);
                 if (count < 0) {
                     // the bind was replaced (listen port changed) or the device is closing: loop re-reads the field
-                    if (b == bind && running) {
+                    if ((slot != 0 || b == bind) && running) {
                         LockSupport.parkNanos(1_000_000L);
                     }
                     continue;
@@ -279,14 +369,14 @@ public final class Device implements DeviceControl, AutoCloseable {
                     if (size <= 0 || size >= total) {
                         counters.rxDatagrams.increment();
                         int len = rx.copyOut(i, buf);
-                        inbound(rx.source(i), rx.local(i), buf, len, opened, coalescer);
+                        inbound(t, slot, socket, rx.source(i), rx.local(i), buf, len, opened, coalescer);
                         continue;
                     }
                     for (int from = 0; from < total; from += size) { // UDP_GRO joined several datagrams
                         int len = Math.min(size, total - from);
                         rx.copyOut(i, from, len, buf);
                         counters.rxDatagrams.increment();
-                        inbound(rx.source(i), rx.local(i), buf, len, opened, coalescer);
+                        inbound(t, slot, socket, rx.source(i), rx.local(i), buf, len, opened, coalescer);
                     }
                 }
                 if (handshakeQueued) {
@@ -306,20 +396,20 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     /** Data is opened here, on the UDP reader; handshake messages go to the handshake thread, or are dropped when it is behind. */
-    private void inbound(InetSocketAddress source, java.net.InetAddress local, byte[] buf, int len, Results opened,
-                         TcpCoalescer coalescer) {
+    private void inbound(Tunnel tunnel, int slot, int socket, InetSocketAddress source, java.net.InetAddress local,
+                         byte[] buf, int len, Results opened, TcpCoalescer coalescer) {
         // classify: data is opened here; handshake-class messages wait for the handshake thread
-        if (!tunnel.isHandshake(buf, len)) {
+        if (!tunnel.isHandshake(socket, buf, len)) {
             // open, then source check, filter and coalesce per packet; a confirmed session may also send
-            tunnel.open(source, local, buf, len, opened.clear());
+            tunnel.open(socket, source, local, buf, len, opened.clear());
             deliver(opened, coalescer);
             if (opened.sends() > 0) { // rare on this thread: what a confirmed session releases, a last-minute rekey
-                transmit(opened, SINGLE.get());
+                transmitNow(opened, slotTunnel[slot]);
             }
             return;
         }
         ArrayBlockingQueue<HandshakeMessage> q = tunnel.isRemoteEndpoint(source.getAddress()) ? peerHandshakes : handshakes;
-        if (q.remainingCapacity() > 0 && q.offer(new HandshakeMessage(source, local, java.util.Arrays.copyOf(buf, len)))) {
+        if (q.remainingCapacity() > 0 && q.offer(new HandshakeMessage(slot, source, local, java.util.Arrays.copyOf(buf, len)))) {
             handshakeQueued = true;
         } else {
             count(Drop.HANDSHAKE_QUEUE_FULL);
@@ -406,12 +496,14 @@ public final class Device implements DeviceControl, AutoCloseable {
                     continue;
                 }
                 busy = true;
+                int t = slotTunnel[m.slot()];
                 if (handshakes.size() >= HANDSHAKE_QUEUE / 8) {
-                    tunnel.handshakeBacklog();
+                    tunnels[t].handshakeBacklog();
                 }
-                tunnel.handshake(m.source(), m.local(), m.message(), m.message().length, answers.clear());
+                tunnels[t].handshake(slotSocket[m.slot()], m.source(), m.local(), m.message(), m.message().length,
+                        answers.clear());
                 deliver(answers, null);
-                transmit(answers, SINGLE.get());
+                transmitNow(answers, t);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "handshake processing failed on {0}: {1}", name, e.toString());
             }
@@ -421,8 +513,15 @@ public final class Device implements DeviceControl, AutoCloseable {
     private void timerLoop() {
         Results fired = new Results(0);
         while (running) {
-            long next = tunnel.tick(fired.clear());
-            transmit(fired, SINGLE.get());
+            long next = Long.MAX_VALUE;
+            Tunnel[] all = tunnels;
+            for (int t = 0; t < all.length; t++) {
+                long n = all[t].tick(fired.clear());
+                transmitNow(fired, t);
+                if (next == Long.MAX_VALUE || n != Long.MAX_VALUE && n - next < 0) {
+                    next = n;
+                }
+            }
             long sleep = Math.min(MAX_TIMER_SLEEP_NANOS, Math.max(1_000_000L, next - clock.nanoTime()));
             LockSupport.parkNanos(sleep);
         }
@@ -508,7 +607,7 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     @Override
     public DeviceStatus status() {
-        return DeviceReport.status(name, siteName, peerNames, core, tunnel, allowedIps, counters, bind.port(), clock.now());
+        return DeviceReport.status(name, siteName, peerNames, core, tunnels, allowedIps, counters, bind.port(), clock.now());
     }
 
     /**
@@ -523,12 +622,12 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
         Results keepalive = new Results(tunnel.overhead());
         tunnel.seal(p, new byte[0], 0, 0, keepalive);
-        transmit(keepalive, SINGLE.get());
+        transmitNow(keepalive, 0);
     }
 
     @Override
     public SortedMap<String, Long> counters() {
-        return counters.byName(tunnel);
+        return counters.byName(tunnels);
     }
 
     /** Stops the threads, closes the socket and the TUN, and zeroes every key. Idempotent. */
@@ -540,7 +639,19 @@ public final class Device implements DeviceControl, AutoCloseable {
             }
             running = false;
         }
+        Results goodbyes = new Results(0);
+        for (int t = 1; t < tunnels.length; t++) { // IKE: Delete the SAs, so that the peers know at once
+            try {
+                tunnels[t].shutdown(goodbyes.clear());
+                transmitNow(goodbyes, t);
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, "closing tunnel {0}: {1}", t, e.toString());
+            }
+        }
         bind.close();
+        for (int slot = 1; slot < slots.length; slot++) {
+            slots[slot].close();
+        }
         try {
             tun.close();
         } catch (RuntimeException e) {

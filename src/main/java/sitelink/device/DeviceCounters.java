@@ -50,10 +50,14 @@ final class DeviceCounters {
     }
 
     /** Every counter by name ({@code drop_replay}, {@code rx_datagrams}...): the tunnel's drops and the device's. */
-    SortedMap<String, Long> byName(Tunnel tunnel) {
+    SortedMap<String, Long> byName(Tunnel[] tunnels) {
         SortedMap<String, Long> m = new TreeMap<>();
         for (Drop d : DROPS) {
-            m.put(d.counterName(), tunnel.drops(d) + drops[d.ordinal()].sum());
+            long n = drops[d.ordinal()].sum();
+            for (Tunnel t : tunnels) {
+                n += t.drops(d);
+            }
+            m.put(d.counterName(), n);
         }
         m.put("rx_datagrams", rxDatagrams.sum());
         m.put("tx_datagrams", txDatagrams.sum());

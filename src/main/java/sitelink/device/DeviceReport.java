@@ -35,7 +35,7 @@ final class DeviceReport {
 
     /** What status reads: per peer its handshake history, counters and drops (the core's and the device's). */
     static DeviceStatus status(String name, String siteName, Map<Key, String> peerNames, WireGuardCore core,
-                               Tunnel tunnel, AllowedIps<Remote> allowedIps, DeviceCounters counters, int port,
+                               Tunnel[] tunnels, AllowedIps<Remote> allowedIps, DeviceCounters counters, int port,
                                Instant now) {
         List<PeerStatus> peers = new ArrayList<>();
         for (Peer p : core.peers()) {
@@ -56,6 +56,12 @@ final class DeviceReport {
                     f.map(PeerStats.Failure::from), p.rxBytes(), p.txBytes(), st.rxPackets(), st.txPackets(),
                     p.persistentKeepalive(), st.roamingEvents(), drops, allowedIps.prefixesOf(p)));
         }
-        return new DeviceStatus(name, siteName, core.publicKey(), port, now, counters.byName(tunnel), peers);
+        List<sitelink.ipsec.IpsecSiteStatus> ike = new ArrayList<>();
+        for (Tunnel t : tunnels) {
+            if (t instanceof sitelink.ipsec.IpsecTunnel ipsec) {
+                ike.addAll(ipsec.status());
+            }
+        }
+        return new DeviceStatus(name, siteName, core.publicKey(), port, now, counters.byName(tunnels), peers, ike);
     }
 }

@@ -1,5 +1,6 @@
 package sitelink.device;
 
+import sitelink.ipsec.IpsecSiteStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -14,11 +15,20 @@ import sitelink.crypto.Key;
  * @param publicKey the device's public key (never the private one)
  * @param at        the device's wall-clock time when the status was taken
  * @param counters  the device-wide counters, as {@code get_counters=1}
+ * @param peers     the WireGuard remote sites
+ * @param ikeSites  the IKEv2 remote sites
  */
 public record DeviceStatus(String interfaceName, String site, Optional<Key> publicKey, int listenPort, Instant at,
-                           SortedMap<String, Long> counters, List<PeerStatus> peers) {
+                           SortedMap<String, Long> counters, List<PeerStatus> peers, List<IpsecSiteStatus> ikeSites) {
     public DeviceStatus {
         counters = new TreeMap<>(counters);
         peers = List.copyOf(peers);
+        ikeSites = List.copyOf(ikeSites);
+    }
+
+    /** A device with WireGuard sites only. */
+    public DeviceStatus(String interfaceName, String site, Optional<Key> publicKey, int listenPort, Instant at,
+                        SortedMap<String, Long> counters, List<PeerStatus> peers) {
+        this(interfaceName, site, publicKey, listenPort, at, counters, peers, List.of());
     }
 }

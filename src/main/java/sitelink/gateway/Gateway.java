@@ -98,20 +98,6 @@ public final class Gateway implements AutoCloseable {
         return directory.resolve(iface + ".reload");
     }
 
-    /**
-     * Why a site file with IKEv2 remote sites is checked but not run (empty when it has none): said by check, up
-     * and reload alike, before anything is changed, rather than starting the WireGuard half of the file.
-     */
-    public static Optional<String> ikeNotCarried(SiteConfig c) {
-        if (c.ikeSites().isEmpty()) {
-            return Optional.empty();
-        }
-        List<String> names = c.ikeSites().stream().map(sitelink.config.IkeSite::name).toList();
-        return Optional.of("IKEv2 sites are checked but not yet carried by the gateway: " + String.join(", ", names)
-                + (names.size() == 1 ? " speaks" : " speak") + " protocol: ikev2, which 'sitelink up' does not run yet "
-                + "(docs/ikev2.md); remove " + (names.size() == 1 ? "it" : "them") + " from the file to run the other sites");
-    }
-
     /** The path of the PID file `up` writes for the interface. */
     public static Path pidFile(String iface) {
         return pidFile(RUN_DIRECTORY, iface);
@@ -126,10 +112,6 @@ public final class Gateway implements AutoCloseable {
      * failed and what to do.
      */
     public static Gateway start(Path file, SiteConfig config) throws GatewayException {
-        Optional<String> ike = ikeNotCarried(config);
-        if (ike.isPresent()) {
-            throw new GatewayException(ike.get());
-        }
         TunnelInterface t = config.tunnel();
         if (t.routeTable() != TunnelInterface.MAIN_TABLE && t.routeTable() != TunnelInterface.NO_ROUTES) {
             throw new GatewayException("route_table " + t.routeTable() + " is not supported yet; use main or off");
@@ -152,6 +134,9 @@ public final class Gateway implements AutoCloseable {
                 r.endpoint().ifPresent(e -> resolve(r, e).ifPresent(a -> resolved.put(r.name(), a)));
             }
             device.apply(config.toDeviceUpdate(byRemoteSite(config, resolved)));
+            if (!config.ikeSites().isEmpty()) {
+                IkeSites.attach(device, config);
+            }
 
             UapiServer uapi = new UapiServer(t.name(), device);
             uapi.start();
@@ -163,10 +148,8 @@ public final class Gateway implements AutoCloseable {
             noLinkLocal(t.name());
             changes.setLinkUp(netlink, t.name());
             if (t.routeTable() == TunnelInterface.MAIN_TABLE) {
-                for (RemoteSite r : config.remoteSites()) {
-                    for (Prefix p : r.remoteSubnets()) {
-                        changes.addRoute(netlink, p, t.name());
-                    }
+                for (Prefix p : config.allRemoteSubnets()) {
+                    changes.addRoute(netlink, p, t.name());
                 }
             }
             enableForwarding(config, changes);
@@ -182,8 +165,8 @@ public final class Gateway implements AutoCloseable {
             device.start();
             g.resolver.start();
             LOG.log(Level.INFO, "site {0} is up on {1}: {2} remote site(s), {3} route(s) into the tunnel",
-                    config.name(), t.name(), config.remoteSites().size(),
-                    config.remoteSites().stream().mapToInt(r -> r.remoteSubnets().size()).sum());
+                    config.name(), t.name(), config.remoteSites().size() + config.ikeSites().size(),
+                    config.allRemoteSubnets().size());
             return g;
         } catch (GatewayException e) {
             undo(changes, netlink);
@@ -206,8 +189,9 @@ public final class Gateway implements AutoCloseable {
      */
     /** The site's rules on the data path, from the site file: each remote site's policy, MSS clamp, path MTU. */
     static SiteFilter siteFilter(SiteConfig c, SiteFilter previous) {
-        List<SiteFilter.Remote> remotes = c.remoteSites().stream()
-                .map(r -> new SiteFilter.Remote(r.publicKey(), r.name(), r.policy())).toList();
+        List<SiteFilter.Remote> remotes = new ArrayList<>(c.remoteSites().stream()
+                .map(r -> new SiteFilter.Remote(r.publicKey(), r.name(), r.policy())).toList());
+        c.ikeSites().forEach(r -> remotes.add(new SiteFilter.Remote(sitelink.ipsec.IpsecSite.idOf(r.name()), r.name(), r.policy())));
         return new SiteFilter(c.tunnel().mtu(), c.tunnel().mssClamp(), tunnelAddress(c, true), tunnelAddress(c, false),
                 remotes, Clock.SYSTEM::nanoTime, previous);
     }
@@ -234,7 +218,7 @@ public final class Gateway implements AutoCloseable {
 
     private static void enableForwarding(SiteConfig c, SystemChanges changes) throws IOException {
         List<Prefix> all = new ArrayList<>(c.localSubnets());
-        c.remoteSites().forEach(r -> all.addAll(r.remoteSubnets()));
+        all.addAll(c.allRemoteSubnets());
         Sysctl sysctl = new Sysctl();
         if (all.stream().anyMatch(Prefix::isIpv4)) {
             changes.setSysctl(sysctl, Sysctl.IPV4_FORWARDING, "1");
@@ -366,8 +350,9 @@ public final class Gateway implements AutoCloseable {
         }
         SiteConfig old = config;
         SiteConfig next = sf.config().get();
-        if (ikeNotCarried(next).isPresent()) {
-            String msg = "reload refused: " + ikeNotCarried(next).get();
+        if (!old.ikeSites().equals(next.ikeSites())) {
+            String msg = "reload refused: the IKEv2 sites changed, which a reload does not apply yet; restart the "
+                    + "gateway to apply that (docs/ikev2.md)";
             LOG.log(Level.ERROR, msg);
             return List.of(msg);
         }
@@ -448,9 +433,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static Set<Prefix> subnets(SiteConfig c) {
-        Set<Prefix> s = new HashSet<>();
-        c.remoteSites().forEach(r -> s.addAll(r.remoteSubnets()));
-        return s;
+        return new HashSet<>(c.allRemoteSubnets());
     }
 
     private void syncRoutes(Set<Prefix> before, Set<Prefix> after, String iface) throws ErrnoException {

@@ -69,6 +69,14 @@ public final class IkeSession {
     private sealed interface Request {
     }
 
+    /**
+     * A liveness check (an empty INFORMATIONAL): given up at {@code giveUpAt}, one and a half DPD intervals after it was
+     * sent, or at the end of the retransmissions if that comes first, so that a dead peer is down well within three
+     * intervals of its last word.
+     */
+    private record Liveness(long giveUpAt) implements Request {
+    }
+
     /** CREATE_CHILD_SA rekeying {@code old}: our new inbound SPI, our nonce, our PFS exchange (null without a group). */
     private record ChildRekey(Child old, int newSpi, byte[] nonce, DhGroup.Exchange pfs, boolean keRetried) implements Request {
     }
@@ -1099,14 +1107,16 @@ public final class IkeSession {
                     && clock.nanoTime() - lastHeardNanos - config.dpdInterval().toNanos() >= 0) {
                 long id = nextRequestId++; // an empty INFORMATIONAL request (RFC 7296 section 1.4)
                 List<byte[]> msg = seal(new IkeMessage(spiI, spiR, Ike.INFORMATIONAL, initiator ? Ike.FLAG_INITIATOR : 0, id, List.of()));
-                sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, msg);
+                sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, msg,
+                        new Liveness(clock.nanoTime() + config.dpdInterval().toNanos() * 3 / 2));
             }
             return out;
         }
         if (clock.nanoTime() - o.deadline < 0) {
             return out;
         }
-        if (o.tries >= config.retransmitTries()) {
+        boolean givenUp = o.purpose instanceof Liveness l && clock.nanoTime() - l.giveUpAt() >= 0;
+        if (o.tries >= config.retransmitTries() || givenUp) {
             outstanding = null;
             if (state == State.CLOSED) {
                 out.add(new IkeAction.Closed("deleted by us, the peer did not confirm"));
@@ -1117,9 +1127,39 @@ public final class IkeSession {
             return out;
         }
         long timeout = config.retransmitTimeout().toNanos() << (o.tries + 1);
-        outstanding = new Outstanding(o.messageId, o.localPort, o.datagrams, clock.nanoTime() + timeout, o.tries + 1, o.purpose);
+        long deadline = clock.nanoTime() + timeout;
+        if (o.purpose instanceof Liveness l && deadline - l.giveUpAt() > 0) {
+            deadline = l.giveUpAt();
+        }
+        outstanding = new Outstanding(o.messageId, o.localPort, o.datagrams, deadline, o.tries + 1, o.purpose);
         send(out, o.localPort, o.datagrams);
         return out;
+    }
+
+    /** The IKE SA's initiator SPI (0 before the first message). */
+    public long initiatorSpi() {
+        return spiI;
+    }
+
+    /** Whether this side initiated the IKE SA (its roles as they are now, after any rekey). */
+    public boolean weInitiated() {
+        return initiator;
+    }
+
+    /**
+     * Whether a message with these SPIs belongs to this session: its IKE SA (also while the responder's SPI is not
+     * known yet), or one it rekeyed and still answers on. For a caller that holds several sessions with one peer.
+     */
+    public boolean owns(long messageSpiI, long messageSpiR) {
+        if (spiI != 0 && messageSpiI == spiI && (spiR == 0 || messageSpiR == spiR || messageSpiR == 0)) {
+            return true;
+        }
+        for (Retired old : retired) {
+            if (messageSpiI == old.spiI && messageSpiR == old.spiR) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- helpers ----

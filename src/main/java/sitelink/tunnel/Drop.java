@@ -9,7 +9,7 @@ import java.util.Optional;
  * sentences are keyed by the same values.
  */
 public enum Drop {
-    /** Not a WireGuard message: wrong type, reserved bytes not zero, or wrong length. */
+    /** Not a WireGuard message (wrong type, reserved bytes not zero, or wrong length), or a malformed ESP packet. */
     INVALID_MESSAGE,
     /** A handshake message arrived but this device has no private key. */
     NO_PRIVATE_KEY,
@@ -29,7 +29,7 @@ public enum Drop {
     HANDSHAKE_RATE_LIMITED,
     /** The initiation did not decrypt with our static key. */
     HANDSHAKE_DECRYPT_FAILED,
-    /** The initiation came from a public key we have no peer for. */
+    /** The initiation came from a public key we have no peer for; or an IKE message from no IKEv2 site's address. */
     UNKNOWN_PEER,
     /** The initiation's timestamp was not newer than the last one (replay) or came too fast (flood). */
     HANDSHAKE_REPLAY,
@@ -49,6 +49,12 @@ public enum Drop {
     STAGED_QUEUE_FULL,
     /** Packets that were waiting for a handshake that gave up. */
     HANDSHAKE_TIMEOUT,
+    /** An outgoing packet for an IKEv2 site with no CHILD SA installed (being negotiated, or the site is down). */
+    NO_CHILD_SA,
+    /** ESP whose SPI names no installed CHILD SA (deleted, or from before a restart). */
+    UNKNOWN_SPI,
+    /** An IKE message that was malformed, belonged to no IKE SA of ours, or did not authenticate. */
+    INVALID_IKE_MESSAGE,
 
     // The device's own, before or after the protocol core.
     /** An outgoing packet whose destination is in no peer's allowed IPs. */

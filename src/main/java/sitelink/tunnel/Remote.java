@@ -15,4 +15,12 @@ public interface Remote {
 
     /** Where its datagrams go now, if known (diagnostics). */
     Optional<InetSocketAddress> endpoint();
+
+    /**
+     * Which of the device's tunnels carries the site: its index in the order the tunnels were added, 0 being the
+     * first (WireGuard's, which every device has).
+     */
+    default int tunnel() {
+        return 0;
+    }
 }

@@ -22,6 +22,7 @@ public final class Results {
     private int[] sendLen = new int[4];
     private InetSocketAddress[] sendTo = new InetSocketAddress[4];
     private InetAddress[] sendFrom = new InetAddress[4];
+    private int[] sendSocket = new int[4];
     private int delivers;
     private byte[][] deliverBuf = new byte[2][];
     private int[] deliverOff = new int[2];
@@ -58,6 +59,14 @@ public final class Results {
 
     /** Send buf[off, off+len) to {@code to} from the local address {@code from} (null: the kernel picks). */
     public void send(InetSocketAddress to, InetAddress from, byte[] buf, int off, int len) {
+        send(0, to, from, buf, off, len);
+    }
+
+    /**
+     * Send buf[off, off+len) from the tunnel's socket {@code socket} (its index in the tunnel's list: IKE's 500 or
+     * 4500) to {@code to}, from the local address {@code from} (null: the kernel picks).
+     */
+    public void send(int socket, InetSocketAddress to, InetAddress from, byte[] buf, int off, int len) {
         if (sends == sendBuf.length) {
             int n = sends * 2;
             sendBuf = Arrays.copyOf(sendBuf, n);
@@ -65,7 +74,9 @@ public final class Results {
             sendLen = Arrays.copyOf(sendLen, n);
             sendTo = Arrays.copyOf(sendTo, n);
             sendFrom = Arrays.copyOf(sendFrom, n);
+            sendSocket = Arrays.copyOf(sendSocket, n);
         }
+        sendSocket[sends] = socket;
         sendBuf[sends] = buf;
         sendOff[sends] = off;
         sendLen[sends] = len;
@@ -116,6 +127,11 @@ public final class Results {
 
     public InetSocketAddress sendTo(int i) {
         return sendTo[i];
+    }
+
+    /** The tunnel's socket datagram {@code i} leaves from (0 for a tunnel with one socket). */
+    public int sendSocket(int i) {
+        return sendSocket[i];
     }
 
     /** The local address datagram {@code i} leaves from, or null where the kernel picks. */

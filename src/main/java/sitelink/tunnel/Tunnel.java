@@ -13,7 +13,9 @@ import java.net.InetSocketAddress;
  * handshake thread and {@link #tick} on the timer thread, all at once; each with its own results.
  *
  * <p>Sockets: a tunnel reads the datagrams of the sockets its protocol is designed for, and classifies them per
- * socket. WireGuard has its one listen port. IKE has 500 and 4500, and ESP-in-UDP shares 4500 with IKE (RFC 3948:
+ * socket: each call names the socket by its index in the tunnel's list ({@code socket}), and a datagram to send
+ * names the socket it leaves from ({@link Results#send(int, InetSocketAddress, InetAddress, byte[], int, int)}).
+ * WireGuard has its one listen port (socket 0). IKE has 500 and 4500, and ESP-in-UDP shares 4500 with IKE (RFC 3948:
  * IKE's datagrams there begin with the four zero bytes of the non-ESP marker, ESP's with a nonzero SPI), so on 4500
  * {@link #isHandshake} is that marker check and on 500 it is always true.
  */
@@ -23,7 +25,7 @@ public interface Tunnel {
      * cookie reply; IKE: every IKE message). A device opens the rest at once on its UDP reader and queues these
      * for a thread of their own, so that a flood of them never delays data.
      */
-    boolean isHandshake(byte[] datagram, int len);
+    boolean isHandshake(int socket, byte[] datagram, int len);
 
     /** True if {@code address} is where a configured remote site's datagrams come from: its handshakes go first. */
     boolean isRemoteEndpoint(InetAddress address);
@@ -40,10 +42,10 @@ public interface Tunnel {
      * (null if unknown; replies then leave from it): the packet, with the remote site it came from, in {@code out}, or
      * a drop; datagrams too (a confirmed session sends what waited for it). The buffer holds {@code len} bytes at least.
      */
-    void open(InetSocketAddress source, InetAddress local, byte[] datagram, int len, Results out);
+    void open(int socket, InetSocketAddress source, InetAddress local, byte[] datagram, int len, Results out);
 
     /** Handles a handshake-class datagram ({@link #isHandshake}): the answers to send in {@code out}, or a drop. */
-    void handshake(InetSocketAddress source, InetAddress local, byte[] datagram, int len, Results out);
+    void handshake(int socket, InetSocketAddress source, InetAddress local, byte[] datagram, int len, Results out);
 
     /**
      * Runs the timers that are due on the tunnel's clock (retries, keepalives, rekeys, expiry): what they send in
@@ -62,4 +64,11 @@ public interface Tunnel {
 
     /** Datagrams and packets this tunnel dropped for {@code reason}. */
     long drops(Drop reason);
+
+    /**
+     * The device is closing: the farewells to send in {@code out} (IKE: a Delete per IKE SA), then every key is
+     * forgotten. WireGuard has no farewell; the device zeroes its core's keys itself.
+     */
+    default void shutdown(Results out) {
+    }
 }

@@ -11,12 +11,14 @@ import java.util.TreeMap;
 import sitelink.crypto.Key;
 import sitelink.device.DeviceStatus;
 import sitelink.device.PeerStatus;
+import sitelink.ipsec.IpsecSiteStatus;
 import sitelink.route.Prefix;
 
 /**
  * sitelink's own UAPI request {@code get_status=1}: the answer is KEY=VALUE lines in the style of {@code get=1}.
  * Device lines first ({@code interface}, {@code site}, {@code public_key}, {@code listen_port}, {@code time_ms},
- * {@code counter.NAME}), then per peer a {@code peer=HEX} line followed by its fields and {@code drop.REASON} lines.
+ * {@code counter.NAME}), then per peer a {@code peer=HEX} line followed by its fields and {@code drop.REASON} lines,
+ * then per IKEv2 site an {@code ike_site=NAME} line followed by its fields, each CHILD SA starting at {@code child_in}.
  * Times are Unix milliseconds; absent values are left out. Format and parser live together so they cannot drift.
  */
 public final class StatusLines {
@@ -56,6 +58,32 @@ public final class StatusLines {
             p.drops().forEach((k, v) -> line(b, "drop." + k, Long.toString(v)));
             p.allowedIps().forEach(x -> line(b, "allowed_ip", x.toString()));
         }
+        for (IpsecSiteStatus i : s.ikeSites()) {
+            line(b, "ike_site", i.name());
+            line(b, "state", i.state());
+            i.peer().ifPresent(e -> line(b, "endpoint", UapiProtocol.formatEndpoint(e)));
+            i.ikeProposal().ifPresent(x -> line(b, "ike_proposal", x));
+            line(b, "spi_i", Long.toHexString(i.spiI()));
+            line(b, "spi_r", Long.toHexString(i.spiR()));
+            line(b, "nat_t", Boolean.toString(i.natTraversal()));
+            time(b, "established_ms", i.establishedAt());
+            i.lastFailure().ifPresent(f -> line(b, "last_failure", f));
+            time(b, "last_failure_ms", i.lastFailureAt());
+            time(b, "next_attempt_ms", i.nextAttempt());
+            line(b, "rx_bytes", Long.toString(i.rxBytes()));
+            line(b, "tx_bytes", Long.toString(i.txBytes()));
+            line(b, "rx_packets", Long.toString(i.rxPackets()));
+            line(b, "tx_packets", Long.toString(i.txPackets()));
+            for (IpsecSiteStatus.Child c : i.children()) {
+                line(b, "child_in", Integer.toHexString(c.inboundSpi()));
+                line(b, "child_out", Integer.toHexString(c.outboundSpi()));
+                line(b, "child_cipher", c.cipher());
+                line(b, "child_local_ts", c.localSelectors());
+                line(b, "child_remote_ts", c.remoteSelectors());
+                line(b, "child_installed_ms", Long.toString(c.installedAt().toEpochMilli()));
+                line(b, "child_outbound", Boolean.toString(c.outbound()));
+            }
+        }
         return b.toString();
     }
 
@@ -69,6 +97,8 @@ public final class StatusLines {
         SortedMap<String, Long> counters = new TreeMap<>();
         List<PeerStatus> peers = new ArrayList<>();
         PeerFields p = null;
+        List<IpsecSiteStatus> ike = new ArrayList<>();
+        IkeFields i = null;
         for (String line : lines) {
             int eq = line.indexOf('=');
             if (eq < 0) {
@@ -76,6 +106,17 @@ public final class StatusLines {
             }
             String k = line.substring(0, eq);
             String v = line.substring(eq + 1);
+            if (k.equals("ike_site")) {
+                if (i != null) {
+                    ike.add(i.build());
+                }
+                i = new IkeFields(v);
+                continue;
+            }
+            if (i != null) {
+                i.set(k, v);
+                continue;
+            }
             if (k.equals("peer")) {
                 if (p != null) {
                     peers.add(p.build());
@@ -103,7 +144,73 @@ public final class StatusLines {
         if (p != null) {
             peers.add(p.build());
         }
-        return new DeviceStatus(iface, site, pub, port, at, counters, peers);
+        if (i != null) {
+            ike.add(i.build());
+        }
+        return new DeviceStatus(iface, site, pub, port, at, counters, peers, ike);
+    }
+
+    /** An IKEv2 site's fields as the answer lists them. */
+    private static final class IkeFields {
+        private final String name;
+        private String state = "", proposal, failure;
+        private InetSocketAddress endpoint;
+        private long spiI, spiR, rxBytes, txBytes, rxPackets, txPackets;
+        private boolean natT;
+        private Instant established, failureAt, nextAttempt;
+        private final List<IpsecSiteStatus.Child> children = new ArrayList<>();
+        private int childIn, childOut;
+        private String cipher = "", localTs = "", remoteTs = "";
+        private Instant installed = Instant.EPOCH;
+        private boolean inChild;
+
+        IkeFields(String name) {
+            this.name = name;
+        }
+
+        void set(String k, String v) {
+            switch (k) {
+                case "state" -> state = v;
+                case "endpoint" -> endpoint = endpoint(v);
+                case "ike_proposal" -> proposal = v;
+                case "spi_i" -> spiI = Long.parseUnsignedLong(v, 16);
+                case "spi_r" -> spiR = Long.parseUnsignedLong(v, 16);
+                case "nat_t" -> natT = Boolean.parseBoolean(v);
+                case "established_ms" -> established = ms(v);
+                case "last_failure" -> failure = v;
+                case "last_failure_ms" -> failureAt = ms(v);
+                case "next_attempt_ms" -> nextAttempt = ms(v);
+                case "rx_bytes" -> rxBytes = Long.parseLong(v);
+                case "tx_bytes" -> txBytes = Long.parseLong(v);
+                case "rx_packets" -> rxPackets = Long.parseLong(v);
+                case "tx_packets" -> txPackets = Long.parseLong(v);
+                case "child_in" -> {
+                    inChild = true;
+                    childIn = Integer.parseUnsignedInt(v, 16);
+                }
+                case "child_out" -> childOut = Integer.parseUnsignedInt(v, 16);
+                case "child_cipher" -> cipher = v;
+                case "child_local_ts" -> localTs = v;
+                case "child_remote_ts" -> remoteTs = v;
+                case "child_installed_ms" -> installed = ms(v);
+                case "child_outbound" -> { // the last field of a CHILD SA
+                    if (inChild) {
+                        children.add(new IpsecSiteStatus.Child(childIn, childOut, cipher, localTs, remoteTs, installed,
+                                Boolean.parseBoolean(v)));
+                    }
+                    inChild = false;
+                }
+                default -> {
+                }
+            }
+        }
+
+        IpsecSiteStatus build() {
+            return new IpsecSiteStatus(name, sitelink.ipsec.IpsecSite.idOf(name), state, Optional.ofNullable(endpoint),
+                    Optional.ofNullable(proposal), spiI, spiR, natT, Optional.ofNullable(established), children,
+                    Optional.ofNullable(failure), Optional.ofNullable(failureAt), Optional.ofNullable(nextAttempt), rxBytes,
+                    txBytes, rxPackets, txPackets);
+        }
     }
 
     /** A peer's fields as the answer lists them. */

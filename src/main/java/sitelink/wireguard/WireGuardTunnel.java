@@ -28,7 +28,7 @@ public final class WireGuardTunnel implements Tunnel {
 
     /** Initiations, responses and cookie replies: the messages that cost MACs or Diffie-Hellman. */
     @Override
-    public boolean isHandshake(byte[] datagram, int len) {
+    public boolean isHandshake(int socket, byte[] datagram, int len) {
         return WireGuardCore.isHandshakeMessage(datagram, len);
     }
 
@@ -45,12 +45,12 @@ public final class WireGuardTunnel implements Tunnel {
 
     /** A transport message; anything else that is not a handshake message is counted invalid. */
     @Override
-    public void open(InetSocketAddress source, InetAddress local, byte[] datagram, int len, Results out) {
+    public void open(int socket, InetSocketAddress source, InetAddress local, byte[] datagram, int len, Results out) {
         core.receive(source, local, datagram, len, out);
     }
 
     @Override
-    public void handshake(InetSocketAddress source, InetAddress local, byte[] datagram, int len, Results out) {
+    public void handshake(int socket, InetSocketAddress source, InetAddress local, byte[] datagram, int len, Results out) {
         core.receive(source, local, datagram, len, out);
     }
 

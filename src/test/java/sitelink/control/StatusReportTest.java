@@ -69,7 +69,8 @@ class StatusReportTest {
     @Test
     void jsonHasTheDocumentedFieldsInOrderWithTheirTypes() throws Exception {
         JsonNode root = new ObjectMapper().readTree(StatusReport.json(List.of(twoTunnels())));
-        assertEquals(List.of("version", "tunnels"), names(root));
+        assertEquals(List.of("version", "tunnels", "ike_sites"), names(root));
+        assertEquals(0, root.get("ike_sites").size(), "no IKEv2 sites on this device");
         assertEquals(1, root.get("version").asInt());
         JsonNode b = root.get("tunnels").get(0);
         assertEquals(List.of("site", "interface", "peer", "public_key", "state", "reason", "local_port", "endpoint",
@@ -132,5 +133,38 @@ class StatusReportTest {
         List<String> out = new ArrayList<>();
         n.fieldNames().forEachRemaining(out::add);
         return out;
+    }
+
+    /** IKEv2 sites: a second table under the WireGuard one, the down site's reason after them, and their JSON. */
+    @Test
+    void ikeSitesHaveATableAndJsonOfTheirOwn() throws Exception {
+        Instant at = NOW;
+        sitelink.ipsec.IpsecSiteStatus up = new sitelink.ipsec.IpsecSiteStatus("branch", sitelink.ipsec.IpsecSite.idOf("branch"),
+                "ESTABLISHED", Optional.of(new java.net.InetSocketAddress("198.51.100.2", 4500)),
+                Optional.of("aes256gcm16-prfsha256-modp2048"), 0x1122334455667788L, 0x99L, true, Optional.of(at.minusSeconds(40)),
+                List.of(new sitelink.ipsec.IpsecSiteStatus.Child(0xc1c2c3c4, 0x0a0b0c0d, "aes256gcm16", "[198.18.1.0/24]",
+                        "[198.18.3.0/24]", at.minusSeconds(40), true)), Optional.empty(), Optional.empty(), Optional.empty(),
+                2048, 4096, 2, 4);
+        sitelink.ipsec.IpsecSiteStatus down = new sitelink.ipsec.IpsecSiteStatus("cloud", sitelink.ipsec.IpsecSite.idOf("cloud"),
+                "DOWN", Optional.of(new java.net.InetSocketAddress("198.51.100.3", 500)), Optional.empty(), 0, 0, false,
+                Optional.empty(), List.of(), Optional.of("AUTHENTICATION_FAILED: the pre-shared keys differ"),
+                Optional.of(at.minusSeconds(1)), Optional.of(at.plusSeconds(8)), 0, 0, 0, 0);
+        DeviceStatus d = new DeviceStatus("sl-a", "office-a", Optional.empty(), 51820, at, new java.util.TreeMap<>(), List.of(),
+                List.of(up, down));
+        String[] lines = StatusReport.table(List.of(d)).split("\n");
+        assertTrue(lines[0].startsWith("SITE") && lines[0].contains("PEER (IKEv2)"), lines[0]);
+        assertTrue(lines[1].contains("branch") && lines[1].contains("ESTABLISHED") && lines[1].contains("198.51.100.2:4500")
+                && lines[1].contains("aes256gcm16-prfsha256-modp2048, up 40 s") && lines[1].contains("c1c2c3c4_i 0a0b0c0d_o aes256gcm16")
+                && lines[1].contains("2.0 KiB/2p"), lines[1]);
+        assertTrue(lines[2].contains("cloud") && lines[2].contains("DOWN"), lines[2]);
+        assertEquals("", lines[3]);
+        assertEquals("  office-a (sl-a) -> cloud: AUTHENTICATION_FAILED: the pre-shared keys differ; trying again in 8 s", lines[4]);
+        JsonNode ike = new ObjectMapper().readTree(StatusReport.json(List.of(d))).get("ike_sites");
+        assertEquals(2, ike.size());
+        assertEquals("ESTABLISHED", ike.get(0).get("state").asText());
+        assertEquals("1122334455667788", ike.get(0).get("ike_spi_i").asText());
+        assertEquals("c1c2c3c4", ike.get(0).get("child_sas").get(0).get("spi_in").asText());
+        assertTrue(ike.get(0).get("child_sas").get(0).get("outbound").asBoolean());
+        assertEquals("AUTHENTICATION_FAILED: the pre-shared keys differ; trying again in 8 s", ike.get(1).get("reason").asText());
     }
 }

@@ -61,6 +61,12 @@ record Charon(Namespace ns, Path dir, Proc process) {
         return ns.execOk(command.toArray(String[]::new));
     }
 
+    /** Replaces {@code swanctl.conf} and loads it again (connections and secrets), as an operator's edit would. */
+    void reload(String swanctlConf) throws IOException {
+        Files.writeString(dir.resolve("swanctl/swanctl.conf"), swanctlConf);
+        swanctl("--load-all", "--clear");
+    }
+
     String log() {
         try {
             return Files.readString(dir.resolve("charon.log"));
@@ -88,9 +94,20 @@ record Charon(Namespace ns, Path dir, Proc process) {
         swan.ip("addr", "add", SWAN_LAN + "/24", "dev", lan);
         swan.ip("link", "set", lan, "up");
         swan.ip("link", "set", lan + "p", "up");
+        return run(swan, swanctlConf, files);
+    }
 
+    /**
+     * Starts charon in {@code swan} as it is (its links and addresses made by the caller) with {@code swanctlConf} and
+     * the {@code files}, and loads everything.
+     */
+    static Charon run(Namespace swan, String swanctlConf, Map<String, Path> files) throws IOException {
+        E2e.require(Files.isExecutable(CHARON) && E2e.onPath("swanctl").isPresent(), "strongSwan's charon and swanctl "
+                + "(apt-get install --no-install-recommends strongswan-charon strongswan-swanctl libcharon-extra-plugins "
+                + "libstrongswan-standard-plugins)");
         Path dir = swan.logDir().resolve("strongswan");
         Files.createDirectories(dir.resolve("run"));
+        Files.deleteIfExists(dir.resolve("run/charon.vici")); // a charon that ran here before left its socket
         Files.createDirectories(dir.resolve("swanctl"));
         Files.writeString(dir.resolve("strongswan.conf"), """
                 charon {

@@ -145,11 +145,12 @@ class SiteValidationIT {
     }
 
     /**
-     * A site file with an IKEv2 remote site: {@code check} accepts it and prints its settings, but {@code up} refuses
-     * it with the reason before it changes anything, rather than starting the WireGuard half of the file.
+     * A site file with an IKEv2 remote site: {@code check} accepts it and prints its settings; {@code up} needs UDP 500
+     * and 4500, and with 500 held by another program (an IKE daemon, say) it refuses with the reason and the likely
+     * culprit, and leaves nothing changed (the interface it had made is gone again).
      */
     @Test
-    void anIkeV2SiteIsCheckedButUpRefusesItBeforeChangingAnything() {
+    void anIkeV2SiteWhosePortIsTakenIsRefusedWithNothingChanged() {
         try (Namespace ns = E2e.namespace("bad")) {
             String iface = E2e.uniqueName("svb");
             Path keyFile = ns.logDir().resolve("office-a.key");
@@ -172,12 +173,13 @@ class SiteValidationIT {
             assertTrue(check.stdout().contains("branch (IKEv2): 198.18.3.0/24 via 203.0.113.2:500, start_action start, "
                     + "auth psk"), check.describe());
 
+            sitelink.testbed.Proc holder = ns.start(E2e.java(sitelink.e2e.tools.UdpPortHolder.class, "500"));
+            E2e.await(Duration.ofSeconds(20), "UDP port 500 held", () -> holder.output().contains("holding 500"), holder::tail);
             Command.Result up = ns.exec(Duration.ofSeconds(60), sitelink, "up", file.toString());
             assertEquals(1, up.exitCode(), "sitelink up exits 1\n" + up.describe());
-            assertTrue(up.stderr().contains("sitelink: site office-a did not start: IKEv2 sites are checked but not yet "
-                    + "carried by the gateway: branch speaks protocol: ikev2, which 'sitelink up' does not run yet "
-                    + "(docs/ikev2.md); remove it from the file to run the other sites; nothing was left changed"),
-                    up.describe());
+            assertTrue(up.stderr().contains("sitelink: site office-a did not start: IKEv2 sites need UDP ports 500 and "
+                    + "4500: cannot listen on UDP port 500: ") && up.stderr().contains("is another IKE daemon (strongSwan's "
+                    + "charon, libreswan's pluto) running on this host?; nothing was left changed"), up.describe());
             assertEquals(before, NamespaceState.of(ns, iface), "the namespace is unchanged");
         }
     }

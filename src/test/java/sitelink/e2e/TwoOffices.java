@@ -202,6 +202,15 @@ public final class TwoOffices implements AutoCloseable {
 
     /** {@link #writeSiteFile(Office, Office...)} with {@code extras} (policy rules, tunnel options). */
     public Path writeSiteFile(Office self, SiteExtras extras, Office... remotes) {
+        return writeSiteFile(self, writeSiteFileText(self, extras, remotes));
+    }
+
+    /** The YAML {@link #writeSiteFile(Office, Office...)} writes, for a test to add to (remote sites come last). */
+    public String writeSiteFileText(Office self, Office... remotes) {
+        return writeSiteFileText(self, SiteExtras.NONE, remotes);
+    }
+
+    private String writeSiteFileText(Office self, SiteExtras extras, Office... remotes) {
         String policy = extras.policy().isEmpty() ? "" : "    policy:\n" + extras.policy().stream()
                 .map(rule -> "      - \"" + rule + "\"\n").collect(Collectors.joining());
         String sites = remotes.length == 0 ? "remote_sites: []\n" : "remote_sites:\n" + Arrays.stream(remotes)
@@ -213,7 +222,7 @@ public final class TwoOffices implements AutoCloseable {
                         """.formatted(r.name(), r.publicKey(), r.wanAddress(), PORT, r.remoteSubnets()) + policy)
                 .collect(Collectors.joining());
         String tunnelExtra = extras.tunnel().stream().map(l -> "  " + l + "\n").collect(Collectors.joining());
-        String yaml = """
+        return """
                 # written by TwoOffices for %s
                 name: %s
                 private_key_file: %s
@@ -224,6 +233,10 @@ public final class TwoOffices implements AutoCloseable {
                 %slocal_subnets: [%s]
                 """.formatted(self.name(), self.name(), self.keyFile(), PORT, self.iface(), self.tunnelAddress(),
                 tunnelExtra, self.lan()) + sites;
+    }
+
+    /** Writes {@code yaml} as {@code self}'s site file (mode 0600), for files {@link #writeSiteFile} cannot say. */
+    public Path writeSiteFile(Office self, String yaml) {
         self.siteFile = self.gateway().logDir().resolve(self.name() + ".yaml");
         writeSecret(self.siteFile, yaml);
         return self.siteFile;

@@ -72,4 +72,25 @@ class StatusLinesTest {
         l.add("not a key value line");
         assertEquals(s, StatusLines.parse(l));
     }
+
+    /** IKEv2 sites after the WireGuard peers: every field back, two CHILD SAs (a rekey's old and new), and a site that is down. */
+    @Test
+    void ikeSitesRoundTrip() {
+        Instant t = Instant.ofEpochMilli(1_700_000_000_123L);
+        sitelink.ipsec.IpsecSiteStatus up = new sitelink.ipsec.IpsecSiteStatus("branch", sitelink.ipsec.IpsecSite.idOf("branch"),
+                "ESTABLISHED", Optional.of(new java.net.InetSocketAddress("198.51.100.2", 4500)),
+                Optional.of("aes256gcm16-prfsha256-modp2048"), 0x8000_0000_0000_0001L, 0x1234L, true, Optional.of(t),
+                List.of(new sitelink.ipsec.IpsecSiteStatus.Child(0xc0000001, 0x00000002, "aes256gcm16", "[198.18.1.0/24]",
+                                "[198.18.3.0/24, 198.18.4.0/24]", t, false),
+                        new sitelink.ipsec.IpsecSiteStatus.Child(0x00000003, 0xf0000004, "aes256gcm16", "[198.18.1.0/24]",
+                                "[198.18.3.0/24]", t.plusSeconds(3), true)),
+                Optional.empty(), Optional.empty(), Optional.empty(), 1, 2, 3, 4);
+        sitelink.ipsec.IpsecSiteStatus down = new sitelink.ipsec.IpsecSiteStatus("cloud", sitelink.ipsec.IpsecSite.idOf("cloud"),
+                "DOWN", Optional.empty(), Optional.empty(), 0, 0, false, Optional.empty(), List.of(),
+                Optional.of("AUTHENTICATION_FAILED: the pre-shared keys differ"), Optional.of(t), Optional.of(t.plusSeconds(8)),
+                0, 0, 0, 0);
+        DeviceStatus s = new DeviceStatus("sl-a", "office-a", Optional.of(key(1)), 51820, t, new TreeMap<>(), List.of(),
+                List.of(up, down));
+        assertEquals(s, StatusLines.parse(lines(StatusLines.format(s))));
+    }
 }

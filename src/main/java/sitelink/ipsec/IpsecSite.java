@@ -1,0 +1,142 @@
+package sitelink.ipsec;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiFunction;
+import sitelink.crypto.Key;
+import sitelink.esp.EspSa;
+import sitelink.ike.ChildSa;
+import sitelink.ike.IkeConfig;
+import sitelink.ike.IkeSession;
+import sitelink.ike.Proposal;
+import sitelink.tunnel.Remote;
+
+/**
+ * An IKEv2 remote site on the data path: the IKE sessions with its gateway (usually one; two for a moment when both
+ * ends initiate at once, or after the peer restarted) and the ESP SAs their CHILD SAs installed. The TUN reader seals
+ * with {@link #outbound}, the UDP reader opens by SPI through the tunnel's table; everything else (the sessions,
+ * what status reads) is guarded by the site's lock and touched only by the handshake and timer threads.
+ */
+public final class IpsecSite implements Remote {
+    /**
+     * What the gateway says about the site: its name, where its IKE messages go (empty: it only answers), whether
+     * this side initiates at start (and again after the SA is lost) or on the first packet, and the session
+     * configuration for a pair of addresses (ours, the peer's).
+     */
+    public record Settings(String name, Optional<InetSocketAddress> endpoint, boolean initiateAtStart,
+                           boolean initiateOnTraffic, BiFunction<InetSocketAddress, InetSocketAddress, IkeConfig> config) {
+    }
+
+    /**
+     * A CHILD SA as the data path holds it: the ESP SA, the session that made it, and what status shows.
+     * {@code outboundFrom} is when outgoing packets may use it (clock nanoTime): at once, except for a CHILD SA we
+     * answered a rekey with, which waits until the peer deletes the old one (or a few seconds pass), because the peer
+     * installs its inbound half only when our answer arrives (RFC 7296 section 2.8, as strongSwan does).
+     */
+    record Installed(IkeSession owner, EspSa sa, ChildSa child, Instant at, long outboundFrom) {
+    }
+
+    final Settings settings;
+    private final Key id;
+    private final int tunnelIndex;
+
+    // ---- data path (volatile: the TUN and UDP readers read them without the lock)
+    /** The newest CHILD SA's ESP SA, which outgoing packets use; null while none is installed. */
+    volatile EspSa outbound;
+    /** Where ESP-in-UDP goes: the peer's address and port 4500 (or what NAT made of it). */
+    volatile InetSocketAddress espDestination;
+    /** ESP arrived since the timer last told the sessions (a liveness check is then unnecessary). */
+    volatile boolean heard;
+    /** A packet wanted to go out with no CHILD SA: with start_action trap, the timer initiates. */
+    volatile boolean trafficWaiting;
+    /** The outbound SA is running out of sequence numbers: the timer asks its session for a rekey. */
+    volatile boolean sequenceLow;
+    final LongAdder rxBytes = new LongAdder(), txBytes = new LongAdder(), rxPackets = new LongAdder(), txPackets = new LongAdder();
+
+    // ---- control (the lock)
+    final List<IkeSession> sessions = new ArrayList<>();
+    final List<Installed> installed = new ArrayList<>();
+    /** A copy of {@link #installed} as of its last change, for building the tunnel's SPI table without this lock. */
+    volatile List<Installed> published = List.of();
+    /** When the timer next initiates after a loss (clock nanoTime), and how long it waits the time after. */
+    long retryAt;
+    long retryDelayNanos = IpsecTunnel.FIRST_RETRY_NANOS;
+    boolean established;
+    Optional<Proposal> ikeProposal = Optional.empty();
+    long spiI, spiR;
+    boolean natTraversal;
+    Optional<Instant> establishedAt = Optional.empty();
+    Optional<String> lastFailure = Optional.empty();
+    Optional<Instant> lastFailureAt = Optional.empty();
+    Optional<InetSocketAddress> peer;
+
+    IpsecSite(Settings settings, int tunnelIndex) {
+        this.settings = settings;
+        this.tunnelIndex = tunnelIndex;
+        this.id = idOf(settings.name());
+        this.peer = settings.endpoint();
+    }
+
+    /**
+     * The key the site policy, the counters and status know an IKEv2 site by: SHA-256 of "ikev2:" and its name.
+     * WireGuard sites are keyed by their public keys; this one is no key of anything, only a name that cannot collide.
+     */
+    public static Key idOf(String name) {
+        try {
+            return Key.of(MessageDigest.getInstance("SHA-256").digest(("ikev2:" + name).getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String name() {
+        return settings.name();
+    }
+
+    @Override
+    public Key id() {
+        return id;
+    }
+
+    @Override
+    public Optional<InetSocketAddress> endpoint() {
+        return Optional.ofNullable(espDestination).or(() -> peer);
+    }
+
+    @Override
+    public int tunnel() {
+        return tunnelIndex;
+    }
+
+    /** The site as status shows it, taken under the lock. */
+    synchronized IpsecSiteStatus status(long nowNanos, Instant now) {
+        String state;
+        if (established) {
+            state = "ESTABLISHED";
+        } else if (!sessions.isEmpty()) {
+            state = "CONNECTING";
+        } else if (settings.initiateAtStart() || settings.initiateOnTraffic()) {
+            state = "DOWN";
+        } else {
+            state = "WAITING";
+        }
+        List<IpsecSiteStatus.Child> children = new ArrayList<>();
+        for (Installed i : installed) {
+            children.add(new IpsecSiteStatus.Child(i.child().inboundSpi(), i.child().outboundSpi(),
+                    i.child().encr().name() + (i.child().integ() == 0 ? "" : "-" + sitelink.ike.Transform.of(sitelink.ike.Ike.INTEG, i.child().integ()).name()),
+                    i.child().localSelectors().toString(), i.child().remoteSelectors().toString(), i.at(), i.sa() == outbound));
+        }
+        Optional<Instant> retry = !established && sessions.isEmpty() && retryAt != 0 && settings.initiateAtStart()
+                ? Optional.of(now.plusNanos(Math.max(0, retryAt - nowNanos))) : Optional.empty();
+        return new IpsecSiteStatus(name(), id, state, endpoint(), ikeProposal.map(p -> p.toString().replaceFirst("^IKE:", "")), spiI, spiR, natTraversal,
+                establishedAt, children, lastFailure, lastFailureAt, retry, rxBytes.sum(), txBytes.sum(),
+                rxPackets.sum(), txPackets.sum());
+    }
+}

@@ -1,0 +1,523 @@
+package sitelink.ipsec;
+
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import sitelink.esp.EspCipher;
+import sitelink.esp.EspDrop;
+import sitelink.esp.EspSa;
+import sitelink.ike.Ike;
+import sitelink.ike.IkeAction;
+import sitelink.ike.IkeSession;
+import sitelink.packet.IpHeader;
+import sitelink.tunnel.Drop;
+import sitelink.tunnel.Environment;
+import sitelink.tunnel.Remote;
+import sitelink.tunnel.Results;
+import sitelink.tunnel.Tunnel;
+
+/**
+ * IKEv2 with ESP in UDP (RFC 7296, 4303, 3948) as a {@link Tunnel} of the device: socket {@link #IKE_SOCKET} is UDP 500
+ * (IKE only), socket {@link #NAT_T_SOCKET} is UDP 4500 (IKE behind the non-ESP marker, ESP, NAT keepalives). Each
+ * remote site is an {@link IpsecSite} with its {@link IkeSession}s (the sans-IO engine); this class carries their
+ * actions out (datagrams into the caller's {@link Results}, CHILD SAs into ESP SAs) and seals and opens ESP.
+ *
+ * <p>Two IKE SAs with one site happen when both ends initiate at once, or when the peer restarted while we still hold
+ * the old SA. Both are kept (as charon does by default): outgoing packets use the newest CHILD SA, incoming ones
+ * open under any installed SA. Of two established IKE SAs the one with the lower initiator SPI is deleted by the side
+ * that initiated it, so two gateways settle on the same one; an SA whose peer restarted fails its next liveness check.
+ */
+public final class IpsecTunnel implements Tunnel {
+    private static final System.Logger LOG = System.getLogger("sitelink.ipsec");
+    /** The tunnel's sockets: UDP 500 and UDP 4500, in this order. */
+    public static final int IKE_SOCKET = 0, NAT_T_SOCKET = 1;
+    public static final int[] PORTS = {Ike.IKE_PORT, Ike.NAT_T_PORT};
+    /** After a loss a site that initiates tries again after 2 s, doubling up to a minute. */
+    static final long FIRST_RETRY_NANOS = 2_000_000_000L, MAX_RETRY_NANOS = 60_000_000_000L;
+    /** Sessions the peer started that are not established yet, per site: more replace the oldest (half-open bound). */
+    static final int MAX_HALF_OPEN = 2;
+    /** A CHILD SA we answered a rekey with carries outgoing packets once the peer deleted the old one, or after this. */
+    static final long OUTBOUND_DEFER_NANOS = 5_000_000_000L;
+
+    private final Environment env;
+    private final IpsecSite[] sites;
+    private final Function<InetAddress, InetAddress> sourceFor;
+    /** Every installed inbound ESP SA and its site, for the UDP reader; replaced whole on each change. */
+    private volatile Inbound[] inbound = new Inbound[0];
+    private final Object inboundLock = new Object();
+    private final LongAdder[] drops = new LongAdder[Drop.values().length];
+
+    private record Inbound(int spi, EspSa sa, IpsecSite site) {
+    }
+
+    /**
+     * @param tunnelIndex the tunnel's index in its device (what each site's {@link Remote#tunnel()} says)
+     * @param sourceFor   the local address the kernel sends from towards a peer address (our IKE address)
+     */
+    public IpsecTunnel(List<IpsecSite.Settings> settings, int tunnelIndex, Environment env,
+                       Function<InetAddress, InetAddress> sourceFor) {
+        this.env = env;
+        this.sourceFor = sourceFor;
+        this.sites = settings.stream().map(s -> new IpsecSite(s, tunnelIndex)).toArray(IpsecSite[]::new);
+        for (int i = 0; i < drops.length; i++) {
+            drops[i] = new LongAdder();
+        }
+    }
+
+    public List<IpsecSite> sites() {
+        return List.of(sites);
+    }
+
+    /** Each site's state for status. */
+    public List<IpsecSiteStatus> status() {
+        long nanos = env.clock().nanoTime();
+        Instant now = env.clock().now();
+        List<IpsecSiteStatus> out = new ArrayList<>();
+        for (IpsecSite s : sites) {
+            out.add(s.status(nanos, now));
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- data path
+
+    /** On 500 every datagram is IKE; on 4500 those behind the non-ESP marker (four zero bytes). */
+    @Override
+    public boolean isHandshake(int socket, byte[] datagram, int len) {
+        return socket == IKE_SOCKET
+                || len >= 4 && datagram[0] == 0 && datagram[1] == 0 && datagram[2] == 0 && datagram[3] == 0;
+    }
+
+    @Override
+    public boolean isRemoteEndpoint(InetAddress address) {
+        for (IpsecSite s : sites) {
+            if (s.peer.map(p -> p.getAddress().equals(address)).orElse(false)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void seal(Remote to, byte[] packet, int off, int len, Results out) {
+        IpsecSite site = (IpsecSite) to;
+        EspSa sa = site.outbound;
+        if (sa == null) {
+            site.trafficWaiting = true;
+            count(Drop.NO_CHILD_SA);
+            out.drop(Drop.NO_CHILD_SA);
+            return;
+        }
+        int nextHeader = IpHeader.version(packet, off, len) == 6 ? EspSa.NEXT_HEADER_IPV6 : EspSa.NEXT_HEADER_IPV4;
+        byte[] buf = out.buffer();
+        int n = sa.seal(packet, off, len, nextHeader, buf, 0);
+        if (sa.needsRekey()) {
+            site.sequenceLow = true;
+        }
+        if (n < 0) { // the sequence numbers ran out before the rekey finished
+            count(Drop.NO_CHILD_SA);
+            out.drop(Drop.NO_CHILD_SA);
+            return;
+        }
+        site.txPackets.increment();
+        site.txBytes.add(len);
+        out.send(NAT_T_SOCKET, site.espDestination, null, buf, 0, n);
+    }
+
+    /** ESP on 4500 (a NAT keepalive is ignored): opened under its SA by SPI, the packet delivered as the site's. */
+    @Override
+    public void open(int socket, InetSocketAddress source, InetAddress local, byte[] datagram, int len, Results out) {
+        if (len == 1 && datagram[0] == (byte) 0xff) {
+            return; // RFC 3948 section 2.3: a NAT keepalive
+        }
+        if (socket != NAT_T_SOCKET || len < EspSa.HEADER_LENGTH) {
+            drop(Drop.INVALID_MESSAGE, out);
+            return;
+        }
+        int spi = EspSa.spiOf(datagram, 0);
+        Inbound in = null;
+        for (Inbound i : inbound) {
+            if (i.spi == spi) {
+                in = i;
+                break;
+            }
+        }
+        if (in == null) {
+            drop(Drop.UNKNOWN_SPI, out);
+            return;
+        }
+        byte[] buf = out.buffer();
+        int n = in.sa.open(datagram, 0, len, buf, 0);
+        if (n < 0) {
+            drop(switch (EspDrop.of(n)) {
+                case REPLAYED -> Drop.REPLAY;
+                case AUTH_FAILED -> Drop.DECRYPT_FAILED;
+                case UNKNOWN_SPI -> Drop.UNKNOWN_SPI;
+                default -> Drop.INVALID_MESSAGE;
+            }, out);
+            return;
+        }
+        IpsecSite site = in.site;
+        site.heard = true;
+        site.rxPackets.increment();
+        site.rxBytes.add(n);
+        if (!source.equals(site.espDestination) && source.getPort() != 0) {
+            site.espDestination = source; // RFC 3948: follow a NAT rebinding once the packet authenticated
+        }
+        out.deliver(site, buf, 0, n);
+    }
+
+    private void drop(Drop d, Results out) {
+        count(d);
+        out.drop(d);
+    }
+
+    private void count(Drop d) {
+        drops[d.ordinal()].increment();
+    }
+
+    // ---------------------------------------------------------------- IKE
+
+    /** An IKE message: to the session it belongs to (by SPIs), or a new responder session for an IKE_SA_INIT request. */
+    @Override
+    public void handshake(int socket, InetSocketAddress source, InetAddress local, byte[] datagram, int len, Results out) {
+        int at = socket == NAT_T_SOCKET ? 4 : 0;
+        if (len < at + Ike.HEADER_LENGTH) {
+            drop(Drop.INVALID_IKE_MESSAGE, out);
+            return;
+        }
+        long spiI = longAt(datagram, at), spiR = longAt(datagram, at + 8);
+        int exchange = datagram[at + 18] & 0xff, flags = datagram[at + 19] & 0xff;
+        boolean answering = (flags & Ike.FLAG_RESPONSE) == 0;
+        boolean newSa = exchange == Ike.IKE_SA_INIT && (flags & Ike.FLAG_RESPONSE) == 0 && spiR == 0;
+        IpsecSite site = siteFor(source.getAddress(), spiI, spiR, newSa);
+        if (site == null) {
+            drop(Drop.UNKNOWN_PEER, out);
+            LOG.log(Level.DEBUG, "IKE message from {0}, which is no IKEv2 site''s endpoint: dropped", source);
+            return;
+        }
+        int port = PORTS[socket];
+        synchronized (site) {
+            for (IkeSession s : site.sessions) {
+                if (s.owns(spiI, spiR)) {
+                    apply(site, s, s.receive(source, port, datagram, 0, len), out, answering);
+                    return;
+                }
+            }
+            if (!newSa) {
+                drop(Drop.INVALID_IKE_MESSAGE, out);
+                return;
+            }
+            List<IkeSession> halfOpen = site.sessions.stream().filter(s -> s.state() == IkeSession.State.INIT_ANSWERED
+                    || s.state() == IkeSession.State.IDLE).toList();
+            if (halfOpen.size() >= MAX_HALF_OPEN) {
+                site.sessions.remove(halfOpen.get(0));
+            }
+            InetAddress ours = local != null ? local : sourceFor.apply(source.getAddress());
+            IkeSession s = new IkeSession(site.settings.config().apply(new InetSocketAddress(ours, Ike.IKE_PORT),
+                    new InetSocketAddress(source.getAddress(), Ike.IKE_PORT)), env.clock(), env.random());
+            site.sessions.add(s);
+            site.peer = java.util.Optional.of(new InetSocketAddress(source.getAddress(), Ike.IKE_PORT));
+            apply(site, s, s.receive(source, port, datagram, 0, len), out, answering);
+        }
+    }
+
+    /**
+     * The site an IKE message is for: the one whose endpoint is its source address; else a site without an endpoint
+     * that holds a session with its SPIs, or for a new IKE SA the first site without an endpoint.
+     */
+    private IpsecSite siteFor(InetAddress source, long spiI, long spiR, boolean newSa) {
+        IpsecSite open = null;
+        for (IpsecSite s : sites) {
+            if (s.settings.endpoint().isPresent()) {
+                if (s.settings.endpoint().get().getAddress().equals(source)) {
+                    return s;
+                }
+                continue;
+            }
+            synchronized (s) {
+                for (IkeSession x : s.sessions) {
+                    if (x.owns(spiI, spiR)) {
+                        return s;
+                    }
+                }
+            }
+            if (open == null) {
+                open = s;
+            }
+        }
+        return newSa ? open : null;
+    }
+
+    private void apply(IpsecSite site, IkeSession s, List<IkeAction> actions, Results out) {
+        apply(site, s, actions, out, false);
+    }
+
+    /**
+     * Carries out what a session said, under the site's lock; {@code answering}: what it said answers the peer's
+     * request (a CHILD SA installed then is the responder's half of a rekey, whose outbound use waits).
+     */
+    private void apply(IpsecSite site, IkeSession s, List<IkeAction> actions, Results out, boolean answering) {
+        boolean changed = false;
+        for (IkeAction a : actions) {
+            switch (a) {
+                case IkeAction.Send x -> out.send(x.localPort() == Ike.NAT_T_PORT ? NAT_T_SOCKET : IKE_SOCKET, x.to(), null,
+                        x.datagram(), 0, x.datagram().length);
+                case IkeAction.Established e -> {
+                    site.established = true;
+                    site.ikeProposal = java.util.Optional.of(e.proposal());
+                    site.spiI = e.spiI();
+                    site.spiR = e.spiR();
+                    site.natTraversal = e.natTraversal();
+                    site.establishedAt = java.util.Optional.of(env.clock().now());
+                    site.retryDelayNanos = FIRST_RETRY_NANOS;
+                    LOG.log(Level.INFO, "{0}: IKE SA established with {1} ({2}, SPIs {3}_i {4}_r)", site.name(),
+                            site.peer.map(Object::toString).orElse("?"), e.proposal(), hex(e.spiI()), hex(e.spiR()));
+                    settleDuplicates(site, s, out);
+                }
+                case IkeAction.IkeSaRekeyed r -> {
+                    site.spiI = r.spiI();
+                    site.spiR = r.spiR();
+                    site.ikeProposal = java.util.Optional.of(r.proposal());
+                    LOG.log(Level.INFO, "{0}: IKE SA rekeyed ({1}, SPIs {2}_i {3}_r)", site.name(), r.proposal(),
+                            hex(r.spiI()), hex(r.spiR()));
+                }
+                case IkeAction.ChildSaInstalled c -> {
+                    EspSa sa = new EspSa(EspCipher.of(c.child().encr().id(), c.child().integ()), c.child().inboundSpi(),
+                            c.child().outboundSpi(), c.child().inboundKeymat(), c.child().outboundKeymat(), env.random());
+                    java.util.Arrays.fill(c.child().inboundKeymat(), (byte) 0);
+                    java.util.Arrays.fill(c.child().outboundKeymat(), (byte) 0);
+                    boolean rekey = answering && site.installed.stream().anyMatch(i -> i.owner() == s);
+                    site.installed.add(new IpsecSite.Installed(s, sa, c.child(), env.clock().now(),
+                            rekey ? env.clock().nanoTime() + OUTBOUND_DEFER_NANOS : Long.MIN_VALUE));
+                    site.espDestination = c.child().remote();
+                    changed = true;
+                    LOG.log(Level.INFO, "{0}: {1} installed", site.name(), c.child());
+                }
+                case IkeAction.ChildSaDeleted d -> {
+                    changed |= site.installed.removeIf(i -> i.owner() == s && i.child().inboundSpi() == d.inboundSpi());
+                    site.installed.replaceAll(i -> i.outboundFrom() == Long.MIN_VALUE ? i : new IpsecSite.Installed(i.owner(),
+                            i.sa(), i.child(), i.at(), Long.MIN_VALUE)); // the old one is gone: the new one carries now
+                    LOG.log(Level.INFO, "{0}: CHILD SA {1} deleted", site.name(), String.format("%08x_i", d.inboundSpi()));
+                }
+                case IkeAction.Failed f -> {
+                    site.lastFailure = java.util.Optional.of(f.reason() + ": " + f.detail());
+                    site.lastFailureAt = java.util.Optional.of(env.clock().now());
+                    LOG.log(Level.WARNING, "{0}: {1}: {2}: {3}; {4}", site.name(), IkeAdvice.phase(f.reason()), f.reason(),
+                            f.detail(), IkeAdvice.remedy(f.reason()));
+                }
+                case IkeAction.Closed c -> LOG.log(Level.INFO, "{0}: IKE SA closed ({1})", site.name(), c.why());
+                case IkeAction.Dropped d -> {
+                    count(Drop.INVALID_IKE_MESSAGE);
+                    LOG.log(Level.DEBUG, "{0}: IKE message dropped: {1}", site.name(), d.reason());
+                }
+            }
+        }
+        IkeSession.State st = s.state();
+        if (st == IkeSession.State.IDLE && !s.weInitiated()) {
+            site.sessions.remove(s); // a responder that answered with an error notify keeps no state (section 1.2)
+        } else if (st == IkeSession.State.FAILED || st == IkeSession.State.CLOSED && s.nextWake().isEmpty()) {
+            changed |= end(site, s);
+        }
+        if (changed) {
+            republish(site);
+        }
+    }
+
+    /**
+     * Of two established IKE SAs with one site, the one with the lower initiator SPI goes, deleted by whoever
+     * initiated it: both gateways see the same two SPIs, so they agree without a message.
+     */
+    private void settleDuplicates(IpsecSite site, IkeSession fresh, Results out) {
+        for (IkeSession other : List.copyOf(site.sessions)) {
+            if (other == fresh || other.state() != IkeSession.State.ESTABLISHED) {
+                continue;
+            }
+            IkeSession loser = Long.compareUnsigned(other.initiatorSpi(), fresh.initiatorSpi()) < 0 ? other : fresh;
+            if (loser.weInitiated()) {
+                LOG.log(Level.INFO, "{0}: two IKE SAs with the peer; deleting ours with the lower SPI {1}", site.name(),
+                        hex(loser.initiatorSpi()));
+                apply(site, loser, loser.delete(), out);
+            }
+        }
+    }
+
+    /** The session is over: its CHILD SAs go, and a site that initiates tries again after a while. */
+    private boolean end(IpsecSite site, IkeSession s) {
+        site.sessions.remove(s);
+        boolean changed = site.installed.removeIf(i -> i.owner() == s);
+        if (site.sessions.stream().noneMatch(x -> x.state() == IkeSession.State.ESTABLISHED)) {
+            if (site.established) {
+                LOG.log(Level.WARNING, "{0}: down: no IKE SA with {1}{2}", site.name(), site.peer.map(Object::toString).orElse("?"),
+                        site.settings.initiateAtStart() ? "; trying again in " + site.retryDelayNanos / 1_000_000_000L + " s" : "");
+            }
+            site.established = false;
+            site.ikeProposal = java.util.Optional.empty();
+            site.spiI = 0;
+            site.spiR = 0;
+            site.retryAt = env.clock().nanoTime() + site.retryDelayNanos;
+            site.retryDelayNanos = Math.min(MAX_RETRY_NANOS, site.retryDelayNanos * 2);
+        }
+        return changed;
+    }
+
+    /**
+     * After CHILD SAs came or went: the newest that may carry outgoing packets is outbound (the newest of all if none
+     * may yet), and the UDP reader's table is made anew.
+     */
+    private void republish(IpsecSite site) {
+        long now = env.clock().nanoTime();
+        EspSa out = null;
+        for (IpsecSite.Installed i : site.installed) {
+            if (i.outboundFrom() == Long.MIN_VALUE || now - i.outboundFrom() >= 0 || out == null) {
+                out = i.sa();
+            }
+        }
+        site.outbound = out;
+        site.published = List.copyOf(site.installed);
+        synchronized (inboundLock) { // each site's list is read without its lock: no lock order between sites
+            List<Inbound> all = new ArrayList<>();
+            for (IpsecSite s : sites) {
+                for (IpsecSite.Installed i : s.published) {
+                    all.add(new Inbound(i.child().inboundSpi(), i.sa(), s));
+                }
+            }
+            inbound = all.toArray(Inbound[]::new);
+        }
+    }
+
+    @Override
+    public long tick(Results out) {
+        long now = env.clock().nanoTime();
+        long next = Long.MAX_VALUE;
+        for (IpsecSite site : sites) {
+            synchronized (site) {
+                if (site.heard) {
+                    site.heard = false;
+                    site.sessions.forEach(IkeSession::noteInboundTraffic);
+                }
+                boolean undeferred = false;
+                for (int k = 0; k < site.installed.size(); k++) {
+                    IpsecSite.Installed i = site.installed.get(k);
+                    if (i.outboundFrom() != Long.MIN_VALUE) {
+                        if (now - i.outboundFrom() >= 0) { // the peer never deleted the old CHILD SA: the new one carries now
+                            site.installed.set(k, new IpsecSite.Installed(i.owner(), i.sa(), i.child(), i.at(), Long.MIN_VALUE));
+                            undeferred = true;
+                        } else {
+                            next = earlier(next, i.outboundFrom());
+                        }
+                    }
+                }
+                if (undeferred) {
+                    republish(site);
+                }
+                if (site.sequenceLow) {
+                    site.sequenceLow = false;
+                    EspSa sa = site.outbound;
+                    for (IpsecSite.Installed i : List.copyOf(site.installed)) {
+                        if (i.sa() == sa) {
+                            apply(site, i.owner(), i.owner().rekeyChildSa(sa.inboundSpi()), out);
+                        }
+                    }
+                }
+                boolean wanted = site.settings.initiateAtStart() || site.settings.initiateOnTraffic() && site.trafficWaiting;
+                if (site.sessions.isEmpty() && wanted && site.settings.endpoint().isPresent()) {
+                    if (now - site.retryAt >= 0) {
+                        site.trafficWaiting = false;
+                        initiate(site, out);
+                    } else {
+                        next = earlier(next, site.retryAt);
+                    }
+                }
+                for (IkeSession s : List.copyOf(site.sessions)) {
+                    java.util.Optional<Long> wake = s.nextWake();
+                    if (wake.isPresent() && now - wake.get() >= 0) {
+                        apply(site, s, s.tick(), out);
+                    }
+                }
+                for (IkeSession s : site.sessions) {
+                    java.util.Optional<Long> wake = s.nextWake();
+                    if (wake.isPresent()) {
+                        next = earlier(next, wake.get());
+                    }
+                }
+            }
+        }
+        return next;
+    }
+
+    private void initiate(IpsecSite site, Results out) {
+        InetSocketAddress peer = site.settings.endpoint().get();
+        InetAddress ours = sourceFor.apply(peer.getAddress());
+        IkeSession s = new IkeSession(site.settings.config().apply(new InetSocketAddress(ours, Ike.IKE_PORT), peer),
+                env.clock(), env.random());
+        site.sessions.add(s);
+        site.peer = java.util.Optional.of(peer);
+        LOG.log(Level.INFO, "{0}: initiating IKE SA with {1}", site.name(), peer);
+        apply(site, s, s.initiate(), out);
+    }
+
+    /** Deletes every IKE SA (INFORMATIONAL Delete), for a clean shutdown: what to send in {@code out}. */
+    public void deleteAll(Results out) {
+        for (IpsecSite site : sites) {
+            synchronized (site) {
+                for (IkeSession s : List.copyOf(site.sessions)) {
+                    apply(site, s, s.delete(), out);
+                }
+            }
+        }
+    }
+
+    private static long earlier(long a, long b) {
+        return a == Long.MAX_VALUE || b - a < 0 ? b : a;
+    }
+
+    private static long longAt(byte[] b, int off) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = v << 8 | (b[off + i] & 0xff);
+        }
+        return v;
+    }
+
+    private static String hex(long spi) {
+        return String.format("%016x", spi);
+    }
+
+    @Override
+    public void handshakeBacklog() {
+    }
+
+    @Override
+    public void forgetLocalSource(InetAddress gone) {
+    }
+
+    @Override
+    public int overhead() {
+        return EspSa.OVERHEAD;
+    }
+
+    @Override
+    public long drops(Drop reason) {
+        return drops[reason.ordinal()].sum();
+    }
+
+    /** Deletes every IKE SA (the Deletes in {@code out}, sent once: the peer may confirm or not), then forgets every key. */
+    @Override
+    public void shutdown(Results out) {
+        deleteAll(out);
+        for (IpsecSite site : sites) {
+            synchronized (site) {
+                site.sessions.clear();
+                site.installed.clear();
+                site.outbound = null;
+            }
+        }
+        inbound = new Inbound[0];
+    }
+}

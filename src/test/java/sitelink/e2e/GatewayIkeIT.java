@@ -1,0 +1,281 @@
+package sitelink.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code sitelink up} with IKEv2 remote sites (issue 11): office A's gateway is sitelink, office B's is strongSwan's
+ * charon (kernel-libipsec, in B's gateway namespace) or a second sitelink; host A and host B talk through the tunnel.
+ */
+class GatewayIkeIT {
+    private static final String PSK = "the pre-shared key of office A and office B, 44 chars";
+    private static final long TRANSFER = 64 * TcpTransfer.MIB;
+    private static final java.util.regex.Pattern CHILD = java.util.regex.Pattern.compile("([0-9a-f]{8})_i ([0-9a-f]{8})_o");
+
+    @Test
+    @DisplayName("sitelink initiates to strongSwan: ESTABLISHED and INSTALLED on both ends, ping, 64 MiB intact")
+    void sitelinkInitiatesToStrongSwan() throws IOException {
+        try (TwoOffices t = TwoOffices.create()) {
+            Charon swan = charon(t, "none");
+            t.writeSiteFile(t.a(), ikeSite(t, t.a(), t.b(), "start", psk(t.a())));
+            t.up(t.a());
+            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
+            provenBothWays(t, swan);
+        }
+    }
+
+    @Test
+    @DisplayName("strongSwan initiates to sitelink (start_action none): ESTABLISHED and INSTALLED, ping, 64 MiB intact")
+    void strongSwanInitiatesToSitelink() throws IOException {
+        try (TwoOffices t = TwoOffices.create()) {
+            t.writeSiteFile(t.a(), ikeSite(t, t.a(), t.b(), "none", psk(t.a())));
+            t.up(t.a());
+            Charon swan = charon(t, "none");
+            swan.swanctl("--initiate", "--child", "net");
+            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
+            assertTrue(swan.log().contains("IKE_SA_INIT request") || swan.log().contains("initiating IKE_SA"), swan.log());
+            provenBothWays(t, swan);
+        }
+    }
+
+    @Test
+    @DisplayName("sitelink to sitelink over IKEv2, both initiating at start: one tunnel, ping, 64 MiB intact")
+    void sitelinkToSitelink() {
+        try (TwoOffices t = TwoOffices.create()) {
+            t.writeSiteFile(t.a(), ikeSite(t, t.a(), t.b(), "start", psk(t.a())));
+            t.writeSiteFile(t.b(), ikeSite(t, t.b(), t.a(), "start", psk(t.b())));
+            t.up(t.a());
+            t.up(t.b());
+            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
+            transfer(t);
+            // one IKE SA and one CHILD SA on both ends, the same SPIs seen from either side
+            String a = t.a().gateway().execOk(E2e.home().resolve("sitelink").toString(), "status", "office-a");
+            String b = t.b().gateway().execOk(E2e.home().resolve("sitelink").toString(), "status", "office-b");
+            System.out.println(a + b);
+            java.util.regex.Matcher ma = CHILD.matcher(a), mb = CHILD.matcher(b);
+            assertTrue(ma.find() && mb.find(), a + b);
+            assertTrue(a.contains("ESTABLISHED") && b.contains("ESTABLISHED"), a + b);
+            assertEquals(ma.group(1) + ma.group(2), mb.group(2) + mb.group(1), "A's inbound SPI is B's outbound:\n" + a + b);
+        }
+    }
+
+    @Test
+    @DisplayName("one gateway, one remote site over WireGuard (sitelink) and one over IKEv2 (strongSwan): both carry traffic")
+    void wireGuardAndIkeSitesTogether() throws IOException {
+        try (TwoOffices t = TwoOffices.create()) {
+            TwoOffices.Office c = t.addOffice();
+            // A: office-b over WireGuard, office-c over IKEv2; B runs sitelink (WireGuard), C runs charon
+            t.writeSiteFile(t.b(), t.a());
+            String wg = t.writeSiteFileText(t.a(), t.b());
+            t.writeSiteFile(t.a(), wg + ikeRemote(c, "start", psk(t.a())));
+            Charon swan = charon(t, c, t.a(), "none");
+            t.up(t.a());
+            t.up(t.b());
+            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
+            Traffic.awaitPing(t.a().host(), c.hostAddress(), Duration.ofSeconds(30));
+            TcpTransfer.Result toB = TcpTransfer.start(t.a().host(), t.b().host(), t.b().hostAddress(), 8 * TcpTransfer.MIB, 0)
+                    .await(Duration.ofSeconds(60));
+            TcpTransfer.Result toC = TcpTransfer.start(t.a().host(), c.host(), c.hostAddress(), 8 * TcpTransfer.MIB, 0)
+                    .await(Duration.ofSeconds(60));
+            assertEquals(toB.sentSha256(), toB.receivedSha256(), "over WireGuard");
+            assertEquals(toC.sentSha256(), toC.receivedSha256(), "over IKEv2");
+            assertTrue(swan.swanctl("--list-sas").contains("INSTALLED"), swan.swanctl("--list-sas"));
+        }
+    }
+
+    @Test
+    @DisplayName("rekeys by charon (CHILD SA with PFS, then the IKE SA) lose no ping at 100/s; charon stopped: DOWN within three DPD intervals with an event, and back when it returns")
+    void rekeysLoseNothingAndDpdNoticesAPeerThatIsGone() throws IOException {
+        try (TwoOffices t = TwoOffices.create()) {
+            Charon swan = charon(t, "none");
+            t.writeSiteFile(t.a(), ikeSite(t, t.a(), t.b(), "start", psk(t.a())));
+            t.up(t.a());
+            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
+            String first = swan.swanctl("--list-sas");
+            sitelink.testbed.Proc ping = Traffic.startEndlessPing(t.a().host(), t.b().hostAddress(), 0.01);
+            E2e.await(Duration.ofSeconds(10), "the first 100 replies", () -> count(ping.output(), "bytes from") > 100, ping::tail);
+            swan.swanctl("--rekey", "--child", "net");
+            E2e.await(Duration.ofSeconds(20), "the rekeyed CHILD SA on charon's side", () -> {
+                String sas = swan.swanctl("--list-sas");
+                return sas.contains("INSTALLED") && !sas.equals(first) && count(sas, "INSTALLED") == 1;
+            }, () -> swan.swanctl("--list-sas"));
+            swan.swanctl("--rekey", "--ike", "office-a");
+            E2e.await(Duration.ofSeconds(20), "charon's IKE SA rekeyed", () -> swan.log().contains("IKE_SA office-a[")
+                    && swan.log().contains("rekeyed"), swan::log);
+            int afterRekeys = count(ping.output(), "bytes from");
+            E2e.await(Duration.ofSeconds(10), "200 more replies after the rekeys",
+                    () -> count(ping.output(), "bytes from") > afterRekeys + 200, ping::tail);
+            Traffic.Lost lost = Traffic.stopPing(ping);
+            assertEquals(List.of(), lost.sequences(), "pings lost across the rekeys (of " + lost.counted() + ")");
+            String status = sitelinkStatus(t);
+            assertTrue(status.contains("ESTABLISHED"), status);
+
+            // charon gone without a word (SIGKILL: no Delete): our liveness check (dpd_delay 5s) goes unanswered; DOWN
+            // within 3 x 5 s, and an event says so
+            long stoppedAt = System.nanoTime();
+            swan.process().signal("KILL");
+            swan.process().close();
+            E2e.await(Duration.ofSeconds(20), "sitelink reports office-b DOWN", () -> sitelinkStatus(t).contains("DOWN"),
+                    () -> sitelinkStatus(t) + t.a().sitelink().tail());
+            double seconds = (System.nanoTime() - stoppedAt) / 1e9;
+            System.out.printf("DOWN %.1f s after charon stopped (dpd_delay 5s)%n", seconds);
+            assertTrue(seconds <= 15 + 1, "down within three DPD intervals: " + seconds + " s");
+            E2e.await(Duration.ofSeconds(5), "the down event", () -> t.a().sitelink().output()
+                    .contains("tunnel office-a -> office-b (203.0.113.2:4500) is down: TIMEOUT: no answer from"), t.a().sitelink()::tail);
+
+            // charon back (answering only): sitelink's retries bring the site back
+            Charon again = charon(t, "none");
+            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(90));
+            assertTrue(again.swanctl("--list-sas").contains("ESTABLISHED"), again.swanctl("--list-sas"));
+            assertTrue(sitelinkStatus(t).contains("ESTABLISHED"), sitelinkStatus(t));
+        }
+    }
+
+    @Test
+    @DisplayName("PSK mismatch, proposal mismatch, disjoint selectors: not established, and the log, status and diagnose name the mismatch and the fix")
+    void mismatchesAreNamed() throws IOException {
+        try (TwoOffices t = TwoOffices.create()) {
+            Charon swan = charon(t, t.b(), t.a(), "none", "a different pre-shared key on the strongSwan side!!",
+                    "aes256gcm16-prfsha256-modp2048", t.b().lan());
+            // this site allows only MODP 2048 (group 14)
+            t.writeSiteFile(t.a(), ikeSite(t, t.a(), t.b(), "start", psk(t.a())) + "    ike_proposals: aes256gcm16-prfsha256-modp2048\n");
+            t.up(t.a());
+            E2e.await(Duration.ofSeconds(30), "the PSK mismatch in sitelink's log", () -> t.a().sitelink().output()
+                    .contains("office-b: authentication (IKE_AUTH): AUTHENTICATION_FAILED"), t.a().sitelink()::tail);
+            assertTrue(t.a().sitelink().output().contains("a space or tab at either end"), t.a().sitelink().tail());
+            String diagnose = diagnose(t);
+            assertTrue(diagnose.contains("IKEv2 office-b") && diagnose.contains("AUTHENTICATION_FAILED")
+                    && diagnose.contains("put the same pre-shared key on both sides"), diagnose);
+            assertTrue(sitelinkStatus(t).contains("DOWN"), sitelinkStatus(t));
+
+            // the keys agree now, but charon allows only P-384 (group 20) and this site only MODP 2048
+            swan.reload(conf(t.b(), t.a(), "none", PSK, "aes256gcm16-prfsha256-ecp384", t.b().lan()));
+            E2e.await(Duration.ofSeconds(30), "the proposal mismatch in sitelink's log", () -> t.a().sitelink().output()
+                    .contains("office-b: phase 1 (IKE_SA_INIT): NO_PROPOSAL_CHOSEN"), t.a().sitelink()::tail);
+
+            // proposals agree, but charon's selectors are another subnet: the IKE SA comes up, no CHILD SA
+            swan.reload(conf(t.b(), t.a(), "none", PSK, "aes256gcm16-prfsha256-modp2048", "198.18.9.0/24"));
+            E2e.await(Duration.ofSeconds(40), "the selector mismatch in sitelink's log", () -> t.a().sitelink().output()
+                    .contains("office-b: phase 2 (CHILD SA): TS_UNACCEPTABLE"), t.a().sitelink()::tail);
+            String d = diagnose(t);
+            assertTrue(d.contains("IKEv2 office-b: phase 2") && d.contains("TS_UNACCEPTABLE") && d.contains("198.18.1.0/24")
+                    && d.contains("make the selectors mirror each other"), d);
+            assertTrue(!swan.swanctl("--list-sas").contains("INSTALLED"), swan.swanctl("--list-sas"));
+        }
+    }
+
+    private static String diagnose(TwoOffices t) {
+        sitelink.testbed.Command.Result r = t.a().gateway().exec(Duration.ofSeconds(60), E2e.home().resolve("sitelink").toString(),
+                "diagnose", t.a().siteFile().toString());
+        return r.stdout() + r.stderr();
+    }
+
+    private static String sitelinkStatus(TwoOffices t) {
+        return t.a().gateway().execOk(E2e.home().resolve("sitelink").toString(), "status", "office-a");
+    }
+
+    private static int count(String s, String what) {
+        return s.split(java.util.regex.Pattern.quote(what), -1).length - 1;
+    }
+
+    /** Charon's SAs as the issue asks, then host A and host B exchange 64 MiB each way through ESP. */
+    private static void provenBothWays(TwoOffices t, Charon swan) {
+        String sas = swan.swanctl("--list-sas");
+        assertTrue(sas.contains("ESTABLISHED") && sas.contains("INSTALLED, TUNNEL-in-UDP"), sas);
+        transfer(t);
+        Traffic.Ping back = Traffic.ping(t.b().host(), t.a().hostAddress(), 5, 0.2);
+        assertEquals(5, back.received(), "host B pings host A through charon and sitelink");
+    }
+
+    private static void transfer(TwoOffices t) {
+        TcpTransfer.Result r = TcpTransfer.start(t.a().host(), t.b().host(), t.b().hostAddress(), TRANSFER, 0)
+                .await(Duration.ofSeconds(120));
+        assertEquals(TRANSFER, r.received(), "host B received every byte host A sent");
+        assertEquals(r.sentSha256(), r.receivedSha256(), "and the same bytes");
+        System.out.printf("64 MiB over IKEv2/ESP in %.2f s%n", r.receiveSeconds());
+    }
+
+    /** The PSK file of {@code self}'s gateway (0600). */
+    private static Path psk(TwoOffices.Office self) {
+        Path p = self.gateway().logDir().resolve(self.name() + ".psk");
+        TwoOffices.writeSecret(p, PSK + "\n");
+        return p;
+    }
+
+    private static String ikeSite(TwoOffices t, TwoOffices.Office self, TwoOffices.Office remote, String startAction, Path psk) {
+        return """
+                name: %s
+                private_key_file: %s
+                tunnel:
+                  name: %s
+                local_subnets: [%s]
+                remote_sites:
+                """.formatted(self.name(), self.keyFile(), self.iface(), self.lan()) + ikeRemote(remote, startAction, psk);
+    }
+
+    private static String ikeRemote(TwoOffices.Office remote, String startAction, Path psk) {
+        return """
+                  - name: %s
+                    protocol: ikev2
+                    psk_file: %s
+                    endpoint: %s
+                    remote_subnets: [%s]
+                    esp_proposals: aes256gcm16-modp2048
+                    start_action: %s
+                    dpd_delay: 5s
+                """.formatted(remote.name(), psk, remote.wanAddress(), remote.lan(), startAction);
+    }
+
+    private static Charon charon(TwoOffices t, String startAction) throws IOException {
+        return charon(t, t.b(), t.a(), startAction);
+    }
+
+    /** charon as {@code self}'s gateway, linked to {@code remote}'s sitelink, forwarding for its LAN. */
+    private static Charon charon(TwoOffices t, TwoOffices.Office self, TwoOffices.Office remote, String startAction)
+            throws IOException {
+        return charon(t, self, remote, startAction, PSK, "aes256gcm16-prfsha256-modp2048", self.lan());
+    }
+
+    private static Charon charon(TwoOffices t, TwoOffices.Office self, TwoOffices.Office remote, String startAction,
+                                 String psk, String proposals, String localTs) throws IOException {
+        self.gateway().sysctl("net.ipv4.ip_forward", "1");
+        return Charon.run(self.gateway(), conf(self, remote, startAction, psk, proposals, localTs), Map.of());
+    }
+
+    private static String conf(TwoOffices.Office self, TwoOffices.Office remote, String startAction, String psk,
+                               String proposals, String localTs) {
+        return """
+                connections {
+                  %s {
+                    version = 2
+                    local_addrs = %s
+                    remote_addrs = %s
+                    encap = yes
+                    proposals = %s
+                    dpd_delay = 5s
+                    local { auth = psk }
+                    remote { auth = psk }
+                    children {
+                      net {
+                        local_ts = %s
+                        remote_ts = %s
+                        esp_proposals = aes256gcm16-modp2048
+                        start_action = %s
+                        dpd_action = restart
+                      }
+                    }
+                  }
+                }
+                secrets { ike-site { secret = "%s" } }
+                """.formatted(remote.name(), self.wanAddress(), remote.wanAddress(), proposals, localTs, remote.lan(),
+                startAction, psk);
+    }
+}

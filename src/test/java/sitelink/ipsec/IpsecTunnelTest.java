@@ -1,0 +1,234 @@
+package sitelink.ipsec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import sitelink.ike.IkeConfig;
+import sitelink.tunnel.Drop;
+import sitelink.tunnel.Environment;
+import sitelink.tunnel.Results;
+import sitelink.wireguard.FakeClock;
+
+/**
+ * Two {@link IpsecTunnel}s wired to each other in memory on a fake clock: IKE brings the site up, ESP carries packets,
+ * and the failures a gateway meets (a wrong PSK, both ends initiating at once, a stranger) end as status says.
+ */
+class IpsecTunnelTest {
+    private static final InetAddress A = InetAddress.ofLiteral("198.51.100.1"), B = InetAddress.ofLiteral("198.51.100.2");
+    private static final String PSK = "a pre-shared key of at least 32 characters";
+    private final FakeClock clock = new FakeClock();
+
+    /** One gateway's tunnel with its one remote site, the other gateway. */
+    private IpsecTunnel gateway(InetAddress self, InetAddress peer, String local, String remote, boolean initiate, String psk) {
+        IpsecSite.Settings s = new IpsecSite.Settings(peer.equals(B) ? "office-b" : "office-a",
+                Optional.of(new InetSocketAddress(peer, 500)), initiate, false, (l, r) -> {
+                    try {
+                        return new IkeConfig.Builder(l, r).psk(psk.getBytes(StandardCharsets.UTF_8))
+                                .ike("aes256gcm16-prfsha256-curve25519").esp("aes256gcm16-modp2048")
+                                .selectors(List.of(local), List.of(remote)).dpd(Duration.ofSeconds(30)).build();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        return new IpsecTunnel(List.of(s), 1, Environment.of(clock, new SecureRandom()), x -> self);
+    }
+
+    /** What one side sent, carried to the other until neither has anything more to say. */
+    private record Wire(IpsecTunnel a, IpsecTunnel b) {
+        void tick() {
+            List<Datagram> pending = new ArrayList<>();
+            Results r = new Results(2048);
+            a.tick(r.clear());
+            pending.addAll(Datagram.of(r, A));
+            b.tick(r.clear());
+            pending.addAll(Datagram.of(r, B));
+            carry(pending);
+        }
+
+        void carry(List<Datagram> pending) {
+            Results r = new Results(70_000);
+            for (int round = 0; round < 100 && !pending.isEmpty(); round++) {
+                List<Datagram> next = new ArrayList<>();
+                for (Datagram d : pending) {
+                    IpsecTunnel to = d.from.equals(A) ? b : a;
+                    InetAddress at = d.from.equals(A) ? B : A;
+                    int socket = d.port == 500 ? IpsecTunnel.IKE_SOCKET : IpsecTunnel.NAT_T_SOCKET;
+                    InetSocketAddress source = new InetSocketAddress(d.from, d.port);
+                    if (to.isHandshake(socket, d.bytes, d.bytes.length)) {
+                        to.handshake(socket, source, at, d.bytes, d.bytes.length, r.clear());
+                    } else {
+                        to.open(socket, source, at, d.bytes, d.bytes.length, r.clear());
+                    }
+                    next.addAll(Datagram.of(r, at));
+                }
+                pending = next;
+            }
+        }
+    }
+
+    private record Datagram(InetAddress from, int port, byte[] bytes) {
+        static List<Datagram> of(Results r, InetAddress from) {
+            List<Datagram> out = new ArrayList<>();
+            for (int i = 0; i < r.sends(); i++) {
+                out.add(new Datagram(from, r.sendSocket(i) == IpsecTunnel.IKE_SOCKET ? 500 : 4500,
+                        Arrays.copyOfRange(r.sendBuffer(i), r.sendOffset(i), r.sendOffset(i) + r.sendLength(i))));
+            }
+            return out;
+        }
+    }
+
+    private static byte[] packet(String from, String to) {
+        byte[] p = new byte[60];
+        p[0] = 0x45;
+        p[3] = (byte) p.length;
+        p[8] = 64;
+        p[9] = 17;
+        System.arraycopy(InetAddress.ofLiteral(from).getAddress(), 0, p, 12, 4);
+        System.arraycopy(InetAddress.ofLiteral(to).getAddress(), 0, p, 16, 4);
+        for (int i = 20; i < p.length; i++) {
+            p[i] = (byte) i;
+        }
+        return p;
+    }
+
+    /** Seals at {@code from} for its one site, opens at {@code to}: the packet as delivered, or empty with the drop. */
+    private static Optional<byte[]> through(IpsecTunnel from, IpsecTunnel to, byte[] packet) {
+        Results sealed = new Results(2048);
+        from.seal(from.sites().get(0), packet, 0, packet.length, sealed);
+        if (sealed.sends() == 0) {
+            return Optional.empty();
+        }
+        byte[] wire = Arrays.copyOfRange(sealed.sendBuffer(0), sealed.sendOffset(0), sealed.sendOffset(0) + sealed.sendLength(0));
+        assertEquals(IpsecTunnel.NAT_T_SOCKET, sealed.sendSocket(0), "ESP leaves from 4500");
+        assertTrue(!to.isHandshake(IpsecTunnel.NAT_T_SOCKET, wire, wire.length), "ESP is data, not IKE");
+        Results opened = new Results(2048);
+        to.open(IpsecTunnel.NAT_T_SOCKET, sealed.sendTo(0), null, wire, wire.length, opened);
+        if (opened.delivers() == 0) {
+            return Optional.empty();
+        }
+        assertEquals(to.sites().get(0), opened.deliverFrom(0), "delivered as the other gateway's");
+        return Optional.of(Arrays.copyOfRange(opened.deliverBuffer(0), opened.deliverOffset(0),
+                opened.deliverOffset(0) + opened.deliverLength(0)));
+    }
+
+    @Test
+    void initiatorAtStartBringsTheSiteUpAndEspCarriesPacketsBothWays() {
+        IpsecTunnel a = gateway(A, B, "198.18.1.0/24", "198.18.2.0/24", true, PSK);
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", false, PSK);
+        byte[] p = packet("198.18.1.10", "198.18.2.10");
+        Results before = new Results(2048);
+        a.seal(a.sites().get(0), p, 0, p.length, before);
+        assertEquals(Drop.NO_CHILD_SA, before.dropped(), "nothing leaves before a CHILD SA is installed");
+        assertEquals("WAITING", b.status().get(0).state());
+
+        new Wire(a, b).tick();
+
+        IpsecSiteStatus sa = a.status().get(0), sb = b.status().get(0);
+        assertEquals("ESTABLISHED", sa.state());
+        assertEquals("ESTABLISHED", sb.state());
+        assertEquals(sa.spiI(), sb.spiI());
+        assertEquals(1, sa.children().size());
+        assertEquals(sa.children().get(0).inboundSpi(), sb.children().get(0).outboundSpi());
+        assertArrayEquals(p, through(a, b, p).orElseThrow());
+        byte[] back = packet("198.18.2.10", "198.18.1.10");
+        assertArrayEquals(back, through(b, a, back).orElseThrow());
+        assertEquals(1, a.status().get(0).txPackets());
+        assertEquals(1, b.status().get(0).rxPackets());
+    }
+
+    @Test
+    void bothEndsInitiatingAtOnceSettleOnOneIkeSa() {
+        IpsecTunnel a = gateway(A, B, "198.18.1.0/24", "198.18.2.0/24", true, PSK);
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", true, PSK);
+        Wire w = new Wire(a, b);
+        w.tick(); // both IKE_SA_INITs cross: two IKE SAs come up, the one with the lower initiator SPI is deleted
+        w.tick();
+        IpsecSiteStatus sa = a.status().get(0), sb = b.status().get(0);
+        assertEquals("ESTABLISHED", sa.state());
+        assertEquals("ESTABLISHED", sb.state());
+        assertEquals(1, sa.children().size(), sa.toString());
+        assertEquals(1, sb.children().size(), sb.toString());
+        assertEquals(sa.children().get(0).inboundSpi(), sb.children().get(0).outboundSpi());
+        byte[] p = packet("198.18.1.10", "198.18.2.10");
+        assertArrayEquals(p, through(a, b, p).orElseThrow());
+        assertArrayEquals(p, through(b, a, packet("198.18.2.10", "198.18.1.10")).map(x -> p).orElseThrow());
+    }
+
+    @Test
+    void aWrongPskLeavesTheSiteDownWithTheReasonAndARetry() {
+        IpsecTunnel a = gateway(A, B, "198.18.1.0/24", "198.18.2.0/24", true, PSK);
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", false, PSK + " but not the same");
+        new Wire(a, b).tick();
+        IpsecSiteStatus s = a.status().get(0);
+        assertEquals("DOWN", s.state());
+        assertTrue(s.lastFailure().orElseThrow().startsWith("AUTHENTICATION_FAILED"), s.lastFailure().toString());
+        assertEquals(Optional.of(clock.now().plusSeconds(2)), s.nextAttempt(), "tries again 2 s later");
+        clock.advance(Duration.ofSeconds(2));
+        Results r = new Results(2048);
+        a.tick(r);
+        assertEquals(1, r.sends(), "a new IKE_SA_INIT");
+    }
+
+    @Test
+    void strangersAndUnknownSpisAreDroppedAndCounted() {
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", false, PSK);
+        byte[] ike = new byte[100];
+        ike[17] = 0x20;
+        ike[18] = 34;
+        ike[19] = 0x08;
+        Results r = new Results(2048);
+        b.handshake(IpsecTunnel.IKE_SOCKET, new InetSocketAddress("203.0.113.9", 500), B, ike, ike.length, r);
+        assertEquals(Drop.UNKNOWN_PEER, r.dropped());
+        assertEquals(0, r.sends(), "no answer to a stranger");
+        byte[] esp = new byte[64];
+        esp[3] = 7;
+        b.open(IpsecTunnel.NAT_T_SOCKET, new InetSocketAddress(A, 4500), B, esp, esp.length, r.clear());
+        assertEquals(Drop.UNKNOWN_SPI, r.dropped());
+        b.open(IpsecTunnel.NAT_T_SOCKET, new InetSocketAddress(A, 4500), B, new byte[] {(byte) 0xff}, 1, r.clear());
+        assertEquals(null, r.dropped(), "a NAT keepalive is no drop");
+        assertEquals(1, b.drops(Drop.UNKNOWN_PEER));
+        assertEquals(1, b.drops(Drop.UNKNOWN_SPI));
+    }
+
+    /**
+     * A rekey's responder keeps sending on the old CHILD SA until the initiator deletes it: the initiator installs the
+     * new one only when the answer arrives, so ESP on the new one any earlier would be lost (one ping in 100/s, seen
+     * against charon).
+     */
+    @Test
+    void theRekeyResponderSwitchesOutboundOnlyWhenTheOldChildSaIsDeleted() {
+        IpsecTunnel a = gateway(A, B, "198.18.1.0/24", "198.18.2.0/24", true, PSK);
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", false, PSK);
+        Wire w = new Wire(a, b);
+        w.tick();
+        int oldOut = b.status().get(0).children().get(0).outboundSpi();
+        a.sites().get(0).sequenceLow = true; // A's outbound SA runs out of sequence numbers: A rekeys it now
+        Results r = new Results(2048);
+        a.tick(r);
+        List<Datagram> request = Datagram.of(r, A);
+        assertEquals(1, request.size(), "A's CREATE_CHILD_SA request");
+        Results answer = new Results(2048);
+        b.handshake(IpsecTunnel.NAT_T_SOCKET, new InetSocketAddress(A, 4500), B, request.get(0).bytes(), request.get(0).bytes().length, answer);
+        IpsecSiteStatus mid = b.status().get(0);
+        assertEquals(2, mid.children().size(), "B installed the new CHILD SA");
+        assertEquals(oldOut, mid.children().stream().filter(IpsecSiteStatus.Child::outbound).findFirst().orElseThrow().outboundSpi(),
+                "but sends on the old one while A has not installed the new one");
+        w.carry(Datagram.of(answer, B)); // A installs, deletes the old one; B follows
+        IpsecSiteStatus after = b.status().get(0);
+        assertEquals(1, after.children().size(), after.toString());
+        assertTrue(after.children().get(0).outbound() && after.children().get(0).outboundSpi() != oldOut, after.toString());
+        byte[] p = packet("198.18.2.10", "198.18.1.10");
+        assertArrayEquals(p, through(b, a, p).orElseThrow());
+    }
+}
