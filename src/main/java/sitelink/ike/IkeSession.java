@@ -57,6 +57,12 @@ public final class IkeSession {
     private final Reassembly reassembly = new Reassembly();
     private int lastResponsePort;
     private Outstanding outstanding;
+    /** RFC 9370: the additional key exchanges of IKE_SA_INIT's proposal still to do in IKE_INTERMEDIATE exchanges. */
+    private final List<Integer> pendingAdditional = new ArrayList<>();
+    /** RFC 9242: IntAuth_i and IntAuth_r so far (empty before the first IKE_INTERMEDIATE exchange). */
+    private byte[] intAuthI = new byte[0], intAuthR = new byte[0];
+    /** Whether the peer announced INTERMEDIATE_EXCHANGE_SUPPORTED in IKE_SA_INIT. */
+    private boolean peerIntermediate;
 
     /**
      * A request we sent and await the answer to: resent at {@code deadline} with doubling timeouts; {@code purpose} is
@@ -71,6 +77,10 @@ public final class IkeSession {
 
     /** CREATE_CHILD_SA rekeying {@code old}: our new inbound SPI, our nonce, our PFS exchange (null without a group). */
     private record ChildRekey(Child old, int newSpi, byte[] nonce, DhGroup.Exchange pfs, boolean keRetried) implements Request {
+    }
+
+    /** IKE_INTERMEDIATE (RFC 9242) with our half of an additional key exchange (RFC 9370 section 2.2.2). */
+    private record Intermediate(DhGroup.Exchange exchange) implements Request {
     }
 
     /** CREATE_CHILD_SA rekeying the IKE SA (section 2.18): our SPI of the new SA, our nonce and DH exchange. */
@@ -125,6 +135,10 @@ public final class IkeSession {
             this.rekeyAt = rekeyAt;
         }
     }
+
+    /** Appended to a refusal when this site offers only hybrid proposals ({@code post_quantum: required}). */
+    private static final String POST_QUANTUM_REQUIRED = "; this site requires a post-quantum hybrid key exchange (post_quantum: required),"
+            + " and the peer does not offer ML-KEM (strongSwan needs 6.0 or later with ke1_mlkem768 in its proposals)";
 
     /** How long after a refused or unanswerable rekey we try again. */
     private static final java.time.Duration REKEY_RETRY = java.time.Duration.ofSeconds(30);
@@ -216,6 +230,9 @@ public final class IkeSession {
         }
         if (config.certificates().isPresent()) {
             p.add(Payload.Notify.of(Ike.SIGNATURE_HASH_ALGORITHMS, SignatureAuth.hashesNotifyData()));
+        }
+        if (config.ikeProposals().stream().anyMatch(Proposals::hybrid)) {
+            p.add(Payload.Notify.of(Ike.INTERMEDIATE_EXCHANGE_SUPPORTED)); // RFC 9370 section 2.2.1 needs RFC 9242
         }
         firstMessage = new IkeMessage(spiI, 0, Ike.IKE_SA_INIT, Ike.FLAG_INITIATOR, 0, p).encode();
         nextRequestId = 1;
@@ -326,6 +343,8 @@ public final class IkeSession {
             outstanding = null;
             if (m.exchange() == Ike.IKE_AUTH && state == State.AUTH_SENT) {
                 authResponse(plain, out);
+            } else if (purpose instanceof Intermediate r && m.exchange() == Ike.IKE_INTERMEDIATE && state == State.INIT_ANSWERED) {
+                intermediateResponse(plain, r, out);
             } else if (purpose instanceof ChildRekey r && m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
                 childRekeyResponse(plain, r, out);
             } else if (purpose instanceof IkeRekey r && m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
@@ -341,11 +360,15 @@ public final class IkeSession {
             } // an INFORMATIONAL response while ESTABLISHED: the peer is alive (lastHeardNanos moved)
             return;
         }
-        if (m.exchange() == Ike.IKE_AUTH && !initiator && state == State.INIT_ANSWERED) {
+        if ((m.exchange() == Ike.IKE_AUTH || m.exchange() == Ike.IKE_INTERMEDIATE) && !initiator && state == State.INIT_ANSWERED) {
             if (localPort == Ike.NAT_T_PORT) {
                 natT = true;
             }
-            authRequest(plain, raw, from, localPort, out);
+            if (m.exchange() == Ike.IKE_INTERMEDIATE) {
+                intermediateRequest(plain, out);
+            } else {
+                authRequest(plain, raw, from, localPort, out);
+            }
         } else if (m.exchange() == Ike.INFORMATIONAL) {
             informational(plain, out);
         } else if (m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
@@ -381,7 +404,8 @@ public final class IkeSession {
         Optional<Payload.Notify> error = m.all(Payload.Notify.class).stream().filter(Payload.Notify::isError).findFirst();
         if (error.isPresent()) {
             if (error.get().notifyType() == Ike.NO_PROPOSAL_CHOSEN) {
-                fail(out, IkeFailure.NO_PROPOSAL_CHOSEN, "the peer accepts none of this site's IKE proposals " + config.ikeProposals());
+                fail(out, IkeFailure.NO_PROPOSAL_CHOSEN, "the peer accepts none of this site's IKE proposals " + config.ikeProposals()
+                        + (config.ikeProposals().stream().allMatch(Proposals::hybrid) ? POST_QUANTUM_REQUIRED : ""));
             } else {
                 fail(out, IkeFailure.PEER_ERROR, "the peer answered IKE_SA_INIT with error notify " + error.get().notifyType());
             }
@@ -396,7 +420,12 @@ public final class IkeSession {
         }
         Proposal chosen = sa.get().proposals().get(0);
         if (!Proposals.accepts(config.ikeProposals(), chosen) || chosen.dhGroup() != dh.group() || kePayload.get().group() != dh.group()) {
-            fail(out, IkeFailure.NO_PROPOSAL_CHOSEN, "the peer chose " + chosen + ", which this site did not offer");
+            fail(out, IkeFailure.NO_PROPOSAL_CHOSEN, "the peer chose " + chosen + ", which this site did not offer"
+                    + (!Proposals.hybrid(chosen) && config.ikeProposals().stream().allMatch(Proposals::hybrid) ? POST_QUANTUM_REQUIRED : ""));
+            return;
+        }
+        if (Proposals.hybrid(chosen) && m.notify(Ike.INTERMEDIATE_EXCHANGE_SUPPORTED).isEmpty()) {
+            fail(out, IkeFailure.PEER_ERROR, "the peer chose the hybrid " + chosen + " without INTERMEDIATE_EXCHANGE_SUPPORTED (RFC 9370 needs it)");
             return;
         }
         Optional<byte[]> gir = dh.agree(kePayload.get().data());
@@ -414,7 +443,63 @@ public final class IkeSession {
         natT = config.forceEncap() || natDetected(m, config.local(), remote);
         peerHashes = IkeAuth.peerHashes(m);
         peerFragments = m.notify(Ike.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
+        pendingAdditional.clear();
+        pendingAdditional.addAll(additionalMethods(chosen));
+        if (!pendingAdditional.isEmpty()) {
+            state = State.INIT_ANSWERED; // IKE_INTERMEDIATE exchanges first (RFC 9370 section 2.2.2)
+            sendIntermediate(out);
+            return;
+        }
+        sendAuthRequest(out);
+    }
 
+    /** The additional key exchange methods of a selected proposal, in the order of their transform types (RFC 9370). */
+    private static List<Integer> additionalMethods(Proposal chosen) {
+        return chosen.transforms().stream().filter(t -> Ike.additionalKe(t.type()) && t.id() != 0)
+                .sorted(java.util.Comparator.comparingInt(Transform::type)).map(Transform::id).toList();
+    }
+
+    /** Our IKE_INTERMEDIATE request {@code [ SK { KEi(n) } ]} for the next additional key exchange. */
+    private void sendIntermediate(List<IkeAction> out) {
+        int method = pendingAdditional.get(0);
+        DhGroup.Exchange exchange = DhGroup.generate(method, random);
+        long id = nextRequestId++;
+        IkeMessage request = new IkeMessage(spiI, spiR, Ike.IKE_INTERMEDIATE, Ike.FLAG_INITIATOR, id,
+                List.of(new Payload.KeyExchange(method, exchange.publicValue())));
+        intAuthI = keys.intAuth(true, intAuthI, request.intermediateOctets()); // with the SK_pi that protects it
+        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(request), new Intermediate(exchange));
+    }
+
+    private void intermediateResponse(IkeMessage m, Intermediate r, List<IkeAction> out) {
+        int method = r.exchange.group();
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        if (ke.isEmpty() || ke.get().group() != method) {
+            Optional<Payload.Notify> error = m.all(Payload.Notify.class).stream().filter(Payload.Notify::isError).findFirst();
+            fail(out, IkeFailure.PEER_ERROR, "the peer answered the additional key exchange " + Transform.keyExchangeName(method)
+                    + " (IKE_INTERMEDIATE) " + error.map(e -> "with error notify " + e.notifyType()).orElse("without its KE"));
+            return;
+        }
+        intAuthR = keys.intAuth(false, intAuthR, m.intermediateOctets());
+        Optional<byte[]> secret = r.exchange.agree(ke.get().data());
+        if (secret.isEmpty()) {
+            fail(out, IkeFailure.INVALID_DH_VALUE, "the peer's " + Transform.keyExchangeName(method) + " value is invalid ("
+                    + ke.get().data().length + " bytes)");
+            return;
+        }
+        keys = keys.rekeyed(ikeProposal, ni, nr, secret.get(), spiI, spiR, random); // RFC 9370 section 2.2.2: the key update
+        Arrays.fill(secret.get(), (byte) 0);
+        pendingAdditional.removeFirst();
+        if (!pendingAdditional.isEmpty()) {
+            sendIntermediate(out);
+        } else {
+            sendAuthRequest(out);
+        }
+    }
+
+    private void sendAuthRequest(List<IkeAction> out) {
+        if (intAuthI.length > 0) {
+            keys = keys.coveringIntermediate(intAuthI, intAuthR, nextRequestId);
+        }
         inboundChildSpi = random.nextInt() | 0x100; // never a reserved SPI (1..255) or zero
         List<Payload> p = new ArrayList<>();
         Payload.Identification idi = config.localId().payload(true);
@@ -517,8 +602,21 @@ public final class IkeSession {
             sendPlain(out, localPort, to, new IkeMessage(m.spiI(), 0, Ike.IKE_SA_INIT, Ike.FLAG_RESPONSE, 0,
                     List.of(Payload.Notify.of(Ike.NO_PROPOSAL_CHOSEN))));
             out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "the peer offers " + sa.get().proposals()
-                    + ", this site allows " + config.ikeProposals()));
+                    + ", this site allows " + config.ikeProposals()
+                    + (sa.get().proposals().stream().noneMatch(Proposals::hybrid) && config.ikeProposals().stream().allMatch(Proposals::hybrid)
+                    ? POST_QUANTUM_REQUIRED : "")));
             return;
+        }
+        if (chosen.isPresent() && Proposals.hybrid(chosen.get()) && m.notify(Ike.INTERMEDIATE_EXCHANGE_SUPPORTED).isEmpty()) {
+            // no IKE_INTERMEDIATE, no additional key exchange (RFC 9370 section 2.2.1): a classical proposal of ours, if any
+            chosen = Proposals.select(sa.get().proposals(), config.ikeProposals().stream().filter(x -> !Proposals.hybrid(x)).toList());
+            if (chosen.isEmpty()) {
+                sendPlain(out, localPort, to, new IkeMessage(m.spiI(), 0, Ike.IKE_SA_INIT, Ike.FLAG_RESPONSE, 0,
+                        List.of(Payload.Notify.of(Ike.NO_PROPOSAL_CHOSEN))));
+                out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "the peer offers " + sa.get().proposals()
+                        + " without INTERMEDIATE_EXCHANGE_SUPPORTED, so no additional key exchange" + POST_QUANTUM_REQUIRED));
+                return;
+            }
         }
         int group = chosen.get().dhGroup();
         if (ke.get().group() != group) {
@@ -545,6 +643,11 @@ public final class IkeSession {
         natT = config.forceEncap() || natDetected(m, config.local(), remote);
         peerHashes = IkeAuth.peerHashes(m);
         peerFragments = m.notify(Ike.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
+        peerIntermediate = m.notify(Ike.INTERMEDIATE_EXCHANGE_SUPPORTED).isPresent();
+        pendingAdditional.clear();
+        pendingAdditional.addAll(additionalMethods(ikeProposal));
+        intAuthI = new byte[0];
+        intAuthR = new byte[0];
         List<Payload> p = new ArrayList<>();
         p.add(new Payload.SecurityAssociation(List.of(ikeProposal)));
         p.add(new Payload.KeyExchange(group, dh.publicValue()));
@@ -557,6 +660,9 @@ public final class IkeSession {
             p.add(new Payload.CertRequest(Ike.CERT_X509_SIGNATURE, c.authorityHashes()));
             p.add(Payload.Notify.of(Ike.SIGNATURE_HASH_ALGORITHMS, SignatureAuth.hashesNotifyData()));
         });
+        if (peerIntermediate) {
+            p.add(Payload.Notify.of(Ike.INTERMEDIATE_EXCHANGE_SUPPORTED));
+        }
         firstMessage = raw;
         secondMessage = new IkeMessage(spiI, spiR, Ike.IKE_SA_INIT, Ike.FLAG_RESPONSE, 0, p).encode();
         expectedPeerRequestId = 1;
@@ -565,8 +671,42 @@ public final class IkeSession {
         send(out, Ike.IKE_PORT, List.of(secondMessage));
     }
 
+    /** The initiator's IKE_INTERMEDIATE request: its half of the next additional key exchange, answered with ours. */
+    private void intermediateRequest(IkeMessage m, List<IkeAction> out) {
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        if (pendingAdditional.isEmpty() || ke.isEmpty() || ke.get().group() != pendingAdditional.get(0)) {
+            respond(out, Ike.IKE_INTERMEDIATE, m.messageId(), List.of(Payload.Notify.of(Ike.INVALID_SYNTAX)));
+            fail(out, IkeFailure.PEER_ERROR, "IKE_INTERMEDIATE request " + (pendingAdditional.isEmpty() ? "after all key exchanges"
+                    : "without a KE of " + Transform.keyExchangeName(pendingAdditional.get(0))));
+            return;
+        }
+        intAuthI = keys.intAuth(true, intAuthI, m.intermediateOctets());
+        Optional<DhGroup.Response> ours = DhGroup.respond(ke.get().group(), ke.get().data(), random);
+        if (ours.isEmpty()) {
+            respond(out, Ike.IKE_INTERMEDIATE, m.messageId(), List.of(Payload.Notify.of(Ike.INVALID_SYNTAX)));
+            fail(out, IkeFailure.INVALID_DH_VALUE, "the peer's " + Transform.keyExchangeName(ke.get().group()) + " value is invalid ("
+                    + ke.get().data().length + " bytes)");
+            return;
+        }
+        List<Payload> answer = List.of(new Payload.KeyExchange(ke.get().group(), ours.get().publicValue()));
+        intAuthR = keys.intAuth(false, intAuthR, new IkeMessage(spiI, spiR, Ike.IKE_INTERMEDIATE, Ike.FLAG_RESPONSE, m.messageId(), answer)
+                .intermediateOctets());
+        respond(out, Ike.IKE_INTERMEDIATE, m.messageId(), answer); // sealed with the keys before the update
+        keys = keys.rekeyed(ikeProposal, ni, nr, ours.get().secret(), spiI, spiR, random);
+        Arrays.fill(ours.get().secret(), (byte) 0);
+        pendingAdditional.removeFirst();
+    }
+
     private void authRequest(IkeMessage m, byte[] raw, InetSocketAddress from, int localPort, List<IkeAction> out) {
         remote = from;
+        if (!pendingAdditional.isEmpty()) {
+            respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.INVALID_SYNTAX)));
+            fail(out, IkeFailure.PEER_ERROR, "IKE_AUTH request before the additional key exchange " + Transform.keyExchangeName(pendingAdditional.get(0)));
+            return;
+        }
+        if (intAuthI.length > 0) {
+            keys = keys.coveringIntermediate(intAuthI, intAuthR, m.messageId());
+        }
         Optional<Payload.Identification> idi = m.id(true);
         Optional<Payload.Authentication> auth = m.first(Payload.Authentication.class);
         if (idi.isEmpty() || auth.isEmpty()) {
