@@ -83,6 +83,35 @@ public final class IkeSession {
     private record Intermediate(DhGroup.Exchange exchange) implements Request {
     }
 
+    /**
+     * RFC 9370 section 2.2.4: a CREATE_CHILD_SA whose selected proposal names additional key exchanges goes on in
+     * IKE_FOLLOWUP_KE exchanges, one per method, each tied to the last by the responder's ADDITIONAL_KEY_EXCHANGE data
+     * ({@code link}); when all are done {@code complete} gets SK(1) | ... | SK(n) and installs the CHILD SA or IKE SA.
+     */
+    private static final class FollowUp {
+        final List<Integer> methods;
+        final java.io.ByteArrayOutputStream secrets = new java.io.ByteArrayOutputStream();
+        final java.util.function.BiConsumer<byte[], List<IkeAction>> complete;
+        /** Called instead when an exchange fails (the old SA stays). */
+        final java.util.function.BiConsumer<String, List<IkeAction>> failed;
+        byte[] link;
+
+        FollowUp(List<Integer> methods, byte[] link, java.util.function.BiConsumer<byte[], List<IkeAction>> complete,
+                 java.util.function.BiConsumer<String, List<IkeAction>> failed) {
+            this.methods = new ArrayList<>(methods);
+            this.link = link;
+            this.complete = complete;
+            this.failed = failed;
+        }
+    }
+
+    /** IKE_FOLLOWUP_KE of ours: our half of the next additional key exchange of {@code followUp}. */
+    private record FollowUpKe(FollowUp followUp, DhGroup.Exchange exchange) implements Request {
+    }
+
+    /** The additional key exchanges of a CREATE_CHILD_SA the peer started and we answered, awaiting its IKE_FOLLOWUP_KE. */
+    private FollowUp peerFollowUp;
+
     /** CREATE_CHILD_SA rekeying the IKE SA (section 2.18): our SPI of the new SA, our nonce and DH exchange. */
     private record IkeRekey(long newSpi, byte[] nonce, DhGroup.Exchange dh, boolean keRetried) implements Request {
     }
@@ -135,6 +164,9 @@ public final class IkeSession {
             this.rekeyAt = rekeyAt;
         }
     }
+
+    /** RFC 9370's error notify for an IKE_FOLLOWUP_KE that belongs to no exchange we answered. */
+    private static final int STATE_NOT_FOUND = 47;
 
     /** Appended to a refusal when this site offers only hybrid proposals ({@code post_quantum: required}). */
     private static final String POST_QUANTUM_REQUIRED = "; this site requires a post-quantum hybrid key exchange (post_quantum: required),"
@@ -349,6 +381,8 @@ public final class IkeSession {
                 childRekeyResponse(plain, r, out);
             } else if (purpose instanceof IkeRekey r && m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
                 ikeRekeyResponse(plain, r, out);
+            } else if (purpose instanceof FollowUpKe r && m.exchange() == Ike.IKE_FOLLOWUP_KE && state == State.ESTABLISHED) {
+                followUpResponse(plain, r, out);
             } else if (purpose instanceof ChildDelete d && m.exchange() == Ike.INFORMATIONAL) {
                 for (Child c : d.gone) {
                     if (children.remove(c.outboundSpi) != null) {
@@ -373,6 +407,8 @@ public final class IkeSession {
             informational(plain, out);
         } else if (m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
             createChildRequest(plain, out);
+        } else if (m.exchange() == Ike.IKE_FOLLOWUP_KE && state == State.ESTABLISHED) {
+            followUpRequest(plain, out);
         } else {
             respond(out, m.exchange(), m.messageId(), List.of(Payload.Notify.of(Ike.NO_ADDITIONAL_SAS)));
         }
@@ -838,11 +874,100 @@ public final class IkeSession {
         }
         p.add(new Payload.TrafficSelectors(true, narrowedI));
         p.add(new Payload.TrafficSelectors(false, narrowedR));
+        List<Integer> additional = additionalMethods(chosen);
+        byte[] peerNonce = nonce.get().data(), sharedGir = gir;
+        int newInbound = inboundChildSpi;
+        java.util.function.BiConsumer<byte[], List<IkeAction>> complete = (extra, o) -> {
+            // the peer sent Ni, we Nr: it initiated this exchange, whatever its IKE SA role, so its keys come first (section 2.17)
+            inboundChildSpi = newInbound;
+            install(chosen, narrowedR, narrowedI, sharedGir, peerNonce, ourNonce, false, extra, o);
+            Arrays.fill(sharedGir, (byte) 0);
+            rekeyed.ifPresent(c -> c.replaced = true);
+        };
+        if (!additional.isEmpty()) {
+            byte[] link = randomBytes(8);
+            p.add(Payload.Notify.of(Ike.ADDITIONAL_KEY_EXCHANGE, link));
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(), p);
+            peerFollowUp = new FollowUp(additional, link, complete, (why, o) -> { });
+            return;
+        }
         respond(out, Ike.CREATE_CHILD_SA, m.messageId(), p);
-        // the peer sent Ni, we Nr: it initiated this exchange, whatever its IKE SA role, so its keys come first (section 2.17)
-        install(chosen, narrowedR, narrowedI, gir, nonce.get().data(), ourNonce, false, out);
-        Arrays.fill(gir, (byte) 0);
-        rekeyed.ifPresent(c -> c.replaced = true);
+        complete.accept(new byte[0], out);
+    }
+
+    /** The peer's IKE_FOLLOWUP_KE request {@code [ KEi(n) N(ADDITIONAL_KEY_EXCHANGE) ]}: answered with our KE (RFC 9370 section 2.2.4). */
+    private void followUpRequest(IkeMessage m, List<IkeAction> out) {
+        FollowUp f = peerFollowUp;
+        Optional<Payload.Notify> link = m.notify(Ike.ADDITIONAL_KEY_EXCHANGE);
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        if (f == null || link.isEmpty() || !MessageDigest.isEqual(link.get().data(), f.link)) {
+            respond(out, Ike.IKE_FOLLOWUP_KE, m.messageId(), List.of(Payload.Notify.of(STATE_NOT_FOUND)));
+            return;
+        }
+        int method = f.methods.get(0);
+        Optional<DhGroup.Response> ours = ke.isPresent() && ke.get().group() == method
+                ? DhGroup.respond(method, ke.get().data(), random) : Optional.empty();
+        if (ours.isEmpty()) {
+            peerFollowUp = null;
+            respond(out, Ike.IKE_FOLLOWUP_KE, m.messageId(), List.of(Payload.Notify.of(Ike.INVALID_SYNTAX)));
+            out.add(new IkeAction.Failed(IkeFailure.INVALID_DH_VALUE, "the peer's additional key exchange "
+                    + Transform.keyExchangeName(method) + " (IKE_FOLLOWUP_KE) has no valid KE: the CHILD SA or IKE SA it rekeys stays"));
+            return;
+        }
+        f.secrets.writeBytes(ours.get().secret());
+        f.methods.removeFirst();
+        List<Payload> p = new ArrayList<>();
+        p.add(new Payload.KeyExchange(method, ours.get().publicValue()));
+        if (!f.methods.isEmpty()) {
+            f.link = randomBytes(8);
+            p.add(Payload.Notify.of(Ike.ADDITIONAL_KEY_EXCHANGE, f.link));
+        }
+        respond(out, Ike.IKE_FOLLOWUP_KE, m.messageId(), p);
+        if (f.methods.isEmpty()) {
+            peerFollowUp = null;
+            byte[] extra = f.secrets.toByteArray();
+            f.complete.accept(extra, out);
+            Arrays.fill(extra, (byte) 0);
+        }
+    }
+
+    /** Our IKE_FOLLOWUP_KE request for the next additional key exchange of {@code f}. */
+    private void sendFollowUp(FollowUp f, List<IkeAction> out) {
+        int method = f.methods.get(0);
+        DhGroup.Exchange exchange = DhGroup.generate(method, random);
+        long id = nextRequestId++;
+        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(new IkeMessage(spiI, spiR, Ike.IKE_FOLLOWUP_KE,
+                initiator ? Ike.FLAG_INITIATOR : 0, id, List.of(new Payload.KeyExchange(method, exchange.publicValue()),
+                Payload.Notify.of(Ike.ADDITIONAL_KEY_EXCHANGE, f.link)))), new FollowUpKe(f, exchange));
+    }
+
+    private void followUpResponse(IkeMessage m, FollowUpKe r, List<IkeAction> out) {
+        FollowUp f = r.followUp;
+        int method = r.exchange.group();
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        Optional<byte[]> secret = ke.isPresent() && ke.get().group() == method ? r.exchange.agree(ke.get().data()) : Optional.empty();
+        if (secret.isEmpty()) {
+            Optional<Payload.Notify> error = m.all(Payload.Notify.class).stream().filter(Payload.Notify::isError).findFirst();
+            f.failed.accept("the peer answered the additional key exchange " + Transform.keyExchangeName(method) + " (IKE_FOLLOWUP_KE) "
+                    + error.map(e -> "with error notify " + e.notifyType()).orElse(ke.isEmpty() ? "without a KE" : "with an invalid KE"), out);
+            return;
+        }
+        f.secrets.writeBytes(secret.get());
+        Arrays.fill(secret.get(), (byte) 0);
+        f.methods.removeFirst();
+        if (!f.methods.isEmpty()) {
+            Optional<Payload.Notify> link = m.notify(Ike.ADDITIONAL_KEY_EXCHANGE);
+            if (link.isEmpty()) {
+                f.failed.accept("the peer's IKE_FOLLOWUP_KE response has no ADDITIONAL_KEY_EXCHANGE for the next exchange", out);
+                return;
+            }
+            f.link = link.get().data();
+            sendFollowUp(f, out);
+            return;
+        }
+        byte[] extra = f.secrets.toByteArray();
+        f.complete.accept(extra, out);
+        Arrays.fill(extra, (byte) 0);
     }
 
     // ---- established: rekeying the IKE SA (RFC 7296 section 2.18), either side ----
@@ -908,6 +1033,28 @@ public final class IkeSession {
         }
         // we sent the request: we are the new IKE SA's initiator, whatever we were (section 2.18)
         long newSpiR = toLong(chosen.spi());
+        List<Integer> additional = additionalMethods(chosen);
+        if (!additional.isEmpty() && theirs == null) {
+            Optional<Payload.Notify> link = m.notify(Ike.ADDITIONAL_KEY_EXCHANGE);
+            if (link.isEmpty()) {
+                out.add(new IkeAction.Failed(IkeFailure.PEER_ERROR, "rekeying the IKE SA: the peer chose " + chosen
+                        + " without ADDITIONAL_KEY_EXCHANGE (RFC 9370); the old IKE SA stays, retried in " + REKEY_RETRY.toSeconds() + " s"));
+                return false;
+            }
+            byte[] sharedGir = gir.get(), peerNonce = nonce.get().data();
+            sendFollowUp(new FollowUp(additional, link.get().data(), (extra, o) -> {
+                IkeKeys newKeys = keys.rekeyed(chosen, r.nonce, peerNonce, sharedGir, extra, r.newSpi, newSpiR, random);
+                Arrays.fill(sharedGir, (byte) 0);
+                deleteRetired(replaceIkeSa(true, r.newSpi, newSpiR, chosen, newKeys, o), o);
+            }, (why, o) -> o.add(new IkeAction.Failed(IkeFailure.PEER_ERROR, "rekeying the IKE SA: " + why + "; the old IKE SA stays, retried in "
+                    + REKEY_RETRY.toSeconds() + " s"))), out);
+            return true;
+        }
+        if (!additional.isEmpty()) {
+            // both rekeyed at once (section 2.8.2) with additional key exchanges: ours is given up, the peer's stands
+            out.add(new IkeAction.Failed(IkeFailure.PEER_ERROR, "rekeying the IKE SA: crossed the peer's rekey; the peer's goes on"));
+            return false;
+        }
         IkeKeys newKeys = keys.rekeyed(chosen, r.nonce, nonce.get().data(), gir.get(), r.newSpi, newSpiR, random);
         Arrays.fill(gir.get(), (byte) 0);
         if (theirs != null && Arrays.compareUnsigned(lower(r.nonce, nonce.get().data()), theirs.lowestNonce) < 0) {
@@ -966,12 +1113,32 @@ public final class IkeSession {
         long spi = nonZeroSpi();
         byte[] nonce = randomBytes(32);
         Proposal chosen = selected.get();
-        respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(
+        List<Payload> answer = new ArrayList<>(List.of(
                 new Payload.SecurityAssociation(List.of(chosen.withNumberAndSpi(chosen.number(), longBytes(spi)))),
                 new Payload.Nonce(nonce), new Payload.KeyExchange(group, ours.publicValue())));
+        List<Integer> additional = additionalMethods(chosen);
+        if (!additional.isEmpty()) {
+            // RFC 9370 section 2.2.4: the new IKE SA's keys wait for the IKE_FOLLOWUP_KE exchanges
+            byte[] link = randomBytes(8);
+            answer.add(Payload.Notify.of(Ike.ADDITIONAL_KEY_EXCHANGE, link));
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(), answer);
+            byte[] sharedGir = gir.get();
+            peerFollowUp = new FollowUp(additional, link, (extra, o) -> {
+                IkeKeys newKeys = keys.rekeyed(chosen, peerNonce, nonce, sharedGir, extra, toLong(chosen.spi()), spi, random);
+                Arrays.fill(sharedGir, (byte) 0);
+                acceptPeerIkeRekey(chosen, spi, newKeys, peerNonce, nonce, o);
+            }, (why, o) -> { });
+            return;
+        }
+        respond(out, Ike.CREATE_CHILD_SA, m.messageId(), answer);
         // the peer sent the request: it is the new IKE SA's initiator; it deletes the old one
         IkeKeys newKeys = keys.rekeyed(chosen, peerNonce, nonce, gir.get(), toLong(chosen.spi()), spi, random);
         Arrays.fill(gir.get(), (byte) 0);
+        acceptPeerIkeRekey(chosen, spi, newKeys, peerNonce, nonce, out);
+    }
+
+    /** The IKE SA the peer's rekey made is complete: we move to it (or, in a collision, keep it as a candidate). */
+    private void acceptPeerIkeRekey(Proposal chosen, long spi, IkeKeys newKeys, byte[] peerNonce, byte[] nonce, List<IkeAction> out) {
         if (outstanding != null && outstanding.purpose instanceof IkeRekey) {
             // section 2.8.2: we are rekeying it too; which new SA stays is decided when our answer comes
             peerRekey = new Candidate(toLong(chosen.spi()), spi, newKeys, chosen, lower(peerNonce, nonce));
@@ -1124,15 +1291,41 @@ public final class IkeSession {
             }
             gir = shared.get();
         }
+        List<Integer> additional = additionalMethods(chosen);
+        if (!additional.isEmpty()) {
+            Optional<Payload.Notify> link = m.notify(Ike.ADDITIONAL_KEY_EXCHANGE);
+            if (link.isEmpty()) {
+                r.old.rekeyAt = clock.nanoTime() + REKEY_RETRY.toNanos();
+                out.add(new IkeAction.Failed(IkeFailure.PEER_ERROR, which + ": the peer chose " + chosen
+                        + " without ADDITIONAL_KEY_EXCHANGE (RFC 9370); the old CHILD SA stays, retried in " + REKEY_RETRY.toSeconds() + " s"));
+                return;
+            }
+            byte[] sharedGir = gir, peerNonce = nonce.get().data();
+            List<TrafficSelector> ti = tsi.get().selectors(), tr = tsr.get().selectors();
+            sendFollowUp(new FollowUp(additional, link.get().data(),
+                    (extra, o) -> finishChildRekey(r, chosen, ti, tr, sharedGir, peerNonce, extra, o),
+                    (why, o) -> {
+                        r.old.rekeyAt = clock.nanoTime() + REKEY_RETRY.toNanos();
+                        o.add(new IkeAction.Failed(IkeFailure.PEER_ERROR, which + ": " + why + "; the old CHILD SA stays, retried in "
+                                + REKEY_RETRY.toSeconds() + " s"));
+                    }), out);
+            return;
+        }
+        finishChildRekey(r, chosen, tsi.get().selectors(), tsr.get().selectors(), gir, nonce.get().data(), new byte[0], out);
+    }
+
+    /** Installs the CHILD SA our rekey made ({@code extra}: RFC 9370's additional secrets) and deletes the one it replaces. */
+    private void finishChildRekey(ChildRekey r, Proposal chosen, List<TrafficSelector> tsi, List<TrafficSelector> tsr, byte[] gir,
+                                  byte[] peerNonce, byte[] extra, List<IkeAction> out) {
         inboundChildSpi = r.newSpi;
-        Child fresh = install(chosen, tsi.get().selectors(), tsr.get().selectors(), gir, r.nonce, nonce.get().data(), true, out);
+        Child fresh = install(chosen, tsi, tsr, gir, r.nonce, peerNonce, true, extra, out);
         Arrays.fill(gir, (byte) 0);
         r.old.replaced = true;
         // the new one carries traffic now; delete the old one (section 1.3.3: the rekey's initiator deletes it). In a
         // collision (section 2.8.1) the SA made with the lowest of the four nonces is deleted by whoever made it: ours
         // too when the lowest is in our exchange
         boolean oursRedundant = r.old.collisionNonce != null
-                && Arrays.compareUnsigned(lower(r.nonce, nonce.get().data()), r.old.collisionNonce) < 0;
+                && Arrays.compareUnsigned(lower(r.nonce, peerNonce), r.old.collisionNonce) < 0;
         sendChildDelete(oursRedundant ? List.of(r.old, fresh) : List.of(r.old), out);
     }
 
@@ -1286,9 +1479,15 @@ public final class IkeSession {
     /** {@code weInitiated}: whether we sent the request of the exchange that created it (our Ni), which orders the keys. */
     private Child install(Proposal chosen, List<TrafficSelector> local, List<TrafficSelector> remoteTs, byte[] gir, byte[] nonceI,
                           byte[] nonceR, boolean weInitiated, List<IkeAction> out) {
+        return install(chosen, local, remoteTs, gir, nonceI, nonceR, weInitiated, new byte[0], out);
+    }
+
+    /** {@code extra}: SK(1) | ... | SK(n) of RFC 9370's additional key exchanges, after the nonces in the KEYMAT seed. */
+    private Child install(Proposal chosen, List<TrafficSelector> local, List<TrafficSelector> remoteTs, byte[] gir, byte[] nonceI,
+                          byte[] nonceR, boolean weInitiated, byte[] extra, List<IkeAction> out) {
         Transform encr = chosen.first(Ike.ENCR).orElseThrow();
         int integ = chosen.first(Ike.INTEG).map(Transform::id).orElse(0);
-        byte[][] km = keys.childKeymat(encr, integ, gir, nonceI, nonceR); // [initiator->responder, responder->initiator]
+        byte[][] km = keys.childKeymat(encr, integ, gir, nonceI, nonceR, extra); // [initiator->responder, responder->initiator]
         int outboundSpi = toInt(chosen.spi());
         InetSocketAddress espTo = new InetSocketAddress(remote.getAddress(), natT ? remote.getPort() : Ike.NAT_T_PORT);
         Child child = new Child(inboundChildSpi, outboundSpi, local, remoteTs, clock.nanoTime() + rekeyDelay(config.childLifetime()));

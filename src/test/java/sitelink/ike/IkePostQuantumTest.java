@@ -150,4 +150,67 @@ class IkePostQuantumTest {
         pair.deliver(pair.a.tick(), true);
         IkeSessionTest.assertEstablished(pair);
     }
+
+    private static IkeConfig rekeying(IkeConfig.Builder b, java.time.Duration ike, java.time.Duration child) throws Exception {
+        return b.ike(HYBRID).esp("aes256gcm16-x25519-ke1_mlkem768").dpd(java.time.Duration.ZERO).lifetimes(ike, child).build();
+    }
+
+    private static List<ChildSa> installed(IkePair pair, List<IkeAction> actions) {
+        return pair.of(actions, IkeAction.ChildSaInstalled.class).stream().map(IkeAction.ChildSaInstalled::child).toList();
+    }
+
+    private static long followUps(List<IkeAction.Send> sent) {
+        return sent.stream().filter(x -> exchange(x) == Ike.IKE_FOLLOWUP_KE).count();
+    }
+
+    @Test
+    void aChildSaRekeyWithPfsAddsMlKemInIkeFollowupKeEitherRole() throws Exception {
+        java.time.Duration shortLife = java.time.Duration.ofMinutes(10), longLife = java.time.Duration.ofHours(1);
+        for (boolean byA : new boolean[] {true, false}) {
+            IkePair pair = new IkePair(rekeying(a(), java.time.Duration.ofHours(4), byA ? shortLife : longLife),
+                    rekeying(b(), java.time.Duration.ofHours(4), byA ? longLife : shortLife)).run();
+            IkeSessionTest.assertEstablished(pair);
+            IkeSession rekeyer = byA ? pair.a : pair.b;
+            for (int round = 1; round <= 2; round++) {
+                pair.clock.setNanos(rekeyer.nextWake().orElseThrow());
+                int sizeA = pair.actionsA.size(), sizeB = pair.actionsB.size();
+                long requests = followUps(byA ? pair.sentByA : pair.sentByB), responses = followUps(byA ? pair.sentByB : pair.sentByA);
+                pair.deliver(rekeyer.tick(), byA);
+                List<ChildSa> newA = installed(pair, pair.actionsA.subList(sizeA, pair.actionsA.size()));
+                List<ChildSa> newB = installed(pair, pair.actionsB.subList(sizeB, pair.actionsB.size()));
+                assertEquals(1, newA.size(), pair.actionsA.subList(sizeA, pair.actionsA.size()).toString());
+                assertEquals(1, newB.size(), pair.actionsB.subList(sizeB, pair.actionsB.size()).toString());
+                IkeRekeyTest.assertCarries(newA.get(0), newB.get(0));
+                assertTrue(followUps(byA ? pair.sentByA : pair.sentByB) - requests >= 1, "an IKE_FOLLOWUP_KE request (fragmented: the 1184-byte key)");
+                assertEquals(1, followUps(byA ? pair.sentByB : pair.sentByA) - responses, "its response");
+                assertTrue(pair.of(pair.actionsA, IkeAction.Failed.class).isEmpty() && pair.of(pair.actionsB, IkeAction.Failed.class).isEmpty());
+            }
+        }
+    }
+
+    @Test
+    void anIkeSaRekeyAddsMlKemInIkeFollowupKeAndTheNewSaWorks() throws Exception {
+        java.time.Duration child = java.time.Duration.ofHours(1);
+        IkePair pair = new IkePair(rekeying(a(), java.time.Duration.ofMinutes(10), child), rekeying(b(), java.time.Duration.ofHours(4), child)).run();
+        IkeSessionTest.assertEstablished(pair);
+        pair.clock.setNanos(pair.a.nextWake().orElseThrow());
+        pair.deliver(pair.a.tick(), true);
+        List<IkeAction.IkeSaRekeyed> ra = pair.of(pair.actionsA, IkeAction.IkeSaRekeyed.class), rb = pair.of(pair.actionsB, IkeAction.IkeSaRekeyed.class);
+        assertEquals(1, ra.size(), pair.actionsA.toString());
+        assertEquals(1, rb.size(), pair.actionsB.toString());
+        assertEquals(ra.get(0).spiI(), rb.get(0).spiI());
+        assertEquals(ra.get(0).spiR(), rb.get(0).spiR());
+        assertEquals("hybrid (curve25519 + mlkem768)", ra.get(0).keyExchange());
+        assertTrue(pair.sentByA.stream().anyMatch(x -> exchange(x) == Ike.IKE_FOLLOWUP_KE));
+        // the new IKE SA's keys agree: a CHILD SA rekey through it
+        int sizeA = pair.actionsA.size(), sizeB = pair.actionsB.size();
+        ChildSa first = installed(pair, pair.actionsA).get(0);
+        pair.deliver(pair.a.rekeyChildSa(first.inboundSpi()), true);
+        List<ChildSa> newA = installed(pair, pair.actionsA.subList(sizeA, pair.actionsA.size()));
+        List<ChildSa> newB = installed(pair, pair.actionsB.subList(sizeB, pair.actionsB.size()));
+        assertEquals(1, newA.size(), pair.actionsA.subList(sizeA, pair.actionsA.size()).toString());
+        IkeRekeyTest.assertCarries(newA.get(0), newB.get(0));
+        assertEquals(IkeSession.State.ESTABLISHED, pair.a.state());
+        assertEquals(IkeSession.State.ESTABLISHED, pair.b.state());
+    }
 }
