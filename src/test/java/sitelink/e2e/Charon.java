@@ -72,11 +72,20 @@ record Charon(Namespace ns, Path dir, Proc process, String swanctlCommand) {
     }
 
     String swanctl(String... args) {
+        return ns.execOk(swanctlCommand(args));
+    }
+
+    /** swanctl where failing is expected (an {@code --initiate} the peer refuses): its result, not an exception. */
+    sitelink.testbed.Command.Result swanctlMayFail(String... args) {
+        return ns.exec(swanctlCommand(args));
+    }
+
+    private String[] swanctlCommand(String... args) {
         List<String> command = new ArrayList<>(List.of("env", "STRONGSWAN_CONF=" + dir.resolve("strongswan.conf"),
                 "SWANCTL_DIR=" + dir.resolve("swanctl"), swanctlCommand));
         command.addAll(List.of(args));
         command.addAll(List.of("--uri", "unix://" + dir.resolve("run/charon.vici")));
-        return ns.execOk(command.toArray(String[]::new));
+        return command.toArray(String[]::new);
     }
 
     String log() {
