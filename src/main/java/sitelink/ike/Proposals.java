@@ -226,7 +226,11 @@ public final class Proposals {
                 continue;
             }
             List<Transform> ts = new ArrayList<>(p.transforms());
-            ts.add(Transform.of(Ike.ADDKE1, Ike.ML_KEM_768));
+            int afterGroups = 0;
+            for (int i = 0; i < ts.size(); i++) {
+                afterGroups = ts.get(i).type() == Ike.DH ? i + 1 : afterGroups;
+            }
+            ts.add(afterGroups, Transform.of(Ike.ADDKE1, Ike.ML_KEM_768)); // as parsing ke1_mlkem768 after the groups puts it
             hybrids.add(new Proposal(0, p.protocol(), p.spi(), ts));
             if (mode == PostQuantum.PREFERRED) {
                 classical.add(p);
