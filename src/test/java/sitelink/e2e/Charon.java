@@ -88,6 +88,36 @@ record Charon(Namespace ns, Path dir, Proc process, String swanctlCommand) {
         return command.toArray(String[]::new);
     }
 
+    /**
+     * Rekeys the CHILD SA {@code net} from charon's side and waits until {@code peer} (the IkePeer tool) installed the
+     * new one, deleted the old one and an echo came back through the new one; charon's {@code --list-sas} then.
+     */
+    String rekeyChildAndAwait(Proc peer) {
+        swanctl("--rekey", "--child", "net");
+        E2e.await(Duration.ofSeconds(20), "the rekeyed CHILD SA installed, the old one deleted, echoes through the new one",
+                () -> count(peer.output(), "INSTALLED CHILD SA") == 2 && peer.output().contains("CHILD_DELETED")
+                        && peer.output().indexOf("ESP_REPLY", peer.output().lastIndexOf("INSTALLED CHILD SA")) > 0,
+                () -> peer.tail() + "\n" + log());
+        return swanctl("--list-sas");
+    }
+
+    /** The SPIs (16 hex digits, initiator's first) of the {@code n}th IKE SA rekey the IkePeer tool reported. */
+    static String[] ikeSpis(String output, int n) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("IKE_REKEYED ([0-9a-f]{16})_i ([0-9a-f]{16})_r").matcher(output);
+        for (int i = 0; i <= n; i++) {
+            org.junit.jupiter.api.Assertions.assertTrue(m.find(), output);
+        }
+        return new String[] {m.group(1), m.group(2)};
+    }
+
+    static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
     String log() {
         try {
             return Files.readString(dir.resolve("charon.log"));

@@ -69,12 +69,7 @@ class StrongSwanPqIT {
             assertTrue(!peer.output().contains("FAILED"), peer.output());
 
             // charon rekeys the CHILD SA with PFS: X25519 in CREATE_CHILD_SA, ML-KEM-768 in IKE_FOLLOWUP_KE (RFC 9370)
-            swan.swanctl("--rekey", "--child", "net");
-            E2e.await(Duration.ofSeconds(20), "the rekeyed CHILD SA installed, the old one deleted, echoes through the new one",
-                    () -> count(peer.output(), "INSTALLED CHILD SA") == 2 && peer.output().contains("CHILD_DELETED")
-                            && peer.output().indexOf("ESP_REPLY", peer.output().lastIndexOf("INSTALLED CHILD SA")) > 0,
-                    () -> peer.tail() + "\n" + swan.log());
-            String rekeyed = swan.swanctl("--list-sas");
+            String rekeyed = swan.rekeyChildAndAwait(peer);
             System.out.println("swanctl --list-sas after charon's CHILD SA rekey:\n" + rekeyed);
             assertTrue(swan.log().contains("IKE_FOLLOWUP_KE request") && swan.log().contains("IKE_FOLLOWUP_KE response"), swan.log());
             assertTrue(rekeyed.contains("INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256/CURVE_25519/KE1_ML_KEM_768") && count(rekeyed, "INSTALLED") == 1, rekeyed);
@@ -96,7 +91,7 @@ class StrongSwanPqIT {
                     () -> count(peer.output(), "INSTALLED CHILD SA") >= 2 && peer.output().contains("IKE_REKEYED")
                             && peer.output().indexOf("ESP_REPLY", peer.output().lastIndexOf("INSTALLED CHILD SA")) > 0,
                     () -> peer.tail() + "\n" + swan.log());
-            String[] ike = ikeSpis(peer.output());
+            String[] ike = Charon.ikeSpis(peer.output(), 0);
             E2e.await(Duration.ofSeconds(10), "charon keeps only the new IKE SA", () -> {
                 String listed = swan.swanctl("--list-sas");
                 return listed.contains(ike[0] + "_i") && listed.contains(ike[1] + "_r") && count(listed, "ESTABLISHED, IKEv2") == 1;
@@ -165,19 +160,8 @@ class StrongSwanPqIT {
         return output.lines().filter(l -> l.startsWith("HANDSHAKE")).findFirst().orElse("(no HANDSHAKE line)");
     }
 
-    /** The SPIs of the first IKE SA rekey our side reported. */
-    private static String[] ikeSpis(String output) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("IKE_REKEYED ([0-9a-f]{16})_i ([0-9a-f]{16})_r").matcher(output);
-        assertTrue(m.find(), output);
-        return new String[] {m.group(1), m.group(2)};
-    }
-
-    static int count(String text, String what) {
-        int n = 0;
-        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
-            n++;
-        }
-        return n;
+    private static int count(String text, String what) {
+        return Charon.count(text, what);
     }
 
     private static Charon startCharon6(Namespace swan, Namespace ours) throws IOException {
