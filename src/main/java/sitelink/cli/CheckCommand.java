@@ -111,7 +111,8 @@ public final class CheckCommand implements Callable<Integer> {
     /**
      * e.g. "branch (IKEv2): 198.18.2.0/24 via 198.51.100.2:500, start_action start, auth psk, ids (this gateway's
      * address) -> 198.51.100.2, IKE aes256gcm16-...-modp2048, ESP aes256gcm16-chacha20poly1305, lifetimes IKE 4h /
-     * CHILD 1h, dpd_delay 30s, no policy rules (...)".
+     * CHILD 1h, dpd_delay 30s, post_quantum preferred, no policy rules (...)"; the proposals as used (with
+     * post_quantum, the hybrid ones first).
      */
     private static String ike(IkeSite r) {
         return r.name() + " (IKEv2): " + subnets(r.remoteSubnets())
@@ -125,6 +126,7 @@ public final class CheckCommand implements Callable<Integer> {
                 + ", ESP " + r.espProposals().stream().map(CheckCommand::spec).collect(Collectors.joining(","))
                 + ", lifetimes IKE " + duration(r.ikeLifetime()) + " / CHILD " + duration(r.childLifetime())
                 + ", dpd_delay " + (r.dpdDelay().isZero() ? "off" : duration(r.dpdDelay()))
+                + ", post_quantum " + r.postQuantum().word()
                 + (r.policy().isEmpty() ? ", no policy rules (everything between the subnets passes)"
                         : ", policy: " + r.policy().stream().map(Object::toString).collect(Collectors.joining("; ")));
     }

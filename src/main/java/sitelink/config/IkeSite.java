@@ -22,11 +22,14 @@ import sitelink.route.Prefix;
  * @param ikeLifetime   the IKE SA is rekeyed before it is this old (the session picks the moment, with jitter)
  * @param childLifetime the same for each CHILD SA
  * @param dpdDelay      a liveness check after this long without traffic from the peer; zero: never
+ * @param postQuantum   {@code post_quantum}: whether ML-KEM-768 joins the key exchange (the proposals above already
+ *                      carry it: {@code ike_proposals}/{@code esp_proposals} as {@link sitelink.ike.Proposals#postQuantum} made them)
  */
 public record IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> remoteSubnets, List<Rule> policy,
                       IkeAuth auth, Optional<IkeId> localId, Optional<IkeId> remoteId,
                       List<Proposal> ikeProposals, List<Proposal> espProposals,
-                      Duration ikeLifetime, Duration childLifetime, Duration dpdDelay, StartAction startAction) {
+                      Duration ikeLifetime, Duration childLifetime, Duration dpdDelay, StartAction startAction,
+                      sitelink.ike.PostQuantum postQuantum) {
     public static final int IKE_PORT = 500;
     public static final Duration DEFAULT_IKE_LIFETIME = Duration.ofHours(4);
     public static final Duration DEFAULT_CHILD_LIFETIME = Duration.ofHours(1);

@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 import sitelink.ike.Ike;
 import sitelink.ike.IkeId;
 import sitelink.ike.Proposal;
+import sitelink.ike.PostQuantum;
 import sitelink.ike.Proposals;
 import sitelink.policy.Rule;
 import sitelink.route.Prefix;
@@ -31,7 +32,7 @@ import sitelink.route.Prefix;
  */
 final class IkeSiteFields {
     static final List<String> FIELDS = List.of("auth", "psk_file", "certificate", "private_key", "ca", "crl", "local_id",
-            "remote_id", "ike_proposals", "esp_proposals", "ike_lifetime", "child_lifetime", "dpd_delay", "start_action");
+            "remote_id", "ike_proposals", "esp_proposals", "ike_lifetime", "child_lifetime", "dpd_delay", "start_action", "post_quantum");
     static final List<String> WIREGUARD_ONLY = List.of("public_key", "preshared_key", "preshared_key_file",
             "persistent_keepalive");
     /** What an IKEv2 site has instead of each WireGuard field, for the message that refuses the latter. */
@@ -94,11 +95,33 @@ final class IkeSiteFields {
                 IkeSite.DEFAULT_CHILD_LIFETIME)).orElse(IkeSite.DEFAULT_CHILD_LIFETIME);
         Duration dpd = v.scalar(r, "dpd_delay").map(s -> dpdDelay(s, v.label(r, "dpd_delay"))).orElse(IkeSite.DEFAULT_DPD_DELAY);
         StartAction start = startAction(r, endpoint.isPresent());
+        PostQuantum pq = postQuantum(r, ike, esp);
         if (v.errorCount() > before || name.isEmpty() || auth.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new IkeSite(name.get(), endpoint, remoteSubnets, policy, auth.get(), localId, remoteId, ike,
-                esp, ikeLifetime, childLifetime, dpd, start));
+        return Optional.of(new IkeSite(name.get(), endpoint, remoteSubnets, policy, auth.get(), localId, remoteId,
+                Proposals.postQuantum(pq, ike), Proposals.postQuantum(pq, esp), ikeLifetime, childLifetime, dpd, start, pq));
+    }
+
+    /**
+     * {@code post_quantum: required | preferred | off} (default preferred): whether ML-KEM-768 joins the key exchange
+     * (RFC 9370). {@code off} with a {@code ke1_...} in the proposals contradicts itself and is refused.
+     */
+    private PostQuantum postQuantum(Node.Mapping r, List<Proposal> ike, List<Proposal> esp) {
+        Optional<Node.Scalar> s = v.scalar(r, "post_quantum");
+        if (s.isEmpty()) {
+            return PostQuantum.DEFAULT;
+        }
+        Optional<PostQuantum> pq = PostQuantum.parse(s.get().text());
+        if (pq.isEmpty()) {
+            v.error(s.get().location(), v.label(r, "post_quantum") + " '" + s.get().text().strip() + "' is not known; write required"
+                    + " (refuse a peer without ML-KEM), preferred (the default: hybrid when the peer can, else classical) or off");
+            return PostQuantum.DEFAULT;
+        }
+        List<Proposal> all = new ArrayList<>(ike);
+        all.addAll(esp);
+        Proposals.postQuantumConflict(pq.get(), all).ifPresent(why -> v.error(s.get().location(), v.label(r, "post_quantum") + ": " + why));
+        return pq.get();
     }
 
     /**

@@ -13,6 +13,10 @@ import java.security.spec.ECParameterSpec;
 import java.security.spec.ECPoint;
 import java.security.spec.ECPublicKeySpec;
 import java.util.Optional;
+import java.security.PublicKey;
+import java.security.spec.NamedParameterSpec;
+import java.security.spec.X509EncodedKeySpec;
+import javax.crypto.KEM;
 import javax.crypto.KeyAgreement;
 import javax.crypto.interfaces.DHPublicKey;
 import javax.crypto.spec.DHParameterSpec;
@@ -21,8 +25,11 @@ import sitelink.crypto.Key;
 import sitelink.crypto.X25519;
 
 /**
- * The Diffie-Hellman groups we accept, through the JDK: 14 (2048-bit MODP, RFC 3526), 19 and 20 (NIST P-256/P-384,
- * public value x || y and shared secret x per RFC 5903), 31 (Curve25519, RFC 8031).
+ * The key exchange methods we accept, through the JDK: Diffie-Hellman groups 14 (2048-bit MODP, RFC 3526), 19 and 20
+ * (NIST P-256/P-384, public value x || y and shared secret x per RFC 5903), 31 (Curve25519, RFC 8031); and, as
+ * additional key exchanges only (RFC 9370), ML-KEM-512/768/1024 (35/36/37, FIPS 203 through {@code javax.crypto.KEM},
+ * draft-ietf-ipsecme-ikev2-mlkem: the initiator sends its encapsulation key, the responder the ciphertext, and the
+ * 32-byte shared secret is the exchange's secret).
  */
 public final class DhGroup {
     private DhGroup() {
@@ -38,7 +45,28 @@ public final class DhGroup {
             + "15728E5A8AACAA68FFFFFFFFFFFFFFFF", 16);
 
     public static boolean supported(int group) {
-        return group == Ike.MODP_2048 || group == Ike.ECP_256 || group == Ike.ECP_384 || group == Ike.CURVE25519;
+        return group == Ike.MODP_2048 || group == Ike.ECP_256 || group == Ike.ECP_384 || group == Ike.CURVE25519 || isKem(group);
+    }
+
+    /** Whether the method is a KEM (ML-KEM): the responder's value depends on the initiator's. */
+    public static boolean isKem(int method) {
+        return method == Ike.ML_KEM_512 || method == Ike.ML_KEM_768 || method == Ike.ML_KEM_1024;
+    }
+
+    /** The responder's half: the value to send back and the shared secret, empty when the peer's value is invalid. */
+    public record Response(byte[] publicValue, byte[] secret) {
+    }
+
+    /**
+     * Answers the initiator's public value {@code peerPublic} of {@code method}: for a DH group our own public value
+     * and g^ir, for ML-KEM the ciphertext encapsulated to the peer's key and the shared secret.
+     */
+    public static Optional<Response> respond(int method, byte[] peerPublic, SecureRandom random) {
+        if (isKem(method)) {
+            return MlKem.encapsulate(method, peerPublic, random);
+        }
+        Exchange ours = generate(method, random);
+        return ours.agree(peerPublic).map(secret -> new Response(ours.publicValue(), secret));
     }
 
     /** Our half of one exchange: the public value to send, and the agreement with the peer's. */
@@ -57,6 +85,7 @@ public final class DhGroup {
             case Ike.ECP_256 -> new Ecp(group, "secp256r1", 32, random);
             case Ike.ECP_384 -> new Ecp(group, "secp384r1", 48, random);
             case Ike.CURVE25519 -> new Curve25519(random);
+            case Ike.ML_KEM_512, Ike.ML_KEM_768, Ike.ML_KEM_1024 -> new MlKem(group, random);
             default -> throw new IllegalArgumentException("unsupported DH group " + group);
         };
     }
@@ -177,6 +206,92 @@ public final class DhGroup {
                 return Optional.empty();
             }
             return X25519.sharedSecret(privateKey, Key.of(peer)).map(Key::bytes); // empty for a small-order point (RFC 8031)
+        }
+    }
+
+    /**
+     * ML-KEM through the JDK ({@code javax.crypto.KEM}). The key travels raw (the 800/1184/1568-byte encapsulation key
+     * of FIPS 203); the JDK's keys are X.509 SubjectPublicKeyInfo, whose DER prefix before the raw key is fixed per
+     * parameter set and taken from a key of our own.
+     */
+    private static final class MlKem implements Exchange {
+        /** The DER before the raw key in the JDK's X.509 encoding, per method (a constant of the parameter set). */
+        private static final java.util.Map<Integer, byte[]> PREFIXES = new java.util.concurrent.ConcurrentHashMap<>();
+        private final int method;
+        private final KeyPair pair;
+
+        MlKem(int method, SecureRandom random) {
+            this.method = method;
+            try {
+                KeyPairGenerator g = KeyPairGenerator.getInstance("ML-KEM");
+                g.initialize(new NamedParameterSpec(parameterSet(method)), random);
+                pair = g.generateKeyPair();
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("the JDK has no " + parameterSet(method), e);
+            }
+        }
+
+        static String parameterSet(int method) {
+            return switch (method) {
+                case Ike.ML_KEM_512 -> "ML-KEM-512";
+                case Ike.ML_KEM_768 -> "ML-KEM-768";
+                default -> "ML-KEM-1024";
+            };
+        }
+
+        static int keyLength(int method) {
+            return switch (method) {
+                case Ike.ML_KEM_512 -> 800;
+                case Ike.ML_KEM_768 -> 1184;
+                default -> 1568;
+            };
+        }
+
+        static int ciphertextLength(int method) {
+            return switch (method) {
+                case Ike.ML_KEM_512 -> 768;
+                case Ike.ML_KEM_768 -> 1088;
+                default -> 1568;
+            };
+        }
+
+        public int group() {
+            return method;
+        }
+
+        public byte[] publicValue() {
+            byte[] encoded = pair.getPublic().getEncoded();
+            return java.util.Arrays.copyOfRange(encoded, encoded.length - keyLength(method), encoded.length);
+        }
+
+        /** Decapsulates the responder's ciphertext. */
+        public Optional<byte[]> agree(byte[] ciphertext) {
+            if (ciphertext.length != ciphertextLength(method)) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(KEM.getInstance("ML-KEM").newDecapsulator(pair.getPrivate()).decapsulate(ciphertext).getEncoded());
+            } catch (GeneralSecurityException | IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        }
+
+        static Optional<Response> encapsulate(int method, byte[] peerKey, SecureRandom random) {
+            if (peerKey.length != keyLength(method)) {
+                return Optional.empty();
+            }
+            try {
+                byte[] prefix = PREFIXES.computeIfAbsent(method, m -> {
+                    byte[] own = new MlKem(m, random).pair.getPublic().getEncoded();
+                    return java.util.Arrays.copyOf(own, own.length - keyLength(m));
+                });
+                byte[] spki = IkeKeys.concat(prefix, peerKey);
+                PublicKey key = KeyFactory.getInstance("ML-KEM").generatePublic(new X509EncodedKeySpec(spki));
+                KEM.Encapsulated e = KEM.getInstance("ML-KEM").newEncapsulator(key, random).encapsulate();
+                return Optional.of(new Response(e.encapsulation(), e.key().getEncoded()));
+            } catch (GeneralSecurityException | IllegalArgumentException e) {
+                return Optional.empty(); // not a valid encapsulation key (FIPS 203 section 7.2's checks)
+            }
         }
     }
 }

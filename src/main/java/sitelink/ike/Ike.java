@@ -12,6 +12,8 @@ public final class Ike {
 
     // Exchange types (section 3.1)
     public static final int IKE_SA_INIT = 34, IKE_AUTH = 35, CREATE_CHILD_SA = 36, INFORMATIONAL = 37;
+    /** RFC 9242 (IKE_INTERMEDIATE) and RFC 9370 (IKE_FOLLOWUP_KE): the exchanges that carry additional key exchanges. */
+    public static final int IKE_INTERMEDIATE = 43, IKE_FOLLOWUP_KE = 44;
 
     // Header flags
     public static final int FLAG_INITIATOR = 0x08, FLAG_VERSION = 0x10, FLAG_RESPONSE = 0x20;
@@ -26,6 +28,13 @@ public final class Ike {
 
     // Transform types (section 3.3.2)
     public static final int ENCR = 1, PRF = 2, INTEG = 3, DH = 4, ESN = 5;
+    /** RFC 9370: Additional Key Exchange 1..7, whose ids are key exchange methods as for {@link #DH}. */
+    public static final int ADDKE1 = 6, ADDKE7 = 12;
+
+    /** Whether a transform type is one of RFC 9370's additional key exchanges. */
+    public static boolean additionalKe(int type) {
+        return type >= ADDKE1 && type <= ADDKE7;
+    }
 
     // ENCR ids
     public static final int ENCR_3DES = 3, ENCR_DES = 2, ENCR_AES_CBC = 12, ENCR_AES_GCM_8 = 18, ENCR_AES_GCM_12 = 19,
@@ -38,6 +47,8 @@ public final class Ike {
             AUTH_HMAC_SHA2_384_192 = 13, AUTH_HMAC_SHA2_512_256 = 14;
     // DH groups
     public static final int MODP_1024 = 2, MODP_1536 = 5, MODP_2048 = 14, ECP_256 = 19, ECP_384 = 20, CURVE25519 = 31;
+    /** ML-KEM (FIPS 203) as key exchange methods (IANA, draft-ietf-ipsecme-ikev2-mlkem): for additional key exchanges. */
+    public static final int ML_KEM_512 = 35, ML_KEM_768 = 36, ML_KEM_1024 = 37;
     // Transform attribute: Key Length (TV format)
     public static final int ATTR_KEY_LENGTH = 14;
 
@@ -68,7 +79,7 @@ public final class Ike {
             NAT_DETECTION_SOURCE_IP = 16388, NAT_DETECTION_DESTINATION_IP = 16389, COOKIE = 16390,
             USE_TRANSPORT_MODE = 16391, REKEY_SA = 16393, ESP_TFC_PADDING_NOT_SUPPORTED = 16394,
             NON_FIRST_FRAGMENTS_ALSO = 16395, MOBIKE_SUPPORTED = 16396, IKEV2_FRAGMENTATION_SUPPORTED = 16430,
-            SIGNATURE_HASH_ALGORITHMS = 16431;
+            SIGNATURE_HASH_ALGORITHMS = 16431, INTERMEDIATE_EXCHANGE_SUPPORTED = 16438, ADDITIONAL_KEY_EXCHANGE = 16441;
 
     /** Payload type names as strongSwan logs them, for log lines such as {@code [ SA KE No N(NATD_S_IP) ]}. */
     public static String payloadName(int type) {
@@ -100,6 +111,8 @@ public final class Ike {
             case IKE_AUTH -> "IKE_AUTH";
             case CREATE_CHILD_SA -> "CREATE_CHILD_SA";
             case INFORMATIONAL -> "INFORMATIONAL";
+            case IKE_INTERMEDIATE -> "IKE_INTERMEDIATE";
+            case IKE_FOLLOWUP_KE -> "IKE_FOLLOWUP_KE";
             default -> "EXCHANGE(" + type + ")";
         };
     }

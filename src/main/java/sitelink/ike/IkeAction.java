@@ -13,6 +13,22 @@ public sealed interface IkeAction {
 
     /** The IKE SA is ESTABLISHED with this proposal. */
     record Established(long spiI, long spiR, Proposal proposal, boolean natTraversal) implements IkeAction {
+        /** Whether the key exchange was hybrid: a classical group and ML-KEM (RFC 9370), safe against recording now, decrypting later. */
+        public boolean hybrid() {
+            return Proposals.hybrid(proposal);
+        }
+
+        /** For status lines: {@code hybrid (curve25519 + mlkem768)} or {@code classical only (curve25519)}. */
+        public String keyExchange() {
+            return IkeAction.keyExchange(proposal);
+        }
+    }
+
+    /** {@code hybrid (curve25519 + mlkem768)} or {@code classical only (curve25519)} for a selected IKE proposal. */
+    static String keyExchange(Proposal p) {
+        String methods = p.transforms().stream().filter(t -> t.type() == Ike.DH || (Ike.additionalKe(t.type()) && t.id() != 0))
+                .map(t -> Transform.keyExchangeName(t.id())).collect(java.util.stream.Collectors.joining(" + "));
+        return (Proposals.hybrid(p) ? "hybrid (" : "classical only (") + methods + ")";
     }
 
     /**
@@ -20,6 +36,10 @@ public sealed interface IkeAction {
      * (the old one is deleted); the CHILD SAs are unchanged.
      */
     record IkeSaRekeyed(long spiI, long spiR, Proposal proposal) implements IkeAction {
+        /** As {@link Established#keyExchange()}: the new IKE SA's key exchange. */
+        public String keyExchange() {
+            return IkeAction.keyExchange(proposal);
+        }
     }
 
     /** A CHILD SA is INSTALLED: ESP can flow with these SPIs, keys and selectors. */

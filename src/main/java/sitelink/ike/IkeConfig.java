@@ -127,6 +127,16 @@ public record IkeConfig(IkeId localId, IkeId remoteId, byte[] psk, List<Proposal
             return this;
         }
 
+        /**
+         * Applies a {@code post_quantum} setting to the IKE and ESP proposals given so far ({@link Proposals#postQuantum}):
+         * call it after {@link #ike} and {@link #esp}. Without it the proposals stay as given (classical by default).
+         */
+        public Builder postQuantum(PostQuantum mode) {
+            ike = Proposals.postQuantum(mode, ike);
+            esp = Proposals.postQuantum(mode, esp);
+            return this;
+        }
+
         public Builder selectors(List<String> localSubnets, List<String> remoteSubnets) {
             localTs = localSubnets.stream().map(TrafficSelector::subnet).toList();
             remoteTs = remoteSubnets.stream().map(TrafficSelector::subnet).toList();

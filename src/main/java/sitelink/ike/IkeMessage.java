@@ -93,6 +93,17 @@ public record IkeMessage(long spiI, long spiR, int exchange, int flags, long mes
         return out;
     }
 
+    /**
+     * IntAuth_A | IntAuth_P of this (decrypted or not yet sealed) IKE_INTERMEDIATE message (RFC 9242 section 3.3.1):
+     * the header and the Encrypted payload's generic header as if the SK payload held only the inner payloads in the
+     * clear (no IV, padding or ICV; a fragmented message as if it were whole), then those payloads.
+     */
+    public byte[] intermediateOctets() {
+        byte[] inner = encodeChain(payloads);
+        return header(Ike.SK, Ike.HEADER_LENGTH + 4 + inner.length).u8(payloads.isEmpty() ? Ike.NONE : payloads.get(0).type())
+                .u8(0).u16(4 + inner.length).bytes(inner).toByteArray();
+    }
+
     private Writer header(int next, int length) {
         return new Writer().u64(spiI).u64(spiR).u8(next).u8(Ike.VERSION).u8(exchange).u8(flags).u32(messageId).u32(length);
     }

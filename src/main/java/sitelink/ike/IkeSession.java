@@ -57,6 +57,12 @@ public final class IkeSession {
     private final Reassembly reassembly = new Reassembly();
     private int lastResponsePort;
     private Outstanding outstanding;
+    /** RFC 9370: the additional key exchanges of IKE_SA_INIT's proposal still to do in IKE_INTERMEDIATE exchanges. */
+    private final List<Integer> pendingAdditional = new ArrayList<>();
+    /** RFC 9242: IntAuth_i and IntAuth_r so far (empty before the first IKE_INTERMEDIATE exchange). */
+    private byte[] intAuthI = new byte[0], intAuthR = new byte[0];
+    /** Whether the peer announced INTERMEDIATE_EXCHANGE_SUPPORTED in IKE_SA_INIT. */
+    private boolean peerIntermediate;
 
     /**
      * A request we sent and await the answer to: resent at {@code deadline} with doubling timeouts; {@code purpose} is
@@ -80,6 +86,39 @@ public final class IkeSession {
     /** CREATE_CHILD_SA rekeying {@code old}: our new inbound SPI, our nonce, our PFS exchange (null without a group). */
     private record ChildRekey(Child old, int newSpi, byte[] nonce, DhGroup.Exchange pfs, boolean keRetried) implements Request {
     }
+
+    /** IKE_INTERMEDIATE (RFC 9242) with our half of an additional key exchange (RFC 9370 section 2.2.2). */
+    private record Intermediate(DhGroup.Exchange exchange) implements Request {
+    }
+
+    /**
+     * RFC 9370 section 2.2.4: a CREATE_CHILD_SA whose selected proposal names additional key exchanges goes on in
+     * IKE_FOLLOWUP_KE exchanges, one per method, each tied to the last by the responder's ADDITIONAL_KEY_EXCHANGE data
+     * ({@code link}); when all are done {@code complete} gets SK(1) | ... | SK(n) and installs the CHILD SA or IKE SA.
+     */
+    private static final class FollowUp {
+        final List<Integer> methods;
+        final java.io.ByteArrayOutputStream secrets = new java.io.ByteArrayOutputStream();
+        final java.util.function.BiConsumer<byte[], List<IkeAction>> complete;
+        /** Called instead when an exchange fails (the old SA stays). */
+        final java.util.function.BiConsumer<String, List<IkeAction>> failed;
+        byte[] link;
+
+        FollowUp(List<Integer> methods, byte[] link, java.util.function.BiConsumer<byte[], List<IkeAction>> complete,
+                 java.util.function.BiConsumer<String, List<IkeAction>> failed) {
+            this.methods = new ArrayList<>(methods);
+            this.link = link;
+            this.complete = complete;
+            this.failed = failed;
+        }
+    }
+
+    /** IKE_FOLLOWUP_KE of ours: our half of the next additional key exchange of {@code followUp}. */
+    private record FollowUpKe(FollowUp followUp, DhGroup.Exchange exchange) implements Request {
+    }
+
+    /** The additional key exchanges of a CREATE_CHILD_SA the peer started and we answered, awaiting its IKE_FOLLOWUP_KE. */
+    private FollowUp peerFollowUp;
 
     /** CREATE_CHILD_SA rekeying the IKE SA (section 2.18): our SPI of the new SA, our nonce and DH exchange. */
     private record IkeRekey(long newSpi, byte[] nonce, DhGroup.Exchange dh, boolean keRetried) implements Request {
@@ -133,6 +172,13 @@ public final class IkeSession {
             this.rekeyAt = rekeyAt;
         }
     }
+
+    /** RFC 9370's error notify for an IKE_FOLLOWUP_KE that belongs to no exchange we answered. */
+    private static final int STATE_NOT_FOUND = 47;
+
+    /** Appended to a refusal when this site offers only hybrid proposals ({@code post_quantum: required}). */
+    private static final String POST_QUANTUM_REQUIRED = "; this site requires a post-quantum hybrid key exchange (post_quantum: required),"
+            + " and the peer does not offer ML-KEM (strongSwan needs 6.0 or later with ke1_mlkem768 in its proposals)";
 
     /** How long after a refused or unanswerable rekey we try again. */
     private static final java.time.Duration REKEY_RETRY = java.time.Duration.ofSeconds(30);
@@ -224,6 +270,9 @@ public final class IkeSession {
         }
         if (config.certificates().isPresent()) {
             p.add(Payload.Notify.of(Ike.SIGNATURE_HASH_ALGORITHMS, SignatureAuth.hashesNotifyData()));
+        }
+        if (config.ikeProposals().stream().anyMatch(Proposals::hybrid)) {
+            p.add(Payload.Notify.of(Ike.INTERMEDIATE_EXCHANGE_SUPPORTED)); // RFC 9370 section 2.2.1 needs RFC 9242
         }
         firstMessage = new IkeMessage(spiI, 0, Ike.IKE_SA_INIT, Ike.FLAG_INITIATOR, 0, p).encode();
         nextRequestId = 1;
@@ -334,10 +383,14 @@ public final class IkeSession {
             outstanding = null;
             if (m.exchange() == Ike.IKE_AUTH && state == State.AUTH_SENT) {
                 authResponse(plain, out);
+            } else if (purpose instanceof Intermediate r && m.exchange() == Ike.IKE_INTERMEDIATE && state == State.INIT_ANSWERED) {
+                intermediateResponse(plain, r, out);
             } else if (purpose instanceof ChildRekey r && m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
                 childRekeyResponse(plain, r, out);
             } else if (purpose instanceof IkeRekey r && m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
                 ikeRekeyResponse(plain, r, out);
+            } else if (purpose instanceof FollowUpKe r && m.exchange() == Ike.IKE_FOLLOWUP_KE && state == State.ESTABLISHED) {
+                followUpResponse(plain, r, out);
             } else if (purpose instanceof ChildDelete d && m.exchange() == Ike.INFORMATIONAL) {
                 for (Child c : d.gone) {
                     if (children.remove(c.outboundSpi) != null) {
@@ -349,15 +402,21 @@ public final class IkeSession {
             } // an INFORMATIONAL response while ESTABLISHED: the peer is alive (lastHeardNanos moved)
             return;
         }
-        if (m.exchange() == Ike.IKE_AUTH && !initiator && state == State.INIT_ANSWERED) {
+        if ((m.exchange() == Ike.IKE_AUTH || m.exchange() == Ike.IKE_INTERMEDIATE) && !initiator && state == State.INIT_ANSWERED) {
             if (localPort == Ike.NAT_T_PORT) {
                 natT = true;
             }
-            authRequest(plain, raw, from, localPort, out);
+            if (m.exchange() == Ike.IKE_INTERMEDIATE) {
+                intermediateRequest(plain, out);
+            } else {
+                authRequest(plain, raw, from, localPort, out);
+            }
         } else if (m.exchange() == Ike.INFORMATIONAL) {
             informational(plain, out);
         } else if (m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
             createChildRequest(plain, out);
+        } else if (m.exchange() == Ike.IKE_FOLLOWUP_KE && state == State.ESTABLISHED) {
+            followUpRequest(plain, out);
         } else {
             respond(out, m.exchange(), m.messageId(), List.of(Payload.Notify.of(Ike.NO_ADDITIONAL_SAS)));
         }
@@ -389,7 +448,8 @@ public final class IkeSession {
         Optional<Payload.Notify> error = m.all(Payload.Notify.class).stream().filter(Payload.Notify::isError).findFirst();
         if (error.isPresent()) {
             if (error.get().notifyType() == Ike.NO_PROPOSAL_CHOSEN) {
-                fail(out, IkeFailure.NO_PROPOSAL_CHOSEN, "the peer accepts none of this site's IKE proposals " + config.ikeProposals());
+                fail(out, IkeFailure.NO_PROPOSAL_CHOSEN, "the peer accepts none of this site's IKE proposals " + config.ikeProposals()
+                        + (config.ikeProposals().stream().allMatch(Proposals::hybrid) ? POST_QUANTUM_REQUIRED : ""));
             } else {
                 fail(out, IkeFailure.PEER_ERROR, "the peer answered IKE_SA_INIT with error notify " + error.get().notifyType());
             }
@@ -404,7 +464,12 @@ public final class IkeSession {
         }
         Proposal chosen = sa.get().proposals().get(0);
         if (!Proposals.accepts(config.ikeProposals(), chosen) || chosen.dhGroup() != dh.group() || kePayload.get().group() != dh.group()) {
-            fail(out, IkeFailure.NO_PROPOSAL_CHOSEN, "the peer chose " + chosen + ", which this site did not offer");
+            fail(out, IkeFailure.NO_PROPOSAL_CHOSEN, "the peer chose " + chosen + ", which this site did not offer"
+                    + (!Proposals.hybrid(chosen) && config.ikeProposals().stream().allMatch(Proposals::hybrid) ? POST_QUANTUM_REQUIRED : ""));
+            return;
+        }
+        if (Proposals.hybrid(chosen) && m.notify(Ike.INTERMEDIATE_EXCHANGE_SUPPORTED).isEmpty()) {
+            fail(out, IkeFailure.PEER_ERROR, "the peer chose the hybrid " + chosen + " without INTERMEDIATE_EXCHANGE_SUPPORTED (RFC 9370 needs it)");
             return;
         }
         Optional<byte[]> gir = dh.agree(kePayload.get().data());
@@ -422,7 +487,63 @@ public final class IkeSession {
         natT = config.forceEncap() || natDetected(m, config.local(), remote);
         peerHashes = IkeAuth.peerHashes(m);
         peerFragments = m.notify(Ike.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
+        pendingAdditional.clear();
+        pendingAdditional.addAll(additionalMethods(chosen));
+        if (!pendingAdditional.isEmpty()) {
+            state = State.INIT_ANSWERED; // IKE_INTERMEDIATE exchanges first (RFC 9370 section 2.2.2)
+            sendIntermediate(out);
+            return;
+        }
+        sendAuthRequest(out);
+    }
 
+    /** The additional key exchange methods of a selected proposal, in the order of their transform types (RFC 9370). */
+    private static List<Integer> additionalMethods(Proposal chosen) {
+        return chosen.transforms().stream().filter(t -> Ike.additionalKe(t.type()) && t.id() != 0)
+                .sorted(java.util.Comparator.comparingInt(Transform::type)).map(Transform::id).toList();
+    }
+
+    /** Our IKE_INTERMEDIATE request {@code [ SK { KEi(n) } ]} for the next additional key exchange. */
+    private void sendIntermediate(List<IkeAction> out) {
+        int method = pendingAdditional.get(0);
+        DhGroup.Exchange exchange = DhGroup.generate(method, random);
+        long id = nextRequestId++;
+        IkeMessage request = new IkeMessage(spiI, spiR, Ike.IKE_INTERMEDIATE, Ike.FLAG_INITIATOR, id,
+                List.of(new Payload.KeyExchange(method, exchange.publicValue())));
+        intAuthI = keys.intAuth(true, intAuthI, request.intermediateOctets()); // with the SK_pi that protects it
+        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(request), new Intermediate(exchange));
+    }
+
+    private void intermediateResponse(IkeMessage m, Intermediate r, List<IkeAction> out) {
+        int method = r.exchange.group();
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        if (ke.isEmpty() || ke.get().group() != method) {
+            Optional<Payload.Notify> error = m.all(Payload.Notify.class).stream().filter(Payload.Notify::isError).findFirst();
+            fail(out, IkeFailure.PEER_ERROR, "the peer answered the additional key exchange " + Transform.keyExchangeName(method)
+                    + " (IKE_INTERMEDIATE) " + error.map(e -> "with error notify " + e.notifyType()).orElse("without its KE"));
+            return;
+        }
+        intAuthR = keys.intAuth(false, intAuthR, m.intermediateOctets());
+        Optional<byte[]> secret = r.exchange.agree(ke.get().data());
+        if (secret.isEmpty()) {
+            fail(out, IkeFailure.INVALID_DH_VALUE, "the peer's " + Transform.keyExchangeName(method) + " value is invalid ("
+                    + ke.get().data().length + " bytes)");
+            return;
+        }
+        keys = keys.rekeyed(ikeProposal, ni, nr, secret.get(), spiI, spiR, random); // RFC 9370 section 2.2.2: the key update
+        Arrays.fill(secret.get(), (byte) 0);
+        pendingAdditional.removeFirst();
+        if (!pendingAdditional.isEmpty()) {
+            sendIntermediate(out);
+        } else {
+            sendAuthRequest(out);
+        }
+    }
+
+    private void sendAuthRequest(List<IkeAction> out) {
+        if (intAuthI.length > 0) {
+            keys = keys.coveringIntermediate(intAuthI, intAuthR, nextRequestId);
+        }
         inboundChildSpi = random.nextInt() | 0x100; // never a reserved SPI (1..255) or zero
         List<Payload> p = new ArrayList<>();
         Payload.Identification idi = config.localId().payload(true);
@@ -525,8 +646,21 @@ public final class IkeSession {
             sendPlain(out, localPort, to, new IkeMessage(m.spiI(), 0, Ike.IKE_SA_INIT, Ike.FLAG_RESPONSE, 0,
                     List.of(Payload.Notify.of(Ike.NO_PROPOSAL_CHOSEN))));
             out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "the peer offers " + sa.get().proposals()
-                    + ", this site allows " + config.ikeProposals()));
+                    + ", this site allows " + config.ikeProposals()
+                    + (sa.get().proposals().stream().noneMatch(Proposals::hybrid) && config.ikeProposals().stream().allMatch(Proposals::hybrid)
+                    ? POST_QUANTUM_REQUIRED : "")));
             return;
+        }
+        if (chosen.isPresent() && Proposals.hybrid(chosen.get()) && m.notify(Ike.INTERMEDIATE_EXCHANGE_SUPPORTED).isEmpty()) {
+            // no IKE_INTERMEDIATE, no additional key exchange (RFC 9370 section 2.2.1): a classical proposal of ours, if any
+            chosen = Proposals.select(sa.get().proposals(), config.ikeProposals().stream().filter(x -> !Proposals.hybrid(x)).toList());
+            if (chosen.isEmpty()) {
+                sendPlain(out, localPort, to, new IkeMessage(m.spiI(), 0, Ike.IKE_SA_INIT, Ike.FLAG_RESPONSE, 0,
+                        List.of(Payload.Notify.of(Ike.NO_PROPOSAL_CHOSEN))));
+                out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "the peer offers " + sa.get().proposals()
+                        + " without INTERMEDIATE_EXCHANGE_SUPPORTED, so no additional key exchange" + POST_QUANTUM_REQUIRED));
+                return;
+            }
         }
         int group = chosen.get().dhGroup();
         if (ke.get().group() != group) {
@@ -553,6 +687,11 @@ public final class IkeSession {
         natT = config.forceEncap() || natDetected(m, config.local(), remote);
         peerHashes = IkeAuth.peerHashes(m);
         peerFragments = m.notify(Ike.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
+        peerIntermediate = m.notify(Ike.INTERMEDIATE_EXCHANGE_SUPPORTED).isPresent();
+        pendingAdditional.clear();
+        pendingAdditional.addAll(additionalMethods(ikeProposal));
+        intAuthI = new byte[0];
+        intAuthR = new byte[0];
         List<Payload> p = new ArrayList<>();
         p.add(new Payload.SecurityAssociation(List.of(ikeProposal)));
         p.add(new Payload.KeyExchange(group, dh.publicValue()));
@@ -565,6 +704,9 @@ public final class IkeSession {
             p.add(new Payload.CertRequest(Ike.CERT_X509_SIGNATURE, c.authorityHashes()));
             p.add(Payload.Notify.of(Ike.SIGNATURE_HASH_ALGORITHMS, SignatureAuth.hashesNotifyData()));
         });
+        if (peerIntermediate) {
+            p.add(Payload.Notify.of(Ike.INTERMEDIATE_EXCHANGE_SUPPORTED));
+        }
         firstMessage = raw;
         secondMessage = new IkeMessage(spiI, spiR, Ike.IKE_SA_INIT, Ike.FLAG_RESPONSE, 0, p).encode();
         expectedPeerRequestId = 1;
@@ -573,8 +715,42 @@ public final class IkeSession {
         send(out, Ike.IKE_PORT, List.of(secondMessage));
     }
 
+    /** The initiator's IKE_INTERMEDIATE request: its half of the next additional key exchange, answered with ours. */
+    private void intermediateRequest(IkeMessage m, List<IkeAction> out) {
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        if (pendingAdditional.isEmpty() || ke.isEmpty() || ke.get().group() != pendingAdditional.get(0)) {
+            respond(out, Ike.IKE_INTERMEDIATE, m.messageId(), List.of(Payload.Notify.of(Ike.INVALID_SYNTAX)));
+            fail(out, IkeFailure.PEER_ERROR, "IKE_INTERMEDIATE request " + (pendingAdditional.isEmpty() ? "after all key exchanges"
+                    : "without a KE of " + Transform.keyExchangeName(pendingAdditional.get(0))));
+            return;
+        }
+        intAuthI = keys.intAuth(true, intAuthI, m.intermediateOctets());
+        Optional<DhGroup.Response> ours = DhGroup.respond(ke.get().group(), ke.get().data(), random);
+        if (ours.isEmpty()) {
+            respond(out, Ike.IKE_INTERMEDIATE, m.messageId(), List.of(Payload.Notify.of(Ike.INVALID_SYNTAX)));
+            fail(out, IkeFailure.INVALID_DH_VALUE, "the peer's " + Transform.keyExchangeName(ke.get().group()) + " value is invalid ("
+                    + ke.get().data().length + " bytes)");
+            return;
+        }
+        List<Payload> answer = List.of(new Payload.KeyExchange(ke.get().group(), ours.get().publicValue()));
+        intAuthR = keys.intAuth(false, intAuthR, new IkeMessage(spiI, spiR, Ike.IKE_INTERMEDIATE, Ike.FLAG_RESPONSE, m.messageId(), answer)
+                .intermediateOctets());
+        respond(out, Ike.IKE_INTERMEDIATE, m.messageId(), answer); // sealed with the keys before the update
+        keys = keys.rekeyed(ikeProposal, ni, nr, ours.get().secret(), spiI, spiR, random);
+        Arrays.fill(ours.get().secret(), (byte) 0);
+        pendingAdditional.removeFirst();
+    }
+
     private void authRequest(IkeMessage m, byte[] raw, InetSocketAddress from, int localPort, List<IkeAction> out) {
         remote = from;
+        if (!pendingAdditional.isEmpty()) {
+            respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.INVALID_SYNTAX)));
+            fail(out, IkeFailure.PEER_ERROR, "IKE_AUTH request before the additional key exchange " + Transform.keyExchangeName(pendingAdditional.get(0)));
+            return;
+        }
+        if (intAuthI.length > 0) {
+            keys = keys.coveringIntermediate(intAuthI, intAuthR, m.messageId());
+        }
         Optional<Payload.Identification> idi = m.id(true);
         Optional<Payload.Authentication> auth = m.first(Payload.Authentication.class);
         if (idi.isEmpty() || auth.isEmpty()) {
@@ -706,11 +882,100 @@ public final class IkeSession {
         }
         p.add(new Payload.TrafficSelectors(true, narrowedI));
         p.add(new Payload.TrafficSelectors(false, narrowedR));
+        List<Integer> additional = additionalMethods(chosen);
+        byte[] peerNonce = nonce.get().data(), sharedGir = gir;
+        int newInbound = inboundChildSpi;
+        java.util.function.BiConsumer<byte[], List<IkeAction>> complete = (extra, o) -> {
+            // the peer sent Ni, we Nr: it initiated this exchange, whatever its IKE SA role, so its keys come first (section 2.17)
+            inboundChildSpi = newInbound;
+            install(chosen, narrowedR, narrowedI, sharedGir, peerNonce, ourNonce, false, extra, o);
+            Arrays.fill(sharedGir, (byte) 0);
+            rekeyed.ifPresent(c -> c.replaced = true);
+        };
+        if (!additional.isEmpty()) {
+            byte[] link = randomBytes(8);
+            p.add(Payload.Notify.of(Ike.ADDITIONAL_KEY_EXCHANGE, link));
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(), p);
+            peerFollowUp = new FollowUp(additional, link, complete, (why, o) -> { });
+            return;
+        }
         respond(out, Ike.CREATE_CHILD_SA, m.messageId(), p);
-        // the peer sent Ni, we Nr: it initiated this exchange, whatever its IKE SA role, so its keys come first (section 2.17)
-        install(chosen, narrowedR, narrowedI, gir, nonce.get().data(), ourNonce, false, out);
-        Arrays.fill(gir, (byte) 0);
-        rekeyed.ifPresent(c -> c.replaced = true);
+        complete.accept(new byte[0], out);
+    }
+
+    /** The peer's IKE_FOLLOWUP_KE request {@code [ KEi(n) N(ADDITIONAL_KEY_EXCHANGE) ]}: answered with our KE (RFC 9370 section 2.2.4). */
+    private void followUpRequest(IkeMessage m, List<IkeAction> out) {
+        FollowUp f = peerFollowUp;
+        Optional<Payload.Notify> link = m.notify(Ike.ADDITIONAL_KEY_EXCHANGE);
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        if (f == null || link.isEmpty() || !MessageDigest.isEqual(link.get().data(), f.link)) {
+            respond(out, Ike.IKE_FOLLOWUP_KE, m.messageId(), List.of(Payload.Notify.of(STATE_NOT_FOUND)));
+            return;
+        }
+        int method = f.methods.get(0);
+        Optional<DhGroup.Response> ours = ke.isPresent() && ke.get().group() == method
+                ? DhGroup.respond(method, ke.get().data(), random) : Optional.empty();
+        if (ours.isEmpty()) {
+            peerFollowUp = null;
+            respond(out, Ike.IKE_FOLLOWUP_KE, m.messageId(), List.of(Payload.Notify.of(Ike.INVALID_SYNTAX)));
+            out.add(new IkeAction.Failed(IkeFailure.INVALID_DH_VALUE, "the peer's additional key exchange "
+                    + Transform.keyExchangeName(method) + " (IKE_FOLLOWUP_KE) has no valid KE: the CHILD SA or IKE SA it rekeys stays"));
+            return;
+        }
+        f.secrets.writeBytes(ours.get().secret());
+        f.methods.removeFirst();
+        List<Payload> p = new ArrayList<>();
+        p.add(new Payload.KeyExchange(method, ours.get().publicValue()));
+        if (!f.methods.isEmpty()) {
+            f.link = randomBytes(8);
+            p.add(Payload.Notify.of(Ike.ADDITIONAL_KEY_EXCHANGE, f.link));
+        }
+        respond(out, Ike.IKE_FOLLOWUP_KE, m.messageId(), p);
+        if (f.methods.isEmpty()) {
+            peerFollowUp = null;
+            byte[] extra = f.secrets.toByteArray();
+            f.complete.accept(extra, out);
+            Arrays.fill(extra, (byte) 0);
+        }
+    }
+
+    /** Our IKE_FOLLOWUP_KE request for the next additional key exchange of {@code f}. */
+    private void sendFollowUp(FollowUp f, List<IkeAction> out) {
+        int method = f.methods.get(0);
+        DhGroup.Exchange exchange = DhGroup.generate(method, random);
+        long id = nextRequestId++;
+        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(new IkeMessage(spiI, spiR, Ike.IKE_FOLLOWUP_KE,
+                initiator ? Ike.FLAG_INITIATOR : 0, id, List.of(new Payload.KeyExchange(method, exchange.publicValue()),
+                Payload.Notify.of(Ike.ADDITIONAL_KEY_EXCHANGE, f.link)))), new FollowUpKe(f, exchange));
+    }
+
+    private void followUpResponse(IkeMessage m, FollowUpKe r, List<IkeAction> out) {
+        FollowUp f = r.followUp;
+        int method = r.exchange.group();
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        Optional<byte[]> secret = ke.isPresent() && ke.get().group() == method ? r.exchange.agree(ke.get().data()) : Optional.empty();
+        if (secret.isEmpty()) {
+            Optional<Payload.Notify> error = m.all(Payload.Notify.class).stream().filter(Payload.Notify::isError).findFirst();
+            f.failed.accept("the peer answered the additional key exchange " + Transform.keyExchangeName(method) + " (IKE_FOLLOWUP_KE) "
+                    + error.map(e -> "with error notify " + e.notifyType()).orElse(ke.isEmpty() ? "without a KE" : "with an invalid KE"), out);
+            return;
+        }
+        f.secrets.writeBytes(secret.get());
+        Arrays.fill(secret.get(), (byte) 0);
+        f.methods.removeFirst();
+        if (!f.methods.isEmpty()) {
+            Optional<Payload.Notify> link = m.notify(Ike.ADDITIONAL_KEY_EXCHANGE);
+            if (link.isEmpty()) {
+                f.failed.accept("the peer's IKE_FOLLOWUP_KE response has no ADDITIONAL_KEY_EXCHANGE for the next exchange", out);
+                return;
+            }
+            f.link = link.get().data();
+            sendFollowUp(f, out);
+            return;
+        }
+        byte[] extra = f.secrets.toByteArray();
+        f.complete.accept(extra, out);
+        Arrays.fill(extra, (byte) 0);
     }
 
     // ---- established: rekeying the IKE SA (RFC 7296 section 2.18), either side ----
@@ -776,6 +1041,28 @@ public final class IkeSession {
         }
         // we sent the request: we are the new IKE SA's initiator, whatever we were (section 2.18)
         long newSpiR = toLong(chosen.spi());
+        List<Integer> additional = additionalMethods(chosen);
+        if (!additional.isEmpty() && theirs == null) {
+            Optional<Payload.Notify> link = m.notify(Ike.ADDITIONAL_KEY_EXCHANGE);
+            if (link.isEmpty()) {
+                out.add(new IkeAction.Failed(IkeFailure.PEER_ERROR, "rekeying the IKE SA: the peer chose " + chosen
+                        + " without ADDITIONAL_KEY_EXCHANGE (RFC 9370); the old IKE SA stays, retried in " + REKEY_RETRY.toSeconds() + " s"));
+                return false;
+            }
+            byte[] sharedGir = gir.get(), peerNonce = nonce.get().data();
+            sendFollowUp(new FollowUp(additional, link.get().data(), (extra, o) -> {
+                IkeKeys newKeys = keys.rekeyed(chosen, r.nonce, peerNonce, sharedGir, extra, r.newSpi, newSpiR, random);
+                Arrays.fill(sharedGir, (byte) 0);
+                deleteRetired(replaceIkeSa(true, r.newSpi, newSpiR, chosen, newKeys, o), o);
+            }, (why, o) -> o.add(new IkeAction.Failed(IkeFailure.PEER_ERROR, "rekeying the IKE SA: " + why + "; the old IKE SA stays, retried in "
+                    + REKEY_RETRY.toSeconds() + " s"))), out);
+            return true;
+        }
+        if (!additional.isEmpty()) {
+            // both rekeyed at once (section 2.8.2) with additional key exchanges: ours is given up, the peer's stands
+            out.add(new IkeAction.Failed(IkeFailure.PEER_ERROR, "rekeying the IKE SA: crossed the peer's rekey; the peer's goes on"));
+            return false;
+        }
         IkeKeys newKeys = keys.rekeyed(chosen, r.nonce, nonce.get().data(), gir.get(), r.newSpi, newSpiR, random);
         Arrays.fill(gir.get(), (byte) 0);
         if (theirs != null && Arrays.compareUnsigned(lower(r.nonce, nonce.get().data()), theirs.lowestNonce) < 0) {
@@ -834,12 +1121,32 @@ public final class IkeSession {
         long spi = nonZeroSpi();
         byte[] nonce = randomBytes(32);
         Proposal chosen = selected.get();
-        respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(
+        List<Payload> answer = new ArrayList<>(List.of(
                 new Payload.SecurityAssociation(List.of(chosen.withNumberAndSpi(chosen.number(), longBytes(spi)))),
                 new Payload.Nonce(nonce), new Payload.KeyExchange(group, ours.publicValue())));
+        List<Integer> additional = additionalMethods(chosen);
+        if (!additional.isEmpty()) {
+            // RFC 9370 section 2.2.4: the new IKE SA's keys wait for the IKE_FOLLOWUP_KE exchanges
+            byte[] link = randomBytes(8);
+            answer.add(Payload.Notify.of(Ike.ADDITIONAL_KEY_EXCHANGE, link));
+            respond(out, Ike.CREATE_CHILD_SA, m.messageId(), answer);
+            byte[] sharedGir = gir.get();
+            peerFollowUp = new FollowUp(additional, link, (extra, o) -> {
+                IkeKeys newKeys = keys.rekeyed(chosen, peerNonce, nonce, sharedGir, extra, toLong(chosen.spi()), spi, random);
+                Arrays.fill(sharedGir, (byte) 0);
+                acceptPeerIkeRekey(chosen, spi, newKeys, peerNonce, nonce, o);
+            }, (why, o) -> { });
+            return;
+        }
+        respond(out, Ike.CREATE_CHILD_SA, m.messageId(), answer);
         // the peer sent the request: it is the new IKE SA's initiator; it deletes the old one
         IkeKeys newKeys = keys.rekeyed(chosen, peerNonce, nonce, gir.get(), toLong(chosen.spi()), spi, random);
         Arrays.fill(gir.get(), (byte) 0);
+        acceptPeerIkeRekey(chosen, spi, newKeys, peerNonce, nonce, out);
+    }
+
+    /** The IKE SA the peer's rekey made is complete: we move to it (or, in a collision, keep it as a candidate). */
+    private void acceptPeerIkeRekey(Proposal chosen, long spi, IkeKeys newKeys, byte[] peerNonce, byte[] nonce, List<IkeAction> out) {
         if (outstanding != null && outstanding.purpose instanceof IkeRekey) {
             // section 2.8.2: we are rekeying it too; which new SA stays is decided when our answer comes
             peerRekey = new Candidate(toLong(chosen.spi()), spi, newKeys, chosen, lower(peerNonce, nonce));
@@ -992,15 +1299,41 @@ public final class IkeSession {
             }
             gir = shared.get();
         }
+        List<Integer> additional = additionalMethods(chosen);
+        if (!additional.isEmpty()) {
+            Optional<Payload.Notify> link = m.notify(Ike.ADDITIONAL_KEY_EXCHANGE);
+            if (link.isEmpty()) {
+                r.old.rekeyAt = clock.nanoTime() + REKEY_RETRY.toNanos();
+                out.add(new IkeAction.Failed(IkeFailure.PEER_ERROR, which + ": the peer chose " + chosen
+                        + " without ADDITIONAL_KEY_EXCHANGE (RFC 9370); the old CHILD SA stays, retried in " + REKEY_RETRY.toSeconds() + " s"));
+                return;
+            }
+            byte[] sharedGir = gir, peerNonce = nonce.get().data();
+            List<TrafficSelector> ti = tsi.get().selectors(), tr = tsr.get().selectors();
+            sendFollowUp(new FollowUp(additional, link.get().data(),
+                    (extra, o) -> finishChildRekey(r, chosen, ti, tr, sharedGir, peerNonce, extra, o),
+                    (why, o) -> {
+                        r.old.rekeyAt = clock.nanoTime() + REKEY_RETRY.toNanos();
+                        o.add(new IkeAction.Failed(IkeFailure.PEER_ERROR, which + ": " + why + "; the old CHILD SA stays, retried in "
+                                + REKEY_RETRY.toSeconds() + " s"));
+                    }), out);
+            return;
+        }
+        finishChildRekey(r, chosen, tsi.get().selectors(), tsr.get().selectors(), gir, nonce.get().data(), new byte[0], out);
+    }
+
+    /** Installs the CHILD SA our rekey made ({@code extra}: RFC 9370's additional secrets) and deletes the one it replaces. */
+    private void finishChildRekey(ChildRekey r, Proposal chosen, List<TrafficSelector> tsi, List<TrafficSelector> tsr, byte[] gir,
+                                  byte[] peerNonce, byte[] extra, List<IkeAction> out) {
         inboundChildSpi = r.newSpi;
-        Child fresh = install(chosen, tsi.get().selectors(), tsr.get().selectors(), gir, r.nonce, nonce.get().data(), true, out);
+        Child fresh = install(chosen, tsi, tsr, gir, r.nonce, peerNonce, true, extra, out);
         Arrays.fill(gir, (byte) 0);
         r.old.replaced = true;
         // the new one carries traffic now; delete the old one (section 1.3.3: the rekey's initiator deletes it). In a
         // collision (section 2.8.1) the SA made with the lowest of the four nonces is deleted by whoever made it: ours
         // too when the lowest is in our exchange
         boolean oursRedundant = r.old.collisionNonce != null
-                && Arrays.compareUnsigned(lower(r.nonce, nonce.get().data()), r.old.collisionNonce) < 0;
+                && Arrays.compareUnsigned(lower(r.nonce, peerNonce), r.old.collisionNonce) < 0;
         sendChildDelete(oursRedundant ? List.of(r.old, fresh) : List.of(r.old), out);
     }
 
@@ -1186,9 +1519,15 @@ public final class IkeSession {
     /** {@code weInitiated}: whether we sent the request of the exchange that created it (our Ni), which orders the keys. */
     private Child install(Proposal chosen, List<TrafficSelector> local, List<TrafficSelector> remoteTs, byte[] gir, byte[] nonceI,
                           byte[] nonceR, boolean weInitiated, List<IkeAction> out) {
+        return install(chosen, local, remoteTs, gir, nonceI, nonceR, weInitiated, new byte[0], out);
+    }
+
+    /** {@code extra}: SK(1) | ... | SK(n) of RFC 9370's additional key exchanges, after the nonces in the KEYMAT seed. */
+    private Child install(Proposal chosen, List<TrafficSelector> local, List<TrafficSelector> remoteTs, byte[] gir, byte[] nonceI,
+                          byte[] nonceR, boolean weInitiated, byte[] extra, List<IkeAction> out) {
         Transform encr = chosen.first(Ike.ENCR).orElseThrow();
         int integ = chosen.first(Ike.INTEG).map(Transform::id).orElse(0);
-        byte[][] km = keys.childKeymat(encr, integ, gir, nonceI, nonceR); // [initiator->responder, responder->initiator]
+        byte[][] km = keys.childKeymat(encr, integ, gir, nonceI, nonceR, extra); // [initiator->responder, responder->initiator]
         int outboundSpi = toInt(chosen.spi());
         InetSocketAddress espTo = new InetSocketAddress(remote.getAddress(), natT ? remote.getPort() : Ike.NAT_T_PORT);
         Child child = new Child(inboundChildSpi, outboundSpi, local, remoteTs, clock.nanoTime() + rekeyDelay(config.childLifetime()));

@@ -79,7 +79,17 @@ public final class Proposals {
             throw new ProposalException("'" + spec + "': ESP proposals take no PRF (" + of(transforms, Ike.PRF).get(0).name() + ")");
         }
         if (ike && of(transforms, Ike.DH).isEmpty()) {
-            throw new ProposalException("'" + spec + "' names no Diffie-Hellman group: add modp2048, ecp256, ecp384 or curve25519");
+            throw new ProposalException("'" + spec + "' names no Diffie-Hellman group: add modp2048, ecp256, ecp384 or curve25519"
+                    + (transforms.stream().anyMatch(t -> Ike.additionalKe(t.type())) ? " (an additional key exchange such as ke1_mlkem768 comes after a classical one)" : ""));
+        }
+        if (!ike && of(transforms, Ike.DH).isEmpty() && transforms.stream().anyMatch(t -> Ike.additionalKe(t.type()))) {
+            throw new ProposalException("'" + spec + "': an additional key exchange (ke1_...) needs a classical group first, e.g. aes256gcm16-curve25519-ke1_mlkem768");
+        }
+        for (Transform t : of(transforms, Ike.DH)) {
+            if (DhGroup.isKem(t.id())) {
+                throw new ProposalException("'" + spec + "': " + t.name() + " only as an additional key exchange after a classical group"
+                        + " (RFC 9370), hybrid: write ke1_" + t.name() + " after e.g. curve25519");
+            }
         }
         if (!ike && of(transforms, Ike.ESN).isEmpty()) {
             transforms.add(Transform.of(Ike.ESN, 0)); // as strongSwan proposes by default: no extended sequence numbers
@@ -92,6 +102,13 @@ public final class Proposals {
     }
 
     private static Transform transform(String token, boolean ike, String spec) throws ProposalException {
+        if (token.matches("ke[1-7]_.*")) { // RFC 9370 in strongSwan's syntax: ke1_mlkem768 is Additional Key Exchange 1
+            Transform method = transform(token.substring(4), ike, spec);
+            if (method.type() != Ike.DH) {
+                throw new ProposalException("'" + spec + "': " + token + " names no key exchange method (e.g. ke1_mlkem768)");
+            }
+            return Transform.of(Ike.ADDKE1 + token.charAt(2) - '1', method.id());
+        }
         String weak = switch (token) {
             case "md5", "hmacmd5" -> "sha256";
             case "sha1", "sha", "hmacsha1" -> "sha256 (or an AEAD such as aes256gcm16, which needs none)";
@@ -122,10 +139,13 @@ public final class Proposals {
             case "ecp256" -> Transform.of(Ike.DH, Ike.ECP_256);
             case "ecp384" -> Transform.of(Ike.DH, Ike.ECP_384);
             case "curve25519", "x25519" -> Transform.of(Ike.DH, Ike.CURVE25519);
+            case "mlkem512" -> Transform.of(Ike.DH, Ike.ML_KEM_512);
+            case "mlkem768" -> Transform.of(Ike.DH, Ike.ML_KEM_768);
+            case "mlkem1024" -> Transform.of(Ike.DH, Ike.ML_KEM_1024);
             case "esn" -> Transform.of(Ike.ESN, 1);
             case "noesn" -> Transform.of(Ike.ESN, 0);
             default -> throw new ProposalException("'" + spec + "': unknown algorithm '" + token + "'"
-                    + " (known: aes256gcm16, aes128gcm16, chacha20poly1305, aes256, aes128, sha256, sha384, sha512, prfsha256, prfsha384, prfsha512, modp2048, ecp256, ecp384, curve25519"
+                    + " (known: aes256gcm16, aes128gcm16, chacha20poly1305, aes256, aes128, sha256, sha384, sha512, prfsha256, prfsha384, prfsha512, modp2048, ecp256, ecp384, curve25519, ke1_mlkem768 (ke1_ to ke7_, mlkem512/768/1024)"
                     + (ike ? "" : ", esn, noesn") + ")");
         };
     }
@@ -150,12 +170,18 @@ public final class Proposals {
         return Optional.empty();
     }
 
+    /** Every transform type a proposal can carry, in the order of the registry. */
+    private static final int[] TYPES = {Ike.ENCR, Ike.PRF, Ike.INTEG, Ike.DH, Ike.ESN, 6, 7, 8, 9, 10, 11, 12};
+
     private static Optional<List<Transform>> match(Proposal theirs, Proposal mine) {
         List<Transform> chosen = new ArrayList<>();
-        for (int type : new int[] {Ike.ENCR, Ike.PRF, Ike.INTEG, Ike.DH, Ike.ESN}) {
+        for (int type : TYPES) {
             List<Transform> t = theirs.all(type), m = mine.all(type);
             if (type == Ike.ESN && t.isEmpty() && m.stream().allMatch(x -> x.id() == 0)) {
                 continue; // a peer that omits ESN means none
+            }
+            if (Ike.additionalKe(type) && m.isEmpty() && t.stream().anyMatch(x -> x.id() == 0)) {
+                continue; // RFC 9370 section 2.2.1: NONE among the peer's choices makes this exchange optional
             }
             if (t.isEmpty() && m.isEmpty()) {
                 continue;
@@ -171,12 +197,61 @@ public final class Proposals {
 
     /** Whether the responder's answer is one transform per type and all of them from one of our proposals. */
     public static boolean accepts(List<Proposal> ours, Proposal answer) {
-        for (int type : new int[] {Ike.ENCR, Ike.PRF, Ike.INTEG, Ike.DH, Ike.ESN}) {
+        for (int type : TYPES) {
             if (answer.all(type).size() > 1) {
                 return false;
             }
         }
         return select(List.of(answer), ours).map(chosen -> answer.transforms().stream()
                 .allMatch(t -> chosen.transforms().contains(t) || (t.type() == Ike.ESN && t.id() == 0))).orElse(false);
+    }
+
+    /** Whether a proposal names an additional key exchange (RFC 9370): a hybrid, post-quantum one with ML-KEM. */
+    public static boolean hybrid(Proposal p) {
+        return p.transforms().stream().anyMatch(t -> Ike.additionalKe(t.type()) && t.id() != 0);
+    }
+
+    /**
+     * The proposals for a site's {@code post_quantum} setting: {@code REQUIRED} adds ML-KEM-768 as the first
+     * additional key exchange to every proposal with a classical group that names none; {@code PREFERRED} puts such a
+     * hybrid copy of each classical proposal first and keeps the classical ones after them (a peer without ML-KEM
+     * still agrees on one); {@code OFF} leaves them (and refuses none: {@link #postQuantumConflict} does).
+     * Proposals without a group (ESP without PFS) are left as they are.
+     */
+    public static List<Proposal> postQuantum(PostQuantum mode, List<Proposal> proposals) {
+        List<Proposal> hybrids = new ArrayList<>(), classical = new ArrayList<>();
+        for (Proposal p : proposals) {
+            if (hybrid(p) || p.dhGroup() == 0 || mode == PostQuantum.OFF) {
+                (hybrid(p) ? hybrids : classical).add(p);
+                continue;
+            }
+            List<Transform> ts = new ArrayList<>(p.transforms());
+            int afterGroups = 0;
+            for (int i = 0; i < ts.size(); i++) {
+                afterGroups = ts.get(i).type() == Ike.DH ? i + 1 : afterGroups;
+            }
+            ts.add(afterGroups, Transform.of(Ike.ADDKE1, Ike.ML_KEM_768)); // as parsing ke1_mlkem768 after the groups puts it
+            hybrids.add(new Proposal(0, p.protocol(), p.spi(), ts));
+            if (mode == PostQuantum.PREFERRED) {
+                classical.add(p);
+            }
+        }
+        List<Proposal> out = new ArrayList<>();
+        for (Proposal p : hybrids) {
+            out.add(p.withNumberAndSpi(out.size() + 1, p.spi()));
+        }
+        for (Proposal p : classical) {
+            out.add(p.withNumberAndSpi(out.size() + 1, p.spi()));
+        }
+        return out;
+    }
+
+    /** Why proposals cannot go with the setting ({@code off} with a keN_ in them), or empty. */
+    public static Optional<String> postQuantumConflict(PostQuantum mode, List<Proposal> proposals) {
+        if (mode == PostQuantum.OFF) {
+            return proposals.stream().filter(Proposals::hybrid).findFirst().map(p -> p + " names an additional key exchange, but"
+                    + " post_quantum is off: remove the ke1_... part, or set post_quantum: preferred");
+        }
+        return Optional.empty();
     }
 }

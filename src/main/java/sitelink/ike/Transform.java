@@ -38,17 +38,26 @@ public record Transform(int type, int id, int keyLength) {
                 case Ike.AUTH_HMAC_MD5_96 -> "md5";
                 default -> "integ" + id;
             };
-            case Ike.DH -> switch (id) {
-                case Ike.MODP_2048 -> "modp2048";
-                case Ike.ECP_256 -> "ecp256";
-                case Ike.ECP_384 -> "ecp384";
-                case Ike.CURVE25519 -> "curve25519";
-                case Ike.MODP_1024 -> "modp1024";
-                case Ike.MODP_1536 -> "modp1536";
-                default -> "dh" + id;
-            };
+            case Ike.DH -> keyExchangeName(id);
             case Ike.ESN -> id == 1 ? "esn" : "noesn";
-            default -> "transform" + type + "/" + id;
+            default -> Ike.additionalKe(type) ? "ke" + (type - Ike.ADDKE1 + 1) + "_" + keyExchangeName(id) : "transform" + type + "/" + id;
+        };
+    }
+
+    /** A key exchange method's name, as strongSwan writes it (0 is RFC 9370's NONE). */
+    static String keyExchangeName(int id) {
+        return switch (id) {
+            case Ike.MODP_2048 -> "modp2048";
+            case Ike.ECP_256 -> "ecp256";
+            case Ike.ECP_384 -> "ecp384";
+            case Ike.CURVE25519 -> "curve25519";
+            case Ike.MODP_1024 -> "modp1024";
+            case Ike.MODP_1536 -> "modp1536";
+            case Ike.ML_KEM_512 -> "mlkem512";
+            case Ike.ML_KEM_768 -> "mlkem768";
+            case Ike.ML_KEM_1024 -> "mlkem1024";
+            case 0 -> "none";
+            default -> "dh" + id;
         };
     }
 

@@ -175,8 +175,9 @@ class CheckCommandTest {
         assertTrue(summary.contains("2 remote sites (office-b: "), summary);
         assertTrue(summary.contains("; branch (IKEv2): 198.18.3.0/24 via 198.51.100.2:500, start_action start, auth psk, "
                 + "ids (this gateway's address) -> gw-b.example.org, IKE aes256gcm16-chacha20poly1305-prfsha256-prfsha384-"
-                + "prfsha512-curve25519-ecp256-ecp384-modp2048, ESP aes256gcm16-modp2048, lifetimes IKE 4h / CHILD 1h, "
-                + "dpd_delay 10s, policy: allow both icmp type 8), tunnel sl-b"), summary);
+                + "prfsha512-curve25519-ecp256-ecp384-modp2048-ke1_mlkem768,aes256gcm16-chacha20poly1305-prfsha256-prfsha384-"
+                + "prfsha512-curve25519-ecp256-ecp384-modp2048, ESP aes256gcm16-modp2048-ke1_mlkem768,aes256gcm16-modp2048, "
+                + "lifetimes IKE 4h / CHILD 1h, dpd_delay 10s, post_quantum preferred, policy: allow both icmp type 8), tunnel sl-b"), summary);
         assertEquals("", err.toString(StandardCharsets.UTF_8));
     }
 }

@@ -86,7 +86,9 @@ public class ExamplesTest {
         IkeSite b = c.ikeSite("branch").orElseThrow();
         assertEquals(Optional.of(new Endpoint("198.51.100.2", 500)), b.endpoint());
         assertEquals(List.of(Prefix.parse("198.18.3.0/24")), b.remoteSubnets());
-        assertEquals("[ESP:aes256gcm16-modp2048-noesn]", b.espProposals().toString());
+        assertEquals("[ESP:aes256gcm16-modp2048-ke1_mlkem768-noesn, ESP:aes256gcm16-modp2048-noesn]", b.espProposals().toString(),
+                "post_quantum: preferred: ML-KEM-768 on PFS rekeys first, classical after it");
+        assertEquals(sitelink.ike.PostQuantum.PREFERRED, b.postQuantum());
         assertEquals(StartAction.START, b.startAction());
         assertEquals(List.of(), SystemChecks.files(f), "the key files are as the comments say to make them");
     }

@@ -90,8 +90,10 @@ class IkeSiteTest {
                 "the file's line without its line end");
         assertEquals(Optional.empty(), s.localId());
         assertEquals(Optional.empty(), s.remoteId());
-        assertEquals(Proposals.parseAll(Ike.PROTO_IKE, Proposals.DEFAULT_IKE), s.ikeProposals());
-        assertEquals(Proposals.parseAll(Ike.PROTO_ESP, Proposals.DEFAULT_ESP), s.espProposals());
+        assertEquals(sitelink.ike.PostQuantum.PREFERRED, s.postQuantum(), "hybrid with ML-KEM when the peer can, by default");
+        assertEquals(Proposals.postQuantum(sitelink.ike.PostQuantum.PREFERRED, Proposals.parseAll(Ike.PROTO_IKE, Proposals.DEFAULT_IKE)),
+                s.ikeProposals(), "the hybrid default first, the classical one after it");
+        assertEquals(Proposals.parseAll(Ike.PROTO_ESP, Proposals.DEFAULT_ESP), s.espProposals(), "no group, nothing to add to");
         assertEquals(Duration.ofHours(4), s.ikeLifetime());
         assertEquals(Duration.ofHours(1), s.childLifetime());
         assertEquals(Duration.ofSeconds(30), s.dpdDelay());
@@ -203,7 +205,7 @@ class IkeSiteTest {
     void anUnknownFieldOfAnIkeSiteListsTheIkeFieldsAndAMisspellingIsMatched() throws Exception {
         assertOnlyError("office-a.yaml:11:5: unknown field 'colour' in remote site branch; remove it (known fields: name, "
                 + "protocol, endpoint, remote_subnets, policy, auth, psk_file, certificate, private_key, ca, crl, local_id, remote_id, "
-                + "ike_proposals, esp_proposals, ike_lifetime, child_lifetime, dpd_delay, start_action)", SITE + "    colour: blue\n");
+                + "ike_proposals, esp_proposals, ike_lifetime, child_lifetime, dpd_delay, start_action, post_quantum)", SITE + "    colour: blue\n");
         assertOnlyError("office-a.yaml:11:5: unknown field 'ike_proposal' in remote site branch; did you mean 'ike_proposals'?",
                 SITE + "    ike_proposal: aes256gcm16-prfsha256-modp2048\n");
     }
@@ -339,10 +341,30 @@ class IkeSiteTest {
     void proposalsAreStrongSwansSyntaxAsAListOrWithCommas() throws Exception {
         IkeSite s = site(SITE + "    ike_proposals: [aes256gcm16-prfsha384-ecp384, aes256-sha256-curve25519]\n"
                 + "    esp_proposals: \"aes256gcm16-modp2048, default\"\n");
-        assertEquals(Proposals.parseAll(Ike.PROTO_IKE, List.of("aes256gcm16-prfsha384-ecp384", "aes256-sha256-curve25519")),
-                s.ikeProposals());
-        assertEquals(Proposals.parseAll(Ike.PROTO_ESP, List.of("aes256gcm16-modp2048", Proposals.DEFAULT_ESP.get(0))),
+        assertEquals(Proposals.postQuantum(sitelink.ike.PostQuantum.PREFERRED,
+                Proposals.parseAll(Ike.PROTO_IKE, List.of("aes256gcm16-prfsha384-ecp384", "aes256-sha256-curve25519"))), s.ikeProposals());
+        assertEquals(Proposals.postQuantum(sitelink.ike.PostQuantum.PREFERRED,
+                Proposals.parseAll(Ike.PROTO_ESP, List.of("aes256gcm16-modp2048", Proposals.DEFAULT_ESP.get(0)))),
                 s.espProposals(), "default stands for our defaults, as in strongSwan");
+    }
+
+    @Test
+    void postQuantumRequiredPreferredOrOffShapesTheProposals() throws Exception {
+        IkeSite off = site(SITE + "    post_quantum: off\n    ike_proposals: aes256gcm16-prfsha384-x25519\n");
+        assertEquals(sitelink.ike.PostQuantum.OFF, off.postQuantum());
+        assertEquals(Proposals.parseAll(Ike.PROTO_IKE, List.of("aes256gcm16-prfsha384-x25519")), off.ikeProposals());
+        IkeSite required = site(SITE + "    post_quantum: required\n    ike_proposals: aes256gcm16-prfsha384-x25519\n"
+                + "    esp_proposals: aes256gcm16-x25519\n");
+        assertEquals(Proposals.parseAll(Ike.PROTO_IKE, List.of("aes256gcm16-prfsha384-x25519-ke1_mlkem768")), required.ikeProposals());
+        assertEquals(Proposals.parseAll(Ike.PROTO_ESP, List.of("aes256gcm16-x25519-ke1_mlkem768")), required.espProposals(),
+                "PFS on CHILD SA rekeys with ML-KEM too");
+        IkeSite written = site(SITE + "    ike_proposals: aes256gcm16-prfsha384-x25519-ke1_mlkem768\n");
+        assertEquals(1, written.ikeProposals().size(), "a hybrid proposal as written, no classical copy to add: " + written.ikeProposals());
+        assertEquals(List.of("office-a.yaml:11:19: post_quantum 'maybe' is not known; write required (refuse a peer"
+                + " without ML-KEM), preferred (the default: hybrid when the peer can, else classical) or off"), errors(SITE + "    post_quantum: maybe\n"));
+        List<String> conflict = errors(SITE + "    post_quantum: off\n    ike_proposals: aes256gcm16-prfsha384-x25519-ke1_mlkem768\n");
+        assertEquals(1, conflict.size(), conflict.toString());
+        assertTrue(conflict.get(0).contains("names an additional key exchange, but post_quantum is off"), conflict.get(0));
     }
 
     @Test

@@ -136,13 +136,8 @@ class StrongSwanIkeIT {
         return peer;
     }
 
-    /** The SPIs (16 hex digits, initiator's first) of the {@code n}th IKE SA rekey our side reported. */
     private static String[] ikeSpis(String output, int n) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("IKE_REKEYED ([0-9a-f]{16})_i ([0-9a-f]{16})_r").matcher(output);
-        for (int i = 0; i <= n; i++) {
-            assertTrue(m.find(), output);
-        }
-        return new String[] {m.group(1), m.group(2)};
+        return Charon.ikeSpis(output, n);
     }
 
     /** The inbound and outbound SPIs (8 hex digits) of the {@code n}th CHILD SA our side installed. */
@@ -234,12 +229,7 @@ class StrongSwanIkeIT {
 
         // charon rekeys the CHILD SA (with PFS where its proposal names a group): we answer, install the new one,
         // delete the old one when charon does, and echoes flow through the new one
-        swan.swanctl("--rekey", "--child", "net");
-        E2e.await(Duration.ofSeconds(20), "the rekeyed CHILD SA installed, the old one deleted, echoes through the new one",
-                () -> count(peer.output(), "INSTALLED CHILD SA") == 2 && peer.output().contains("CHILD_DELETED")
-                        && peer.output().indexOf("ESP_REPLY", peer.output().lastIndexOf("INSTALLED CHILD SA")) > 0,
-                () -> peer.tail() + "\n" + swan.log());
-        String rekeyed = swan.swanctl("--list-sas");
+        String rekeyed = swan.rekeyChildAndAwait(peer);
         assertTrue(rekeyed.contains("INSTALLED, TUNNEL-in-UDP, " + suite.listedEsp) && count(rekeyed, "INSTALLED") == 1, rekeyed);
         if (suite == Suite.GCM_MODP) {
             assertTrue(swan.log().contains("CREATE_CHILD_SA request") && rekeyed.contains("ESP:AES_GCM_16-256/MODP_2048"), rekeyed);
@@ -256,11 +246,7 @@ class StrongSwanIkeIT {
     }
 
     private static int count(String text, String what) {
-        int n = 0;
-        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
-            n++;
-        }
-        return n;
+        return Charon.count(text, what);
     }
 
     private static Charon startCharon(Namespace swan, Namespace ours, Suite suite) throws IOException {

@@ -26,6 +26,11 @@ import sitelink.tunnel.Clock;
  * {@code IkePeer LOCAL REMOTE AUTH initiate|respond LOCAL_SUBNET REMOTE_SUBNET IKE_PROPOSAL ESP_PROPOSAL SECONDS [PING_FROM PING_TO
  * [CHILD_LIFETIME [IKE_LIFETIME]]]} (lifetimes in seconds, our rekey timers; 1 h and 4 h unless given),
  * where AUTH is the PSK, or {@code cert:CERT,KEY,CA[,CRL]:LOCAL_ID:REMOTE_ID} (PEM files) for certificates.
+ * IKE_PROPOSAL and ESP_PROPOSAL are proposal strings or {@code default} for sitelink's defaults; IKE_PROPOSAL prefixed
+ * {@code pq:MODE:} (MODE {@code required}, {@code preferred} or {@code off}) applies a site's {@code post_quantum}
+ * setting to both, as the site file does. ESTABLISHED lines end with {@code ke=} and the key exchange
+ * ({@code hybrid (curve25519 + mlkem768)} or {@code classical only (...)}), after a HANDSHAKE line with the time from
+ * the first IKE datagram to ESTABLISHED and the IKE bytes each way (UDP payloads).
  * Prints one line per event (ESTABLISHED, INSTALLED, FAILED, DROPPED, ESP_REPLY) and keeps answering (liveness checks)
  * until SECONDS pass. With PING_FROM and PING_TO, once the CHILD SA is installed it sends an ICMP echo from PING_FROM to
  * PING_TO through ESP-in-UDP every 200 ms until 3 replies came back (then the link idles, so the peer's liveness checks
@@ -35,8 +40,19 @@ public final class IkePeer {
     public static void main(String[] args) throws Exception {
         InetAddress local = InetAddress.getByName(args[0]), remote = InetAddress.getByName(args[1]);
         boolean initiate = args[3].equals("initiate");
+        String ikeSpec = args[6];
+        sitelink.ike.PostQuantum pq = null;
+        if (ikeSpec.startsWith("pq:")) {
+            pq = sitelink.ike.PostQuantum.parse(ikeSpec.split(":")[1]).orElseThrow();
+            ikeSpec = ikeSpec.substring(ikeSpec.indexOf(':', 3) + 1);
+        }
         IkeConfig.Builder builder = new IkeConfig.Builder(new InetSocketAddress(local, Ike.IKE_PORT), new InetSocketAddress(remote, Ike.IKE_PORT))
-                .ike(args[6]).esp(args[7]).selectors(List.of(args[4]), List.of(args[5]));
+                .ike(ikeSpec.equals("default") ? sitelink.ike.Proposals.DEFAULT_IKE.get(0) : ikeSpec)
+                .esp(args[7].equals("default") ? sitelink.ike.Proposals.DEFAULT_ESP.get(0) : args[7])
+                .selectors(List.of(args[4]), List.of(args[5]));
+        if (pq != null) {
+            builder.postQuantum(pq);
+        }
         if (args[2].startsWith("cert:")) {
             String[] spec = args[2].split(":"), files = spec[1].split(",");
             List<java.security.cert.X509CRL> crls = new java.util.ArrayList<>();
@@ -102,6 +118,10 @@ public final class IkePeer {
                         System.out.flush();
                         continue;
                     }
+                    if (st.started == 0) {
+                        st.started = System.nanoTime();
+                    }
+                    st.ikeBytesIn += len;
                     apply(session.receive(from, port, d, 0, len), ike, natt, st);
                 }
             }
@@ -121,13 +141,25 @@ public final class IkePeer {
         EspSa esp;
         ChildSa child;
         int replies;
+        /** When the handshake began (our first datagram out, or the peer's first in), and the IKE bytes each way. */
+        long started, ikeBytesOut, ikeBytesIn;
     }
 
     private static void apply(List<IkeAction> actions, DatagramChannel ike, DatagramChannel natt, State st) throws Exception {
         for (IkeAction a : actions) {
             switch (a) {
-                case IkeAction.Send s -> (s.localPort() == Ike.NAT_T_PORT ? natt : ike).send(ByteBuffer.wrap(s.datagram()), s.to());
-                case IkeAction.Established e -> System.out.println("ESTABLISHED " + e.proposal() + " nat_t=" + e.natTraversal());
+                case IkeAction.Send s -> {
+                    if (st.started == 0) {
+                        st.started = System.nanoTime();
+                    }
+                    st.ikeBytesOut += s.datagram().length;
+                    (s.localPort() == Ike.NAT_T_PORT ? natt : ike).send(ByteBuffer.wrap(s.datagram()), s.to());
+                }
+                case IkeAction.Established e -> {
+                    long ms = (System.nanoTime() - st.started) / 1_000_000; // from our first IKE_SA_INIT datagram (or the peer's)
+                    System.out.println("HANDSHAKE " + ms + " ms, " + st.ikeBytesOut + " bytes sent, " + st.ikeBytesIn + " bytes received (UDP payloads)");
+                    System.out.println("ESTABLISHED " + e.proposal() + " nat_t=" + e.natTraversal() + " ke=" + e.keyExchange());
+                }
                 case IkeAction.ChildSaInstalled c -> {
                     st.child = c.child();
                     st.replies = 0; // a new CHILD SA (first or rekeyed): ping through it again
