@@ -22,11 +22,13 @@ import sitelink.route.Prefix;
  * @param ikeLifetime   the IKE SA is rekeyed before it is this old (the session picks the moment, with jitter)
  * @param childLifetime the same for each CHILD SA
  * @param dpdDelay      a liveness check after this long without traffic from the peer; zero: never
+ * @param profile       the vendor profile the proposals, lifetimes and dpdDelay came from where not written
  */
 public record IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> remoteSubnets, List<Rule> policy,
                       IkeAuth auth, Optional<IkeId> localId, Optional<IkeId> remoteId,
                       List<Proposal> ikeProposals, List<Proposal> espProposals,
-                      Duration ikeLifetime, Duration childLifetime, Duration dpdDelay, StartAction startAction) {
+                      Duration ikeLifetime, Duration childLifetime, Duration dpdDelay, StartAction startAction,
+                      Optional<IkeProfile> profile) {
     public static final int IKE_PORT = 500;
     public static final Duration DEFAULT_IKE_LIFETIME = Duration.ofHours(4);
     public static final Duration DEFAULT_CHILD_LIFETIME = Duration.ofHours(1);
@@ -37,6 +39,15 @@ public record IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> rem
         policy = List.copyOf(policy);
         ikeProposals = List.copyOf(ikeProposals);
         espProposals = List.copyOf(espProposals);
+    }
+
+    /** A site without a vendor profile. */
+    public IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> remoteSubnets, List<Rule> policy,
+                   IkeAuth auth, Optional<IkeId> localId, Optional<IkeId> remoteId,
+                   List<Proposal> ikeProposals, List<Proposal> espProposals,
+                   Duration ikeLifetime, Duration childLifetime, Duration dpdDelay, StartAction startAction) {
+        this(name, endpoint, remoteSubnets, policy, auth, localId, remoteId, ikeProposals, espProposals, ikeLifetime,
+                childLifetime, dpdDelay, startAction, Optional.empty());
     }
 
     /**
