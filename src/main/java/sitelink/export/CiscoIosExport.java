@@ -117,11 +117,11 @@ final class CiscoIosExport {
             return java.util.Optional.empty();
         }
         StringBuilder s = new StringBuilder(" encryption ").append(String.join(" ", encr)).append('\n');
-        List<String> integ = FarSide.ids(p, Ike.INTEG).stream().map(CiscoIosExport::sha).toList();
+        List<String> integ = FarSide.ids(p, Ike.INTEG).stream().map(FarSide::sha).toList();
         if (!integ.isEmpty()) {
             s.append(" integrity ").append(String.join(" ", integ)).append('\n');
         }
-        s.append(" prf ").append(String.join(" ", FarSide.ids(p, Ike.PRF).stream().map(CiscoIosExport::sha).toList())).append('\n');
+        s.append(" prf ").append(String.join(" ", FarSide.ids(p, Ike.PRF).stream().map(FarSide::sha).toList())).append('\n');
         s.append(" group ").append(String.join(" ", groups)).append('\n');
         return java.util.Optional.of(s.toString());
     }
@@ -133,19 +133,11 @@ final class CiscoIosExport {
             FarSide.aesKeys(p, Ike.ENCR_AES_GCM_16).forEach(k -> out.add("esp-gcm " + (k == 128 ? "" : k)));
             for (int k : FarSide.aesKeys(p, Ike.ENCR_AES_CBC)) {
                 for (int i : FarSide.ids(p, Ike.INTEG)) {
-                    out.add("esp-aes " + k + " esp-" + sha(i) + "-hmac");
+                    out.add("esp-aes " + k + " esp-" + FarSide.sha(i) + "-hmac");
                 }
             }
         }
         return out.stream().map(String::strip).toList();
-    }
-
-    private static String sha(int id) {
-        return switch (id) {
-            case Ike.AUTH_HMAC_SHA2_384_192, Ike.PRF_HMAC_SHA2_384 -> "sha384";
-            case Ike.AUTH_HMAC_SHA2_512_256, Ike.PRF_HMAC_SHA2_512 -> "sha512";
-            default -> "sha256";
-        };
     }
 
     private static String remoteIdentity(FarSide.Id id) {

@@ -98,6 +98,15 @@ record FarSide(String siteFile, String ourName, IkeSite site, List<Prefix> their
         return p.all(Ike.ENCR).stream().filter(t -> t.id() == encr).map(Transform::keyLength).toList();
     }
 
+    /** The SHA-2 size of an integrity algorithm or PRF, as appliances name both: sha256, sha384, sha512. */
+    static String sha(int id) {
+        return switch (id) {
+            case Ike.AUTH_HMAC_SHA2_384_192, Ike.PRF_HMAC_SHA2_384 -> "sha384";
+            case Ike.AUTH_HMAC_SHA2_512_256, Ike.PRF_HMAC_SHA2_512 -> "sha512";
+            default -> "sha256";
+        };
+    }
+
     /** A proposal as the site file writes it (strongSwan's syntax), without the noesn we add. */
     static String spec(Proposal p) {
         return p.transforms().stream().map(Transform::name).filter(n -> !n.equals("noesn")).collect(Collectors.joining("-"));

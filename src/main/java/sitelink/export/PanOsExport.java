@@ -43,7 +43,7 @@ final class PanOsExport {
             }
             encr.addAll(e);
             groups.addAll(g);
-            FarSide.ids(p, Ike.PRF).forEach(id -> hash.add(sha(id)));
+            FarSide.ids(p, Ike.PRF).forEach(id -> hash.add(FarSide.sha(id)));
         }
         if (encr.isEmpty()) {
             throw new ExportException("none of " + f.theirName() + "'s ike_proposals can be configured on PAN-OS (it has no "
@@ -66,7 +66,7 @@ final class PanOsExport {
             if (integ.isEmpty()) {
                 espAuth.add("none"); // AES-GCM authenticates by itself
             }
-            integ.forEach(id -> espAuth.add(sha(id)));
+            integ.forEach(id -> espAuth.add(FarSide.sha(id)));
         }
         if (espEncr.isEmpty()) {
             throw new ExportException("none of " + f.theirName() + "'s esp_proposals can be configured on PAN-OS (it has no "
@@ -136,14 +136,6 @@ final class PanOsExport {
     private static List<String> groups(Proposal p) {
         return FarSide.ids(p, Ike.DH).stream().filter(g -> g == Ike.MODP_2048 || g == Ike.ECP_256 || g == Ike.ECP_384)
                 .map(g -> "group" + g).toList();
-    }
-
-    private static String sha(int id) {
-        return switch (id) {
-            case Ike.AUTH_HMAC_SHA2_384_192, Ike.PRF_HMAC_SHA2_384 -> "sha384";
-            case Ike.AUTH_HMAC_SHA2_512_256, Ike.PRF_HMAC_SHA2_512 -> "sha512";
-            default -> "sha256";
-        };
     }
 
     private static String type(FarSide.Id id) {

@@ -148,6 +148,16 @@ class ExportTest {
         assertTrue(unknown.contains("remote_addrs = %any") && unknown.contains("id = %any") && unknown.contains("start_action = none"), unknown);
     }
 
+    /** The exported site file of {@code name}, read in a directory of its own beside the key it names; no errors. */
+    private SiteConfig farSide(String name, String exported) throws IOException {
+        Path far = Files.createDirectories(dir.resolve("far"));
+        Files.writeString(far.resolve(name + ".key"), B_PRIVATE.toBase64() + "\n");
+        Files.setPosixFilePermissions(far.resolve(name + ".key"), PosixFilePermissions.fromString("rw-------"));
+        SiteFile f = SiteFile.parse(name + ".yaml", exported, far, SiteFile.Format.YAML);
+        assertEquals(List.of(), f.errors().stream().map(ConfigProblem::toString).toList(), exported);
+        return f.config().orElseThrow();
+    }
+
     @Test
     void theSitelinkFileOfAnIkeSiteMirrorsItAndPassesCheck() throws Exception {
         String yaml = ikeSite("""
@@ -158,15 +168,13 @@ class ExportTest {
                 """);
         SiteConfig ours = config(yaml);
         String out = export(Export.Target.SITELINK, yaml, "branch", Optional.of("203.0.113.1"), false);
-        Path far = Files.createDirectories(dir.resolve("far"));
-        Files.writeString(far.resolve("branch.key"), B_PRIVATE.toBase64() + "\n");
-        Files.copy(dir.resolve("branch.psk"), far.resolve("branch-office-a.psk"));
-        SiteFile f = SiteFile.parse("branch.yaml", out, far, SiteFile.Format.YAML);
-        assertEquals(List.of(), f.errors().stream().map(ConfigProblem::toString).toList(), out);
-        IkeSite theirs = f.config().orElseThrow().ikeSite("office-a").orElseThrow();
+        Files.createDirectories(dir.resolve("far"));
+        Files.copy(dir.resolve("branch.psk"), dir.resolve("far/branch-office-a.psk"));
+        SiteConfig far = farSide("branch", out);
+        IkeSite theirs = far.ikeSite("office-a").orElseThrow();
         IkeSite mine = ours.ikeSite("branch").orElseThrow();
         assertEquals(ours.localSubnets(), theirs.remoteSubnets());
-        assertEquals(mine.remoteSubnets(), f.config().orElseThrow().localSubnets());
+        assertEquals(mine.remoteSubnets(), far.localSubnets());
         assertEquals(mine.localId(), theirs.remoteId());
         assertEquals(mine.remoteId(), theirs.localId());
         assertEquals(mine.ikeProposals(), theirs.ikeProposals());
@@ -182,12 +190,7 @@ class ExportTest {
         String yaml = wgSite("    policy: [allow to tcp 198.18.2.0/24 port 22, allow both icmp type 8]\n");
         SiteConfig ours = config(yaml);
         String out = export(Export.Target.SITELINK, yaml, "office-b", Optional.of("198.18.0.1"), false);
-        Path far = Files.createDirectories(dir.resolve("far"));
-        Files.writeString(far.resolve("office-b.key"), B_PRIVATE.toBase64() + "\n");
-        Files.setPosixFilePermissions(far.resolve("office-b.key"), PosixFilePermissions.fromString("rw-------"));
-        SiteFile f = SiteFile.parse("office-b.yaml", out, far, SiteFile.Format.YAML);
-        assertEquals(List.of(), f.errors().stream().map(ConfigProblem::toString).toList(), out);
-        SiteConfig theirs = f.config().orElseThrow();
+        SiteConfig theirs = farSide("office-b", out);
         RemoteSite a = theirs.remoteSite("office-a").orElseThrow();
         assertEquals(ours.publicKey(), a.publicKey());
         assertEquals("198.18.0.1:51820", a.endpoint().orElseThrow().toString());
