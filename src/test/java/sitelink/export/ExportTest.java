@@ -258,4 +258,41 @@ class ExportTest {
         assertEquals("office-a.yaml has no remote site 'brnach' (its remote sites: branch)", assertThrows(ExportException.class,
                 () -> export(Export.Target.STRONGSWAN, ikeSite(""), "brnach", Optional.empty(), false)).getMessage());
     }
+
+    /** With certificates: pubkey on both sides, our ID our certificate's subject DN, the far file names its own files. */
+    @Test
+    void certificateSitesExportPubkeyAuthAndTheDnWeSend() throws Exception {
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        java.time.Instant now = java.time.Instant.now();
+        sitelink.pki.CertificateAuthority.Issued ca = sitelink.pki.CertificateAuthority.newCa("Example CA", sitelink.pki.KeyType.ECDSA_P256,
+                java.time.Duration.ofDays(3650), now, random);
+        Path far = Files.createDirectories(dir.resolve("far"));
+        for (String who : List.of("a", "b")) {
+            sitelink.pki.CertificateAuthority.Issued gw = sitelink.pki.CertificateAuthority.issue(ca.certificate(), ca.privateKey(),
+                    who + ".example", List.of(sitelink.pki.CertificateAuthority.AltName.parse("dns:" + who + ".example")),
+                    sitelink.pki.KeyType.ECDSA_P256, java.time.Duration.ofDays(365), now, random);
+            Path d = who.equals("a") ? dir : far;
+            sitelink.pki.PemFiles.writeCertificate(d.resolve(who.equals("a") ? "a-cert.pem" : "branch-cert.pem"), gw.certificate());
+            Path key = d.resolve(who.equals("a") ? "a-key.pem" : "branch-key.pem");
+            sitelink.pki.PemFiles.writePrivateKey(key, gw.privateKey());
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+            sitelink.pki.PemFiles.writeCertificate(d.resolve("ca.pem"), ca.certificate());
+        }
+        String yaml = ikeSite("""
+                    auth: cert
+                    certificate: a-cert.pem
+                    private_key: a-key.pem
+                    ca: ca.pem
+                    remote_id: b.example
+                """).replace("    psk_file: branch.psk\n", "");
+        String swan = export(Export.Target.STRONGSWAN, yaml, "branch", Optional.of("203.0.113.1"), false);
+        assertTrue(swan.contains("      auth = pubkey\n      id = @b.example\n      certs = branch.crt"), swan);
+        assertTrue(swan.contains("      auth = pubkey\n      id = \"CN=a.example\"\n"), swan);
+        assertTrue(!swan.contains("secrets {"), "no shared secret with certificates:\n" + swan);
+        IkeSite theirs = farSide("branch", export(Export.Target.SITELINK, yaml, "branch", Optional.of("203.0.113.1"), false))
+                .ikeSite("office-a").orElseThrow();
+        assertEquals("cert", theirs.auth().method());
+        assertEquals("b.example", theirs.localId().orElseThrow().toString());
+        assertEquals("CN=a.example", theirs.remoteId().orElseThrow().toString());
+    }
 }
