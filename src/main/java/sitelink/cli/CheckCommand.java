@@ -122,6 +122,7 @@ public final class CheckCommand implements Callable<Integer> {
                 + ", ids " + r.localId().map(Object::toString).orElse("(this gateway's address)") + " -> "
                 + r.remoteId().map(Object::toString).orElse(r.endpoint().flatMap(e -> e.literalAddress())
                         .map(a -> a.getHostAddress()).orElse("(the peer's address)"))
+                + r.profile().map(p -> ", profile " + p.word()).orElse("")
                 + ", IKE " + r.ikeProposals().stream().map(CheckCommand::spec).collect(Collectors.joining(","))
                 + ", ESP " + r.espProposals().stream().map(CheckCommand::spec).collect(Collectors.joining(","))
                 + ", lifetimes IKE " + duration(r.ikeLifetime()) + " / CHILD " + duration(r.childLifetime())

@@ -24,12 +24,13 @@ import sitelink.route.Prefix;
  * @param dpdDelay      a liveness check after this long without traffic from the peer; zero: never
  * @param postQuantum   {@code post_quantum}: whether ML-KEM-768 joins the key exchange (the proposals above already
  *                      carry it: {@code ike_proposals}/{@code esp_proposals} as {@link sitelink.ike.Proposals#postQuantum} made them)
+ * @param profile       the vendor profile the proposals, lifetimes and dpdDelay came from where not written
  */
 public record IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> remoteSubnets, List<Rule> policy,
                       IkeAuth auth, Optional<IkeId> localId, Optional<IkeId> remoteId,
                       List<Proposal> ikeProposals, List<Proposal> espProposals,
                       Duration ikeLifetime, Duration childLifetime, Duration dpdDelay, StartAction startAction,
-                      sitelink.ike.PostQuantum postQuantum) {
+                      sitelink.ike.PostQuantum postQuantum, Optional<IkeProfile> profile) {
     public static final int IKE_PORT = 500;
     public static final Duration DEFAULT_IKE_LIFETIME = Duration.ofHours(4);
     public static final Duration DEFAULT_CHILD_LIFETIME = Duration.ofHours(1);
@@ -41,6 +42,8 @@ public record IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> rem
         ikeProposals = List.copyOf(ikeProposals);
         espProposals = List.copyOf(espProposals);
     }
+
+
 
     /**
      * The session configuration for this site once the gateway knows both ends' addresses: {@code local} is the

@@ -32,7 +32,8 @@ import sitelink.route.Prefix;
  */
 final class IkeSiteFields {
     static final List<String> FIELDS = List.of("auth", "psk_file", "certificate", "private_key", "ca", "crl", "local_id",
-            "remote_id", "ike_proposals", "esp_proposals", "ike_lifetime", "child_lifetime", "dpd_delay", "start_action", "post_quantum");
+            "remote_id", "profile", "ike_proposals", "esp_proposals", "ike_lifetime", "child_lifetime", "dpd_delay", "start_action",
+            "post_quantum");
     static final List<String> WIREGUARD_ONLY = List.of("public_key", "preshared_key", "preshared_key_file",
             "persistent_keepalive");
     /** What an IKEv2 site has instead of each WireGuard field, for the message that refuses the latter. */
@@ -87,20 +88,27 @@ final class IkeSiteFields {
         Optional<IkeId> localId = v.scalar(r, "local_id").flatMap(s -> identity(s, v.label(r, "local_id"), true, certs));
         Optional<IkeId> remoteId = v.scalar(r, "remote_id").flatMap(s -> identity(s, v.label(r, "remote_id"), false,
                 certs));
-        List<Proposal> ike = proposals(r, "ike_proposals", Ike.PROTO_IKE, Proposals.DEFAULT_IKE);
-        List<Proposal> esp = proposals(r, "esp_proposals", Ike.PROTO_ESP, Proposals.DEFAULT_ESP);
+        Optional<IkeProfile> profile = profile(r);
+        // a profile supplies the defaults; a field written on the site overrides it
+        List<Proposal> ike = proposals(r, "ike_proposals", Ike.PROTO_IKE,
+                profile.map(IkeProfile::ikeProposals).orElse(Proposals.DEFAULT_IKE));
+        List<Proposal> esp = proposals(r, "esp_proposals", Ike.PROTO_ESP,
+                profile.map(IkeProfile::espProposals).orElse(Proposals.DEFAULT_ESP));
+        Duration ikeDefault = profile.map(IkeProfile::ikeLifetime).orElse(IkeSite.DEFAULT_IKE_LIFETIME);
+        Duration childDefault = profile.map(IkeProfile::childLifetime).orElse(IkeSite.DEFAULT_CHILD_LIFETIME);
+        Duration dpdDefault = profile.map(IkeProfile::dpdDelay).orElse(IkeSite.DEFAULT_DPD_DELAY);
         Duration ikeLifetime = v.scalar(r, "ike_lifetime").map(s -> lifetime(s, v.label(r, "ike_lifetime"),
-                IkeSite.DEFAULT_IKE_LIFETIME)).orElse(IkeSite.DEFAULT_IKE_LIFETIME);
+                ikeDefault)).orElse(ikeDefault);
         Duration childLifetime = v.scalar(r, "child_lifetime").map(s -> lifetime(s, v.label(r, "child_lifetime"),
-                IkeSite.DEFAULT_CHILD_LIFETIME)).orElse(IkeSite.DEFAULT_CHILD_LIFETIME);
-        Duration dpd = v.scalar(r, "dpd_delay").map(s -> dpdDelay(s, v.label(r, "dpd_delay"))).orElse(IkeSite.DEFAULT_DPD_DELAY);
+                childDefault)).orElse(childDefault);
+        Duration dpd = v.scalar(r, "dpd_delay").map(s -> dpdDelay(s, v.label(r, "dpd_delay"))).orElse(dpdDefault);
         StartAction start = startAction(r, endpoint.isPresent());
         PostQuantum pq = postQuantum(r, ike, esp);
         if (v.errorCount() > before || name.isEmpty() || auth.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new IkeSite(name.get(), endpoint, remoteSubnets, policy, auth.get(), localId, remoteId,
-                Proposals.postQuantum(pq, ike), Proposals.postQuantum(pq, esp), ikeLifetime, childLifetime, dpd, start, pq));
+                Proposals.postQuantum(pq, ike), Proposals.postQuantum(pq, esp), ikeLifetime, childLifetime, dpd, start, pq, profile));
     }
 
     /**
@@ -122,6 +130,20 @@ final class IkeSiteFields {
         all.addAll(esp);
         Proposals.postQuantumConflict(pq.get(), all).ifPresent(why -> v.error(s.get().location(), v.label(r, "post_quantum") + ": " + why));
         return pq.get();
+    }
+
+    /** {@code profile: NAME}: one of {@link IkeProfile}'s names; an unknown one is an error listing them. */
+    private Optional<IkeProfile> profile(Node.Mapping r) {
+        Optional<Node.Scalar> s = v.scalar(r, "profile");
+        if (s.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<IkeProfile> p = IkeProfile.of(s.get().text());
+        if (p.isEmpty()) {
+            v.error(s.get().location(), v.label(r, "profile") + " '" + s.get().text().strip() + "' is not known; write one of "
+                    + IkeProfile.names() + " (docs/ikev2.md says what each selects), or remove it for sitelink's defaults");
+        }
+        return p;
     }
 
     /**

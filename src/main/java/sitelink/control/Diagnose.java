@@ -267,8 +267,12 @@ public final class Diagnose {
         sitelink.ipsec.IpsecSiteStatus i = found.get();
         String peer = i.peer().map(Explain::endpoint).orElse("the peer");
         if (i.isEstablished()) {
-            out.add(new Check(Outcome.PASS, name + ": phase 1", "IKE SA ESTABLISHED with " + peer + " ("
-                    + i.ikeProposal().orElse("?") + ", up " + i.establishedAt().map(t -> Duration.between(t, s.at()).getSeconds())
+            boolean classical = i.keyExchange().map(k -> k.startsWith("classical")).orElse(false);
+            out.add(new Check(classical && r.postQuantum() != sitelink.ike.PostQuantum.OFF ? Outcome.WARN : Outcome.PASS,
+                    name + ": phase 1", "IKE SA ESTABLISHED with " + peer + " (" + i.ikeProposal().orElse("?")
+                    + i.keyExchange().map(k -> ", " + k).orElse("") + (classical && r.postQuantum() != sitelink.ike.PostQuantum.OFF
+                    ? ": the peer has no ML-KEM (strongSwan 6 or newer has); recorded traffic is not protected against a future "
+                    + "quantum computer" : "") + ", up " + i.establishedAt().map(t -> Duration.between(t, s.at()).getSeconds())
                     .orElse(0L) + " s)"));
             Optional<sitelink.ipsec.IpsecSiteStatus.Child> child = i.children().stream()
                     .filter(sitelink.ipsec.IpsecSiteStatus.Child::outbound).findFirst();

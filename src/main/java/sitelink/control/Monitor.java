@@ -96,7 +96,8 @@ public final class Monitor implements AutoCloseable {
             if ((state == TunnelState.ESTABLISHED) != (was.state() == TunnelState.ESTABLISHED)) {
                 events.add(new TunnelEvent(state == TunnelState.ESTABLISHED ? TunnelEvent.Kind.UP : TunnelEvent.Kind.DOWN,
                         s.at(), s.site(), s.interfaceName(), i.name(), "", i.peer().map(Explain::endpoint).orElse(""),
-                        state, StatusReport.ikeReason(i, s.at())));
+                        state, state == TunnelState.ESTABLISHED ? i.keyExchange().filter(k -> k.startsWith("classical")).orElse("")
+                        : StatusReport.ikeReason(i, s.at())));
             }
             next.put(i.id(), new Seen(state, null, null));
         }

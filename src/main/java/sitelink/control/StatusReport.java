@@ -68,6 +68,7 @@ public final class StatusReport {
                 t.put("reason", ikeReason(i, d.at()));
                 t.put("endpoint", i.peer().map(Explain::endpoint).orElse(null));
                 t.put("ike_proposal", i.ikeProposal().orElse(null));
+                t.put("key_exchange", i.keyExchange().orElse(null));
                 t.put("ike_spi_i", String.format("%016x", i.spiI()));
                 t.put("ike_spi_r", String.format("%016x", i.spiR()));
                 t.put("nat_traversal", i.natTraversal());
@@ -128,7 +129,8 @@ public final class StatusReport {
                         .map(c -> String.format("%08x_i %08x_o %s", c.inboundSpi(), c.outboundSpi(), c.cipher()))
                         .findFirst().orElse("-");
                 ike.add(new String[] {site, i.name(), i.state(), i.peer().map(Explain::endpoint).orElse("(none)"),
-                        i.ikeProposal().map(x -> x + ", up " + i.establishedAt().map(e -> seconds(e, d.at())).orElse(0L) + " s")
+                        i.ikeProposal().map(x -> x + i.keyExchange().map(k -> ", " + k).orElse("") + ", up "
+                                        + i.establishedAt().map(e -> seconds(e, d.at())).orElse(0L) + " s")
                                 .orElse("-"),
                         child, bytes(i.rxBytes()) + "/" + i.rxPackets() + "p", bytes(i.txBytes()) + "/" + i.txPackets() + "p"});
                 String why = ikeReason(i, d.at());

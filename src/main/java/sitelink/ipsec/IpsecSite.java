@@ -70,6 +70,7 @@ public final class IpsecSite implements Remote {
     long retryDelayNanos = IpsecTunnel.FIRST_RETRY_NANOS;
     boolean established;
     Optional<Proposal> ikeProposal = Optional.empty();
+    Optional<String> keyExchange = Optional.empty();
     long spiI, spiR;
     boolean natTraversal;
     Optional<Instant> establishedAt = Optional.empty();
@@ -137,6 +138,6 @@ public final class IpsecSite implements Remote {
                 ? Optional.of(now.plusNanos(Math.max(0, retryAt - nowNanos))) : Optional.empty();
         return new IpsecSiteStatus(name(), id, state, endpoint(), ikeProposal.map(p -> p.toString().replaceFirst("^IKE:", "")), spiI, spiR, natTraversal,
                 establishedAt, children, lastFailure, lastFailureAt, retry, rxBytes.sum(), txBytes.sum(),
-                rxPackets.sum(), txPackets.sum());
+                rxPackets.sum(), txPackets.sum(), keyExchange);
     }
 }

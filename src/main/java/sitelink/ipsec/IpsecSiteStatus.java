@@ -18,12 +18,13 @@ import sitelink.crypto.Key;
  * @param children     the installed CHILD SAs, the one outgoing packets use marked {@code outbound}
  * @param lastFailure  the last failure, as the log said it ("AUTHENTICATION_FAILED: the pre-shared keys differ")
  * @param nextAttempt  when this side initiates again after a loss
+ * @param keyExchange  the IKE SA's key exchange: "hybrid (curve25519 + mlkem768)" or "classical only (curve25519)"
  */
 public record IpsecSiteStatus(String name, Key id, String state, Optional<InetSocketAddress> peer,
                               Optional<String> ikeProposal, long spiI, long spiR, boolean natTraversal,
                               Optional<Instant> establishedAt, List<Child> children, Optional<String> lastFailure,
                               Optional<Instant> lastFailureAt, Optional<Instant> nextAttempt, long rxBytes, long txBytes,
-                              long rxPackets, long txPackets) {
+                              long rxPackets, long txPackets, Optional<String> keyExchange) {
     public IpsecSiteStatus {
         children = List.copyOf(children);
     }

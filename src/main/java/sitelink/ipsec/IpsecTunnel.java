@@ -271,19 +271,21 @@ public final class IpsecTunnel implements Tunnel {
                 case IkeAction.Established e -> {
                     site.established = true;
                     site.ikeProposal = java.util.Optional.of(e.proposal());
+                    site.keyExchange = java.util.Optional.of(e.keyExchange());
                     site.spiI = e.spiI();
                     site.spiR = e.spiR();
                     site.natTraversal = e.natTraversal();
                     site.establishedAt = java.util.Optional.of(env.clock().now());
                     site.retryDelayNanos = FIRST_RETRY_NANOS;
-                    LOG.log(Level.INFO, "{0}: IKE SA established with {1} ({2}, SPIs {3}_i {4}_r)", site.name(),
-                            site.peer.map(Object::toString).orElse("?"), e.proposal(), hex(e.spiI()), hex(e.spiR()));
+                    LOG.log(Level.INFO, "{0}: IKE SA established with {1} ({2}, {3}, SPIs {4}_i {5}_r)", site.name(),
+                            site.peer.map(Object::toString).orElse("?"), e.proposal(), e.keyExchange(), hex(e.spiI()), hex(e.spiR()));
                     settleDuplicates(site, s, out);
                 }
                 case IkeAction.IkeSaRekeyed r -> {
                     site.spiI = r.spiI();
                     site.spiR = r.spiR();
                     site.ikeProposal = java.util.Optional.of(r.proposal());
+                    site.keyExchange = java.util.Optional.of(r.keyExchange());
                     LOG.log(Level.INFO, "{0}: IKE SA rekeyed ({1}, SPIs {2}_i {3}_r)", site.name(), r.proposal(),
                             hex(r.spiI()), hex(r.spiR()));
                 }
@@ -358,6 +360,7 @@ public final class IpsecTunnel implements Tunnel {
             }
             site.established = false;
             site.ikeProposal = java.util.Optional.empty();
+            site.keyExchange = java.util.Optional.empty();
             site.spiI = 0;
             site.spiR = 0;
             site.retryAt = env.clock().nanoTime() + site.retryDelayNanos;

@@ -63,6 +63,7 @@ public final class StatusLines {
             line(b, "state", i.state());
             i.peer().ifPresent(e -> line(b, "endpoint", UapiProtocol.formatEndpoint(e)));
             i.ikeProposal().ifPresent(x -> line(b, "ike_proposal", x));
+            i.keyExchange().ifPresent(x -> line(b, "key_exchange", x));
             line(b, "spi_i", Long.toHexString(i.spiI()));
             line(b, "spi_r", Long.toHexString(i.spiR()));
             line(b, "nat_t", Boolean.toString(i.natTraversal()));
@@ -153,7 +154,7 @@ public final class StatusLines {
     /** An IKEv2 site's fields as the answer lists them. */
     private static final class IkeFields {
         private final String name;
-        private String state = "", proposal, failure;
+        private String state = "", proposal, failure, keyExchange;
         private InetSocketAddress endpoint;
         private long spiI, spiR, rxBytes, txBytes, rxPackets, txPackets;
         private boolean natT;
@@ -173,6 +174,7 @@ public final class StatusLines {
                 case "state" -> state = v;
                 case "endpoint" -> endpoint = endpoint(v);
                 case "ike_proposal" -> proposal = v;
+                case "key_exchange" -> keyExchange = v;
                 case "spi_i" -> spiI = Long.parseUnsignedLong(v, 16);
                 case "spi_r" -> spiR = Long.parseUnsignedLong(v, 16);
                 case "nat_t" -> natT = Boolean.parseBoolean(v);
@@ -209,7 +211,7 @@ public final class StatusLines {
             return new IpsecSiteStatus(name, sitelink.ipsec.IpsecSite.idOf(name), state, Optional.ofNullable(endpoint),
                     Optional.ofNullable(proposal), spiI, spiR, natT, Optional.ofNullable(established), children,
                     Optional.ofNullable(failure), Optional.ofNullable(failureAt), Optional.ofNullable(nextAttempt), rxBytes,
-                    txBytes, rxPackets, txPackets);
+                    txBytes, rxPackets, txPackets, Optional.ofNullable(keyExchange));
         }
     }
 

@@ -168,16 +168,16 @@ class CheckCommandTest {
                     remote_id: gw-b.example.org
                     esp_proposals: aes256gcm16-modp2048
                     dpd_delay: 10s
+                    profile: aws
                     policy: [allow both icmp type 8]
                 """);
         assertEquals(0, check(yaml), err.toString(StandardCharsets.UTF_8));
         String summary = out.toString(StandardCharsets.UTF_8);
         assertTrue(summary.contains("2 remote sites (office-b: "), summary);
         assertTrue(summary.contains("; branch (IKEv2): 198.18.3.0/24 via 198.51.100.2:500, start_action start, auth psk, "
-                + "ids (this gateway's address) -> gw-b.example.org, IKE aes256gcm16-chacha20poly1305-prfsha256-prfsha384-"
-                + "prfsha512-curve25519-ecp256-ecp384-modp2048-ke1_mlkem768,aes256gcm16-chacha20poly1305-prfsha256-prfsha384-"
-                + "prfsha512-curve25519-ecp256-ecp384-modp2048, ESP aes256gcm16-modp2048-ke1_mlkem768,aes256gcm16-modp2048, "
-                + "lifetimes IKE 4h / CHILD 1h, dpd_delay 10s, post_quantum preferred, policy: allow both icmp type 8), tunnel sl-b"), summary);
+                + "ids (this gateway's address) -> gw-b.example.org, profile aws, IKE aes256gcm16-prfsha512-prfsha384-prfsha256-ecp384-"
+                + "ecp256-modp2048,aes256-sha512-sha384-sha256-ecp384-ecp256-modp2048-prfsha512-prfsha384-prfsha256, ESP aes256gcm16-modp2048, lifetimes IKE 8h / CHILD 1h, "
+                + "dpd_delay 10s, post_quantum preferred, policy: allow both icmp type 8), tunnel sl-b"), summary);
         assertEquals("", err.toString(StandardCharsets.UTF_8));
     }
 }

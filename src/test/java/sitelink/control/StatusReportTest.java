@@ -144,17 +144,17 @@ class StatusReportTest {
                 Optional.of("aes256gcm16-prfsha256-modp2048"), 0x1122334455667788L, 0x99L, true, Optional.of(at.minusSeconds(40)),
                 List.of(new sitelink.ipsec.IpsecSiteStatus.Child(0xc1c2c3c4, 0x0a0b0c0d, "aes256gcm16", "[198.18.1.0/24]",
                         "[198.18.3.0/24]", at.minusSeconds(40), true)), Optional.empty(), Optional.empty(), Optional.empty(),
-                2048, 4096, 2, 4);
+                2048, 4096, 2, 4, Optional.of("hybrid (curve25519 + mlkem768)"));
         sitelink.ipsec.IpsecSiteStatus down = new sitelink.ipsec.IpsecSiteStatus("cloud", sitelink.ipsec.IpsecSite.idOf("cloud"),
                 "DOWN", Optional.of(new java.net.InetSocketAddress("198.51.100.3", 500)), Optional.empty(), 0, 0, false,
                 Optional.empty(), List.of(), Optional.of("AUTHENTICATION_FAILED: the pre-shared keys differ"),
-                Optional.of(at.minusSeconds(1)), Optional.of(at.plusSeconds(8)), 0, 0, 0, 0);
+                Optional.of(at.minusSeconds(1)), Optional.of(at.plusSeconds(8)), 0, 0, 0, 0, Optional.empty());
         DeviceStatus d = new DeviceStatus("sl-a", "office-a", Optional.empty(), 51820, at, new java.util.TreeMap<>(), List.of(),
                 List.of(up, down));
         String[] lines = StatusReport.table(List.of(d)).split("\n");
         assertTrue(lines[0].startsWith("SITE") && lines[0].contains("PEER (IKEv2)"), lines[0]);
         assertTrue(lines[1].contains("branch") && lines[1].contains("ESTABLISHED") && lines[1].contains("198.51.100.2:4500")
-                && lines[1].contains("aes256gcm16-prfsha256-modp2048, up 40 s") && lines[1].contains("c1c2c3c4_i 0a0b0c0d_o aes256gcm16")
+                && lines[1].contains("aes256gcm16-prfsha256-modp2048, hybrid (curve25519 + mlkem768), up 40 s") && lines[1].contains("c1c2c3c4_i 0a0b0c0d_o aes256gcm16")
                 && lines[1].contains("2.0 KiB/2p"), lines[1]);
         assertTrue(lines[2].contains("cloud") && lines[2].contains("DOWN"), lines[2]);
         assertEquals("", lines[3]);

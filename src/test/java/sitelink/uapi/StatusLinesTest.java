@@ -84,11 +84,11 @@ class StatusLinesTest {
                                 "[198.18.3.0/24, 198.18.4.0/24]", t, false),
                         new sitelink.ipsec.IpsecSiteStatus.Child(0x00000003, 0xf0000004, "aes256gcm16", "[198.18.1.0/24]",
                                 "[198.18.3.0/24]", t.plusSeconds(3), true)),
-                Optional.empty(), Optional.empty(), Optional.empty(), 1, 2, 3, 4);
+                Optional.empty(), Optional.empty(), Optional.empty(), 1, 2, 3, 4, Optional.of("classical only (modp2048)"));
         sitelink.ipsec.IpsecSiteStatus down = new sitelink.ipsec.IpsecSiteStatus("cloud", sitelink.ipsec.IpsecSite.idOf("cloud"),
                 "DOWN", Optional.empty(), Optional.empty(), 0, 0, false, Optional.empty(), List.of(),
                 Optional.of("AUTHENTICATION_FAILED: the pre-shared keys differ"), Optional.of(t), Optional.of(t.plusSeconds(8)),
-                0, 0, 0, 0);
+                0, 0, 0, 0, Optional.empty());
         DeviceStatus s = new DeviceStatus("sl-a", "office-a", Optional.of(key(1)), 51820, t, new TreeMap<>(), List.of(),
                 List.of(up, down));
         assertEquals(s, StatusLines.parse(lines(StatusLines.format(s))));

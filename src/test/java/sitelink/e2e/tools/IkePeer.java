@@ -38,6 +38,10 @@ import sitelink.tunnel.Clock;
  */
 public final class IkePeer {
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("--site")) {
+            site(args);
+            return;
+        }
         InetAddress local = InetAddress.getByName(args[0]), remote = InetAddress.getByName(args[1]);
         boolean initiate = args[3].equals("initiate");
         String ikeSpec = args[6];
@@ -68,11 +72,26 @@ public final class IkePeer {
             builder.lifetimes(java.time.Duration.ofSeconds(args.length > 12 ? Long.parseLong(args[12]) : IkeConfig.IKE_LIFETIME.toSeconds()),
                     java.time.Duration.ofSeconds(Long.parseLong(args[11])));
         }
-        IkeConfig config = builder.build();
-        long end = System.nanoTime() + Long.parseLong(args[8]) * 1_000_000_000L;
-        InetAddress pingFrom = args.length > 10 ? InetAddress.getByName(args[9]) : null;
-        InetAddress pingTo = args.length > 10 ? InetAddress.getByName(args[10]) : null;
+        run(builder.build(), local, initiate, Long.parseLong(args[8]),
+                args.length > 10 ? InetAddress.getByName(args[9]) : null, args.length > 10 ? InetAddress.getByName(args[10]) : null);
+    }
 
+    /**
+     * {@code IkePeer --site FILE REMOTE_SITE LOCAL initiate|respond SECONDS [PING_FROM PING_TO]}: the session configured
+     * from a site file's IKEv2 remote site as the gateway will (SiteConfig.ikeConfig), from LOCAL to the site's endpoint.
+     */
+    private static void site(String[] args) throws Exception {
+        sitelink.config.SiteConfig site = sitelink.config.SiteFile.load(Path.of(args[1])).orThrow();
+        sitelink.config.IkeSite remote = site.ikeSite(args[2]).orElseThrow();
+        InetAddress local = InetAddress.getByName(args[3]);
+        IkeConfig config = site.ikeConfig(remote, new InetSocketAddress(local, Ike.IKE_PORT), remote.endpoint().orElseThrow().resolve());
+        run(config, local, args[4].equals("initiate"), Long.parseLong(args[5]),
+                args.length > 7 ? InetAddress.getByName(args[6]) : null, args.length > 7 ? InetAddress.getByName(args[7]) : null);
+    }
+
+    private static void run(IkeConfig config, InetAddress local, boolean initiate, long seconds, InetAddress pingFrom,
+                            InetAddress pingTo) throws Exception {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
         Selector selector = Selector.open();
         DatagramChannel ike = DatagramChannel.open().bind(new InetSocketAddress(local, Ike.IKE_PORT));
         DatagramChannel natt = DatagramChannel.open().bind(new InetSocketAddress(local, Ike.NAT_T_PORT));
