@@ -266,7 +266,7 @@ public final class TopologyFile {
         } catch (IllegalArgumentException e) {
             raw = null;
         }
-        if (raw == null || t.length() != 44 || t.charAt(43) != '=') {
+        if (raw == null || raw.length != 32 || t.length() != 44 || t.charAt(43) != '=') {
             error(s.location(), "public_key is not a WireGuard public key (44 base64 characters ending in '='); paste "
                     + "the output of 'sitelink pubkey < SITE.key' run on that site");
             return Optional.empty();
