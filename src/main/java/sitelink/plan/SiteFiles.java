@@ -45,7 +45,7 @@ public final class SiteFiles {
         if (s.listenPort() != 0) {
             b.append("listen_port: ").append(s.listenPort()).append('\n');
         }
-        b.append("tunnel:\n  name: ").append(t.tunnelName()).append('\n');
+        b.append("tunnel:\n  name: ").append(s.tunnelName()).append('\n');
         s.tunnelAddress().ifPresent(a -> b.append("  addresses: [").append(Prefix.formatAddress(a)).append('/')
                 .append(t.pool().orElseThrow().length()).append("]\n"));
         b.append("  mtu: ").append(t.mtu()).append('\n');

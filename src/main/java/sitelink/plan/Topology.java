@@ -14,7 +14,7 @@ import sitelink.route.Prefix;
  *
  * @param network         a name for the network, shown in the generated files' header
  * @param shape           how the sites link
- * @param tunnelName      the tunnel interface of every site
+ * @param tunnelName      the tunnel interface of every site that does not name its own
  * @param mtu             its MTU
  * @param pool            tunnel addresses are drawn from it (site i gets the pool's (i+1)th address), if given
  * @param keyFilePattern  each site's private_key_file, {@code {name}} replaced by the site's name
@@ -60,11 +60,12 @@ public record Topology(String network, Shape shape, String tunnelName, int mtu, 
      * @param listenPort    the UDP port it listens on (0: the system picks, for a site that only dials out)
      * @param hubs          a spoke's hubs, the first its home hub (the one that carries its traffic to other sites)
      * @param tunnelAddress its address on the tunnel, when the network has tunnel addresses
+     * @param tunnelName    its tunnel interface: the network's, unless the site names its own
      * @param at            where the site's entry starts, for messages about the site as a whole
      */
     public record Site(String name, Role role, List<Prefix> subnets, Optional<Endpoint> endpoint, int listenPort,
                        String publicKey, List<String> hubs, Optional<InetAddress> tunnelAddress, String privateKeyFile,
-                       Location at) {
+                       String tunnelName, Location at) {
         public Site {
             subnets = List.copyOf(subnets);
             hubs = List.copyOf(hubs);

@@ -34,7 +34,7 @@ public final class TopologyFile {
             "persistent_keepalive", "sites", "hub_policy");
     static final List<String> TUNNEL_FIELDS = List.of("name", "mtu", "pool");
     static final List<String> SITE_FIELDS = List.of("name", "role", "subnets", "endpoint", "behind_nat", "listen_port",
-            "public_key", "protocol", "hubs", "tunnel_address", "private_key_file");
+            "public_key", "protocol", "hubs", "tunnel_address", "tunnel_name", "private_key_file");
     static final List<String> POLICY_FIELDS = List.of("spoke_to_spoke", "keep_apart", "may_talk");
     static final String DEFAULT_KEY_FILE = "/etc/sitelink/{name}.key";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
@@ -50,6 +50,8 @@ public final class TopologyFile {
     private final List<ConfigProblem> problems = new ArrayList<>();
     /** Where each site's fields were written, for the network checks' messages. */
     final Map<Location, Map<String, Location>> fieldsAt = new HashMap<>();
+    /** The network's tunnel interface, which a site may replace with its own tunnel_name. */
+    private String tunnelName;
     /** Where the document and the tunnel pool start. */
     Location rootAt;
     Location poolAt;
@@ -85,18 +87,13 @@ public final class TopologyFile {
         } else {
             shape = word(shapeText.get(), "shape", Shape.values(), Shape::word).orElse(shape);
         }
-        String tunnelName = "sl-net";
+        tunnelName = "sl-net";
         int mtu = 1420;
         Optional<Prefix> pool = Optional.empty();
         Optional<Node.Mapping> tunnel = mapping(m, "tunnel");
         if (tunnel.isPresent()) {
             unknownFields(tunnel.get(), TUNNEL_FIELDS, "tunnel");
-            Optional<Node.Scalar> n = scalar(tunnel.get(), "name");
-            if (n.isPresent() && !IFNAME.matcher(n.get().text()).matches()) {
-                error(n.get().location(), "interface name '" + n.get().text() + "' is not a Linux interface name "
-                        + "(1..15 letters, digits or _=+.-); e.g. sl-net");
-            }
-            tunnelName = n.map(Node.Scalar::text).orElse(tunnelName);
+            tunnelName = scalar(tunnel.get(), "name").flatMap(this::interfaceName).orElse(tunnelName);
             mtu = scalar(tunnel.get(), "mtu").map(s -> number(s, "mtu", 576, 9000)).orElse(mtu);
             pool = scalar(tunnel.get(), "pool").flatMap(s -> prefix(s, "pool"));
             poolAt = tunnel.get().field("pool").map(f -> f.value().location()).orElse(null);
@@ -123,7 +120,7 @@ public final class TopologyFile {
         if (hubs.size() == 1) {
             sites.replaceAll(s -> s.isSpoke() && s.hubs().isEmpty() ? new Site(s.name(), s.role(), s.subnets(),
                     s.endpoint(), s.listenPort(), s.publicKey(), List.of(hubs.getFirst().name()), s.tunnelAddress(),
-                    s.privateKeyFile(), s.at()) : s);
+                    s.privateKeyFile(), s.tunnelName(), s.at()) : s);
         }
         return Optional.of(new Topology(network, shape, tunnelName, mtu, pool, keyPattern, keepalive, sites, policy));
     }
@@ -212,13 +209,23 @@ public final class TopologyFile {
         if (tunnelAddress.isEmpty() && m.field("tunnel_address").isEmpty() && pool.isPresent()) {
             tunnelAddress = NetworkChecks.poolAddress(pool.get(), position + 1);
         }
+        String iface = scalar(m, "tunnel_name").flatMap(this::interfaceName).orElse(tunnelName);
         String keyFile = scalar(m, "private_key_file").map(Node.Scalar::text).orElse(keyPattern)
                 .replace("{name}", name.orElse("site"));
         if (name.isEmpty() || role == null || key.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new Site(name.get(), role, subnets, endpoint, listenPort, key.get(), hubs, tunnelAddress,
-                keyFile, m.location()));
+                keyFile, iface, m.location()));
+    }
+
+    private Optional<String> interfaceName(Node.Scalar n) {
+        if (IFNAME.matcher(n.text()).matches()) {
+            return Optional.of(n.text());
+        }
+        error(n.location(), "interface name '" + n.text() + "' is not a Linux interface name (1..15 letters, digits or "
+                + "_=+.-); e.g. sl-net");
+        return Optional.empty();
     }
 
     private HubPolicy hubPolicy(Node.Mapping m) {

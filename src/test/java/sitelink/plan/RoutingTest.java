@@ -67,6 +67,6 @@ class RoutingTest {
 
     private static Site site(String name, Role role, List<String> hubs) {
         return new Site(name, role, List.of(), Optional.empty(), 0, name, hubs, Optional.empty(), name + ".key",
-                new Location("t.yaml", 1, 1));
+                "sl-net", new Location("t.yaml", 1, 1));
     }
 }
