@@ -39,6 +39,7 @@ class ArchitectureTest {
                 .layer("device").definedBy("sitelink.device..")
                 .layer("uapi").definedBy("sitelink.uapi..")
                 .layer("config").definedBy("sitelink.config..")
+                .layer("plan").definedBy("sitelink.plan..")
                 .layer("control").definedBy("sitelink.control..")
                 .layer("gateway").definedBy("sitelink.gateway..")
                 .layer("testbed").definedBy("sitelink.testbed..")
@@ -56,6 +57,8 @@ class ArchitectureTest {
                 .whereLayer("uapi").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os", "device")
                 .whereLayer("config").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
                         "device")
+                .whereLayer("plan").mayOnlyAccessLayers("route", "config")
+                .whereLayer("plan").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("control").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
                         "device", "uapi", "config")
                 .whereLayer("gateway").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",

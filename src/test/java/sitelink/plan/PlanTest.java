@@ -156,6 +156,18 @@ class PlanTest {
         assertEquals(List.of(0), n.sites.get("branch-3").remoteSites().stream().map(RemoteSite::persistentKeepalive).toList());
     }
 
+    /** The shortened example in docs/scale.md is a topology plan accepts as it stands. */
+    @Test
+    void theDocsExamplePlans(@TempDir Path dir) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?s)```text\n(network:.*?)```")
+                .matcher(Files.readString(Path.of("docs/scale.md")));
+        assertTrue(m.find(), "docs/scale.md shows a topology");
+        Plan p = Plan.of("docs-example.yaml", m.group(1));
+        assertEquals(List.of(), p.problems());
+        Network n = Network.load(p, dir);
+        assertEquals(List.of("branch-1", "dc-east", "lab"), n.path("branch-1", "lab"));
+    }
+
     private static List<String> names(SiteConfig s) {
         return s.remoteSites().stream().map(RemoteSite::name).toList();
     }
