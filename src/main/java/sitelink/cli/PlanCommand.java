@@ -55,9 +55,9 @@ public final class PlanCommand implements Callable<Integer> {
         Map<String, String> d = plan.diff(out);
         d.values().forEach(io.out::print);
         io.out.flush();
-        io.err.println(d.isEmpty() ? "no changes: the " + plan.files().size() + " site files in " + out
+        io.err.println(d.isEmpty() ? "no changes: the " + plan.sites().size() + " site files in " + out
                 + " are what the topology says" : d.size() + " of the site files in " + out + " would change: "
-                + String.join(", ", d.keySet()) + "; nothing was written");
+                + names(List.copyOf(d.keySet())) + "; nothing was written");
         io.err.flush();
         return 0;
     }
@@ -77,11 +77,17 @@ public final class PlanCommand implements Callable<Integer> {
         for (Path p : plan.stale(out)) {
             io.err.println(p + ": note: this site is no longer in the topology; stop its gateway and remove the file");
         }
-        io.out.println("wrote " + changed.size() + " of " + plan.files().size() + " site files to " + out
-                + (changed.isEmpty() ? " (none changed)" : ": " + String.join(", ", changed))
+        io.out.println("wrote " + changed.size() + " of " + plan.sites().size() + " site files to " + out
+                + (changed.isEmpty() ? " (none changed)" : ": " + names(changed))
                 + "; copy each to its site as /etc/sitelink/NAME.yaml and run 'sitelink check' there");
         io.out.flush();
         io.err.flush();
         return 0;
+    }
+
+    /** Up to ten file names, then how many more: a line, not a page, for a network of a thousand sites. */
+    private static String names(List<String> files) {
+        return files.size() <= 10 ? String.join(", ", files)
+                : String.join(", ", files.subList(0, 10)) + " and " + (files.size() - 10) + " more";
     }
 }

@@ -18,32 +18,58 @@ import sitelink.config.SiteFile;
 /**
  * {@code sitelink plan}: a topology file checked and turned into one site file per site, each validated as
  * {@code sitelink check} validates a hand-written one; then either written to a directory or compared with what is
- * there ({@code --diff}).
- *
- * @param problems every problem of the topology (and of a generated file, which would be a bug in plan)
- * @param files    each site's file text by site name; empty when there is an error
+ * there ({@code --diff}). The files are rendered one at a time when they are needed (twice: to check, then to write
+ * or compare), so a network of a thousand sites fits in the command's small heap.
  */
-public record Plan(List<ConfigProblem> problems, Map<String, String> files) {
-    public Plan {
-        problems = List.copyOf(problems);
-        files = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(files));
+public final class Plan {
+    private final List<ConfigProblem> problems;
+    private final Topology topology;
+    private final Routing routing;
+
+    private Plan(List<ConfigProblem> problems, Topology topology) {
+        this.problems = List.copyOf(problems);
+        this.topology = topology;
+        this.routing = topology == null ? null : new Routing(topology.sites());
+    }
+
+    /** Every problem of the topology (and of a generated file, which would be a bug in plan). */
+    public List<ConfigProblem> problems() {
+        return problems;
     }
 
     public boolean ok() {
-        return problems.stream().noneMatch(ConfigProblem::isError);
+        return topology != null && problems.stream().noneMatch(ConfigProblem::isError);
     }
 
-    /** Plans the topology in {@code text}; {@code displayName} is the file name messages and headers show. */
+    /** The sites, in the topology's order; none when there is an error. */
+    public List<String> sites() {
+        return ok() ? topology.sites().stream().map(Topology.Site::name).toList() : List.of();
+    }
+
+    /** The text of {@code site}'s file. */
+    public String file(String site) {
+        return SiteFiles.file(topology, routing, topology.site(site).orElseThrow());
+    }
+
+    /** Every site's file by site name, in the topology's order (all in memory: for tests and small networks). */
+    public Map<String, String> files() {
+        Map<String, String> out = new LinkedHashMap<>();
+        sites().forEach(s -> out.put(s, file(s)));
+        return out;
+    }
+
+    /** Plans the topology in {@code text}; {@code displayName} is the file name messages show. */
     public static Plan of(String displayName, String text) {
         TopologyFile.Result r = TopologyFile.parse(displayName, text);
         if (r.topology().isEmpty()) {
-            return new Plan(r.problems(), Map.of());
+            return new Plan(r.problems(), null);
         }
-        String source = Path.of(displayName).getFileName().toString();
-        Map<String, String> files = SiteFiles.write(r.topology().get(), source);
+        Plan unchecked = new Plan(r.problems(), r.topology().get());
         List<ConfigProblem> problems = new ArrayList<>(r.problems());
-        files.forEach((site, text1) -> problems.addAll(validate(site, text1)));
-        return new Plan(problems, problems.stream().anyMatch(ConfigProblem::isError) ? Map.of() : files);
+        for (String site : unchecked.sites()) {
+            problems.addAll(validate(site, unchecked.file(site)));
+        }
+        return new Plan(problems, r.topology().get());
     }
 
     public static Plan load(Path topology) {
@@ -52,7 +78,7 @@ public record Plan(List<ConfigProblem> problems, Map<String, String> files) {
         } catch (IOException e) {
             return new Plan(List.of(ConfigProblem.error(new Location(topology.toString(), 1, 1), "cannot read the "
                     + "topology file (" + e.getClass().getSimpleName() + "); check the path and that you may read it")),
-                    Map.of());
+                    null);
         }
     }
 
@@ -72,13 +98,13 @@ public record Plan(List<ConfigProblem> problems, Map<String, String> files) {
     /** What writing to {@code dir} would change, per file: a unified diff, or nothing when a file stays the same. */
     public Map<String, String> diff(Path dir) throws IOException {
         Map<String, String> out = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : files.entrySet()) {
-            Path p = dir.resolve(e.getKey() + ".yaml");
+        for (String site : sites()) {
+            Path p = dir.resolve(site + ".yaml");
             boolean exists = Files.exists(p);
             String old = exists ? Files.readString(p, StandardCharsets.UTF_8) : "";
-            String d = UnifiedDiff.diff(exists ? p.toString() : "/dev/null", old, p.toString(), e.getValue());
+            String d = UnifiedDiff.diff(exists ? p.toString() : "/dev/null", old, p.toString(), file(site));
             if (!d.isEmpty()) {
-                out.put(e.getKey() + ".yaml", d);
+                out.put(site + ".yaml", d);
             }
         }
         for (Path p : stale(dir)) {
@@ -94,7 +120,7 @@ public record Plan(List<ConfigProblem> problems, Map<String, String> files) {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> SiteFiles.siteOf(p.getFileName().toString()).filter(n -> !files.containsKey(n)).isPresent())
+            return s.filter(p -> SiteFiles.siteOf(p.getFileName().toString()).filter(n -> !sites().contains(n)).isPresent())
                     .filter(Plan::writtenByPlan).sorted().toList();
         }
     }
@@ -104,7 +130,7 @@ public record Plan(List<ConfigProblem> problems, Map<String, String> files) {
      * file, which plan leaves alone.
      */
     public List<Path> foreign(Path dir) {
-        return files.keySet().stream().map(n -> dir.resolve(n + ".yaml"))
+        return sites().stream().map(n -> dir.resolve(n + ".yaml"))
                 .filter(p -> Files.exists(p) && !writtenByPlan(p)).toList();
     }
 
@@ -115,15 +141,16 @@ public record Plan(List<ConfigProblem> problems, Map<String, String> files) {
     public List<String> write(Path dir) throws IOException {
         Files.createDirectories(dir);
         List<String> changed = new ArrayList<>();
-        for (Map.Entry<String, String> e : files.entrySet()) {
-            Path target = dir.resolve(e.getKey() + ".yaml");
-            if (Files.exists(target) && Files.readString(target, StandardCharsets.UTF_8).equals(e.getValue())) {
+        for (String site : sites()) {
+            Path target = dir.resolve(site + ".yaml");
+            String text = file(site);
+            if (Files.exists(target) && Files.readString(target, StandardCharsets.UTF_8).equals(text)) {
                 continue;
             }
-            Path tmp = Files.createTempFile(dir, "." + e.getKey() + ".", ".tmp",
+            Path tmp = Files.createTempFile(dir, "." + site + ".", ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
             try {
-                Files.writeString(tmp, e.getValue(), StandardCharsets.UTF_8);
+                Files.writeString(tmp, text, StandardCharsets.UTF_8);
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(tmp);

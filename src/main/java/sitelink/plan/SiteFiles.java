@@ -1,9 +1,7 @@
 package sitelink.plan;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import sitelink.plan.Topology.Site;
 import sitelink.route.Prefix;
@@ -11,7 +9,7 @@ import sitelink.route.Prefix;
 /**
  * Writes each site's file from a checked {@link Topology}: its links as remote sites, each carrying the prefixes of
  * every site reached through it ({@link Routing}), keepalives from sites behind NAT, and on a hub the policy rules
- * that keep apart the spokes its policy separates. The text is the same for the same topology (no dates), so
+ * that keep apart the spokes its policy separates. The text is the same for the same topology (no dates, not even the topology's file name), so
  * {@code plan --diff} shows only what a change changes.
  */
 public final class SiteFiles {
@@ -21,19 +19,13 @@ public final class SiteFiles {
     private SiteFiles() {
     }
 
-    /** Each site's file by site name, in the topology's order. {@code source} names the topology file in the header. */
-    public static Map<String, String> write(Topology t, String source) {
-        Routing r = new Routing(t.sites());
-        Map<String, String> out = new LinkedHashMap<>();
-        for (Site s : t.sites()) {
-            out.put(s.name(), file(t, r, s, source));
-        }
-        return out;
-    }
-
-    private static String file(Topology t, Routing r, Site s, String source) {
+    /**
+     * Site {@code s}'s file. One at a time: a large network's
+     * files together are far larger than the topology (each spoke's file lists every other site's prefixes).
+     */
+    static String file(Topology t, Routing r, Site s) {
         StringBuilder b = new StringBuilder();
-        b.append(HEADER).append(" from ").append(source).append(" (network ").append(t.network()).append(", ")
+        b.append(HEADER).append(" (network ").append(t.network()).append(", ")
                 .append(t.shape().word()).append("): site ").append(s.name()).append(", a ")
                 .append(s.role() == Topology.Role.MESH ? "mesh member" : s.role().word())
                 .append(".\n# Do not edit: change the topology and run 'sitelink plan' again ('sitelink plan --diff' "

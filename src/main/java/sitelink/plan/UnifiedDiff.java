@@ -9,6 +9,7 @@ import java.util.List;
  */
 public final class UnifiedDiff {
     private static final int CONTEXT = 3;
+    private static final long MAX_CELLS = 4_000_000;
 
     private UnifiedDiff() {
     }
@@ -23,23 +24,46 @@ public final class UnifiedDiff {
         // ops: ' ' kept, '-' only in a, '+' only in b; with the line numbers in a and b each refers to.
         record Op(char kind, int ai, int bi) {
         }
-        int[][] lcs = new int[x.size() + 1][y.size() + 1];
-        for (int i = x.size() - 1; i >= 0; i--) {
-            for (int j = y.size() - 1; j >= 0; j--) {
-                lcs[i][j] = x.get(i).equals(y.get(j)) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+        // The common head and tail first: an edit to a hub's file of thousands of lines leaves a small middle.
+        int head = 0;
+        while (head < x.size() && head < y.size() && x.get(head).equals(y.get(head))) {
+            head++;
+        }
+        int tail = 0;
+        while (tail < x.size() - head && tail < y.size() - head
+                && x.get(x.size() - 1 - tail).equals(y.get(y.size() - 1 - tail))) {
+            tail++;
+        }
+        int n = x.size() - head - tail;
+        int m = y.size() - head - tail;
+        // Beyond a few million cells the table would not fit the command's heap: the middle is then shown replaced.
+        int[][] lcs = (long) (n + 1) * (m + 1) <= MAX_CELLS ? new int[n + 1][m + 1] : new int[1][1];
+        if (lcs.length > 1 || n == 0) {
+            for (int i = n - 1; i >= 0; i--) {
+                for (int j = m - 1; j >= 0; j--) {
+                    lcs[i][j] = x.get(head + i).equals(y.get(head + j)) ? lcs[i + 1][j + 1] + 1
+                            : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+                }
             }
         }
+        boolean table = lcs.length == n + 1;
         List<Op> ops = new ArrayList<>();
+        for (int k = 0; k < head; k++) {
+            ops.add(new Op(' ', k, k));
+        }
         int i = 0;
         int j = 0;
-        while (i < x.size() || j < y.size()) {
-            if (i < x.size() && j < y.size() && x.get(i).equals(y.get(j))) {
-                ops.add(new Op(' ', i++, j++));
-            } else if (j < y.size() && (i == x.size() || lcs[i][j + 1] > lcs[i + 1][j])) {
-                ops.add(new Op('+', i, j++));
+        while (i < n || j < m) {
+            if (table && i < n && j < m && x.get(head + i).equals(y.get(head + j))) {
+                ops.add(new Op(' ', head + i++, head + j++));
+            } else if (j < m && (i == n || table && lcs[i][j + 1] > lcs[i + 1][j])) {
+                ops.add(new Op('+', head + i, head + j++));
             } else {
-                ops.add(new Op('-', i++, j));
+                ops.add(new Op('-', head + i++, head + j));
             }
+        }
+        for (int k = 0; k < tail; k++) {
+            ops.add(new Op(' ', head + n + k, head + m + k));
         }
         StringBuilder out = new StringBuilder("--- ").append(aName).append("\n+++ ").append(bName).append('\n');
         int k = 0;
@@ -64,8 +88,8 @@ public final class UnifiedDiff {
             int aCount = 0;
             int bCount = 0;
             StringBuilder lines = new StringBuilder();
-            for (int n = start; n < end; n++) {
-                Op o = ops.get(n);
+            for (int at = start; at < end; at++) {
+                Op o = ops.get(at);
                 String line = o.kind() == '+' ? y.get(o.bi()) : x.get(o.ai());
                 lines.append(o.kind()).append(line).append('\n');
                 aCount += o.kind() == '+' ? 0 : 1;

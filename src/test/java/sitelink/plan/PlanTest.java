@@ -156,6 +156,21 @@ class PlanTest {
         assertEquals(List.of(0), n.sites.get("branch-3").remoteSites().stream().map(RemoteSite::persistentKeepalive).toList());
     }
 
+    /** spoke_to_spoke: deny: every spoke's entry at the hub has rules, which let through the hub and may_talk pairs only. */
+    @Test
+    void spokesThatMayNotTalkUnlessListed(@TempDir Path dir) throws Exception {
+        String t = Files.readString(Path.of("src/test/resources/plan/hub-and-spoke/topology.yaml"))
+                .replace("keep_apart: [[shop-1, shop-2]]", "spoke_to_spoke: deny\n  may_talk: [[shop-1, shop-3]]");
+        Network n = Network.load(Plan.of("deny.yaml", t), dir);
+        SiteConfig hq = n.sites.get("hq");
+        String shop1 = rules(hq.remoteSite("shop-1").orElseThrow());
+        String shop2 = rules(hq.remoteSite("shop-2").orElseThrow());
+        assertTrue(shop1.contains("198.18.1.0/24") && shop1.contains("198.18.13.0/24") && !shop1.contains("198.18.12.0/24"), shop1);
+        assertTrue(shop2.contains("198.18.1.0/24") && !shop2.contains("198.18.11.0/24") && !shop2.contains("198.18.13.0/24"), shop2);
+        // The routes stay: a spoke's traffic to a spoke it may not reach goes into the tunnel and dies at the hub.
+        assertEquals(List.of("shop-2", "hq", "shop-1"), n.path("shop-2", "shop-1"));
+    }
+
     /** The shortened example in docs/scale.md is a topology plan accepts as it stands. */
     @Test
     void theDocsExamplePlans(@TempDir Path dir) throws Exception {
