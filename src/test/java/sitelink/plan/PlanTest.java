@@ -171,6 +171,21 @@ class PlanTest {
         assertEquals(List.of("shop-2", "hq", "shop-1"), n.path("shop-2", "shop-1"));
     }
 
+    /** Every topology in examples/ plans without a problem, and its files pass check. */
+    @Test
+    void everyExampleTopologyPlans(@TempDir Path dir) throws Exception {
+        List<Path> examples;
+        try (Stream<Path> s = Files.list(Path.of("examples"))) {
+            examples = s.filter(p -> p.getFileName().toString().startsWith("topology")).sorted().toList();
+        }
+        assertEquals(3, examples.size(), examples.toString());
+        for (Path e : examples) {
+            Plan p = plan(e);
+            assertEquals(List.of(), p.problems(), e.toString());
+            Network.load(p, Files.createDirectories(dir.resolve(e.getFileName().toString())));
+        }
+    }
+
     /** The shortened example in docs/scale.md is a topology plan accepts as it stands. */
     @Test
     void theDocsExamplePlans(@TempDir Path dir) throws Exception {
