@@ -79,7 +79,14 @@ public final class TopologyFile {
         }
         rootAt = m.location();
         unknownFields(m, TOP_FIELDS, "the topology");
-        String network = scalar(m, "network").map(Node.Scalar::text).orElse("network");
+        String network = scalar(m, "network").filter(s -> {
+            if (NAME.matcher(s.text()).matches()) {
+                return true;
+            }
+            error(s.location(), "network name '" + s.text() + "' may hold only letters, digits, '.', '_' and '-' (at "
+                    + "most 63, starting with a letter or digit); e.g. acme");
+            return false;
+        }).map(Node.Scalar::text).orElse("network");
         Shape shape = Shape.HUB_AND_SPOKE;
         Optional<Node.Scalar> shapeText = scalar(m, "shape");
         if (shapeText.isEmpty()) {

@@ -173,6 +173,8 @@ class TopologyFileTest {
         assertError(GOOD.replace("endpoint: 203.0.113.12:51820", "endpoint: 198.18.1.7:51820"), "t.yaml:22:15: endpoint "
                 + "198.18.1.7:51820 of s2 lies inside subnet 198.18.1.0/24 of h1, which is routed into the tunnel: the "
                 + "tunnel's own packets would loop; give the gateway a WAN address outside every site's subnets");
+        assertError("network: \"a\\nb\"\n" + GOOD, "t.yaml:1:10: network name 'a\nb' may hold only letters, digits, "
+                + "'.', '_' and '-' (at most 63, starting with a letter or digit); e.g. acme");
         assertError("sites: []\nshape: mesh\n", "t.yaml:1:1: a network needs at least two sites; add the sites it links");
     }
 }
