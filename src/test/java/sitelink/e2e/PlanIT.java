@@ -27,7 +27,9 @@ import sitelink.testbed.Proc;
  * Plan writes the five site files; each gateway runs {@code sitelink up} on its file as written (only the keys were
  * put where the topology says). Every LAN then pings every other LAN along the intended path, read from the TTL of
  * the reply (64 less one per gateway it crossed: 62 direct, 61 through one hub, 60 through both), and D and E cannot
- * reach each other: the hubs drop their packets (counted as filtered). The 12-site example of docs/scale.md is
+ * reach each other: the hubs drop their packets (counted as filtered). When the topology lets them talk, {@code plan
+ * --diff} names the two hubs' files alone, and after {@code plan} and {@code sitelink reload} on the two hubs D and
+ * E reach each other through both hubs. The 12-site example of docs/scale.md is
  * checked file by file in PlanTest; twelve gateways are too many for the test machines.
  */
 class PlanIT {
@@ -128,7 +130,28 @@ class PlanIT {
                 assertTrue(filtered(ifaces.get(1)) >= filteredB + 3, "hub B counted E's pings to D as filtered");
                 // And both still reach everything else (the policy is not a blanket block).
                 assertEquals(61, replyTtl(o.get(3).host(), o.get(1).hostAddress()));
-                System.out.println("PlanIT: " + String.join(", ", report) + "; d<->e blocked (0/3 each way)");
+
+                // The policy changes: D and E may talk. plan --diff names the two hubs' files alone, plan writes them,
+                // and 'sitelink reload' applies each; then D reaches E through both hubs.
+                java.nio.file.Files.writeString(topology, java.nio.file.Files.readString(topology)
+                        .replace("keep_apart: [[office-d, office-e]]", "keep_apart: []"));
+                Command.Result diff = net.wan().exec(Duration.ofSeconds(120), sitelink, "plan", "--diff",
+                        topology.toString(), "--out", dir.toString());
+                assertEquals(0, diff.exitCode(), diff.describe());
+                assertTrue(diff.stderr().contains("2 of the site files in " + dir + " would change: office-a.yaml, "
+                        + "office-b.yaml; nothing was written"), diff.describe());
+                Command.Result write = net.wan().exec(Duration.ofSeconds(120), sitelink, "plan", topology.toString(),
+                        "--out", dir.toString());
+                assertTrue(write.stdout().startsWith("wrote 2 of 5 site files"), write.describe());
+                for (int i = 0; i < 2; i++) {
+                    Command.Result reload = o.get(i).gateway().exec(Duration.ofSeconds(60), sitelink, "reload",
+                            dir.resolve(o.get(i).name() + ".yaml").toString());
+                    assertEquals(0, reload.exitCode(), reload.describe());
+                }
+                assertEquals(60, replyTtl(o.get(3).host(), o.get(4).hostAddress()), "D reaches E through both hubs");
+                assertEquals(60, replyTtl(o.get(4).host(), o.get(3).hostAddress()), "E reaches D through both hubs");
+                System.out.println("PlanIT: " + String.join(", ", report) + "; d<->e blocked (0/3 each way), then "
+                        + "allowed after plan and reload of the two hubs (ttl 60)");
             } finally {
                 for (Proc p : gateways) {
                     p.close();
