@@ -40,6 +40,7 @@ class ArchitectureTest {
                 .layer("uapi").definedBy("sitelink.uapi..")
                 .layer("config").definedBy("sitelink.config..")
                 .layer("export").definedBy("sitelink.export..")
+                .layer("plan").definedBy("sitelink.plan..")
                 .layer("control").definedBy("sitelink.control..")
                 .layer("gateway").definedBy("sitelink.gateway..")
                 .layer("testbed").definedBy("sitelink.testbed..")
@@ -59,6 +60,8 @@ class ArchitectureTest {
                         "device")
                 .whereLayer("export").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "config")
                 .whereLayer("export").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("plan").mayOnlyAccessLayers("route", "config")
+                .whereLayer("plan").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("control").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
                         "device", "uapi", "config")
                 .whereLayer("gateway").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",

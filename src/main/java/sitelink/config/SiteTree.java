@@ -35,4 +35,12 @@ public final class SiteTree {
         }
         return YamlSource.read(shown, text, ignored);
     }
+
+    /**
+     * A YAML document's located tree for other YAML files sitelink reads (the topology of {@code sitelink plan}): the
+     * same reader as site files, so syntax errors and duplicate keys read the same; problems go to {@code problems}.
+     */
+    public static Optional<Node> parseYaml(String displayName, String text, List<ConfigProblem> problems) {
+        return YamlSource.read(displayName, text, problems);
+    }
 }

@@ -12,7 +12,7 @@ public final class Suggest {
     private Suggest() {
     }
 
-    static String unknownField(String written, List<String> known, String where) {
+    public static String unknownField(String written, List<String> known, String where) {
         return unknownField(written, known, known, where);
     }
 
