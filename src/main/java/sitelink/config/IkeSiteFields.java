@@ -103,7 +103,8 @@ final class IkeSiteFields {
                 childDefault)).orElse(childDefault);
         Duration dpd = v.scalar(r, "dpd_delay").map(s -> dpdDelay(s, v.label(r, "dpd_delay"))).orElse(dpdDefault);
         StartAction start = startAction(r, endpoint.isPresent());
-        PostQuantum pq = postQuantum(r, ike, esp);
+        // a vendor profile describes an appliance's classical defaults: post-quantum only when written
+        PostQuantum pq = postQuantum(r, ike, esp, profile.isPresent() ? PostQuantum.OFF : PostQuantum.DEFAULT);
         if (v.errorCount() > before || name.isEmpty() || auth.isEmpty()) {
             return Optional.empty();
         }
@@ -115,10 +116,10 @@ final class IkeSiteFields {
      * {@code post_quantum: required | preferred | off} (default preferred): whether ML-KEM-768 joins the key exchange
      * (RFC 9370). {@code off} with a {@code ke1_...} in the proposals contradicts itself and is refused.
      */
-    private PostQuantum postQuantum(Node.Mapping r, List<Proposal> ike, List<Proposal> esp) {
+    private PostQuantum postQuantum(Node.Mapping r, List<Proposal> ike, List<Proposal> esp, PostQuantum unwritten) {
         Optional<Node.Scalar> s = v.scalar(r, "post_quantum");
         if (s.isEmpty()) {
-            return PostQuantum.DEFAULT;
+            return unwritten;
         }
         Optional<PostQuantum> pq = PostQuantum.parse(s.get().text());
         if (pq.isEmpty()) {

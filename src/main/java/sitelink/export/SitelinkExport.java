@@ -72,6 +72,8 @@ final class SitelinkExport {
         out.append("    esp_proposals: [").append(f.site().espProposals().stream().map(FarSide::spec).collect(Collectors.joining(", "))).append("]\n");
         out.append("    ike_lifetime: ").append(FarSide.time(f.site().ikeLifetime())).append('\n');
         out.append("    child_lifetime: ").append(FarSide.time(f.site().childLifetime())).append('\n');
+        // the proposals above already carry our post-quantum setting's additions: the same setting adds nothing more
+        out.append("    post_quantum: ").append(f.site().postQuantum().name().toLowerCase(java.util.Locale.ROOT)).append('\n');
         out.append("    dpd_delay: ").append(f.site().dpdDelay().isZero() ? "off" : FarSide.time(f.site().dpdDelay())).append('\n');
         boolean start = f.theyInitiate() && f.ourAddress().isPresent();
         out.append("    start_action: ").append(start ? StartAction.START.word() : StartAction.NONE.word())

@@ -231,7 +231,9 @@ public final class Proposals {
                 afterGroups = ts.get(i).type() == Ike.DH ? i + 1 : afterGroups;
             }
             ts.add(afterGroups, Transform.of(Ike.ADDKE1, Ike.ML_KEM_768)); // as parsing ke1_mlkem768 after the groups puts it
-            hybrids.add(new Proposal(0, p.protocol(), p.spi(), ts));
+            if (proposals.stream().noneMatch(q -> q.transforms().equals(ts))) { // already written out: not twice
+                hybrids.add(new Proposal(0, p.protocol(), p.spi(), ts));
+            }
             if (mode == PostQuantum.PREFERRED) {
                 classical.add(p);
             }

@@ -177,7 +177,7 @@ class CheckCommandTest {
         assertTrue(summary.contains("; branch (IKEv2): 198.18.3.0/24 via 198.51.100.2:500, start_action start, auth psk, "
                 + "ids (this gateway's address) -> gw-b.example.org, profile aws, IKE aes256gcm16-prfsha512-prfsha384-prfsha256-ecp384-"
                 + "ecp256-modp2048,aes256-sha512-sha384-sha256-ecp384-ecp256-modp2048-prfsha512-prfsha384-prfsha256, ESP aes256gcm16-modp2048, lifetimes IKE 8h / CHILD 1h, "
-                + "dpd_delay 10s, post_quantum preferred, policy: allow both icmp type 8), tunnel sl-b"), summary);
+                + "dpd_delay 10s, post_quantum off, policy: allow both icmp type 8), tunnel sl-b"), summary);
         assertEquals("", err.toString(StandardCharsets.UTF_8));
     }
 }
