@@ -24,7 +24,7 @@ final class StrongSwanExport {
         out.append("    remote_addrs = ").append(f.ourAddress().orElse("%any")).append(f.ourAddress().isPresent() ? "\n"
                 : "    # sitelink's address is not in its site file: give it with sitelink export --address to let this side initiate\n");
         out.append("    encap = yes    # sitelink sends ESP in UDP (port 4500) only\n");
-        out.append("    proposals = ").append(proposals(f.site().ikeProposals())).append('\n');
+        proposalLines(out, "    ", "proposals", f.site().ikeProposals());
         out.append("    rekey_time = ").append(FarSide.time(f.site().ikeLifetime())).append('\n');
         out.append("    dpd_delay = ").append(f.site().dpdDelay().isZero() ? "0" : FarSide.time(f.site().dpdDelay())).append('\n');
         boolean cert = f.site().auth() instanceof IkeAuth.Cert;
@@ -46,7 +46,7 @@ final class StrongSwanExport {
         out.append("    }\n    children {\n      ").append(name).append(" {\n");
         out.append("        local_ts = ").append(subnets(f.theirSubnets())).append('\n');
         out.append("        remote_ts = ").append(subnets(f.ourSubnets())).append('\n');
-        out.append("        esp_proposals = ").append(proposals(f.site().espProposals())).append('\n');
+        proposalLines(out, "        ", "esp_proposals", f.site().espProposals());
         out.append("        rekey_time = ").append(FarSide.time(f.site().childLifetime())).append('\n');
         if (f.theyInitiate() && f.ourAddress().isPresent()) {
             out.append("        start_action = start    # sitelink only answers (start_action: none)\n");
@@ -75,6 +75,22 @@ final class StrongSwanExport {
             case DN -> "\"" + id.value() + "\"";
             default -> id.value();
         };
+    }
+
+    /**
+     * The proposals as strongSwan writes them. Hybrid ones (ML-KEM, RFC 9370) only strongSwan 6 parses, and 5.x refuses
+     * the whole connection for them: with classical ones beside them (post_quantum: preferred) the line has the
+     * classical ones and a comment gives the line for strongSwan 6; with only hybrid ones (required) the line has them.
+     */
+    private static void proposalLines(StringBuilder out, String indent, String key, java.util.List<Proposal> ps) {
+        java.util.List<Proposal> classical = ps.stream().filter(p -> p.transforms().stream().noneMatch(t -> t.type() >= sitelink.ike.Ike.ADDKE1)).toList();
+        if (classical.isEmpty() || classical.size() == ps.size()) {
+            out.append(indent).append(key).append(" = ").append(proposals(ps)).append('\n');
+            return;
+        }
+        out.append(indent).append(key).append(" = ").append(proposals(classical)).append("    # strongSwan 5: classical only\n");
+        out.append(indent).append("# strongSwan 6 or newer, post-quantum hybrid first as sitelink offers, instead:\n");
+        out.append(indent).append("# ").append(key).append(" = ").append(proposals(ps)).append('\n');
     }
 
     private static String proposals(java.util.List<Proposal> ps) {

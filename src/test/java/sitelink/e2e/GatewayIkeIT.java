@@ -47,24 +47,42 @@ class GatewayIkeIT {
     }
 
     @Test
-    @DisplayName("sitelink to sitelink over IKEv2, both initiating at start: one tunnel, ping, 64 MiB intact")
+    @DisplayName("sitelink to sitelink over IKEv2, both initiating at start: one tunnel, ping, 64 MiB intact; the CHILD SA rekeyed by sitelink's own timer (2 min lifetime) loses no ping at 100/s")
     void sitelinkToSitelink() {
         try (TwoOffices t = TwoOffices.create()) {
-            t.writeSiteFile(t.a(), ikeSite(t, t.a(), t.b(), "start", psk(t.a())));
-            t.writeSiteFile(t.b(), ikeSite(t, t.b(), t.a(), "start", psk(t.b())));
+            t.writeSiteFile(t.a(), ikeSite(t, t.a(), t.b(), "start", psk(t.a())) + "    child_lifetime: 2m\n");
+            t.writeSiteFile(t.b(), ikeSite(t, t.b(), t.a(), "start", psk(t.b())) + "    child_lifetime: 2m\n");
             t.up(t.a());
             t.up(t.b());
             Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
             transfer(t);
             // one IKE SA and one CHILD SA on both ends, the same SPIs seen from either side
-            String a = t.a().gateway().execOk(E2e.home().resolve("sitelink").toString(), "status", "office-a");
-            String b = t.b().gateway().execOk(E2e.home().resolve("sitelink").toString(), "status", "office-b");
+            String a = status(t.a()), b = status(t.b());
             System.out.println(a + b);
             java.util.regex.Matcher ma = CHILD.matcher(a), mb = CHILD.matcher(b);
             assertTrue(ma.find() && mb.find(), a + b);
             assertTrue(a.contains("ESTABLISHED") && b.contains("ESTABLISHED"), a + b);
+            assertTrue(a.contains("hybrid (curve25519 + mlkem768)"), "two sitelinks agree on ML-KEM by default:\n" + a);
             assertEquals(ma.group(1) + ma.group(2), mb.group(2) + mb.group(1), "A's inbound SPI is B's outbound:\n" + a + b);
+
+            // the CHILD SA's lifetime runs out (rekey 108-120 s after it was installed): a new one, with PFS, no ping lost
+            String first = ma.group(1);
+            sitelink.testbed.Proc ping = Traffic.startEndlessPing(t.a().host(), t.b().hostAddress(), 0.01);
+            E2e.await(Duration.ofSeconds(150), "the CHILD SA rekeyed by a timer", () -> {
+                java.util.regex.Matcher m = CHILD.matcher(status(t.a()));
+                return m.find() && !m.group(1).equals(first) && !status(t.a()).contains(first);
+            }, () -> status(t.a()) + t.a().sitelink().tail());
+            int after = count(ping.output(), "bytes from");
+            E2e.await(Duration.ofSeconds(10), "200 more replies after the rekey", () -> count(ping.output(), "bytes from") > after + 200,
+                    ping::tail);
+            Traffic.Lost lost = Traffic.stopPing(ping);
+            assertEquals(List.of(), lost.sequences(), "pings lost across the rekey (of " + lost.counted() + ")");
+            assertTrue(t.a().sitelink().output().contains("installed") && status(t.b()).contains("ESTABLISHED"), status(t.b()));
         }
+    }
+
+    private static String status(TwoOffices.Office o) {
+        return o.gateway().execOk(E2e.home().resolve("sitelink").toString(), "status", o.name());
     }
 
     @Test
