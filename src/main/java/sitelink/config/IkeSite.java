@@ -26,12 +26,14 @@ import sitelink.route.Prefix;
  *                      carry it: {@code ike_proposals}/{@code esp_proposals} as {@link sitelink.ike.Proposals#postQuantum} made them)
  * @param profile       the vendor profile the proposals, lifetimes and dpdDelay came from where not written
  * @param routeFrom     {@code route_from}: the local subnets whose traffic alone is routed to this site; empty: all
+ * @param dscp          {@code dscp}: the ESP datagrams' outer DSCP, {@link sitelink.packet.OuterTos#COPY} or 0..63
  */
 public record IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> remoteSubnets, List<Rule> policy,
                       IkeAuth auth, Optional<IkeId> localId, Optional<IkeId> remoteId,
                       List<Proposal> ikeProposals, List<Proposal> espProposals,
                       Duration ikeLifetime, Duration childLifetime, Duration dpdDelay, StartAction startAction,
-                      sitelink.ike.PostQuantum postQuantum, Optional<IkeProfile> profile, List<Prefix> routeFrom) {
+                      sitelink.ike.PostQuantum postQuantum, Optional<IkeProfile> profile, List<Prefix> routeFrom,
+                      int dscp) {
     public static final int IKE_PORT = 500;
     public static final Duration DEFAULT_IKE_LIFETIME = Duration.ofHours(4);
     public static final Duration DEFAULT_CHILD_LIFETIME = Duration.ofHours(1);
@@ -45,14 +47,14 @@ public record IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> rem
         routeFrom = List.copyOf(routeFrom);
     }
 
-    /** A site routed for all traffic (no route_from). */
+    /** A site routed for all traffic (no route_from), its DSCP copied outward. */
     public IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> remoteSubnets, List<Rule> policy,
                    IkeAuth auth, Optional<IkeId> localId, Optional<IkeId> remoteId,
                    List<Proposal> ikeProposals, List<Proposal> espProposals,
                    Duration ikeLifetime, Duration childLifetime, Duration dpdDelay, StartAction startAction,
                    sitelink.ike.PostQuantum postQuantum, Optional<IkeProfile> profile) {
         this(name, endpoint, remoteSubnets, policy, auth, localId, remoteId, ikeProposals, espProposals, ikeLifetime,
-                childLifetime, dpdDelay, startAction, postQuantum, profile, List.of());
+                childLifetime, dpdDelay, startAction, postQuantum, profile, List.of(), sitelink.packet.OuterTos.COPY);
     }
 
 

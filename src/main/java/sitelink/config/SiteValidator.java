@@ -32,8 +32,8 @@ final class SiteValidator {
             "priv_passphrase_file", "engine_id");
     static final List<String> TUNNEL_FIELDS = List.of("name", "addresses", "mtu", "route_table", "mss_clamp");
     static final List<String> REMOTE_FIELDS = Stream.concat(Stream.of("name", "protocol", "public_key",
-            "preshared_key", "preshared_key_file", "endpoint", "remote_subnets", "route_from", "persistent_keepalive",
-            "policy"),
+            "preshared_key", "preshared_key_file", "endpoint", "remote_subnets", "route_from", "dscp",
+            "persistent_keepalive", "policy"),
             IkeSiteFields.FIELDS.stream()).toList();
     /** wg-quick's names for our fields, so a .conf user reads messages in the words of their file. */
     private static final Map<String, String> WG_LABELS = Map.of("private_key", "PrivateKey", "public_key", "PublicKey",
@@ -395,6 +395,9 @@ final class SiteValidator {
         List<Prefix> prefixes = subnets.stream().map(LocatedPrefix::prefix).toList();
         List<LocatedPrefix> routeFromAt = routeFrom(r, local, what);
         List<Prefix> routeFrom = routeFromAt.stream().map(LocatedPrefix::prefix).toList();
+        int dscp = scalar(r, "dscp").map(s -> s.text().equalsIgnoreCase("copy") ? sitelink.packet.OuterTos.COPY
+                : number(s, label(r, "dscp"), 0, 63, "write copy (the inner packet's DSCP, the default) or a DSCP "
+                        + "0..63, e.g. 46 for EF; 0 hides the class")).orElse(sitelink.packet.OuterTos.COPY);
         if (protocol.isEmpty()) {
             return new Entry(name, nameAt, Optional.empty(), Optional.empty(), endpoint, endpointAt, subnets, routeFromAt);
         }
@@ -406,7 +409,7 @@ final class SiteValidator {
                         + "the site's local_subnets and the remote_subnets, but the site has no local_subnets; add "
                         + "local_subnets: with the subnets behind this gateway, e.g. [198.18.1.0/24]");
             }
-            Optional<IkeSite> site = fields.read(r, what, name, endpoint, prefixes, rules, routeFrom);
+            Optional<IkeSite> site = fields.read(r, what, name, endpoint, prefixes, rules, routeFrom, dscp);
             site.ifPresent(ikeSites::add);
             return new Entry(name, nameAt, Optional.empty(), Optional.empty(), endpoint, endpointAt, subnets, routeFromAt);
         }
@@ -421,7 +424,8 @@ final class SiteValidator {
                         "give seconds 0..65535: 25 keeps most NAT mappings open, 0 turns keepalives off")).orElse(0);
         Optional<Location> keyAt = publicKey.map(k -> r.field("public_key").orElseThrow().value().location());
         if (name.isPresent() && publicKey.isPresent()) {
-            remotes.add(new RemoteSite(name.get(), publicKey.get(), psk, endpoint, prefixes, keepalive, rules, routeFrom));
+            remotes.add(new RemoteSite(name.get(), publicKey.get(), psk, endpoint, prefixes, keepalive, rules, routeFrom,
+                    dscp));
         }
         return new Entry(name, nameAt, publicKey, keyAt, endpoint, endpointAt, subnets, routeFromAt);
     }

@@ -160,6 +160,7 @@ public final class Gateway implements AutoCloseable {
             g.resolved.putAll(resolved);
             g.filter = siteFilter(config, null);
             device.setPacketFilter(g.filter);
+            device.setOuterDscp(outerDscp(config));
             Observer observer = Observer.start(device, config);
             changes.record("status, metrics and events", observer::close);
             g.observer = observer;
@@ -195,6 +196,16 @@ public final class Gateway implements AutoCloseable {
         c.ikeSites().forEach(r -> remotes.add(new SiteFilter.Remote(sitelink.ipsec.IpsecSite.idOf(r.name()), r.name(), r.policy())));
         return new SiteFilter(c.tunnel().mtu(), c.tunnel().mssClamp(), tunnelAddress(c, true), tunnelAddress(c, false),
                 remotes, Clock.SYSTEM::nanoTime, previous);
+    }
+
+    /** Each remote site's {@code dscp:} that is not {@code copy}, by the id the device knows it by. */
+    static Map<Key, Integer> outerDscp(SiteConfig c) {
+        Map<Key, Integer> m = new HashMap<>();
+        c.remoteSites().stream().filter(r -> r.dscp() != sitelink.packet.OuterTos.COPY)
+                .forEach(r -> m.put(r.publicKey(), r.dscp()));
+        c.ikeSites().stream().filter(r -> r.dscp() != sitelink.packet.OuterTos.COPY)
+                .forEach(r -> m.put(sitelink.ipsec.IpsecSite.idOf(r.name()), r.dscp()));
+        return m;
     }
 
     /** Our tunnel address of that family: the source of the ICMP errors the filter sends. */
@@ -447,6 +458,7 @@ public final class Gateway implements AutoCloseable {
         }
         filter = siteFilter(next, filter);
         device.setPacketFilter(filter);
+        device.setOuterDscp(outerDscp(next));
         config = next;
         observer.name(next);
         return problems;

@@ -116,7 +116,7 @@ class SiteFileTest {
     @Test
     void unknownFieldFarFromAnyKnownNameListsTheKnownOnes() {
         assertOnlyError("office-a.yaml:13:5: unknown field 'colour' in remote site office-b; remove it (known fields: "
-                        + "name, protocol, public_key, preshared_key, preshared_key_file, endpoint, remote_subnets, route_from, persistent_keepalive, policy)",
+                        + "name, protocol, public_key, preshared_key, preshared_key_file, endpoint, remote_subnets, route_from, dscp, persistent_keepalive, policy)",
                 GOOD + "    colour: blue\n");
     }
 
@@ -149,6 +149,18 @@ class SiteFileTest {
                 List.of(sitelink.route.Prefix.parse("0.0.0.0/0")))), c.sourceRoutes());
         assertEquals(List.of(), c.mainRoutedSubnets(), "no route in the main table for it");
         assertEquals(List.of(sitelink.route.Prefix.parse("198.18.2.0/24")), parse(GOOD).config().orElseThrow().mainRoutedSubnets());
+    }
+
+    @Test
+    void dscpIsCopiedByDefaultOrFixed() {
+        assertEquals(sitelink.packet.OuterTos.COPY, parse(GOOD).config().orElseThrow().remoteSites().getFirst().dscp());
+        assertEquals(sitelink.packet.OuterTos.COPY, parse(GOOD + "    dscp: copy\n").config().orElseThrow()
+                .remoteSites().getFirst().dscp());
+        assertEquals(46, parse(GOOD + "    dscp: 46\n").config().orElseThrow().remoteSites().getFirst().dscp());
+        assertEquals(0, parse(GOOD + "    dscp: 0\n").config().orElseThrow().remoteSites().getFirst().dscp());
+        assertOnlyError("office-a.yaml:13:11: dscp 64 is out of range; write copy (the inner packet's DSCP, the default) "
+                + "or a DSCP 0..63, e.g. 46 for EF; 0 hides the class", GOOD + "    dscp: 64\n");
+        assertEquals(1, errors(GOOD + "    dscp: ef\n").size(), "names are not taken: the number is unambiguous");
     }
 
     @Test

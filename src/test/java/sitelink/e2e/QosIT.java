@@ -1,0 +1,72 @@
+package sitelink.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import sitelink.e2e.TwoOffices.Office;
+import sitelink.testbed.Command;
+
+/**
+ * QoS across the WAN on {@link TwoOffices}: host A pings host B with DSCP EF ({@code ping -Q 0xb8}), and a capture on
+ * A's WAN port ({@code tcpdump -v}) shows the tunnel's UDP datagrams with EF on their outer header, both ways; an
+ * ECN-capable packet (EF with ECT(0), {@code -Q 0xba}) keeps its ECN field outside too; a plain ping leaves with TOS 0.
+ * After a reload with {@code dscp: 0} on A's site for B, A's datagrams hide the class (ECN still copied).
+ */
+class QosIT {
+    private static final String EF = "0xb8", EF_ECT0 = "0xba";
+
+    @Test
+    void theOuterHeaderCarriesTheInnerDscpAndEcn() {
+        try (TwoOffices t = TwoOffices.startSitelink()) {
+            Office a = t.a(), b = t.b();
+            String out = a.wanAddress() + ".51820 > " + b.wanAddress() + ".51820";
+            String back = b.wanAddress() + ".51820 > " + a.wanAddress() + ".51820";
+
+            List<String> ef = capture(t, a, b, EF);
+            assertTrue(outerTos(ef, out).contains(EF), "A's datagrams carry EF outside: " + ef);
+            assertTrue(outerTos(ef, back).contains(EF), "B's replies (EF inside) carry EF outside: " + ef);
+
+            List<String> ect = capture(t, a, b, EF_ECT0);
+            assertTrue(outerTos(ect, out).contains(EF_ECT0), "EF with ECT(0) copied outward: " + ect);
+
+            List<String> plain = capture(t, a, b, "0");
+            assertTrue(outerTos(plain, out).equals(List.of("0x0")), "a plain ping leaves with TOS 0: " + plain);
+
+            t.writeSiteFile(a, t.writeSiteFileText(a, b) + "    dscp: 0\n");
+            t.reload(a);
+            List<String> hidden = capture(t, a, b, EF_ECT0);
+            assertTrue(outerTos(hidden, out).equals(List.of("0x2")), "dscp: 0 hides EF, ECT(0) still copied: " + hidden);
+        }
+    }
+
+    /** Pings host B from host A with {@code -Q tos} and returns what tcpdump -v saw on A's WAN port meanwhile. */
+    private static List<String> capture(TwoOffices t, Office a, Office b, String tos) {
+        try (Capture c = Capture.startDetailed(t.wan(), "wp1", "-v", "udp", "port", "51820")) {
+            Command.Result ping = a.host().exec(Duration.ofSeconds(20), "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2",
+                    "-Q", tos, b.hostAddress());
+            assertTrue(ping.ok(), ping.describe());
+            return c.stop();
+        }
+    }
+
+    /**
+     * The outer TOS values (as tcpdump writes them, "0x0" when it prints none) of the datagrams whose address line
+     * contains {@code direction}: tcpdump -v prints the IP header line ("IP (tos 0xb8, ttl 64, ...") before it.
+     */
+    private static List<String> outerTos(List<String> lines, String direction) {
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = 1; i < lines.size(); i++) {
+            if (lines.get(i).contains(direction)) {
+                String header = lines.get(i - 1);
+                int at = header.indexOf("tos ");
+                String tos = at < 0 ? "0x0" : header.substring(at + 4).split("[,)]")[0];
+                if (!out.contains(tos)) {
+                    out.add(tos);
+                }
+            }
+        }
+        return out;
+    }
+}
