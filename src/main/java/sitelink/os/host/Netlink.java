@@ -326,24 +326,31 @@ public final class Netlink implements AutoCloseable {
     /** The policy-routing rules that look a table up, IPv4 then IPv6 (what {@code ip rule} and {@code ip -6 rule} show). */
     public List<Rule> rules() throws ErrnoException {
         List<Rule> out = new ArrayList<>();
-        for (int family : new int[] {Libc.AF_INET, Libc.AF_INET6}) {
-            Request r = new Request(RTM_GETRULE, NLM_F_DUMP).u8(family).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0)
-                    .u32(0);
-            List<Reply> replies;
-            synchronized (this) {
-                replies = transact(r, Subject.RULE, "list rules");
+        for (Reply m : dumpBothFamilies(RTM_GETRULE, Subject.RULE, "list rules")) {
+            ByteBuffer b = m.body();
+            if ((b.get(7) & 0xff) != FR_ACT_TO_TBL) {
+                continue;
             }
-            for (Reply m : replies) {
-                ByteBuffer b = m.body();
-                if ((b.get(7) & 0xff) != FR_ACT_TO_TBL) {
-                    continue;
-                }
-                Map<Integer, ByteBuffer> a = m.attributes(FIB_RULE_HDR_SIZE);
-                byte[] src = a.containsKey(FRA_SRC) ? NetlinkMessage.bytes(a.get(FRA_SRC))
-                        : new byte[(b.get(0) & 0xff) == Libc.AF_INET ? 4 : 16];
-                int table = a.containsKey(FRA_TABLE) ? a.get(FRA_TABLE).getInt(0) : b.get(4) & 0xff;
-                int priority = a.containsKey(FRA_PRIORITY) ? a.get(FRA_PRIORITY).getInt(0) : 0;
-                out.add(new Rule(new Prefix(inet(src), b.get(2) & 0xff), table, priority));
+            Map<Integer, ByteBuffer> a = m.attributes(FIB_RULE_HDR_SIZE);
+            byte[] src = a.containsKey(FRA_SRC) ? NetlinkMessage.bytes(a.get(FRA_SRC))
+                    : new byte[(b.get(0) & 0xff) == Libc.AF_INET ? 4 : 16];
+            int table = a.containsKey(FRA_TABLE) ? a.get(FRA_TABLE).getInt(0) : b.get(4) & 0xff;
+            int priority = a.containsKey(FRA_PRIORITY) ? a.get(FRA_PRIORITY).getInt(0) : 0;
+            out.add(new Rule(new Prefix(inet(src), b.get(2) & 0xff), table, priority));
+        }
+        return out;
+    }
+
+    /**
+     * A dump of routes or rules, IPv4's then IPv6's: rtmsg and fib_rule_hdr are both a family byte, seven more
+     * bytes and a u32, all zero in a dump request.
+     */
+    private List<Reply> dumpBothFamilies(int type, Subject subject, String what) throws ErrnoException {
+        List<Reply> out = new ArrayList<>();
+        for (int family : new int[] {Libc.AF_INET, Libc.AF_INET6}) {
+            Request r = new Request(type, NLM_F_DUMP).u8(family).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u32(0);
+            synchronized (this) {
+                out.addAll(transact(r, subject, what));
             }
         }
         return out;
@@ -358,19 +365,11 @@ public final class Netlink implements AutoCloseable {
     public List<Route> routes(int table) throws ErrnoException {
         Map<Integer, Link> links = links();
         List<Route> out = new ArrayList<>();
-        for (int family : new int[] {Libc.AF_INET, Libc.AF_INET6}) {
-            Request r = new Request(RTM_GETROUTE, NLM_F_DUMP).u8(family).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0)
-                    .u32(0);
-            List<Reply> replies;
-            synchronized (this) {
-                replies = transact(r, Subject.ROUTE, "list routes");
-            }
-            for (Reply m : replies) {
-                Route route = parseRoute(m, links);
-                boolean cloned = (m.body().getInt(8) & RTM_F_CLONED) != 0;
-                if (route.table() == table && !cloned) {
-                    out.add(route);
-                }
+        for (Reply m : dumpBothFamilies(RTM_GETROUTE, Subject.ROUTE, "list routes")) {
+            Route route = parseRoute(m, links);
+            boolean cloned = (m.body().getInt(8) & RTM_F_CLONED) != 0;
+            if (route.table() == table && !cloned) {
+                out.add(route);
             }
         }
         return out;
