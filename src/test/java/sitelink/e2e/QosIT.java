@@ -12,7 +12,8 @@ import sitelink.testbed.Command;
  * QoS across the WAN on {@link TwoOffices}: host A pings host B with DSCP EF ({@code ping -Q 0xb8}), and a capture on
  * A's WAN port ({@code tcpdump -v}) shows the tunnel's UDP datagrams with EF on their outer header, both ways; an
  * ECN-capable packet (EF with ECT(0), {@code -Q 0xba}) keeps its ECN field outside too; a plain ping leaves with TOS 0.
- * After a reload with {@code dscp: 0} on A's site for B, A's datagrams hide the class (ECN still copied).
+ * After a reload with {@code dscp: 0} on A's site for B, A's datagrams hide the class (ECN still copied). The same
+ * for ESP between two sitelink gateways over IKEv2 (UDP-encapsulated on port 4500).
  */
 class QosIT {
     private static final String EF = "0xb8", EF_ECT0 = "0xba";
@@ -24,26 +25,45 @@ class QosIT {
             String out = a.wanAddress() + ".51820 > " + b.wanAddress() + ".51820";
             String back = b.wanAddress() + ".51820 > " + a.wanAddress() + ".51820";
 
-            List<String> ef = capture(t, a, b, EF);
+            List<String> ef = capture(t, a, b, EF, 51820);
             assertTrue(outerTos(ef, out).contains(EF), "A's datagrams carry EF outside: " + ef);
             assertTrue(outerTos(ef, back).contains(EF), "B's replies (EF inside) carry EF outside: " + ef);
 
-            List<String> ect = capture(t, a, b, EF_ECT0);
+            List<String> ect = capture(t, a, b, EF_ECT0, 51820);
             assertTrue(outerTos(ect, out).contains(EF_ECT0), "EF with ECT(0) copied outward: " + ect);
 
-            List<String> plain = capture(t, a, b, "0");
+            List<String> plain = capture(t, a, b, "0", 51820);
             assertTrue(outerTos(plain, out).equals(List.of("0x0")), "a plain ping leaves with TOS 0: " + plain);
 
             t.writeSiteFile(a, t.writeSiteFileText(a, b) + "    dscp: 0\n");
             t.reload(a);
-            List<String> hidden = capture(t, a, b, EF_ECT0);
+            List<String> hidden = capture(t, a, b, EF_ECT0, 51820);
             assertTrue(outerTos(hidden, out).equals(List.of("0x2")), "dscp: 0 hides EF, ECT(0) still copied: " + hidden);
         }
     }
 
+    @Test
+    void espDatagramsCarryTheInnerDscpAndEcnToo() {
+        try (TwoOffices t = TwoOffices.create()) {
+            Office a = t.a(), b = t.b();
+            t.writeSiteFile(a, GatewayIkeIT.ikeSite(t, a, b, "start", GatewayIkeIT.psk(a)));
+            t.writeSiteFile(b, GatewayIkeIT.ikeSite(t, b, a, "start", GatewayIkeIT.psk(b)));
+            t.up(a);
+            t.up(b);
+            Traffic.awaitPing(a.host(), b.hostAddress(), Duration.ofSeconds(30));
+            String out = a.wanAddress() + ".4500 > " + b.wanAddress() + ".4500";
+            String back = b.wanAddress() + ".4500 > " + a.wanAddress() + ".4500";
+            List<String> ef = capture(t, a, b, EF, 4500);
+            assertTrue(outerTos(ef, out).contains(EF), "A's ESP datagrams carry EF outside: " + ef);
+            assertTrue(outerTos(ef, back).contains(EF), "B's ESP replies carry EF outside: " + ef);
+            List<String> ect = capture(t, a, b, EF_ECT0, 4500);
+            assertTrue(outerTos(ect, out).contains(EF_ECT0), "EF with ECT(0) copied outward: " + ect);
+        }
+    }
+
     /** Pings host B from host A with {@code -Q tos} and returns what tcpdump -v saw on A's WAN port meanwhile. */
-    private static List<String> capture(TwoOffices t, Office a, Office b, String tos) {
-        try (Capture c = Capture.startDetailed(t.wan(), "wp1", "-v", "udp", "port", "51820")) {
+    private static List<String> capture(TwoOffices t, Office a, Office b, String tos, int port) {
+        try (Capture c = Capture.startDetailed(t.wan(), "wp1", "-v", "udp", "port", Integer.toString(port))) {
             Command.Result ping = a.host().exec(Duration.ofSeconds(20), "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2",
                     "-Q", tos, b.hostAddress());
             assertTrue(ping.ok(), ping.describe());
