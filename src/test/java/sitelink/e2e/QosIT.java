@@ -22,15 +22,7 @@ class QosIT {
     void theOuterHeaderCarriesTheInnerDscpAndEcn() {
         try (TwoOffices t = TwoOffices.startSitelink()) {
             Office a = t.a(), b = t.b();
-            String out = a.wanAddress() + ".51820 > " + b.wanAddress() + ".51820";
-            String back = b.wanAddress() + ".51820 > " + a.wanAddress() + ".51820";
-
-            List<String> ef = capture(t, a, b, EF, 51820);
-            assertTrue(outerTos(ef, out).contains(EF), "A's datagrams carry EF outside: " + ef);
-            assertTrue(outerTos(ef, back).contains(EF), "B's replies (EF inside) carry EF outside: " + ef);
-
-            List<String> ect = capture(t, a, b, EF_ECT0, 51820);
-            assertTrue(outerTos(ect, out).contains(EF_ECT0), "EF with ECT(0) copied outward: " + ect);
+            String out = efBothWaysAndEcnOutward(t, 51820);
 
             List<String> plain = capture(t, a, b, "0", 51820);
             assertTrue(outerTos(plain, out).equals(List.of("0x0")), "a plain ping leaves with TOS 0: " + plain);
@@ -51,14 +43,24 @@ class QosIT {
             t.up(a);
             t.up(b);
             Traffic.awaitPing(a.host(), b.hostAddress(), Duration.ofSeconds(30));
-            String out = a.wanAddress() + ".4500 > " + b.wanAddress() + ".4500";
-            String back = b.wanAddress() + ".4500 > " + a.wanAddress() + ".4500";
-            List<String> ef = capture(t, a, b, EF, 4500);
-            assertTrue(outerTos(ef, out).contains(EF), "A's ESP datagrams carry EF outside: " + ef);
-            assertTrue(outerTos(ef, back).contains(EF), "B's ESP replies carry EF outside: " + ef);
-            List<String> ect = capture(t, a, b, EF_ECT0, 4500);
-            assertTrue(outerTos(ect, out).contains(EF_ECT0), "EF with ECT(0) copied outward: " + ect);
+            efBothWaysAndEcnOutward(t, 4500);
         }
+    }
+
+    /**
+     * Host A's EF pings and host B's replies leave with EF outside, A's EF-with-ECT(0) pings with both; the datagrams
+     * on {@code port}. Returns how tcpdump writes A's direction.
+     */
+    private static String efBothWaysAndEcnOutward(TwoOffices t, int port) {
+        Office a = t.a(), b = t.b();
+        String out = a.wanAddress() + "." + port + " > " + b.wanAddress() + "." + port;
+        String back = b.wanAddress() + "." + port + " > " + a.wanAddress() + "." + port;
+        List<String> ef = capture(t, a, b, EF, port);
+        assertTrue(outerTos(ef, out).contains(EF), "A's datagrams carry EF outside: " + ef);
+        assertTrue(outerTos(ef, back).contains(EF), "B's replies (EF inside) carry EF outside: " + ef);
+        List<String> ect = capture(t, a, b, EF_ECT0, port);
+        assertTrue(outerTos(ect, out).contains(EF_ECT0), "EF with ECT(0) copied outward: " + ect);
+        return out;
     }
 
     /** Pings host B from host A with {@code -Q tos} and returns what tcpdump -v saw on A's WAN port meanwhile. */
