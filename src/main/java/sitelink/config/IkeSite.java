@@ -25,12 +25,15 @@ import sitelink.route.Prefix;
  * @param postQuantum   {@code post_quantum}: whether ML-KEM-768 joins the key exchange (the proposals above already
  *                      carry it: {@code ike_proposals}/{@code esp_proposals} as {@link sitelink.ike.Proposals#postQuantum} made them)
  * @param profile       the vendor profile the proposals, lifetimes and dpdDelay came from where not written
+ * @param routeFrom     {@code route_from}: the local subnets whose traffic alone is routed to this site; empty: all
+ * @param dscp          {@code dscp}: the ESP datagrams' outer DSCP, {@link sitelink.packet.OuterTos#COPY} or 0..63
  */
 public record IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> remoteSubnets, List<Rule> policy,
                       IkeAuth auth, Optional<IkeId> localId, Optional<IkeId> remoteId,
                       List<Proposal> ikeProposals, List<Proposal> espProposals,
                       Duration ikeLifetime, Duration childLifetime, Duration dpdDelay, StartAction startAction,
-                      sitelink.ike.PostQuantum postQuantum, Optional<IkeProfile> profile) {
+                      sitelink.ike.PostQuantum postQuantum, Optional<IkeProfile> profile, List<Prefix> routeFrom,
+                      int dscp) {
     public static final int IKE_PORT = 500;
     public static final Duration DEFAULT_IKE_LIFETIME = Duration.ofHours(4);
     public static final Duration DEFAULT_CHILD_LIFETIME = Duration.ofHours(1);
@@ -41,15 +44,26 @@ public record IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> rem
         policy = List.copyOf(policy);
         ikeProposals = List.copyOf(ikeProposals);
         espProposals = List.copyOf(espProposals);
+        routeFrom = List.copyOf(routeFrom);
     }
 
+    /** A site routed for all traffic (no route_from), its DSCP copied outward. */
+    public IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> remoteSubnets, List<Rule> policy,
+                   IkeAuth auth, Optional<IkeId> localId, Optional<IkeId> remoteId,
+                   List<Proposal> ikeProposals, List<Proposal> espProposals,
+                   Duration ikeLifetime, Duration childLifetime, Duration dpdDelay, StartAction startAction,
+                   sitelink.ike.PostQuantum postQuantum, Optional<IkeProfile> profile) {
+        this(name, endpoint, remoteSubnets, policy, auth, localId, remoteId, ikeProposals, espProposals, ikeLifetime,
+                childLifetime, dpdDelay, startAction, postQuantum, profile, List.of(), sitelink.packet.OuterTos.COPY);
+    }
 
 
     /**
      * The session configuration for this site once the gateway knows both ends' addresses: {@code local} is the
      * address and port we send from, {@code remote} the peer's (the resolved endpoint, or where its first message
      * came from). Unset identities default to those addresses, as strongSwan's do; the selectors are
-     * {@code localSubnets} and this site's remote subnets. NAT-T is forced because our ESP travels only in UDP.
+     * {@code localSubnets} (this site's {@code route_from} instead when it has one: only their traffic goes there)
+     * and this site's remote subnets. NAT-T is forced because our ESP travels only in UDP.
      */
     public IkeConfig toIkeConfig(List<Prefix> localSubnets, InetSocketAddress local, InetSocketAddress remote) {
         byte[] psk = switch (auth) {
@@ -63,7 +77,7 @@ public record IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> rem
                 .orElse(IkeId.of(local.getAddress())));
         try {
             return new IkeConfig(ours, remoteId.orElse(IkeId.of(remote.getAddress())),
-                    psk, ikeProposals, espProposals, selectors(localSubnets), selectors(remoteSubnets), local, remote,
+                    psk, ikeProposals, espProposals, selectors(routeFrom.isEmpty() ? localSubnets : routeFrom), selectors(remoteSubnets), local, remote,
                     true, IkeConfig.RETRANSMIT_TIMEOUT, IkeConfig.RETRANSMIT_TRIES, dpdDelay, true, certificates, ikeLifetime, childLifetime);
         } finally {
             java.util.Arrays.fill(psk, (byte) 0);

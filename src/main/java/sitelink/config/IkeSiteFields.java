@@ -81,7 +81,7 @@ final class IkeSiteFields {
 
     /** Everything after the shared fields; the site only when nothing had an error. */
     Optional<IkeSite> read(Node.Mapping r, String what, Optional<String> name, Optional<Endpoint> endpoint,
-                           List<Prefix> remoteSubnets, List<Rule> policy) {
+                           List<Prefix> remoteSubnets, List<Rule> policy, List<Prefix> routeFrom, int dscp) {
         int before = v.errorCount();
         Optional<IkeAuth> auth = auth(r, what, name.orElse("remote"));
         boolean certs = auth.filter(x -> x instanceof IkeAuth.Cert).isPresent();
@@ -109,7 +109,8 @@ final class IkeSiteFields {
             return Optional.empty();
         }
         return Optional.of(new IkeSite(name.get(), endpoint, remoteSubnets, policy, auth.get(), localId, remoteId,
-                Proposals.postQuantum(pq, ike), Proposals.postQuantum(pq, esp), ikeLifetime, childLifetime, dpd, start, pq, profile));
+                Proposals.postQuantum(pq, ike), Proposals.postQuantum(pq, esp), ikeLifetime, childLifetime, dpd, start, pq, profile,
+                routeFrom, dscp));
     }
 
     /**

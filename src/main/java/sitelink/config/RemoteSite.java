@@ -13,12 +13,25 @@ import sitelink.route.Prefix;
  *
  * @param persistentKeepalive seconds between keepalives, 0 when off (useful behind NAT: keeps the mapping open)
  * @param policy              allow rules (docs/policy.md); empty: only the traffic selectors apply
+ * @param routeFrom           {@code route_from}: the local subnets whose traffic alone is routed to this site
+ *                            (source-based routing, in a table of its own); empty: all traffic, in the main table
+ * @param dscp                {@code dscp}: the outer header's DSCP, {@link sitelink.packet.OuterTos#COPY} (the inner
+ *                            packet's, the default) or 0..63; ECN is copied outward either way (RFC 6040)
  */
 public record RemoteSite(String name, Key publicKey, Optional<Key> presharedKey, Optional<Endpoint> endpoint,
-                         List<Prefix> remoteSubnets, int persistentKeepalive, List<Rule> policy) {
+                         List<Prefix> remoteSubnets, int persistentKeepalive, List<Rule> policy, List<Prefix> routeFrom,
+                         int dscp) {
     public RemoteSite {
         remoteSubnets = List.copyOf(remoteSubnets);
         policy = List.copyOf(policy);
+        routeFrom = List.copyOf(routeFrom);
+    }
+
+    /** A remote site routed for all traffic (no route_from), its DSCP copied outward. */
+    public RemoteSite(String name, Key publicKey, Optional<Key> presharedKey, Optional<Endpoint> endpoint,
+                      List<Prefix> remoteSubnets, int persistentKeepalive, List<Rule> policy) {
+        this(name, publicKey, presharedKey, endpoint, remoteSubnets, persistentKeepalive, policy, List.of(),
+                sitelink.packet.OuterTos.COPY);
     }
 
     /** A remote site without policy rules. */

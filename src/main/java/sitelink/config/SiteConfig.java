@@ -57,6 +57,37 @@ public record SiteConfig(String name, Key privateKey, int listenPort, int fwmark
         return all;
     }
 
+    /**
+     * The remote subnets routed for all traffic in the main table: those of every site without {@code route_from}.
+     */
+    public List<Prefix> mainRoutedSubnets() {
+        List<Prefix> all = new java.util.ArrayList<>();
+        remoteSites.stream().filter(r -> r.routeFrom().isEmpty()).forEach(r -> all.addAll(r.remoteSubnets()));
+        ikeSites.stream().filter(r -> r.routeFrom().isEmpty()).forEach(r -> all.addAll(r.remoteSubnets()));
+        return all;
+    }
+
+    /**
+     * A remote site routed only for traffic from some local subnets ({@code route_from}): its remote subnets go in
+     * a routing table of its own, which a policy rule per {@code from} subnet selects.
+     */
+    public record SourceRoute(String site, List<Prefix> from, List<Prefix> to) {
+        public SourceRoute {
+            from = List.copyOf(from);
+            to = List.copyOf(to);
+        }
+    }
+
+    /** The source-routed remote sites (WireGuard first, then IKEv2, each in file order). */
+    public List<SourceRoute> sourceRoutes() {
+        List<SourceRoute> out = new java.util.ArrayList<>();
+        remoteSites.stream().filter(r -> !r.routeFrom().isEmpty())
+                .forEach(r -> out.add(new SourceRoute(r.name(), r.routeFrom(), r.remoteSubnets())));
+        ikeSites.stream().filter(r -> !r.routeFrom().isEmpty())
+                .forEach(r -> out.add(new SourceRoute(r.name(), r.routeFrom(), r.remoteSubnets())));
+        return out;
+    }
+
     public Optional<IkeSite> ikeSite(String siteName) {
         return ikeSites.stream().filter(r -> r.name().equals(siteName)).findFirst();
     }

@@ -32,7 +32,8 @@ final class SiteValidator {
             "priv_passphrase_file", "engine_id");
     static final List<String> TUNNEL_FIELDS = List.of("name", "addresses", "mtu", "route_table", "mss_clamp");
     static final List<String> REMOTE_FIELDS = Stream.concat(Stream.of("name", "protocol", "public_key",
-            "preshared_key", "preshared_key_file", "endpoint", "remote_subnets", "persistent_keepalive", "policy"),
+            "preshared_key", "preshared_key_file", "endpoint", "remote_subnets", "route_from", "dscp",
+            "persistent_keepalive", "policy"),
             IkeSiteFields.FIELDS.stream()).toList();
     /** wg-quick's names for our fields, so a .conf user reads messages in the words of their file. */
     private static final Map<String, String> WG_LABELS = Map.of("private_key", "PrivateKey", "public_key", "PublicKey",
@@ -57,7 +58,8 @@ final class SiteValidator {
      * empty (the entry's subnets are still compared).
      */
     private record Entry(Optional<String> name, Optional<Location> nameAt, Optional<Key> publicKey, Optional<Location> keyAt,
-                         Optional<Endpoint> endpoint, Optional<Location> endpointAt, List<LocatedPrefix> subnets) {
+                         Optional<Endpoint> endpoint, Optional<Location> endpointAt, List<LocatedPrefix> subnets,
+                         List<LocatedPrefix> routeFrom) {
     }
 
     private enum KeyKind {
@@ -391,8 +393,13 @@ final class SiteValidator {
         Optional<Location> nameAt = name.map(n -> r.field("name").orElseThrow().value().location());
         Optional<Location> endpointAt = r.field("endpoint").map(f -> f.value().location());
         List<Prefix> prefixes = subnets.stream().map(LocatedPrefix::prefix).toList();
+        List<LocatedPrefix> routeFromAt = routeFrom(r, local, what);
+        List<Prefix> routeFrom = routeFromAt.stream().map(LocatedPrefix::prefix).toList();
+        int dscp = scalar(r, "dscp").map(s -> s.text().equalsIgnoreCase("copy") ? sitelink.packet.OuterTos.COPY
+                : number(s, label(r, "dscp"), 0, 63, "write copy (the inner packet's DSCP, the default) or a DSCP "
+                        + "0..63, e.g. 46 for EF; 0 hides the class")).orElse(sitelink.packet.OuterTos.COPY);
         if (protocol.isEmpty()) {
-            return new Entry(name, nameAt, Optional.empty(), Optional.empty(), endpoint, endpointAt, subnets);
+            return new Entry(name, nameAt, Optional.empty(), Optional.empty(), endpoint, endpointAt, subnets, routeFromAt);
         }
         if (ike) {
             IkeSiteFields fields = new IkeSiteFields(this, baseDir);
@@ -402,9 +409,9 @@ final class SiteValidator {
                         + "the site's local_subnets and the remote_subnets, but the site has no local_subnets; add "
                         + "local_subnets: with the subnets behind this gateway, e.g. [198.18.1.0/24]");
             }
-            Optional<IkeSite> site = fields.read(r, what, name, endpoint, prefixes, rules);
+            Optional<IkeSite> site = fields.read(r, what, name, endpoint, prefixes, rules, routeFrom, dscp);
             site.ifPresent(ikeSites::add);
-            return new Entry(name, nameAt, Optional.empty(), Optional.empty(), endpoint, endpointAt, subnets);
+            return new Entry(name, nameAt, Optional.empty(), Optional.empty(), endpoint, endpointAt, subnets, routeFromAt);
         }
         new IkeSiteFields(this, baseDir).refuseIkeFields(r, what);
         Optional<Key> publicKey = scalar(r, "public_key").flatMap(s -> key(s, label(r, "public_key"), KeyKind.PUBLIC));
@@ -417,9 +424,34 @@ final class SiteValidator {
                         "give seconds 0..65535: 25 keeps most NAT mappings open, 0 turns keepalives off")).orElse(0);
         Optional<Location> keyAt = publicKey.map(k -> r.field("public_key").orElseThrow().value().location());
         if (name.isPresent() && publicKey.isPresent()) {
-            remotes.add(new RemoteSite(name.get(), publicKey.get(), psk, endpoint, prefixes, keepalive, rules));
+            remotes.add(new RemoteSite(name.get(), publicKey.get(), psk, endpoint, prefixes, keepalive, rules, routeFrom,
+                    dscp));
         }
-        return new Entry(name, nameAt, publicKey, keyAt, endpoint, endpointAt, subnets);
+        return new Entry(name, nameAt, publicKey, keyAt, endpoint, endpointAt, subnets, routeFromAt);
+    }
+
+    /**
+     * {@code route_from}: the local subnets whose traffic alone goes to this site. Each must lie within one of the
+     * site's local subnets: the rule matches packets by source, and only the LAN behind this gateway is ours to route.
+     */
+    private List<LocatedPrefix> routeFrom(Node.Mapping r, List<LocatedPrefix> local, String what) {
+        List<LocatedPrefix> from = subnets(r, "route_from");
+        if (r.field("route_from").isPresent() && list(r, "route_from").isEmpty()) {
+            error(r.field("route_from").get().keyLocation(), "route_from of " + what + " lists no subnet; name the "
+                    + "local subnets whose traffic goes to this site, e.g. [198.18.1.128/25], or remove the line");
+        }
+        for (LocatedPrefix f : from) {
+            boolean inside = local.stream().anyMatch(l -> l.prefix().contains(f.prefix().address())
+                    && l.prefix().length() <= f.prefix().length());
+            if (!inside) {
+                String locals = local.isEmpty() ? "the site has none"
+                        : String.join(", ", local.stream().map(l -> l.prefix().toString()).toList());
+                error(f.at(), "route_from " + f.prefix() + " of " + what + " is not within the site's local_subnets ("
+                        + locals + "): only traffic from the LAN behind this gateway can be routed by its source; "
+                        + "write a local subnet or a part of one");
+            }
+        }
+        return from;
     }
 
     /** {@code protocol:} of a remote site; WireGuard when absent, empty (with an error) when not a protocol we speak. */
@@ -547,12 +579,23 @@ final class SiteValidator {
         }
         for (int i = 0; i < entries.size(); i++) {
             String who = entries.get(i).name().orElse("a remote site");
+            // A source-routed site's routes live in its own table, which sends the local subnets back to the main
+            // table (throw routes): 0.0.0.0/0 there means "everything but the LAN", so it may overlap them.
+            boolean sourceRouted = !entries.get(i).routeFrom().isEmpty();
+            if (sourceRouted && routeTable == TunnelInterface.NO_ROUTES) {
+                error(entries.get(i).routeFrom().getFirst().at(), "route_from of " + who + " needs the gateway's "
+                        + "routes, but route_table is off: set route_table: main, or route by source yourself and "
+                        + "remove route_from");
+            }
             for (LocatedPrefix rs : entries.get(i).subnets()) {
-                for (LocatedPrefix ls : local) {
+                for (LocatedPrefix ls : sourceRouted ? List.<LocatedPrefix>of() : local) {
                     if (rs.prefix().overlaps(ls.prefix())) {
+                        String wide = rs.prefix().length() <= ls.prefix().length() ? "; or, to send only some local "
+                                + "subnets' traffic for " + rs.prefix() + " to " + who + ", add route_from: with them"
+                                : "";
                         error(rs.at(), "remote subnet " + rs.prefix() + " of " + who + " overlaps local subnet " + ls.prefix()
                                 + " (line " + ls.at().line() + "); traffic for those addresses would go into the tunnel "
-                                + "instead of the LAN: make the subnets disjoint");
+                                + "instead of the LAN: make the subnets disjoint" + wide);
                     }
                 }
                 for (int j = 0; j < i; j++) {
@@ -565,8 +608,9 @@ final class SiteValidator {
                         }
                     }
                 }
-                if (routeTable == TunnelInterface.NO_ROUTES) {
-                    continue; // we install no routes, so we cannot create the loop; the operator routes
+                if (routeTable == TunnelInterface.NO_ROUTES || sourceRouted) {
+                    // we install no routes, or only for traffic from the LAN (never the gateway's own): no loop
+                    continue;
                 }
                 for (Entry e : entries) {
                     Optional<InetAddress> ep = e.name().isEmpty() ? Optional.empty() : e.endpoint().flatMap(Endpoint::literalAddress);

@@ -310,7 +310,7 @@ public final class Diagnose {
                     + "own routing sends the remote subnets into " + config.tunnel().name()));
             return out;
         }
-        for (Prefix p : config.allRemoteSubnets()) {
+        for (Prefix p : config.mainRoutedSubnets()) { // route_from sites' routes are in their own tables
             String name = "route to " + p;
             try {
                 Optional<Netlink.Route> route = netlink.routeTo(p.address());

@@ -10,6 +10,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -21,6 +22,7 @@ import sitelink.os.socket.UdpIo;
 import sitelink.os.socket.UdpSocket;
 import sitelink.os.tun.VirtioNet;
 import sitelink.packet.IpHeader;
+import sitelink.packet.OuterTos;
 import sitelink.policy.PacketFilter;
 import sitelink.route.AllowedIps;
 import sitelink.tunnel.Drop;
@@ -114,6 +116,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     private static final ThreadLocal<UdpSocket.Batch> SINGLE = ThreadLocal.withInitial(() -> new UdpSocket.Batch(1));
     private volatile boolean running = true;
     private volatile int fwmark;
+    private volatile Map<Key, Integer> outerDscp = Map.of();
     private volatile PacketFilter filter = PacketFilter.NONE;
     private final PacketFilter.LanWriter lanWriter = this::writeToLan;
     private volatile Diagnostic.Listener diagnostics = Diagnostic.Listener.NONE;
@@ -301,7 +304,8 @@ public final class Device implements DeviceControl, AutoCloseable {
         // seal (or stage behind a handshake), then into the UDP batch
         counters.txPackets.increment();
         int t = site.tunnel();
-        tunnels[t].seal(site, packet, off, n, sealed.clear());
+        sealed.clear().outerTos(OuterTos.encapsulate(outerDscp(site), packet, off, n));
+        tunnels[t].seal(site, packet, off, n, sealed);
         transmit(sealed, t, tx);
     }
 
@@ -314,7 +318,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         for (int i = 0; i < r.sends(); i++) {
             int slot = mine[r.sendSocket(i)];
             UdpSocket.Batch batch = batches[slot];
-            batch.add(r.sendTo(i), r.sendFrom(i), r.sendBuffer(i), r.sendOffset(i), r.sendLength(i));
+            batch.add(r.sendTo(i), r.sendFrom(i), r.sendTos(i), r.sendBuffer(i), r.sendOffset(i), r.sendLength(i));
             if (batch.isFull()) {
                 send(batch, slot);
             }
@@ -326,7 +330,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         UdpSocket.Batch one = SINGLE.get();
         int[] mine = tunnelSlots[t];
         for (int i = 0; i < r.sends(); i++) {
-            one.add(r.sendTo(i), r.sendFrom(i), r.sendBuffer(i), r.sendOffset(i), r.sendLength(i));
+            one.add(r.sendTo(i), r.sendFrom(i), r.sendTos(i), r.sendBuffer(i), r.sendOffset(i), r.sendLength(i));
             send(one, mine[r.sendSocket(i)]);
         }
     }
@@ -369,14 +373,14 @@ public final class Device implements DeviceControl, AutoCloseable {
                     if (size <= 0 || size >= total) {
                         counters.rxDatagrams.increment();
                         int len = rx.copyOut(i, buf);
-                        inbound(t, slot, socket, rx.source(i), rx.local(i), buf, len, opened, coalescer);
+                        inbound(t, slot, socket, rx.source(i), rx.local(i), rx.receivedTos(i), buf, len, opened, coalescer);
                         continue;
                     }
                     for (int from = 0; from < total; from += size) { // UDP_GRO joined several datagrams
                         int len = Math.min(size, total - from);
                         rx.copyOut(i, from, len, buf);
                         counters.rxDatagrams.increment();
-                        inbound(t, slot, socket, rx.source(i), rx.local(i), buf, len, opened, coalescer);
+                        inbound(t, slot, socket, rx.source(i), rx.local(i), rx.receivedTos(i), buf, len, opened, coalescer);
                     }
                 }
                 if (handshakeQueued) {
@@ -397,12 +401,12 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     /** Data is opened here, on the UDP reader; handshake messages go to the handshake thread, or are dropped when it is behind. */
     private void inbound(Tunnel tunnel, int slot, int socket, InetSocketAddress source, java.net.InetAddress local,
-                         byte[] buf, int len, Results opened, TcpCoalescer coalescer) {
+                         int outerTos, byte[] buf, int len, Results opened, TcpCoalescer coalescer) {
         // classify: data is opened here; handshake-class messages wait for the handshake thread
         if (!tunnel.isHandshake(socket, buf, len)) {
             // open, then source check, filter and coalesce per packet; a confirmed session may also send
             tunnel.open(socket, source, local, buf, len, opened.clear());
-            deliver(opened, coalescer);
+            deliver(opened, outerTos, coalescer);
             if (opened.sends() > 0) { // rare on this thread: what a confirmed session releases, a last-minute rekey
                 transmitNow(opened, slotTunnel[slot]);
             }
@@ -417,9 +421,10 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     /** The packets of {@code r} towards the LAN, merged by {@code coalescer} (the UDP reader's, with offloads) or one by one. */
-    private void deliver(Results r, TcpCoalescer coalescer) {
+    private void deliver(Results r, int outerTos, TcpCoalescer coalescer) {
         for (int i = 0; i < r.delivers(); i++) {
-            deliverPacket(r.deliverFrom(i), r.deliverBuffer(i), r.deliverOffset(i), r.deliverLength(i), coalescer);
+            deliverPacket(r.deliverFrom(i), r.deliverBuffer(i), r.deliverOffset(i), r.deliverLength(i), outerTos,
+                    coalescer);
         }
     }
 
@@ -427,9 +432,14 @@ public final class Device implements DeviceControl, AutoCloseable {
      * One opened packet towards the LAN: source check (cryptokey routing on the way in: its source must be in the
      * sending site's subnets), filter, then coalesce or write.
      */
-    private void deliverPacket(Remote site, byte[] buf, int off, int len, TcpCoalescer coalescer) {
+    private void deliverPacket(Remote site, byte[] buf, int off, int len, int outerTos, TcpCoalescer coalescer) {
         int total = IpHeader.totalLength(buf, off, len);
         if (total == IpHeader.INVALID) {
+            count(Drop.INVALID_PACKET);
+            return;
+        }
+        // RFC 6040: congestion marked on the WAN (outer CE) reaches the inner packet, or drops one that cannot carry it
+        if ((outerTos & 3) != 0 && OuterTos.decapsulate(outerTos, buf, off, total) == OuterTos.DROP) {
             count(Drop.INVALID_PACKET);
             return;
         }
@@ -502,7 +512,7 @@ public final class Device implements DeviceControl, AutoCloseable {
                 }
                 tunnels[t].handshake(slotSocket[m.slot()], m.source(), m.local(), m.message(), m.message().length,
                         answers.clear());
-                deliver(answers, null);
+                deliver(answers, 0, null);
                 transmitNow(answers, t);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "handshake processing failed on {0}: {1}", name, e.toString());
@@ -530,6 +540,19 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** Installs the filter between routing and the tunnel (policy, MSS clamp, path MTU); {@link PacketFilter#NONE} removes it. */
     public void setPacketFilter(PacketFilter f) {
         filter = f;
+    }
+
+    /**
+     * The outer DSCP per remote site, by {@link Remote#id()}: {@link OuterTos#COPY} (the inner packet's, the default
+     * for a site not named) or a fixed DSCP 0..63. The ECN bits are copied outward in every case (RFC 6040).
+     */
+    public void setOuterDscp(Map<Key, Integer> bySite) {
+        outerDscp = Map.copyOf(bySite);
+    }
+
+    private int outerDscp(Remote site) {
+        Map<Key, Integer> m = outerDscp;
+        return m.isEmpty() ? OuterTos.COPY : m.getOrDefault(site.id(), OuterTos.COPY);
     }
 
     private void count(Drop d) {

@@ -148,9 +148,10 @@ public final class Gateway implements AutoCloseable {
             noLinkLocal(t.name());
             changes.setLinkUp(netlink, t.name());
             if (t.routeTable() == TunnelInterface.MAIN_TABLE) {
-                for (Prefix p : config.allRemoteSubnets()) {
+                for (Prefix p : config.mainRoutedSubnets()) {
                     changes.addRoute(netlink, p, t.name());
                 }
+                routeBySource(config, netlink, changes);
             }
             enableForwarding(config, changes);
             writeRunFiles(RUN_DIRECTORY, t.name(), changes);
@@ -159,6 +160,7 @@ public final class Gateway implements AutoCloseable {
             g.resolved.putAll(resolved);
             g.filter = siteFilter(config, null);
             device.setPacketFilter(g.filter);
+            device.setOuterDscp(outerDscp(config));
             Observer observer = Observer.start(device, config);
             changes.record("status, metrics and events", observer::close);
             g.observer = observer;
@@ -196,6 +198,16 @@ public final class Gateway implements AutoCloseable {
                 remotes, Clock.SYSTEM::nanoTime, previous);
     }
 
+    /** Each remote site's {@code dscp:} that is not {@code copy}, by the id the device knows it by. */
+    static Map<Key, Integer> outerDscp(SiteConfig c) {
+        Map<Key, Integer> m = new HashMap<>();
+        c.remoteSites().stream().filter(r -> r.dscp() != sitelink.packet.OuterTos.COPY)
+                .forEach(r -> m.put(r.publicKey(), r.dscp()));
+        c.ikeSites().stream().filter(r -> r.dscp() != sitelink.packet.OuterTos.COPY)
+                .forEach(r -> m.put(sitelink.ipsec.IpsecSite.idOf(r.name()), r.dscp()));
+        return m;
+    }
+
     /** Our tunnel address of that family: the source of the ICMP errors the filter sends. */
     private static Optional<java.net.InetAddress> tunnelAddress(SiteConfig c, boolean v4) {
         return c.tunnel().addresses().stream().filter(a -> a.isIpv4() == v4).map(InterfaceAddress::address).findFirst();
@@ -206,6 +218,41 @@ public final class Gateway implements AutoCloseable {
             new Sysctl().set("net/ipv6/conf/" + iface + "/addr_gen_mode", "1");
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "no IPv6 settings for {0}: {1}", iface, e.getMessage());
+        }
+    }
+
+    /** The first routing table a source-routed remote site may get; the next free one above it is taken. */
+    static final int FIRST_SOURCE_TABLE = 51000;
+
+    /**
+     * Source-based routing ({@code route_from}): each such remote site gets a routing table of its own, the first
+     * one from {@link #FIRST_SOURCE_TABLE} up that no policy rule uses yet, holding its remote subnets into the
+     * tunnel and a throw route per local subnet (so traffic to the LAN itself leaves the table for the main one),
+     * and one rule {@code from SUBNET lookup TABLE} per route_from subnet. All through the ledger.
+     */
+    static void routeBySource(SiteConfig c, Netlink netlink, SystemChanges changes) throws ErrnoException {
+        if (c.sourceRoutes().isEmpty()) {
+            return;
+        }
+        Set<Integer> used = new HashSet<>();
+        netlink.rules().forEach(r -> used.add(r.table()));
+        int table = FIRST_SOURCE_TABLE;
+        for (SiteConfig.SourceRoute s : c.sourceRoutes()) {
+            while (used.contains(table)) {
+                table++;
+            }
+            used.add(table);
+            for (Prefix p : s.to()) {
+                changes.addRoute(netlink, p, c.tunnel().name(), table);
+            }
+            for (Prefix l : c.localSubnets()) {
+                changes.addThrowRoute(netlink, l, table);
+            }
+            for (Prefix f : s.from()) {
+                changes.addRule(netlink, f, table);
+            }
+            LOG.log(Level.INFO, "traffic from {0} to {1} goes to {2} (routing table {3,number,#}); other traffic "
+                    + "the normal way", s.from(), s.to(), s.site(), table);
         }
     }
 
@@ -363,6 +410,13 @@ public final class Gateway implements AutoCloseable {
             LOG.log(Level.ERROR, msg);
             return List.of(msg);
         }
+        if (!old.sourceRoutes().equals(next.sourceRoutes())
+                || !old.sourceRoutes().isEmpty() && !old.localSubnets().equals(next.localSubnets())) {
+            String msg = "reload refused: route_from (or the remote or local subnets of a site that has it) changed, "
+                    + "which a reload does not apply; restart the gateway to apply that";
+            LOG.log(Level.ERROR, msg);
+            return List.of(msg);
+        }
         // The metrics listener and event sinks are started once; a reload that kept them as they were while saying
         // it applied the file would leave the operator believing a metrics port or syslog target is live.
         List<String> watch = new ArrayList<>();
@@ -404,6 +458,7 @@ public final class Gateway implements AutoCloseable {
         }
         filter = siteFilter(next, filter);
         device.setPacketFilter(filter);
+        device.setOuterDscp(outerDscp(next));
         config = next;
         observer.name(next);
         return problems;
@@ -433,7 +488,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static Set<Prefix> subnets(SiteConfig c) {
-        return new HashSet<>(c.allRemoteSubnets());
+        return new HashSet<>(c.mainRoutedSubnets());
     }
 
     private void syncRoutes(Set<Prefix> before, Set<Prefix> after, String iface) throws ErrnoException {

@@ -126,7 +126,7 @@ public final class IpsecTunnel implements Tunnel {
         }
         site.txPackets.increment();
         site.txBytes.add(len);
-        out.send(NAT_T_SOCKET, site.espDestination, null, buf, 0, n);
+        out.sendSealed(NAT_T_SOCKET, site.espDestination, null, buf, 0, n);
     }
 
     /** ESP on 4500 (a NAT keepalive is ignored): opened under its SA by SPI, the packet delivered as the site's. */

@@ -23,6 +23,9 @@ public final class Results {
     private InetSocketAddress[] sendTo = new InetSocketAddress[4];
     private InetAddress[] sendFrom = new InetAddress[4];
     private int[] sendSocket = new int[4];
+    private int[] sendTos = new int[4];
+    /** The outer TOS for the data datagram of the packet being sealed (set by the device before the seal). */
+    private int outerTos;
     private int delivers;
     private byte[][] deliverBuf = new byte[2][];
     private int[] deliverOff = new int[2];
@@ -54,7 +57,24 @@ public final class Results {
             delivers = 0;
         }
         drop = null;
+        outerTos = 0;
         return this;
+    }
+
+    /**
+     * The outer header's TOS / traffic class byte (DSCP and ECN) for the datagram that carries the packet about to
+     * be sealed: the device reads it from the inner packet ({@link sitelink.packet.OuterTos}); {@link #clear()}
+     * resets it to 0. Only {@link #sendSealed} uses it: handshake messages leave with 0.
+     */
+    public Results outerTos(int tos) {
+        outerTos = tos;
+        return this;
+    }
+
+    /** The sealed packet's datagram: as {@link #send(int, InetSocketAddress, InetAddress, byte[], int, int)}, with {@link #outerTos}. */
+    public void sendSealed(int socket, InetSocketAddress to, InetAddress from, byte[] buf, int off, int len) {
+        send(socket, to, from, buf, off, len);
+        sendTos[sends - 1] = outerTos;
     }
 
     /** Send buf[off, off+len) to {@code to} from the local address {@code from} (null: the kernel picks). */
@@ -75,7 +95,9 @@ public final class Results {
             sendTo = Arrays.copyOf(sendTo, n);
             sendFrom = Arrays.copyOf(sendFrom, n);
             sendSocket = Arrays.copyOf(sendSocket, n);
+            sendTos = Arrays.copyOf(sendTos, n);
         }
+        sendTos[sends] = 0;
         sendSocket[sends] = socket;
         sendBuf[sends] = buf;
         sendOff[sends] = off;
@@ -132,6 +154,11 @@ public final class Results {
     /** The tunnel's socket datagram {@code i} leaves from (0 for a tunnel with one socket). */
     public int sendSocket(int i) {
         return sendSocket[i];
+    }
+
+    /** The outer TOS / traffic class byte of datagram {@code i} (0: the socket's default). */
+    public int sendTos(int i) {
+        return sendTos[i];
     }
 
     /** The local address datagram {@code i} leaves from, or null where the kernel picks. */

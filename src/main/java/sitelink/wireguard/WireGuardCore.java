@@ -262,7 +262,7 @@ public final class WireGuardCore {
             }
             return;
         }
-        out.send(ep.remote(), ep.local(), scratch, 0, n);
+        out.sendSealed(0, ep.remote(), ep.local(), scratch, 0, n); // with the inner packet's outer TOS
         p.txBytes.addAndGet(n);
         // Steady state takes no lock: the timer hooks are lock-free, and only a due rekey needs the peer's monitor.
         p.timers.anyAuthenticatedPacketTraversal();

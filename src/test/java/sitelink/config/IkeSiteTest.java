@@ -125,6 +125,18 @@ class IkeSiteTest {
         assertEquals(Duration.ZERO, n.dpdInterval(), "off: no liveness checks");
     }
 
+    @Test
+    void routeFromNarrowsTheLocalSelectorsAndLetsTheRemoteSideBeEverywhere() throws Exception {
+        SiteFile f = parse(SITE.replace("remote_subnets: [198.18.2.0/24]", "remote_subnets: [0.0.0.0/0]")
+                + "    route_from: [198.18.1.128/25]\n");
+        SiteConfig c = f.config().orElseThrow(() -> new AssertionError(f.problems()));
+        IkeConfig k = c.ikeConfig(c.ikeSites().get(0), new InetSocketAddress("198.51.100.1", 500),
+                new InetSocketAddress("198.51.100.2", 500));
+        assertEquals(List.of(TrafficSelector.subnet("198.18.1.128/25")), k.localSelectors(), "only route_from's traffic");
+        assertEquals(List.of(TrafficSelector.subnet("0.0.0.0/0")), k.remoteSelectors());
+        assertEquals(List.of(), c.mainRoutedSubnets());
+    }
+
     /** The strongest check of the defaults: two site files' IkeConfigs, one per gateway, bring up a CHILD SA. */
     @Test
     void twoSiteFilesMakeSessionsThatEstablish() throws Exception {
@@ -204,7 +216,7 @@ class IkeSiteTest {
     @Test
     void anUnknownFieldOfAnIkeSiteListsTheIkeFieldsAndAMisspellingIsMatched() throws Exception {
         assertOnlyError("office-a.yaml:11:5: unknown field 'colour' in remote site branch; remove it (known fields: name, "
-                + "protocol, endpoint, remote_subnets, policy, auth, psk_file, certificate, private_key, ca, crl, local_id, remote_id, "
+                + "protocol, endpoint, remote_subnets, route_from, dscp, policy, auth, psk_file, certificate, private_key, ca, crl, local_id, remote_id, "
                 + "profile, ike_proposals, esp_proposals, ike_lifetime, child_lifetime, dpd_delay, start_action, post_quantum)", SITE + "    colour: blue\n");
         assertOnlyError("office-a.yaml:11:5: unknown field 'ike_proposal' in remote site branch; did you mean 'ike_proposals'?",
                 SITE + "    ike_proposal: aes256gcm16-prfsha256-modp2048\n");

@@ -116,7 +116,7 @@ class SiteFileTest {
     @Test
     void unknownFieldFarFromAnyKnownNameListsTheKnownOnes() {
         assertOnlyError("office-a.yaml:13:5: unknown field 'colour' in remote site office-b; remove it (known fields: "
-                        + "name, protocol, public_key, preshared_key, preshared_key_file, endpoint, remote_subnets, persistent_keepalive, policy)",
+                        + "name, protocol, public_key, preshared_key, preshared_key_file, endpoint, remote_subnets, route_from, dscp, persistent_keepalive, policy)",
                 GOOD + "    colour: blue\n");
     }
 
@@ -125,6 +125,65 @@ class SiteFileTest {
         assertOnlyError("office-a.yaml:12:37: remote subnet 198.18.1.128/25 of office-b overlaps local subnet 198.18.1.0/24 "
                         + "(line 7); traffic for those addresses would go into the tunnel instead of the LAN: make the subnets disjoint",
                 GOOD.replace("[198.18.2.0/24]", "[198.18.2.0/24, 198.18.1.128/25]"));
+    }
+
+    @Test
+    void aRemoteSubnetWiderThanALocalOneSuggestsRouteFrom() {
+        assertEquals(List.of("office-a.yaml:12:22: remote subnet 0.0.0.0/0 of office-b overlaps local subnet 198.18.1.0/24 "
+                        + "(line 7); traffic for those addresses would go into the tunnel instead of the LAN: make the subnets "
+                        + "disjoint; or, to send only some local subnets' traffic for 0.0.0.0/0 to office-b, add route_from: with them",
+                "office-a.yaml:12:22: remote subnet 0.0.0.0/0 of office-b contains 198.18.0.2, the endpoint of office-b (line "
+                        + "11): the tunnel's own packets would be routed into the tunnel (a routing loop); narrow the subnet so "
+                        + "that it leaves 198.18.0.2 out"),
+                errors(GOOD.replace("[198.18.2.0/24]", "[0.0.0.0/0]")));
+    }
+
+    @Test
+    void routeFromSendsOneLocalSubnetsTrafficForEverywhereToASite() {
+        SiteFile f = parse(GOOD.replace("[198.18.2.0/24]", "[0.0.0.0/0]") + "    route_from: [198.18.1.128/25]\n");
+        assertEquals(List.of(), f.problems(), "0.0.0.0/0 overlaps the LAN and contains the endpoint: both fine when only "
+                + "the LAN's traffic is routed by its source, the gateway's own packets never");
+        SiteConfig c = f.config().orElseThrow();
+        assertEquals(List.of(sitelink.route.Prefix.parse("198.18.1.128/25")), c.remoteSites().getFirst().routeFrom());
+        assertEquals(List.of(new SiteConfig.SourceRoute("office-b", List.of(sitelink.route.Prefix.parse("198.18.1.128/25")),
+                List.of(sitelink.route.Prefix.parse("0.0.0.0/0")))), c.sourceRoutes());
+        assertEquals(List.of(), c.mainRoutedSubnets(), "no route in the main table for it");
+        assertEquals(List.of(sitelink.route.Prefix.parse("198.18.2.0/24")), parse(GOOD).config().orElseThrow().mainRoutedSubnets());
+    }
+
+    @Test
+    void dscpIsCopiedByDefaultOrFixed() {
+        assertEquals(sitelink.packet.OuterTos.COPY, parse(GOOD).config().orElseThrow().remoteSites().getFirst().dscp());
+        assertEquals(sitelink.packet.OuterTos.COPY, parse(GOOD + "    dscp: copy\n").config().orElseThrow()
+                .remoteSites().getFirst().dscp());
+        assertEquals(46, parse(GOOD + "    dscp: 46\n").config().orElseThrow().remoteSites().getFirst().dscp());
+        assertEquals(0, parse(GOOD + "    dscp: 0\n").config().orElseThrow().remoteSites().getFirst().dscp());
+        assertOnlyError("office-a.yaml:13:11: dscp 64 is out of range; write copy (the inner packet's DSCP, the default) "
+                + "or a DSCP 0..63, e.g. 46 for EF; 0 hides the class", GOOD + "    dscp: 64\n");
+        assertEquals(1, errors(GOOD + "    dscp: ef\n").size(), "names are not taken: the number is unambiguous");
+    }
+
+    @Test
+    void routeFromOutsideTheLocalSubnets() {
+        assertOnlyError("office-a.yaml:13:18: route_from 198.18.2.0/25 of remote site office-b is not within the site's "
+                        + "local_subnets (198.18.1.0/24): only traffic from the LAN behind this gateway can be routed by its "
+                        + "source; write a local subnet or a part of one",
+                GOOD.replace("[198.18.2.0/24]", "[198.51.100.0/24]") + "    route_from: [198.18.2.0/25]\n");
+        assertOnlyError("office-a.yaml:13:18: route_from 198.18.0.0/16 of remote site office-b is not within the site's "
+                        + "local_subnets (198.18.1.0/24): only traffic from the LAN behind this gateway can be routed by its "
+                        + "source; write a local subnet or a part of one",
+                GOOD.replace("[198.18.2.0/24]", "[198.51.100.0/24]") + "    route_from: [198.18.0.0/16]\n");
+    }
+
+    @Test
+    void routeFromEmptyOrWithoutRoutes() {
+        assertOnlyError("office-a.yaml:13:5: route_from of remote site office-b lists no subnet; name the local subnets "
+                        + "whose traffic goes to this site, e.g. [198.18.1.128/25], or remove the line",
+                GOOD + "    route_from: []\n");
+        assertOnlyError("office-a.yaml:14:18: route_from of office-b needs the gateway's routes, but route_table is off: "
+                        + "set route_table: main, or route by source yourself and remove route_from",
+                GOOD.replace("addresses: [198.19.0.1/30]", "addresses: [198.19.0.1/30]\n  route_table: off")
+                        + "    route_from: [198.18.1.0/25]\n");
     }
 
     @Test

@@ -222,13 +222,13 @@ class GatewayIkeIT {
     }
 
     /** The PSK file of {@code self}'s gateway (0600). */
-    private static Path psk(TwoOffices.Office self) {
+    static Path psk(TwoOffices.Office self) {
         Path p = self.gateway().logDir().resolve(self.name() + ".psk");
         TwoOffices.writeSecret(p, PSK + "\n");
         return p;
     }
 
-    private static String ikeSite(TwoOffices t, TwoOffices.Office self, TwoOffices.Office remote, String startAction, Path psk) {
+    static String ikeSite(TwoOffices t, TwoOffices.Office self, TwoOffices.Office remote, String startAction, Path psk) {
         return """
                 name: %s
                 private_key_file: %s

@@ -40,16 +40,21 @@ import sitelink.route.Prefix;
 public final class Netlink implements AutoCloseable {
     private static final int NETLINK_ROUTE = 0, SOL_NETLINK = 270, NETLINK_CAP_ACK = 10, NETLINK_EXT_ACK = 11;
     private static final int RTM_NEWLINK = 16, RTM_GETLINK = 18, RTM_NEWADDR = 20, RTM_DELADDR = 21,
-            RTM_GETADDR = 22, RTM_NEWROUTE = 24, RTM_DELROUTE = 25, RTM_GETROUTE = 26;
+            RTM_GETADDR = 22, RTM_NEWROUTE = 24, RTM_DELROUTE = 25, RTM_GETROUTE = 26, RTM_NEWRULE = 32,
+            RTM_DELRULE = 33, RTM_GETRULE = 34;
     private static final int IFLA_IFNAME = 3, IFLA_MTU = 4, IFF_UP = 0x1;
     private static final int IFA_ADDRESS = 1, IFA_LOCAL = 2;
     private static final int RTA_DST = 1, RTA_OIF = 4, RTA_GATEWAY = 5, RTA_TABLE = 15;
     private static final int RTM_F_CLONED = 0x200, RTM_F_FIB_MATCH = 0x2000;
-    private static final int IFINFOMSG_SIZE = 16, IFADDRMSG_SIZE = 8, RTMSG_SIZE = 12;
+    private static final int IFINFOMSG_SIZE = 16, IFADDRMSG_SIZE = 8, RTMSG_SIZE = 12, FIB_RULE_HDR_SIZE = 12;
+    /** struct fib_rule_hdr's attributes and the action "look up a table" (linux/fib_rules.h). */
+    private static final int FRA_SRC = 2, FRA_PRIORITY = 6, FRA_TABLE = 15, FR_ACT_TO_TBL = 1;
+    /** What rtm_table / fib_rule_hdr.table say when the table id is in RTA_TABLE / FRA_TABLE (above 255). */
+    private static final int RT_TABLE_COMPAT = 252;
 
     public static final int RT_TABLE_MAIN = 254, RT_TABLE_LOCAL = 255;
     public static final int RTPROT_KERNEL = 2, RTPROT_BOOT = 3, RTPROT_STATIC = 4;
-    public static final int RTN_UNICAST = 1, RTN_LOCAL = 2;
+    public static final int RTN_UNICAST = 1, RTN_LOCAL = 2, RTN_THROW = 9;
     private static final int RT_SCOPE_UNIVERSE = 0, RT_SCOPE_LINK = 253, RT_SCOPE_NOWHERE = 255;
 
     /** Big enough for the largest dump datagram the kernel builds (it caps them near 32 KiB). */
@@ -85,8 +90,19 @@ public final class Netlink implements AutoCloseable {
         }
     }
 
+    /**
+     * A policy-routing rule ({@code ip rule}): packets from {@code source} are looked up in {@code table}.
+     * {@code priority} is the kernel's order (lower first).
+     */
+    public record Rule(Prefix source, int table, int priority) {
+        @Override
+        public String toString() {
+            return priority + ": from " + source + " lookup " + table;
+        }
+    }
+
     /** What a request was about: decides how an errno reads ("address already assigned" vs "route already exists"). */
-    private enum Subject { LINK, ADDRESS, ROUTE }
+    private enum Subject { LINK, ADDRESS, ROUTE, RULE }
 
     private final int fd;
     private final Arena arena = Arena.ofShared();
@@ -221,45 +237,139 @@ public final class Netlink implements AutoCloseable {
 
     /** {@code ip route add DST dev NAME proto static}: main table, scope link, no gateway. */
     public void addRoute(Prefix destination, String ifname) throws ErrnoException {
-        changeRoute(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, RT_SCOPE_LINK, RTPROT_STATIC,
-                "add route " + destination + " via " + ifname, destination, ifname);
+        addRoute(destination, ifname, RT_TABLE_MAIN);
+    }
+
+    /** {@code ip route add DST dev NAME table TABLE proto static}: scope link, no gateway. */
+    public void addRoute(Prefix destination, String ifname, int table) throws ErrnoException {
+        changeRoute(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, RT_SCOPE_LINK, RTPROT_STATIC, RTN_UNICAST,
+                "add route " + destination + " via " + ifname + tableWords(table), destination, ifname, table);
     }
 
     /** {@code ip route del DST dev NAME}: the main-table route to exactly DST through NAME, whoever added it. */
     public void deleteRoute(Prefix destination, String ifname) throws ErrnoException {
-        // scope "nowhere" and protocol 0 are the kernel's wildcards for a delete
-        changeRoute(RTM_DELROUTE, 0, RT_SCOPE_NOWHERE, 0,
-                "delete route " + destination + " via " + ifname, destination, ifname);
+        deleteRoute(destination, ifname, RT_TABLE_MAIN);
     }
 
-    private void changeRoute(int type, int flags, int scope, int protocol, String what, Prefix destination,
-                             String ifname) throws ErrnoException {
-        int index = indexFor(ifname, what);
+    /** {@code ip route del DST dev NAME table TABLE}. */
+    public void deleteRoute(Prefix destination, String ifname, int table) throws ErrnoException {
+        // scope "nowhere" and protocol 0 are the kernel's wildcards for a delete
+        changeRoute(RTM_DELROUTE, 0, RT_SCOPE_NOWHERE, 0, RTN_UNICAST,
+                "delete route " + destination + " via " + ifname + tableWords(table), destination, ifname, table);
+    }
+
+    /**
+     * {@code ip route add throw DST table TABLE proto static}: a lookup in TABLE that matches DST fails, so the
+     * kernel goes on to the next policy rule (the main table), as if TABLE had no route for DST.
+     */
+    public void addThrowRoute(Prefix destination, int table) throws ErrnoException {
+        changeRoute(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, RT_SCOPE_UNIVERSE, RTPROT_STATIC, RTN_THROW,
+                "add throw route " + destination + tableWords(table), destination, null, table);
+    }
+
+    /** {@code ip route del throw DST table TABLE}. */
+    public void deleteThrowRoute(Prefix destination, int table) throws ErrnoException {
+        changeRoute(RTM_DELROUTE, 0, RT_SCOPE_NOWHERE, 0, RTN_THROW,
+                "delete throw route " + destination + tableWords(table), destination, null, table);
+    }
+
+    private static String tableWords(int table) {
+        return table == RT_TABLE_MAIN ? "" : " in table " + table;
+    }
+
+    /** A route change; {@code ifname} null for a route without a device (throw). */
+    private void changeRoute(int type, int flags, int scope, int protocol, int routeType, String what,
+                             Prefix destination, String ifname, int table) throws ErrnoException {
         Request r = new Request(type, NLM_F_ACK | flags).u8(family(destination.address()))
-                .u8(destination.length()).u8(0).u8(0).u8(RT_TABLE_MAIN).u8(protocol).u8(scope).u8(RTN_UNICAST).u32(0)
-                .attr(RTA_DST, destination.address().getAddress()).attrU32(RTA_OIF, index);
+                .u8(destination.length()).u8(0).u8(0).u8(table < 256 ? table : RT_TABLE_COMPAT).u8(protocol).u8(scope)
+                .u8(routeType).u32(0).attr(RTA_DST, destination.address().getAddress()).attrU32(RTA_TABLE, table);
+        if (ifname != null) {
+            r.attrU32(RTA_OIF, indexFor(ifname, what));
+        }
         synchronized (this) {
             transact(r, Subject.ROUTE, what);
         }
     }
 
+    // ---- policy-routing rules ----
+
+    /**
+     * {@code ip rule add from SRC lookup TABLE}: the kernel gives it the priority just below the lowest one in use
+     * (32765 on a fresh system, before main's 32766). EEXIST when the same rule is there already: the kernel itself
+     * would add a second one at another priority, as {@code ip rule add} run twice does.
+     */
+    public void addRule(Prefix source, int table) throws ErrnoException {
+        String what = "add rule from " + source + " lookup " + table;
+        if (rules().stream().anyMatch(r -> r.source().equals(source) && r.table() == table)) {
+            throw new ErrnoException(what + ": " + words(Libc.EEXIST, Subject.RULE), Libc.EEXIST);
+        }
+        changeRule(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, what, source, table);
+    }
+
+    /** {@code ip rule del from SRC lookup TABLE}, whatever its priority; ENOENT "no such rule" when none matches. */
+    public void deleteRule(Prefix source, int table) throws ErrnoException {
+        changeRule(RTM_DELRULE, 0, "delete rule from " + source + " lookup " + table, source, table);
+    }
+
+    private void changeRule(int type, int flags, String what, Prefix source, int table) throws ErrnoException {
+        Request r = new Request(type, NLM_F_ACK | flags).u8(family(source.address())).u8(0).u8(source.length())
+                .u8(0).u8(table < 256 ? table : RT_TABLE_COMPAT).u8(0).u8(0).u8(FR_ACT_TO_TBL).u32(0)
+                .attrU32(FRA_TABLE, table);
+        if (source.length() > 0) {
+            r.attr(FRA_SRC, source.address().getAddress());
+        }
+        synchronized (this) {
+            transact(r, Subject.RULE, what);
+        }
+    }
+
+    /** The policy-routing rules that look a table up, IPv4 then IPv6 (what {@code ip rule} and {@code ip -6 rule} show). */
+    public List<Rule> rules() throws ErrnoException {
+        List<Rule> out = new ArrayList<>();
+        for (Reply m : dumpBothFamilies(RTM_GETRULE, Subject.RULE, "list rules")) {
+            ByteBuffer b = m.body();
+            if ((b.get(7) & 0xff) != FR_ACT_TO_TBL) {
+                continue;
+            }
+            Map<Integer, ByteBuffer> a = m.attributes(FIB_RULE_HDR_SIZE);
+            byte[] src = a.containsKey(FRA_SRC) ? NetlinkMessage.bytes(a.get(FRA_SRC))
+                    : new byte[(b.get(0) & 0xff) == Libc.AF_INET ? 4 : 16];
+            int table = a.containsKey(FRA_TABLE) ? a.get(FRA_TABLE).getInt(0) : b.get(4) & 0xff;
+            int priority = a.containsKey(FRA_PRIORITY) ? a.get(FRA_PRIORITY).getInt(0) : 0;
+            out.add(new Rule(new Prefix(inet(src), b.get(2) & 0xff), table, priority));
+        }
+        return out;
+    }
+
+    /**
+     * A dump of routes or rules, IPv4's then IPv6's: rtmsg and fib_rule_hdr are both a family byte, seven more
+     * bytes and a u32, all zero in a dump request.
+     */
+    private List<Reply> dumpBothFamilies(int type, Subject subject, String what) throws ErrnoException {
+        List<Reply> out = new ArrayList<>();
+        for (int family : new int[] {Libc.AF_INET, Libc.AF_INET6}) {
+            Request r = new Request(type, NLM_F_DUMP).u8(family).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u32(0);
+            synchronized (this) {
+                out.addAll(transact(r, subject, what));
+            }
+        }
+        return out;
+    }
+
     /** The main-table routes, IPv4 then IPv6 (what {@code ip route} and {@code ip -6 route} show). */
     public List<Route> routes() throws ErrnoException {
+        return routes(RT_TABLE_MAIN);
+    }
+
+    /** The routes of {@code table}, IPv4 then IPv6 ({@code ip route show table TABLE}). */
+    public List<Route> routes(int table) throws ErrnoException {
         Map<Integer, Link> links = links();
         List<Route> out = new ArrayList<>();
-        for (int family : new int[] {Libc.AF_INET, Libc.AF_INET6}) {
-            Request r = new Request(RTM_GETROUTE, NLM_F_DUMP).u8(family).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0)
-                    .u32(0);
-            List<Reply> replies;
-            synchronized (this) {
-                replies = transact(r, Subject.ROUTE, "list routes");
-            }
-            for (Reply m : replies) {
-                Route route = parseRoute(m, links);
-                boolean cloned = (m.body().getInt(8) & RTM_F_CLONED) != 0;
-                if (route.table() == RT_TABLE_MAIN && !cloned) {
-                    out.add(route);
-                }
+        for (Reply m : dumpBothFamilies(RTM_GETROUTE, Subject.ROUTE, "list routes")) {
+            Route route = parseRoute(m, links);
+            boolean cloned = (m.body().getInt(8) & RTM_F_CLONED) != 0;
+            if (route.table() == table && !cloned) {
+                out.add(route);
             }
         }
         return out;
@@ -364,9 +474,11 @@ public final class Netlink implements AutoCloseable {
                 case ADDRESS -> "address already assigned";
                 case ROUTE -> "route already exists";
                 case LINK -> "already exists";
+                case RULE -> "rule already exists";
             };
             case Libc.EADDRNOTAVAIL -> subject == Subject.ADDRESS ? "address not assigned" : "address not available";
             case Libc.ESRCH -> subject == Subject.ROUTE ? "no such route" : "not found";
+            case Libc.ENOENT -> subject == Subject.RULE ? "no such rule" : "not found";
             case Libc.ENODEV -> "no such interface";
             case Libc.ENETDOWN -> "interface is down";
             case Libc.ENETUNREACH -> "network unreachable";

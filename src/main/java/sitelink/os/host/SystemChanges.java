@@ -83,6 +83,28 @@ public final class SystemChanges implements AutoCloseable {
         return true;
     }
 
+    /**
+     * {@code ip route add DST dev IFNAME table TABLE}: a route in a table of the gateway's own (source-based
+     * routing), where nobody else's routes are, so an existing one is an error (another gateway uses the table).
+     */
+    public synchronized void addRoute(Netlink netlink, Prefix destination, String ifname, int table) throws ErrnoException {
+        netlink.addRoute(destination, ifname, table);
+        record("added route " + destination + " via " + ifname + " in table " + table,
+                () -> netlink.deleteRoute(destination, ifname, table));
+    }
+
+    /** {@code ip route add throw DST table TABLE}: lookups for DST leave TABLE for the next rule. */
+    public synchronized void addThrowRoute(Netlink netlink, Prefix destination, int table) throws ErrnoException {
+        netlink.addThrowRoute(destination, table);
+        record("added throw route " + destination + " in table " + table, () -> netlink.deleteThrowRoute(destination, table));
+    }
+
+    /** {@code ip rule add from SRC lookup TABLE}. */
+    public synchronized void addRule(Netlink netlink, Prefix source, int table) throws ErrnoException {
+        netlink.addRule(source, table);
+        record("added rule from " + source + " lookup " + table, () -> netlink.deleteRule(source, table));
+    }
+
     /** {@code ip link set IFNAME up}; recorded (to set it down again) only if it was down. */
     public synchronized boolean setLinkUp(Netlink netlink, String ifname) throws ErrnoException {
         if (netlink.link(ifname).map(Netlink.Link::up).orElse(false)) {
@@ -162,6 +184,7 @@ public final class SystemChanges implements AutoCloseable {
     }
 
     private static boolean alreadyGone(ErrnoException e) {
-        return e.errno() == Libc.ENODEV || e.errno() == Libc.ESRCH || e.errno() == Libc.EADDRNOTAVAIL;
+        return e.errno() == Libc.ENODEV || e.errno() == Libc.ESRCH || e.errno() == Libc.EADDRNOTAVAIL
+                || e.errno() == Libc.ENOENT;
     }
 }

@@ -72,8 +72,18 @@ public final class UdpSocket implements UdpIo {
     private static final int SOL_UDP = 17, UDP_SEGMENT = 103, UDP_GRO = 104;
     /** CMSG_SPACE(sizeof(int)): a cmsghdr (16 bytes) and its data padded to 8. */
     private static final int CMSG_SPACE = 24, CMSG_DATA = 16;
-    /** CMSG_SPACE(sizeof(struct in6_pktinfo)), and each datagram's control area: a PKTINFO and a UDP_GRO/UDP_SEGMENT. */
-    private static final int PKTINFO_SPACE = 40, CONTROL_STRIDE = PKTINFO_SPACE + CMSG_SPACE;
+    /**
+     * CMSG_SPACE(sizeof(struct in6_pktinfo)), and each datagram's control area: a PKTINFO, the outer TOS (IP_TOS or
+     * IPV6_TCLASS) and a UDP_GRO/UDP_SEGMENT.
+     */
+    private static final int PKTINFO_SPACE = 40, CONTROL_STRIDE = PKTINFO_SPACE + 2 * CMSG_SPACE;
+    /**
+     * The outer header's TOS / traffic class byte of one datagram (linux/in.h, linux/in6.h): IP_TOS at IPPROTO_IP for
+     * IPv4 (an AF_INET6 socket's IPv4 traffic takes the IPv4 control messages), IPV6_TCLASS at IPPROTO_IPV6.
+     */
+    private static final int IP_TOS = 1, IPV6_TCLASS = 67;
+    /** Ask for received datagrams' TOS / traffic class (the outer ECN, for RFC 6040 decapsulation). */
+    private static final int IP_RECVTOS = 13, IPV6_RECVTCLASS = 66;
     /** What one GSO send may carry: the kernel's UDP_MAX_SEGMENTS (64 before 6.x) and an IPv4 datagram's limit. */
     private static final int GSO_MAX_SEGMENTS = 64, GSO_MAX_BYTES = 65000;
     private static final int SOCKET_BUFFER = 4 << 20;
@@ -119,6 +129,10 @@ public final class UdpSocket implements UdpIo {
             // The local address of each received datagram, for sticky source addresses; without it (never seen on
             // Linux) replies leave from the address the kernel picks, as they did before.
             Libc.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+            // The outer TOS / traffic class of each received datagram (Batch#receivedTos), for the ECN rules of
+            // decapsulation; best effort as PKTINFO: without it a datagram reads as TOS 0.
+            Libc.setsockopt(fd, IPPROTO_IP, IP_RECVTOS, 1);
+            Libc.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, 1);
             // IPv4 datagrams leave without DF, as the Linux kernel's WireGuard sends them: a WAN hop with a smaller
             // MTU fragments them instead of needing ICMP "fragmentation needed" to reach us (often filtered: a
             // black hole), and GSO keeps working because the kernel checks runs against the device's MTU only.
@@ -380,6 +394,10 @@ public final class UdpSocket implements UdpIo {
         private final int[] lengths;
         /** Per queued datagram, the local address it leaves from (null: the kernel picks). */
         private final InetAddress[] sources;
+        /** Per queued datagram, its outer TOS / traffic class byte (0: the socket's, no control message). */
+        private final int[] tos;
+        /** Per queued datagram, whether it goes to an IPv4 address (which TOS control message it takes). */
+        private final boolean[] toIpv4;
         private final List<InetAddress> vanished = new ArrayList<>();
         private final List<InetAddress> vanishedView = Collections.unmodifiableList(vanished);
         private final int[] destinations;
@@ -396,6 +414,7 @@ public final class UdpSocket implements UdpIo {
         private InetSocketAddress encodedFor;
         private final byte[] encoded = new byte[SOCKADDR_IN6];
         private InetAddress encodedSourceFor;
+        private int encodedTos;
         private final byte[] encodedSource = new byte[IN6_PKTINFO];
         // The last local address received, for the same reason.
         private long cachedLocalHi;
@@ -416,6 +435,8 @@ public final class UdpSocket implements UdpIo {
             this.gsoControl = arena.allocate((long) capacity * CONTROL_STRIDE, 8);
             this.lengths = new int[capacity];
             this.sources = new InetAddress[capacity];
+            this.tos = new int[capacity];
+            this.toIpv4 = new boolean[capacity];
             this.destinations = new int[capacity];
             this.groupStart = new int[capacity];
             this.groupCount = new int[capacity];
@@ -456,6 +477,18 @@ public final class UdpSocket implements UdpIo {
          * family than {@code to}: the kernel picks); the caller sends when full or done.
          */
         public Batch add(InetSocketAddress to, InetAddress from, byte[] buf, int off, int len) {
+            return add(to, from, 0, buf, off, len);
+        }
+
+        /**
+         * {@link #add(InetSocketAddress, InetAddress, byte[], int, int)} with the outer header's TOS (IPv4) or traffic
+         * class (IPv6) byte, DSCP and ECN: {@code tos} 0..255, 0 for the socket's default. GSO joins only datagrams of
+         * the same value.
+         */
+        public Batch add(InetSocketAddress to, InetAddress from, int tos, byte[] buf, int off, int len) {
+            if (tos < 0 || tos > 255) {
+                throw new IllegalArgumentException("TOS " + tos);
+            }
             if (count == capacity) {
                 throw new IllegalStateException("batch is full");
             }
@@ -469,7 +502,8 @@ public final class UdpSocket implements UdpIo {
             if (from != null && (from instanceof Inet4Address) != (to.getAddress() instanceof Inet4Address)) {
                 from = null; // a source of the other family cannot carry this datagram
             }
-            if (to != encodedFor || from != encodedSourceFor) {
+            if (to != encodedFor || from != encodedSourceFor || tos != encodedTos) {
+                encodedTos = tos;
                 if (to != encodedFor) {
                     encode(to, encoded);
                     encodedFor = to;
@@ -485,13 +519,33 @@ public final class UdpSocket implements UdpIo {
             long h = (long) i * MMSGHDR;
             headers.set(JAVA_INT, h + MSG_NAMELEN, SOCKADDR_IN6);
             sources[i] = from;
-            if (from == null) {
-                headers.set(JAVA_LONG, h + MSG_CONTROLLEN, 0);
-            } else {
+            this.tos[i] = tos;
+            toIpv4[i] = to.getAddress() instanceof Inet4Address;
+            int len0 = 0;
+            if (from != null) {
                 writePktinfo(control, (long) i * CONTROL_STRIDE, encodedSource);
-                headers.set(JAVA_LONG, h + MSG_CONTROLLEN, PKTINFO_SPACE);
+                len0 = PKTINFO_SPACE;
             }
+            headers.set(JAVA_LONG, h + MSG_CONTROLLEN, len0 + writeTos(control, (long) i * CONTROL_STRIDE + len0, i));
             return this;
+        }
+
+        /** Datagram {@code i}'s TOS control message at {@code at}, if it has a TOS; returns the bytes written. */
+        private int writeTos(MemorySegment to, long at, int i) {
+            if (tos[i] == 0) {
+                return 0;
+            }
+            to.set(JAVA_LONG, at, CMSG_DATA + 4); // cmsg_len = CMSG_LEN(sizeof(int))
+            to.set(JAVA_INT, at + 8, toIpv4[i] ? IPPROTO_IP : IPPROTO_IPV6);
+            to.set(JAVA_INT, at + 12, toIpv4[i] ? IP_TOS : IPV6_TCLASS);
+            to.set(JAVA_INT, at + CMSG_DATA, tos[i]);
+            to.set(JAVA_INT, at + CMSG_DATA + 4, 0); // padding to CMSG_SPACE
+            return CMSG_SPACE;
+        }
+
+        /** The queued datagram {@code i}'s TOS / traffic class byte (for an in-memory {@link UdpIo} and tests). */
+        public int tos(int i) {
+            return tos[Objects.checkIndex(i, count)];
         }
 
         /**
@@ -509,7 +563,7 @@ public final class UdpSocket implements UdpIo {
             for (int k = i; k < count; k++) {
                 if (gone.equals(sources[k])) {
                     sources[k] = null;
-                    headers.set(JAVA_LONG, (long) k * MMSGHDR + MSG_CONTROLLEN, 0);
+                    headers.set(JAVA_LONG, (long) k * MMSGHDR + MSG_CONTROLLEN, writeTos(control, (long) k * CONTROL_STRIDE, k));
                 }
             }
             for (int g = 0; g < groupCount; g++) {
@@ -568,6 +622,20 @@ public final class UdpSocket implements UdpIo {
                 off += (len + 7) & ~7L;
             }
             return -1;
+        }
+
+        /**
+         * The TOS (IPv4) or traffic class (IPv6) byte of received datagram {@code i}'s outer header, DSCP and ECN;
+         * 0 when the kernel did not say. UDP GRO joins only datagrams with the same value.
+         */
+        public int receivedTos(int i) {
+            Objects.checkIndex(i, count);
+            long d = cmsgData(i, IPPROTO_IP, IP_TOS, 1); // IPv4: one byte
+            if (d >= 0) {
+                return control.get(JAVA_BYTE, d) & 0xff;
+            }
+            d = cmsgData(i, IPPROTO_IPV6, IPV6_TCLASS, 4); // IPv6: an int
+            return d < 0 ? 0 : control.get(JAVA_INT, d) & 0xff;
         }
 
         /** Length of received datagram {@code i}. */
@@ -659,7 +727,7 @@ public final class UdpSocket implements UdpIo {
         }
 
         /**
-         * Regroups the queued datagrams into runs for GSO: same destination and source, all of the first one's length
+         * Regroups the queued datagrams into runs for GSO: same destination, source and TOS, all of the first one's length
          * but the last, within the kernel's segment and size limits. Fills gsoHeaders; returns the number of runs.
          */
         private int group() {
@@ -689,7 +757,10 @@ public final class UdpSocket implements UdpIo {
             return groups;
         }
 
-        /** Fills run {@code g}'s control messages: its source's PKTINFO, and UDP_SEGMENT when it has several datagrams. */
+        /**
+         * Fills run {@code g}'s control messages: its source's PKTINFO, its TOS, and UDP_SEGMENT when it has several
+         * datagrams.
+         */
         private void groupControl(int g) {
             int i = groupStart[g];
             long c = (long) g * CONTROL_STRIDE;
@@ -698,6 +769,7 @@ public final class UdpSocket implements UdpIo {
                 MemorySegment.copy(control, (long) i * CONTROL_STRIDE, gsoControl, c, PKTINFO_SPACE);
                 len = PKTINFO_SPACE;
             }
+            len += writeTos(gsoControl, c + len, i);
             if (groupCount[g] > 1) {
                 gsoControl.set(JAVA_LONG, c + len, CMSG_DATA + 2); // cmsg_len = CMSG_LEN(sizeof(u16))
                 gsoControl.set(JAVA_INT, c + len + 8, SOL_UDP);

@@ -163,6 +163,42 @@ class NetlinkTest {
     }
 
     @Test
+    void addsListsAndDeletesRulesAndRoutesInATableOfTheirOwn() throws Exception {
+        nl.setLinkUp("sl-a", true);
+        int table = 51000;
+        Prefix from4 = Prefix.parse("198.18.1.128/25");
+        Prefix from6 = Prefix.parse("2001:db8:1:8000::/49");
+        nl.addRoute(Prefix.parse("0.0.0.0/0"), "sl-a", table);
+        nl.addThrowRoute(Prefix.parse("198.18.1.0/24"), table);
+        nl.addRule(from4, table);
+        nl.addRule(from6, table);
+
+        String routes = ns.ip("route", "show", "table", "51000");
+        assertTrue(routes.contains("default dev sl-a proto static scope link"), routes);
+        assertTrue(routes.contains("throw 198.18.1.0/24 proto static"), routes);
+        assertFalse(ns.ip("route", "show").contains("default"), "nothing in the main table");
+        assertTrue(ns.ip("rule", "show").contains("from 198.18.1.128/25 lookup 51000"), ns.ip("rule", "show"));
+        assertTrue(ns.ip("-6", "rule", "show").contains("from 2001:db8:1:8000::/49 lookup 51000"));
+        assertEquals(List.of(from4, from6), nl.rules().stream().filter(r -> r.table() == table).map(Netlink.Rule::source).toList());
+        assertEquals(List.of(Prefix.parse("0.0.0.0/0"), Prefix.parse("198.18.1.0/24")),
+                nl.routes(table).stream().map(Route::destination).toList());
+
+        ErrnoException twice = assertThrows(ErrnoException.class, () -> nl.addRule(from4, table));
+        assertEquals(Libc.EEXIST, twice.errno());
+        assertEquals("add rule from 198.18.1.128/25 lookup 51000: rule already exists (EEXIST)", twice.getMessage());
+
+        nl.deleteRule(from4, table);
+        nl.deleteRule(from6, table);
+        nl.deleteThrowRoute(Prefix.parse("198.18.1.0/24"), table);
+        nl.deleteRoute(Prefix.parse("0.0.0.0/0"), "sl-a", table);
+        assertTrue(nl.rules().stream().noneMatch(r -> r.table() == table));
+        assertEquals(List.of(), nl.routes(table));
+        ErrnoException gone = assertThrows(ErrnoException.class, () -> nl.deleteRule(from4, table));
+        assertEquals(Libc.ENOENT, gone.errno());
+        assertTrue(gone.getMessage().contains("no such rule"), gone.getMessage());
+    }
+
+    @Test
     void refusesARouteThroughADownInterface() throws Exception {
         ErrnoException e = assertThrows(ErrnoException.class, () -> nl.addRoute(Prefix.parse("198.18.2.0/24"), "sl-a"));
         assertEquals(Libc.ENETDOWN, e.errno());

@@ -115,6 +115,43 @@ class UdpSocketTest {
     }
 
     /**
+     * Each datagram carries its own outer TOS / traffic class (DSCP and ECN) over IPv4 and IPv6, also when GSO would
+     * have joined them: a run is cut where the TOS changes, and the receiver reads each datagram's value back.
+     */
+    @Test
+    void eachDatagramLeavesWithItsOwnTosAndGsoJoinsOnlyEqualOnes() throws Exception {
+        int[] tos = {0xb8, 0xb8, 0xb8, 0, 0, 0xb9, 0xb9, 0xb8, 0x02, 0x03};
+        try (UdpSocket a = UdpSocket.open(0, 0); UdpSocket b = UdpSocket.open(0, 0)) {
+            assertTrue(a.enableOffloads() && b.enableOffloads(), "kernel has UDP GSO/GRO");
+            for (String host : new String[] {"127.0.0.1", "::1"}) {
+                InetSocketAddress toB = new InetSocketAddress(InetAddress.getByName(host), b.port());
+                UdpSocket.Batch tx = new UdpSocket.Batch(16);
+                for (int i = 0; i < tos.length; i++) {
+                    byte[] d = new byte[1200];
+                    Arrays.fill(d, (byte) i);
+                    tx.add(toB, null, tos[i], d, 0, d.length);
+                }
+                assertEquals(tos.length, a.send(tx));
+                UdpSocket.Batch rx = new UdpSocket.Batch(16);
+                int got = 0;
+                while (got < tos.length) {
+                    int n = b.receive(rx);
+                    for (int i = 0; i < n; i++) {
+                        int size = rx.segmentSize(i) > 0 ? rx.segmentSize(i) : rx.length(i);
+                        for (int at = 0; at < rx.length(i); at += size) {
+                            byte[] one = new byte[1];
+                            rx.copyOut(i, at, 1, one);
+                            assertEquals(got, one[0], host + ": in order");
+                            assertEquals(tos[got], rx.receivedTos(i), host + ": datagram " + got + "'s TOS");
+                            got++;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * An MTU below the datagrams on the way out (a narrower link, or for IPv6 a learnt path MTU): the kernel refuses
      * the GSO send (EMSGSIZE on Linux 6.x) but fragments single datagrams, so every datagram of the run must still
      * arrive, sent singly. Regression: the refused run used to be counted lost, and a bulk transfer over such a path stalled.
