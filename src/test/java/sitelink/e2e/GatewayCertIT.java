@@ -54,12 +54,17 @@ class GatewayCertIT {
         }
 
         static Pki make(TwoOffices t, String keyType) throws IOException {
+            return make(t, keyType, "730");
+        }
+
+        /** A CA and both gateways' certificates, valid for {@code days}. */
+        static Pki make(TwoOffices t, String keyType, String days) throws IOException {
             Path dir = t.a().gateway().logDir().resolve("pki");
             Files.createDirectories(dir);
             Pki k = new Pki(dir);
             k.pki("ca", "--name", "Example CA", "--key-type", keyType, "--out-cert", "ca.crt", "--out-key", "ca.key");
-            k.issue("left", OUR_ID, t.a().wanAddress(), keyType, "730");
-            k.issue("right", SWAN_ID, t.b().wanAddress(), keyType, "730");
+            k.issue("left", OUR_ID, t.a().wanAddress(), keyType, days);
+            k.issue("right", SWAN_ID, t.b().wanAddress(), keyType, days);
             k.pki("revoke", "--ca-cert", "ca.crt", "--ca-key", "ca.key", "--crl", "ca.crl", "--renew");
             return k;
         }
@@ -72,10 +77,11 @@ class GatewayCertIT {
 
     @ParameterizedTest(name = "{0}, sitelink initiates: {1}")
     @CsvSource({"rsa3072, true", "rsa3072, false", "ecdsa-p256, true", "ecdsa-p256, false"})
-    @DisplayName("certificates made by sitelink pki through the gateway: ESTABLISHED and INSTALLED, ping both ways, 8 MiB intact; RSA 3072's IKE_AUTH fragmented")
+    @DisplayName("certificates made by sitelink pki through the gateway: ESTABLISHED and INSTALLED, ping both ways, 8 MiB intact; RSA 3072's IKE_AUTH fragmented; ECDSA's certificates expire in 20 days: warned by status, diagnose and an event")
     void establishes(String keyType, boolean weInitiate) throws IOException {
         try (TwoOffices t = TwoOffices.create()) {
-            Pki pki = Pki.make(t, keyType);
+            boolean expiring = keyType.startsWith("ecdsa");
+            Pki pki = Pki.make(t, keyType, expiring ? "20" : "730");
             Charon swan = charon(t, pki, Map.of(), "right.crt", SWAN_ID);
             t.writeSiteFile(t.a(), site(t, pki, "ca.crt", weInitiate ? "start" : "none"));
             t.up(t.a());
@@ -110,6 +116,21 @@ class GatewayCertIT {
             String status = status(t);
             System.out.println(status);
             assertTrue(status.contains("ESTABLISHED"), status);
+            String ourWarning = "this site's certificate expires in 19 days", peerWarning = "the peer's certificate expires in 19 days";
+            if (expiring) {
+                assertTrue(status.contains("office-a (" + t.a().iface() + ") -> office-b: " + ourWarning)
+                        && status.contains("office-a (" + t.a().iface() + ") -> office-b: " + peerWarning), status);
+                String diagnose = diagnose(t);
+                System.out.println(diagnose);
+                assertTrue(diagnose.contains("IKEv2 office-b: certificates") && diagnose.contains(ourWarning)
+                        && diagnose.contains(peerWarning), diagnose);
+                E2e.await(Duration.ofSeconds(5), "the certificate-expiring events", () -> Charon.count(t.a().sitelink().output(),
+                        "tunnel office-a -> office-b") >= 2 && t.a().sitelink().output().contains(": " + peerWarning)
+                        && t.a().sitelink().output().contains(": " + ourWarning), t.a().sitelink()::tail);
+                System.out.println("sitelink: " + line(t.a().sitelink().output(), ": " + peerWarning));
+            } else {
+                assertTrue(!status.contains("certificate expires"), status);
+            }
         }
     }
 
