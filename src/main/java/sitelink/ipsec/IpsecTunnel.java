@@ -314,7 +314,7 @@ public final class IpsecTunnel implements Tunnel {
                     site.lastFailure = java.util.Optional.of(f.reason() + ": " + f.detail());
                     site.lastFailureAt = java.util.Optional.of(env.clock().now());
                     LOG.log(Level.WARNING, "{0}: {1}: {2}: {3}; {4}", site.name(), IkeAdvice.phase(f.reason()), f.reason(),
-                            f.detail(), IkeAdvice.remedy(f.reason()));
+                            f.detail(), IkeAdvice.remedy(f.reason(), site.settings.certificates().isPresent()));
                 }
                 case IkeAction.Closed c -> LOG.log(Level.INFO, "{0}: IKE SA closed ({1})", site.name(), c.why());
                 case IkeAction.Dropped d -> {

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,16 +40,7 @@ class GatewayCertIT {
         }
 
         void pki(String... args) throws IOException {
-            List<String> command = new ArrayList<>(List.of(E2e.home().resolve("sitelink").toString(), "pki"));
-            command.addAll(List.of(args));
-            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-            try {
-                String out = new String(p.getInputStream().readAllBytes());
-                assertEquals(0, p.waitFor(), "sitelink pki " + String.join(" ", args) + ": " + out);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
+            PkiCli.run(dir, args);
         }
 
         static Pki make(TwoOffices t, String keyType) throws IOException {
@@ -171,7 +161,7 @@ class GatewayCertIT {
             long revokedAt = Instant.now().getEpochSecond();
             E2e.await(Duration.ofSeconds(5), "the revocation's second to pass (the JDK counts a revocation from the next one)",
                     () -> Instant.now().getEpochSecond() > revokedAt, () -> "");
-            String serial = serial(pki, "right.crt");
+            String serial = PkiCli.serial(pki.p("right.crt"));
             refused(t, swan, "CERTIFICATE_REVOKED: certificate of " + SWAN_ID + " revoked (serial " + serial + ", CRL of Example CA updated ",
                     "issue the peer a new certificate");
             assertTrue(t.a().sitelink().output().contains("office-b: CRL " + pki.p("ca.crl") + " re-read"), t.a().sitelink().tail());
@@ -183,15 +173,6 @@ class GatewayCertIT {
             refused(t, swan, "CERTIFICATE_UNTRUSTED: unknown CA: certificate of " + SWAN_ID + " chains to CN=Example CA, which is "
                     + "none of this site's CAs [Other CA]", "list the CA that signed the peer's certificate under ca");
         }
-    }
-
-    private static String serial(Pki pki, String cert) throws IOException {
-        Process p = new ProcessBuilder(E2e.home().resolve("sitelink").toString(), "pki", "show", pki.p(cert).toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("serial:\\s+(0x[0-9A-F]+)").matcher(out);
-        assertTrue(m.find(), out);
-        return m.group(1);
     }
 
     /**
