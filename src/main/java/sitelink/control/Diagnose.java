@@ -302,9 +302,7 @@ public final class Diagnose {
         sitelink.config.SystemChecks.pskRotation(r, Instant.now())
                 .ifPresent(m -> out.add(new Check(Outcome.WARN, name + ": pre-shared key", m)));
         for (String w : i.expiryWarnings(s.at())) {
-            out.add(new Check(Outcome.WARN, name + ": certificates", w + (w.startsWith("this site's")
-                    ? "; renew it (sitelink pki issue) and restart the gateway"
-                    : "; the peer's operator must renew it, or its tunnel stops when it expires")));
+            out.add(new Check(Outcome.WARN, name + ": certificates", w));
         }
         return out;
     }

@@ -104,8 +104,8 @@ public final class Monitor implements AutoCloseable {
                         : StatusReport.ikeReason(i, s.at())));
             }
             next.put(i.id(), new Seen(state, null, null));
-            expiring(s, i, "this site's certificate", i.certificateExpires(), events);
-            expiring(s, i, "the peer's certificate", i.peerCertificateExpires(), events);
+            expiring(s, i, true, i.certificateExpires(), events);
+            expiring(s, i, false, i.peerCertificateExpires(), events);
         }
         for (Map.Entry<Key, Seen> e : previous.entrySet()) {
             if (!next.containsKey(e.getKey()) && e.getValue().state() == TunnelState.ESTABLISHED) {
@@ -119,15 +119,14 @@ public final class Monitor implements AutoCloseable {
     }
 
     /** A certificate-expiring event the first time a certificate is within the warning window (or expired). */
-    private void expiring(DeviceStatus s, IpsecSiteStatus i, String what, Optional<Instant> expires, List<TunnelEvent> events) {
+    private void expiring(DeviceStatus s, IpsecSiteStatus i, boolean ours, Optional<Instant> expires, List<TunnelEvent> events) {
         if (expires.isEmpty()) {
             return;
         }
-        Optional<String> warning = IpsecSiteStatus.expiryWarning(what, expires.get(), s.at());
-        if (warning.isPresent() && expiryWarned.add(i.name() + "\n" + what + "\n" + expires.get())) {
+        Optional<String> warning = IpsecSiteStatus.expiryWarning(ours, expires.get(), s.at());
+        if (warning.isPresent() && expiryWarned.add(i.name() + "\n" + ours + "\n" + expires.get())) {
             events.add(new TunnelEvent(TunnelEvent.Kind.CERTIFICATE_EXPIRING, s.at(), s.site(), s.interfaceName(), i.name(), "",
-                    i.peer().map(Explain::endpoint).orElse(""), ikeState(i), warning.get() + (what.startsWith("this site's")
-                    ? "; renew it (sitelink pki issue)" : "; the peer's operator must renew it")));
+                    i.peer().map(Explain::endpoint).orElse(""), ikeState(i), warning.get()));
         }
     }
 

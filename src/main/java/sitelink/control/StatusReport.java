@@ -142,7 +142,7 @@ public final class StatusReport {
                     reasons.add("  " + site + " -> " + i.name() + ": " + why);
                 }
                 for (String w : i.expiryWarnings(d.at())) {
-                    reasons.add("  " + site + " -> " + i.name() + ": " + w + "; renew it (sitelink pki issue)");
+                    reasons.add("  " + site + " -> " + i.name() + ": " + w);
                 }
             }
         }

@@ -46,25 +46,31 @@ public record IpsecSiteStatus(String name, Key id, String state, Optional<InetSo
     }
 
     /**
-     * The expiry warnings at {@code now}: "this site's certificate expires in 9 days (2026-12-08)", "the peer's
-     * certificate expired on ..."; none when both are more than {@link #WARN_DAYS_BEFORE_EXPIRY} days away.
+     * The expiry warnings at {@code now}, ours first, each with what to do: "this site's certificate expires in 9 days
+     * (2026-12-08); renew it (sitelink pki issue) and restart the gateway", "the peer's certificate expired on ...;
+     * the peer's operator must renew it"; none when both are more than {@link #WARN_DAYS_BEFORE_EXPIRY} days away.
      */
     public List<String> expiryWarnings(Instant now) {
         List<String> out = new java.util.ArrayList<>();
-        certificateExpires.flatMap(t -> expiryWarning("this site's certificate", t, now)).ifPresent(out::add);
-        peerCertificateExpires.flatMap(t -> expiryWarning("the peer's certificate", t, now)).ifPresent(out::add);
+        certificateExpires.flatMap(t -> expiryWarning(true, t, now)).ifPresent(out::add);
+        peerCertificateExpires.flatMap(t -> expiryWarning(false, t, now)).ifPresent(out::add);
         return out;
     }
 
-    /** "WHAT expires in N days (DAY)" or "WHAT expired on DAY" when within the warning window, else empty. */
-    public static Optional<String> expiryWarning(String what, Instant expires, Instant now) {
+    /**
+     * The warning for this site's certificate ({@code ours}) or the peer's expiring at {@code expires}: "... expires in
+     * N days (DAY); REMEDY" or "... expired on DAY; REMEDY" within the warning window, else empty.
+     */
+    public static Optional<String> expiryWarning(boolean ours, Instant expires, Instant now) {
+        String what = ours ? "this site's certificate" : "the peer's certificate";
+        String remedy = ours ? "; renew it (sitelink pki issue) and restart the gateway" : "; the peer's operator must renew it";
         String day = expires.atZone(java.time.ZoneOffset.UTC).toLocalDate().toString();
         if (!expires.isAfter(now)) {
-            return Optional.of(what + " expired on " + day);
+            return Optional.of(what + " expired on " + day + remedy);
         }
         long days = java.time.Duration.between(now, expires).toDays();
         return days < WARN_DAYS_BEFORE_EXPIRY
-                ? Optional.of(what + " expires in " + days + (days == 1 ? " day" : " days") + " (" + day + ")")
+                ? Optional.of(what + " expires in " + days + (days == 1 ? " day" : " days") + " (" + day + ")" + remedy)
                 : Optional.empty();
     }
 

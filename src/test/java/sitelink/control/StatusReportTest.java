@@ -182,11 +182,12 @@ class StatusReportTest {
         String day = at.plus(java.time.Duration.ofDays(9)).atZone(java.time.ZoneOffset.UTC).toLocalDate().toString();
         String table = StatusReport.table(List.of(d));
         assertTrue(table.endsWith("\n  office-a (sl-a) -> branch: the peer's certificate expires in 9 days (" + day
-                + "); renew it (sitelink pki issue)\n"), table);
+                + "); the peer's operator must renew it\n"), table);
         assertTrue(!table.contains("this site's certificate"), "ours is 400 days away: " + table);
         JsonNode j = new ObjectMapper().readTree(StatusReport.json(List.of(d))).get("ike_sites").get(0);
         assertEquals(at.plus(java.time.Duration.ofDays(400)).toString(), j.get("certificate_expires").asText());
         assertEquals(1, j.get("certificate_warnings").size());
-        assertEquals("the peer's certificate expires in 9 days (" + day + ")", j.get("certificate_warnings").get(0).asText());
+        assertEquals("the peer's certificate expires in 9 days (" + day + "); the peer's operator must renew it",
+                j.get("certificate_warnings").get(0).asText());
     }
 }

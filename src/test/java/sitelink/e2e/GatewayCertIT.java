@@ -152,8 +152,10 @@ class GatewayCertIT {
             refused(t, swan, "CERTIFICATE_EXPIRED: certificate of " + SWAN_ID + " expired on ",
                     "renew the certificate (sitelink pki issue)");
 
+            // charon sends the ID it is told (right.example) with a certificate that names only other.example
             swan.reload(conf(t, "right-other.crt", SWAN_ID));
-            refused(t, swan, "ID_MISMATCH: the peer identifies as ", "set remote_id to the identity the peer sends");
+            refused(t, swan, "ID_MISMATCH: the peer identifies as " + SWAN_ID + ", but its certificate (CN=other.example) names only "
+                    + "[dns:other.example, ip:" + t.b().wanAddress() + "] as subjectAltNames", "set remote_id to the identity the peer sends");
 
             // charon's good certificate is accepted; then revoked in the CRL file the running gateway reads: refused
             swan.reload(conf(t, "right.crt", SWAN_ID));

@@ -275,7 +275,8 @@ class IpsecTunnelTest {
         assertEquals("ESTABLISHED", sa.state());
         assertEquals(Optional.of(left.certificate().getNotAfter().toInstant()), sa.certificateExpires());
         assertEquals(Optional.of(right.certificate().getNotAfter().toInstant()), sa.peerCertificateExpires());
-        assertEquals(List.of("the peer's certificate expires in 19 days (2025-01-21)"), sa.expiryWarnings(clock.now().plusSeconds(60)));
+        assertEquals(List.of("the peer's certificate expires in 19 days (2025-01-21); the peer's operator must renew it"),
+                sa.expiryWarnings(clock.now().plusSeconds(60)));
 
         // B's certificate revoked in A's CRL file; a minute later B (restarted) connects anew: A reads the CRL and refuses
         sitelink.pki.PemFiles.replaceCrl(crl, sitelink.pki.CertificateAuthority.revoke(ca.certificate(), ca.privateKey(),
