@@ -66,12 +66,19 @@ public record IkeSite(String name, Optional<Endpoint> endpoint, List<Prefix> rem
      * and this site's remote subnets. NAT-T is forced because our ESP travels only in UDP.
      */
     public IkeConfig toIkeConfig(List<Prefix> localSubnets, InetSocketAddress local, InetSocketAddress remote) {
+        return toIkeConfig(localSubnets, local, remote, auth instanceof IkeAuth.Cert c ? Optional.of(c.certificates()) : Optional.empty());
+    }
+
+    /**
+     * The same with {@code certificates} in place of those {@code check} read (the gateway's, whose CRLs it re-reads
+     * when their files change); empty for a site with a pre-shared key.
+     */
+    public IkeConfig toIkeConfig(List<Prefix> localSubnets, InetSocketAddress local, InetSocketAddress remote,
+                                 Optional<sitelink.ike.IkeCertificates> certificates) {
         byte[] psk = switch (auth) {
             case IkeAuth.Psk p -> p.secret();
             case IkeAuth.Cert c -> new byte[0];
         };
-        Optional<sitelink.ike.IkeCertificates> certificates = auth instanceof IkeAuth.Cert c
-                ? Optional.of(c.certificates()) : Optional.empty();
         // With certificates our identity defaults to our certificate's subject DN, as strongSwan's does.
         IkeId ours = localId.orElseGet(() -> certificates.map(x -> IkeId.of(x.chain().get(0).getSubjectX500Principal()))
                 .orElse(IkeId.of(local.getAddress())));

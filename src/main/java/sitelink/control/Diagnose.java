@@ -265,6 +265,7 @@ public final class Diagnose {
             return out;
         }
         sitelink.ipsec.IpsecSiteStatus i = found.get();
+        boolean certificates = r.auth() instanceof sitelink.config.IkeAuth.Cert;
         String peer = i.peer().map(Explain::endpoint).orElse("the peer");
         if (i.isEstablished()) {
             boolean classical = i.keyExchange().map(k -> k.startsWith("classical")).orElse(false);
@@ -279,7 +280,7 @@ public final class Diagnose {
             out.add(child.map(c -> new Check(Outcome.PASS, name + ": phase 2", String.format("CHILD SA %08x_i %08x_o %s "
                     + "INSTALLED, %s === %s", c.inboundSpi(), c.outboundSpi(), c.cipher(), c.localSelectors(), c.remoteSelectors())))
                     .orElseGet(() -> new Check(Outcome.FAIL, name + ": phase 2", "no CHILD SA installed"
-                            + i.lastFailure().map(f -> ": " + sitelink.ipsec.IkeAdvice.explain(f)).orElse(""))));
+                            + i.lastFailure().map(f -> ": " + sitelink.ipsec.IkeAdvice.explain(f, certificates)).orElse(""))));
             out.add(new Check(i.natTraversal() ? Outcome.PASS : Outcome.WARN, name + ": NAT-T", i.natTraversal()
                     ? "IKE and ESP in UDP 4500 (RFC 3948), as the peer expects with encap or behind NAT"
                     : "ESP is not UDP-encapsulated: this gateway sends ESP only in UDP 4500; set encap = yes on the peer"));
@@ -294,12 +295,15 @@ public final class Diagnose {
                 default -> "no IKE SA with " + peer;
             };
             out.add(new Check(i.state().equals("CONNECTING") ? Outcome.WARN : Outcome.FAIL, name, what
-                    + i.lastFailure().map(f -> "; last failure, " + sitelink.ipsec.IkeAdvice.explain(f)).orElse("")
+                    + i.lastFailure().map(f -> "; last failure, " + sitelink.ipsec.IkeAdvice.explain(f, certificates)).orElse("")
                     + i.nextAttempt().map(t -> "; trying again in " + Math.max(0, Duration.between(s.at(), t).getSeconds()) + " s")
                     .orElse("")));
         }
         sitelink.config.SystemChecks.pskRotation(r, Instant.now())
                 .ifPresent(m -> out.add(new Check(Outcome.WARN, name + ": pre-shared key", m)));
+        for (String w : i.expiryWarnings(s.at())) {
+            out.add(new Check(Outcome.WARN, name + ": certificates", w));
+        }
         return out;
     }
 

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +22,8 @@ import sitelink.wireguard.Constants;
 /**
  * Derives tunnel events from state transitions: every {@link #PERIOD} it assesses each peer and compares with the
  * previous check. Up when a peer becomes ESTABLISHED, down when it stops being so, rekey-failed when a handshake gave
- * up or a rekey on a live session went unanswered past REKEY_TIMEOUT. Events are logged and handed to the sinks on one
+ * up or a rekey on a live session went unanswered past REKEY_TIMEOUT, certificate-expiring once for each certificate of
+ * an IKEv2 site (ours or the peer's) within 30 days of its expiry. Events are logged and handed to the sinks on one
  * separate thread, so a slow collector or hook never delays the next check.
  */
 public final class Monitor implements AutoCloseable {
@@ -34,6 +36,8 @@ public final class Monitor implements AutoCloseable {
     private final Supplier<DeviceStatus> status;
     private final List<Consumer<TunnelEvent>> sinks;
     private final Map<Key, Seen> previous = new HashMap<>();
+    /** The certificate expiry warnings already sent, as site name and warning subject and expiry: once each. */
+    private final java.util.Set<String> expiryWarned = new java.util.HashSet<>();
     private final ExecutorService delivery = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform()
             .name("events").daemon().unstarted(r));
     private final Thread checker;
@@ -100,6 +104,8 @@ public final class Monitor implements AutoCloseable {
                         : StatusReport.ikeReason(i, s.at())));
             }
             next.put(i.id(), new Seen(state, null, null));
+            expiring(s, i, true, i.certificateExpires(), events);
+            expiring(s, i, false, i.peerCertificateExpires(), events);
         }
         for (Map.Entry<Key, Seen> e : previous.entrySet()) {
             if (!next.containsKey(e.getKey()) && e.getValue().state() == TunnelState.ESTABLISHED) {
@@ -110,6 +116,18 @@ public final class Monitor implements AutoCloseable {
         previous.clear();
         previous.putAll(next);
         return events;
+    }
+
+    /** A certificate-expiring event the first time a certificate is within the warning window (or expired). */
+    private void expiring(DeviceStatus s, IpsecSiteStatus i, boolean ours, Optional<Instant> expires, List<TunnelEvent> events) {
+        if (expires.isEmpty()) {
+            return;
+        }
+        Optional<String> warning = IpsecSiteStatus.expiryWarning(ours, expires.get(), s.at());
+        if (warning.isPresent() && expiryWarned.add(i.name() + "\n" + ours + "\n" + expires.get())) {
+            events.add(new TunnelEvent(TunnelEvent.Kind.CERTIFICATE_EXPIRING, s.at(), s.site(), s.interfaceName(), i.name(), "",
+                    i.peer().map(Explain::endpoint).orElse(""), ikeState(i), warning.get()));
+        }
     }
 
     /** An IKEv2 site's state in the words of WireGuard tunnels: WAITING (only answers, not contacted) is IDLE. */

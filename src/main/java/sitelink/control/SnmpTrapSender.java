@@ -47,6 +47,7 @@ public final class SnmpTrapSender implements AutoCloseable {
     public static final OID TUNNEL_UP = new OID(NOTIFICATIONS).append(1);
     public static final OID TUNNEL_DOWN = new OID(NOTIFICATIONS).append(2);
     public static final OID TUNNEL_REKEY_FAILED = new OID(NOTIFICATIONS).append(3);
+    public static final OID TUNNEL_CERTIFICATE_EXPIRING = new OID(NOTIFICATIONS).append(4);
     public static final OID SITE = scalar(1);
     public static final OID PEER = scalar(2);
     public static final OID INTERFACE = scalar(3);
@@ -122,6 +123,7 @@ public final class SnmpTrapSender implements AutoCloseable {
             case UP -> TUNNEL_UP;
             case DOWN -> TUNNEL_DOWN;
             case REKEY_FAILED -> TUNNEL_REKEY_FAILED;
+            case CERTIFICATE_EXPIRING -> TUNNEL_CERTIFICATE_EXPIRING;
         }));
         for (VariableBinding vb : List.of(
                 new VariableBinding(SITE, text(e.site())),

@@ -77,6 +77,10 @@ public final class StatusReport {
                 t.put("last_failure", i.lastFailure().orElse(null));
                 t.put("last_failure_at", i.lastFailureAt().map(Instant::toString).orElse(null));
                 t.put("next_attempt", i.nextAttempt().map(Instant::toString).orElse(null));
+                t.put("certificate_expires", i.certificateExpires().map(Instant::toString).orElse(null));
+                t.put("peer_certificate_expires", i.peerCertificateExpires().map(Instant::toString).orElse(null));
+                ArrayNode warnings = t.putArray("certificate_warnings");
+                i.expiryWarnings(d.at()).forEach(warnings::add);
                 ArrayNode children = t.putArray("child_sas");
                 for (IpsecSiteStatus.Child c : i.children()) {
                     ObjectNode x = children.addObject();
@@ -136,6 +140,9 @@ public final class StatusReport {
                 String why = ikeReason(i, d.at());
                 if (!why.isEmpty()) {
                     reasons.add("  " + site + " -> " + i.name() + ": " + why);
+                }
+                for (String w : i.expiryWarnings(d.at())) {
+                    reasons.add("  " + site + " -> " + i.name() + ": " + w);
                 }
             }
         }

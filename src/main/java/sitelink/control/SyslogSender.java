@@ -57,7 +57,7 @@ public final class SyslogSender implements AutoCloseable {
     String format(TunnelEvent e) {
         int severity = switch (e.kind()) {
             case UP -> 5;           // notice
-            case REKEY_FAILED -> 4; // warning
+            case REKEY_FAILED, CERTIFICATE_EXPIRING -> 4; // warning
             case DOWN -> 1;         // alert: the site link needs attention now
         };
         StringBuilder sd = new StringBuilder("[").append(SD_ID);

@@ -5,14 +5,17 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A change worth telling someone about: the tunnel to a remote site came up, went down, or a rekey failed.
+ * A change worth telling someone about: the tunnel to a remote site came up, went down, a rekey failed, or a
+ * certificate it authenticates with is about to expire.
  * {@link #variables()} is what a hook script receives and what the syslog message's structured data carries.
  */
 public record TunnelEvent(Kind kind, Instant at, String site, String iface, String peer, String publicKey,
                           String endpoint, TunnelState state, String reason) {
 
     public enum Kind {
-        UP("up"), DOWN("down"), REKEY_FAILED("rekey-failed");
+        UP("up"), DOWN("down"), REKEY_FAILED("rekey-failed"),
+        /** An IKEv2 site's certificate (ours or the peer's) comes within 30 days of expiring, or expired: once each. */
+        CERTIFICATE_EXPIRING("certificate-expiring");
 
         public final String word;
 
@@ -43,6 +46,7 @@ public record TunnelEvent(Kind kind, Instant at, String site, String iface, Stri
             case UP -> who + " is up";
             case DOWN -> who + " is down: " + (reason.isEmpty() ? state.name() : reason);
             case REKEY_FAILED -> who + ": rekey failed: " + reason;
+            case CERTIFICATE_EXPIRING -> who + ": " + reason;
         };
     }
 }

@@ -9,12 +9,16 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import sitelink.config.IkeAuth;
 import sitelink.config.IkeSite;
 import sitelink.config.SiteConfig;
 import sitelink.config.StartAction;
 import sitelink.device.Device;
 import sitelink.ipsec.IpsecSite;
 import sitelink.ipsec.IpsecTunnel;
+import sitelink.ipsec.SiteCertificates;
+import sitelink.pki.PemFiles;
+import sitelink.tunnel.Clock;
 import sitelink.tunnel.Environment;
 
 /** The IKEv2 sites of a site file as a tunnel of the gateway's device: UDP 500 and 4500, and their routes. */
@@ -37,11 +41,14 @@ final class IkeSites {
                             + " does not resolve (" + e.getMessage() + "); IKEv2 sites need a resolvable endpoint at start");
                 }
             }
+            Optional<SiteCertificates> certificates = site.auth() instanceof IkeAuth.Cert c
+                    ? Optional.of(new SiteCertificates(site.name(), c.certificates(), c.crlFiles(), f -> PemFiles.read(f).crls(),
+                    Clock.SYSTEM)) : Optional.empty();
             settings.add(new IpsecSite.Settings(site.name(), endpoint, site.startAction() == StartAction.START,
-                    site.startAction() == StartAction.TRAP,
-                    (local, remote) -> site.toIkeConfig(config.localSubnets(), local, remote)));
+                    site.startAction() == StartAction.TRAP, (local, remote) -> site.toIkeConfig(config.localSubnets(), local,
+                    remote, certificates.map(SiteCertificates::current)), certificates));
         }
-        IpsecTunnel tunnel = new IpsecTunnel(settings, device.nextTunnelIndex(), Environment.of(sitelink.tunnel.Clock.SYSTEM,
+        IpsecTunnel tunnel = new IpsecTunnel(settings, device.nextTunnelIndex(), Environment.of(Clock.SYSTEM,
                 new SecureRandom()), IkeSites::sourceFor);
         try {
             device.addTunnel(tunnel, IpsecTunnel.PORTS);

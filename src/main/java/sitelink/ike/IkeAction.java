@@ -11,8 +11,16 @@ public sealed interface IkeAction {
     record Send(int localPort, InetSocketAddress to, byte[] datagram) implements IkeAction {
     }
 
-    /** The IKE SA is ESTABLISHED with this proposal. */
-    record Established(long spiI, long spiR, Proposal proposal, boolean natTraversal) implements IkeAction {
+    /**
+     * The IKE SA is ESTABLISHED with this proposal; {@code peerCertificateExpires} is when the certificate the peer
+     * authenticated with expires (its notAfter; empty with a pre-shared key).
+     */
+    record Established(long spiI, long spiR, Proposal proposal, boolean natTraversal,
+                       java.util.Optional<java.time.Instant> peerCertificateExpires) implements IkeAction {
+        public Established(long spiI, long spiR, Proposal proposal, boolean natTraversal) {
+            this(spiI, spiR, proposal, natTraversal, java.util.Optional.empty());
+        }
+
         /** Whether the key exchange was hybrid: a classical group and ML-KEM (RFC 9370), safe against recording now, decrypting later. */
         public boolean hybrid() {
             return Proposals.hybrid(proposal);

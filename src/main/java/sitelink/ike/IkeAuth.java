@@ -53,6 +53,18 @@ final class IkeAuth {
         }
     }
 
+    /** When the certificate the peer sent first in {@code m} expires (its notAfter); empty without one. */
+    static Optional<java.time.Instant> peerCertificateExpiry(IkeMessage m) {
+        return m.all(Payload.Cert.class).stream().filter(c -> c.encoding() == Ike.CERT_X509_SIGNATURE).findFirst().flatMap(c -> {
+            try {
+                return Optional.of(((java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                        .generateCertificate(new java.io.ByteArrayInputStream(c.data()))).getNotAfter().toInstant());
+            } catch (java.security.cert.CertificateException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
     /** Our AUTH payload: the PSK's MAC, or a signature with our key (RFC 7427 when the peer announced it). */
     SignatureAuth.Result ours(IkeKeys keys, List<Integer> peerHashes, byte[] ownFirstMessage, byte[] peerNonce, boolean weAreInitiator,
                               Payload.Identification id) {

@@ -38,6 +38,8 @@ public final class IkeSession {
     private Proposal ikeProposal;
     private InetSocketAddress remote;
     private boolean natT;
+    /** When the certificate the peer authenticated with expires; empty with a PSK or before IKE_AUTH. */
+    private Optional<java.time.Instant> peerCertificateExpires = Optional.empty();
     private int inboundChildSpi;
     /** The installed CHILD SAs by outbound SPI (the peer's inbound, what its Delete payloads name: section 1.4.1). */
     private final java.util.Map<Integer, Child> children = new java.util.LinkedHashMap<>();
@@ -580,6 +582,7 @@ public final class IkeSession {
             return;
         }
         Optional<IkeAction.Failed> refused = authenticator.verifyPeer(keys, peerHashes, clock.now(), m, idr.get(), auth.get(), secondMessage, ni, false);
+        peerCertificateExpires = refused.isEmpty() ? IkeAuth.peerCertificateExpiry(m) : Optional.empty();
         if (refused.isPresent()) {
             fail(out, refused.get().reason(), refused.get().detail());
             // section 2.21.2: tell the responder, which already counts the IKE SA as up, in an INFORMATIONAL of its own
@@ -759,6 +762,7 @@ public final class IkeSession {
             return;
         }
         Optional<IkeAction.Failed> refused = authenticator.verifyPeer(keys, peerHashes, clock.now(), m, idi.get(), auth.get(), firstMessage, nr, true);
+        peerCertificateExpires = refused.isEmpty() ? IkeAuth.peerCertificateExpiry(m) : Optional.empty();
         if (refused.isPresent()) {
             respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED)));
             fail(out, refused.get().reason(), refused.get().detail());
@@ -1501,7 +1505,7 @@ public final class IkeSession {
         state = State.ESTABLISHED;
         lastHeardNanos = clock.nanoTime();
         ikeRekeyAt = clock.nanoTime() + rekeyDelay(config.ikeLifetime());
-        out.add(new IkeAction.Established(spiI, spiR, ikeProposal, natT));
+        out.add(new IkeAction.Established(spiI, spiR, ikeProposal, natT, peerCertificateExpires));
     }
 
     private void deleteAllChildren(List<IkeAction> out) {

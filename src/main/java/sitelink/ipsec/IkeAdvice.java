@@ -23,6 +23,18 @@ public final class IkeAdvice {
         };
     }
 
+    /**
+     * What to change for a failure of a site authenticating with certificates ({@code certificates}) or a pre-shared
+     * key: one sentence, for the log and {@code diagnose}.
+     */
+    public static String remedy(IkeFailure f, boolean certificates) {
+        if (certificates && f == IkeFailure.AUTHENTICATION_FAILED) {
+            return "check that the peer trusts the CA of this site's certificate, that its CRL does not list it, and that "
+                    + "it expects this site's ID (local_id, named by the certificate)";
+        }
+        return remedy(f);
+    }
+
     /** What to change for a failure: one sentence, for the log and {@code diagnose}. */
     public static String remedy(IkeFailure f) {
         return switch (f) {
@@ -52,11 +64,16 @@ public final class IkeAdvice {
      * appended; the line as it was when it names none.
      */
     public static String explain(String failure) {
+        return explain(failure, false);
+    }
+
+    /** The same for a site that authenticates with certificates or not. */
+    public static String explain(String failure, boolean certificates) {
         int colon = failure.indexOf(':');
         if (colon > 0) {
             try {
                 IkeFailure f = IkeFailure.valueOf(failure.substring(0, colon));
-                return phase(f) + ": " + failure + "; " + remedy(f);
+                return phase(f) + ": " + failure + "; " + remedy(f, certificates);
             } catch (IllegalArgumentException e) {
                 return failure;
             }

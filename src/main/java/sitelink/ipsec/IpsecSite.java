@@ -28,10 +28,17 @@ public final class IpsecSite implements Remote {
     /**
      * What the gateway says about the site: its name, where its IKE messages go (empty: it only answers), whether
      * this side initiates at start (and again after the SA is lost) or on the first packet, and the session
-     * configuration for a pair of addresses (ours, the peer's).
+     * configuration for a pair of addresses (ours, the peer's), and with certificates, the site's credentials (our
+     * certificate's expiry, the CRL files the timer re-reads; {@code config} takes the CRLs from them).
      */
     public record Settings(String name, Optional<InetSocketAddress> endpoint, boolean initiateAtStart,
-                           boolean initiateOnTraffic, BiFunction<InetSocketAddress, InetSocketAddress, IkeConfig> config) {
+                           boolean initiateOnTraffic, BiFunction<InetSocketAddress, InetSocketAddress, IkeConfig> config,
+                           Optional<SiteCertificates> certificates) {
+        /** A site without certificates (pre-shared key). */
+        public Settings(String name, Optional<InetSocketAddress> endpoint, boolean initiateAtStart, boolean initiateOnTraffic,
+                        BiFunction<InetSocketAddress, InetSocketAddress, IkeConfig> config) {
+            this(name, endpoint, initiateAtStart, initiateOnTraffic, config, Optional.empty());
+        }
     }
 
     /**
@@ -74,6 +81,8 @@ public final class IpsecSite implements Remote {
     long spiI, spiR;
     boolean natTraversal;
     Optional<Instant> establishedAt = Optional.empty();
+    /** When the certificate the peer authenticated the newest IKE SA with expires. */
+    Optional<Instant> peerCertificateExpires = Optional.empty();
     Optional<String> lastFailure = Optional.empty();
     Optional<Instant> lastFailureAt = Optional.empty();
     Optional<InetSocketAddress> peer;
@@ -138,6 +147,7 @@ public final class IpsecSite implements Remote {
                 ? Optional.of(now.plusNanos(Math.max(0, retryAt - nowNanos))) : Optional.empty();
         return new IpsecSiteStatus(name(), id, state, endpoint(), ikeProposal.map(p -> p.toString().replaceFirst("^IKE:", "")), spiI, spiR, natTraversal,
                 establishedAt, children, lastFailure, lastFailureAt, retry, rxBytes.sum(), txBytes.sum(),
-                rxPackets.sum(), txPackets.sum(), keyExchange);
+                rxPackets.sum(), txPackets.sum(), keyExchange, settings.certificates().map(SiteCertificates::expires),
+                peerCertificateExpires);
     }
 }

@@ -19,14 +19,59 @@ import sitelink.crypto.Key;
  * @param lastFailure  the last failure, as the log said it ("AUTHENTICATION_FAILED: the pre-shared keys differ")
  * @param nextAttempt  when this side initiates again after a loss
  * @param keyExchange  the IKE SA's key exchange: "hybrid (curve25519 + mlkem768)" or "classical only (curve25519)"
+ * @param certificateExpires     with certificates: when this site's certificate expires
+ * @param peerCertificateExpires when the certificate the peer last authenticated with expires (it stays known after
+ *                               the IKE SA went down)
  */
 public record IpsecSiteStatus(String name, Key id, String state, Optional<InetSocketAddress> peer,
                               Optional<String> ikeProposal, long spiI, long spiR, boolean natTraversal,
                               Optional<Instant> establishedAt, List<Child> children, Optional<String> lastFailure,
                               Optional<Instant> lastFailureAt, Optional<Instant> nextAttempt, long rxBytes, long txBytes,
-                              long rxPackets, long txPackets, Optional<String> keyExchange) {
+                              long rxPackets, long txPackets, Optional<String> keyExchange,
+                              Optional<Instant> certificateExpires, Optional<Instant> peerCertificateExpires) {
+    /** Certificates that expire within this many days are warned about (status, diagnose, an event). */
+    public static final int WARN_DAYS_BEFORE_EXPIRY = 30;
+
     public IpsecSiteStatus {
         children = List.copyOf(children);
+    }
+
+    /** A site without certificates. */
+    public IpsecSiteStatus(String name, Key id, String state, Optional<InetSocketAddress> peer, Optional<String> ikeProposal,
+                           long spiI, long spiR, boolean natTraversal, Optional<Instant> establishedAt, List<Child> children,
+                           Optional<String> lastFailure, Optional<Instant> lastFailureAt, Optional<Instant> nextAttempt,
+                           long rxBytes, long txBytes, long rxPackets, long txPackets, Optional<String> keyExchange) {
+        this(name, id, state, peer, ikeProposal, spiI, spiR, natTraversal, establishedAt, children, lastFailure, lastFailureAt,
+                nextAttempt, rxBytes, txBytes, rxPackets, txPackets, keyExchange, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * The expiry warnings at {@code now}, ours first, each with what to do: "this site's certificate expires in 9 days
+     * (2026-12-08); renew it (sitelink pki issue) and restart the gateway", "the peer's certificate expired on ...;
+     * the peer's operator must renew it"; none when both are more than {@link #WARN_DAYS_BEFORE_EXPIRY} days away.
+     */
+    public List<String> expiryWarnings(Instant now) {
+        List<String> out = new java.util.ArrayList<>();
+        certificateExpires.flatMap(t -> expiryWarning(true, t, now)).ifPresent(out::add);
+        peerCertificateExpires.flatMap(t -> expiryWarning(false, t, now)).ifPresent(out::add);
+        return out;
+    }
+
+    /**
+     * The warning for this site's certificate ({@code ours}) or the peer's expiring at {@code expires}: "... expires in
+     * N days (DAY); REMEDY" or "... expired on DAY; REMEDY" within the warning window, else empty.
+     */
+    public static Optional<String> expiryWarning(boolean ours, Instant expires, Instant now) {
+        String what = ours ? "this site's certificate" : "the peer's certificate";
+        String remedy = ours ? "; renew it (sitelink pki issue) and restart the gateway" : "; the peer's operator must renew it";
+        String day = expires.atZone(java.time.ZoneOffset.UTC).toLocalDate().toString();
+        if (!expires.isAfter(now)) {
+            return Optional.of(what + " expired on " + day + remedy);
+        }
+        long days = java.time.Duration.between(now, expires).toDays();
+        return days < WARN_DAYS_BEFORE_EXPIRY
+                ? Optional.of(what + " expires in " + days + (days == 1 ? " day" : " days") + " (" + day + ")" + remedy)
+                : Optional.empty();
     }
 
     /** One installed CHILD SA: its SPIs, ESP transform, selectors, when it was installed. */

@@ -276,6 +276,9 @@ public final class IpsecTunnel implements Tunnel {
                     site.spiR = e.spiR();
                     site.natTraversal = e.natTraversal();
                     site.establishedAt = java.util.Optional.of(env.clock().now());
+                    if (e.peerCertificateExpires().isPresent()) {
+                        site.peerCertificateExpires = e.peerCertificateExpires();
+                    }
                     site.retryDelayNanos = FIRST_RETRY_NANOS;
                     LOG.log(Level.INFO, "{0}: IKE SA established with {1} ({2}, {3}, SPIs {4}_i {5}_r)", site.name(),
                             site.peer.map(Object::toString).orElse("?"), e.proposal(), e.keyExchange(), hex(e.spiI()), hex(e.spiR()));
@@ -311,7 +314,7 @@ public final class IpsecTunnel implements Tunnel {
                     site.lastFailure = java.util.Optional.of(f.reason() + ": " + f.detail());
                     site.lastFailureAt = java.util.Optional.of(env.clock().now());
                     LOG.log(Level.WARNING, "{0}: {1}: {2}: {3}; {4}", site.name(), IkeAdvice.phase(f.reason()), f.reason(),
-                            f.detail(), IkeAdvice.remedy(f.reason()));
+                            f.detail(), IkeAdvice.remedy(f.reason(), site.settings.certificates().isPresent()));
                 }
                 case IkeAction.Closed c -> LOG.log(Level.INFO, "{0}: IKE SA closed ({1})", site.name(), c.why());
                 case IkeAction.Dropped d -> {
@@ -399,6 +402,9 @@ public final class IpsecTunnel implements Tunnel {
         long now = env.clock().nanoTime();
         long next = Long.MAX_VALUE;
         for (IpsecSite site : sites) {
+            if (site.settings.certificates().isPresent()) { // CRL files re-read when they changed
+                next = earlier(next, site.settings.certificates().get().poll(now));
+            }
             synchronized (site) {
                 if (site.heard) {
                     site.heard = false;

@@ -71,6 +71,8 @@ public final class StatusLines {
             i.lastFailure().ifPresent(f -> line(b, "last_failure", f));
             time(b, "last_failure_ms", i.lastFailureAt());
             time(b, "next_attempt_ms", i.nextAttempt());
+            time(b, "certificate_expires_ms", i.certificateExpires());
+            time(b, "peer_certificate_expires_ms", i.peerCertificateExpires());
             line(b, "rx_bytes", Long.toString(i.rxBytes()));
             line(b, "tx_bytes", Long.toString(i.txBytes()));
             line(b, "rx_packets", Long.toString(i.rxPackets()));
@@ -158,7 +160,7 @@ public final class StatusLines {
         private InetSocketAddress endpoint;
         private long spiI, spiR, rxBytes, txBytes, rxPackets, txPackets;
         private boolean natT;
-        private Instant established, failureAt, nextAttempt;
+        private Instant established, failureAt, nextAttempt, certificateExpires, peerCertificateExpires;
         private final List<IpsecSiteStatus.Child> children = new ArrayList<>();
         private int childIn, childOut;
         private String cipher = "", localTs = "", remoteTs = "";
@@ -182,6 +184,8 @@ public final class StatusLines {
                 case "last_failure" -> failure = v;
                 case "last_failure_ms" -> failureAt = ms(v);
                 case "next_attempt_ms" -> nextAttempt = ms(v);
+                case "certificate_expires_ms" -> certificateExpires = ms(v);
+                case "peer_certificate_expires_ms" -> peerCertificateExpires = ms(v);
                 case "rx_bytes" -> rxBytes = Long.parseLong(v);
                 case "tx_bytes" -> txBytes = Long.parseLong(v);
                 case "rx_packets" -> rxPackets = Long.parseLong(v);
@@ -211,7 +215,8 @@ public final class StatusLines {
             return new IpsecSiteStatus(name, sitelink.ipsec.IpsecSite.idOf(name), state, Optional.ofNullable(endpoint),
                     Optional.ofNullable(proposal), spiI, spiR, natT, Optional.ofNullable(established), children,
                     Optional.ofNullable(failure), Optional.ofNullable(failureAt), Optional.ofNullable(nextAttempt), rxBytes,
-                    txBytes, rxPackets, txPackets, Optional.ofNullable(keyExchange));
+                    txBytes, rxPackets, txPackets, Optional.ofNullable(keyExchange), Optional.ofNullable(certificateExpires),
+                    Optional.ofNullable(peerCertificateExpires));
         }
     }
 

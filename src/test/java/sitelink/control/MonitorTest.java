@@ -137,4 +137,28 @@ class MonitorTest {
         assertEquals("rekey-failed", e.variables().get("SITELINK_EVENT"));
         assertEquals("2025-03-01T12:00:00Z", e.variables().get("SITELINK_TIME"));
     }
+
+    /** A certificate of an IKEv2 site: a certificate-expiring event once it is within 30 days, once per certificate. */
+    @Test
+    void aCertificateWithinThirtyDaysOfExpiryIsOneEvent() {
+        java.util.function.BiFunction<Long, java.time.Instant, List<TunnelEvent>> checkAt = (second, peerExpires) -> {
+            sitelink.ipsec.IpsecSiteStatus i = new sitelink.ipsec.IpsecSiteStatus("branch", sitelink.ipsec.IpsecSite.idOf("branch"),
+                    "WAITING", Optional.empty(), Optional.empty(), 0, 0, false, Optional.empty(), List.of(), Optional.empty(),
+                    Optional.empty(), Optional.empty(), 0, 0, 0, 0, Optional.empty(), Optional.of(T0.plus(java.time.Duration.ofDays(365))),
+                    Optional.of(peerExpires));
+            DeviceStatus s = new DeviceStatus("sl-a", "office-a", Optional.empty(), 51820, at(second), new java.util.TreeMap<>(),
+                    List.of(), List.of(i));
+            return monitor.check(s);
+        };
+        java.time.Instant expires = T0.plus(java.time.Duration.ofDays(30)).plusSeconds(10);
+        assertEquals(List.of(), checkAt.apply(0L, expires), "30 days and 10 s away");
+        List<TunnelEvent> events = checkAt.apply(11L, expires);
+        assertEquals(List.of("certificate-expiring"), kinds(events));
+        assertEquals("tunnel office-a -> branch: the peer's certificate expires in 29 days (2025-03-31); the peer's operator"
+                + " must renew it", events.get(0).message());
+        assertEquals(List.of(), checkAt.apply(12L, expires), "once");
+        assertEquals(List.of(), checkAt.apply(86_400L * 10, expires), "still once, days later");
+        // the peer came back with a new certificate that also expires soon: told again
+        assertEquals(List.of("certificate-expiring"), kinds(checkAt.apply(86_400L * 10 + 1, expires.plusSeconds(86_400 * 5))));
+    }
 }

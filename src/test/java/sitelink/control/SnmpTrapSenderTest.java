@@ -175,6 +175,7 @@ class SnmpTrapSenderTest {
         for (var n : List.of(new Object[] {"sitelinkTunnelUp", SnmpTrapSender.TUNNEL_UP},
                 new Object[] {"sitelinkTunnelDown", SnmpTrapSender.TUNNEL_DOWN},
                 new Object[] {"sitelinkTunnelRekeyFailed", SnmpTrapSender.TUNNEL_REKEY_FAILED},
+                new Object[] {"sitelinkTunnelCertificateExpiring", SnmpTrapSender.TUNNEL_CERTIFICATE_EXPIRING},
                 new Object[] {"sitelinkSite", SnmpTrapSender.SITE}, new Object[] {"sitelinkPeer", SnmpTrapSender.PEER},
                 new Object[] {"sitelinkInterface", SnmpTrapSender.INTERFACE},
                 new Object[] {"sitelinkEndpoint", SnmpTrapSender.ENDPOINT},

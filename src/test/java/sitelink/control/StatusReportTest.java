@@ -167,4 +167,27 @@ class StatusReportTest {
         assertTrue(ike.get(0).get("child_sas").get(0).get("outbound").asBoolean());
         assertEquals("AUTHENTICATION_FAILED: the pre-shared keys differ; trying again in 8 s", ike.get(1).get("reason").asText());
     }
+
+    /** Certificates within 30 days of expiry: a reason line each, and in the JSON; none when far off. */
+    @Test
+    void certificateExpiryWarningsInTableAndJson() throws Exception {
+        Instant at = NOW;
+        sitelink.ipsec.IpsecSiteStatus site = new sitelink.ipsec.IpsecSiteStatus("branch", sitelink.ipsec.IpsecSite.idOf("branch"),
+                "ESTABLISHED", Optional.of(new java.net.InetSocketAddress("198.51.100.2", 4500)),
+                Optional.of("aes256gcm16-prfsha256-ecp256"), 1, 2, true, Optional.of(at.minusSeconds(5)), List.of(),
+                Optional.empty(), Optional.empty(), Optional.empty(), 0, 0, 0, 0, Optional.empty(),
+                Optional.of(at.plus(java.time.Duration.ofDays(400))), Optional.of(at.plus(java.time.Duration.ofDays(9)).plusSeconds(60)));
+        DeviceStatus d = new DeviceStatus("sl-a", "office-a", Optional.empty(), 51820, at, new java.util.TreeMap<>(), List.of(),
+                List.of(site));
+        String day = at.plus(java.time.Duration.ofDays(9)).atZone(java.time.ZoneOffset.UTC).toLocalDate().toString();
+        String table = StatusReport.table(List.of(d));
+        assertTrue(table.endsWith("\n  office-a (sl-a) -> branch: the peer's certificate expires in 9 days (" + day
+                + "); the peer's operator must renew it\n"), table);
+        assertTrue(!table.contains("this site's certificate"), "ours is 400 days away: " + table);
+        JsonNode j = new ObjectMapper().readTree(StatusReport.json(List.of(d))).get("ike_sites").get(0);
+        assertEquals(at.plus(java.time.Duration.ofDays(400)).toString(), j.get("certificate_expires").asText());
+        assertEquals(1, j.get("certificate_warnings").size());
+        assertEquals("the peer's certificate expires in 9 days (" + day + "); the peer's operator must renew it",
+                j.get("certificate_warnings").get(0).asText());
+    }
 }

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -39,16 +38,7 @@ class StrongSwanCertIT {
         }
 
         void pki(String... args) throws IOException {
-            List<String> command = new ArrayList<>(List.of(E2e.home().resolve("sitelink").toString(), "pki"));
-            command.addAll(List.of(args));
-            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-            try {
-                String out = new String(p.getInputStream().readAllBytes());
-                assertEquals(0, p.waitFor(), "sitelink pki " + String.join(" ", args) + ": " + out);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
+            PkiCli.run(dir, args);
         }
 
         static Pki make(Path dir, String keyType) throws IOException {
@@ -160,7 +150,7 @@ class StrongSwanCertIT {
             pki.pki("ca", "--name", "Other CA", "--out-cert", "other.crt", "--out-key", "other.key");
             Charon swan = startCharon(swanNs, ours, pki, Map.of("x509crl/ca.crl", pki.p("swan.crl")));
 
-            String serial = pkiShowSerial(pki, "right.crt");
+            String serial = PkiCli.serial(pki.p("right.crt"));
             expectFailure(ours, swan, pki.auth("left", "ca.crt", "ca.crl"),
                     "FAILED CERTIFICATE_REVOKED: certificate of " + SWAN_ID + " revoked (serial " + serial + ", CRL of Example CA updated ");
             expectFailure(ours, swan, pki.auth("left", "other.crt", null),
@@ -171,15 +161,6 @@ class StrongSwanCertIT {
             String sas = swan.swanctl("--list-sas");
             assertTrue(!sas.contains("INSTALLED"), sas);
         }
-    }
-
-    private static String pkiShowSerial(Pki pki, String cert) throws IOException {
-        Process p = new ProcessBuilder(E2e.home().resolve("sitelink").toString(), "pki", "show", pki.p(cert).toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        Matcher m = Pattern.compile("serial:\\s+(0x[0-9A-F]+)").matcher(out);
-        assertTrue(m.find(), out);
-        return m.group(1);
     }
 
     private static void expectFailure(Namespace ours, Charon swan, String auth, String line) {

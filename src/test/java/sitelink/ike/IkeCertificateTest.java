@@ -84,6 +84,17 @@ class IkeCertificateTest {
         assertEquals(List.of(Ike.HASH_SHA2_256, Ike.HASH_SHA2_384, Ike.HASH_SHA2_512, Ike.HASH_IDENTITY),
                 SignatureAuth.hashes(response.notify(Ike.SIGNATURE_HASH_ALGORITHMS).get().data()));
         assertEquals(20, response.first(Payload.CertRequest.class).orElseThrow().authorities().length);
+        // each side learns when the certificate the other authenticated with expires (for the 30-day warning)
+        assertEquals(Optional.of(pki.right().certificate().getNotAfter().toInstant()),
+                pair.of(pair.actionsA, IkeAction.Established.class).get(0).peerCertificateExpires());
+        assertEquals(Optional.of(pki.left().certificate().getNotAfter().toInstant()),
+                pair.of(pair.actionsB, IkeAction.Established.class).get(0).peerCertificateExpires());
+    }
+
+    @Test
+    void aPskSessionKnowsNoPeerCertificateExpiry() {
+        IkePair pair = new IkePair(IkePair.configA(), IkePair.configB()).run();
+        assertEquals(Optional.empty(), pair.of(pair.actionsA, IkeAction.Established.class).get(0).peerCertificateExpires());
     }
 
     @Test

@@ -231,4 +231,62 @@ class IpsecTunnelTest {
         byte[] p = packet("198.18.2.10", "198.18.1.10");
         assertArrayEquals(p, through(b, a, p).orElseThrow());
     }
+
+    /** One gateway's tunnel with a certificate site whose credentials (and CRL file) {@code certs} holds. */
+    private IpsecTunnel certGateway(InetAddress self, InetAddress peer, boolean initiate, SiteCertificates certs, String localId,
+                                    String remoteId, String local, String remote) {
+        IpsecSite.Settings s = new IpsecSite.Settings(peer.equals(B) ? "office-b" : "office-a",
+                Optional.of(new InetSocketAddress(peer, 500)), initiate, false, (l, r) -> {
+                    try {
+                        return new IkeConfig.Builder(l, r).certificates(certs.current()).ids(localId, remoteId)
+                                .ike("aes256gcm16-prfsha256-ecp256").esp("aes256gcm16").selectors(List.of(local), List.of(remote))
+                                .build();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, Optional.of(certs));
+        return new IpsecTunnel(List.of(s), 1, Environment.of(clock, new SecureRandom()), x -> self);
+    }
+
+    @Test
+    void withCertificatesStatusKnowsBothExpiriesAndACrlChangedOnDiskRefusesTheNextSession(@org.junit.jupiter.api.io.TempDir
+                                                                                           java.nio.file.Path dir) throws Exception {
+        SecureRandom random = new SecureRandom();
+        java.time.Instant now = clock.now();
+        var ca = sitelink.pki.CertificateAuthority.newCa("Example CA", sitelink.pki.KeyType.ECDSA_P256, Duration.ofDays(3650), now, random);
+        var left = sitelink.pki.CertificateAuthority.issue(ca.certificate(), ca.privateKey(), "left.example",
+                List.of(sitelink.pki.CertificateAuthority.AltName.parse("dns:left.example")), sitelink.pki.KeyType.ECDSA_P256,
+                Duration.ofDays(365), now, random);
+        var right = sitelink.pki.CertificateAuthority.issue(ca.certificate(), ca.privateKey(), "right.example",
+                List.of(sitelink.pki.CertificateAuthority.AltName.parse("dns:right.example")), sitelink.pki.KeyType.ECDSA_P256,
+                Duration.ofDays(20), now, random);
+        java.nio.file.Path crl = dir.resolve("ca.crl");
+        sitelink.pki.PemFiles.replaceCrl(crl, sitelink.pki.CertificateAuthority.revoke(ca.certificate(), ca.privateKey(),
+                Optional.empty(), null, 0, now));
+        SiteCertificates.CrlReader reader = f -> sitelink.pki.PemFiles.read(f).crls();
+        SiteCertificates ofA = new SiteCertificates("office-b", new sitelink.ike.IkeCertificates(List.of(left.certificate()),
+                left.privateKey(), List.of(ca.certificate()), reader.read(crl)), List.of(crl), reader, clock);
+        SiteCertificates ofB = new SiteCertificates("office-a", new sitelink.ike.IkeCertificates(List.of(right.certificate()),
+                right.privateKey(), List.of(ca.certificate()), List.of()), List.of(), reader, clock);
+        IpsecTunnel a = certGateway(A, B, false, ofA, "left.example", "right.example", "198.18.1.0/24", "198.18.2.0/24");
+        IpsecTunnel b = certGateway(B, A, true, ofB, "right.example", "left.example", "198.18.2.0/24", "198.18.1.0/24");
+        new Wire(a, b).tick();
+        IpsecSiteStatus sa = a.status().get(0);
+        assertEquals("ESTABLISHED", sa.state());
+        assertEquals(Optional.of(left.certificate().getNotAfter().toInstant()), sa.certificateExpires());
+        assertEquals(Optional.of(right.certificate().getNotAfter().toInstant()), sa.peerCertificateExpires());
+        assertEquals(List.of("the peer's certificate expires in 19 days (2025-01-21); the peer's operator must renew it"),
+                sa.expiryWarnings(clock.now().plusSeconds(60)));
+
+        // B's certificate revoked in A's CRL file; a minute later B (restarted) connects anew: A reads the CRL and refuses
+        sitelink.pki.PemFiles.replaceCrl(crl, sitelink.pki.CertificateAuthority.revoke(ca.certificate(), ca.privateKey(),
+                Optional.of(reader.read(crl).get(0)), right.certificate().getSerialNumber(), 1, now));
+        clock.advance(Duration.ofMinutes(1));
+        IpsecTunnel b2 = certGateway(B, A, true, ofB, "right.example", "left.example", "198.18.2.0/24", "198.18.1.0/24");
+        new Wire(a, b2).tick();
+        IpsecSiteStatus after = a.status().get(0);
+        assertTrue(after.lastFailure().orElseThrow().startsWith("CERTIFICATE_REVOKED: certificate of right.example revoked (serial 0x"
+                + right.certificate().getSerialNumber().toString(16).toUpperCase()), after.lastFailure().toString());
+        assertEquals("DOWN", b2.status().get(0).state());
+    }
 }

@@ -1,0 +1,291 @@
+package sitelink.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import sitelink.pki.CertificateAuthority;
+import sitelink.pki.KeyType;
+import sitelink.pki.PemFiles;
+
+/**
+ * {@code sitelink up} with an IKEv2 site authenticated by certificates (issue 12): office A's gateway is sitelink,
+ * office B's is strongSwan's charon ({@code auth = pubkey}, kernel-libipsec, in B's gateway namespace); the CA and both
+ * gateways' certificates are made by {@code sitelink pki}. Both roles with RSA 3072 (IKE_AUTH fragmented) and ECDSA
+ * P-256: host A and host B talk through the tunnel. And the refusals, each named in sitelink's log and by
+ * {@code sitelink diagnose}: charon's certificate expired, its ID not in its certificate, revoked by a CRL that changed
+ * while the gateway ran, and signed by a CA this site does not trust.
+ */
+class GatewayCertIT {
+    private static final String OUR_ID = "left.example", SWAN_ID = "right.example";
+    private static final String IKE = "aes256gcm16-prfsha256-ecp256", ESP = "aes256gcm16";
+    private static final long TRANSFER = 8 * TcpTransfer.MIB;
+
+    /** The CA, certificates, keys and CRL of one test, made by {@code sitelink pki} in {@code dir}. */
+    private record Pki(Path dir) {
+        Path p(String name) {
+            return dir.resolve(name);
+        }
+
+        void pki(String... args) throws IOException {
+            PkiCli.run(dir, args);
+        }
+
+        static Pki make(TwoOffices t, String keyType) throws IOException {
+            return make(t, keyType, "730");
+        }
+
+        /** A CA and both gateways' certificates, valid for {@code days}. */
+        static Pki make(TwoOffices t, String keyType, String days) throws IOException {
+            Path dir = t.a().gateway().logDir().resolve("pki");
+            Files.createDirectories(dir);
+            Pki k = new Pki(dir);
+            k.pki("ca", "--name", "Example CA", "--key-type", keyType, "--out-cert", "ca.crt", "--out-key", "ca.key");
+            k.issue("left", OUR_ID, t.a().wanAddress(), keyType, days);
+            k.issue("right", SWAN_ID, t.b().wanAddress(), keyType, days);
+            k.pki("revoke", "--ca-cert", "ca.crt", "--ca-key", "ca.key", "--crl", "ca.crl", "--renew");
+            return k;
+        }
+
+        void issue(String file, String name, String ip, String keyType, String days) throws IOException {
+            pki("issue", "--ca-cert", "ca.crt", "--ca-key", "ca.key", "--name", name, "--san", "dns:" + name, "--san", "ip:" + ip,
+                    "--key-type", keyType, "--days", days, "--out-cert", file + ".crt", "--out-key", file + ".key");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}, sitelink initiates: {1}")
+    @CsvSource({"rsa3072, true", "rsa3072, false", "ecdsa-p256, true", "ecdsa-p256, false"})
+    @DisplayName("certificates made by sitelink pki through the gateway: ESTABLISHED and INSTALLED, ping both ways, 8 MiB intact; RSA 3072's IKE_AUTH fragmented; ECDSA's certificates expire in 20 days: warned by status, diagnose and an event")
+    void establishes(String keyType, boolean weInitiate) throws IOException {
+        try (TwoOffices t = TwoOffices.create()) {
+            boolean expiring = keyType.startsWith("ecdsa");
+            Pki pki = Pki.make(t, keyType, expiring ? "20" : "730");
+            Charon swan = charon(t, pki, Map.of(), "right.crt", SWAN_ID);
+            t.writeSiteFile(t.a(), site(t, pki, "ca.crt", weInitiate ? "start" : "none"));
+            t.up(t.a());
+            if (!weInitiate) {
+                swan.swanctl("--initiate", "--child", "net");
+            }
+            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
+            String sas = swan.swanctl("--list-sas");
+            System.out.println("swanctl --list-sas:\n" + sas);
+            assertTrue(sas.contains("ESTABLISHED, IKEv2") && sas.contains("local  '" + SWAN_ID + "'")
+                    && sas.contains("remote '" + OUR_ID + "'") && sas.contains("INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256"), sas);
+            String log = swan.log();
+            String verified = line(log, "authentication of '" + OUR_ID + "' with ");
+            System.out.println("charon: " + verified);
+            assertTrue(verified.contains(keyType.startsWith("rsa") ? "RSA_EMSA_PKCS1_SHA2_256" : "ECDSA_WITH_SHA256_DER")
+                    && verified.endsWith("successful"), verified);
+            String ours = t.a().sitelink().output();
+            assertTrue(ours.contains("office-b: IKE SA established with"), t.a().sitelink().tail());
+            if (keyType.equals("rsa3072")) {
+                // an RSA 3072 IKE_AUTH (two certificates, a 384-byte signature) is larger than a 1280-byte packet: both
+                // ends send it in RFC 7383 fragments, and each reassembles the other's
+                System.out.println("charon: " + line(log, "splitting IKE message") + "\ncharon: "
+                        + line(log, "reassembled fragmented IKE message"));
+                assertTrue(log.contains("splitting IKE message") && log.contains("reassembled fragmented IKE message"), log);
+            }
+            TcpTransfer.Result r = TcpTransfer.start(t.a().host(), t.b().host(), t.b().hostAddress(), TRANSFER, 0)
+                    .await(Duration.ofSeconds(60));
+            assertEquals(TRANSFER, r.received(), "host B received every byte host A sent");
+            assertEquals(r.sentSha256(), r.receivedSha256(), "and the same bytes");
+            Traffic.Ping back = Traffic.ping(t.b().host(), t.a().hostAddress(), 3, 0.2);
+            assertEquals(3, back.received(), "host B pings host A through charon and sitelink");
+            String status = status(t);
+            System.out.println(status);
+            assertTrue(status.contains("ESTABLISHED"), status);
+            String ourWarning = "this site's certificate expires in 19 days", peerWarning = "the peer's certificate expires in 19 days";
+            if (expiring) {
+                assertTrue(status.contains("office-a (" + t.a().iface() + ") -> office-b: " + ourWarning)
+                        && status.contains("office-a (" + t.a().iface() + ") -> office-b: " + peerWarning), status);
+                String diagnose = diagnose(t);
+                System.out.println(diagnose);
+                assertTrue(diagnose.contains("IKEv2 office-b: certificates") && diagnose.contains(ourWarning)
+                        && diagnose.contains(peerWarning), diagnose);
+                // the events (log lines "tunnel office-a -> office-b (ENDPOINT): WARNING; ..."; check's warning at start
+                // says the same about our certificate in other words)
+                for (String w : List.of(ourWarning, peerWarning)) {
+                    E2e.await(Duration.ofSeconds(5), "the certificate-expiring event: " + w, () -> t.a().sitelink().output().lines()
+                            .anyMatch(l -> l.contains("tunnel office-a -> office-b (") && l.contains("): " + w)), t.a().sitelink()::tail);
+                    System.out.println("sitelink: " + line(t.a().sitelink().output(), "): " + w));
+                }
+            } else {
+                assertTrue(!status.contains("certificate expires"), status);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("refusals named in sitelink's log and by diagnose: charon's certificate expired, its ID not in its certificate, revoked by a CRL changed while running, an unknown CA")
+    void refusalsAreNamed() throws IOException {
+        try (TwoOffices t = TwoOffices.create()) {
+            Pki pki = Pki.make(t, "ecdsa-p256");
+            // an expired certificate for charon: issued as if 60 days ago, for 30 days
+            CertificateAuthority.Issued expired = CertificateAuthority.issue(PemFiles.certificate(pki.p("ca.crt")),
+                    PemFiles.privateKey(pki.p("ca.key")), SWAN_ID, List.of(CertificateAuthority.AltName.parse("dns:" + SWAN_ID)),
+                    KeyType.ECDSA_P256, Duration.ofDays(30), Instant.now().minus(Duration.ofDays(60)), new SecureRandom());
+            PemFiles.writeCertificate(pki.p("right-expired.crt"), expired.certificate());
+            PemFiles.writePrivateKey(pki.p("right-expired.key"), expired.privateKey());
+            // a certificate of charon's that names only another identity
+            pki.issue("right-other", "other.example", t.b().wanAddress(), "ecdsa-p256", "730");
+            pki.pki("ca", "--name", "Other CA", "--out-cert", "other.crt", "--out-key", "other.key");
+            Map<String, Path> more = Map.of("x509/right-expired.crt", pki.p("right-expired.crt"), "private/right-expired.key",
+                    pki.p("right-expired.key"), "x509/right-other.crt", pki.p("right-other.crt"), "private/right-other.key",
+                    pki.p("right-other.key"));
+
+            // charon initiates each time (this site only answers), so no back-off stands between the attempts
+            Charon swan = charon(t, pki, more, "right-expired.crt", SWAN_ID);
+            t.writeSiteFile(t.a(), site(t, pki, "ca.crt", "none"));
+            t.up(t.a());
+            refused(t, swan, "CERTIFICATE_EXPIRED: certificate of " + SWAN_ID + " expired on ",
+                    "renew the certificate (sitelink pki issue)");
+
+            // charon sends the ID it is told (right.example) with a certificate that names only other.example
+            swan.reload(conf(t, "right-other.crt", SWAN_ID));
+            refused(t, swan, "ID_MISMATCH: the peer identifies as " + SWAN_ID + ", but its certificate (CN=other.example) names only "
+                    + "[dns:other.example, ip:" + t.b().wanAddress() + "] as subjectAltNames", "set remote_id to the identity the peer sends");
+
+            // charon's good certificate is accepted; then revoked in the CRL file the running gateway reads: refused
+            swan.reload(conf(t, "right.crt", SWAN_ID));
+            swan.swanctl("--initiate", "--child", "net");
+            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
+            swan.swanctl("--terminate", "--ike", "office-a");
+            pki.pki("revoke", "--ca-cert", "ca.crt", "--ca-key", "ca.key", "--crl", "ca.crl", "--cert", "right.crt");
+            long revokedAt = Instant.now().getEpochSecond();
+            E2e.await(Duration.ofSeconds(5), "the revocation's second to pass (the JDK counts a revocation from the next one)",
+                    () -> Instant.now().getEpochSecond() > revokedAt, () -> "");
+            String serial = PkiCli.serial(pki.p("right.crt"));
+            refused(t, swan, "CERTIFICATE_REVOKED: certificate of " + SWAN_ID + " revoked (serial " + serial + ", CRL of Example CA updated ",
+                    "issue the peer a new certificate");
+            assertTrue(t.a().sitelink().output().contains("office-b: CRL " + pki.p("ca.crl") + " re-read"), t.a().sitelink().tail());
+
+            // this site trusts only another CA (a restart: a reload does not apply IKEv2 sites yet)
+            t.down(t.a());
+            t.writeSiteFile(t.a(), site(t, pki, "other.crt", "none"));
+            t.up(t.a());
+            refused(t, swan, "CERTIFICATE_UNTRUSTED: unknown CA: certificate of " + SWAN_ID + " chains to CN=Example CA, which is "
+                    + "none of this site's CAs [Other CA]", "list the CA that signed the peer's certificate under ca");
+        }
+    }
+
+    /**
+     * charon initiates and is refused: sitelink's log names the failure with its phase and remedy, status shows the
+     * site not established, and diagnose says the same.
+     */
+    private static void refused(TwoOffices t, Charon swan, String failure, String remedy) {
+        int before = Charon.count(t.a().sitelink().output(), "office-b: authentication (IKE_AUTH): ");
+        swan.swanctlMayFail("--initiate", "--child", "net", "--timeout", "15");
+        E2e.await(Duration.ofSeconds(30), failure, () -> Charon.count(t.a().sitelink().output(),
+                "office-b: authentication (IKE_AUTH): ") > before, t.a().sitelink()::tail);
+        String logLine = lastLine(t.a().sitelink().output(), "office-b: authentication (IKE_AUTH): ");
+        System.out.println("sitelink: " + logLine);
+        assertTrue(logLine.contains(failure) && logLine.contains(remedy), logLine);
+        String diagnose = diagnose(t);
+        System.out.println(diagnose);
+        assertTrue(diagnose.contains("IKEv2 office-b") && diagnose.contains(failure) && diagnose.contains(remedy), diagnose);
+        assertTrue(!swan.swanctl("--list-sas").contains("INSTALLED"), swan.swanctl("--list-sas"));
+    }
+
+    private static String lastLine(String text, String containing) {
+        List<String> lines = text.lines().filter(l -> l.contains(containing)).toList();
+        return lines.isEmpty() ? "(no line with '" + containing + "')" : lines.get(lines.size() - 1);
+    }
+
+    private static String line(String text, String containing) {
+        return text.lines().filter(l -> l.contains(containing)).findFirst().orElse("(no line with '" + containing + "')");
+    }
+
+    private static String diagnose(TwoOffices t) {
+        sitelink.testbed.Command.Result r = t.a().gateway().exec(Duration.ofSeconds(60), E2e.home().resolve("sitelink").toString(),
+                "diagnose", t.a().siteFile().toString());
+        return r.stdout() + r.stderr();
+    }
+
+    private static String status(TwoOffices t) {
+        return t.a().gateway().execOk(E2e.home().resolve("sitelink").toString(), "status", "office-a");
+    }
+
+    /** Office A's site file: the IKEv2 site office-b authenticated by A's certificate, trusting {@code ca}. */
+    private static String site(TwoOffices t, Pki pki, String ca, String startAction) {
+        TwoOffices.Office self = t.a(), remote = t.b();
+        return """
+                name: %s
+                private_key_file: %s
+                tunnel:
+                  name: %s
+                local_subnets: [%s]
+                remote_sites:
+                  - name: %s
+                    protocol: ikev2
+                    auth: cert
+                    certificate: %s
+                    private_key: %s
+                    ca: %s
+                    crl: %s
+                    local_id: %s
+                    remote_id: %s
+                    endpoint: %s
+                    remote_subnets: [%s]
+                    ike_proposals: %s
+                    esp_proposals: %s
+                    start_action: %s
+                    dpd_delay: 5s
+                """.formatted(self.name(), self.keyFile(), self.iface(), self.lan(), remote.name(), pki.p("left.crt"),
+                pki.p("left.key"), pki.p(ca), pki.p("ca.crl"), OUR_ID, SWAN_ID, remote.wanAddress(), remote.lan(), IKE, ESP,
+                startAction);
+    }
+
+    /** charon as office B's gateway with {@code cert} as its certificate and {@code id} as its identity. */
+    private static Charon charon(TwoOffices t, Pki pki, Map<String, Path> more, String cert, String id) throws IOException {
+        t.b().gateway().sysctl("net.ipv4.ip_forward", "1");
+        Map<String, Path> files = new HashMap<>(Map.of("x509/right.crt", pki.p("right.crt"), "private/right.key", pki.p("right.key"),
+                "x509ca/ca.crt", pki.p("ca.crt")));
+        files.putAll(more);
+        return Charon.run(t.b().gateway(), conf(t, cert, id), files);
+    }
+
+    private static String conf(TwoOffices t, String cert, String id) {
+        TwoOffices.Office self = t.b(), remote = t.a();
+        return """
+                connections {
+                  %s {
+                    version = 2
+                    local_addrs = %s
+                    remote_addrs = %s
+                    encap = yes
+                    proposals = %s
+                    dpd_delay = 5s
+                    local {
+                      auth = pubkey
+                      certs = %s
+                      id = %s
+                    }
+                    remote {
+                      auth = pubkey
+                      id = %s
+                    }
+                    children {
+                      net {
+                        local_ts = %s
+                        remote_ts = %s
+                        esp_proposals = %s
+                      }
+                    }
+                  }
+                }
+                """.formatted(remote.name(), self.wanAddress(), remote.wanAddress(), IKE, cert, id, OUR_ID, self.lan(),
+                remote.lan(), ESP);
+    }
+}
