@@ -291,7 +291,9 @@ public final class Diagnose {
         } else {
             String what = switch (i.state()) {
                 case "CONNECTING" -> "an IKE exchange with " + peer + " is under way";
-                case "WAITING" -> "start_action none: waiting for " + peer + " to initiate; it has not";
+                case "WAITING" -> i.lastFailure().isPresent()
+                        ? "start_action none: " + peer + " initiated, and no IKE SA came of it"
+                        : "start_action none: waiting for " + peer + " to initiate; it has not";
                 default -> "no IKE SA with " + peer;
             };
             out.add(new Check(i.state().equals("CONNECTING") ? Outcome.WARN : Outcome.FAIL, name, what

@@ -118,6 +118,42 @@ record Charon(Namespace ns, Path dir, Proc process, String swanctlCommand) {
         return n;
     }
 
+    /**
+     * The {@code swanctl.conf} connection of charon as office {@code self}'s gateway linked to office {@code remote}'s
+     * sitelink (named after it, CHILD SA {@code net}, UDP-encapsulated, liveness checks every 5 s): {@code local} and
+     * {@code remote} are the bodies of those sections, {@code child} further CHILD SA options.
+     */
+    static String officeConnection(TwoOffices.Office self, TwoOffices.Office remoteOffice, String proposals, String local,
+                                   String remote, String localTs, String espProposals, String child) {
+        return """
+                connections {
+                  %s {
+                    version = 2
+                    local_addrs = %s
+                    remote_addrs = %s
+                    encap = yes
+                    proposals = %s
+                    dpd_delay = 5s
+                    local {
+                      %s
+                    }
+                    remote {
+                      %s
+                    }
+                    children {
+                      net {
+                        local_ts = %s
+                        remote_ts = %s
+                        esp_proposals = %s
+                        %s
+                      }
+                    }
+                  }
+                }
+                """.formatted(remoteOffice.name(), self.wanAddress(), remoteOffice.wanAddress(), proposals, local, remote, localTs,
+                remoteOffice.lan(), espProposals, child);
+    }
+
     /** Replaces {@code swanctl.conf} and loads it again (connections and secrets), as an operator's edit would. */
     void reload(String swanctlConf) throws IOException {
         Files.writeString(dir.resolve("swanctl/swanctl.conf"), swanctlConf);

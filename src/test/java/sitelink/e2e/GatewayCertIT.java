@@ -257,35 +257,7 @@ class GatewayCertIT {
     }
 
     private static String conf(TwoOffices t, String cert, String id) {
-        TwoOffices.Office self = t.b(), remote = t.a();
-        return """
-                connections {
-                  %s {
-                    version = 2
-                    local_addrs = %s
-                    remote_addrs = %s
-                    encap = yes
-                    proposals = %s
-                    dpd_delay = 5s
-                    local {
-                      auth = pubkey
-                      certs = %s
-                      id = %s
-                    }
-                    remote {
-                      auth = pubkey
-                      id = %s
-                    }
-                    children {
-                      net {
-                        local_ts = %s
-                        remote_ts = %s
-                        esp_proposals = %s
-                      }
-                    }
-                  }
-                }
-                """.formatted(remote.name(), self.wanAddress(), remote.wanAddress(), IKE, cert, id, OUR_ID, self.lan(),
-                remote.lan(), ESP);
+        return Charon.officeConnection(t.b(), t.a(), IKE, "auth = pubkey\n      certs = " + cert + "\n      id = " + id,
+                "auth = pubkey\n      id = " + OUR_ID, t.b().lan(), ESP, "");
     }
 }

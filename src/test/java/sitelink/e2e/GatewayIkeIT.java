@@ -270,30 +270,8 @@ class GatewayIkeIT {
 
     private static String conf(TwoOffices.Office self, TwoOffices.Office remote, String startAction, String psk,
                                String proposals, String localTs) {
-        return """
-                connections {
-                  %s {
-                    version = 2
-                    local_addrs = %s
-                    remote_addrs = %s
-                    encap = yes
-                    proposals = %s
-                    dpd_delay = 5s
-                    local { auth = psk }
-                    remote { auth = psk }
-                    children {
-                      net {
-                        local_ts = %s
-                        remote_ts = %s
-                        esp_proposals = aes256gcm16-modp2048
-                        start_action = %s
-                        dpd_action = restart
-                      }
-                    }
-                  }
-                }
-                secrets { ike-site { secret = "%s" } }
-                """.formatted(remote.name(), self.wanAddress(), remote.wanAddress(), proposals, localTs, remote.lan(),
-                startAction, psk);
+        return Charon.officeConnection(self, remote, proposals, "auth = psk", "auth = psk", localTs, "aes256gcm16-modp2048",
+                "start_action = " + startAction + "\n    dpd_action = restart")
+                + "secrets { ike-site { secret = \"" + psk + "\" } }\n";
     }
 }
