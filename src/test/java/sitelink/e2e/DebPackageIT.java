@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import sitelink.testbed.Command;
 
@@ -30,6 +31,7 @@ import sitelink.testbed.Command;
  * demo's namespaces are mounts inside that mount namespace too. The package is the one {@code mvn -Pdeb package}
  * made (scripts/test builds it).
  */
+@Tag(E2e.ALONE)
 class DebPackageIT {
     private static final Duration STEP = Duration.ofMinutes(3);
     /** What the test needs in the root besides the package: man-db, zsh; iproute2's .deb only downloaded. */

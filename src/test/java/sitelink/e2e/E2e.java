@@ -21,6 +21,13 @@ import sitelink.testbed.Testbed;
 public final class E2e {
     private E2e() {}
 
+    /**
+     * The JUnit tag of the classes that run with nothing beside them (pom.xml: Failsafe's "e2e-alone" run after the
+     * two-at-a-time one): they measure throughput under a flood, count flood pings or build and install the package,
+     * which a second test JVM on a 2-core machine would spoil or slow down.
+     */
+    public static final String ALONE = "alone";
+
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
     /** The JVM's PID in base 36: makes names unique across concurrent test runs on one machine. */
     private static final String RUN = Long.toString(ProcessHandle.current().pid(), 36);

@@ -214,7 +214,7 @@ class GatewayCertIT {
     }
 
     private static String status(TwoOffices t) {
-        return t.a().gateway().execOk(E2e.home().resolve("sitelink").toString(), "status", "office-a");
+        return t.a().gateway().execOk(E2e.home().resolve("sitelink").toString(), "status", t.a().iface());
     }
 
     /** Office A's site file: the IKEv2 site office-b authenticated by A's certificate, trusting {@code ca}. */

@@ -82,7 +82,7 @@ class GatewayIkeIT {
     }
 
     private static String status(TwoOffices.Office o) {
-        return o.gateway().execOk(E2e.home().resolve("sitelink").toString(), "status", o.name());
+        return o.gateway().execOk(E2e.home().resolve("sitelink").toString(), "status", o.iface());
     }
 
     @Test
@@ -197,7 +197,7 @@ class GatewayIkeIT {
     }
 
     private static String sitelinkStatus(TwoOffices t) {
-        return t.a().gateway().execOk(E2e.home().resolve("sitelink").toString(), "status", "office-a");
+        return t.a().gateway().execOk(E2e.home().resolve("sitelink").toString(), "status", t.a().iface());
     }
 
     private static int count(String s, String what) {

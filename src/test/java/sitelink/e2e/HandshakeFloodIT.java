@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import sitelink.e2e.TwoPeers.Endpoints;
 import sitelink.e2e.tools.FloodSender;
@@ -24,6 +25,7 @@ import sitelink.testbed.Namespace;
  * limiter); and all of it runs on B's handshake thread behind a bounded queue, so the established tunnel to A keeps
  * at least 80% of its throughput.
  */
+@Tag(E2e.ALONE)
 class HandshakeFloodIT {
     private static final int RATE = 20_000, ADDRESSES = 4, PORTS_PER_ADDRESS = 4, FLOOD_SECONDS = 60;
     private static final String VICTIM_SIDE = "198.18.4.1";

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import sitelink.e2e.TwoOffices.Office;
 import sitelink.e2e.TwoOffices.SiteExtras;
@@ -24,6 +25,7 @@ import sitelink.testbed.Namespace;
  * office B accepts exactly that. Services that the policy does not name are really listening (each test first
  * reaches them from inside office B) so that a failed connection through the tunnel is the policy's doing.
  */
+@Tag(E2e.ALONE)
 class PolicyIT {
     private static final String SERVER = "198.18.2.10";
     /** A second server in office B's LAN, on host B's interface, which the policy does not name. */

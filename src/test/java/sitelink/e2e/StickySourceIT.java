@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -30,6 +31,7 @@ import sitelink.testbed.Command;
  * Staged packets: a flood ping started before any handshake (netns.sh's first step) has all its packets staged
  * while the handshake runs, and every one must arrive once it completes.
  */
+@Tag(E2e.ALONE)
 class StickySourceIT {
     /** A's second outer address of each family, and the IPv6 addresses the veth gets besides TwoPeers' IPv4 ones. */
     private static final String A_SECOND = "198.18.0.4";
