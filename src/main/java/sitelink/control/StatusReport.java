@@ -184,7 +184,8 @@ public final class StatusReport {
         if (i.isEstablished()) {
             return "";
         }
-        String retry = i.nextAttempt().map(t -> "; trying again in " + Math.max(0, Duration.between(now, t).getSeconds()) + " s")
+        String retry = i.nextAttempt().map(t -> t.isAfter(now)
+                ? "; trying again in " + Math.max(0, Duration.between(now, t).getSeconds()) + " s" : "; trying again now")
                 .orElse("");
         return switch (i.state()) {
             case "CONNECTING" -> "IKE exchange with " + i.peer().map(Explain::endpoint).orElse("the peer") + " under way"

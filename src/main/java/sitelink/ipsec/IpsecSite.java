@@ -128,9 +128,13 @@ public final class IpsecSite implements Remote {
     /** The site as status shows it, taken under the lock. */
     synchronized IpsecSiteStatus status(long nowNanos, Instant now) {
         String state;
+        // A failure since the SA was last up (an unanswered liveness check, refused credentials) keeps the site DOWN
+        // while this side tries again, as a WireGuard site whose initiations go unanswered is DOWN, not CONNECTING.
+        boolean failedSinceUp = lastFailureAt.isPresent()
+                && establishedAt.map(up -> !lastFailureAt.get().isBefore(up)).orElse(true);
         if (established) {
             state = "ESTABLISHED";
-        } else if (!sessions.isEmpty()) {
+        } else if (!sessions.isEmpty() && !failedSinceUp) {
             state = "CONNECTING";
         } else if (settings.initiateAtStart() || settings.initiateOnTraffic()) {
             state = "DOWN";
@@ -143,7 +147,9 @@ public final class IpsecSite implements Remote {
                     i.child().encr().name() + (i.child().integ() == 0 ? "" : "-" + sitelink.ike.Transform.of(sitelink.ike.Ike.INTEG, i.child().integ()).name()),
                     i.child().localSelectors().toString(), i.child().remoteSelectors().toString(), i.at(), i.sa() == outbound));
         }
-        Optional<Instant> retry = !established && sessions.isEmpty() && retryAt != 0 && settings.initiateAtStart()
+        Optional<Instant> retry = established ? Optional.empty()
+                : !sessions.isEmpty() && failedSinceUp ? Optional.of(now) // trying again now
+                : sessions.isEmpty() && retryAt != 0 && settings.initiateAtStart()
                 ? Optional.of(now.plusNanos(Math.max(0, retryAt - nowNanos))) : Optional.empty();
         return new IpsecSiteStatus(name(), id, state, endpoint(), ikeProposal.map(p -> p.toString().replaceFirst("^IKE:", "")), spiI, spiR, natTraversal,
                 establishedAt, children, lastFailure, lastFailureAt, retry, rxBytes.sum(), txBytes.sum(),

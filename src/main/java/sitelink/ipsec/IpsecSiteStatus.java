@@ -9,8 +9,9 @@ import sitelink.crypto.Key;
 /**
  * An IKEv2 remote site as {@code sitelink status} shows it.
  *
- * @param state        ESTABLISHED (an IKE SA is up), CONNECTING (an exchange is under way), DOWN (this side
- *                     initiates and has no SA: see {@code lastFailure} and {@code nextAttempt}) or WAITING (only
+ * @param state        ESTABLISHED (an IKE SA is up), CONNECTING (an exchange is under way and nothing has failed
+ *                     since the SA was last up), DOWN (this side initiates and has no SA after a failure, also while
+ *                     it tries again: see {@code lastFailure} and {@code nextAttempt}) or WAITING (only
  *                     answers, and the peer has not connected)
  * @param peer         the peer's IKE address
  * @param ikeProposal  the IKE SA's proposal, when established

@@ -178,6 +178,10 @@ class IpsecTunnelTest {
         Results r = new Results(2048);
         a.tick(r);
         assertEquals(1, r.sends(), "a new IKE_SA_INIT");
+        IpsecSiteStatus retrying = a.status().get(0);
+        assertEquals("DOWN", retrying.state(), "still DOWN while it tries again, not CONNECTING");
+        assertEquals(Optional.of(clock.now()), retrying.nextAttempt(), "trying again now");
+        assertTrue(retrying.lastFailure().orElseThrow().startsWith("AUTHENTICATION_FAILED"));
     }
 
     @Test
