@@ -38,6 +38,7 @@ public final class IkeSession {
     private Proposal ikeProposal;
     private InetSocketAddress remote;
     private boolean natT;
+    private boolean behindNat;
     /** When the certificate the peer authenticated with expires; empty with a PSK or before IKE_AUTH. */
     private Optional<java.time.Instant> peerCertificateExpires = Optional.empty();
     private int inboundChildSpi;
@@ -199,6 +200,14 @@ public final class IkeSession {
 
     public boolean natTraversal() {
         return natT;
+    }
+
+    /**
+     * Whether this side is behind a NAT (the peer saw our IKE_SA_INIT come from another address or port than we sent
+     * it from): then this side keeps the NAT's mapping open with NAT keepalives (RFC 3948 section 2.3).
+     */
+    public boolean behindNat() {
+        return behindNat;
     }
 
     /**
@@ -486,7 +495,8 @@ public final class IkeSession {
         ikeProposal = chosen;
         keys = IkeKeys.derive(chosen, ni, nr, gir.get(), spiI, spiR, random);
         Arrays.fill(gir.get(), (byte) 0);
-        natT = config.forceEncap() || natDetected(m, config.local(), remote);
+        boolean nat = natDetected(m, config.local(), remote); // always: it also notes whether we are behind a NAT
+        natT = config.forceEncap() || nat;
         peerHashes = IkeAuth.peerHashes(m);
         peerFragments = m.notify(Ike.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
         pendingAdditional.clear();
@@ -687,7 +697,8 @@ public final class IkeSession {
         ikeProposal = chosen.get();
         keys = IkeKeys.derive(ikeProposal, ni, nr, gir.get(), spiI, spiR, random);
         Arrays.fill(gir.get(), (byte) 0);
-        natT = config.forceEncap() || natDetected(m, config.local(), remote);
+        boolean nat = natDetected(m, config.local(), remote); // always: it also notes whether we are behind a NAT
+        natT = config.forceEncap() || nat;
         peerHashes = IkeAuth.peerHashes(m);
         peerFragments = m.notify(Ike.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
         peerIntermediate = m.notify(Ike.INTERMEDIATE_EXCHANGE_SUPPORTED).isPresent();
@@ -1608,7 +1619,10 @@ public final class IkeSession {
                 Payload.Notify.of(Ike.NAT_DETECTION_DESTINATION_IP, natdHash(i, r, peer)));
     }
 
-    /** Whether the peer's NAT detection hashes show a NAT between us (either side behind one). */
+    /**
+     * Whether the peer's NAT detection hashes show a NAT between us (either side behind one); notes in
+     * {@link #behindNat} whether this side is behind it (the address the peer saw is not ours).
+     */
     private boolean natDetected(IkeMessage m, InetSocketAddress local, InetSocketAddress peer) {
         long r = m.isResponse() ? m.spiR() : 0;
         byte[] ours = natdHash(spiI, r, local), theirs = natdHash(spiI, r, peer);
@@ -1619,6 +1633,7 @@ public final class IkeSession {
         boolean weMoved = !MessageDigest.isEqual(dst.get().data(), ours);
         boolean theyMoved = m.all(Payload.Notify.class).stream().filter(n -> n.notifyType() == Ike.NAT_DETECTION_SOURCE_IP)
                 .noneMatch(n -> MessageDigest.isEqual(n.data(), theirs));
+        behindNat = weMoved;
         return weMoved || theyMoved;
     }
 

@@ -59,6 +59,11 @@ public final class IpsecSite implements Remote {
     volatile EspSa outbound;
     /** Where ESP-in-UDP goes: the peer's address and port 4500 (or what NAT made of it). */
     volatile InetSocketAddress espDestination;
+    /**
+     * For NAT keepalives (timer thread only): {@link #txPackets} when last looked at, when it last changed or a
+     * keepalive went, and how many keepalives went.
+     */
+    long espSeenCount, espSeenNanos, natKeepalives;
     /** ESP arrived since the timer last told the sessions (a liveness check is then unnecessary). */
     volatile boolean heard;
     /** A packet wanted to go out with no CHILD SA: with start_action trap, the timer initiates. */
@@ -80,6 +85,8 @@ public final class IpsecSite implements Remote {
     Optional<String> keyExchange = Optional.empty();
     long spiI, spiR;
     boolean natTraversal;
+    /** Whether this gateway is behind a NAT towards the site (its IKE SA's NAT detection): it sends NAT keepalives. */
+    boolean behindNat;
     Optional<Instant> establishedAt = Optional.empty();
     /** When the certificate the peer authenticated the newest IKE SA with expires. */
     Optional<Instant> peerCertificateExpires = Optional.empty();

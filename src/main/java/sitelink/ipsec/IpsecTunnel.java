@@ -43,6 +43,12 @@ public final class IpsecTunnel implements Tunnel {
     static final int MAX_HALF_OPEN = 2;
     /** A CHILD SA we answered a rekey with carries outgoing packets once the peer deleted the old one, or after this. */
     static final long OUTBOUND_DEFER_NANOS = 5_000_000_000L;
+    /**
+     * Behind a NAT, a 1-byte NAT keepalive (RFC 3948 section 2.3) goes to the peer's 4500 after this long without ESP
+     * to it, so the NAT keeps the mapping: strongSwan's default {@code keep_alive}.
+     */
+    static final long NAT_KEEPALIVE_NANOS = 20_000_000_000L, NAT_KEEPALIVE_CHECK_NANOS = 5_000_000_000L;
+    private static final byte[] NAT_KEEPALIVE = {(byte) 0xff};
 
     private final Environment env;
     private final IpsecSite[] sites;
@@ -275,6 +281,7 @@ public final class IpsecTunnel implements Tunnel {
                     site.spiI = e.spiI();
                     site.spiR = e.spiR();
                     site.natTraversal = e.natTraversal();
+                    site.behindNat = s.behindNat();
                     site.establishedAt = java.util.Optional.of(env.clock().now());
                     if (e.peerCertificateExpires().isPresent()) {
                         site.peerCertificateExpires = e.peerCertificateExpires();
@@ -425,6 +432,7 @@ public final class IpsecTunnel implements Tunnel {
                 if (undeferred) {
                     republish(site);
                 }
+                next = earlier(next, natKeepalive(site, now, out));
                 if (site.sequenceLow) {
                     site.sequenceLow = false;
                     EspSa sa = site.outbound;
@@ -458,6 +466,30 @@ public final class IpsecTunnel implements Tunnel {
             }
         }
         return next;
+    }
+
+    /**
+     * Sends a NAT keepalive to the site when this gateway is behind a NAT (RFC 3948 section 2.3: the NATed side keeps
+     * the mapping open) and no ESP went to it for {@link #NAT_KEEPALIVE_NANOS};
+     * returns when to look again. Whether ESP went is read from the site's packet counter every
+     * {@link #NAT_KEEPALIVE_CHECK_NANOS}, so the data path pays nothing for it.
+     */
+    private static long natKeepalive(IpsecSite site, long now, Results out) {
+        InetSocketAddress to = site.espDestination;
+        if (!site.established || !site.behindNat || to == null) {
+            site.espSeenNanos = now;
+            return Long.MAX_VALUE;
+        }
+        long sent = site.txPackets.sum();
+        if (sent != site.espSeenCount) {
+            site.espSeenCount = sent;
+            site.espSeenNanos = now;
+        } else if (now - site.espSeenNanos >= NAT_KEEPALIVE_NANOS) {
+            out.send(NAT_T_SOCKET, to, null, NAT_KEEPALIVE, 0, 1);
+            site.natKeepalives++;
+            site.espSeenNanos = now;
+        }
+        return now + NAT_KEEPALIVE_CHECK_NANOS;
     }
 
     private void initiate(IpsecSite site, Results out) {

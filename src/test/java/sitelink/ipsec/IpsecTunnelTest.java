@@ -2,6 +2,7 @@ package sitelink.ipsec;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -44,8 +45,15 @@ class IpsecTunnelTest {
         return new IpsecTunnel(List.of(s), 1, Environment.of(clock, new SecureRandom()), x -> self);
     }
 
-    /** What one side sent, carried to the other until neither has anything more to say. */
-    private record Wire(IpsecTunnel a, IpsecTunnel b) {
+    /**
+     * What one side sent, carried to the other until neither has anything more to say; with {@code natShift}, A is
+     * behind a NAT that moves its ports by that much (B sees A's 500 as 500 + natShift).
+     */
+    private record Wire(IpsecTunnel a, IpsecTunnel b, int natShift) {
+        Wire(IpsecTunnel a, IpsecTunnel b) {
+            this(a, b, 0);
+        }
+
         void tick() {
             List<Datagram> pending = new ArrayList<>();
             Results r = new Results(2048);
@@ -64,7 +72,7 @@ class IpsecTunnelTest {
                     IpsecTunnel to = d.from.equals(A) ? b : a;
                     InetAddress at = d.from.equals(A) ? B : A;
                     int socket = d.port == 500 ? IpsecTunnel.IKE_SOCKET : IpsecTunnel.NAT_T_SOCKET;
-                    InetSocketAddress source = new InetSocketAddress(d.from, d.port);
+                    InetSocketAddress source = new InetSocketAddress(d.from, d.from.equals(A) ? d.port + natShift : d.port);
                     if (to.isHandshake(socket, d.bytes, d.bytes.length)) {
                         to.handshake(socket, source, at, d.bytes, d.bytes.length, r.clear());
                     } else {
@@ -163,6 +171,54 @@ class IpsecTunnelTest {
         byte[] p = packet("198.18.1.10", "198.18.2.10");
         assertArrayEquals(p, through(a, b, p).orElseThrow());
         assertArrayEquals(p, through(b, a, packet("198.18.2.10", "198.18.1.10")).map(x -> p).orElseThrow());
+    }
+
+    @Test
+    void behindANatAnIdleSiteGetsANatKeepaliveEveryTwentySecondsABusyOneNone() {
+        IpsecTunnel a = gateway(A, B, "198.18.1.0/24", "198.18.2.0/24", true, PSK);
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", false, PSK);
+        Wire w = new Wire(a, b, 40_000); // A behind a NAT
+        w.tick();
+        assertEquals("ESTABLISHED", a.status().get(0).state());
+        assertTrue(a.sites().get(0).behindNat, "A learned from B's NAT detection that it is behind a NAT");
+        assertFalse(b.sites().get(0).behindNat, "B is not");
+        List<Long> keepalives = new ArrayList<>();
+        for (int second = 1; second <= 60; second++) { // 60 s idle, the timer ticking every second
+            clock.advance(Duration.ofSeconds(1));
+            Results r = new Results(2048);
+            a.tick(r);
+            for (int i = 0; i < r.sends(); i++) {
+                if (r.sendLength(i) == 1 && r.sendBuffer(i)[r.sendOffset(i)] == (byte) 0xff) {
+                    assertEquals(IpsecTunnel.NAT_T_SOCKET, r.sendSocket(i), "from 4500");
+                    assertEquals(new InetSocketAddress(B, 4500), r.sendTo(i), "to the peer's 4500");
+                    keepalives.add((long) second);
+                }
+            }
+            w.carry(Datagram.of(r, A)); // liveness checks answered; keepalives ignored by B
+            b.tick(r.clear());
+            w.carry(Datagram.of(r, B));
+        }
+        assertEquals(List.of(20L, 40L, 60L), keepalives, "one NAT keepalive after each 20 s without ESP");
+        for (int second = 1; second <= 60; second++) { // now ESP goes every second: no keepalive
+            clock.advance(Duration.ofSeconds(1));
+            through(a, b, packet("198.18.1.10", "198.18.2.10")).orElseThrow();
+            Results r = new Results(2048);
+            a.tick(r);
+            for (int i = 0; i < r.sends(); i++) {
+                assertTrue(r.sendLength(i) != 1, "no keepalive while ESP flows (second " + second + ")");
+            }
+        }
+        Results r = new Results(2048);
+        for (int second = 1; second <= 60; second++) { // B, not behind the NAT, sends none however idle
+            clock.advance(Duration.ofSeconds(1));
+            b.tick(r.clear());
+            for (int i = 0; i < r.sends(); i++) {
+                assertTrue(r.sendLength(i) != 1, "B is not behind a NAT: no keepalive");
+            }
+            w.carry(Datagram.of(r, B));
+            a.tick(r.clear());
+            w.carry(Datagram.of(r, A));
+        }
     }
 
     @Test
