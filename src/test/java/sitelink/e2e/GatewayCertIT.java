@@ -27,7 +27,8 @@ import sitelink.pki.PemFiles;
  * P-256: host A and host B talk through the tunnel. The same with a CA and certificates made by strongSwan's own
  * {@code pki} (RSA 3072 with sitelink initiating, ECDSA P-256 with charon initiating). And the refusals, each named in sitelink's log and by
  * {@code sitelink diagnose}: charon's certificate expired, its ID not in its certificate, revoked by a CRL that changed
- * while the gateway ran, and signed by a CA this site does not trust.
+ * while its IKE SA was up (the gateway deletes that IKE SA, then refuses charon's next attempt), and signed by a CA
+ * this site does not trust.
  */
 class GatewayCertIT {
     private static final String OUR_ID = "left.example", SWAN_ID = "right.example";
@@ -193,7 +194,7 @@ class GatewayCertIT {
     }
 
     @Test
-    @DisplayName("refusals named in sitelink's log and by diagnose: charon's certificate expired, its ID not in its certificate, revoked by a CRL changed while running, an unknown CA")
+    @DisplayName("refusals named in sitelink's log and by diagnose: charon's certificate expired, its ID not in its certificate, revoked by a CRL changed while its IKE SA was up (deleted, then refused), an unknown CA")
     void refusalsAreNamed() throws IOException {
         try (TwoOffices t = TwoOffices.create()) {
             Pki pki = Pki.make(t, "ecdsa-p256");
@@ -222,16 +223,24 @@ class GatewayCertIT {
             refused(t, swan, "ID_MISMATCH: the peer identifies as " + SWAN_ID + ", but its certificate (CN=other.example) names only "
                     + "[dns:other.example, ip:" + t.b().wanAddress() + "] as subjectAltNames", "set remote_id to the identity the peer sends");
 
-            // charon's good certificate is accepted; then revoked in the CRL file the running gateway reads: refused
+            // charon's good certificate is accepted; then revoked in the CRL file the running gateway reads while the
+            // IKE SA is up: the gateway's timer (every 30 s) re-reads the CRL and deletes that IKE SA, and charon,
+            // initiating again, is refused
             swan.reload(conf(t, "right.crt", SWAN_ID));
             swan.swanctl("--initiate", "--child", "net");
             Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
-            swan.swanctl("--terminate", "--ike", "office-a");
             pki.pki("revoke", "--ca-cert", "ca.crt", "--ca-key", "ca.key", "--crl", "ca.crl", "--cert", "right.crt");
             long revokedAt = Instant.now().getEpochSecond();
             E2e.await(Duration.ofSeconds(5), "the revocation's second to pass (the JDK counts a revocation from the next one)",
                     () -> Instant.now().getEpochSecond() > revokedAt, () -> "");
             String serial = PkiCli.serial(pki.p("right.crt"));
+            String whileUp = "office-b: CERTIFICATE_REVOKED while the IKE SA was up: certificate of " + SWAN_ID + " revoked (serial "
+                    + serial + ", CRL of Example CA updated ";
+            E2e.await(Duration.ofSeconds(45), "the established IKE SA deleted for the revocation",
+                    () -> t.a().sitelink().output().contains(whileUp), t.a().sitelink()::tail);
+            System.out.println("sitelink: " + line(t.a().sitelink().output(), whileUp));
+            E2e.await(Duration.ofSeconds(10), "charon to have taken the Delete", () -> !swan.swanctl("--list-sas").contains("ESTABLISHED"),
+                    swan::log);
             refused(t, swan, "CERTIFICATE_REVOKED: certificate of " + SWAN_ID + " revoked (serial " + serial + ", CRL of Example CA updated ",
                     "issue the peer a new certificate");
             assertTrue(t.a().sitelink().output().contains("office-b: CRL " + pki.p("ca.crl") + " re-read"), t.a().sitelink().tail());

@@ -289,4 +289,87 @@ class IpsecTunnelTest {
                 + right.certificate().getSerialNumber().toString(16).toUpperCase()), after.lastFailure().toString());
         assertEquals("DOWN", b2.status().get(0).state());
     }
+
+    @Test
+    void aCrlThatNowRevokesThePeersCertificateDeletesTheEstablishedIkeSa(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        SecureRandom random = new SecureRandom();
+        java.time.Instant now = clock.now();
+        var ca = sitelink.pki.CertificateAuthority.newCa("Example CA", sitelink.pki.KeyType.ECDSA_P256, Duration.ofDays(3650), now, random);
+        var left = sitelink.pki.CertificateAuthority.issue(ca.certificate(), ca.privateKey(), "left.example",
+                List.of(sitelink.pki.CertificateAuthority.AltName.parse("dns:left.example")), sitelink.pki.KeyType.ECDSA_P256,
+                Duration.ofDays(365), now, random);
+        var right = sitelink.pki.CertificateAuthority.issue(ca.certificate(), ca.privateKey(), "right.example",
+                List.of(sitelink.pki.CertificateAuthority.AltName.parse("dns:right.example")), sitelink.pki.KeyType.ECDSA_P256,
+                Duration.ofDays(365), now, random);
+        java.nio.file.Path crl = dir.resolve("ca.crl");
+        sitelink.pki.PemFiles.replaceCrl(crl, sitelink.pki.CertificateAuthority.revoke(ca.certificate(), ca.privateKey(),
+                Optional.empty(), null, 0, now));
+        SiteCertificates.CrlReader reader = f -> sitelink.pki.PemFiles.read(f).crls();
+        SiteCertificates ofA = new SiteCertificates("office-b", new sitelink.ike.IkeCertificates(List.of(left.certificate()),
+                left.privateKey(), List.of(ca.certificate()), reader.read(crl)), List.of(crl), reader, clock);
+        SiteCertificates ofB = new SiteCertificates("office-a", new sitelink.ike.IkeCertificates(List.of(right.certificate()),
+                right.privateKey(), List.of(ca.certificate()), List.of()), List.of(), reader, clock);
+        IpsecTunnel a = certGateway(A, B, false, ofA, "left.example", "right.example", "198.18.1.0/24", "198.18.2.0/24");
+        IpsecTunnel b = certGateway(B, A, true, ofB, "right.example", "left.example", "198.18.2.0/24", "198.18.1.0/24");
+        Wire wire = new Wire(a, b);
+        wire.tick();
+        assertEquals("ESTABLISHED", a.status().get(0).state());
+        byte[] p = packet("198.18.2.10", "198.18.1.10");
+        List<String> log = new ArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                log.add(new java.util.logging.SimpleFormatter().formatMessage(r));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger.getLogger("sitelink.ipsec").addHandler(capture);
+        try {
+            // another certificate revoked: the CRL is re-read at the timer's next look, the IKE SA stays
+            sitelink.pki.PemFiles.replaceCrl(crl, sitelink.pki.CertificateAuthority.revoke(ca.certificate(), ca.privateKey(),
+                    Optional.of(reader.read(crl).get(0)), java.math.BigInteger.valueOf(0x77), 1, now));
+            clock.advance(Duration.ofSeconds(31));
+            wire.tick();
+            assertTrue(log.stream().anyMatch(l -> l.startsWith("office-b: CRL " + crl + " re-read: 1 revoked")), log.toString());
+            assertEquals("ESTABLISHED", a.status().get(0).state());
+            assertArrayEquals(p, through(b, a, p).orElseThrow(), "ESP still carries");
+
+            // B's certificate revoked: A deletes the IKE SA at its next look, says why, and ESP stops at once
+            sitelink.pki.PemFiles.replaceCrl(crl, sitelink.pki.CertificateAuthority.revoke(ca.certificate(), ca.privateKey(),
+                    Optional.of(reader.read(crl).get(0)), right.certificate().getSerialNumber(), 1, now));
+            clock.advance(Duration.ofSeconds(29));
+            wire.tick();
+            assertEquals("ESTABLISHED", a.status().get(0).state(), "not looked yet");
+            clock.advance(Duration.ofSeconds(2));
+            wire.tick();
+            String serial = "0x" + right.certificate().getSerialNumber().toString(16).toUpperCase();
+            String deleted = log.stream().filter(l -> l.contains("while the IKE SA was up")).findFirst()
+                    .orElseThrow(() -> new AssertionError(log.toString()));
+            assertTrue(deleted.startsWith("office-b: CERTIFICATE_REVOKED while the IKE SA was up: certificate of right.example revoked"
+                    + " (serial " + serial + ", CRL of Example CA updated 2025-01-01); deleting the IKE SA (SPI "), deleted);
+            IpsecSiteStatus after = a.status().get(0);
+            assertTrue(after.children().isEmpty(), after.toString());
+            assertTrue(after.lastFailure().orElseThrow().startsWith("CERTIFICATE_REVOKED: certificate of right.example revoked (serial "
+                    + serial), after.toString());
+            assertEquals(Optional.empty(), through(b, a, p), "B's ESP is no longer opened");
+            assertTrue(!"ESTABLISHED".equals(a.status().get(0).state()) && !"ESTABLISHED".equals(b.status().get(0).state()),
+                    "B took the Delete: " + b.status());
+
+            // B tries again and is refused in IKE_AUTH
+            clock.advance(Duration.ofSeconds(3));
+            wire.tick();
+            assertTrue(!"ESTABLISHED".equals(a.status().get(0).state()), a.status().toString());
+            assertTrue(log.stream().anyMatch(l -> l.startsWith("office-b: authentication (IKE_AUTH): CERTIFICATE_REVOKED")), log.toString());
+        } finally {
+            java.util.logging.Logger.getLogger("sitelink.ipsec").removeHandler(capture);
+        }
+    }
 }
