@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Optional;
+import sitelink.route.HostPort;
 import sitelink.route.Prefix;
 
 /**
@@ -26,30 +27,22 @@ public record Endpoint(String host, int port) {
      * the address's own colons, as in URLs and wg-quick).
      */
     public static Endpoint parse(String text) {
-        String t = text.strip();
-        String host;
-        String port;
-        if (t.startsWith("[")) {
-            int close = t.indexOf(']');
-            if (close < 0 || close + 1 >= t.length() || t.charAt(close + 1) != ':') {
+        HostPort split;
+        try {
+            split = HostPort.split(text.strip());
+        } catch (HostPort.Malformed e) {
+            throw new IllegalArgumentException(e.problem() == HostPort.Problem.NO_PORT ? "the port is missing; write host:port"
+                    : "write an IPv6 endpoint as [address]:port");
+        }
+        String host = split.host();
+        String port = split.port();
+        if (split.bracketed()) {
+            if (host.indexOf(']') >= 0) { // "[a]b]:1": the first ']' must close the address
                 throw new IllegalArgumentException("write an IPv6 endpoint as [address]:port");
             }
-            host = t.substring(1, close);
-            port = t.substring(close + 2);
             Prefix.parseAddress(host); // brackets are for IPv6 literals only
-        } else {
-            int colon = t.lastIndexOf(':');
-            if (colon < 0) {
-                throw new IllegalArgumentException("the port is missing; write host:port");
-            }
-            host = t.substring(0, colon);
-            port = t.substring(colon + 1);
-            if (host.indexOf(':') >= 0) {
-                throw new IllegalArgumentException("write an IPv6 endpoint as [address]:port");
-            }
-            if (!isHostName(host)) {
-                throw new IllegalArgumentException("'" + host + "' is neither an IP address nor a DNS name");
-            }
+        } else if (!isHostName(host)) {
+            throw new IllegalArgumentException("'" + host + "' is neither an IP address nor a DNS name");
         }
         if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(Character::isDigit)) {
             throw new IllegalArgumentException("'" + port + "' is not a port number");

@@ -53,16 +53,22 @@ final class IkeAuth {
         }
     }
 
-    /** When the certificate the peer sent first in {@code m} expires (its notAfter); empty without one. */
-    static Optional<java.time.Instant> peerCertificateExpiry(IkeMessage m) {
-        return m.all(Payload.Cert.class).stream().filter(c -> c.encoding() == Ike.CERT_X509_SIGNATURE).findFirst().flatMap(c -> {
-            try {
-                return Optional.of(((java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-                        .generateCertificate(new java.io.ByteArrayInputStream(c.data()))).getNotAfter().toInstant());
-            } catch (java.security.cert.CertificateException e) {
-                return Optional.empty();
-            }
-        });
+    /** The X.509 certificates the peer sent in {@code m}, its own first; empty without any (or when one is unreadable). */
+    static List<java.security.cert.X509Certificate> peerCertificates(IkeMessage m) {
+        try {
+            return PeerCertificate.decode(m.all(Payload.Cert.class));
+        } catch (java.security.cert.CertificateException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * With certificates: whether the CRLs of {@code withCrls} now revoke the certificates the peer authenticated with
+     * ({@code peerCertificates}), named as IKE_AUTH's refusal would be; empty when not (or with a PSK).
+     */
+    static Optional<IkeAction.Failed> revoked(List<java.security.cert.X509Certificate> peerCertificates,
+                                              IkeCertificates withCrls, Instant now) {
+        return PeerCertificate.revoked(peerCertificates, withCrls, now).map(r -> new IkeAction.Failed(r.reason(), r.detail()));
     }
 
     /** Our AUTH payload: the PSK's MAC, or a signature with our key (RFC 7427 when the peer announced it). */

@@ -39,8 +39,8 @@ public final class IkeSession {
     private InetSocketAddress remote;
     private boolean natT;
     private boolean behindNat;
-    /** When the certificate the peer authenticated with expires; empty with a PSK or before IKE_AUTH. */
-    private Optional<java.time.Instant> peerCertificateExpires = Optional.empty();
+    /** The certificates the peer authenticated with (its own first, as sent); empty with a PSK or before IKE_AUTH. */
+    private List<java.security.cert.X509Certificate> peerCertificates = List.of();
     private int inboundChildSpi;
     /** The installed CHILD SAs by outbound SPI (the peer's inbound, what its Delete payloads name: section 1.4.1). */
     private final java.util.Map<Integer, Child> children = new java.util.LinkedHashMap<>();
@@ -592,7 +592,7 @@ public final class IkeSession {
             return;
         }
         Optional<IkeAction.Failed> refused = authenticator.verifyPeer(keys, peerHashes, clock.now(), m, idr.get(), auth.get(), secondMessage, ni, false);
-        peerCertificateExpires = refused.isEmpty() ? IkeAuth.peerCertificateExpiry(m) : Optional.empty();
+        peerCertificates = refused.isEmpty() ? IkeAuth.peerCertificates(m) : List.of();
         if (refused.isPresent()) {
             fail(out, refused.get().reason(), refused.get().detail());
             // section 2.21.2: tell the responder, which already counts the IKE SA as up, in an INFORMATIONAL of its own
@@ -773,7 +773,7 @@ public final class IkeSession {
             return;
         }
         Optional<IkeAction.Failed> refused = authenticator.verifyPeer(keys, peerHashes, clock.now(), m, idi.get(), auth.get(), firstMessage, nr, true);
-        peerCertificateExpires = refused.isEmpty() ? IkeAuth.peerCertificateExpiry(m) : Optional.empty();
+        peerCertificates = refused.isEmpty() ? IkeAuth.peerCertificates(m) : List.of();
         if (refused.isPresent()) {
             respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED)));
             fail(out, refused.get().reason(), refused.get().detail());
@@ -1484,6 +1484,16 @@ public final class IkeSession {
         return out;
     }
 
+    /**
+     * The CRLs changed: whether they ({@code withCrls}) now revoke the certificate this ESTABLISHED IKE SA's peer
+     * authenticated with (or a CA above it), as of the clock's time. The failure, named as IKE_AUTH's refusal would be
+     * ({@link IkeFailure#CERTIFICATE_REVOKED} with certificate, serial and CRL); empty when not revoked, with a PSK, or
+     * when not established. The caller decides what follows ({@link #delete}).
+     */
+    public Optional<IkeAction.Failed> peerRevoked(IkeCertificates withCrls) {
+        return state == State.ESTABLISHED ? IkeAuth.revoked(peerCertificates, withCrls, clock.now()) : Optional.empty();
+    }
+
     /** The IKE SA's initiator SPI (0 before the first message). */
     public long initiatorSpi() {
         return spiI;
@@ -1516,7 +1526,8 @@ public final class IkeSession {
         state = State.ESTABLISHED;
         lastHeardNanos = clock.nanoTime();
         ikeRekeyAt = clock.nanoTime() + rekeyDelay(config.ikeLifetime());
-        out.add(new IkeAction.Established(spiI, spiR, ikeProposal, natT, peerCertificateExpires));
+        out.add(new IkeAction.Established(spiI, spiR, ikeProposal, natT, peerCertificates.stream().findFirst()
+                .map(c -> c.getNotAfter().toInstant())));
     }
 
     private void deleteAllChildren(List<IkeAction> out) {

@@ -53,14 +53,9 @@ final class PeerCertificate {
     }
 
     static Verdict check(List<Payload.Cert> payloads, IkeId peerId, IkeCertificates ours, Instant now) {
-        List<X509Certificate> received = new ArrayList<>();
         try {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");
-            for (Payload.Cert p : payloads) {
-                if (p.encoding() == Ike.CERT_X509_SIGNATURE) {
-                    received.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(p.data())));
-                }
-            }
+            List<X509Certificate> received = decode(payloads);
             if (received.isEmpty()) {
                 return new Verdict.Refused(IkeFailure.CERTIFICATE_UNTRUSTED, "the peer " + peerId + " sent no X.509 certificate"
                         + (payloads.isEmpty() ? "" : " (only CERT encodings " + payloads.stream().map(Payload.Cert::encoding).toList() + ")"));
@@ -84,6 +79,35 @@ final class PeerCertificate {
         } catch (CertificateException e) {
             return new Verdict.Refused(IkeFailure.CERTIFICATE_UNTRUSTED, "the peer " + peerId + " sent an unreadable certificate ("
                     + e.getMessage() + ")");
+        }
+    }
+
+    /** The X.509 certificates among the CERT payloads, in the order the peer sent them (its own first). */
+    static List<X509Certificate> decode(List<Payload.Cert> payloads) throws CertificateException {
+        CertificateFactory factory = CertificateFactory.getInstance("X.509");
+        List<X509Certificate> received = new ArrayList<>();
+        for (Payload.Cert p : payloads) {
+            if (p.encoding() == Ike.CERT_X509_SIGNATURE) {
+                received.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(p.data())));
+            }
+        }
+        return received;
+    }
+
+    /**
+     * Whether certificates the peer was accepted with ({@code received}, as {@link #decode} gave them) are revoked now by
+     * the CRLs of {@code ours}: the path validated again, and only a revocation counts (an expiry during the IKE SA
+     * does not end it, as in IKE_AUTH's rules). The refusal as IKE_AUTH would have named it, or empty.
+     */
+    static Optional<Verdict.Refused> revoked(List<X509Certificate> received, IkeCertificates ours, Instant now) {
+        if (received.isEmpty() || ours.crls().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            CertPath path = CertificateFactory.getInstance("X.509").generateCertPath(ordered(received, ours.trustAnchors()));
+            return validate(path, ours, now).filter(r -> r.reason() == IkeFailure.CERTIFICATE_REVOKED);
+        } catch (CertificateException e) {
+            return Optional.empty();
         }
     }
 

@@ -93,6 +93,8 @@ public final class IpsecSite implements Remote {
     Optional<String> lastFailure = Optional.empty();
     Optional<Instant> lastFailureAt = Optional.empty();
     Optional<InetSocketAddress> peer;
+    /** The {@link SiteCertificates#generation} of the CRLs the established IKE SAs were last checked against. */
+    int crlGeneration;
 
     IpsecSite(Settings settings, int tunnelIndex) {
         this.settings = settings;

@@ -269,7 +269,7 @@ public final class IpsecTunnel implements Tunnel {
      * request (a CHILD SA installed then is the responder's half of a rekey, whose outbound use waits).
      */
     private void apply(IpsecSite site, IkeSession s, List<IkeAction> actions, Results out, boolean answering) {
-        boolean changed = false;
+        boolean changed = false, established = false;
         for (IkeAction a : actions) {
             switch (a) {
                 case IkeAction.Send x -> out.send(x.localPort() == Ike.NAT_T_PORT ? NAT_T_SOCKET : IKE_SOCKET, x.to(), null,
@@ -290,6 +290,7 @@ public final class IpsecTunnel implements Tunnel {
                     LOG.log(Level.INFO, "{0}: IKE SA established with {1} ({2}, {3}, SPIs {4}_i {5}_r)", site.name(),
                             site.peer.map(Object::toString).orElse("?"), e.proposal(), e.keyExchange(), hex(e.spiI()), hex(e.spiR()));
                     settleDuplicates(site, s, out);
+                    established = true;
                 }
                 case IkeAction.IkeSaRekeyed r -> {
                     site.spiI = r.spiI();
@@ -329,6 +330,10 @@ public final class IpsecTunnel implements Tunnel {
                     LOG.log(Level.DEBUG, "{0}: IKE message dropped: {1}", site.name(), d.reason());
                 }
             }
+        }
+        if (established && site.settings.certificates().isPresent()) {
+            // its IKE_AUTH may have used the CRLs from before a re-read the timer already checked the others against
+            deleteIfRevoked(site, s, site.settings.certificates().get(), out);
         }
         IkeSession.State st = s.state();
         if (st == IkeSession.State.IDLE && !s.weInitiated()) {
@@ -409,10 +414,15 @@ public final class IpsecTunnel implements Tunnel {
         long now = env.clock().nanoTime();
         long next = Long.MAX_VALUE;
         for (IpsecSite site : sites) {
-            if (site.settings.certificates().isPresent()) { // CRL files re-read when they changed
-                next = earlier(next, site.settings.certificates().get().poll(now));
+            SiteCertificates certificates = site.settings.certificates().orElse(null);
+            if (certificates != null) { // CRL files re-read when they changed
+                next = earlier(next, certificates.poll(now));
             }
             synchronized (site) {
+                if (certificates != null && certificates.generation() != site.crlGeneration) {
+                    site.crlGeneration = certificates.generation();
+                    deleteRevoked(site, certificates, out);
+                }
                 if (site.heard) {
                     site.heard = false;
                     site.sessions.forEach(IkeSession::noteInboundTraffic);
@@ -490,6 +500,32 @@ public final class IpsecTunnel implements Tunnel {
             site.espSeenNanos = now;
         }
         return now + NAT_KEEPALIVE_CHECK_NANOS;
+    }
+
+    /**
+     * The site's CRLs were read anew: each established IKE SA whose peer's certificate they now revoke is deleted.
+     */
+    private void deleteRevoked(IpsecSite site, SiteCertificates certificates, Results out) {
+        for (IkeSession s : List.copyOf(site.sessions)) {
+            deleteIfRevoked(site, s, certificates, out);
+        }
+    }
+
+    /**
+     * Deletes the IKE SA {@code s} (its CHILD SAs at once) if the site's CRLs as last read revoke the certificate its
+     * peer authenticated with, with a log line naming the certificate, its serial and the CRL; status and diagnose
+     * show it as the site's last failure. A site that initiates then tries again, and is refused in IKE_AUTH.
+     */
+    private void deleteIfRevoked(IpsecSite site, IkeSession s, SiteCertificates certificates, Results out) {
+        java.util.Optional<IkeAction.Failed> revoked = s.peerRevoked(certificates.latest());
+        if (revoked.isPresent()) {
+            IkeAction.Failed f = revoked.get();
+            site.lastFailure = java.util.Optional.of(f.reason() + ": " + f.detail());
+            site.lastFailureAt = java.util.Optional.of(env.clock().now());
+            LOG.log(Level.WARNING, "{0}: {1} while the IKE SA was up: {2}; deleting the IKE SA (SPI {3}_i); {4}", site.name(),
+                    f.reason(), f.detail(), hex(s.initiatorSpi()), IkeAdvice.remedy(f.reason(), true));
+            apply(site, s, s.delete(), out);
+        }
     }
 
     private void initiate(IpsecSite site, Results out) {

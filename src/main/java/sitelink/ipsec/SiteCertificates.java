@@ -21,7 +21,9 @@ import sitelink.tunnel.Clock;
  * A certificate site's credentials while the gateway runs: our certificate (when it expires, for status) and the CRL
  * files, re-read when they change. Every {@link #CHECK_INTERVAL_NANOS} (the tunnel's timer) and before each new IKE
  * session the files' modification time, size and inode are compared with those last read; when one differs all are
- * read again, and new sessions validate the peer's certificate against the new CRLs (established ones keep going).
+ * read again, new sessions validate the peer's certificate against the new CRLs, and the tunnel's timer (seeing
+ * {@link #generation} change) checks the certificates of established IKE SAs against them too: one whose peer's
+ * certificate is now revoked is deleted ({@link IpsecTunnel}).
  * A CRL that cannot be read or parsed, or that none of the site's CAs signed, leaves the CRLs read before in force,
  * and the log says why. Nothing is fetched from the network.
  */
@@ -47,6 +49,8 @@ public final class SiteCertificates {
     private volatile IkeCertificates current;
     private Map<Path, Stamp> stamps;
     private long nextCheck;
+    /** How many times the CRLs were read anew (0: as at start). */
+    private volatile int generation;
 
     /**
      * @param initial the credentials as {@code check} read them at start, their CRLs from {@code crlFiles} as they are now
@@ -70,6 +74,16 @@ public final class SiteCertificates {
     public IkeCertificates current() {
         check();
         return current;
+    }
+
+    /** The credentials as last read, without looking at the files. */
+    IkeCertificates latest() {
+        return current;
+    }
+
+    /** Counts the times the CRLs were read anew: when it changed, established IKE SAs are checked against them. */
+    int generation() {
+        return generation;
     }
 
     /** Looks at the files when the interval has passed; the clock time (nanoTime) of the next look. */
@@ -108,6 +122,7 @@ public final class SiteCertificates {
         IkeCertificates was = current;
         current = new IkeCertificates(was.chain(), was.privateKey(), was.trustAnchors(),
                 read.values().stream().flatMap(List::stream).toList());
+        generation++;
         read.forEach((f, crls) -> crls.forEach(crl -> LOG.log(Level.INFO, "{0}: CRL {1} re-read: {2} revoked, updated {3}", site, f,
                 crl.getRevokedCertificates() == null ? 0 : crl.getRevokedCertificates().size(), crl.getThisUpdate().toInstant())));
     }

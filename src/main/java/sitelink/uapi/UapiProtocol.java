@@ -23,6 +23,7 @@ import sitelink.device.DeviceSnapshot;
 import sitelink.device.DeviceUpdate;
 import sitelink.device.PeerSnapshot;
 import sitelink.device.PeerUpdate;
+import sitelink.route.HostPort;
 import sitelink.route.Prefix;
 
 /**
@@ -362,30 +363,11 @@ public final class UapiProtocol {
 
     /** Go's netip.ParseAddrPort: "a.b.c.d:port" or "[v6]:port", numeric only (wg resolves names before sending). */
     static InetSocketAddress parseEndpoint(String value) {
-        String host;
-        String port;
-        if (value.startsWith("[")) {
-            int close = value.indexOf("]:");
-            if (close < 0) {
-                throw new IllegalArgumentException("bad endpoint");
-            }
-            host = value.substring(1, close);
-            port = value.substring(close + 2);
-            if (host.indexOf(':') < 0) {
-                throw new IllegalArgumentException("brackets are for IPv6 only");
-            }
-        } else {
-            int colon = value.lastIndexOf(':');
-            if (colon < 0) {
-                throw new IllegalArgumentException("endpoint needs a port");
-            }
-            host = value.substring(0, colon);
-            port = value.substring(colon + 1);
-            if (host.indexOf(':') >= 0) {
-                throw new IllegalArgumentException("IPv6 endpoints need brackets");
-            }
+        HostPort split = HostPort.split(value); // Malformed is an IllegalArgumentException: EINVAL
+        if (split.bracketed() && split.host().indexOf(':') < 0) {
+            throw new IllegalArgumentException("brackets are for IPv6 only");
         }
-        return new InetSocketAddress(parseAddress(host, true), (int) parseUnsigned(port, 0xffffL));
+        return new InetSocketAddress(parseAddress(split.host(), true), (int) parseUnsigned(split.port(), 0xffffL));
     }
 
     /** Go's netip.ParsePrefix: ADDR/BITS with decimal bits and no zone; host bits are allowed and cleared. */

@@ -24,9 +24,11 @@ import sitelink.pki.PemFiles;
  * {@code sitelink up} with an IKEv2 site authenticated by certificates (issue 12): office A's gateway is sitelink,
  * office B's is strongSwan's charon ({@code auth = pubkey}, kernel-libipsec, in B's gateway namespace); the CA and both
  * gateways' certificates are made by {@code sitelink pki}. Both roles with RSA 3072 (IKE_AUTH fragmented) and ECDSA
- * P-256: host A and host B talk through the tunnel. And the refusals, each named in sitelink's log and by
+ * P-256: host A and host B talk through the tunnel. The same with a CA and certificates made by strongSwan's own
+ * {@code pki} (RSA 3072 with sitelink initiating, ECDSA P-256 with charon initiating). And the refusals, each named in sitelink's log and by
  * {@code sitelink diagnose}: charon's certificate expired, its ID not in its certificate, revoked by a CRL that changed
- * while the gateway ran, and signed by a CA this site does not trust.
+ * while its IKE SA was up (the gateway deletes that IKE SA, then refuses charon's next attempt), and signed by a CA
+ * this site does not trust.
  */
 class GatewayCertIT {
     private static final String OUR_ID = "left.example", SWAN_ID = "right.example";
@@ -78,31 +80,7 @@ class GatewayCertIT {
             if (!weInitiate) {
                 swan.swanctl("--initiate", "--child", "net");
             }
-            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
-            String sas = swan.swanctl("--list-sas");
-            System.out.println("swanctl --list-sas:\n" + sas);
-            assertTrue(sas.contains("ESTABLISHED, IKEv2") && sas.contains("local  '" + SWAN_ID + "'")
-                    && sas.contains("remote '" + OUR_ID + "'") && sas.contains("INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256"), sas);
-            String log = swan.log();
-            String verified = line(log, "authentication of '" + OUR_ID + "' with ");
-            System.out.println("charon: " + verified);
-            assertTrue(verified.contains(keyType.startsWith("rsa") ? "RSA_EMSA_PKCS1_SHA2_256" : "ECDSA_WITH_SHA256_DER")
-                    && verified.endsWith("successful"), verified);
-            String ours = t.a().sitelink().output();
-            assertTrue(ours.contains("office-b: IKE SA established with"), t.a().sitelink().tail());
-            if (keyType.equals("rsa3072")) {
-                // an RSA 3072 IKE_AUTH (two certificates, a 384-byte signature) is larger than a 1280-byte packet: both
-                // ends send it in RFC 7383 fragments, and each reassembles the other's
-                System.out.println("charon: " + line(log, "splitting IKE message") + "\ncharon: "
-                        + line(log, "reassembled fragmented IKE message"));
-                assertTrue(log.contains("splitting IKE message") && log.contains("reassembled fragmented IKE message"), log);
-            }
-            TcpTransfer.Result r = TcpTransfer.start(t.a().host(), t.b().host(), t.b().hostAddress(), TRANSFER, 0)
-                    .await(Duration.ofSeconds(60));
-            assertEquals(TRANSFER, r.received(), "host B received every byte host A sent");
-            assertEquals(r.sentSha256(), r.receivedSha256(), "and the same bytes");
-            Traffic.Ping back = Traffic.ping(t.b().host(), t.a().hostAddress(), 3, 0.2);
-            assertEquals(3, back.received(), "host B pings host A through charon and sitelink");
+            carries(t, swan, keyType.startsWith("rsa"), keyType.equals("rsa3072"), 0);
             String status = status(t);
             System.out.println(status);
             assertTrue(status.contains("ESTABLISHED"), status);
@@ -127,8 +105,96 @@ class GatewayCertIT {
         }
     }
 
+    /**
+     * The tunnel is up and carries traffic: host A reaches host B, charon has the IKE SA ESTABLISHED (with our IDs)
+     * and the CHILD SA INSTALLED, charon's log since {@code logFrom} says it verified our signature ({@code ourKeyRsa}:
+     * RSA PKCS#1 v1.5 with SHA-256, else ECDSA with SHA-256, both RFC 7427), sitelink logged the IKE SA established,
+     * 8 MiB from host A arrive intact and host B pings host A; {@code fragmented}: charon split its IKE_AUTH message
+     * into RFC 7383 fragments and reassembled ours.
+     */
+    private static void carries(TwoOffices t, Charon swan, boolean ourKeyRsa, boolean fragmented, int logFrom) {
+        Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
+        String sas = swan.swanctl("--list-sas");
+        System.out.println("swanctl --list-sas:\n" + sas);
+        assertTrue(sas.contains("ESTABLISHED, IKEv2") && sas.contains("local  '" + SWAN_ID + "'")
+                && sas.contains("remote '" + OUR_ID + "'") && sas.contains("INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256"), sas);
+        String log = swan.log().substring(logFrom);
+        String verified = line(log, "authentication of '" + OUR_ID + "' with ");
+        System.out.println("charon: " + verified);
+        assertTrue(verified.contains(ourKeyRsa ? "RSA_EMSA_PKCS1_SHA2_256" : "ECDSA_WITH_SHA256_DER")
+                && verified.endsWith("successful"), verified);
+        assertTrue(t.a().sitelink().output().contains("office-b: IKE SA established with"), t.a().sitelink().tail());
+        if (fragmented) {
+            // an RSA 3072 IKE_AUTH (a certificate signed with RSA 3072, a 384-byte signature) is larger than a 1280-byte
+            // packet: both ends send it in RFC 7383 fragments, and each reassembles the other's
+            System.out.println("charon: " + line(log, "splitting IKE message") + "\ncharon: "
+                    + line(log, "reassembled fragmented IKE message"));
+            assertTrue(log.contains("splitting IKE message") && log.contains("reassembled fragmented IKE message"), log);
+        }
+        TcpTransfer.Result r = TcpTransfer.start(t.a().host(), t.b().host(), t.b().hostAddress(), TRANSFER, 0)
+                .await(Duration.ofSeconds(60));
+        assertEquals(TRANSFER, r.received(), "host B received every byte host A sent");
+        assertEquals(r.sentSha256(), r.receivedSha256(), "and the same bytes");
+        Traffic.Ping back = Traffic.ping(t.b().host(), t.a().hostAddress(), 3, 0.2);
+        assertEquals(3, back.received(), "host B pings host A through charon and sitelink");
+    }
+
     @Test
-    @DisplayName("refusals named in sitelink's log and by diagnose: charon's certificate expired, its ID not in its certificate, revoked by a CRL changed while running, an unknown CA")
+    @DisplayName("certificates made by strongSwan's pki (an RSA 3072 CA; PKCS#1 and SEC1 keys) through the gateway: RSA 3072 with sitelink initiating (IKE_AUTH fragmented), then ECDSA P-256 with charon initiating: ESTABLISHED, ping both ways, 8 MiB intact")
+    void certificatesOfStrongSwansPki() throws IOException {
+        E2e.require(E2e.onPath("pki").isPresent(), "strongSwan's pki (apt-get install --no-install-recommends strongswan-pki)");
+        try (TwoOffices t = TwoOffices.create()) {
+            Path dir = t.a().gateway().logDir().resolve("swan-pki");
+            Files.createDirectories(dir);
+            // strongSwan's own recipe: an RSA CA, and for each gateway an RSA 3072 and an ECDSA P-256 certificate with
+            // its DNS name; pki writes RSA keys as PKCS#1 and ECDSA keys as SEC1 ("EC PRIVATE KEY")
+            StringBuilder script = new StringBuilder("""
+                    set -e
+                    umask 077
+                    pki --gen --type rsa --size 3072 --outform pem > ca.key
+                    pki --self --ca --lifetime 3650 --in ca.key --dn "CN=Swan CA" --outform pem > ca.crt
+                    """);
+            for (String[] c : new String[][] {{"left", OUR_ID, t.a().wanAddress()}, {"right", SWAN_ID, t.b().wanAddress()}}) {
+                for (String[] k : new String[][] {{"rsa", "--type rsa --size 3072"}, {"ec", "--type ecdsa --size 256"}}) {
+                    String file = c[0] + "-" + k[0];
+                    script.append("pki --gen %s --outform pem > %s.key\n".formatted(k[1], file)).append(("pki --pub --in %s.key"
+                            + " | pki --issue --cacert ca.crt --cakey ca.key --dn \"CN=%s\" --san %s --san %s --outform pem > %s.crt\n")
+                            .formatted(file, c[1], c[1], c[2], file));
+                }
+            }
+            sitelink.testbed.Command.Result made = t.a().gateway().exec(Duration.ofSeconds(120), "sh", "-c", "cd " + dir + " && "
+                    + script);
+            assertEquals(0, made.exitCode(), made.stdout() + made.stderr());
+            assertTrue(Files.readString(dir.resolve("left-rsa.key")).startsWith("-----BEGIN RSA PRIVATE KEY-----")
+                    && Files.readString(dir.resolve("left-ec.key")).startsWith("-----BEGIN EC PRIVATE KEY-----"), "PKCS#1 and SEC1");
+            Map<String, Path> files = new HashMap<>(Map.of("x509ca/ca.crt", dir.resolve("ca.crt")));
+            for (String f : List.of("right-rsa", "right-ec")) {
+                files.put("x509/" + f + ".crt", dir.resolve(f + ".crt"));
+                files.put("private/" + f + ".key", dir.resolve(f + ".key"));
+            }
+            t.b().gateway().sysctl("net.ipv4.ip_forward", "1");
+
+            // RSA 3072, sitelink initiates
+            Charon swan = Charon.run(t.b().gateway(), conf(t, "right-rsa.crt", SWAN_ID), files);
+            t.writeSiteFile(t.a(), site(t, dir, "left-rsa", "ca.crt", null, "start"));
+            t.up(t.a());
+            carries(t, swan, true, true, 0);
+
+            // ECDSA P-256, charon initiates (sitelink restarted with its other certificate: it deletes the IKE SA on the way)
+            t.down(t.a());
+            int logFrom = swan.log().length();
+            swan.reload(conf(t, "right-ec.crt", SWAN_ID));
+            t.writeSiteFile(t.a(), site(t, dir, "left-ec", "ca.crt", null, "none"));
+            t.up(t.a());
+            swan.swanctl("--initiate", "--child", "net");
+            carries(t, swan, false, false, logFrom);
+            assertTrue(line(swan.log().substring(logFrom), "authentication of '" + SWAN_ID + "' (myself) with ")
+                    .contains("ECDSA_WITH_SHA256_DER"), swan.log().substring(logFrom));
+        }
+    }
+
+    @Test
+    @DisplayName("refusals named in sitelink's log and by diagnose: charon's certificate expired, its ID not in its certificate, revoked by a CRL changed while its IKE SA was up (deleted, then refused), an unknown CA")
     void refusalsAreNamed() throws IOException {
         try (TwoOffices t = TwoOffices.create()) {
             Pki pki = Pki.make(t, "ecdsa-p256");
@@ -157,16 +223,24 @@ class GatewayCertIT {
             refused(t, swan, "ID_MISMATCH: the peer identifies as " + SWAN_ID + ", but its certificate (CN=other.example) names only "
                     + "[dns:other.example, ip:" + t.b().wanAddress() + "] as subjectAltNames", "set remote_id to the identity the peer sends");
 
-            // charon's good certificate is accepted; then revoked in the CRL file the running gateway reads: refused
+            // charon's good certificate is accepted; then revoked in the CRL file the running gateway reads while the
+            // IKE SA is up: the gateway's timer (every 30 s) re-reads the CRL and deletes that IKE SA, and charon,
+            // initiating again, is refused
             swan.reload(conf(t, "right.crt", SWAN_ID));
             swan.swanctl("--initiate", "--child", "net");
             Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
-            swan.swanctl("--terminate", "--ike", "office-a");
             pki.pki("revoke", "--ca-cert", "ca.crt", "--ca-key", "ca.key", "--crl", "ca.crl", "--cert", "right.crt");
             long revokedAt = Instant.now().getEpochSecond();
             E2e.await(Duration.ofSeconds(5), "the revocation's second to pass (the JDK counts a revocation from the next one)",
                     () -> Instant.now().getEpochSecond() > revokedAt, () -> "");
             String serial = PkiCli.serial(pki.p("right.crt"));
+            String whileUp = "office-b: CERTIFICATE_REVOKED while the IKE SA was up: certificate of " + SWAN_ID + " revoked (serial "
+                    + serial + ", CRL of Example CA updated ";
+            E2e.await(Duration.ofSeconds(45), "the established IKE SA deleted for the revocation",
+                    () -> t.a().sitelink().output().contains(whileUp), t.a().sitelink()::tail);
+            System.out.println("sitelink: " + line(t.a().sitelink().output(), whileUp));
+            E2e.await(Duration.ofSeconds(10), "charon to have taken the Delete", () -> !swan.swanctl("--list-sas").contains("ESTABLISHED"),
+                    swan::log);
             refused(t, swan, "CERTIFICATE_REVOKED: certificate of " + SWAN_ID + " revoked (serial " + serial + ", CRL of Example CA updated ",
                     "issue the peer a new certificate");
             assertTrue(t.a().sitelink().output().contains("office-b: CRL " + pki.p("ca.crl") + " re-read"), t.a().sitelink().tail());
@@ -219,6 +293,14 @@ class GatewayCertIT {
 
     /** Office A's site file: the IKEv2 site office-b authenticated by A's certificate, trusting {@code ca}. */
     private static String site(TwoOffices t, Pki pki, String ca, String startAction) {
+        return site(t, pki.dir(), "left", ca, "ca.crl", startAction);
+    }
+
+    /**
+     * Office A's site file with A's certificate and key {@code ours}{@code .crt}/{@code .key} in {@code dir}, trusting
+     * {@code ca}, with the CRL {@code crl} (none when null).
+     */
+    private static String site(TwoOffices t, Path dir, String ours, String ca, String crl, String startAction) {
         TwoOffices.Office self = t.a(), remote = t.b();
         return """
                 name: %s
@@ -233,8 +315,7 @@ class GatewayCertIT {
                     certificate: %s
                     private_key: %s
                     ca: %s
-                    crl: %s
-                    local_id: %s
+                %s    local_id: %s
                     remote_id: %s
                     endpoint: %s
                     remote_subnets: [%s]
@@ -242,9 +323,9 @@ class GatewayCertIT {
                     esp_proposals: %s
                     start_action: %s
                     dpd_delay: 5s
-                """.formatted(self.name(), self.keyFile(), self.iface(), self.lan(), remote.name(), pki.p("left.crt"),
-                pki.p("left.key"), pki.p(ca), pki.p("ca.crl"), OUR_ID, SWAN_ID, remote.wanAddress(), remote.lan(), IKE, ESP,
-                startAction);
+                """.formatted(self.name(), self.keyFile(), self.iface(), self.lan(), remote.name(), dir.resolve(ours + ".crt"),
+                dir.resolve(ours + ".key"), dir.resolve(ca), crl == null ? "" : "    crl: " + dir.resolve(crl) + "\n", OUR_ID, SWAN_ID,
+                remote.wanAddress(), remote.lan(), IKE, ESP, startAction);
     }
 
     /** charon as office B's gateway with {@code cert} as its certificate and {@code id} as its identity. */

@@ -308,9 +308,22 @@ class IpsecTunnelTest {
         return new IpsecTunnel(List.of(s), 1, Environment.of(clock, new SecureRandom()), x -> self);
     }
 
-    @Test
-    void withCertificatesStatusKnowsBothExpiriesAndACrlChangedOnDiskRefusesTheNextSession(@org.junit.jupiter.api.io.TempDir
-                                                                                           java.nio.file.Path dir) throws Exception {
+    /**
+     * A CA, A's certificate for left.example (a year) and B's for right.example ({@code rightValidity}), A's CRL file
+     * (empty at first) and both gateways: A only answers, B initiates; all made at the clock's time {@code now}.
+     */
+    private record CertSites(sitelink.pki.CertificateAuthority.Issued ca, sitelink.pki.CertificateAuthority.Issued left,
+                             sitelink.pki.CertificateAuthority.Issued right, java.nio.file.Path crl,
+                             SiteCertificates.CrlReader reader, SiteCertificates ofB, IpsecTunnel a, IpsecTunnel b,
+                             java.time.Instant now) {
+        /** Adds {@code serial} to A's CRL file, revoked at {@link #now}. */
+        void revoke(java.math.BigInteger serial) throws java.io.IOException {
+            sitelink.pki.PemFiles.replaceCrl(crl, sitelink.pki.CertificateAuthority.revoke(ca.certificate(), ca.privateKey(),
+                    Optional.of(reader.read(crl).get(0)), serial, 1, now));
+        }
+    }
+
+    private CertSites certSites(java.nio.file.Path dir, Duration rightValidity) throws Exception {
         SecureRandom random = new SecureRandom();
         java.time.Instant now = clock.now();
         var ca = sitelink.pki.CertificateAuthority.newCa("Example CA", sitelink.pki.KeyType.ECDSA_P256, Duration.ofDays(3650), now, random);
@@ -319,7 +332,7 @@ class IpsecTunnelTest {
                 Duration.ofDays(365), now, random);
         var right = sitelink.pki.CertificateAuthority.issue(ca.certificate(), ca.privateKey(), "right.example",
                 List.of(sitelink.pki.CertificateAuthority.AltName.parse("dns:right.example")), sitelink.pki.KeyType.ECDSA_P256,
-                Duration.ofDays(20), now, random);
+                rightValidity, now, random);
         java.nio.file.Path crl = dir.resolve("ca.crl");
         sitelink.pki.PemFiles.replaceCrl(crl, sitelink.pki.CertificateAuthority.revoke(ca.certificate(), ca.privateKey(),
                 Optional.empty(), null, 0, now));
@@ -330,23 +343,94 @@ class IpsecTunnelTest {
                 right.privateKey(), List.of(ca.certificate()), List.of()), List.of(), reader, clock);
         IpsecTunnel a = certGateway(A, B, false, ofA, "left.example", "right.example", "198.18.1.0/24", "198.18.2.0/24");
         IpsecTunnel b = certGateway(B, A, true, ofB, "right.example", "left.example", "198.18.2.0/24", "198.18.1.0/24");
+        return new CertSites(ca, left, right, crl, reader, ofB, a, b, now);
+    }
+
+    @Test
+    void withCertificatesStatusKnowsBothExpiriesAndACrlChangedOnDiskRefusesTheNextSession(@org.junit.jupiter.api.io.TempDir
+                                                                                           java.nio.file.Path dir) throws Exception {
+        CertSites c = certSites(dir, Duration.ofDays(20));
+        IpsecTunnel a = c.a(), b = c.b();
         new Wire(a, b).tick();
         IpsecSiteStatus sa = a.status().get(0);
         assertEquals("ESTABLISHED", sa.state());
-        assertEquals(Optional.of(left.certificate().getNotAfter().toInstant()), sa.certificateExpires());
-        assertEquals(Optional.of(right.certificate().getNotAfter().toInstant()), sa.peerCertificateExpires());
+        assertEquals(Optional.of(c.left().certificate().getNotAfter().toInstant()), sa.certificateExpires());
+        assertEquals(Optional.of(c.right().certificate().getNotAfter().toInstant()), sa.peerCertificateExpires());
         assertEquals(List.of("the peer's certificate expires in 19 days (2025-01-21); the peer's operator must renew it"),
                 sa.expiryWarnings(clock.now().plusSeconds(60)));
 
         // B's certificate revoked in A's CRL file; a minute later B (restarted) connects anew: A reads the CRL and refuses
-        sitelink.pki.PemFiles.replaceCrl(crl, sitelink.pki.CertificateAuthority.revoke(ca.certificate(), ca.privateKey(),
-                Optional.of(reader.read(crl).get(0)), right.certificate().getSerialNumber(), 1, now));
+        c.revoke(c.right().certificate().getSerialNumber());
         clock.advance(Duration.ofMinutes(1));
-        IpsecTunnel b2 = certGateway(B, A, true, ofB, "right.example", "left.example", "198.18.2.0/24", "198.18.1.0/24");
+        IpsecTunnel b2 = certGateway(B, A, true, c.ofB(), "right.example", "left.example", "198.18.2.0/24", "198.18.1.0/24");
         new Wire(a, b2).tick();
         IpsecSiteStatus after = a.status().get(0);
         assertTrue(after.lastFailure().orElseThrow().startsWith("CERTIFICATE_REVOKED: certificate of right.example revoked (serial 0x"
-                + right.certificate().getSerialNumber().toString(16).toUpperCase()), after.lastFailure().toString());
+                + c.right().certificate().getSerialNumber().toString(16).toUpperCase()), after.lastFailure().toString());
         assertEquals("DOWN", b2.status().get(0).state());
+    }
+
+    @Test
+    void aCrlThatNowRevokesThePeersCertificateDeletesTheEstablishedIkeSa(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        CertSites c = certSites(dir, Duration.ofDays(365));
+        IpsecTunnel a = c.a(), b = c.b();
+        Wire wire = new Wire(a, b);
+        wire.tick();
+        assertEquals("ESTABLISHED", a.status().get(0).state());
+        byte[] p = packet("198.18.2.10", "198.18.1.10");
+        List<String> log = new ArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                log.add(new java.util.logging.SimpleFormatter().formatMessage(r));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger.getLogger("sitelink.ipsec").addHandler(capture);
+        try {
+            // another certificate revoked: the CRL is re-read at the timer's next look, the IKE SA stays
+            c.revoke(java.math.BigInteger.valueOf(0x77));
+            clock.advance(Duration.ofSeconds(31));
+            wire.tick();
+            assertTrue(log.stream().anyMatch(l -> l.startsWith("office-b: CRL " + c.crl() + " re-read: 1 revoked")), log.toString());
+            assertEquals("ESTABLISHED", a.status().get(0).state());
+            assertArrayEquals(p, through(b, a, p).orElseThrow(), "ESP still carries");
+
+            // B's certificate revoked: A deletes the IKE SA at its next look, says why, and ESP stops at once
+            c.revoke(c.right().certificate().getSerialNumber());
+            clock.advance(Duration.ofSeconds(29));
+            wire.tick();
+            assertEquals("ESTABLISHED", a.status().get(0).state(), "not looked yet");
+            clock.advance(Duration.ofSeconds(2));
+            wire.tick();
+            String serial = "0x" + c.right().certificate().getSerialNumber().toString(16).toUpperCase();
+            String deleted = log.stream().filter(l -> l.contains("while the IKE SA was up")).findFirst()
+                    .orElseThrow(() -> new AssertionError(log.toString()));
+            assertTrue(deleted.startsWith("office-b: CERTIFICATE_REVOKED while the IKE SA was up: certificate of right.example revoked"
+                    + " (serial " + serial + ", CRL of Example CA updated 2025-01-01); deleting the IKE SA (SPI "), deleted);
+            IpsecSiteStatus after = a.status().get(0);
+            assertTrue(after.children().isEmpty(), after.toString());
+            assertTrue(after.lastFailure().orElseThrow().startsWith("CERTIFICATE_REVOKED: certificate of right.example revoked (serial "
+                    + serial), after.toString());
+            assertEquals(Optional.empty(), through(b, a, p), "B's ESP is no longer opened");
+            assertTrue(!"ESTABLISHED".equals(a.status().get(0).state()) && !"ESTABLISHED".equals(b.status().get(0).state()),
+                    "B took the Delete: " + b.status());
+
+            // B tries again and is refused in IKE_AUTH
+            clock.advance(Duration.ofSeconds(3));
+            wire.tick();
+            assertTrue(!"ESTABLISHED".equals(a.status().get(0).state()), a.status().toString());
+            assertTrue(log.stream().anyMatch(l -> l.startsWith("office-b: authentication (IKE_AUTH): CERTIFICATE_REVOKED")), log.toString());
+        } finally {
+            java.util.logging.Logger.getLogger("sitelink.ipsec").removeHandler(capture);
+        }
     }
 }
