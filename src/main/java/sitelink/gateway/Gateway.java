@@ -161,6 +161,11 @@ public final class Gateway implements AutoCloseable {
             g.filter = siteFilter(config, null);
             device.setPacketFilter(g.filter);
             device.setOuterDscp(outerDscp(config));
+            Optional<PostQuantumSites> pq = PostQuantumSites.attach(device, config,
+                    sitelink.crypto.X25519.publicKey(config.privateKey()));
+            if (pq.isPresent()) {
+                changes.record("post-quantum key exchanges", pq.get()::close);
+            }
             Observer observer = Observer.start(device, config);
             changes.record("status, metrics and events", observer::close);
             g.observer = observer;
