@@ -368,7 +368,7 @@ final class SiteValidator {
         boolean ike = protocol.equals(Optional.of(Protocol.IKEV2));
         // A misspelling is matched against every field; the list shows only those of the site's protocol.
         List<String> listed = REMOTE_FIELDS.stream().filter(f -> ike ? !IkeSiteFields.WIREGUARD_ONLY.contains(f)
-                : !IkeSiteFields.FIELDS.contains(f)).toList();
+                : !IkeSiteFields.FIELDS.contains(f) || f.equals("post_quantum")).toList();
         for (Node.Field f : r.fields()) {
             if (!REMOTE_FIELDS.contains(f.key())) {
                 error(f.keyLocation(), Suggest.unknownField(f.label(), REMOTE_FIELDS, listed, what));

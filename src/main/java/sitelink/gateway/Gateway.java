@@ -477,8 +477,10 @@ public final class Gateway implements AutoCloseable {
             if (changes.unchanged().contains(r)) {
                 continue;
             }
+            // A post-quantum site's preshared key is the exchange's (PostQuantumSites): a reload leaves it alone.
             peers.add(new PeerUpdate(r.publicKey(), false, false,
-                    Optional.of(r.presharedKey().orElse(Key.zero())), Optional.ofNullable(resolved.get(r.name())),
+                    r.postQuantum() ? Optional.empty() : Optional.of(r.presharedKey().orElse(Key.zero())),
+                    Optional.ofNullable(resolved.get(r.name())),
                     OptionalInt.of(r.persistentKeepalive()), true, r.remoteSubnets()));
         }
         for (RemoteSite r : changes.removed()) {

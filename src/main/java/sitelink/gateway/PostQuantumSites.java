@@ -114,7 +114,7 @@ final class PostQuantumSites implements ControlChannel, AutoCloseable {
         }
     }
 
-    private void refreshOpen() {
+    private synchronized void refreshOpen() {
         Set<Key> now = new java.util.HashSet<>();
         exchanges.forEach((k, x) -> {
             if (x.open()) {
