@@ -36,21 +36,6 @@ public record PeerStatus(Key publicKey, String name, Optional<InetSocketAddress>
         allowedIps = List.copyOf(allowedIps);
     }
 
-    /** A peer without the post-quantum preshared key. */
-    public PeerStatus(Key publicKey, String name, Optional<InetSocketAddress> endpoint,
-                      Optional<Instant> lastHandshake, boolean hasSession, boolean sessionInitiator,
-                      long handshakeAttempts, Optional<Instant> lastAttempt, Optional<Instant> firstUnansweredAttempt,
-                      long unconfirmedResponses, Optional<Instant> firstUnconfirmedResponse,
-                      Optional<Instant> lastGaveUp, Optional<String> lastFailure, Optional<Instant> lastFailureAt,
-                      Optional<InetSocketAddress> lastFailureFrom, long rxBytes, long txBytes, long rxPackets,
-                      long txPackets, int persistentKeepalive, long roamingEvents, SortedMap<String, Long> drops,
-                      List<Prefix> allowedIps) {
-        this(publicKey, name, endpoint, lastHandshake, hasSession, sessionInitiator, handshakeAttempts, lastAttempt,
-                firstUnansweredAttempt, unconfirmedResponses, firstUnconfirmedResponse, lastGaveUp, lastFailure,
-                lastFailureAt, lastFailureFrom, rxBytes, txBytes, rxPackets, txPackets, persistentKeepalive,
-                roamingEvents, drops, allowedIps, Optional.empty(), Optional.empty());
-    }
-
     /**
      * The fields of a PeerStatus, filled one at a time (a parser reading key=value lines, a test changing only what
      * matters), then {@link #build() built}. Starts as a peer that never connected.
