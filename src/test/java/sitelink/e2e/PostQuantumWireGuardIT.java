@@ -93,6 +93,14 @@ class PostQuantumWireGuardIT {
             Traffic.awaitPing(a.host(), b.hostAddress(), Duration.ofSeconds(15));
             assertFalse(status(a, b).contains("post_quantum_hold="), status(a, b));
 
+            // A reload cannot turn the exchange off (nor on): it would leave the site open where the file says closed.
+            t.writeSiteFile(a, t.writeSiteFileText(a, b, c));
+            sitelink.testbed.Command.Result reload = t.tryReload(a);
+            assertFalse(reload.ok(), reload.describe());
+            assertTrue((reload.stdout() + reload.stderr()).contains("the remote sites with post_quantum: on"),
+                    reload.describe());
+            assertFalse(status(a, b).contains("post_quantum_hold="), "the tunnel to B carries on: " + status(a, b));
+
             Traffic.Lost lostToC = Traffic.stopPing(toC);
             assertTrue(lostToC.counted() > 0);
             assertEquals(List.of(), lostToC.sequences(), "the plain wireguard-go site lost nothing throughout");
