@@ -33,7 +33,8 @@ class ArchitectureTest {
                 .layer("crypto").definedBy("sitelink.crypto..")
                 .layer("pki").definedBy("sitelink.pki..")
                 .layer("tunnel").definedBy("sitelink.tunnel..")
-                .layer("cores").definedBy("sitelink.wireguard..", "sitelink.ike..", "sitelink.esp..", "sitelink.ipsec..")
+                .layer("cores").definedBy("sitelink.wireguard..", "sitelink.ike..", "sitelink.esp..", "sitelink.ipsec..",
+                        "sitelink.pqpsk..")
                 .layer("policy").definedBy("sitelink.policy..")
                 .layer("os").definedBy("sitelink.os..")
                 .layer("device").definedBy("sitelink.device..")
@@ -99,7 +100,8 @@ class ArchitectureTest {
      */
     @Test
     void coresReadNoSystemClockAndNoGlobalRandomSource() {
-        noClasses().that().resideInAnyPackage("sitelink.wireguard..", "sitelink.ike..", "sitelink.esp..", "sitelink.ipsec..")
+        noClasses().that().resideInAnyPackage("sitelink.wireguard..", "sitelink.ike..", "sitelink.esp..", "sitelink.ipsec..",
+                        "sitelink.pqpsk..")
                 .should().callMethod(System.class, "nanoTime")
                 .orShould().callMethod(System.class, "currentTimeMillis")
                 .orShould().callMethod(java.time.Instant.class, "now")

@@ -73,6 +73,9 @@ final class IkeSiteFields {
     void refuseIkeFields(Node.Mapping r, String what) {
         boolean explicit = r.field("protocol").isPresent();
         for (String f : FIELDS) {
+            if (f.equals("post_quantum")) {
+                continue; // both protocols have it; WireGuard's reads on | off
+            }
             r.field(f).ifPresent(x -> v.error(x.keyLocation(), x.label() + " is an IKEv2 field, but " + what
                     + " speaks WireGuard" + (explicit ? " (protocol: wireguard): remove it"
                     : " (the default protocol): add protocol: ikev2 to link to an IPsec gateway, or remove it")));

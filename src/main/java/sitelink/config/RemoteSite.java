@@ -17,14 +17,23 @@ import sitelink.route.Prefix;
  *                            (source-based routing, in a table of its own); empty: all traffic, in the main table
  * @param dscp                {@code dscp}: the outer header's DSCP, {@link sitelink.packet.OuterTos#COPY} (the inner
  *                            packet's, the default) or 0..63; ECN is copied outward either way (RFC 6040)
+ * @param postQuantum         {@code post_quantum: on}: a post-quantum preshared key agreed with the peer's sitelink
+ *                            inside the tunnel every two minutes, traffic held back without one (docs/post-quantum.md)
  */
 public record RemoteSite(String name, Key publicKey, Optional<Key> presharedKey, Optional<Endpoint> endpoint,
                          List<Prefix> remoteSubnets, int persistentKeepalive, List<Rule> policy, List<Prefix> routeFrom,
-                         int dscp) {
+                         int dscp, boolean postQuantum) {
     public RemoteSite {
         remoteSubnets = List.copyOf(remoteSubnets);
         policy = List.copyOf(policy);
         routeFrom = List.copyOf(routeFrom);
+    }
+
+    /** A remote site without the post-quantum preshared key. */
+    public RemoteSite(String name, Key publicKey, Optional<Key> presharedKey, Optional<Endpoint> endpoint,
+                      List<Prefix> remoteSubnets, int persistentKeepalive, List<Rule> policy, List<Prefix> routeFrom,
+                      int dscp) {
+        this(name, publicKey, presharedKey, endpoint, remoteSubnets, persistentKeepalive, policy, routeFrom, dscp, false);
     }
 
     /** A remote site routed for all traffic (no route_from), its DSCP copied outward. */

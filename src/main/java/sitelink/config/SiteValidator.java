@@ -368,7 +368,7 @@ final class SiteValidator {
         boolean ike = protocol.equals(Optional.of(Protocol.IKEV2));
         // A misspelling is matched against every field; the list shows only those of the site's protocol.
         List<String> listed = REMOTE_FIELDS.stream().filter(f -> ike ? !IkeSiteFields.WIREGUARD_ONLY.contains(f)
-                : !IkeSiteFields.FIELDS.contains(f)).toList();
+                : !IkeSiteFields.FIELDS.contains(f) || f.equals("post_quantum")).toList();
         for (Node.Field f : r.fields()) {
             if (!REMOTE_FIELDS.contains(f.key())) {
                 error(f.keyLocation(), Suggest.unknownField(f.label(), REMOTE_FIELDS, listed, what));
@@ -422,10 +422,20 @@ final class SiteValidator {
         int keepalive = scalar(r, "persistent_keepalive").map(s -> s.text().equalsIgnoreCase("off") ? 0
                 : number(s, label(r, "persistent_keepalive"), 0, 65535,
                         "give seconds 0..65535: 25 keeps most NAT mappings open, 0 turns keepalives off")).orElse(0);
+        boolean postQuantum = scalar(r, "post_quantum").map(s -> switch (s.text().strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "on", "true", "yes" -> true; // YAML 1.1 reads on/off as booleans
+            case "off", "false", "no" -> false;
+            default -> {
+                error(s.location(), label(r, "post_quantum") + " '" + s.text().strip() + "' is not known for a WireGuard "
+                        + "site; write on (a post-quantum preshared key with the peer's sitelink, which must say on too) "
+                        + "or off (the default)");
+                yield false;
+            }
+        }).orElse(false);
         Optional<Location> keyAt = publicKey.map(k -> r.field("public_key").orElseThrow().value().location());
         if (name.isPresent() && publicKey.isPresent()) {
             remotes.add(new RemoteSite(name.get(), publicKey.get(), psk, endpoint, prefixes, keepalive, rules, routeFrom,
-                    dscp));
+                    dscp, postQuantum));
         }
         return new Entry(name, nameAt, publicKey, keyAt, endpoint, endpointAt, subnets, routeFromAt);
     }

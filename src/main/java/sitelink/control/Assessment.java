@@ -40,6 +40,9 @@ public record Assessment(TunnelState state, String reason) {
                 .map(t -> Duration.between(t, now).compareTo(Constants.REJECT_AFTER_TIME) < 0).orElse(false);
         Optional<Instant> unanswered = p.firstUnansweredAttempt();
         boolean stalled = unanswered.map(t -> Duration.between(t, now).compareTo(STALL) >= 0).orElse(false);
+        if (fresh && !stalled && p.postQuantumHold().isPresent()) {
+            return new Assessment(TunnelState.DOWN, "post-quantum: " + p.postQuantumHold().get());
+        }
         if (fresh && !stalled) {
             return new Assessment(TunnelState.ESTABLISHED, "");
         }

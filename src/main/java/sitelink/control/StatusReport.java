@@ -54,6 +54,7 @@ public final class StatusReport {
                 p.drops().forEach(drops::put);
                 ArrayNode subnets = t.putArray("remote_subnets");
                 p.allowedIps().forEach(x -> subnets.add(x.toString()));
+                t.put("post_quantum", p.postQuantum().orElse(null));
             }
         }
         ArrayNode ike = root.putArray("ike_sites");
@@ -121,6 +122,9 @@ public final class StatusReport {
                         Long.toString(p.roamingEvents()), drops(p)});
                 if (!a.reason().isEmpty()) {
                     reasons.add("  " + site + " -> " + peer + ": " + a.reason());
+                }
+                if (p.postQuantum().isPresent() && a.reason().isEmpty()) {
+                    reasons.add("  " + site + " -> " + peer + ": post-quantum " + p.postQuantum().get());
                 }
             }
         }

@@ -118,6 +118,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     private volatile int fwmark;
     private volatile Map<Key, Integer> outerDscp = Map.of();
     private volatile PacketFilter filter = PacketFilter.NONE;
+    private volatile ControlChannel control = ControlChannel.NONE;
     private final PacketFilter.LanWriter lanWriter = this::writeToLan;
     private volatile Diagnostic.Listener diagnostics = Diagnostic.Listener.NONE;
     private volatile String siteName = "";
@@ -288,10 +289,19 @@ public final class Device implements DeviceControl, AutoCloseable {
             count(Drop.INVALID_PACKET);
             return;
         }
+        ControlChannel c = control;
+        if (c != ControlChannel.NONE && c.imitates(packet, off, n)) {
+            count(Drop.POST_QUANTUM_IMITATION);
+            return;
+        }
         // route: the remote site whose subnets hold the destination (cryptokey routing)
         Remote site = allowedIps.lookup(packet, off + IpHeader.destinationOffset(version), IpHeader.addressLength(version));
         if (site == null) {
             count(Drop.NO_ROUTE);
+            return;
+        }
+        if (c != ControlChannel.NONE && c.holds(site.id())) {
+            counters.drop(Drop.POST_QUANTUM_CLOSED, site);
             return;
         }
         // filter: path MTU, site policy, MSS clamp
@@ -438,6 +448,16 @@ public final class Device implements DeviceControl, AutoCloseable {
             count(Drop.INVALID_PACKET);
             return;
         }
+        ControlChannel c = control;
+        if (c != ControlChannel.NONE) { // the gateways' own exchange, then the hold it may put on the site
+            if (c.receive(site, buf, off, total)) {
+                return;
+            }
+            if (c.holds(site.id())) {
+                counters.drop(Drop.POST_QUANTUM_CLOSED, site);
+                return;
+            }
+        }
         // RFC 6040: congestion marked on the WAN (outer CE) reaches the inner packet, or drops one that cannot carry it
         if ((outerTos & 3) != 0 && OuterTos.decapsulate(outerTos, buf, off, total) == OuterTos.DROP) {
             count(Drop.INVALID_PACKET);
@@ -542,6 +562,39 @@ public final class Device implements DeviceControl, AutoCloseable {
         filter = f;
     }
 
+    /** Installs the channel between this gateway and its peers' gateways (docs/post-quantum.md); NONE removes it. */
+    public void setControlChannel(ControlChannel c) {
+        control = c;
+    }
+
+    /** Seals {@code packet} (a control channel's own) for the WireGuard peer {@code site} and sends it now, past the filter. */
+    public void sendControl(Key site, byte[] packet) {
+        core.peer(site).ifPresent(p -> {
+            Results r = new Results(packet.length + tunnel.overhead());
+            tunnel.seal(p, packet, 0, packet.length, r);
+            transmitNow(r, 0);
+        });
+    }
+
+    /** A WireGuard peer's preshared key, and a second one its responses may use meanwhile ({@link Key#zero()}: none). */
+    public void setPresharedKeys(Key site, Key primary, Key alternate) {
+        core.peer(site).ifPresent(p -> core.setPresharedKeys(p, primary, alternate));
+    }
+
+    /** When the WireGuard peer {@code site} last completed a handshake. */
+    public Optional<java.time.Instant> lastHandshake(Key site) {
+        return core.peer(site).flatMap(Peer::lastHandshake);
+    }
+
+    /** Starts a new WireGuard handshake with {@code site} now, so that a new preshared key takes effect. */
+    public void rehandshake(Key site) {
+        core.peer(site).ifPresent(p -> {
+            Results r = new Results(0);
+            core.initiateHandshake(p, r);
+            transmitNow(r, 0);
+        });
+    }
+
     /**
      * The outer DSCP per remote site, by {@link Remote#id()}: {@link OuterTos#COPY} (the inner packet's, the default
      * for a site not named) or a fixed DSCP 0..63. The ECN bits are copied outward in every case (RFC 6040).
@@ -630,7 +683,8 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     @Override
     public DeviceStatus status() {
-        return DeviceReport.status(name, siteName, peerNames, core, tunnels, allowedIps, counters, bind.port(), clock.now());
+        return DeviceReport.status(name, siteName, peerNames, core, tunnels, allowedIps, counters, bind.port(), clock.now(),
+                control);
     }
 
     /**

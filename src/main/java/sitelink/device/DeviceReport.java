@@ -36,7 +36,7 @@ final class DeviceReport {
     /** What status reads: per peer its handshake history, counters and drops (the core's and the device's). */
     static DeviceStatus status(String name, String siteName, Map<Key, String> peerNames, WireGuardCore core,
                                Tunnel[] tunnels, AllowedIps<Remote> allowedIps, DeviceCounters counters, int port,
-                               Instant now) {
+                               Instant now, ControlChannel control) {
         List<PeerStatus> peers = new ArrayList<>();
         for (Peer p : core.peers()) {
             PeerStats st = p.stats();
@@ -54,7 +54,8 @@ final class DeviceReport {
                     st.lastGaveUp(),
                     f.map(x -> x.reason().reasonName()), f.map(PeerStats.Failure::at),
                     f.map(PeerStats.Failure::from), p.rxBytes(), p.txBytes(), st.rxPackets(), st.txPackets(),
-                    p.persistentKeepalive(), st.roamingEvents(), drops, allowedIps.prefixesOf(p)));
+                    p.persistentKeepalive(), st.roamingEvents(), drops, allowedIps.prefixesOf(p),
+                    control.describe(p.publicKey()), control.holdReason(p.publicKey())));
         }
         List<sitelink.ipsec.IpsecSiteStatus> ike = new ArrayList<>();
         for (Tunnel t : tunnels) {

@@ -20,6 +20,8 @@ import sitelink.route.Prefix;
  * @param lastFailure            the latest refused datagram charged to this peer since its latest handshake
  *                               (reason as in {@code drops}), with when and from where
  * @param drops                  refused datagrams/packets charged to this peer by reason (zeros left out)
+ * @param postQuantum            the post-quantum preshared key's state (docs/post-quantum.md), empty when off
+ * @param postQuantumHold        why the site's traffic is held back (fail closed), if it is
  */
 public record PeerStatus(Key publicKey, String name, Optional<InetSocketAddress> endpoint,
                          Optional<Instant> lastHandshake, boolean hasSession, boolean sessionInitiator,
@@ -28,7 +30,7 @@ public record PeerStatus(Key publicKey, String name, Optional<InetSocketAddress>
                          Optional<Instant> lastGaveUp, Optional<String> lastFailure, Optional<Instant> lastFailureAt,
                          Optional<InetSocketAddress> lastFailureFrom, long rxBytes, long txBytes, long rxPackets,
                          long txPackets, int persistentKeepalive, long roamingEvents, SortedMap<String, Long> drops,
-                         List<Prefix> allowedIps) {
+                         List<Prefix> allowedIps, Optional<String> postQuantum, Optional<String> postQuantumHold) {
     public PeerStatus {
         drops = new TreeMap<>(drops);
         allowedIps = List.copyOf(allowedIps);
@@ -62,6 +64,8 @@ public record PeerStatus(Key publicKey, String name, Optional<InetSocketAddress>
         public long roamingEvents;
         public SortedMap<String, Long> drops = new TreeMap<>();
         public List<Prefix> allowedIps = new ArrayList<>();
+        public Optional<String> postQuantum = Optional.empty();
+        public Optional<String> postQuantumHold = Optional.empty();
 
         public Builder(Key publicKey) {
             this.publicKey = publicKey;
@@ -70,7 +74,7 @@ public record PeerStatus(Key publicKey, String name, Optional<InetSocketAddress>
         public PeerStatus build() {
             return new PeerStatus(publicKey, name, endpoint, lastHandshake, hasSession, sessionInitiator, handshakeAttempts,
                     lastAttempt, firstUnansweredAttempt, unconfirmedResponses, firstUnconfirmedResponse, lastGaveUp, lastFailure, lastFailureAt, lastFailureFrom, rxBytes, txBytes, rxPackets,
-                    txPackets, persistentKeepalive, roamingEvents, drops, allowedIps);
+                    txPackets, persistentKeepalive, roamingEvents, drops, allowedIps, postQuantum, postQuantumHold);
         }
     }
 }

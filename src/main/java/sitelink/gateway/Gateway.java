@@ -161,6 +161,11 @@ public final class Gateway implements AutoCloseable {
             g.filter = siteFilter(config, null);
             device.setPacketFilter(g.filter);
             device.setOuterDscp(outerDscp(config));
+            Optional<PostQuantumSites> pq = PostQuantumSites.attach(device, config,
+                    sitelink.crypto.X25519.publicKey(config.privateKey()));
+            if (pq.isPresent()) {
+                changes.record("post-quantum key exchanges", pq.get()::close);
+            }
             Observer observer = Observer.start(device, config);
             changes.record("status, metrics and events", observer::close);
             g.observer = observer;
@@ -417,6 +422,14 @@ public final class Gateway implements AutoCloseable {
             LOG.log(Level.ERROR, msg);
             return List.of(msg);
         }
+        if (!postQuantumSites(old).equals(postQuantumSites(next))) {
+            // Started once (PostQuantumSites): a reload that said it applied post_quantum: on would leave the site
+            // without the exchange, and without its hold, that is open where the file says closed.
+            String msg = "reload refused: the remote sites with post_quantum: on (or the preshared_key of one) changed, "
+                    + "which a reload does not apply; restart the gateway to apply that (docs/post-quantum.md)";
+            LOG.log(Level.ERROR, msg);
+            return List.of(msg);
+        }
         // The metrics listener and event sinks are started once; a reload that kept them as they were while saying
         // it applied the file would leave the operator believing a metrics port or syslog target is live.
         List<String> watch = new ArrayList<>();
@@ -465,6 +478,13 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The update from {@code old} to {@code next}: unchanged remote sites are not touched, so their sessions live on. */
+    /** The WireGuard sites with {@code post_quantum: on}, by public key, with the preshared key their chain starts from. */
+    private static Map<Key, Optional<Key>> postQuantumSites(SiteConfig c) {
+        Map<Key, Optional<Key>> m = new HashMap<>();
+        c.remoteSites().stream().filter(RemoteSite::postQuantum).forEach(r -> m.put(r.publicKey(), r.presharedKey()));
+        return m;
+    }
+
     static DeviceUpdate diff(SiteConfig old, SiteConfig next, Map<String, InetSocketAddress> resolved) {
         SiteChanges changes = SiteChanges.between(old, next);
         List<PeerUpdate> peers = new ArrayList<>();
@@ -472,8 +492,10 @@ public final class Gateway implements AutoCloseable {
             if (changes.unchanged().contains(r)) {
                 continue;
             }
+            // A post-quantum site's preshared key is the exchange's (PostQuantumSites): a reload leaves it alone.
             peers.add(new PeerUpdate(r.publicKey(), false, false,
-                    Optional.of(r.presharedKey().orElse(Key.zero())), Optional.ofNullable(resolved.get(r.name())),
+                    r.postQuantum() ? Optional.empty() : Optional.of(r.presharedKey().orElse(Key.zero())),
+                    Optional.ofNullable(resolved.get(r.name())),
                     OptionalInt.of(r.persistentKeepalive()), true, r.remoteSubnets()));
         }
         for (RemoteSite r : changes.removed()) {

@@ -68,7 +68,14 @@ public enum Drop {
     /** The packet filter (site policy, path MTU) refused the packet. */
     FILTERED,
     /** A handshake message found the handshake queue full (a flood): dropped unread by the UDP reader. */
-    HANDSHAKE_QUEUE_FULL;
+    HANDSHAKE_QUEUE_FULL,
+    /**
+     * A packet to or from a WireGuard site with {@code post_quantum: on} while no post-quantum preshared key is in
+     * force: before the first exchange, or {@code fail_closed} after the last one (docs/post-quantum.md).
+     */
+    POST_QUANTUM_CLOSED,
+    /** A LAN packet shaped like the post-quantum exchange's own (UDP 0.0.0.0 → 0.0.0.0:51822): only the gateway speaks there. */
+    POST_QUANTUM_IMITATION;
 
     private static final Drop[] ALL = values();
 

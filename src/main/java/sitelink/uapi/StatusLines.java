@@ -57,6 +57,8 @@ public final class StatusLines {
             line(b, "roaming_events", Long.toString(p.roamingEvents()));
             p.drops().forEach((k, v) -> line(b, "drop." + k, Long.toString(v)));
             p.allowedIps().forEach(x -> line(b, "allowed_ip", x.toString()));
+            p.postQuantum().ifPresent(x -> line(b, "post_quantum", x));
+            p.postQuantumHold().ifPresent(x -> line(b, "post_quantum_hold", x));
         }
         for (IpsecSiteStatus i : s.ikeSites()) {
             line(b, "ike_site", i.name());
@@ -249,6 +251,8 @@ public final class StatusLines {
                 case "persistent_keepalive_interval" -> persistentKeepalive = Integer.parseInt(v);
                 case "roaming_events" -> roamingEvents = Long.parseLong(v);
                 case "allowed_ip" -> allowedIps.add(Prefix.parse(v));
+                case "post_quantum" -> postQuantum = Optional.of(v);
+                case "post_quantum_hold" -> postQuantumHold = Optional.of(v);
                 default -> {
                     if (k.startsWith("drop.")) {
                         drops.put(k.substring(5), Long.parseLong(v));

@@ -33,6 +33,8 @@ public final class Handshake {
     private final byte[] staticStatic;
     private final byte[] remoteInitialHash;
     private final byte[] presharedKey = new byte[32];
+    /** A second preshared key accepted in a response to our initiation (the post-quantum key's rotation), or null. */
+    private byte[] alternatePresharedKey;
     private Supplier<Key> ephemeralSource;
 
     // Initiator state: our initiation in flight, awaiting its response.
@@ -81,6 +83,14 @@ public final class Handshake {
         byte[] b = psk.bytes();
         System.arraycopy(b, 0, presharedKey, 0, 32);
         Arrays.fill(b, (byte) 0);
+    }
+
+    /**
+     * A second key that a response to our initiation may have used instead of the preshared key, or {@link Key#zero()}
+     * for none: while two gateways rotate their key (docs/post-quantum.md) the responder may still use the old one.
+     */
+    public void setAlternatePresharedKey(Key psk) {
+        alternatePresharedKey = psk.isZero() ? null : psk.bytes();
     }
 
     /**
@@ -171,16 +181,15 @@ public final class Handshake {
                 return Optional.empty();
             }
             ck = chainOnly(se.get());
-            byte[][] psk = NoiseKdf.kdf3(ck, presharedKey);
+            byte[] afterPsk = mixResponsePsk(ck, h, presharedKey, msg);
+            if (afterPsk == null && alternatePresharedKey != null) {
+                afterPsk = mixResponsePsk(ck, h, alternatePresharedKey, msg);
+            }
             zero(ck);
-            ck = psk[0];
-            h = Blake2s.hash(h, psk[1]);
-            zero(psk[1]);
-            boolean ok = ChaChaPoly.open(psk[2], 0, msg, Messages.RESPONSE_EMPTY, ChaChaPoly.TAG_LENGTH, h, EMPTY, 0) == 0;
-            zero(psk[2]);
-            if (!ok) {
+            if (afterPsk == null) {
                 return Optional.empty();
             }
+            ck = afterPsk;
             byte[][] transport = NoiseKdf.kdf2(ck, EMPTY);
             Keypair keypair = new Keypair(localIndex, Messages.senderIndex(msg, 0), true, nowNanos, transport[0], transport[1]);
             clearInitiator();
@@ -188,6 +197,20 @@ public final class Handshake {
         } finally {
             zero(ck);
         }
+    }
+
+    /** "psk, {}" of the response under one preshared key: the next chaining key, or null when the empty payload fails. */
+    private static byte[] mixResponsePsk(byte[] ck, byte[] h, byte[] psk, byte[] msg) {
+        byte[][] k = NoiseKdf.kdf3(ck, psk);
+        byte[] h2 = Blake2s.hash(h, k[1]);
+        zero(k[1]);
+        boolean ok = ChaChaPoly.open(k[2], 0, msg, Messages.RESPONSE_EMPTY, ChaChaPoly.TAG_LENGTH, h2, EMPTY, 0) == 0;
+        zero(k[2]);
+        if (!ok) {
+            zero(k[0]);
+            return null;
+        }
+        return k[0];
     }
 
     // ---------------------------------------------------------------- responder

@@ -166,6 +166,27 @@ public final class WireGuardCore {
         }
     }
 
+    /**
+     * The post-quantum key's rotation (docs/post-quantum.md): {@code primary} becomes the preshared key, and a
+     * response to our initiation may also use {@code alternate} ({@link Key#zero()}: none).
+     */
+    public void setPresharedKeys(Peer p, Key primary, Key alternate) {
+        synchronized (p) {
+            p.presharedKey = primary;
+            if (p.handshake != null) {
+                p.handshake.setPresharedKey(primary);
+                p.handshake.setAlternatePresharedKey(alternate);
+            }
+        }
+    }
+
+    /** Starts a handshake now, if the rate limit allows (REKEY_TIMEOUT since our last one): a new key takes effect. */
+    public void initiateHandshake(Peer p, Results out) {
+        synchronized (p) {
+            sendInitiation(p, false, out);
+        }
+    }
+
     /** Sets a peer's endpoint, as {@code wg set ... endpoint} does: the sticky source is cleared with it. */
     public void setEndpoint(Peer p, InetSocketAddress endpoint) {
         p.setEndpoint(endpoint);

@@ -116,7 +116,7 @@ class SiteFileTest {
     @Test
     void unknownFieldFarFromAnyKnownNameListsTheKnownOnes() {
         assertOnlyError("office-a.yaml:13:5: unknown field 'colour' in remote site office-b; remove it (known fields: "
-                        + "name, protocol, public_key, preshared_key, preshared_key_file, endpoint, remote_subnets, route_from, dscp, persistent_keepalive, policy)",
+                        + "name, protocol, public_key, preshared_key, preshared_key_file, endpoint, remote_subnets, route_from, dscp, persistent_keepalive, policy, post_quantum)",
                 GOOD + "    colour: blue\n");
     }
 
@@ -149,6 +149,16 @@ class SiteFileTest {
                 List.of(sitelink.route.Prefix.parse("0.0.0.0/0")))), c.sourceRoutes());
         assertEquals(List.of(), c.mainRoutedSubnets(), "no route in the main table for it");
         assertEquals(List.of(sitelink.route.Prefix.parse("198.18.2.0/24")), parse(GOOD).config().orElseThrow().mainRoutedSubnets());
+    }
+
+    @Test
+    void postQuantumIsOffByDefaultForAWireGuardSiteAndReadsOnOrOff() {
+        assertFalse(parse(GOOD).config().orElseThrow().remoteSites().getFirst().postQuantum());
+        assertTrue(parse(GOOD + "    post_quantum: on\n").config().orElseThrow().remoteSites().getFirst().postQuantum());
+        assertFalse(parse(GOOD + "    post_quantum: off\n").config().orElseThrow().remoteSites().getFirst().postQuantum());
+        assertOnlyError("office-a.yaml:13:19: post_quantum 'required' is not known for a WireGuard site; write on (a "
+                + "post-quantum preshared key with the peer's sitelink, which must say on too) or off (the default)",
+                GOOD + "    post_quantum: required\n");
     }
 
     @Test

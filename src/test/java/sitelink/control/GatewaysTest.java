@@ -42,7 +42,7 @@ class GatewaysTest {
                 Optional.of(t), true, true, 1, Optional.of(t), Optional.empty(), 0, Optional.empty(), Optional.empty(),
                 Optional.empty(),
                 Optional.empty(), Optional.empty(), 7, 9, 1, 1, 25, 0, new TreeMap<>(),
-                List.of(Prefix.parse("198.18.2.0/24")));
+                List.of(Prefix.parse("198.18.2.0/24")), Optional.empty(), Optional.empty());
         return new DeviceStatus("sltest0", "office-a", Optional.empty(), 51820, t, new TreeMap<>(), List.of(peer));
     }
 

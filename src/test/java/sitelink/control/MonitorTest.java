@@ -108,6 +108,22 @@ class MonitorTest {
         assertEquals(PeerFacts.THEIRS.toBase64(), e.get(0).publicKey());
     }
 
+    /** Fail closed (docs/post-quantum.md): the session is fresh, but the site's traffic is held back. */
+    @Test
+    void downWhileThePostQuantumKeyIsStaleAndUpWhenItIsAgreedAgain() {
+        PeerFacts f = new PeerFacts().session(at(0), true);
+        f.postQuantum = Optional.of("key epoch 3, agreed at ...");
+        assertEquals(List.of("up"), kinds(check(0, f)));
+        f.postQuantumHold = Optional.of("no post-quantum key exchange for 180 s (last at ...): traffic held back until one succeeds");
+        List<TunnelEvent> e = check(1, f);
+        assertEquals(List.of("down"), kinds(e));
+        assertEquals("post-quantum: no post-quantum key exchange for 180 s (last at ...): traffic held back until one "
+                + "succeeds", e.get(0).reason());
+        assertEquals(List.of(), check(2, f));
+        f.postQuantumHold = Optional.empty();
+        assertEquals(List.of("up"), kinds(check(3, f)));
+    }
+
     @Test
     void stoppingTheGatewayDeliversDownForEachEstablishedTunnel() {
         PeerFacts up = new PeerFacts().session(at(0), true);

@@ -76,7 +76,7 @@ class StatusReportTest {
         assertEquals(List.of("site", "interface", "peer", "public_key", "state", "reason", "local_port", "endpoint",
                 "latest_handshake", "latest_handshake_age_seconds", "key_age_seconds", "rekey_in_seconds",
                 "handshake_attempts", "rx_bytes", "tx_bytes", "rx_packets", "tx_packets", "persistent_keepalive",
-                "roaming_events", "drops", "remote_subnets"), names(b));
+                "roaming_events", "drops", "remote_subnets", "post_quantum"), names(b));
         assertEquals("office-a", b.get("site").asText());
         assertEquals(PeerFacts.THEIRS.toBase64(), b.get("public_key").asText());
         assertEquals("ESTABLISHED", b.get("state").asText());

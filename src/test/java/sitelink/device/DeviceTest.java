@@ -149,6 +149,71 @@ class DeviceTest {
         assertEquals(0L, a.counters().get("tx_datagrams"), "no handshake for a packet nobody takes");
     }
 
+    /** A channel of the gateways' own (the post-quantum exchange's shape): its packets taken, its imitations refused. */
+    private static final class Channel implements ControlChannel {
+        final java.util.concurrent.LinkedBlockingQueue<byte[]> received = new java.util.concurrent.LinkedBlockingQueue<>();
+        volatile boolean hold;
+
+        @Override
+        public boolean receive(sitelink.tunnel.Remote site, byte[] buf, int off, int len) {
+            Optional<byte[]> m = sitelink.pqpsk.ControlPacket.unwrap(buf, off, len);
+            m.ifPresent(received::add);
+            return m.isPresent();
+        }
+
+        @Override
+        public boolean imitates(byte[] buf, int off, int len) {
+            return sitelink.pqpsk.ControlPacket.matches(buf, off, len);
+        }
+
+        @Override
+        public boolean holds(Key site) {
+            return hold;
+        }
+    }
+
+    @Test
+    void theControlChannelIsTheGatewaysAloneAndItsHoldStopsTheSitesTraffic() throws Exception {
+        start();
+        exchange(1);
+        Channel channelA = new Channel(), channelB = new Channel();
+        a.setControlChannel(channelA);
+        b.setControlChannel(channelB);
+        Key publicA = X25519.publicKey(keyA), publicB = X25519.publicKey(keyB);
+
+        a.sendControl(publicB, sitelink.pqpsk.ControlPacket.wrap("from gateway A".getBytes()));
+        byte[] got = channelB.received.poll(5, TimeUnit.SECONDS);
+        assertArrayEquals("from gateway A".getBytes(), got, "B's gateway gets A's message, past the filter and source check");
+        // A host on LAN A sends a packet of the channel's shape: refused at A before routing, B's gateway never sees it.
+        tunA.fromLan(sitelink.pqpsk.ControlPacket.wrap("from a host".getBytes()));
+        await(() -> a.counters().get("drop_post_quantum_imitation") == 1, "the imitation refused");
+        exchange(2);
+        assertNull(channelB.received.poll(), "only the gateway's own message arrived");
+        assertTrue(tunB.toLan.isEmpty() && tunA.toLan.isEmpty(), "and nothing of the channel reached a LAN");
+
+        channelB.hold = true; // fail closed: B holds A's traffic back both ways; the channel itself still works
+        tunA.fromLan(udp(HOST_A, HOST_B, 40000, 7, "held"));
+        tunB.fromLan(udp(HOST_B, HOST_A, 7, 40000, "held too"));
+        await(() -> Long.valueOf(2).equals(peerOf(b).drops().get("post_quantum_closed")), "both held packets charged to A");
+        assertEquals(2L, b.counters().get("drop_post_quantum_closed"));
+        a.sendControl(publicB, sitelink.pqpsk.ControlPacket.wrap("still talking".getBytes()));
+        assertArrayEquals("still talking".getBytes(), channelB.received.poll(5, TimeUnit.SECONDS));
+        assertTrue(tunB.toLan.isEmpty() && tunA.toLan.isEmpty());
+        channelB.hold = false;
+        exchange(3);
+
+        // A new preshared key on both sides, put in force by a handshake at once.
+        Instant before = peerOf(a).lastHandshake().orElseThrow();
+        Key psk = Key.of(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+                24, 25, 26, 27, 28, 29, 30, 31, 32});
+        b.setPresharedKeys(publicA, psk, Key.zero());
+        a.setPresharedKeys(publicB, psk, Key.zero());
+        clock.advance(Constants.REKEY_TIMEOUT.plusSeconds(1)); // the handshake rate limit
+        b.rehandshake(publicA);
+        await(() -> !peerOf(b).lastHandshake().orElseThrow().equals(before), "the handshake under the new key");
+        exchange(4);
+    }
+
     /** One request A to B and one reply, each checked on arrival. */
     private void exchange(int n) throws InterruptedException {
         byte[] request = udp(HOST_A, HOST_B, 40000, 7, "request " + n);

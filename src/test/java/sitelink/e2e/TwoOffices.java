@@ -244,7 +244,14 @@ public final class TwoOffices implements AutoCloseable {
 
     /** {@code ./sitelink up FILE} in the office's gateway namespace; waits until it says the site is up. */
     public Proc up(Office o) {
-        Proc p = o.gateway().start(E2e.home().resolve("sitelink").toString(), "up", o.siteFile().toString());
+        return up(o, "");
+    }
+
+    /** {@link #up(Office)} with {@code javaOpts} in SITELINK_JAVA_OPTS (hidden settings such as -Dsitelink.pq.*). */
+    public Proc up(Office o, String javaOpts) {
+        String sitelink = E2e.home().resolve("sitelink").toString();
+        Proc p = javaOpts.isEmpty() ? o.gateway().start(sitelink, "up", o.siteFile().toString())
+                : o.gateway().start("env", "SITELINK_JAVA_OPTS=" + javaOpts, sitelink, "up", o.siteFile().toString());
         o.sitelink = p;
         E2e.await(Duration.ofSeconds(60), o.name() + "'s gateway to come up",
                 () -> p.output().contains(" is up on ") || !p.isAlive(), p::tail);

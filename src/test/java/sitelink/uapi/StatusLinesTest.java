@@ -38,10 +38,12 @@ class StatusLinesTest {
                 Optional.of(t.plusMillis(9)),
                 Optional.of(t.plusMillis(7)), Optional.of("handshake_response_invalid"), Optional.of(t.plusMillis(8)),
                 Optional.of(new InetSocketAddress("2001:db8::2", 4500)), 1, 2, 3, 4, 25, 5, drops,
-                List.of(Prefix.parse("198.19.2.0/24"), Prefix.parse("2001:db8:2::/48")));
+                List.of(Prefix.parse("198.19.2.0/24"), Prefix.parse("2001:db8:2::/48")),
+                Optional.of("key epoch 3, agreed at 2026-11-29T04:00:00Z (3 exchanges, 0 messages refused, we start them)"),
+                Optional.of("no post-quantum key exchange for 180 s (last at 2026-11-29T04:00:00Z): traffic held back"));
         PeerStatus bare = new PeerStatus(key(3), "", Optional.empty(), Optional.empty(), false, false, 0,
                 Optional.empty(), Optional.empty(), 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), 0, 0, 0, 0, 0, 0, new TreeMap<>(), List.of());
+                Optional.empty(), 0, 0, 0, 0, 0, 0, new TreeMap<>(), List.of(), Optional.empty(), Optional.empty());
         TreeMap<String, Long> counters = new TreeMap<>();
         counters.put("drop_unknown_peer", 3L);
         DeviceStatus s = new DeviceStatus("sl-a", "office-a", Optional.of(key(1)), 51820, t, counters, List.of(full, bare));
@@ -65,7 +67,7 @@ class StatusLinesTest {
         DeviceStatus s = new DeviceStatus("sl-a", "office-a", Optional.of(key(1)), 51820, Instant.ofEpochMilli(9),
                 new TreeMap<>(), List.of(new PeerStatus(key(2), "office-b", Optional.empty(), Optional.empty(), false,
                 false, 1, Optional.empty(), Optional.empty(), 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), 10, 20, 0, 0, 0, 0, new TreeMap<>(), List.of())));
+                Optional.empty(), 10, 20, 0, 0, 0, 0, new TreeMap<>(), List.of(), Optional.empty(), Optional.empty())));
         List<String> l = new ArrayList<>(lines(StatusLines.format(s)));
         l.add(1, "future_device_field=1");
         l.add("future_peer_field=x");

@@ -87,6 +87,35 @@ class HandshakeTest {
         assertEquals(0x1111, alice.pendingLocalIndex());
     }
 
+    /** The post-quantum key's rotation: a responder still on the old key is accepted through the alternate. */
+    @Test
+    void responseUnderTheAlternatePresharedKeyCompletesAndCarriesData() {
+        Key oldKey = Key.of(filled(1)), newKey = Key.of(filled(2));
+        alice.setPresharedKey(newKey);
+        alice.setAlternatePresharedKey(oldKey);
+        bob.setPresharedKey(oldKey);
+        assertCarriesDataBothWays(handshake(T0, 0).orElseThrow());
+        bob.setPresharedKey(newKey); // and under the primary, once both moved
+        assertCarriesDataBothWays(handshake(T0.plusSeconds(1), 10_000 * MS).orElseThrow());
+    }
+
+    @Test
+    void responseUnderAThirdPresharedKeyFailsEvenWithAnAlternate() {
+        alice.setPresharedKey(Key.of(filled(2)));
+        alice.setAlternatePresharedKey(Key.of(filled(1)));
+        bob.setPresharedKey(Key.of(filled(3)));
+        assertTrue(handshake(T0, 0).isEmpty());
+        alice.setAlternatePresharedKey(Key.zero()); // none: the old key alone no longer passes
+        bob.setPresharedKey(Key.of(filled(1)));
+        assertTrue(handshake(T0.plusSeconds(1), 10_000 * MS).isEmpty());
+    }
+
+    private static byte[] filled(int b) {
+        byte[] k = new byte[32];
+        Arrays.fill(k, (byte) b);
+        return k;
+    }
+
     @Test
     void crossingInitiationsBothCompleteAndEachPairCarriesData() {
         byte[] fromAlice = alice.createInitiation(0x1111, T0);
