@@ -251,6 +251,28 @@ class GatewayCertIT {
             t.up(t.a());
             refused(t, swan, "CERTIFICATE_UNTRUSTED: unknown CA: certificate of " + SWAN_ID + " chains to CN=Example CA, which is "
                     + "none of this site's CAs [Other CA]", "list the CA that signed the peer's certificate under ca");
+
+            // the other direction: our own certificate revoked in the CRL charon holds; this site initiates, charon
+            // refuses our IKE_AUTH, and the log and diagnose say the peer does not accept our certificate
+            t.down(t.a());
+            pki.pki("revoke", "--ca-cert", "ca.crt", "--ca-key", "ca.key", "--crl", "ca.crl", "--cert", "left.crt");
+            long oursRevokedAt = Instant.now().getEpochSecond();
+            E2e.await(Duration.ofSeconds(5), "the revocation's second to pass", () -> Instant.now().getEpochSecond() > oursRevokedAt,
+                    () -> "");
+            Path crls = Files.createDirectories(swan.dir().resolve("swanctl/x509crl"));
+            Files.copy(pki.p("ca.crl"), crls.resolve("ca.crl"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            swan.swanctl("--load-creds");
+            t.writeSiteFile(t.a(), site(t, pki.dir(), "left", "ca.crt", null, "start"));
+            t.up(t.a());
+            String refusedOurs = "AUTHENTICATION_FAILED: the peer refused our authentication: it does not accept our certificate";
+            E2e.await(Duration.ofSeconds(30), "charon refusing our revoked certificate", () -> t.a().sitelink().output()
+                    .contains("office-b: authentication (IKE_AUTH): " + refusedOurs), () -> t.a().sitelink().tail() + swan.log());
+            System.out.println("sitelink: " + line(t.a().sitelink().output(), refusedOurs));
+            assertTrue(swan.log().contains("certificate was revoked"), "charon refused it for the revocation:\n" + swan.log());
+            String diagnose = diagnose(t);
+            System.out.println(diagnose);
+            assertTrue(diagnose.contains("IKEv2 office-b") && diagnose.contains(refusedOurs), diagnose);
+            assertTrue(!swan.swanctl("--list-sas").contains("INSTALLED"), swan.swanctl("--list-sas"));
         }
     }
 
