@@ -6,3 +6,15 @@
 # scripts/perf-datapath). The launchers put SITELINK_JAVA_OPTS after these, so it can override any of them.
 # shellcheck disable=SC2034 # used by the launchers that source this file
 sitelink_jvm_opts=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xms16m -Xmx128m -XX:MaxDirectMemorySize=32m -Xss512k)
+
+# The ahead-of-time cache (JDK 25; scripts/aot-cache makes it with a training run when the jar is built): classes
+# loaded and linked and methods profiled before the JVM starts. Used only when it is newer than the jar (a cache of an
+# older jar would not match it; the launchers rebuild neither). A cache the JVM cannot use (truncated, another JVM,
+# a jar changed since) it ignores and starts as without one; its messages about that are turned off so that the
+# start stays quiet (-Xlog:aot in SITELINK_JAVA_OPTS shows them again). SITELINK_AOT=off starts without the cache.
+# Sets sitelink_aot_opts for JAR and CACHE.
+sitelink_aot_options() {
+  sitelink_aot_opts=()
+  [[ ${SITELINK_AOT:-on} != off && -s $2 && ! $1 -nt $2 ]] || return 0
+  sitelink_aot_opts=(-XX:AOTCache="$2" '-Xlog:aot*=off' '-Xlog:cds*=off')
+}

@@ -71,10 +71,19 @@ class LauncherTest {
     }
 
     private Run launch() throws Exception {
+        return launch(null);
+    }
+
+    /** Runs {@code ./sitelink --version}; {@code aot} is SITELINK_AOT's value (null: not set). */
+    private Run launch(String aot) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("bash", checkout.resolve("sitelink").toString(), "--version")
                 .redirectErrorStream(true);
         pb.environment().put("PATH", tmp.resolve("bin") + ":" + System.getenv("PATH"));
         pb.environment().put("JAVA_HOME", tmp.resolve("jdk").toString());
+        pb.environment().remove("SITELINK_AOT");
+        if (aot != null) {
+            pb.environment().put("SITELINK_AOT", aot);
+        }
         Process p = pb.start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -159,5 +168,39 @@ class LauncherTest {
         assertEquals(0, r.exit(), r.output());
         assertEquals(List.of(), r.mvnRanAs(), "no build");
         assertTrue(r.output().contains("java ran as 0: "), r.output());
+    }
+
+    /** A built checkout: the jar a minute old, the sources older. */
+    private void built() throws IOException {
+        FileTime before = FileTime.from(Instant.now().minusSeconds(120));
+        try (Stream<Path> all = Files.walk(checkout)) {
+            for (Path p : all.toList()) {
+                Files.setLastModifiedTime(p, before);
+            }
+        }
+        Files.createDirectories(checkout.resolve("target"));
+        Files.writeString(checkout.resolve("target/sitelink.jar"), "");
+        Files.setLastModifiedTime(checkout.resolve("target/sitelink.jar"), FileTime.from(Instant.now().minusSeconds(60)));
+    }
+
+    @Test
+    void theAotCacheTheBuildMadeIsUsedWhileItIsNotOlderThanTheJar() throws Exception {
+        built();
+        Path cache = checkout.resolve("target/sitelink.aot");
+        Files.writeString(cache, "cache");
+        String flag = "-XX:AOTCache=" + cache;
+        Run r = launch();
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains(flag + " -Xlog:aot*=off -Xlog:cds*=off "), r.output());
+        assertFalse(launch("off").output().contains("AOTCache"), "SITELINK_AOT=off starts without it");
+
+        Files.setLastModifiedTime(cache, FileTime.from(Instant.now().minusSeconds(90)));
+        r = launch();
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("java ran as 0: --enable-native-access"), r.output());
+        assertFalse(r.output().contains("AOTCache"), "a cache older than the jar is of another jar: " + r.output());
+
+        Files.delete(cache);
+        assertFalse(launch().output().contains("AOTCache"), "no cache, no flag");
     }
 }
