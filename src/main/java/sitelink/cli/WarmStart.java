@@ -35,6 +35,6 @@ final class WarmStart {
         }
         WarmUp.Report r = WarmUp.run(ROUNDS, BUDGET_NANOS, Clock.SYSTEM, new SecureRandom());
         log.log(Level.INFO, "warmed up the handshake and data path: {0} handshakes and {1} packets in memory in {2} ms",
-                r.handshakes(), r.packets(), Math.round(r.millis()));
+                Integer.toString(r.handshakes()), Long.toString(r.packets()), Long.toString(Math.round(r.millis())));
     }
 }

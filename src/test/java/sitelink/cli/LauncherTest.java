@@ -74,10 +74,11 @@ class LauncherTest {
         return launch(null);
     }
 
-    /** Runs {@code ./sitelink --version}; {@code aot} is SITELINK_AOT's value (null: not set). */
-    private Run launch(String aot) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("bash", checkout.resolve("sitelink").toString(), "--version")
-                .redirectErrorStream(true);
+    /** Runs {@code ./sitelink ARGS} ({@code --version} without any); {@code aot} is SITELINK_AOT's value (null: not set). */
+    private Run launch(String aot, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("bash", checkout.resolve("sitelink").toString()));
+        cmd.addAll(args.length == 0 ? List.of("--version") : List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("PATH", tmp.resolve("bin") + ":" + System.getenv("PATH"));
         pb.environment().put("JAVA_HOME", tmp.resolve("jdk").toString());
         pb.environment().remove("SITELINK_AOT");
@@ -155,14 +156,7 @@ class LauncherTest {
     /** sudo bash scripts/test in a developer's checkout: Maven built the jar, the e2e tests then run ./sitelink. */
     @Test
     void aFreshJarRunsWithoutABuildWhoeverOwnsTheCheckout() throws Exception {
-        FileTime before = FileTime.from(Instant.now().minusSeconds(60));
-        try (Stream<Path> all = Files.walk(checkout)) {
-            for (Path p : all.toList()) {
-                Files.setLastModifiedTime(p, before);
-            }
-        }
-        Files.createDirectories(checkout.resolve("target"));
-        Files.writeString(checkout.resolve("target/sitelink.jar"), "");
+        built();
         giveCheckoutTo(NOBODY);
         Run r = launch();
         assertEquals(0, r.exit(), r.output());
@@ -186,12 +180,14 @@ class LauncherTest {
     @Test
     void theAotCacheTheBuildMadeIsUsedWhileItIsNotOlderThanTheJar() throws Exception {
         built();
-        Path cache = checkout.resolve("target/sitelink.aot");
+        Path cache = checkout.resolve("target/sitelink-cli.aot");
         Files.writeString(cache, "cache");
-        String flag = "-XX:AOTCache=" + cache;
+        Files.writeString(checkout.resolve("target/sitelink.aot"), "cache");
         Run r = launch();
         assertEquals(0, r.exit(), r.output());
-        assertTrue(r.output().contains(flag + " -Xlog:aot*=off -Xlog:cds*=off "), r.output());
+        assertTrue(r.output().contains("-XX:AOTCache=" + cache + " -Xlog:aot*=off -Xlog:cds*=off -jar "), r.output());
+        assertTrue(launch(null, "device", "-f", "wg0").output().contains("-XX:AOTCache=" + checkout.resolve("target/sitelink.aot")
+                + " "), "up, device and demo use the gateway's cache");
         assertFalse(launch("off").output().contains("AOTCache"), "SITELINK_AOT=off starts without it");
 
         Files.setLastModifiedTime(cache, FileTime.from(Instant.now().minusSeconds(90)));

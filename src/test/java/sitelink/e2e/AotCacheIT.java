@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The ahead-of-time cache as the build leaves it (issue 15): {@code mvn package} made {@code target/sitelink.aot} with
- * the training run (scripts/aot-cache), {@code ./sitelink} starts with it (the JVM maps the trained classes from it:
+ * The ahead-of-time caches as the build leaves them (issue 15): {@code mvn package} made {@code target/sitelink.aot}
+ * (gateways) and {@code target/sitelink-cli.aot} (other commands) with training runs (scripts/aot-cache),
+ * {@code ./sitelink} starts with the one for its command (the JVM maps the trained classes from it:
  * {@code -Xlog:class+load} says "shared objects file" for them), and the launcher's options with a broken
  * cache (truncated, or not a cache at all) still start sitelink, and quietly: no warning about the cache on the
  * terminal. No namespace, no root: only JVMs started the way the launcher starts them.
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 class AotCacheIT {
     private static final Path HOME = E2e.home();
     private static final Path JAR = HOME.resolve("target/sitelink.jar");
-    private static final Path CACHE = HOME.resolve("target/sitelink.aot");
+    private static final Path CACHE = HOME.resolve("target/sitelink-cli.aot");
+    private static final Path GATEWAY_CACHE = HOME.resolve("target/sitelink.aot");
 
     @TempDir
     Path tmp;
@@ -45,26 +47,37 @@ class AotCacheIT {
         return new Run(p.exitValue(), out);
     }
 
-    /** The JVM with the launcher's options (scripts/jvm-options.sh) for JAR and the given cache, then {@code args}. */
-    private static Run launcherOptions(Path cache, String... args) throws IOException, InterruptedException {
+    /**
+     * The JVM with the launcher's options (scripts/jvm-options.sh) for JAR and a directory whose sitelink-cli.aot is
+     * {@code cache}, then {@code args}.
+     */
+    private Run launcherOptions(Path cache, String... args) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory(tmp, "caches");
+        Files.copy(cache, dir.resolve("sitelink-cli.aot"));
         List<String> cmd = new ArrayList<>(List.of("bash", "-c", "source scripts/jdk.sh && sitelink_find_jdk >/dev/null"
-                + " && source scripts/jvm-options.sh && sitelink_aot_options \"$1\" \"$2\" && shift 2"
+                + " && source scripts/jvm-options.sh && sitelink_aot_options \"$1\" \"$2\" \"$3\" && shift 2"
                 + " && exec \"$JAVA_HOME/bin/java\" \"${sitelink_jvm_opts[@]}\" \"${sitelink_aot_opts[@]}\" -jar \"$JAR\" \"$@\"",
-                "-", JAR.toString(), cache.toString()));
+                "-", JAR.toString(), dir.toString()));
         cmd.addAll(List.of(args));
         return run(cmd, Map.of("JAR", JAR.toString()));
     }
 
     @Test
-    void theBuildMadeTheCacheAndTheLauncherStartsWithIt() throws Exception {
-        assertTrue(Files.size(CACHE) > 1_000_000, "mvn package made " + CACHE);
-        assertFalse(Files.getLastModifiedTime(JAR).compareTo(Files.getLastModifiedTime(CACHE)) > 0,
-                "the cache is not older than the jar it was made for");
+    void theBuildMadeTheCachesAndTheLauncherStartsWithThem() throws Exception {
+        for (Path cache : List.of(CACHE, GATEWAY_CACHE)) {
+            assertTrue(Files.size(cache) > 1_000_000, "mvn package made " + cache);
+            assertFalse(Files.getLastModifiedTime(JAR).compareTo(Files.getLastModifiedTime(cache)) > 0,
+                    cache + " is not older than the jar it was made for");
+        }
+        // A JVM loads every class of its cache at start: the classes it names tell the caches apart.
         Run r = run(List.of("./sitelink", "--version"), Map.of("SITELINK_JAVA_OPTS", "-Xlog:class+load"));
         assertEquals(0, r.exit(), r.output());
         assertTrue(r.output().contains("sitelink.cli.Main source: shared objects file"), r.output());
-        assertTrue(r.output().contains("sitelink.crypto.X25519 source: shared objects file"),
-                "the training's crypto classes come from the cache too");
+        assertFalse(r.output().contains("sitelink.wireguard.WarmUp"), "the short commands' cache holds no gateway");
+        Run gateway = run(List.of("./sitelink", "device", "--help"), Map.of("SITELINK_JAVA_OPTS", "-Xlog:class+load"));
+        assertEquals(0, gateway.exit(), gateway.output());
+        assertTrue(gateway.output().contains("sitelink.wireguard.WarmUp source: shared objects file"), gateway.output());
+        assertTrue(gateway.output().contains("sitelink.crypto.X25519 source: shared objects file"), gateway.output());
 
         Run off = run(List.of("./sitelink", "--version"), Map.of("SITELINK_JAVA_OPTS", "-Xlog:class+load", "SITELINK_AOT", "off"));
         assertEquals(0, off.exit(), off.output());
