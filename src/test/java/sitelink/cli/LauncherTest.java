@@ -186,8 +186,10 @@ class LauncherTest {
         Run r = launch();
         assertEquals(0, r.exit(), r.output());
         assertTrue(r.output().contains("-XX:AOTCache=" + cache + " -Xlog:aot*=off -Xlog:cds*=off -jar "), r.output());
-        assertTrue(launch(null, "device", "-f", "wg0").output().contains("-XX:AOTCache=" + checkout.resolve("target/sitelink.aot")
-                + " "), "up, device and demo use the gateway's cache");
+        assertTrue(r.output().contains("-Xss512k -XX:TieredStopAtLevel=1 -XX:AOTCache="), "a short command stops at C1: " + r.output());
+        Run device = launch(null, "device", "-f", "wg0");
+        assertTrue(device.output().contains("-Xss512k -XX:AOTCache=" + checkout.resolve("target/sitelink.aot") + " "),
+                "up, device and demo use the gateway's cache, and C2: " + device.output());
         assertFalse(launch("off").output().contains("AOTCache"), "SITELINK_AOT=off starts without it");
 
         Files.setLastModifiedTime(cache, FileTime.from(Instant.now().minusSeconds(90)));

@@ -55,8 +55,8 @@ class AotCacheIT {
         Path dir = Files.createTempDirectory(tmp, "caches");
         Files.copy(cache, dir.resolve("sitelink-cli.aot"));
         List<String> cmd = new ArrayList<>(List.of("bash", "-c", "source scripts/jdk.sh && sitelink_find_jdk >/dev/null"
-                + " && source scripts/jvm-options.sh && sitelink_aot_options \"$1\" \"$2\" \"$3\" && shift 2"
-                + " && exec \"$JAVA_HOME/bin/java\" \"${sitelink_jvm_opts[@]}\" \"${sitelink_aot_opts[@]}\" -jar \"$JAR\" \"$@\"",
+                + " && source scripts/jvm-options.sh && sitelink_command_options \"$1\" \"$2\" \"$3\" && shift 2"
+                + " && exec \"$JAVA_HOME/bin/java\" \"${sitelink_jvm_opts[@]}\" \"${sitelink_cmd_opts[@]}\" -jar \"$JAR\" \"$@\"",
                 "-", JAR.toString(), dir.toString()));
         cmd.addAll(List.of(args));
         return run(cmd, Map.of("JAR", JAR.toString()));
