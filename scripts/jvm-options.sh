@@ -6,3 +6,21 @@
 # scripts/perf-datapath). The launchers put SITELINK_JAVA_OPTS after these, so it can override any of them.
 # shellcheck disable=SC2034 # used by the launchers that source this file
 sitelink_jvm_opts=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xms16m -Xmx128m -XX:MaxDirectMemorySize=32m -Xss512k)
+
+# Options for the command about to run (the launchers pass its first argument). Gateways (up, device, demo) run for
+# long and want C2's code for the data path; every other command is a short-lived JVM that ends before C2 pays off, so
+# it stops at C1 (-XX:TieredStopAtLevel=1: `sitelink status` took 0.65 s of CPU instead of 0.97 s, three runs each).
+# And the ahead-of-time caches (JDK 25; scripts/aot-cache makes them with training runs when the jar is built):
+# sitelink.aot for the gateways, sitelink-cli.aot for the other commands. Classes loaded and linked and methods
+# profiled before the JVM starts. A cache is used only when it is not older than the jar (a cache of an older jar
+# would not match it). A cache the JVM cannot use (truncated, another JVM, a jar changed since) it ignores and starts
+# as without one; its messages about that are turned off so that the start stays quiet (-Xlog:aot in
+# SITELINK_JAVA_OPTS shows them again). SITELINK_AOT=off starts without a cache.
+# Sets sitelink_cmd_opts for JAR, the caches' DIR and the command line's first argument.
+sitelink_command_options() {
+  local cache=$2/sitelink-cli.aot
+  sitelink_cmd_opts=(-XX:TieredStopAtLevel=1)
+  case ${3:-} in up|device|demo) cache=$2/sitelink.aot sitelink_cmd_opts=() ;; esac
+  [[ ${SITELINK_AOT:-on} != off && -s $cache && ! $1 -nt $cache ]] || return 0
+  sitelink_cmd_opts+=(-XX:AOTCache="$cache" '-Xlog:aot*=off' '-Xlog:cds*=off')
+}

@@ -41,6 +41,7 @@ public final class DeviceCommand implements Callable<Integer> {
             return Daemon.detachSelf(UapiServer.DEFAULT_DIRECTORY.resolve(iface + ".sock"), System.err);
         }
         log.configure(iface);
+        WarmStart.run(LOG); // before the interface and its UAPI socket exist: wg configures a warm device
         Tun tun;
         try {
             tun = Tun.open(iface);

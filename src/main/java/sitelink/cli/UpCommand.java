@@ -61,6 +61,7 @@ public final class UpCommand implements Callable<Integer> {
                 stop.countDown();
             });
         }
+        WarmStart.run(LOG); // before the tunnel exists and READY=1: its first packets meet compiled code
         Gateway gateway;
         try {
             gateway = Gateway.start(file, config);

@@ -71,10 +71,20 @@ class LauncherTest {
     }
 
     private Run launch() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("bash", checkout.resolve("sitelink").toString(), "--version")
-                .redirectErrorStream(true);
+        return launch(null);
+    }
+
+    /** Runs {@code ./sitelink ARGS} ({@code --version} without any); {@code aot} is SITELINK_AOT's value (null: not set). */
+    private Run launch(String aot, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("bash", checkout.resolve("sitelink").toString()));
+        cmd.addAll(args.length == 0 ? List.of("--version") : List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("PATH", tmp.resolve("bin") + ":" + System.getenv("PATH"));
         pb.environment().put("JAVA_HOME", tmp.resolve("jdk").toString());
+        pb.environment().remove("SITELINK_AOT");
+        if (aot != null) {
+            pb.environment().put("SITELINK_AOT", aot);
+        }
         Process p = pb.start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -146,7 +156,17 @@ class LauncherTest {
     /** sudo bash scripts/test in a developer's checkout: Maven built the jar, the e2e tests then run ./sitelink. */
     @Test
     void aFreshJarRunsWithoutABuildWhoeverOwnsTheCheckout() throws Exception {
-        FileTime before = FileTime.from(Instant.now().minusSeconds(60));
+        built();
+        giveCheckoutTo(NOBODY);
+        Run r = launch();
+        assertEquals(0, r.exit(), r.output());
+        assertEquals(List.of(), r.mvnRanAs(), "no build");
+        assertTrue(r.output().contains("java ran as 0: "), r.output());
+    }
+
+    /** A built checkout: the jar a minute old, the sources older. */
+    private void built() throws IOException {
+        FileTime before = FileTime.from(Instant.now().minusSeconds(120));
         try (Stream<Path> all = Files.walk(checkout)) {
             for (Path p : all.toList()) {
                 Files.setLastModifiedTime(p, before);
@@ -154,10 +174,31 @@ class LauncherTest {
         }
         Files.createDirectories(checkout.resolve("target"));
         Files.writeString(checkout.resolve("target/sitelink.jar"), "");
-        giveCheckoutTo(NOBODY);
+        Files.setLastModifiedTime(checkout.resolve("target/sitelink.jar"), FileTime.from(Instant.now().minusSeconds(60)));
+    }
+
+    @Test
+    void theAotCacheTheBuildMadeIsUsedWhileItIsNotOlderThanTheJar() throws Exception {
+        built();
+        Path cache = checkout.resolve("target/sitelink-cli.aot");
+        Files.writeString(cache, "cache");
+        Files.writeString(checkout.resolve("target/sitelink.aot"), "cache");
         Run r = launch();
         assertEquals(0, r.exit(), r.output());
-        assertEquals(List.of(), r.mvnRanAs(), "no build");
-        assertTrue(r.output().contains("java ran as 0: "), r.output());
+        assertTrue(r.output().contains("-XX:AOTCache=" + cache + " -Xlog:aot*=off -Xlog:cds*=off -jar "), r.output());
+        assertTrue(r.output().contains("-Xss512k -XX:TieredStopAtLevel=1 -XX:AOTCache="), "a short command stops at C1: " + r.output());
+        Run device = launch(null, "device", "-f", "wg0");
+        assertTrue(device.output().contains("-Xss512k -XX:AOTCache=" + checkout.resolve("target/sitelink.aot") + " "),
+                "up, device and demo use the gateway's cache, and C2: " + device.output());
+        assertFalse(launch("off").output().contains("AOTCache"), "SITELINK_AOT=off starts without it");
+
+        Files.setLastModifiedTime(cache, FileTime.from(Instant.now().minusSeconds(90)));
+        r = launch();
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("java ran as 0: --enable-native-access"), r.output());
+        assertFalse(r.output().contains("AOTCache"), "a cache older than the jar is of another jar: " + r.output());
+
+        Files.delete(cache);
+        assertFalse(launch().output().contains("AOTCache"), "no cache, no flag");
     }
 }
