@@ -26,7 +26,7 @@ import sitelink.route.Prefix;
 final class SiteValidator {
     static final List<String> SITE_FIELDS = List.of("name", "private_key", "private_key_file", "listen_port", "fwmark",
             "tunnel", "local_subnets", "remote_sites", "metrics", "events");
-    static final List<String> METRICS_FIELDS = List.of("listen");
+    static final List<String> METRICS_FIELDS = List.of("listen", "per_site");
     static final List<String> EVENTS_FIELDS = List.of("syslog", "hook", "snmp");
     static final List<String> SNMP_FIELDS = List.of("target", "version", "community", "user", "auth_passphrase_file",
             "priv_passphrase_file", "engine_id");
@@ -141,7 +141,7 @@ final class SiteValidator {
         return new Result(config, keyFiles, portNode.map(Node.Scalar::location), listenPort, hookAt, inlineKey);
     }
 
-    /** {@code metrics: {listen: [ADDRESS:]PORT}} and {@code events: {syslog: udp|tcp://HOST:PORT, hook: PATH}}. */
+    /** {@code metrics: {listen: [ADDRESS:]PORT, per_site: auto|all|basic|none}} and {@code events: {syslog: udp|tcp://HOST:PORT, hook: PATH}}. */
     private Telemetry telemetry(Node.Mapping m, String siteNameForEngineId) {
         Optional<java.net.InetSocketAddress> listen = Optional.empty();
         Optional<Node.Mapping> metrics = mapping(m, "metrics");
@@ -167,6 +167,20 @@ final class SiteValidator {
                     error(l.get().location(), "metrics listen '" + t + "' is not ADDRESS:PORT (" + ex.getMessage() + "); " + fix);
                     listen = Optional.empty();
                 }
+            }
+        }
+        Telemetry.PerSite perSite = Telemetry.PerSite.AUTO;
+        Optional<Node.Scalar> ps = metrics.flatMap(x -> scalar(x, "per_site"));
+        if (ps.isPresent()) {
+            String t = ps.get().text().strip();
+            switch (t) {
+                case "all" -> perSite = Telemetry.PerSite.ALL;
+                case "basic" -> perSite = Telemetry.PerSite.BASIC;
+                case "none" -> perSite = Telemetry.PerSite.NONE;
+                case "auto" -> perSite = Telemetry.PerSite.AUTO;
+                default -> error(ps.get().location(), "metrics per_site '" + t + "' is not one of auto, all, basic, "
+                        + "none; write per_site: auto (every series up to " + Telemetry.PerSite.AUTO_ALL_UP_TO
+                        + " remote sites, four per site above)");
             }
         }
         Optional<java.net.URI> syslog = Optional.empty();
@@ -208,7 +222,7 @@ final class SiteValidator {
                 }
             }
         }
-        return new Telemetry(listen, syslog, hook, snmp);
+        return new Telemetry(listen, syslog, hook, snmp, perSite);
     }
 
     /**
