@@ -559,10 +559,39 @@ final class SiteValidator {
         }
     }
 
+    private static <T> boolean repeats(List<T> values) {
+        return new java.util.HashSet<>(values).size() < values.size();
+    }
+
+    /**
+     * True if any two of the prefixes share an address. Sorted by family, network and length, a prefix that contains
+     * a later one contains every prefix between them, so some neighbouring pair overlaps whenever any pair does.
+     */
+    static boolean anyOverlap(List<Prefix> prefixes) {
+        List<Prefix> sorted = new ArrayList<>(prefixes);
+        sorted.sort(java.util.Comparator.comparing((Prefix p) -> p.isIpv4() ? 0 : 1)
+                .thenComparing(p -> p.address().getAddress(), java.util.Arrays::compareUnsigned)
+                .thenComparingInt(Prefix::length));
+        for (int i = 1; i < sorted.size(); i++) {
+            if (sorted.get(i - 1).overlaps(sorted.get(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void crossChecks(Optional<String> siteName, Optional<Key> privateKey, List<LocatedPrefix> local,
                              List<Entry> entries, long routeTable) {
         Optional<Key> ownPublic = privateKey.map(X25519::publicKey);
         String keyLabel = wgQuick ? "PublicKey" : "public_key";
+        // A hub has a thousand remote sites: the pairwise checks below (which word each problem by the pair) run only
+        // when a set or a sort finds that some pair is a problem at all, so a good file is checked in O(n log n).
+        boolean repeatedNameOrKey = repeats(entries.stream().map(Entry::name).flatMap(Optional::stream).toList())
+                || repeats(entries.stream().map(Entry::publicKey).flatMap(Optional::stream).toList());
+        boolean remoteOverlap = anyOverlap(entries.stream().flatMap(e -> e.subnets().stream()).map(LocatedPrefix::prefix)
+                .toList());
+        List<Entry> withLiteralEndpoint = entries.stream()
+                .filter(e -> e.name().isPresent() && e.endpoint().flatMap(Endpoint::literalAddress).isPresent()).toList();
         for (int i = 0; i < entries.size(); i++) {
             Entry r = entries.get(i);
             if (r.name().isEmpty()) {
@@ -578,7 +607,7 @@ final class SiteValidator {
             if (siteName.equals(r.name())) {
                 error(r.nameAt().orElseThrow(), "remote site name '" + name + "' is this site's own name; give each site its own name");
             }
-            for (int j = 0; j < i; j++) {
+            for (int j = 0; repeatedNameOrKey && j < i; j++) {
                 Entry o = entries.get(j);
                 if (o.name().equals(r.name())) {
                     error(r.nameAt().orElseThrow(), "remote site name '" + name + "' is already used at line "
@@ -612,7 +641,7 @@ final class SiteValidator {
                                 + "instead of the LAN: make the subnets disjoint" + wide);
                     }
                 }
-                for (int j = 0; j < i; j++) {
+                for (int j = 0; remoteOverlap && j < i; j++) {
                     for (LocatedPrefix os : entries.get(j).subnets()) {
                         if (rs.prefix().overlaps(os.prefix())) {
                             String other = entries.get(j).name().orElse("another remote site");
@@ -626,8 +655,8 @@ final class SiteValidator {
                     // we install no routes, or only for traffic from the LAN (never the gateway's own): no loop
                     continue;
                 }
-                for (Entry e : entries) {
-                    Optional<InetAddress> ep = e.name().isEmpty() ? Optional.empty() : e.endpoint().flatMap(Endpoint::literalAddress);
+                for (Entry e : withLiteralEndpoint) {
+                    Optional<InetAddress> ep = e.endpoint().flatMap(Endpoint::literalAddress);
                     if (ep.isPresent() && rs.prefix().contains(ep.get())) {
                         String host = ep.get().getHostAddress();
                         error(rs.at(), "remote subnet " + rs.prefix() + " of " + who + " contains " + host
