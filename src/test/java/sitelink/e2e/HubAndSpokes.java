@@ -135,15 +135,23 @@ public final class HubAndSpokes implements AutoCloseable {
         return gateway;
     }
 
-    /** Starts the spokes, each socket on a WAN source address of its own; echo requests every {@code echoSeconds}. */
-    public void startSpokes(int sources, double echoSeconds) {
+    /**
+     * Starts the spokes on {@code sources} WAN addresses (one socket each, the spokes spread over them), echo requests
+     * every {@code echoSeconds}, the simulator at {@code niceness}.
+     */
+    public void startSpokes(int sources, double echoSeconds, int niceness) {
         List<String> addrs = new ArrayList<>();
         for (int i = 0; i < sources; i++) addrs.add(source(i));
         String[] cmd = E2e.java(SpokeSimulator.class, HUB_WAN, Integer.toString(PORT), hubPublicKey,
                 Integer.toString(spokes), Long.toString(SEED), String.join(",", addrs), LAN_HOST, Double.toString(echoSeconds));
         // Memory for N cores with their sessions: the tool's default 64 MiB is for a handful.
         for (int i = 0; i < cmd.length; i++) if (cmd[i].equals("-Xmx64m")) cmd[i] = "-Xmx512m";
-        simulator = spokesNs.start(cmd);
+        // Real spokes run on machines of their own; here they share the hub's cores. At nice 19 they would get only
+        // the CPU the hub leaves (as HandshakeFloodIT's attacker does), but on a busy machine that starves them until
+        // their own handshakes time out and restart: so the niceness is the caller's choice (docs/benchmarks.md).
+        List<String> nice = new ArrayList<>(List.of("nice", "-n", Integer.toString(niceness)));
+        nice.addAll(List.of(cmd));
+        simulator = spokesNs.start(nice.toArray(String[]::new));
     }
 
     public Proc simulator() {

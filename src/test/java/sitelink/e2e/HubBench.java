@@ -9,7 +9,7 @@ import sitelink.testbed.Command;
 
 /**
  * The hub benchmark (bench/hub, docs/benchmarks.md "A hub with 1,000 spokes"), as root:
- * {@code HubBench SPOKES SOURCES ECHO_SECONDS STEADY_SECONDS}. In namespaces of its own: the hub up first, then all
+ * {@code HubBench SPOKES SOURCES ECHO_SECONDS STEADY_SECONDS NICENESS}. In namespaces of its own: the hub up first, then all
  * SPOKES at once (a cold start: every spoke's first handshake in the same second), time until the hub's
  * {@code sitelink status} counts all ESTABLISHED; STEADY_SECONDS of steady traffic (each spoke an echo every
  * ECHO_SECONDS), the hub's CPU over them; then the hub restarted (SIGTERM, {@code sitelink up} again) under the
@@ -23,10 +23,11 @@ public final class HubBench {
         int spokes = Integer.parseInt(args[0]), sources = Integer.parseInt(args[1]);
         double echo = Double.parseDouble(args[2]);
         int steady = Integer.parseInt(args[3]);
+        int niceness = Integer.parseInt(args[4]);
         List<String> report = new ArrayList<>();
         try (HubAndSpokes net = HubAndSpokes.create(spokes, sources)) {
-            report.add(String.format("%d spokes on %d source addresses, an echo per spoke every %.1f s; load average "
-                    + "at start %s", spokes, sources, echo, loadAverage()));
+            report.add(String.format("%d spokes on %d source addresses, an echo per spoke every %.1f s, simulator at nice "
+                    + "%d; load average at start %s", spokes, sources, echo, niceness, loadAverage()));
             long hubStart = net.startHub();
             long hubUp = System.nanoTime();
             long idleRss = net.rssKib();
@@ -35,7 +36,7 @@ public final class HubBench {
             Map<String, Long> before = counters(net);
             double cpu0 = net.cpuSeconds();
             long spokesStart = System.nanoTime();
-            net.startSpokes(sources, echo);
+            net.startSpokes(sources, echo, niceness);
             long all = net.awaitAllEstablished(Duration.ofMinutes(10));
             report.add(String.format("cold start: all %d ESTABLISHED %.1f s after the spokes started (hub CPU %.1f s); "
                     + "simulator: %s", spokes, (all - spokesStart) / 1e9, net.cpuSeconds() - cpu0,

@@ -29,8 +29,8 @@ class HubScaleIT {
     void everySpokeEstablishesCarriesTrafficAndReturnsAfterAHubRestart() throws IOException {
         try (HubAndSpokes net = HubAndSpokes.create(SPOKES, SOURCES)) {
             long started = net.startHub();
-            net.startSpokes(SOURCES, ECHO_SECONDS);
-            long up = net.awaitAllEstablished(Duration.ofSeconds(60));
+            net.startSpokes(SOURCES, ECHO_SECONDS, 0);
+            long up = net.awaitAllEstablished(Duration.ofSeconds(120)); // the simulator JVM's start included
             // Every spoke's echo requests reach the LAN host through the hub and come back with their payload.
             E2e.await(Duration.ofSeconds(30), "an intact echo reply for every spoke",
                     () -> net.report().replied() == SPOKES, () -> net.report().toString());
@@ -51,7 +51,7 @@ class HubScaleIT {
 
             net.stopHub();
             long restarted = net.startHub();
-            long back = net.awaitAllEstablished(Duration.ofSeconds(60));
+            long back = net.awaitAllEstablished(Duration.ofSeconds(90)); // 15 s until the spokes notice, then a cookie round
             E2e.await(Duration.ofSeconds(30), "an intact echo reply for every spoke after the restart",
                     () -> net.report().replied() == SPOKES && net.report().echoOk() > first.echoOk() + SPOKES,
                     () -> net.report().toString());
