@@ -26,13 +26,15 @@ import sitelink.wireguard.WireGuardCore;
 
 /**
  * Many WireGuard spokes in one process, each a {@link WireGuardCore} of its own (its own static key from
- * {@link SpokePlan}, its own sessions and timers) with the hub as its one peer, all on a few UDP sockets: run inside a
+ * {@link SpokePlan}, its own sessions and timers) with the hub as its one peer, on a UDP socket per source address: run inside a
  * test namespace as
  * {@code SpokeSimulator HUB_HOST HUB_PORT HUB_PUBLIC_KEY SPOKES SEED SOURCES ECHO_TARGET ECHO_SECONDS}.
  *
- * <p>SOURCES are local addresses (comma-separated), one socket each; spoke {@code i} sends from socket
- * {@code i % sources}, as real spokes would from distinct addresses (the hub's per-source limits under load count
- * per address). Every spoke dials the hub at once with a persistent keepalive of 25 s, then every ECHO_SECONDS sends
+ * <p>SOURCES are local addresses (comma-separated), one non-blocking socket each, all read by one selector thread;
+ * spoke {@code i} sends from socket {@code i % sources}. Real spokes send from addresses of their own, and the hub's
+ * limits under load count per address, so give each spoke one where the test allows.
+ *
+ * <p>Every spoke dials the hub at once with a persistent keepalive of 25 s, then every ECHO_SECONDS sends
  * an ICMP echo request from its host (198.19.x.y) to ECHO_TARGET through its tunnel, a payload of its own that the
  * reply must carry back unchanged. The steady data is what a branch office's traffic would be, and it is what brings
  * a spoke back after the hub restarts: WireGuard's new-handshake timer fires when data sent gets no answer for 15 s.
@@ -40,9 +42,10 @@ import sitelink.wireguard.WireGuardCore;
  * <p>Datagrams from the hub are handed to the spoke they are for by their receiver index (the simulator notes the
  * sender index of each initiation and response a spoke sends), and the hub's own initiations by their mac1, which is
  * keyed with the public key they are addressed to. Once a second it prints
- * {@code t=SECONDS spokes=N sessions=S echo_sent=E echo_ok=O echo_bad=B replied=R attempts=A}: S spokes with a
- * session, A handshake initiations sent in all, R spokes with an intact echo reply in the last 2 x ECHO_SECONDS + 1 s; and {@code all N sessions after T s}
- * when the last spoke first gets one.
+ * {@code t=SECONDS spokes=N sessions=S echo_sent=E echo_ok=O echo_bad=B replied=R attempts=A unsent=U}: S spokes
+ * with a session, A handshake initiations sent in all, R spokes with an intact echo reply in the last
+ * 2 x ECHO_SECONDS + 1 s, U datagrams lost to a full socket buffer; and {@code all N sessions after T s} when the last
+ * spoke first gets one.
  */
 public final class SpokeSimulator {
     private static final int PAYLOAD = 200;
