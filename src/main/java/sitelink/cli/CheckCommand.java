@@ -59,6 +59,13 @@ public final class CheckCommand implements Callable<Integer> {
         List<String> unruled = new ArrayList<>();
         config.remoteSites().stream().filter(r -> r.policy().isEmpty()).forEach(r -> unruled.add(r.name()));
         config.ikeSites().stream().filter(r -> r.policy().isEmpty()).forEach(r -> unruled.add(r.name()));
+        if (unruled.size() > LIST_AT_MOST) { // a hub: one warning for them all
+            io.err.println(site.displayName() + ": warning: " + unruled.size() + " remote sites (" + String.join(", ",
+                    unruled.subList(0, 3)) + " and " + (unruled.size() - 3) + " more) have no policy rules, so "
+                    + "everything between their subnets and this site's passes (only the traffic selectors apply); add "
+                    + "'policy:' allow rules for least privilege (docs/policy.md)");
+            unruled.clear();
+        }
         for (String r : unruled) {
             io.err.println(site.displayName() + ": warning: remote site " + r + " has no policy rules, so "
                     + "everything between the two sites' subnets passes (only the traffic selectors apply); add "
@@ -91,11 +98,17 @@ public final class CheckCommand implements Callable<Integer> {
         return Optional.empty();
     }
 
+    /** Past this many remote sites (a hub), the summary and the policy warning name the first three and count the rest. */
+    static final int LIST_AT_MOST = 20;
+
     /** e.g. "site office-a: 1 remote site (office-b: 198.18.2.0/24 via 198.18.0.2:51820), tunnel sl-b 198.19.0.1/30 mtu 1420, listening on 51820". */
     static String summary(SiteConfig c) {
-        String sites = java.util.stream.Stream.concat(c.remoteSites().stream().map(CheckCommand::remote),
-                c.ikeSites().stream().map(CheckCommand::ike)).collect(Collectors.joining("; "));
         int n = c.remoteSites().size() + c.ikeSites().size();
+        // A hub's thousand sites would make this one line of a hundred kilobytes: the first few, then how many more.
+        int shown = n > LIST_AT_MOST ? 3 : n;
+        String sites = java.util.stream.Stream.concat(c.remoteSites().stream().map(CheckCommand::remote),
+                c.ikeSites().stream().map(CheckCommand::ike)).limit(shown).collect(Collectors.joining("; "))
+                + (shown < n ? "; and " + (n - shown) + " more" : "");
         TunnelInterface t = c.tunnel();
         String addrs = t.addresses().stream().map(InterfaceAddress::toString).collect(Collectors.joining(" "));
         String local = c.localSubnets().isEmpty() ? ""

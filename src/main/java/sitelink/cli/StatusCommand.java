@@ -14,7 +14,7 @@ import sitelink.control.Gateways;
 import sitelink.control.StatusReport;
 import sitelink.device.DeviceStatus;
 
-/** {@code sitelink status [--json] [SITE|FILE|IFACE]}: each tunnel's state at a glance (docs/status.md). */
+/** {@code sitelink status [--json] [--summary] [--all] [--remote GLOB] [--state S] [SITE|FILE|IFACE]}: each tunnel's state at a glance (docs/status.md). */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Show each tunnel of the running gateways: ESTABLISHED, CONNECTING, IDLE or DOWN with the "
                 + "reason, endpoints, handshake and key age, traffic, keepalive, roaming and drops by reason.",
@@ -23,12 +23,35 @@ public final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the stable JSON form (docs/status.md) instead of the table.")
     boolean json;
 
+    @Option(names = "--remote", paramLabel = "GLOB",
+            description = "Only the remote sites whose name matches (* and ?; repeatable), e.g. --remote 'branch-1*'.")
+    List<String> remotes = new ArrayList<>();
+
+    @Option(names = "--state", paramLabel = "STATE", split = ",",
+            description = "Only remote sites in these states: ESTABLISHED, CONNECTING, IDLE, DOWN (IKEv2 also WAITING).")
+    List<String> states = new ArrayList<>();
+
+    @Option(names = "--all", description = "List every remote site; past "
+            + StatusReport.COLLAPSE_ABOVE + " on a gateway the table otherwise lists only those not ESTABLISHED.")
+    boolean all;
+
+    @Option(names = "--summary", description = "Only each gateway's summary line: its remote sites counted by state.")
+    boolean summary;
+
     @Parameters(arity = "0..1", paramLabel = "SITE|FILE|IFACE",
             description = "A site name, a site file, or a tunnel interface name.")
     String which;
 
     @Override
     public Integer call() {
+        for (String st : states) {
+            if (!List.of("ESTABLISHED", "CONNECTING", "IDLE", "DOWN", "WAITING")
+                    .contains(st.trim().toUpperCase(java.util.Locale.ROOT))) {
+                System.err.println("sitelink: --state " + st + " is not a state; use ESTABLISHED, CONNECTING, IDLE, "
+                        + "DOWN or WAITING");
+                return 2;
+            }
+        }
         List<String> ifaces = Gateways.interfaces();
         List<DeviceStatus> shown = new ArrayList<>();
         List<String> errors = new ArrayList<>();
@@ -66,7 +89,10 @@ public final class StatusCommand implements Callable<Integer> {
             }
             return 1;
         }
-        System.out.print(json ? StatusReport.json(shown) + "\n" : StatusReport.table(shown));
+        StatusReport.View view = new StatusReport.View(remotes,
+                new java.util.HashSet<>(states.stream().map(x -> x.trim().toUpperCase(java.util.Locale.ROOT)).toList()),
+                all, summary);
+        System.out.print(json ? StatusReport.json(shown, view) + "\n" : StatusReport.table(shown, view));
         return 0;
     }
 }

@@ -26,7 +26,7 @@ import sitelink.route.Prefix;
 final class SiteValidator {
     static final List<String> SITE_FIELDS = List.of("name", "private_key", "private_key_file", "listen_port", "fwmark",
             "tunnel", "local_subnets", "remote_sites", "metrics", "events");
-    static final List<String> METRICS_FIELDS = List.of("listen");
+    static final List<String> METRICS_FIELDS = List.of("listen", "per_site");
     static final List<String> EVENTS_FIELDS = List.of("syslog", "hook", "snmp");
     static final List<String> SNMP_FIELDS = List.of("target", "version", "community", "user", "auth_passphrase_file",
             "priv_passphrase_file", "engine_id");
@@ -141,7 +141,7 @@ final class SiteValidator {
         return new Result(config, keyFiles, portNode.map(Node.Scalar::location), listenPort, hookAt, inlineKey);
     }
 
-    /** {@code metrics: {listen: [ADDRESS:]PORT}} and {@code events: {syslog: udp|tcp://HOST:PORT, hook: PATH}}. */
+    /** {@code metrics: {listen: [ADDRESS:]PORT, per_site: auto|all|basic|none}} and {@code events: {syslog: udp|tcp://HOST:PORT, hook: PATH}}. */
     private Telemetry telemetry(Node.Mapping m, String siteNameForEngineId) {
         Optional<java.net.InetSocketAddress> listen = Optional.empty();
         Optional<Node.Mapping> metrics = mapping(m, "metrics");
@@ -167,6 +167,20 @@ final class SiteValidator {
                     error(l.get().location(), "metrics listen '" + t + "' is not ADDRESS:PORT (" + ex.getMessage() + "); " + fix);
                     listen = Optional.empty();
                 }
+            }
+        }
+        Telemetry.PerSite perSite = Telemetry.PerSite.AUTO;
+        Optional<Node.Scalar> ps = metrics.flatMap(x -> scalar(x, "per_site"));
+        if (ps.isPresent()) {
+            String t = ps.get().text().strip();
+            switch (t) {
+                case "all" -> perSite = Telemetry.PerSite.ALL;
+                case "basic" -> perSite = Telemetry.PerSite.BASIC;
+                case "none" -> perSite = Telemetry.PerSite.NONE;
+                case "auto" -> perSite = Telemetry.PerSite.AUTO;
+                default -> error(ps.get().location(), "metrics per_site '" + t + "' is not one of auto, all, basic, "
+                        + "none; write per_site: auto (every series up to " + Telemetry.PerSite.AUTO_ALL_UP_TO
+                        + " remote sites, four per site above)");
             }
         }
         Optional<java.net.URI> syslog = Optional.empty();
@@ -208,7 +222,7 @@ final class SiteValidator {
                 }
             }
         }
-        return new Telemetry(listen, syslog, hook, snmp);
+        return new Telemetry(listen, syslog, hook, snmp, perSite);
     }
 
     /**
@@ -555,10 +569,39 @@ final class SiteValidator {
         }
     }
 
+    private static <T> boolean repeats(List<T> values) {
+        return new java.util.HashSet<>(values).size() < values.size();
+    }
+
+    /**
+     * True if any two of the prefixes share an address. Sorted by family, network and length, a prefix that contains
+     * a later one contains every prefix between them, so some neighbouring pair overlaps whenever any pair does.
+     */
+    static boolean anyOverlap(List<Prefix> prefixes) {
+        List<Prefix> sorted = new ArrayList<>(prefixes);
+        sorted.sort(java.util.Comparator.comparing((Prefix p) -> p.isIpv4() ? 0 : 1)
+                .thenComparing(p -> p.address().getAddress(), java.util.Arrays::compareUnsigned)
+                .thenComparingInt(Prefix::length));
+        for (int i = 1; i < sorted.size(); i++) {
+            if (sorted.get(i - 1).overlaps(sorted.get(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void crossChecks(Optional<String> siteName, Optional<Key> privateKey, List<LocatedPrefix> local,
                              List<Entry> entries, long routeTable) {
         Optional<Key> ownPublic = privateKey.map(X25519::publicKey);
         String keyLabel = wgQuick ? "PublicKey" : "public_key";
+        // A hub has a thousand remote sites: the pairwise checks below (which word each problem by the pair) run only
+        // when a set or a sort finds that some pair is a problem at all, so a good file is checked in O(n log n).
+        boolean repeatedNameOrKey = repeats(entries.stream().map(Entry::name).flatMap(Optional::stream).toList())
+                || repeats(entries.stream().map(Entry::publicKey).flatMap(Optional::stream).toList());
+        boolean remoteOverlap = anyOverlap(entries.stream().flatMap(e -> e.subnets().stream()).map(LocatedPrefix::prefix)
+                .toList());
+        List<Entry> withLiteralEndpoint = entries.stream()
+                .filter(e -> e.name().isPresent() && e.endpoint().flatMap(Endpoint::literalAddress).isPresent()).toList();
         for (int i = 0; i < entries.size(); i++) {
             Entry r = entries.get(i);
             if (r.name().isEmpty()) {
@@ -574,7 +617,7 @@ final class SiteValidator {
             if (siteName.equals(r.name())) {
                 error(r.nameAt().orElseThrow(), "remote site name '" + name + "' is this site's own name; give each site its own name");
             }
-            for (int j = 0; j < i; j++) {
+            for (int j = 0; repeatedNameOrKey && j < i; j++) {
                 Entry o = entries.get(j);
                 if (o.name().equals(r.name())) {
                     error(r.nameAt().orElseThrow(), "remote site name '" + name + "' is already used at line "
@@ -608,7 +651,7 @@ final class SiteValidator {
                                 + "instead of the LAN: make the subnets disjoint" + wide);
                     }
                 }
-                for (int j = 0; j < i; j++) {
+                for (int j = 0; remoteOverlap && j < i; j++) {
                     for (LocatedPrefix os : entries.get(j).subnets()) {
                         if (rs.prefix().overlaps(os.prefix())) {
                             String other = entries.get(j).name().orElse("another remote site");
@@ -622,8 +665,8 @@ final class SiteValidator {
                     // we install no routes, or only for traffic from the LAN (never the gateway's own): no loop
                     continue;
                 }
-                for (Entry e : entries) {
-                    Optional<InetAddress> ep = e.name().isEmpty() ? Optional.empty() : e.endpoint().flatMap(Endpoint::literalAddress);
+                for (Entry e : withLiteralEndpoint) {
+                    Optional<InetAddress> ep = e.endpoint().flatMap(Endpoint::literalAddress);
                     if (ep.isPresent() && rs.prefix().contains(ep.get())) {
                         String host = ep.get().getHostAddress();
                         error(rs.at(), "remote subnet " + rs.prefix() + " of " + who + " contains " + host

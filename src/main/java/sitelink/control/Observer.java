@@ -71,7 +71,7 @@ public final class Observer implements AutoCloseable {
         Metrics m = null;
         if (t.metricsListen().isPresent()) {
             try {
-                m = Metrics.start(device::status, t.metricsListen().get());
+                m = Metrics.start(device::status, t.metricsListen().get(), t.metricsPerSite());
             } catch (IOException e) {
                 throw new IOException("metrics cannot listen on " + Explain.endpoint(t.metricsListen().get()) + ": "
                         + e.getMessage() + "; choose another metrics listen address or stop what uses it", e);

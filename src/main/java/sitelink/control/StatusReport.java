@@ -23,8 +23,42 @@ public final class StatusReport {
     }
 
     public static String json(List<DeviceStatus> devices) {
+        return json(devices, View.DEFAULT);
+    }
+
+    /**
+     * The JSON of docs/status.md: {@code summary}, one object per gateway with its remote sites counted by state, then
+     * the tunnels {@code view}'s site patterns and states select (JSON is never collapsed: a program asked for it).
+     */
+    public static String json(List<DeviceStatus> all, View view) {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", SCHEMA_VERSION);
+        ArrayNode summaries = root.putArray("summary");
+        for (DeviceStatus d : all) {
+            ObjectNode x = summaries.addObject();
+            x.put("site", d.site());
+            x.put("interface", d.interfaceName());
+            x.put("remote_sites", d.peers().size() + d.ikeSites().size());
+            java.util.Map<String, Integer> byState = new java.util.TreeMap<>();
+            d.peers().forEach(p -> byState.merge(Assessment.of(p, d.at(), d.publicKey()).state().name(), 1, Integer::sum));
+            d.ikeSites().forEach(i -> byState.merge(i.state(), 1, Integer::sum));
+            ObjectNode states = x.putObject("states");
+            for (TunnelState t : TunnelState.values()) {
+                states.put(t.name(), byState.getOrDefault(t.name(), 0));
+            }
+            byState.forEach((k, v) -> {
+                if (!states.has(k)) {
+                    states.put(k, v);
+                }
+            });
+        }
+        // --summary: the counts alone, the tunnel arrays empty
+        View shown = view.summaryOnly() ? new View(view.sites(), java.util.Set.of("-"), true, true) : view;
+        List<DeviceStatus> devices = all.stream().map(d -> new DeviceStatus(d.interfaceName(), d.site(), d.publicKey(),
+                d.listenPort(), d.at(), d.counters(),
+                d.peers().stream().filter(p -> shown.shows(p.name(), Assessment.of(p, d.at(), d.publicKey()).state().name()))
+                        .toList(),
+                d.ikeSites().stream().filter(i -> shown.shows(i.name(), i.state())).toList())).toList();
         ArrayNode tunnels = root.putArray("tunnels");
         for (DeviceStatus d : devices) {
             for (PeerStatus p : d.peers()) {
@@ -100,10 +134,121 @@ public final class StatusReport {
                 t.put("tx_packets", i.txPackets());
             }
         }
+        root.set("summary", root.remove("summary")); // added within version 1: after the fields it had before
         return root.toPrettyString();
     }
 
+    /**
+     * Which remote sites {@code sitelink status} lists (docs/status.md, "A hub's status"): {@code sites}, glob
+     * patterns on the remote site's name ({@code *} and {@code ?}), any of which may match (none: every site);
+     * {@code states}, the states to list (none: every state); {@code all}, every matching site even on a gateway with
+     * more than {@link #COLLAPSE_ABOVE} remote sites, where the table otherwise lists only those not ESTABLISHED;
+     * {@code summaryOnly}, the summary lines alone.
+     */
+    public record View(List<String> sites, java.util.Set<String> states, boolean all, boolean summaryOnly) {
+        public static final View DEFAULT = new View(List.of(), java.util.Set.of(), false, false);
+
+        public View {
+            sites = List.copyOf(sites);
+            states = java.util.Set.copyOf(states);
+        }
+
+        boolean filtered() {
+            return !sites.isEmpty() || !states.isEmpty();
+        }
+
+        boolean shows(String name, String state) {
+            return (states.isEmpty() || states.contains(state))
+                    && (sites.isEmpty() || sites.stream().anyMatch(g -> globMatches(g, name)));
+        }
+    }
+
+    /**
+     * Past this many remote sites on one gateway (a hub), the table opens with a summary line per gateway and, without
+     * a filter or {@code --all}, lists only the sites that are not ESTABLISHED: the ones that need a look.
+     */
+    public static final int COLLAPSE_ABOVE = 20;
+
     public static String table(List<DeviceStatus> devices) {
+        return table(devices, View.DEFAULT);
+    }
+
+    /** One line per gateway: its remote sites by state, e.g. {@code hub (sl-hub): 1000 remote sites: 998 ESTABLISHED, 2 DOWN}. */
+    public static String summary(DeviceStatus d) {
+        java.util.Map<String, Integer> byState = new java.util.LinkedHashMap<>();
+        for (TunnelState t : TunnelState.values()) {
+            byState.put(t.name(), 0);
+        }
+        for (PeerStatus p : d.peers()) {
+            byState.merge(Assessment.of(p, d.at(), d.publicKey()).state().name(), 1, Integer::sum);
+        }
+        for (IpsecSiteStatus i : d.ikeSites()) {
+            byState.merge(i.state(), 1, Integer::sum);
+        }
+        int total = d.peers().size() + d.ikeSites().size();
+        StringBuilder b = new StringBuilder(siteLabel(d)).append(": ").append(total)
+                .append(total == 1 ? " remote site: " : " remote sites: ").append(byState.get("ESTABLISHED"))
+                .append(" ESTABLISHED");
+        byState.forEach((state, n) -> {
+            if (n > 0 && !state.equals("ESTABLISHED")) {
+                b.append(", ").append(n).append(' ').append(state);
+            }
+        });
+        return b.toString();
+    }
+
+    /** The table as {@code view} selects it; the summary lines first whenever a gateway is a hub or a filter is set. */
+    public static String table(List<DeviceStatus> devices, View view) {
+        boolean summarize = view.summaryOnly() || view.filtered()
+                || devices.stream().anyMatch(d -> d.peers().size() + d.ikeSites().size() > COLLAPSE_ABOVE);
+        StringBuilder head = new StringBuilder();
+        if (summarize) {
+            devices.forEach(d -> head.append(summary(d)).append('\n'));
+        }
+        if (view.summaryOnly()) {
+            return head.toString();
+        }
+        List<DeviceStatus> selected = new ArrayList<>();
+        int hidden = 0;
+        for (DeviceStatus d : devices) {
+            boolean collapse = !view.all() && !view.filtered()
+                    && d.peers().size() + d.ikeSites().size() > COLLAPSE_ABOVE;
+            View v = collapse ? new View(List.of(), java.util.Set.of("CONNECTING", "IDLE", "DOWN", "WAITING"), false,
+                    false) : view;
+            List<PeerStatus> peers = d.peers().stream()
+                    .filter(p -> v.shows(p.name(), Assessment.of(p, d.at(), d.publicKey()).state().name())).toList();
+            List<IpsecSiteStatus> ike = d.ikeSites().stream().filter(i -> v.shows(i.name(), i.state())).toList();
+            if (collapse) {
+                hidden += d.peers().size() - peers.size() + d.ikeSites().size() - ike.size();
+            }
+            if (!peers.isEmpty() || !ike.isEmpty()) {
+                selected.add(new DeviceStatus(d.interfaceName(), d.site(), d.publicKey(), d.listenPort(), d.at(),
+                        d.counters(), peers, ike));
+            }
+        }
+        if (selected.isEmpty()) {
+            return head + (hidden > 0 ? "(" + hidden + " ESTABLISHED not listed; --all lists every remote site)\n"
+                    : view.filtered() ? "(no remote site matches)\n" : "");
+        }
+        String body = rows(selected);
+        return head + (summarize ? "\n" : "") + body
+                + (hidden > 0 ? "\n(" + hidden + " ESTABLISHED not listed; --all lists every remote site)\n" : "");
+    }
+
+    private static String siteLabel(DeviceStatus d) {
+        return d.site().isEmpty() ? d.interfaceName() : d.site() + " (" + d.interfaceName() + ")";
+    }
+
+    /** {@code *} any run of characters, {@code ?} one; everything else literal. */
+    static boolean globMatches(String glob, String name) {
+        StringBuilder re = new StringBuilder();
+        for (char c : glob.toCharArray()) {
+            re.append(c == '*' ? ".*" : c == '?' ? "." : java.util.regex.Pattern.quote(String.valueOf(c)));
+        }
+        return name.matches(re.toString());
+    }
+
+    private static String rows(List<DeviceStatus> devices) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"SITE", "PEER", "STATE", "ENDPOINT", "HANDSHAKE", "REKEY IN", "RX", "TX", "KEEPALIVE",
                 "ROAMED", "DROPS"});

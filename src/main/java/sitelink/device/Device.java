@@ -71,8 +71,17 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** After draining its queues the handshake thread naps this long before it may be woken per message again. */
     private static final long HANDSHAKE_BATCH_NANOS = 1_000_000L;
 
-    /** A handshake-class datagram and the socket it came in on (its slot: see {@link #slotTunnel}). */
-    private record HandshakeMessage(int slot, InetSocketAddress source, java.net.InetAddress local, byte[] message) {
+    /**
+     * A WireGuard handshake message that waited longer than this in the queue is dropped unread: its sender retries
+     * after REKEY_TIMEOUT with a new message and forgets the old one's state, so an answer now would be thrown away.
+     * Without this, a hub whose handshake thread falls behind a burst (a thousand spokes after a restart) would spend
+     * all its Diffie-Hellman work on messages their senders have given up on, and none would complete.
+     */
+    static final long STALE_HANDSHAKE_NANOS = sitelink.wireguard.Constants.REKEY_TIMEOUT_NANOS;
+
+    /** A handshake-class datagram, the socket it came in on (its slot: see {@link #slotTunnel}) and when it was queued. */
+    private record HandshakeMessage(int slot, InetSocketAddress source, java.net.InetAddress local, byte[] message,
+                                    long queuedAt) {
     }
 
     private final String name;
@@ -423,7 +432,8 @@ public final class Device implements DeviceControl, AutoCloseable {
             return;
         }
         ArrayBlockingQueue<HandshakeMessage> q = tunnel.isRemoteEndpoint(source.getAddress()) ? peerHandshakes : handshakes;
-        if (q.remainingCapacity() > 0 && q.offer(new HandshakeMessage(slot, source, local, java.util.Arrays.copyOf(buf, len)))) {
+        if (q.remainingCapacity() > 0 && q.offer(new HandshakeMessage(slot, source, local, java.util.Arrays.copyOf(buf, len),
+                clock.nanoTime()))) {
             handshakeQueued = true;
         } else {
             count(Drop.HANDSHAKE_QUEUE_FULL);
@@ -527,6 +537,10 @@ public final class Device implements DeviceControl, AutoCloseable {
                 }
                 busy = true;
                 int t = slotTunnel[m.slot()];
+                if (t == 0 && clock.nanoTime() - m.queuedAt() > STALE_HANDSHAKE_NANOS) {
+                    count(Drop.HANDSHAKE_QUEUE_FULL); // behind by more than a retry: dropped unread, as if the queue had been full
+                    continue;
+                }
                 if (handshakes.size() >= HANDSHAKE_QUEUE / 8) {
                     tunnels[t].handshakeBacklog();
                 }

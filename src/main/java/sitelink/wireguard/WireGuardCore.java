@@ -142,6 +142,7 @@ public final class WireGuardCore {
         if (p == null) {
             return;
         }
+        endpointAddresses = null;
         synchronized (p) {
             p.timers.stop();
             sessions.zero(p);
@@ -190,6 +191,7 @@ public final class WireGuardCore {
     /** Sets a peer's endpoint, as {@code wg set ... endpoint} does: the sticky source is cleared with it. */
     public void setEndpoint(Peer p, InetSocketAddress endpoint) {
         p.setEndpoint(endpoint);
+        endpointAddresses = null;
     }
 
     /** A local address that is no longer ours (the kernel refused it as a source): every peer stuck to it lets go. */
@@ -378,16 +380,35 @@ public final class WireGuardCore {
 
     // ---------------------------------------------------------------- inbound
 
-    /** True if {@code address} is the address of a peer's endpoint: a device serves its handshake messages first. */
+    /**
+     * True if {@code address} is the address of a peer's endpoint: a device serves its handshake messages first. The
+     * device asks for every handshake message, under a flood tens of thousands a second, so the addresses are a set
+     * looked up in constant time, whatever the number of peers (a hub has a thousand), rebuilt from the peers at most
+     * every {@link #ENDPOINT_SET_MAX_AGE_NANOS}: a peer that just roamed waits in the common queue meanwhile.
+     */
     public boolean isPeerEndpointAddress(java.net.InetAddress address) {
-        for (Peer p : peers.values()) {
-            Peer.Endpoint ep = p.endpointOrNull();
-            if (ep != null && address.equals(ep.remote().getAddress())) {
-                return true;
+        EndpointAddresses set = endpointAddresses;
+        long now = clock.nanoTime();
+        if (set == null || now - set.builtAt() >= ENDPOINT_SET_MAX_AGE_NANOS) {
+            java.util.Set<InetAddress> addresses = new java.util.HashSet<>();
+            for (Peer p : peers.values()) {
+                Peer.Endpoint ep = p.endpointOrNull();
+                if (ep != null) {
+                    addresses.add(ep.remote().getAddress());
+                }
             }
+            set = new EndpointAddresses(addresses, now);
+            endpointAddresses = set;
         }
-        return false;
+        return set.addresses().contains(address);
     }
+
+    private static final long ENDPOINT_SET_MAX_AGE_NANOS = 1_000_000_000L;
+
+    private record EndpointAddresses(java.util.Set<InetAddress> addresses, long builtAt) {
+    }
+
+    private volatile EndpointAddresses endpointAddresses;
 
     /**
      * True for the handshake messages (initiation, response, cookie reply): the ones that may cost public-key work, which

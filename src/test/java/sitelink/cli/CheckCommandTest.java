@@ -59,6 +59,38 @@ class CheckCommandTest {
                 out.toString(StandardCharsets.UTF_8));
     }
 
+    /** A hub's 30 remote sites: one summary line of readable length, one policy warning for them all. */
+    @Test
+    void aHubsSummaryAndWarningNameTheFirstSitesAndCountTheRest(@TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("hub.yaml");
+        StringBuilder b = new StringBuilder("""
+                name: hub
+                private_key_file: hub.key
+                listen_port: 0
+                tunnel: {name: sl-hub, addresses: [198.18.12.1/24]}
+                remote_sites:
+                """);
+        for (int i = 1; i <= 30; i++) {
+            byte[] k = new byte[32];
+            k[0] = (byte) i;
+            b.append("  - name: spoke-").append(i).append("\n    public_key: ")
+                    .append(java.util.Base64.getEncoder().encodeToString(k)).append("\n    remote_subnets: [198.19.")
+                    .append(i).append(".0/24]\n");
+        }
+        Files.writeString(yaml, b);
+        Path key = dir.resolve("hub.key");
+        Files.writeString(key, ALICE_PRIVATE + "\n");
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        assertEquals(0, check(yaml));
+        assertEquals(yaml + ": warning: 30 remote sites (spoke-1, spoke-2, spoke-3 and 27 more) have no policy rules, so "
+                + "everything between their subnets and this site's passes (only the traffic selectors apply); add "
+                + "'policy:' allow rules for least privilege (docs/policy.md)\n", err.toString(StandardCharsets.UTF_8));
+        String summary = out.toString(StandardCharsets.UTF_8);
+        assertTrue(summary.startsWith("site hub: 30 remote sites (spoke-1: 198.19.1.0/24, waits for it to connect, "), summary);
+        assertTrue(summary.contains("; spoke-3: 198.19.3.0/24, waits for it to connect, no policy rules (everything "
+                + "between the subnets passes); and 27 more), tunnel sl-hub"), summary);
+    }
+
     @Test
     void everyProblemIsOneLineOnStderrAndExit1(@TempDir Path dir) throws Exception {
         Path yaml = officeA(dir);

@@ -64,6 +64,20 @@ class SiteFileTest {
     }
 
     @Test
+    void metricsPerSiteIsAutoUnlessGiven() {
+        assertEquals(Telemetry.PerSite.AUTO, parse(GOOD + "metrics: {listen: 9100}\n").config().get().telemetry()
+                .metricsPerSite());
+        assertEquals(Telemetry.PerSite.BASIC, parse(GOOD + "metrics: {listen: 9100, per_site: basic}\n").config().get()
+                .telemetry().metricsPerSite());
+        assertOnlyError("office-a.yaml:13:35: metrics per_site 'some' is not one of auto, all, basic, none; write "
+                        + "per_site: auto (every series up to 100 remote sites, four per site above)",
+                GOOD + "metrics: {listen: 9100, per_site: some}\n");
+        assertEquals(Telemetry.PerSite.ALL, Telemetry.PerSite.AUTO.at(100));
+        assertEquals(Telemetry.PerSite.BASIC, Telemetry.PerSite.AUTO.at(101));
+        assertEquals(Telemetry.PerSite.NONE, Telemetry.PerSite.NONE.at(3));
+    }
+
+    @Test
     void badSyslogUrl() {
         assertOnlyError("office-a.yaml:13:18: events syslog 'http://198.18.0.9:514' is not a syslog collector; write "
                         + "udp://HOST:PORT or tcp://HOST:PORT, e.g. udp://198.18.0.9:514",

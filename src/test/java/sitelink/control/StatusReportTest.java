@@ -69,7 +69,7 @@ class StatusReportTest {
     @Test
     void jsonHasTheDocumentedFieldsInOrderWithTheirTypes() throws Exception {
         JsonNode root = new ObjectMapper().readTree(StatusReport.json(List.of(twoTunnels())));
-        assertEquals(List.of("version", "tunnels", "ike_sites"), names(root));
+        assertEquals(List.of("version", "tunnels", "ike_sites", "summary"), names(root));
         assertEquals(0, root.get("ike_sites").size(), "no IKEv2 sites on this device");
         assertEquals(1, root.get("version").asInt());
         JsonNode b = root.get("tunnels").get(0);
@@ -189,5 +189,62 @@ class StatusReportTest {
         assertEquals(1, j.get("certificate_warnings").size());
         assertEquals("the peer's certificate expires in 9 days (" + day + "); the peer's operator must renew it",
                 j.get("certificate_warnings").get(0).asText());
+    }
+
+    /** A hub: 30 remote sites, two of them not ESTABLISHED. */
+    private static DeviceStatus hub() {
+        List<sitelink.device.PeerStatus> peers = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            PeerFacts p = i == 7 ? new PeerFacts().unanswered(NOW.minusSeconds(2), NOW.minusSeconds(2), 1)
+                    : i == 12 ? new PeerFacts() : new PeerFacts().session(NOW.minusSeconds(30), false);
+            p.publicKey = PeerFacts.key(10 + i);
+            p.name = String.format("spoke-%02d", i);
+            peers.add(p.build());
+        }
+        return new DeviceStatus("sl-hub", "hub", Optional.of(PeerFacts.OURS), 51820, NOW, new java.util.TreeMap<>(),
+                peers);
+    }
+
+    @Test
+    void aHubsTableOpensWithTheSummaryAndListsOnlyTheSitesThatNeedALook() {
+        String t = StatusReport.table(List.of(hub()));
+        List<String> lines = t.lines().toList();
+        assertEquals("hub (sl-hub): 30 remote sites: 28 ESTABLISHED, 1 CONNECTING, 1 IDLE", lines.get(0));
+        assertEquals(2, lines.stream().filter(l -> l.startsWith("hub (sl-hub)  spoke-")).count(), t);
+        assertTrue(lines.stream().anyMatch(l -> l.contains("spoke-07") && l.contains("CONNECTING")), t);
+        assertTrue(lines.stream().anyMatch(l -> l.contains("spoke-12") && l.contains("IDLE")), t);
+        assertEquals("(28 ESTABLISHED not listed; --all lists every remote site)", lines.get(lines.size() - 1));
+
+        String all = StatusReport.table(List.of(hub()), new StatusReport.View(List.of(), java.util.Set.of(), true, false));
+        assertEquals(30, all.lines().filter(l -> l.startsWith("hub (sl-hub)  spoke-")).count(), all);
+        assertEquals(List.of("hub (sl-hub): 30 remote sites: 28 ESTABLISHED, 1 CONNECTING, 1 IDLE"),
+                StatusReport.table(List.of(hub()), new StatusReport.View(List.of(), java.util.Set.of(), false, true))
+                        .lines().toList());
+        // A gateway with a few sites keeps its plain table, without a summary.
+        assertTrue(StatusReport.table(List.of(twoTunnels())).startsWith("SITE"));
+    }
+
+    @Test
+    void remoteSitesAreSelectedByNamePatternAndState() throws Exception {
+        String one = StatusReport.table(List.of(hub()), new StatusReport.View(List.of("spoke-2?", "spoke-03"),
+                java.util.Set.of(), false, false));
+        assertEquals(11, one.lines().filter(l -> l.startsWith("hub (sl-hub)  spoke-")).count(), one);
+        assertTrue(one.lines().noneMatch(l -> l.contains("spoke-04")), one);
+        String connecting = StatusReport.table(List.of(hub()), new StatusReport.View(List.of(),
+                java.util.Set.of("CONNECTING"), false, false));
+        assertEquals(List.of("spoke-07"), connecting.lines().filter(l -> l.startsWith("hub (sl-hub)  spoke-"))
+                .map(l -> l.split("\\s+")[2]).toList(), connecting);
+        assertTrue(StatusReport.table(List.of(hub()), new StatusReport.View(List.of("nothing-*"), java.util.Set.of(),
+                false, false)).endsWith("(no remote site matches)\n"));
+
+        JsonNode root = new ObjectMapper().readTree(StatusReport.json(List.of(hub()), new StatusReport.View(List.of(),
+                java.util.Set.of("IDLE"), false, false)));
+        assertEquals(1, root.get("tunnels").size());
+        assertEquals("spoke-12", root.get("tunnels").get(0).get("peer").asText());
+        JsonNode summary = root.get("summary").get(0);
+        assertEquals(30, summary.get("remote_sites").asInt());
+        assertEquals(28, summary.get("states").get("ESTABLISHED").asInt());
+        assertEquals(1, summary.get("states").get("IDLE").asInt());
+        assertEquals(0, summary.get("states").get("DOWN").asInt());
     }
 }

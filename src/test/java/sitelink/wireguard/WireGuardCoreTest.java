@@ -138,6 +138,25 @@ class WireGuardCoreTest {
         return p;
     }
 
+    /** The device's question for every handshake message: configured endpoints at once, learned ones within a second. */
+    @Test
+    void peerEndpointAddressesAreKnownAtOnceWhenSetAndWithinASecondWhenLearned() {
+        assertTrue(a.core.isPeerEndpointAddress(ADDR_B.getAddress()));
+        assertFalse(a.core.isPeerEndpointAddress(ADDR_A.getAddress()));
+        assertFalse(b.core.isPeerEndpointAddress(ADDR_A.getAddress()), "B has not heard from A yet");
+        a.send(bAtA, packet(64, 1));
+        pump();
+        assertEquals(ADDR_A, aAtB.endpoint().orElseThrow(), "B learned A's endpoint from the handshake");
+        clock.advance(java.time.Duration.ofSeconds(1));
+        assertTrue(b.core.isPeerEndpointAddress(ADDR_A.getAddress()), "a learned endpoint counts within a second");
+        InetSocketAddress moved = new InetSocketAddress("198.51.100.7", 51820);
+        a.core.setEndpoint(bAtA, moved);
+        assertTrue(a.core.isPeerEndpointAddress(moved.getAddress()), "a configured endpoint counts at once");
+        assertFalse(a.core.isPeerEndpointAddress(ADDR_B.getAddress()), "the old one no longer");
+        a.core.removePeer(b.publicKey());
+        assertFalse(a.core.isPeerEndpointAddress(moved.getAddress()), "nor a removed peer's");
+    }
+
     @Test
     void firstPacketTriggersHandshakeAndArrivesAfterIt() {
         byte[] p = packet(100, 1);
