@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * the hub restarts every spoke is back. The spokes send from 4 addresses, 16 each, as real spokes would from their
  * own addresses.
  */
+@Tag(E2e.ALONE)
 class HubScaleIT {
     private static final int SPOKES = 64, SOURCES = 4;
     private static final double ECHO_SECONDS = 2;
