@@ -131,6 +131,11 @@ public final class Agent implements AutoCloseable {
                         renewAt = System.nanoTime() + KEEPALIVE_EVERY.toNanos();
                     }
                 }
+            } catch (WatchEnded e) {
+                // The member serving the watch went away (or compacted its revision): etcd as a whole may be fine.
+                // Read everything again through another member; only a failed read says etcd is unreachable.
+                LOG.log(Level.INFO, "the watch on etcd ended ({0}); reading etcd again", e.getMessage());
+                sleep(BACKOFF_FIRST);
             } catch (IOException e) {
                 if (!down && !isStopped()) {
                     LOG.log(Level.WARNING, "etcd is unreachable ({0}): site {1} keeps its configuration and tunnels; "
@@ -180,11 +185,18 @@ public final class Agent implements AutoCloseable {
                 }
             }
             if (watchError != null) {
-                throw new IOException("the watch failed: " + watchError.getMessage());
+                throw new WatchEnded(watchError.getMessage());
             }
             boolean c = changed;
             changed = false;
             return c;
+        }
+    }
+
+    /** The watch stopped delivering changes: read everything again. */
+    private static final class WatchEnded extends IOException {
+        WatchEnded(String message) {
+            super(message);
         }
     }
 

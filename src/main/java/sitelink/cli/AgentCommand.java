@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,7 +17,6 @@ import sitelink.config.ConfigProblem;
 import sitelink.config.Endpoint;
 import sitelink.config.SiteConfig;
 import sitelink.config.SiteFile;
-import sitelink.config.SystemChecks;
 import sitelink.crypto.X25519;
 import sitelink.gateway.Gateway;
 
@@ -54,15 +51,11 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SiteFile sf = SiteFile.load(file);
-        List<ConfigProblem> problems = new ArrayList<>(sf.problems());
-        problems.addAll(SystemChecks.run(sf));
-        problems.forEach(System.err::println);
-        if (problems.stream().anyMatch(ConfigProblem::isError) || sf.config().isEmpty()) {
-            System.err.println("sitelink: " + file + " has errors; nothing was changed");
+        Optional<SiteConfig> checked = UpCommand.checked(file);
+        if (checked.isEmpty()) {
             return 1;
         }
-        SiteConfig own = sf.config().get();
+        SiteConfig own = checked.get();
         if (!own.remoteSites().isEmpty() || !own.ikeSites().isEmpty()) {
             System.err.println("sitelink: " + file + " lists remote sites; under 'sitelink agent' they come from etcd: "
                     + "remove remote_sites from the file (docs/scale.md)");

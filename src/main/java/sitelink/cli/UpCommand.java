@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,17 +40,28 @@ public final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Optional<SiteConfig> config = checked(file);
+        if (config.isEmpty()) {
+            return 1;
+        }
+        log.configure(config.get().name());
+        return serve(file, config.get(), Companion.NONE);
+    }
+
+    /**
+     * The file's configuration when it and this machine pass the checks of {@code sitelink check}; every problem is
+     * printed on stderr, and with an error "nothing was changed".
+     */
+    static Optional<SiteConfig> checked(Path file) {
         SiteFile sf = SiteFile.load(file);
         List<ConfigProblem> problems = new ArrayList<>(sf.problems());
         problems.addAll(SystemChecks.run(sf));
         problems.forEach(p -> System.err.println(p));
         if (problems.stream().anyMatch(ConfigProblem::isError) || sf.config().isEmpty()) {
             System.err.println("sitelink: " + file + " has errors; nothing was changed");
-            return 1;
+            return Optional.empty();
         }
-        SiteConfig config = sf.config().get();
-        log.configure(config.name());
-        return serve(file, config, Companion.NONE);
+        return sf.config();
     }
 
     /** What a command that runs a gateway does beside it ({@code sitelink agent}: follow etcd). */
