@@ -3,11 +3,13 @@
 # A gateway's heap holds little (keys, peers, the routing table); what it allocates is short-lived per-packet
 # garbage inside the JDK's cipher. A small heap with the serial collector keeps that garbage in cache and RSS
 # well under 256 MiB (an unbounded G1 heap grew to 300-450 MiB and cost ~40% more CPU per GB in
-# scripts/perf-datapath). The launchers put SITELINK_JAVA_OPTS after these, so it can override any of them.
+# scripts/perf-datapath). The etcd client of 'sitelink agent' (jetcd: gRPC, Netty, protobuf) uses sun.misc.Unsafe,
+# which Java 25 allows with a warning on stderr unless told it is allowed. The launchers put SITELINK_JAVA_OPTS after
+# these, so it can override any of them.
 # shellcheck disable=SC2034 # used by the launchers that source this file
-sitelink_jvm_opts=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xms16m -Xmx128m -XX:MaxDirectMemorySize=32m -Xss512k)
+sitelink_jvm_opts=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -XX:+UseSerialGC -Xms16m -Xmx128m -XX:MaxDirectMemorySize=32m -Xss512k)
 
-# Options for the command about to run (the launchers pass its first argument). Gateways (up, device, demo) run for
+# Options for the command about to run (the launchers pass its first argument). Gateways (up, device, demo, agent) run for
 # long and want C2's code for the data path; every other command is a short-lived JVM that ends before C2 pays off, so
 # it stops at C1 (-XX:TieredStopAtLevel=1: `sitelink status` took 0.65 s of CPU instead of 0.97 s, three runs each).
 # And the ahead-of-time caches (JDK 25; scripts/aot-cache makes them with training runs when the jar is built):
@@ -20,7 +22,7 @@ sitelink_jvm_opts=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xms16m -
 sitelink_command_options() {
   local cache=$2/sitelink-cli.aot
   sitelink_cmd_opts=(-XX:TieredStopAtLevel=1)
-  case ${3:-} in up|device|demo) cache=$2/sitelink.aot sitelink_cmd_opts=() ;; esac
+  case ${3:-} in up|device|demo|agent) cache=$2/sitelink.aot sitelink_cmd_opts=() ;; esac
   [[ ${SITELINK_AOT:-on} != off && -s $cache && ! $1 -nt $cache ]] || return 0
   sitelink_cmd_opts+=(-XX:AOTCache="$cache" '-Xlog:aot*=off' '-Xlog:cds*=off')
 }

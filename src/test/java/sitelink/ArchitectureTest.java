@@ -46,6 +46,7 @@ class ArchitectureTest {
                 .layer("gateway").definedBy("sitelink.gateway..")
                 .layer("testbed").definedBy("sitelink.testbed..")
                 .layer("demo").definedBy("sitelink.demo..")
+                .layer("agent").definedBy("sitelink.agent..")
                 .layer("cli").definedBy("sitelink.cli..")
                 .whereLayer("packet").mayNotAccessAnyLayer()
                 .whereLayer("route").mayNotAccessAnyLayer()
@@ -62,7 +63,7 @@ class ArchitectureTest {
                 .whereLayer("export").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "config")
                 .whereLayer("export").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("plan").mayOnlyAccessLayers("route", "config")
-                .whereLayer("plan").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("plan").mayOnlyBeAccessedByLayers("agent", "cli")
                 .whereLayer("control").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
                         "device", "uapi", "config")
                 .whereLayer("gateway").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
@@ -71,6 +72,8 @@ class ArchitectureTest {
                 .whereLayer("testbed").mayOnlyBeAccessedByLayers("demo", "cli")
                 .whereLayer("demo").mayOnlyAccessLayers("testbed", "packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
                         "device", "uapi", "config", "control", "gateway")
+                .whereLayer("agent").mayOnlyAccessLayers("packet", "route", "crypto", "config", "plan", "gateway")
+                .whereLayer("agent").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer();
         rule.check(classes);
     }

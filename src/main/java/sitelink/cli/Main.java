@@ -11,7 +11,8 @@ import sitelink.config.Suggest;
 @Command(name = "sitelink", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Site-to-site VPN gateway speaking the WireGuard protocol.",
         subcommands = {DemoCommand.class, UpCommand.class, CheckCommand.class, ReloadCommand.class, StatusCommand.class, DiagnoseCommand.class, DeviceCommand.class, KeyCommands.GenKey.class, KeyCommands.PubKey.class,
-                KeyCommands.GenPsk.class, PkiCommand.class, ExportCommand.class, AuditCommand.class, PlanCommand.class})
+                KeyCommands.GenPsk.class, PkiCommand.class, ExportCommand.class, AuditCommand.class, PlanCommand.class,
+                AgentCommand.class})
 public final class Main implements Runnable {
     /** Picocli's exit code for a usage error. */
     static final int USAGE = 2;

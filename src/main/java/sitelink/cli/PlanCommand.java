@@ -1,13 +1,17 @@
 package sitelink.cli;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import sitelink.agent.Etcd;
 import sitelink.config.ConfigProblem;
 import sitelink.plan.Plan;
 
@@ -24,9 +28,16 @@ public final class PlanCommand implements Callable<Integer> {
     @Parameters(paramLabel = "TOPOLOGY", description = "the topology file, e.g. examples/topology-hybrid.yaml")
     Path topology;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR",
+    @Option(names = "--out", paramLabel = "DIR",
             description = "the directory of the site files (NAME.yaml, one per site)")
     Path out;
+
+    @Option(names = "--publish", paramLabel = "ENDPOINTS", description = "instead of writing files, publish the "
+            + "checked topology in etcd (comma-separated endpoints), where each 'sitelink agent' reads it")
+    String publish;
+
+    @Mixin
+    EtcdOptions etcd = new EtcdOptions();
 
     @Option(names = "--diff", description = "print what would change in each site file (a unified diff); write nothing")
     boolean diff;
@@ -41,11 +52,34 @@ public final class PlanCommand implements Callable<Integer> {
             io.err.flush();
             return 1;
         }
+        if (publish != null) {
+            return publish(plan);
+        }
+        if (out == null) {
+            io.err.println("sitelink plan: give --out DIR (where the site files go) or --publish ENDPOINTS (etcd)");
+            io.err.flush();
+            return Main.USAGE;
+        }
         try {
             return diff ? diff(plan) : write(plan);
         } catch (IOException e) {
             io.err.println("sitelink plan: " + out + ": " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "; check the directory and that you may write it");
+            io.err.flush();
+            return 1;
+        }
+    }
+
+    /** The topology's text, as checked, under /sitelink/v1/topology; every agent plans its own site from it. */
+    private int publish(Plan plan) {
+        try (Etcd client = etcd.connect(publish)) {
+            client.put(Etcd.TOPOLOGY_KEY, Files.readString(topology, StandardCharsets.UTF_8), 0);
+            io.out.println("published " + topology + " (" + plan.sites().size() + " sites) in etcd as "
+                    + Etcd.TOPOLOGY_KEY + "; each site's 'sitelink agent' applies its part");
+            io.out.flush();
+            return 0;
+        } catch (IOException | IllegalArgumentException e) {
+            io.err.println("sitelink plan: cannot publish in etcd (" + publish + "): " + e.getMessage());
             io.err.flush();
             return 1;
         }

@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,16 +40,54 @@ public final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Optional<SiteConfig> config = checked(file);
+        if (config.isEmpty()) {
+            return 1;
+        }
+        log.configure(config.get().name());
+        return serve(file, config.get(), Companion.NONE);
+    }
+
+    /**
+     * The file's configuration when it and this machine pass the checks of {@code sitelink check}; every problem is
+     * printed on stderr, and with an error "nothing was changed".
+     */
+    static Optional<SiteConfig> checked(Path file) {
         SiteFile sf = SiteFile.load(file);
         List<ConfigProblem> problems = new ArrayList<>(sf.problems());
         problems.addAll(SystemChecks.run(sf));
         problems.forEach(p -> System.err.println(p));
         if (problems.stream().anyMatch(ConfigProblem::isError) || sf.config().isEmpty()) {
             System.err.println("sitelink: " + file + " has errors; nothing was changed");
-            return 1;
+            return Optional.empty();
         }
-        SiteConfig config = sf.config().get();
-        log.configure(config.name());
+        return sf.config();
+    }
+
+    /** What a command that runs a gateway does beside it ({@code sitelink agent}: follow etcd). */
+    interface Companion {
+        Companion NONE = new Companion() {
+        };
+
+        /** The gateway is up. */
+        default void started(Gateway gateway) {
+        }
+
+        /** SIGHUP (systemctl reload). */
+        default void reload(Gateway gateway) {
+            gateway.reload();
+        }
+
+        /** The gateway is about to close. */
+        default void stopping() {
+        }
+    }
+
+    /**
+     * Runs the gateway for {@code file} until SIGTERM/SIGINT (exit 0) or until its interface goes away (exit 1), as
+     * systemd's Type=notify service; {@code companion} is told when it started, reloads and stops.
+     */
+    static int serve(Path file, SiteConfig config, Companion companion) throws InterruptedException {
         // SIGTERM (systemctl stop) and SIGINT (Ctrl-C) are ours, not the JVM's: its default runs shutdown hooks
         // concurrently with java.util.logging's own, which drops the teardown's log lines (a route that could not be
         // removed would go unreported), and ends with exit status 143, which systemd counts as a failure. Installed
@@ -72,7 +111,7 @@ public final class UpCommand implements Callable<Integer> {
         }
         Signals.handle("HUP", () -> Thread.ofPlatform().name("reload").start(() -> {
             SdNotify.notify("RELOADING=1");
-            gateway.reload();
+            companion.reload(gateway);
             SdNotify.notify("READY=1");
         }));
         // A safety net for any other way the JVM exits (System.exit elsewhere); close() runs once.
@@ -85,12 +124,14 @@ public final class UpCommand implements Callable<Integer> {
             }
             stop.countDown();
         });
+        companion.started(gateway);
         SdNotify.notify("READY=1\nSTATUS=site " + config.name() + " up on " + config.tunnel().name());
         stop.await();
         SdNotify.notify("STOPPING=1");
         String signal = stoppedBy.get();
         LOG.log(Level.INFO, "stopping site {0} ({1})", config.name(),
                 signal != null ? signal : "the tunnel interface went away");
+        companion.stopping();
         gateway.close();
         // Stopped by a signal: a clean exit. The device died under us (interface deleted): a failure, so that
         // systemd's Restart=on-failure brings the site back.

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import sitelink.config.ConfigProblem;
 import sitelink.config.Location;
@@ -51,6 +52,11 @@ public final class Plan {
         return SiteFiles.file(topology, routing, topology.site(site).orElseThrow());
     }
 
+    /** The {@code remote_sites:} part of {@code site}'s file: its links, their routes and hub rules. */
+    public String remoteSites(String site) {
+        return SiteFiles.remoteSites(topology, routing, topology.site(site).orElseThrow());
+    }
+
     /** Every site's file by site name, in the topology's order (all in memory: for tests and small networks). */
     public Map<String, String> files() {
         Map<String, String> out = new LinkedHashMap<>();
@@ -60,7 +66,15 @@ public final class Plan {
 
     /** Plans the topology in {@code text}; {@code displayName} is the file name messages show. */
     public static Plan of(String displayName, String text) {
-        TopologyFile.Result r = TopologyFile.parse(displayName, text);
+        return of(displayName, text, UnaryOperator.identity());
+    }
+
+    /**
+     * Plans the topology in {@code text} after {@code live} replaced each of its sites: the network as
+     * {@code sitelink agent} runs it, with what each site published in etcd (docs/scale.md).
+     */
+    public static Plan of(String displayName, String text, UnaryOperator<Topology.Site> live) {
+        TopologyFile.Result r = TopologyFile.parse(displayName, text, live);
         if (r.topology().isEmpty()) {
             return new Plan(r.problems(), null);
         }

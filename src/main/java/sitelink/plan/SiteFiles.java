@@ -43,7 +43,12 @@ public final class SiteFiles {
         b.append("  mtu: ").append(t.mtu()).append('\n');
         b.append("local_subnets:\n");
         s.subnets().forEach(p -> b.append("  - ").append(p).append('\n'));
-        b.append("remote_sites:\n");
+        return b.append(remoteSites(t, r, s)).toString();
+    }
+
+    /** The {@code remote_sites:} list of site {@code s}'s file: one entry per link. */
+    static String remoteSites(Topology t, Routing r, Site s) {
+        StringBuilder b = new StringBuilder("remote_sites:\n");
         for (Site link : t.sites()) {
             if (r.linked(s, link)) {
                 remote(b, t, r, s, link);

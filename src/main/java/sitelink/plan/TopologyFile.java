@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import sitelink.config.ConfigProblem;
 import sitelink.config.Endpoint;
@@ -60,8 +61,18 @@ public final class TopologyFile {
     }
 
     public static Result parse(String displayName, String text) {
+        return parse(displayName, text, UnaryOperator.identity());
+    }
+
+    /**
+     * Parses the topology and lets {@code live} replace each site (as {@code sitelink agent} puts in what a site
+     * published in etcd) before the network checks, which then check the network as it will run.
+     */
+    public static Result parse(String displayName, String text, UnaryOperator<Site> live) {
         TopologyFile f = new TopologyFile();
-        Optional<Topology> t = SiteTree.parseYaml(displayName, text, f.problems).flatMap(f::topology);
+        Optional<Topology> t = SiteTree.parseYaml(displayName, text, f.problems).flatMap(f::topology)
+                .map(x -> new Topology(x.network(), x.shape(), x.tunnelName(), x.mtu(), x.pool(), x.keyFilePattern(),
+                        x.keepalive(), x.sites().stream().map(live).toList(), x.hubPolicy()));
         if (t.isPresent() && f.problems.stream().noneMatch(ConfigProblem::isError)) {
             new NetworkChecks(t.get(), f, f.problems).run();
         }

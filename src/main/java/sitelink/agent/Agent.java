@@ -1,0 +1,289 @@
+package sitelink.agent;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import sitelink.gateway.Gateway;
+
+/**
+ * {@code sitelink agent}: keeps one site's gateway in step with etcd. It publishes the site's {@link SiteRecord} under
+ * a lease it keeps alive, watches everything under {@link Etcd#PREFIX}, and on every change reads it all again,
+ * composes the site's file ({@link AgentFile}) and, when the text changed, writes it and has the gateway apply it by
+ * difference ({@link Gateway#reload()}, as {@code sitelink reload} does): links that did not change keep their
+ * sessions. When etcd cannot be reached, nothing changes here (the tunnels carry on with what was applied last); the
+ * agent says so once, retries with backoff, and on reconnecting reads everything again rather than trusting the
+ * watch to have seen every change.
+ */
+public final class Agent implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("sitelink.agent");
+    /** The site's record disappears this long after its agent stops renewing it. */
+    static final Duration LEASE_TTL = Duration.ofSeconds(10);
+    /** How often the lease is renewed; each renewal is also how the agent notices that etcd went away. */
+    static final Duration KEEPALIVE_EVERY = Duration.ofSeconds(3);
+    static final Duration BACKOFF_FIRST = Duration.ofMillis(500);
+    static final Duration BACKOFF_MAX = Duration.ofSeconds(5);
+
+    private final Etcd etcd;
+    private final String site;
+    private final String siteFileText;
+    private final SiteRecord record;
+    private final Path applied;
+    private final Object lock = new Object();
+    private boolean changed;
+    private boolean stopped;
+    private Throwable watchError;
+    private Gateway gateway;
+    private Thread thread;
+    private List<String> lastProblems = List.of();
+    private List<String> lastNotes = List.of();
+
+    /**
+     * @param applied where the composed file is written (and read by the gateway): the agent's state, also what
+     *                it starts from when etcd is unreachable at start
+     */
+    public Agent(Etcd etcd, String site, String siteFileText, SiteRecord record, Path applied) {
+        this.etcd = etcd;
+        this.site = site;
+        this.siteFileText = siteFileText;
+        this.record = record;
+        this.applied = applied;
+    }
+
+    /**
+     * Writes the file the gateway starts from: what etcd says now when it answers and the network is sound; else
+     * the file applied last time, if there is one; else the site file alone (no remote sites until etcd answers).
+     */
+    public void prepare() throws IOException {
+        String why;
+        try {
+            Etcd.Snapshot s = etcd.read();
+            AgentFile.Result r = AgentFile.compose(site, siteFileText, s.topology(), s.sites());
+            logNotes(r.notes());
+            if (r.text().isPresent()) {
+                write(r.text().get());
+                return;
+            }
+            why = "the network in etcd has problems: " + String.join("; ", r.problems());
+            lastProblems = r.problems();
+        } catch (IOException e) {
+            why = "etcd is unreachable (" + e.getMessage() + ")";
+        }
+        if (Files.exists(applied) && Files.readString(applied).startsWith(AgentFile.HEADER)) {
+            LOG.log(Level.WARNING, "{0}; site {1} starts with the configuration applied last, {2}", why, site, applied);
+            return;
+        }
+        LOG.log(Level.WARNING, "{0}; site {1} starts with no remote sites until etcd gives them", why, site);
+        write(AgentFile.HEADER + "\n" + siteFileText);
+    }
+
+    /** Starts following etcd for {@code gw}, which runs the prepared file. */
+    public void start(Gateway gw) {
+        this.gateway = gw;
+        thread = Thread.ofPlatform().name("etcd-agent").daemon().start(this::run);
+    }
+
+    /** Reads etcd again now (SIGHUP). */
+    public void resync() {
+        synchronized (lock) {
+            changed = true;
+            lock.notifyAll();
+        }
+    }
+
+    private void run() {
+        Duration backoff = BACKOFF_FIRST;
+        boolean down = false;
+        long lease = 0;
+        while (!isStopped()) {
+            AutoCloseable watch = null;
+            try {
+                lease = publish();
+                Etcd.Snapshot s = etcd.read();
+                if (down) {
+                    LOG.log(Level.INFO, "etcd is reachable again: read it again (revision {0}); applying what changed",
+                            s.revision());
+                    down = false;
+                }
+                synchronized (lock) {
+                    changed = false;
+                    watchError = null;
+                }
+                apply(s);
+                watch = etcd.watch(s.revision(), this::resync, this::watchFailed);
+                backoff = BACKOFF_FIRST;
+                long renewAt = System.nanoTime() + KEEPALIVE_EVERY.toNanos();
+                while (!isStopped()) {
+                    boolean read = awaitChange(renewAt);
+                    if (read) {
+                        apply(etcd.read());
+                    }
+                    if (System.nanoTime() - renewAt >= 0) {
+                        if (!etcd.keepAlive(lease)) {
+                            LOG.log(Level.INFO, "the lease of site {0} had expired in etcd; publishing it again", site);
+                            lease = publish();
+                        }
+                        renewAt = System.nanoTime() + KEEPALIVE_EVERY.toNanos();
+                    }
+                }
+            } catch (WatchEnded e) {
+                // The member serving the watch went away (or compacted its revision): etcd as a whole may be fine.
+                // Read everything again through another member; only a failed read says etcd is unreachable.
+                LOG.log(Level.INFO, "the watch on etcd ended ({0}); reading etcd again", e.getMessage());
+                sleep(BACKOFF_FIRST);
+            } catch (IOException e) {
+                if (!down && !isStopped()) {
+                    LOG.log(Level.WARNING, "etcd is unreachable ({0}): site {1} keeps its configuration and tunnels; "
+                            + "retrying", e.getMessage(), site);
+                    down = true;
+                }
+                sleep(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(BACKOFF_MAX) > 0 ? BACKOFF_MAX : backoff.multipliedBy(2);
+            } finally {
+                if (watch != null) {
+                    try {
+                        watch.close();
+                    } catch (Exception ignored) {
+                        // a watch on a dead connection: nothing left to close
+                    }
+                }
+            }
+        }
+        if (lease != 0) {
+            try {
+                etcd.revoke(lease); // the others drop this site's record now, not a lease's time from now
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "could not revoke the lease: {0}", e.getMessage());
+            }
+        }
+    }
+
+    private long publish() throws IOException {
+        long lease = etcd.grant(LEASE_TTL);
+        etcd.put(Etcd.SITES + site, record.format(), lease);
+        return lease;
+    }
+
+    /** Waits until a change is seen or {@code until} (System.nanoTime) passes; true when etcd must be read again. */
+    private boolean awaitChange(long until) throws IOException {
+        synchronized (lock) {
+            while (!changed && !stopped && watchError == null) {
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    lock.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    stopped = true;
+                }
+            }
+            if (watchError != null) {
+                throw new WatchEnded(watchError.getMessage());
+            }
+            boolean c = changed;
+            changed = false;
+            return c;
+        }
+    }
+
+    /** The watch stopped delivering changes: read everything again. */
+    private static final class WatchEnded extends IOException {
+        WatchEnded(String message) {
+            super(message);
+        }
+    }
+
+    private void watchFailed(Throwable t) {
+        synchronized (lock) {
+            watchError = t;
+            lock.notifyAll();
+        }
+    }
+
+    private void apply(Etcd.Snapshot s) throws IOException {
+        AgentFile.Result r = AgentFile.compose(site, siteFileText, s.topology(), s.sites());
+        logNotes(r.notes());
+        if (r.text().isEmpty()) {
+            if (!r.problems().equals(lastProblems)) {
+                LOG.log(Level.WARNING, "the network in etcd (revision {0}) has problems; site {1} keeps the "
+                        + "configuration it runs:\n  {2}", s.revision(), site, String.join("\n  ", r.problems()));
+                lastProblems = r.problems();
+            }
+            return;
+        }
+        lastProblems = List.of();
+        if (r.text().get().equals(Files.readString(applied, StandardCharsets.UTF_8))) {
+            return;
+        }
+        write(r.text().get());
+        List<String> problems = gateway.reload();
+        if (!problems.isEmpty()) {
+            LOG.log(Level.ERROR, "site {0}: the gateway did not apply etcd revision {1} cleanly: {2}", site,
+                    s.revision(), String.join("; ", problems));
+        }
+    }
+
+    private void logNotes(List<String> notes) {
+        if (!notes.equals(lastNotes)) {
+            notes.stream().filter(n -> !lastNotes.contains(n)).forEach(n -> LOG.log(Level.WARNING, n));
+            lastNotes = notes;
+        }
+    }
+
+    /** The composed file, written whole (a temporary file and a rename), mode 0600 like a hand-written site file. */
+    private void write(String text) throws IOException {
+        Path dir = applied.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, "." + applied.getFileName(), ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, applied, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private boolean isStopped() {
+        synchronized (lock) {
+            return stopped;
+        }
+    }
+
+    private void sleep(Duration d) {
+        synchronized (lock) {
+            long until = System.nanoTime() + d.toNanos();
+            while (!stopped && until - System.nanoTime() > 0) {
+                try {
+                    lock.wait(Math.max(1, (until - System.nanoTime()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    stopped = true;
+                }
+            }
+        }
+    }
+
+    /** Stops following etcd and withdraws the site's record (revoking its lease); the gateway is the caller's. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            stopped = true;
+            lock.notifyAll();
+        }
+        if (thread != null) {
+            try {
+                thread.join(Etcd.CALL_TIMEOUT.toMillis() * 2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        etcd.close();
+    }
+}
