@@ -28,6 +28,7 @@ class ArchitectureTest {
     @Test
     void eachPackageUsesOnlyTheLayersBelowIt() {
         ArchRule rule = layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("files").definedBy("sitelink.files..")
                 .layer("packet").definedBy("sitelink.packet..")
                 .layer("route").definedBy("sitelink.route..")
                 .layer("crypto").definedBy("sitelink.crypto..")
@@ -48,10 +49,11 @@ class ArchitectureTest {
                 .layer("demo").definedBy("sitelink.demo..")
                 .layer("agent").definedBy("sitelink.agent..")
                 .layer("cli").definedBy("sitelink.cli..")
+                .whereLayer("files").mayNotAccessAnyLayer()
                 .whereLayer("packet").mayNotAccessAnyLayer()
                 .whereLayer("route").mayNotAccessAnyLayer()
                 .whereLayer("crypto").mayNotAccessAnyLayer()
-                .whereLayer("pki").mayNotAccessAnyLayer()
+                .whereLayer("pki").mayOnlyAccessLayers("files")
                 .whereLayer("tunnel").mayOnlyAccessLayers("crypto")
                 .whereLayer("cores").mayOnlyAccessLayers("crypto", "pki", "tunnel", "packet", "route")
                 .whereLayer("policy").mayOnlyAccessLayers("packet", "route", "crypto", "tunnel")
@@ -62,7 +64,7 @@ class ArchitectureTest {
                         "device")
                 .whereLayer("export").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "config")
                 .whereLayer("export").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("plan").mayOnlyAccessLayers("route", "config")
+                .whereLayer("plan").mayOnlyAccessLayers("files", "route", "config")
                 .whereLayer("plan").mayOnlyBeAccessedByLayers("agent", "cli")
                 .whereLayer("control").mayOnlyAccessLayers("packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
                         "device", "uapi", "config")
@@ -72,7 +74,7 @@ class ArchitectureTest {
                 .whereLayer("testbed").mayOnlyBeAccessedByLayers("demo", "cli")
                 .whereLayer("demo").mayOnlyAccessLayers("testbed", "packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
                         "device", "uapi", "config", "control", "gateway")
-                .whereLayer("agent").mayOnlyAccessLayers("packet", "route", "crypto", "config", "plan", "gateway")
+                .whereLayer("agent").mayOnlyAccessLayers("files", "packet", "route", "crypto", "config", "plan", "gateway")
                 .whereLayer("agent").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer();
         rule.check(classes);

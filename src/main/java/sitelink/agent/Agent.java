@@ -5,10 +5,9 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import sitelink.files.AtomicFiles;
 import sitelink.gateway.Gateway;
 
 /**
@@ -239,15 +238,7 @@ public final class Agent implements AutoCloseable {
 
     /** The composed file, written whole (a temporary file and a rename), mode 0600 like a hand-written site file. */
     private void write(String text) throws IOException {
-        Path dir = applied.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + applied.getFileName(), ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, applied, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.replace(applied, text, StandardCharsets.UTF_8, "rw-------");
     }
 
     private boolean isStopped() {

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
@@ -28,6 +27,7 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import sitelink.files.AtomicFiles;
 
 /**
  * PEM files of certificates, CRLs and private keys: read in every form an operator brings (PKCS#8, SEC1
@@ -118,15 +118,7 @@ public final class PemFiles {
 
     /** Writes a CRL (0644), replacing the old one atomically: a reader sees the old list or the new, never half. */
     public static void replaceCrl(Path file, X509CRL crl) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
-        try {
-            Files.writeString(tmp, pem(crl), StandardCharsets.US_ASCII);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.replace(file, pem(crl), StandardCharsets.US_ASCII, "rw-r--r--");
     }
 
     private static void writeNew(Path file, String text, String mode) throws IOException {

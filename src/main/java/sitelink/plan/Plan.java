@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +13,7 @@ import java.util.stream.Stream;
 import sitelink.config.ConfigProblem;
 import sitelink.config.Location;
 import sitelink.config.SiteFile;
+import sitelink.files.AtomicFiles;
 
 /**
  * {@code sitelink plan}: a topology file checked and turned into one site file per site, each validated as
@@ -161,14 +160,7 @@ public final class Plan {
             if (Files.exists(target) && Files.readString(target, StandardCharsets.UTF_8).equals(text)) {
                 continue;
             }
-            Path tmp = Files.createTempFile(dir, "." + site + ".", ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
-            try {
-                Files.writeString(tmp, text, StandardCharsets.UTF_8);
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.replace(target, text, StandardCharsets.UTF_8, "rw-r--r--");
             changed.add(target.getFileName().toString());
         }
         return changed;
