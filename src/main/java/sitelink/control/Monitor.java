@@ -30,7 +30,8 @@ public final class Monitor implements AutoCloseable {
     public static final Duration PERIOD = Duration.ofSeconds(1);
     private static final System.Logger LOG = System.getLogger("sitelink.events");
 
-    private record Seen(TunnelState state, Instant gaveUp, Instant rekeyReported) {
+    /** What the previous check saw of a remote site; its name and whether it is IKEv2, for the event when it is gone. */
+    private record Seen(TunnelState state, Instant gaveUp, Instant rekeyReported, String name, boolean ike) {
     }
 
     private final Supplier<DeviceStatus> status;
@@ -71,7 +72,7 @@ public final class Monitor implements AutoCloseable {
         Map<Key, Seen> next = new HashMap<>();
         for (PeerStatus p : s.peers()) {
             Assessment a = Assessment.of(p, s.at(), s.publicKey());
-            Seen was = previous.getOrDefault(p.publicKey(), new Seen(TunnelState.IDLE, null, null));
+            Seen was = previous.getOrDefault(p.publicKey(), new Seen(TunnelState.IDLE, null, null, "", false));
             Instant gaveUp = p.lastGaveUp().orElse(null);
             Instant rekeyReported = was.rekeyReported();
             if (a.state() == TunnelState.ESTABLISHED && was.state() != TunnelState.ESTABLISHED) {
@@ -92,25 +93,27 @@ public final class Monitor implements AutoCloseable {
                         : "rekey sent at " + Assessment.time(unanswered) + " is unanswered" + Explain.unansweredRemedy(p);
                 events.add(event(TunnelEvent.Kind.REKEY_FAILED, s, p, new Assessment(a.state(), why)));
             }
-            next.put(p.publicKey(), new Seen(a.state(), gaveUp, rekeyReported));
+            next.put(p.publicKey(), new Seen(a.state(), gaveUp, rekeyReported, p.name(), false));
         }
         for (IpsecSiteStatus i : s.ikeSites()) {
             TunnelState state = ikeState(i);
-            Seen was = previous.getOrDefault(i.id(), new Seen(TunnelState.IDLE, null, null));
+            Seen was = previous.getOrDefault(i.id(), new Seen(TunnelState.IDLE, null, null, i.name(), true));
             if ((state == TunnelState.ESTABLISHED) != (was.state() == TunnelState.ESTABLISHED)) {
                 events.add(new TunnelEvent(state == TunnelState.ESTABLISHED ? TunnelEvent.Kind.UP : TunnelEvent.Kind.DOWN,
                         s.at(), s.site(), s.interfaceName(), i.name(), "", i.peer().map(Explain::endpoint).orElse(""),
                         state, state == TunnelState.ESTABLISHED ? i.keyExchange().filter(k -> k.startsWith("classical")).orElse("")
                         : StatusReport.ikeReason(i, s.at())));
             }
-            next.put(i.id(), new Seen(state, null, null));
+            next.put(i.id(), new Seen(state, null, null, i.name(), true));
             expiring(s, i, true, i.certificateExpires(), events);
             expiring(s, i, false, i.peerCertificateExpires(), events);
         }
         for (Map.Entry<Key, Seen> e : previous.entrySet()) {
             if (!next.containsKey(e.getKey()) && e.getValue().state() == TunnelState.ESTABLISHED) {
-                events.add(new TunnelEvent(TunnelEvent.Kind.DOWN, s.at(), s.site(), s.interfaceName(), "",
-                        e.getKey().toBase64(), "", TunnelState.DOWN, "the remote site was removed from the site file"));
+                Seen gone = e.getValue();
+                events.add(new TunnelEvent(TunnelEvent.Kind.DOWN, s.at(), s.site(), s.interfaceName(),
+                        gone.name().isEmpty() ? e.getKey().toBase64() : gone.name(),
+                        gone.ike() ? "" : e.getKey().toBase64(), "", TunnelState.DOWN, "the remote site was removed from the site file"));
             }
         }
         previous.clear();

@@ -208,6 +208,21 @@ public final class Device implements DeviceControl, AutoCloseable {
         prefixes.forEach(p -> allowedIps.insert(p, site));
     }
 
+    /** Takes every route to {@code site} away (a remote site of an added tunnel that a reload removed or replaced). */
+    public void unroute(Remote site) {
+        allowedIps.removeAll(site);
+    }
+
+    /**
+     * Runs a change to an added tunnel from outside the data path (a reload) and sends at once what it produced, for
+     * example the Deletes of the IKE SAs of the IKEv2 sites a reload removed.
+     */
+    public void control(int tunnelIndex, java.util.function.Consumer<Results> change) {
+        Results r = new Results(0);
+        change.accept(r);
+        transmitNow(r, tunnelIndex);
+    }
+
     /** Starts the data-path and timer threads. */
     public synchronized void start() {
         threads.add(Thread.ofPlatform().name(name + "-tun").daemon().start(this::tunLoop));

@@ -21,6 +21,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import sitelink.config.ConfigProblem;
+import sitelink.config.IkeSite;
 import sitelink.config.InterfaceAddress;
 import sitelink.config.RemoteSite;
 import sitelink.config.SiteConfig;
@@ -34,6 +35,8 @@ import sitelink.device.DeviceException;
 import sitelink.device.DeviceUpdate;
 import sitelink.device.PeerSnapshot;
 import sitelink.device.PeerUpdate;
+import sitelink.ipsec.IpsecSite;
+import sitelink.ipsec.IpsecTunnel;
 import sitelink.os.ffm.ErrnoException;
 import sitelink.os.host.Netlink;
 import sitelink.os.host.Sysctl;
@@ -72,6 +75,8 @@ public final class Gateway implements AutoCloseable {
     private volatile SiteFilter filter;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Observer observer;
+    /** The IKEv2 sites' tunnel, when the file had IKEv2 sites at start (it holds UDP 500 and 4500); else null. */
+    private IpsecTunnel ipsec;
     /** How many reloads ran (SIGHUP), for the reload file. */
     private int reloads;
 
@@ -134,9 +139,7 @@ public final class Gateway implements AutoCloseable {
                 r.endpoint().ifPresent(e -> resolve(r, e).ifPresent(a -> resolved.put(r.name(), a)));
             }
             device.apply(config.toDeviceUpdate(byRemoteSite(config, resolved)));
-            if (!config.ikeSites().isEmpty()) {
-                IkeSites.attach(device, config);
-            }
+            IpsecTunnel ipsec = config.ikeSites().isEmpty() ? null : IkeSites.attach(device, config);
 
             UapiServer uapi = new UapiServer(t.name(), device);
             uapi.start();
@@ -158,6 +161,7 @@ public final class Gateway implements AutoCloseable {
 
             Gateway g = new Gateway(file, config, device, uapi, netlink, changes);
             g.resolved.putAll(resolved);
+            g.ipsec = ipsec;
             g.filter = siteFilter(config, null);
             device.setPacketFilter(g.filter);
             device.setOuterDscp(outerDscp(config));
@@ -349,7 +353,15 @@ public final class Gateway implements AutoCloseable {
         List<String> report = new ArrayList<>(List.of(Integer.toString(reloads), problems.isEmpty() ? "ok" : "error"));
         report.addAll(problems);
         if (config != before) { // applied, perhaps with problems left over (an address or route that failed)
-            String summary = SiteChanges.between(before, config).toString();
+            // "added office-c; removed none; ...", then "IKEv2 sites: added ..." when there are IKEv2 sites
+            List<String> parts = new ArrayList<>();
+            if (!before.remoteSites().isEmpty() || !config.remoteSites().isEmpty() || before.ikeSites().isEmpty() && config.ikeSites().isEmpty()) {
+                parts.add(SiteChanges.between(before, config).toString());
+            }
+            if (!before.ikeSites().isEmpty() || !config.ikeSites().isEmpty()) {
+                parts.add("IKEv2 sites: " + IkeSites.Changes.between(before, config));
+            }
+            String summary = String.join("; ", parts);
             LOG.log(Level.INFO, "site {0} reloaded: {1}", config.name(), summary);
             report.add("site " + config.name() + " reloaded from " + file + ": " + summary);
         }
@@ -402,11 +414,24 @@ public final class Gateway implements AutoCloseable {
         }
         SiteConfig old = config;
         SiteConfig next = sf.config().get();
-        if (!old.ikeSites().equals(next.ikeSites())) {
-            String msg = "reload refused: the IKEv2 sites changed, which a reload does not apply yet; restart the "
-                    + "gateway to apply that (docs/ikev2.md)";
-            LOG.log(Level.ERROR, msg);
-            return List.of(msg);
+        IkeSites.Changes ike = IkeSites.Changes.between(old, next);
+        List<IpsecSite.Settings> ikeAdded = new ArrayList<>();
+        if (ike.any()) {
+            if (ipsec == null) {
+                String msg = "reload refused: the first IKEv2 site needs UDP ports 500 and 4500, which the gateway opens "
+                        + "at start; restart the gateway to apply that (docs/ikev2.md)";
+                LOG.log(Level.ERROR, msg);
+                return List.of(msg);
+            }
+            try {
+                for (IkeSite s : ike.added()) {
+                    ikeAdded.add(IkeSites.settings(s, next));
+                }
+            } catch (GatewayException e) {
+                String msg = "reload refused: " + e.getMessage();
+                LOG.log(Level.ERROR, msg);
+                return List.of(msg);
+            }
         }
         TunnelInterface ot = old.tunnel();
         TunnelInterface nt = next.tunnel();
@@ -454,6 +479,19 @@ public final class Gateway implements AutoCloseable {
         } catch (DeviceException e) {
             LOG.log(Level.ERROR, "reload refused by the device: {0}", e.getMessage());
             return List.of(e.getMessage());
+        }
+        if (ike.any()) { // the IKEv2 sites that changed end and start anew; the others keep their SAs
+            for (IpsecSite gone : ipsec.sites()) {
+                if (ike.removed().contains(gone.name())) {
+                    device.unroute(gone);
+                }
+            }
+            List<IpsecSite> fresh = new ArrayList<>();
+            device.control(ipsec.index(),
+                    out -> fresh.addAll(ipsec.update(ike.removed(), ikeAdded, out)));
+            for (int i = 0; i < fresh.size(); i++) {
+                device.route(fresh.get(i), ike.added().get(i).remoteSubnets());
+            }
         }
         List<String> problems = new ArrayList<>();
         try {

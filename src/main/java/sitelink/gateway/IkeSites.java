@@ -32,21 +32,7 @@ final class IkeSites {
     static IpsecTunnel attach(Device device, SiteConfig config) throws GatewayException {
         List<IpsecSite.Settings> settings = new ArrayList<>();
         for (IkeSite site : config.ikeSites()) {
-            Optional<InetSocketAddress> endpoint = Optional.empty();
-            if (site.endpoint().isPresent()) {
-                try {
-                    endpoint = Optional.of(site.endpoint().get().resolve());
-                } catch (UnknownHostException e) {
-                    throw new GatewayException("endpoint " + site.endpoint().get() + " of " + site.name()
-                            + " does not resolve (" + e.getMessage() + "); IKEv2 sites need a resolvable endpoint at start");
-                }
-            }
-            Optional<SiteCertificates> certificates = site.auth() instanceof IkeAuth.Cert c
-                    ? Optional.of(new SiteCertificates(site.name(), c.certificates(), c.crlFiles(), f -> PemFiles.read(f).crls(),
-                    Clock.SYSTEM)) : Optional.empty();
-            settings.add(new IpsecSite.Settings(site.name(), endpoint, site.startAction() == StartAction.START,
-                    site.startAction() == StartAction.TRAP, (local, remote) -> site.toIkeConfig(config.localSubnets(), local,
-                    remote, certificates.map(SiteCertificates::current)), certificates));
+            settings.add(settings(site, config));
         }
         IpsecTunnel tunnel = new IpsecTunnel(settings, device.nextTunnelIndex(), Environment.of(Clock.SYSTEM,
                 new SecureRandom()), IkeSites::sourceFor);
@@ -60,6 +46,72 @@ final class IkeSites {
             device.route(tunnel.sites().get(i), config.ikeSites().get(i).remoteSubnets());
         }
         return tunnel;
+    }
+
+    /**
+     * What the tunnel needs of one IKEv2 site of {@code config}: its endpoint looked up (a name that does not
+     * resolve refuses the site), its start action, its session configuration and certificates.
+     */
+    static IpsecSite.Settings settings(IkeSite site, SiteConfig config) throws GatewayException {
+        Optional<InetSocketAddress> endpoint = Optional.empty();
+        if (site.endpoint().isPresent()) {
+            try {
+                endpoint = Optional.of(site.endpoint().get().resolve());
+            } catch (UnknownHostException e) {
+                throw new GatewayException("endpoint " + site.endpoint().get() + " of " + site.name()
+                        + " does not resolve (" + e.getMessage() + "); IKEv2 sites need a resolvable endpoint at start");
+            }
+        }
+        Optional<SiteCertificates> certificates = site.auth() instanceof IkeAuth.Cert c
+                ? Optional.of(new SiteCertificates(site.name(), c.certificates(), c.crlFiles(), f -> PemFiles.read(f).crls(),
+                Clock.SYSTEM)) : Optional.empty();
+        return new IpsecSite.Settings(site.name(), endpoint, site.startAction() == StartAction.START,
+                site.startAction() == StartAction.TRAP, (local, remote) -> site.toIkeConfig(config.localSubnets(), local,
+                remote, certificates.map(SiteCertificates::current)), certificates);
+    }
+
+    /**
+     * How a reload changes the IKEv2 sites, by name: a site whose entry changed, or every site when the local subnets
+     * (their traffic selectors) changed, is both removed and added, so that a new IKE SA negotiates what the file
+     * now says; the others keep their IKE and CHILD SAs.
+     */
+    record Changes(List<String> removed, List<IkeSite> added, List<String> changed, List<String> unchanged) {
+        static Changes between(SiteConfig old, SiteConfig next) {
+            boolean selectors = !old.localSubnets().equals(next.localSubnets());
+            List<String> removed = new ArrayList<>(), changed = new ArrayList<>(), unchanged = new ArrayList<>();
+            List<IkeSite> added = new ArrayList<>();
+            for (IkeSite was : old.ikeSites()) {
+                Optional<IkeSite> now = next.ikeSite(was.name());
+                if (now.isEmpty()) {
+                    removed.add(was.name());
+                } else if (selectors || !now.get().equals(was)) {
+                    removed.add(was.name());
+                    added.add(now.get());
+                    changed.add(was.name());
+                } else {
+                    unchanged.add(was.name());
+                }
+            }
+            next.ikeSites().stream().filter(s -> old.ikeSite(s.name()).isEmpty()).forEach(added::add);
+            return new Changes(removed, added, changed, unchanged);
+        }
+
+        boolean any() {
+            return !removed.isEmpty() || !added.isEmpty();
+        }
+
+        /** "added office-d; removed none; changed office-c; unchanged office-e". */
+        @Override
+        public String toString() {
+            List<String> fresh = added.stream().map(IkeSite::name).filter(n -> !changed.contains(n)).toList();
+            List<String> gone = removed.stream().filter(n -> !changed.contains(n)).toList();
+            return "added " + names(fresh) + "; removed " + names(gone) + "; changed " + names(changed) + "; unchanged "
+                    + names(unchanged);
+        }
+
+        private static String names(List<String> n) {
+            return n.isEmpty() ? "none" : String.join(", ", n);
+        }
     }
 
     /**

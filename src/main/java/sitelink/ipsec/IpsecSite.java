@@ -93,6 +93,8 @@ public final class IpsecSite implements Remote {
     Optional<String> lastFailure = Optional.empty();
     Optional<Instant> lastFailureAt = Optional.empty();
     Optional<InetSocketAddress> peer;
+    /** A reload removed the site (or replaced it with new settings): it initiates and answers no more. */
+    boolean retired;
     /** The {@link SiteCertificates#generation} of the CRLs the established IKE SAs were last checked against. */
     int crlGeneration;
 

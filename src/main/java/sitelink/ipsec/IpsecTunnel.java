@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
@@ -51,7 +52,9 @@ public final class IpsecTunnel implements Tunnel {
     private static final byte[] NAT_KEEPALIVE = {(byte) 0xff};
 
     private final Environment env;
-    private final IpsecSite[] sites;
+    private final int tunnelIndex;
+    /** The sites, replaced whole by a reload ({@link #update}); readers take the array as it is when they start. */
+    private volatile IpsecSite[] sites;
     private final Function<InetAddress, InetAddress> sourceFor;
     /** Every installed inbound ESP SA and its site, for the UDP reader; replaced whole on each change. */
     private volatile Inbound[] inbound = new Inbound[0];
@@ -69,10 +72,16 @@ public final class IpsecTunnel implements Tunnel {
                        Function<InetAddress, InetAddress> sourceFor) {
         this.env = env;
         this.sourceFor = sourceFor;
+        this.tunnelIndex = tunnelIndex;
         this.sites = settings.stream().map(s -> new IpsecSite(s, tunnelIndex)).toArray(IpsecSite[]::new);
         for (int i = 0; i < drops.length; i++) {
             drops[i] = new LongAdder();
         }
+    }
+
+    /** The tunnel's index in its device. */
+    public int index() {
+        return tunnelIndex;
     }
 
     public List<IpsecSite> sites() {
@@ -209,6 +218,10 @@ public final class IpsecTunnel implements Tunnel {
         }
         int port = PORTS[socket];
         synchronized (site) {
+            if (site.retired) { // a reload removed it while this message was on its way
+                drop(Drop.UNKNOWN_PEER, out);
+                return;
+            }
             for (IkeSession s : site.sessions) {
                 if (s.owns(spiI, spiR)) {
                     apply(site, s, s.receive(source, port, datagram, 0, len), out, answering);
@@ -371,7 +384,7 @@ public final class IpsecTunnel implements Tunnel {
         if (site.sessions.stream().noneMatch(x -> x.state() == IkeSession.State.ESTABLISHED)) {
             if (site.established) {
                 LOG.log(Level.WARNING, "{0}: down: no IKE SA with {1}{2}", site.name(), site.peer.map(Object::toString).orElse("?"),
-                        site.settings.initiateAtStart() ? "; trying again in " + site.retryDelayNanos / 1_000_000_000L + " s" : "");
+                        site.settings.initiateAtStart() && !site.retired ? "; trying again in " + site.retryDelayNanos / 1_000_000_000L + " s" : "");
             }
             site.established = false;
             site.ikeProposal = java.util.Optional.empty();
@@ -398,6 +411,11 @@ public final class IpsecTunnel implements Tunnel {
         }
         site.outbound = out;
         site.published = List.copyOf(site.installed);
+        publishInbound();
+    }
+
+    /** The UDP reader's table of inbound SAs, made anew from every site's published list. */
+    private void publishInbound() {
         synchronized (inboundLock) { // each site's list is read without its lock: no lock order between sites
             List<Inbound> all = new ArrayList<>();
             for (IpsecSite s : sites) {
@@ -407,6 +425,48 @@ public final class IpsecTunnel implements Tunnel {
             }
             inbound = all.toArray(Inbound[]::new);
         }
+    }
+
+    /**
+     * A reload: the sites named in {@code removed} end (each IKE SA deleted, the Deletes in {@code out}, their keys
+     * forgotten) and the {@code added} ones join as at start (one that initiates at start does so at the next tick).
+     * A site whose settings changed is in both lists: its IKE SA ends and a new one is made with the new settings.
+     * The sites in neither list are not touched: their IKE and CHILD SAs carry on. Returns the added sites in the
+     * order given, for the device to route their subnets to; the caller has unrouted the removed ones.
+     */
+    public synchronized List<IpsecSite> update(Collection<String> removed, List<IpsecSite.Settings> added, Results out) {
+        List<IpsecSite> kept = new ArrayList<>();
+        for (IpsecSite site : sites) {
+            if (!removed.contains(site.name())) {
+                kept.add(site);
+                continue;
+            }
+            synchronized (site) {
+                site.retired = true;
+                for (IkeSession s : List.copyOf(site.sessions)) {
+                    if (s.state() == IkeSession.State.ESTABLISHED) {
+                        apply(site, s, s.delete(), out);
+                    }
+                }
+                site.sessions.clear();
+                site.installed.clear();
+                site.outbound = null;
+                site.published = List.of();
+                site.established = false;
+            }
+            LOG.log(Level.INFO, "{0}: removed by a reload; its IKE SA was deleted", site.name());
+        }
+        List<IpsecSite> fresh = new ArrayList<>();
+        for (IpsecSite.Settings s : added) {
+            if (kept.stream().anyMatch(k -> k.name().equals(s.name()))) {
+                throw new IllegalArgumentException("IKEv2 site " + s.name() + " is already there");
+            }
+            fresh.add(new IpsecSite(s, tunnelIndex));
+        }
+        kept.addAll(fresh);
+        sites = kept.toArray(IpsecSite[]::new);
+        publishInbound();
+        return List.copyOf(fresh);
     }
 
     @Override
@@ -419,6 +479,9 @@ public final class IpsecTunnel implements Tunnel {
                 next = earlier(next, certificates.poll(now));
             }
             synchronized (site) {
+                if (site.retired) { // removed by a reload since this tick took the array
+                    continue;
+                }
                 if (certificates != null && certificates.generation() != site.crlGeneration) {
                     site.crlGeneration = certificates.generation();
                     deleteRevoked(site, certificates, out);

@@ -106,6 +106,7 @@ class MonitorTest {
         assertEquals(List.of("down"), kinds(e));
         assertEquals("the remote site was removed from the site file", e.get(0).reason());
         assertEquals(PeerFacts.THEIRS.toBase64(), e.get(0).publicKey());
+        assertEquals("office-b", e.get(0).peer(), "named as it was while it was there");
     }
 
     /** Fail closed (docs/post-quantum.md): the session is fresh, but the site's traffic is held back. */
@@ -176,5 +177,21 @@ class MonitorTest {
         assertEquals(List.of(), checkAt.apply(86_400L * 10, expires), "still once, days later");
         // the peer came back with a new certificate that also expires soon: told again
         assertEquals(List.of("certificate-expiring"), kinds(checkAt.apply(86_400L * 10 + 1, expires.plusSeconds(86_400 * 5))));
+    }
+
+    /** An IKEv2 site a reload removed while it was up: a down event that names it (it has no public key). */
+    @Test
+    void aRemovedIkeSiteThatWasUpIsDownByName() {
+        sitelink.ipsec.IpsecSiteStatus up = new sitelink.ipsec.IpsecSiteStatus("branch", sitelink.ipsec.IpsecSite.idOf("branch"),
+                "ESTABLISHED", Optional.empty(), Optional.empty(), 1, 2, false, Optional.of(at(0)), List.of(), Optional.empty(),
+                Optional.empty(), Optional.empty(), 0, 0, 0, 0, Optional.empty(), Optional.empty(), Optional.empty());
+        assertEquals(List.of("up"), kinds(monitor.check(new DeviceStatus("sl-a", "office-a", Optional.empty(), 51820, at(1),
+                new java.util.TreeMap<>(), List.of(), List.of(up)))));
+        List<TunnelEvent> e = monitor.check(new DeviceStatus("sl-a", "office-a", Optional.empty(), 51820, at(2),
+                new java.util.TreeMap<>(), List.of(), List.of()));
+        assertEquals(List.of("down"), kinds(e));
+        assertEquals("branch", e.get(0).peer());
+        assertEquals("", e.get(0).publicKey());
+        assertEquals("tunnel office-a -> branch is down: the remote site was removed from the site file", e.get(0).message());
     }
 }

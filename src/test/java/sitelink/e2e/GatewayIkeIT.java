@@ -249,7 +249,7 @@ class GatewayIkeIT {
                 """.formatted(self.name(), self.keyFile(), self.iface(), self.lan()) + ikeRemote(remote, startAction, psk);
     }
 
-    private static String ikeRemote(TwoOffices.Office remote, String startAction, Path psk) {
+    static String ikeRemote(TwoOffices.Office remote, String startAction, Path psk) {
         return """
                   - name: %s
                     protocol: ikev2

@@ -32,7 +32,13 @@ class IpsecTunnelTest {
 
     /** One gateway's tunnel with its one remote site, the other gateway. */
     private IpsecTunnel gateway(InetAddress self, InetAddress peer, String local, String remote, boolean initiate, String psk) {
-        IpsecSite.Settings s = new IpsecSite.Settings(peer.equals(B) ? "office-b" : "office-a",
+        return new IpsecTunnel(List.of(settings(peer, local, remote, initiate, psk)), 1,
+                Environment.of(clock, new SecureRandom()), x -> self);
+    }
+
+    /** The remote site that is the gateway at {@code peer}: office-b for A, office-a for B. */
+    private static IpsecSite.Settings settings(InetAddress peer, String local, String remote, boolean initiate, String psk) {
+        return new IpsecSite.Settings(peer.equals(B) ? "office-b" : "office-a",
                 Optional.of(new InetSocketAddress(peer, 500)), initiate, false, (l, r) -> {
                     try {
                         return new IkeConfig.Builder(l, r).psk(psk.getBytes(StandardCharsets.UTF_8))
@@ -42,7 +48,6 @@ class IpsecTunnelTest {
                         throw new IllegalStateException(e);
                     }
                 });
-        return new IpsecTunnel(List.of(s), 1, Environment.of(clock, new SecureRandom()), x -> self);
     }
 
     /**
@@ -290,6 +295,95 @@ class IpsecTunnelTest {
         assertTrue(after.children().get(0).outbound() && after.children().get(0).outboundSpi() != oldOut, after.toString());
         byte[] p = packet("198.18.2.10", "198.18.1.10");
         assertArrayEquals(p, through(b, a, p).orElseThrow());
+    }
+
+    /**
+     * A reload that changes a site (here its remote subnets) deletes its IKE SA, so the peer knows at once, and brings
+     * a new one up with the new selectors; the old site answers nothing more and its keys are gone.
+     */
+    @Test
+    void aReloadReplacesAChangedSiteWithANewIkeSaUnderItsNewSelectors() {
+        IpsecTunnel a = gateway(A, B, "198.18.1.0/24", "198.18.2.0/24", true, PSK);
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", false, PSK);
+        Wire w = new Wire(a, b);
+        w.tick();
+        IpsecSite old = a.sites().get(0);
+        long oldSpi = a.status().get(0).spiI();
+        assertEquals("ESTABLISHED", b.status().get(0).state());
+
+        Results r = new Results(2048);
+        List<IpsecSite> fresh = a.update(List.of("office-b"), List.of(settings(B, "198.18.1.0/24", "198.18.2.0/26", true, PSK)), r);
+        assertEquals(1, fresh.size());
+        assertEquals(List.of(fresh.get(0)), a.sites(), "the new site replaced the old one");
+        assertEquals(1, r.sends(), "the old IKE SA's Delete");
+        w.carry(Datagram.of(r, A));
+        assertEquals("WAITING", b.status().get(0).state(), "the peer learned at once that the IKE SA is gone");
+        assertEquals(Drop.NO_CHILD_SA, sealAt(a, old), "the old site seals nothing any more");
+
+        clock.advance(Duration.ofMillis(100));
+        w.tick(); // the new site initiates at its first tick
+        IpsecSiteStatus now = a.status().get(0);
+        assertEquals("ESTABLISHED", now.state());
+        assertTrue(now.spiI() != oldSpi, "a new IKE SA");
+        assertEquals("[198.18.2.0/26]", now.children().get(0).remoteSelectors(), "under the new selectors");
+        byte[] p = packet("198.18.1.10", "198.18.2.10");
+        assertArrayEquals(p, through(a, b, p).orElseThrow());
+    }
+
+    /** A site a reload removed deletes its IKE SA, never initiates again, and a late message for it is dropped. */
+    @Test
+    void aReloadRemovesASiteForGood() {
+        IpsecTunnel a = gateway(A, B, "198.18.1.0/24", "198.18.2.0/24", true, PSK);
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", true, PSK);
+        Wire w = new Wire(a, b);
+        w.tick();
+        w.tick();
+        Results r = new Results(2048);
+        assertEquals(List.of(), b.update(List.of("office-a"), List.of(), r));
+        assertEquals(List.of(), b.sites());
+        assertEquals(1, r.sends(), "the IKE SA's Delete");
+        w.carry(Datagram.of(r, B));
+        assertFalse(a.status().get(0).state().equals("ESTABLISHED"), "A saw the Delete");
+        for (int i = 0; i < 10; i++) { // A keeps trying; B neither initiates nor answers
+            clock.advance(Duration.ofSeconds(10));
+            Results ra = new Results(2048);
+            a.tick(ra);
+            Results rb = new Results(2048);
+            b.tick(rb);
+            assertEquals(0, rb.sends(), "B says nothing to a removed site");
+            w.carry(Datagram.of(ra, A));
+        }
+        assertTrue(b.drops(Drop.UNKNOWN_PEER) > 0, "A's new IKE_SA_INITs are a stranger's now");
+        assertFalse(a.status().get(0).state().equals("ESTABLISHED"));
+    }
+
+    /** A site a reload added comes up like one present at start; the sites already there are not touched. */
+    @Test
+    void aReloadAddsASiteAndLeavesTheOthersAlone() {
+        IpsecTunnel a = new IpsecTunnel(List.of(), 1, Environment.of(clock, new SecureRandom()), x -> A);
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", false, PSK);
+        Wire w = new Wire(a, b);
+        w.tick();
+        assertEquals("WAITING", b.status().get(0).state());
+        Results r = new Results(2048);
+        a.update(List.of(), List.of(settings(B, "198.18.1.0/24", "198.18.2.0/24", true, PSK)), r);
+        assertEquals(0, r.sends());
+        w.tick();
+        assertEquals("ESTABLISHED", a.status().get(0).state());
+        long spi = a.status().get(0).spiI();
+        b.update(List.of(), List.of(), r.clear()); // nothing changed for B: its SA stays
+        assertEquals(0, r.sends());
+        w.tick();
+        assertEquals(spi, b.status().get(0).spiI());
+        byte[] p = packet("198.18.2.10", "198.18.1.10");
+        assertArrayEquals(p, through(b, a, p).orElseThrow());
+    }
+
+    private static Drop sealAt(IpsecTunnel t, IpsecSite site) {
+        byte[] p = packet("198.18.1.10", "198.18.2.10");
+        Results r = new Results(2048);
+        t.seal(site, p, 0, p.length, r);
+        return r.dropped();
     }
 
     /** One gateway's tunnel with a certificate site whose credentials (and CRL file) {@code certs} holds. */
