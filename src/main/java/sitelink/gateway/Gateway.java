@@ -587,6 +587,7 @@ public final class Gateway implements AutoCloseable {
                 return;
             }
             SiteConfig c = config;
+            reresolveIke(c);
             Map<Key, PeerSnapshot> peers = new HashMap<>();
             device.snapshot().peers().forEach(p -> peers.put(p.publicKey(), p));
             for (RemoteSite r : c.remoteSites()) {
@@ -617,6 +618,54 @@ public final class Gateway implements AutoCloseable {
                         LOG.log(Level.WARNING, "could not update the endpoint of {0}: {1}", r.name(), e.getMessage());
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * An IKEv2 site whose endpoint is a DNS name and that has had no IKE SA for {@link #RERESOLVE_AFTER} (or never
+     * had one) is looked up again; when the name now gives another address, the site is replaced by one with that
+     * endpoint (as a reload replaces an edited site), which initiates to the new address.
+     */
+    private void reresolveIke(SiteConfig c) {
+        IpsecTunnel t = ipsec;
+        if (t == null) {
+            return;
+        }
+        Map<String, sitelink.ipsec.IpsecSiteStatus> states = new HashMap<>();
+        t.status().forEach(st -> states.put(st.name(), st));
+        for (IkeSite s : c.ikeSites()) {
+            if (s.endpoint().isEmpty() || s.endpoint().get().literalAddress().isPresent()) {
+                continue;
+            }
+            sitelink.ipsec.IpsecSiteStatus st = states.get(s.name());
+            if (st == null || st.state().equals("ESTABLISHED") || st.lastFailureAt().isEmpty()) {
+                continue; // up, or nothing failed yet
+            }
+            if (st.establishedAt().isPresent() && st.lastFailureAt().get().isAfter(Instant.now().minus(RERESOLVE_AFTER))) {
+                continue; // lost lately: first give it the time a peer needs to come back where it was
+            }
+            synchronized (this) { // not while a reload changes the sites
+                if (config != c) {
+                    return;
+                }
+                IpsecSite running = t.sites().stream().filter(x -> x.name().equals(s.name())).findFirst().orElse(null);
+                IpsecSite.Settings fresh;
+                try {
+                    fresh = IkeSites.settings(s, c);
+                } catch (GatewayException e) {
+                    LOG.log(Level.DEBUG, "{0}", e.getMessage());
+                    continue;
+                }
+                if (running == null || fresh.endpoint().equals(running.settings().endpoint())) {
+                    continue;
+                }
+                device.unroute(running);
+                List<IpsecSite> added = new ArrayList<>();
+                device.control(t.index(), out -> added.addAll(t.update(List.of(s.name()), List.of(fresh), out)));
+                device.route(added.get(0), s.remoteSubnets());
+                LOG.log(Level.INFO, "endpoint of {0} is now {1} ({2}); a new IKE SA goes there", s.name(),
+                        fresh.endpoint().get(), s.endpoint().get());
             }
         }
     }

@@ -121,6 +121,11 @@ public final class IpsecSite implements Remote {
         return settings.name();
     }
 
+    /** What the gateway said about the site when it was made (its endpoint as looked up then). */
+    public Settings settings() {
+        return settings;
+    }
+
     @Override
     public Key id() {
         return id;

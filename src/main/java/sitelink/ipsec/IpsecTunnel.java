@@ -441,11 +441,14 @@ public final class IpsecTunnel implements Tunnel {
                 kept.add(site);
                 continue;
             }
+            boolean replaced = added.stream().anyMatch(a -> a.name().equals(site.name()));
+            boolean deleted = false;
             synchronized (site) {
                 site.retired = true;
                 for (IkeSession s : List.copyOf(site.sessions)) {
                     if (s.state() == IkeSession.State.ESTABLISHED) {
                         apply(site, s, s.delete(), out);
+                        deleted = true;
                     }
                 }
                 site.sessions.clear();
@@ -454,7 +457,8 @@ public final class IpsecTunnel implements Tunnel {
                 site.published = List.of();
                 site.established = false;
             }
-            LOG.log(Level.INFO, "{0}: removed by a reload; its IKE SA was deleted", site.name());
+            LOG.log(Level.INFO, "{0}: {1}{2}", site.name(), replaced ? "replaced by one with new settings" : "removed",
+                    deleted ? "; its IKE SA was deleted (the peer was told)" : "");
         }
         List<IpsecSite> fresh = new ArrayList<>();
         for (IpsecSite.Settings s : added) {
