@@ -423,14 +423,11 @@ public final class Gateway implements AutoCloseable {
                 LOG.log(Level.ERROR, msg);
                 return List.of(msg);
             }
-            try {
-                for (IkeSite s : ike.added()) {
-                    ikeAdded.add(IkeSites.settings(s, next));
-                }
-            } catch (GatewayException e) {
-                String msg = "reload refused: " + e.getMessage();
-                LOG.log(Level.ERROR, msg);
-                return List.of(msg);
+            for (IkeSite s : ike.added()) {
+                IpsecSite.Settings settings = IkeSites.settings(s, next);
+                settings.unresolved().ifPresent(why -> LOG.log(Level.WARNING, "{0}: {1}; the site stays DOWN and the "
+                        + "name is tried again every {2} s", s.name(), why, RERESOLVE_EVERY.toSeconds()));
+                ikeAdded.add(settings);
             }
         }
         TunnelInterface ot = old.tunnel();
@@ -650,15 +647,9 @@ public final class Gateway implements AutoCloseable {
                     return;
                 }
                 IpsecSite running = t.sites().stream().filter(x -> x.name().equals(s.name())).findFirst().orElse(null);
-                IpsecSite.Settings fresh;
-                try {
-                    fresh = IkeSites.settings(s, c);
-                } catch (GatewayException e) {
-                    LOG.log(Level.DEBUG, "{0}", e.getMessage());
-                    continue;
-                }
-                if (running == null || fresh.endpoint().equals(running.settings().endpoint())) {
-                    continue;
+                IpsecSite.Settings fresh = IkeSites.settings(s, c);
+                if (running == null || fresh.endpoint().isEmpty() || fresh.endpoint().equals(running.settings().endpoint())) {
+                    continue; // still no address, or the same
                 }
                 device.unroute(running);
                 List<IpsecSite> added = new ArrayList<>();

@@ -32,7 +32,10 @@ final class IkeSites {
     static IpsecTunnel attach(Device device, SiteConfig config) throws GatewayException {
         List<IpsecSite.Settings> settings = new ArrayList<>();
         for (IkeSite site : config.ikeSites()) {
-            settings.add(settings(site, config));
+            IpsecSite.Settings s = settings(site, config);
+            s.unresolved().ifPresent(why -> LOG.log(System.Logger.Level.WARNING, "{0}: {1}; the site stays DOWN and the "
+                    + "name is tried again every 15 s", site.name(), why));
+            settings.add(s);
         }
         IpsecTunnel tunnel = new IpsecTunnel(settings, device.nextTunnelIndex(), Environment.of(Clock.SYSTEM,
                 new SecureRandom()), IkeSites::sourceFor);
@@ -49,17 +52,19 @@ final class IkeSites {
     }
 
     /**
-     * What the tunnel needs of one IKEv2 site of {@code config}: its endpoint looked up (a name that does not
-     * resolve refuses the site), its start action, its session configuration and certificates.
+     * What the tunnel needs of one IKEv2 site of {@code config}: its endpoint looked up (a name that does not resolve
+     * leaves the site without an address, saying why: the gateway looks it up again), its start action, its session
+     * configuration and certificates.
      */
-    static IpsecSite.Settings settings(IkeSite site, SiteConfig config) throws GatewayException {
+    static IpsecSite.Settings settings(IkeSite site, SiteConfig config) {
         Optional<InetSocketAddress> endpoint = Optional.empty();
+        Optional<String> unresolved = Optional.empty();
         if (site.endpoint().isPresent()) {
             try {
                 endpoint = Optional.of(site.endpoint().get().resolve());
             } catch (UnknownHostException e) {
-                throw new GatewayException("endpoint " + site.endpoint().get() + " of " + site.name()
-                        + " does not resolve (" + e.getMessage() + "); IKEv2 sites need a resolvable endpoint at start");
+                unresolved = Optional.of("endpoint " + site.endpoint().get() + " does not resolve (" + e.getMessage()
+                        + "); check the name and this host's DNS");
             }
         }
         Optional<SiteCertificates> certificates = site.auth() instanceof IkeAuth.Cert c
@@ -67,7 +72,7 @@ final class IkeSites {
                 Clock.SYSTEM)) : Optional.empty();
         return new IpsecSite.Settings(site.name(), endpoint, site.startAction() == StartAction.START,
                 site.startAction() == StartAction.TRAP, (local, remote) -> site.toIkeConfig(config.localSubnets(), local,
-                remote, certificates.map(SiteCertificates::current)), certificates);
+                remote, certificates.map(SiteCertificates::current)), certificates, unresolved);
     }
 
     /**

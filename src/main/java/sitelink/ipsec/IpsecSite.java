@@ -33,7 +33,19 @@ public final class IpsecSite implements Remote {
      */
     public record Settings(String name, Optional<InetSocketAddress> endpoint, boolean initiateAtStart,
                            boolean initiateOnTraffic, BiFunction<InetSocketAddress, InetSocketAddress, IkeConfig> config,
-                           Optional<SiteCertificates> certificates) {
+                           Optional<SiteCertificates> certificates, Optional<String> unresolved) {
+        /**
+         * {@code unresolved}: the site has an endpoint, a DNS name that did not resolve (why, for status): it has no
+         * address to initiate to and, unlike a site without an endpoint, answers no one until the name resolves.
+         */
+        public Settings {
+        }
+
+        public Settings(String name, Optional<InetSocketAddress> endpoint, boolean initiateAtStart, boolean initiateOnTraffic,
+                        BiFunction<InetSocketAddress, InetSocketAddress, IkeConfig> config, Optional<SiteCertificates> certificates) {
+            this(name, endpoint, initiateAtStart, initiateOnTraffic, config, certificates, Optional.empty());
+        }
+
         /** A site without certificates (pre-shared key). */
         public Settings(String name, Optional<InetSocketAddress> endpoint, boolean initiateAtStart, boolean initiateOnTraffic,
                         BiFunction<InetSocketAddress, InetSocketAddress, IkeConfig> config) {

@@ -73,10 +73,20 @@ public final class IpsecTunnel implements Tunnel {
         this.env = env;
         this.sourceFor = sourceFor;
         this.tunnelIndex = tunnelIndex;
-        this.sites = settings.stream().map(s -> new IpsecSite(s, tunnelIndex)).toArray(IpsecSite[]::new);
+        this.sites = settings.stream().map(this::newSite).toArray(IpsecSite[]::new);
         for (int i = 0; i < drops.length; i++) {
             drops[i] = new LongAdder();
         }
+    }
+
+    /** A site as it starts: one whose endpoint name did not resolve is DOWN with that as its last failure. */
+    private IpsecSite newSite(IpsecSite.Settings s) {
+        IpsecSite site = new IpsecSite(s, tunnelIndex);
+        s.unresolved().ifPresent(why -> {
+            site.lastFailure = java.util.Optional.of(why);
+            site.lastFailureAt = java.util.Optional.of(env.clock().now());
+        });
+        return site;
     }
 
     /** The tunnel's index in its device. */
@@ -258,6 +268,9 @@ public final class IpsecTunnel implements Tunnel {
                     return s;
                 }
                 continue;
+            }
+            if (s.settings.unresolved().isPresent()) {
+                continue; // its peer is at an address its name will give: not anyone's
             }
             synchronized (s) {
                 for (IkeSession x : s.sessions) {
@@ -465,7 +478,7 @@ public final class IpsecTunnel implements Tunnel {
             if (kept.stream().anyMatch(k -> k.name().equals(s.name()))) {
                 throw new IllegalArgumentException("IKEv2 site " + s.name() + " is already there");
             }
-            fresh.add(new IpsecSite(s, tunnelIndex));
+            fresh.add(newSite(s));
         }
         kept.addAll(fresh);
         sites = kept.toArray(IpsecSite[]::new);

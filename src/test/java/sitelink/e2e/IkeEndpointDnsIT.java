@@ -11,7 +11,8 @@ import sitelink.testbed.Offices;
 
 /**
  * An IKEv2 site's endpoint given as a DNS name follows the name (docs/ikev2.md), as a WireGuard site's does
- * (EndpointDnsIT): office B's gateway (sitelink, answering only) moves to a new WAN address and its name in office A's
+ * (EndpointDnsIT). A name that does not resolve when A starts does not stop A: the site is DOWN saying so, and comes up
+ * once the name resolves. Then office B's gateway (sitelink, answering only) moves to a new WAN address and its name in office A's
  * namespace ({@code ip netns exec} mounts /etc/netns/NS/hosts over /etc/hosts) says so; A's IKE SA dies (DPD), A
  * looks the name up again and its new IKE SA goes to the new address. B never initiates, so only A's lookup can
  * bring the link back.
@@ -20,7 +21,7 @@ class IkeEndpointDnsIT {
     private static final String NAME = "office-b.sitelink.test";
 
     @Test
-    @DisplayName("an IKEv2 peer that moved is found again through its name: A's new IKE SA goes to B's new address")
+    @DisplayName("an IKEv2 peer's name that does not resolve at start leaves the site DOWN saying so until it does; a peer that moved is found again through its name")
     void aMovedIkePeerIsFoundAgainThroughItsName() throws Exception {
         try (TwoOffices t = TwoOffices.create()) {
             TwoOffices.Office a = t.a(), b = t.b();
@@ -29,14 +30,18 @@ class IkeEndpointDnsIT {
             boolean madeParent = !Files.isDirectory(etc.getParent()); // /etc/netns: removed again if the test made it
             try {
                 Files.createDirectories(etc);
-                Files.writeString(hosts, "127.0.0.1 localhost\n" + b.wanAddress() + " " + NAME + "\n");
+                Files.writeString(hosts, "127.0.0.1 localhost\n"); // the name does not resolve yet
                 t.writeSiteFile(a, GatewayIkeIT.ikeSite(t, a, b, "start", GatewayIkeIT.psk(a))
                         .replace("endpoint: " + b.wanAddress(), "endpoint: " + NAME));
                 t.writeSiteFile(b, GatewayIkeIT.ikeSite(t, b, a, "none", GatewayIkeIT.psk(b)));
                 // 135 s without an IKE SA before a lookup is too long for a test: 3 s, and no lookup cache
                 t.up(a, "-Dsitelink.reresolve_after_seconds=3 -Dsun.net.inetaddr.ttl=0");
                 t.up(b);
-                Traffic.awaitPing(a.host(), b.hostAddress(), Duration.ofSeconds(30));
+                String sitelink = E2e.home().resolve("sitelink").toString();
+                String down = a.gateway().execOk(sitelink, "status", a.iface());
+                assertTrue(down.contains("DOWN") && down.contains("does not resolve"), "A is up, its site DOWN saying why:\n" + down);
+                Files.writeString(hosts, "127.0.0.1 localhost\n" + b.wanAddress() + " " + NAME + "\n");
+                Traffic.awaitPing(a.host(), b.hostAddress(), Duration.ofSeconds(45)); // looked up again within 15 s
 
                 String moved = "203.0.113.102";
                 b.gateway().ip("addr", "del", b.wanAddress() + "/24", "dev", "wan");
@@ -50,7 +55,7 @@ class IkeEndpointDnsIT {
                                 || a.sitelink().output().contains("endpoint of " + b.name() + " is now " + NAME + "/" + moved + ":500"),
                         () -> a.sitelink().tail());
                 Traffic.awaitPing(a.host(), b.hostAddress(), Duration.ofSeconds(60));
-                String status = a.gateway().execOk(E2e.home().resolve("sitelink").toString(), "status", a.iface());
+                String status = a.gateway().execOk(sitelink, "status", a.iface());
                 assertTrue(status.contains("ESTABLISHED") && status.contains(moved), status);
             } finally {
                 Files.deleteIfExists(hosts);

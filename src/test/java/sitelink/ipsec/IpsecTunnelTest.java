@@ -379,6 +379,37 @@ class IpsecTunnelTest {
         assertArrayEquals(p, through(b, a, p).orElseThrow());
     }
 
+    /**
+     * A site whose endpoint name did not resolve is DOWN saying so, initiates to no one, and answers no one: it is not
+     * a site without an endpoint (which answers any address). When the name resolves a reload-style update brings it up.
+     */
+    @Test
+    void aSiteWhoseNameDidNotResolveIsDownAndAnswersNoOneUntilItResolves() {
+        IpsecSite.Settings named = settings(B, "198.18.1.0/24", "198.18.2.0/24", true, PSK);
+        IpsecSite.Settings unresolved = new IpsecSite.Settings(named.name(), Optional.empty(), true, false, named.config(),
+                Optional.empty(), Optional.of("endpoint office-b.example:500 does not resolve (no such name)"));
+        IpsecTunnel a = new IpsecTunnel(List.of(unresolved), 1, Environment.of(clock, new SecureRandom()), x -> A);
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", true, PSK);
+        IpsecSiteStatus s = a.status().get(0);
+        assertEquals("DOWN", s.state());
+        assertEquals(Optional.of("endpoint office-b.example:500 does not resolve (no such name)"), s.lastFailure());
+        Results r = new Results(2048);
+        a.tick(r);
+        assertEquals(0, r.sends(), "no address to initiate to");
+        Wire w = new Wire(a, b);
+        w.tick(); // B initiates to A: A does not know B's address yet, so B is a stranger
+        assertTrue(a.drops(Drop.UNKNOWN_PEER) > 0, "B's IKE_SA_INIT dropped");
+        assertEquals("DOWN", a.status().get(0).state());
+
+        a.update(List.of(named.name()), List.of(named), r.clear()); // the name resolves now
+        clock.advance(Duration.ofSeconds(1));
+        w.tick();
+        w.tick();
+        assertEquals("ESTABLISHED", a.status().get(0).state());
+        byte[] p = packet("198.18.1.10", "198.18.2.10");
+        assertArrayEquals(p, through(a, b, p).orElseThrow());
+    }
+
     private static Drop sealAt(IpsecTunnel t, IpsecSite site) {
         byte[] p = packet("198.18.1.10", "198.18.2.10");
         Results r = new Results(2048);
