@@ -13,11 +13,11 @@ import sitelink.files.AtomicFiles;
  * {@code sitelink agent}: keeps one site's gateway in step with etcd. It publishes the site's {@link SiteRecord} under
  * a lease it keeps alive, watches everything under {@link Etcd#PREFIX}, and on every change reads it all again,
  * composes the site's file ({@link AgentFile}) and, when the text changed, writes it and has the gateway apply it by
- * difference ({@link sitelink.gateway.Gateway#reload()}, as {@code sitelink reload} does): links that did not change keep their
- * sessions. When etcd cannot be reached, nothing changes here (the tunnels carry on with what was applied last); the
- * agent says so once, retries with backoff, and on reconnecting reads everything again rather than trusting the
- * watch to have seen every change. It reaches etcd through a {@link Store} and tells time and waits by an
- * {@link AgentClock}, so its tests run it on a store in memory and a fake clock.
+ * difference ({@link sitelink.gateway.Gateway#reload()}, as {@code sitelink reload} does): links that did not
+ * change keep their sessions. When etcd cannot be reached, nothing changes here (the tunnels carry on with what was
+ * applied last); the agent says so once, retries with backoff, and on reconnecting reads everything again rather than
+ * trusting the watch to have seen every change. It reaches etcd through a {@link Store} and tells time and waits by
+ * an {@link AgentClock}, so its tests run it on a store in memory and a fake clock.
  */
 public final class Agent implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("sitelink.agent");
@@ -33,7 +33,7 @@ public final class Agent implements AutoCloseable {
      */
     static final Duration REVOKE_TIMEOUT = Duration.ofSeconds(1);
 
-    /** The gateway the agent keeps in step: apply the file again, by difference ({@link sitelink.gateway.Gateway#reload()}). */
+    /** The gateway the agent keeps in step: it applies the file again, by difference ({@code Gateway.reload()}). */
     @FunctionalInterface
     public interface Target {
         /** The problems in applying the file (none when it applied cleanly). */
@@ -204,7 +204,7 @@ public final class Agent implements AutoCloseable {
         return fresh;
     }
 
-    /** One call to etcd: {@link #close()} interrupts it, so that a stop does not wait for an etcd that does not answer. */
+    /** One call to etcd, which {@link #close()} interrupts: a stop does not wait for an etcd that does not answer. */
     private <T> T call(StoreCall<T> c) throws IOException {
         synchronized (lock) {
             if (stopped) {
@@ -230,7 +230,7 @@ public final class Agent implements AutoCloseable {
         T call() throws IOException;
     }
 
-    /** Waits until a change is seen or {@code until} (the clock's nanoTime) passes; true when etcd must be read again. */
+    /** Waits until a change is seen or {@code until} (the clock's nanoTime); true when etcd must be read again. */
     private boolean awaitChange(long until) throws IOException {
         synchronized (lock) {
             while (!changed && !stopped && watchError == null && until - clock.nanoTime() > 0) {

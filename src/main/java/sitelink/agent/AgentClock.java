@@ -21,17 +21,17 @@ public interface AgentClock extends Clock {
     AgentClock SYSTEM = new AgentClock() {
         @Override
         public long nanoTime() {
-            return System.nanoTime();
+            return Clock.SYSTEM.nanoTime();
         }
 
         @Override
         public Instant now() {
-            return Instant.now();
+            return Clock.SYSTEM.now();
         }
 
         @Override
         public void awaitUntil(Object monitor, long deadline) throws InterruptedException {
-            long left = deadline - System.nanoTime();
+            long left = deadline - nanoTime();
             if (left > 0) {
                 monitor.wait(Math.max(1, left / 1_000_000));
             }

@@ -13,7 +13,7 @@ import java.util.function.Consumer;
  * unreachable" (it keeps what runs and retries). A call is interrupted when the agent stops.
  */
 public interface Store extends AutoCloseable {
-    /** Everything under {@link Etcd#PREFIX} at one revision: the topology, if published, and the site records by name. */
+    /** Everything under {@link Etcd#PREFIX} at one revision: the topology, if published, and the records by site. */
     record Snapshot(long revision, Optional<String> topology, Map<String, String> sites) {
         public Snapshot {
             sites = Map.copyOf(sites);
