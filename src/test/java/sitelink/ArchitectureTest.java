@@ -74,7 +74,7 @@ class ArchitectureTest {
                 .whereLayer("testbed").mayOnlyBeAccessedByLayers("demo", "cli")
                 .whereLayer("demo").mayOnlyAccessLayers("testbed", "packet", "route", "crypto", "pki", "tunnel", "cores", "policy", "os",
                         "device", "uapi", "config", "control", "gateway")
-                .whereLayer("agent").mayOnlyAccessLayers("files", "packet", "route", "crypto", "config", "plan", "gateway")
+                .whereLayer("agent").mayOnlyAccessLayers("files", "packet", "route", "crypto", "tunnel", "config", "plan", "gateway")
                 .whereLayer("agent").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer();
         rule.check(classes);
@@ -116,6 +116,22 @@ class ArchitectureTest {
                 .orShould().callMethod(Math.class, "random")
                 .orShould().callConstructor(java.security.SecureRandom.class)
                 .orShould().callConstructor(java.util.Random.class)
+                .check(classes);
+    }
+
+    /**
+     * The etcd agent tells time and waits through its {@code AgentClock} only, so its tests drive the lease's renewal
+     * and the backoff on a fake clock.
+     */
+    @Test
+    void theAgentReadsNoSystemClockAndWaitsThroughItsClock() {
+        noClasses().that().resideInAPackage("sitelink.agent..").and().haveNameNotMatching("sitelink\\.agent\\.AgentClock.*")
+                .should().callMethod(System.class, "nanoTime")
+                .orShould().callMethod(System.class, "currentTimeMillis")
+                .orShould().callMethod(java.time.Instant.class, "now")
+                .orShould().callMethod(Object.class, "wait", long.class)
+                .orShould().callMethod(Object.class, "wait")
+                .orShould().callMethod(Thread.class, "sleep", long.class)
                 .check(classes);
     }
 

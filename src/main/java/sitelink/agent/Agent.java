@@ -8,16 +8,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import sitelink.files.AtomicFiles;
-import sitelink.gateway.Gateway;
 
 /**
  * {@code sitelink agent}: keeps one site's gateway in step with etcd. It publishes the site's {@link SiteRecord} under
  * a lease it keeps alive, watches everything under {@link Etcd#PREFIX}, and on every change reads it all again,
  * composes the site's file ({@link AgentFile}) and, when the text changed, writes it and has the gateway apply it by
- * difference ({@link Gateway#reload()}, as {@code sitelink reload} does): links that did not change keep their
- * sessions. When etcd cannot be reached, nothing changes here (the tunnels carry on with what was applied last); the
- * agent says so once, retries with backoff, and on reconnecting reads everything again rather than trusting the
- * watch to have seen every change.
+ * difference ({@link sitelink.gateway.Gateway#reload()}, as {@code sitelink reload} does): links that did not
+ * change keep their sessions. When etcd cannot be reached, nothing changes here (the tunnels carry on with what was
+ * applied last); the agent says so once, retries with backoff, and on reconnecting reads everything again rather than
+ * trusting the watch to have seen every change. It reaches etcd through a {@link Store} and tells time and waits by
+ * an {@link AgentClock}, so its tests run it on a store in memory and a fake clock.
  */
 public final class Agent implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("sitelink.agent");
@@ -27,8 +27,21 @@ public final class Agent implements AutoCloseable {
     static final Duration KEEPALIVE_EVERY = Duration.ofSeconds(3);
     static final Duration BACKOFF_FIRST = Duration.ofMillis(500);
     static final Duration BACKOFF_MAX = Duration.ofSeconds(5);
+    /**
+     * How long a stopping agent waits for etcd to revoke its lease. It asks only when etcd answered within the
+     * lease's time (else the record is gone or going anyway), so that a stop never waits out an unreachable etcd.
+     */
+    static final Duration REVOKE_TIMEOUT = Duration.ofSeconds(1);
 
-    private final Etcd etcd;
+    /** The gateway the agent keeps in step: it applies the file again, by difference ({@code Gateway.reload()}). */
+    @FunctionalInterface
+    public interface Target {
+        /** The problems in applying the file (none when it applied cleanly). */
+        List<String> reload();
+    }
+
+    private final Store store;
+    private final AgentClock clock;
     private final String site;
     private final String siteFileText;
     private final SiteRecord record;
@@ -37,8 +50,13 @@ public final class Agent implements AutoCloseable {
     private boolean changed;
     private boolean stopped;
     private Throwable watchError;
-    private Gateway gateway;
+    /** The agent's thread is in a call to etcd, which {@link #close()} may interrupt (and nothing else it does). */
+    private boolean calling;
+    private Target gateway;
     private Thread thread;
+    /** When etcd last answered the agent's thread ({@link AgentClock#nanoTime()}); meaningful once it did. */
+    private long lastAnswer;
+    private boolean answered;
     private List<String> lastProblems = List.of();
     private List<String> lastNotes = List.of();
 
@@ -46,8 +64,13 @@ public final class Agent implements AutoCloseable {
      * @param applied where the composed file is written (and read by the gateway): the agent's state, also what
      *                it starts from when etcd is unreachable at start
      */
-    public Agent(Etcd etcd, String site, String siteFileText, SiteRecord record, Path applied) {
-        this.etcd = etcd;
+    public Agent(Store store, String site, String siteFileText, SiteRecord record, Path applied) {
+        this(store, AgentClock.SYSTEM, site, siteFileText, record, applied);
+    }
+
+    Agent(Store store, AgentClock clock, String site, String siteFileText, SiteRecord record, Path applied) {
+        this.store = store;
+        this.clock = clock;
         this.site = site;
         this.siteFileText = siteFileText;
         this.record = record;
@@ -61,7 +84,7 @@ public final class Agent implements AutoCloseable {
     public void prepare() throws IOException {
         String why;
         try {
-            Etcd.Snapshot s = etcd.read();
+            Store.Snapshot s = store.read();
             AgentFile.Result r = AgentFile.compose(site, siteFileText, s.topology(), s.sites());
             logNotes(r.notes());
             if (r.text().isPresent()) {
@@ -82,7 +105,7 @@ public final class Agent implements AutoCloseable {
     }
 
     /** Starts following etcd for {@code gw}, which runs the prepared file. */
-    public void start(Gateway gw) {
+    public void start(Target gw) {
         this.gateway = gw;
         thread = Thread.ofPlatform().name("etcd-agent").daemon().start(this::run);
     }
@@ -91,7 +114,7 @@ public final class Agent implements AutoCloseable {
     public void resync() {
         synchronized (lock) {
             changed = true;
-            lock.notifyAll();
+            clock.wake(lock);
         }
     }
 
@@ -102,8 +125,8 @@ public final class Agent implements AutoCloseable {
         while (!isStopped()) {
             AutoCloseable watch = null;
             try {
-                lease = publish();
-                Etcd.Snapshot s = etcd.read();
+                lease = publish(lease);
+                Store.Snapshot s = call(store::read);
                 if (down) {
                     LOG.log(Level.INFO, "etcd is reachable again: read it again (revision {0}); applying what changed",
                             s.revision());
@@ -114,20 +137,21 @@ public final class Agent implements AutoCloseable {
                     watchError = null;
                 }
                 apply(s);
-                watch = etcd.watch(s.revision(), this::resync, this::watchFailed);
+                watch = call(() -> store.watch(s.revision(), this::resync, this::watchFailed));
                 backoff = BACKOFF_FIRST;
-                long renewAt = System.nanoTime() + KEEPALIVE_EVERY.toNanos();
+                long renewAt = clock.nanoTime() + KEEPALIVE_EVERY.toNanos();
                 while (!isStopped()) {
                     boolean read = awaitChange(renewAt);
                     if (read) {
-                        apply(etcd.read());
+                        apply(call(store::read));
                     }
-                    if (System.nanoTime() - renewAt >= 0) {
-                        if (!etcd.keepAlive(lease)) {
+                    if (clock.nanoTime() - renewAt >= 0) {
+                        long renewed = lease;
+                        if (!call(() -> store.keepAlive(renewed))) {
                             LOG.log(Level.INFO, "the lease of site {0} had expired in etcd; publishing it again", site);
-                            lease = publish();
+                            lease = publish(0);
                         }
-                        renewAt = System.nanoTime() + KEEPALIVE_EVERY.toNanos();
+                        renewAt = clock.nanoTime() + KEEPALIVE_EVERY.toNanos();
                     }
                 }
             } catch (WatchEnded e) {
@@ -153,35 +177,64 @@ public final class Agent implements AutoCloseable {
                 }
             }
         }
-        if (lease != 0) {
+        // The others drop this site's record now rather than a lease's time from now; but only an etcd that answered
+        // lately is asked, and briefly: a stop does not wait for an etcd that is not there.
+        if (lease != 0 && !down && answered && clock.nanoTime() - lastAnswer < LEASE_TTL.toNanos()) {
             try {
-                etcd.revoke(lease); // the others drop this site's record now, not a lease's time from now
+                store.revoke(lease, REVOKE_TIMEOUT);
             } catch (IOException e) {
                 LOG.log(Level.DEBUG, "could not revoke the lease: {0}", e.getMessage());
             }
         }
     }
 
-    private long publish() throws IOException {
-        long lease = etcd.grant(LEASE_TTL);
-        etcd.put(Etcd.SITES + site, record.format(), lease);
-        return lease;
+    /**
+     * Makes sure the site's record is in etcd under a live lease: {@code lease} when etcd still has it (0: none yet),
+     * else a new one with the record put again.
+     */
+    private long publish(long lease) throws IOException {
+        if (lease != 0 && call(() -> store.keepAlive(lease))) {
+            return lease;
+        }
+        long fresh = call(() -> store.grant(LEASE_TTL));
+        call(() -> {
+            store.put(Etcd.SITES + site, record.format(), fresh);
+            return null;
+        });
+        return fresh;
     }
 
-    /** Waits until a change is seen or {@code until} (System.nanoTime) passes; true when etcd must be read again. */
+    /** One call to etcd, which {@link #close()} interrupts: a stop does not wait for an etcd that does not answer. */
+    private <T> T call(StoreCall<T> c) throws IOException {
+        synchronized (lock) {
+            if (stopped) {
+                throw new IOException("the agent is stopping");
+            }
+            calling = true;
+        }
+        try {
+            T t = c.call();
+            lastAnswer = clock.nanoTime();
+            answered = true;
+            return t;
+        } finally {
+            synchronized (lock) {
+                calling = false;
+                Thread.interrupted(); // an interrupt from close() was meant for this call only
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface StoreCall<T> {
+        T call() throws IOException;
+    }
+
+    /** Waits until a change is seen or {@code until} (the clock's nanoTime); true when etcd must be read again. */
     private boolean awaitChange(long until) throws IOException {
         synchronized (lock) {
-            while (!changed && !stopped && watchError == null) {
-                long left = until - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                try {
-                    lock.wait(Math.max(1, left / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    stopped = true;
-                }
+            while (!changed && !stopped && watchError == null && until - clock.nanoTime() > 0) {
+                await(until);
             }
             if (watchError != null) {
                 throw new WatchEnded(watchError.getMessage());
@@ -202,11 +255,11 @@ public final class Agent implements AutoCloseable {
     private void watchFailed(Throwable t) {
         synchronized (lock) {
             watchError = t;
-            lock.notifyAll();
+            clock.wake(lock);
         }
     }
 
-    private void apply(Etcd.Snapshot s) throws IOException {
+    private void apply(Store.Snapshot s) throws IOException {
         AgentFile.Result r = AgentFile.compose(site, siteFileText, s.topology(), s.sites());
         logNotes(r.notes());
         if (r.text().isEmpty()) {
@@ -249,32 +302,43 @@ public final class Agent implements AutoCloseable {
 
     private void sleep(Duration d) {
         synchronized (lock) {
-            long until = System.nanoTime() + d.toNanos();
-            while (!stopped && until - System.nanoTime() > 0) {
-                try {
-                    lock.wait(Math.max(1, (until - System.nanoTime()) / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    stopped = true;
-                }
+            long until = clock.nanoTime() + d.toNanos();
+            while (!stopped && until - clock.nanoTime() > 0) {
+                await(until);
             }
         }
     }
 
-    /** Stops following etcd and withdraws the site's record (revoking its lease); the gateway is the caller's. */
+    /** One wait on the lock, which the caller holds, until {@code until} at most. */
+    private void await(long until) {
+        try {
+            clock.awaitUntil(lock, until);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopped = true;
+        }
+    }
+
+    /**
+     * Stops following etcd and withdraws the site's record (revoking its lease, when etcd answered lately); the
+     * gateway is the caller's. Returns within about {@link #REVOKE_TIMEOUT}: a call waiting for etcd is interrupted.
+     */
     @Override
     public void close() {
         synchronized (lock) {
             stopped = true;
-            lock.notifyAll();
+            if (calling) {
+                thread.interrupt();
+            }
+            clock.wake(lock);
         }
         if (thread != null) {
             try {
-                thread.join(Etcd.CALL_TIMEOUT.toMillis() * 2);
+                thread.join(REVOKE_TIMEOUT.plusMillis(500).toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
-        etcd.close();
+        store.close();
     }
 }

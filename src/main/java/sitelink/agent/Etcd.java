@@ -31,7 +31,7 @@ import java.util.function.Consumer;
  * {@link #SITES}NAME, held by its agent's lease. Every call waits at most {@link #CALL_TIMEOUT}: an etcd that does not
  * answer is an {@link IOException}, which the agent takes as "unreachable" (it keeps what runs and retries).
  */
-public final class Etcd implements AutoCloseable {
+public final class Etcd implements Store {
     public static final String PREFIX = "/sitelink/v1/";
     public static final String TOPOLOGY_KEY = PREFIX + "topology";
     public static final String SITES = PREFIX + "sites/";
@@ -53,13 +53,6 @@ public final class Etcd implements AutoCloseable {
 
     /** The CA that signed the etcd members' certificates, and this client's certificate and key (PEM, PKCS#8 key). */
     public record Tls(Path ca, Path cert, Path key) {
-    }
-
-    /** Everything under {@link #PREFIX} at one revision: the topology, if published, and the site records by name. */
-    public record Snapshot(long revision, Optional<String> topology, Map<String, String> sites) {
-        public Snapshot {
-            sites = Map.copyOf(sites);
-        }
     }
 
     private final Client client;
@@ -91,6 +84,7 @@ public final class Etcd implements AutoCloseable {
         return new Etcd(b.build());
     }
 
+    @Override
     public Snapshot read() throws IOException {
         GetResponse r = call(client.getKVClient().get(bytes(PREFIX), GetOption.builder().isPrefix(true).build()));
         Optional<String> topology = Optional.empty();
@@ -106,18 +100,18 @@ public final class Etcd implements AutoCloseable {
         return new Snapshot(r.getHeader().getRevision(), topology, sites);
     }
 
-    /** Writes {@code value} at {@code key}, attached to {@code lease} (0: none, the key stays until overwritten). */
+    @Override
     public void put(String key, String value, long lease) throws IOException {
         call(client.getKVClient().put(bytes(key), bytes(value),
                 lease == 0 ? PutOption.DEFAULT : PutOption.builder().withLeaseId(lease).build()));
     }
 
-    /** A new lease of {@code ttl}: its keys go when it is neither kept alive nor renewed for that long. */
+    @Override
     public long grant(Duration ttl) throws IOException {
         return call(client.getLeaseClient().grant(ttl.toSeconds())).getID();
     }
 
-    /** Renews {@code lease}; false when etcd no longer has it (it expired while we could not reach etcd). */
+    @Override
     public boolean keepAlive(long lease) throws IOException {
         try {
             return call(client.getLeaseClient().keepAliveOnce(lease)).getTTL() > 0;
@@ -129,15 +123,12 @@ public final class Etcd implements AutoCloseable {
         }
     }
 
-    /** Ends {@code lease} and with it the keys attached to it. */
-    public void revoke(long lease) throws IOException {
-        call(client.getLeaseClient().revoke(lease));
+    @Override
+    public void revoke(long lease, Duration timeout) throws IOException {
+        call(client.getLeaseClient().revoke(lease), timeout);
     }
 
-    /**
-     * Calls {@code onChange} for every change under {@link #PREFIX} after {@code revision}, and {@code onError} when
-     * the watch ends (its revision compacted away, or the watch cancelled): then the caller reads everything again.
-     */
+    @Override
     public AutoCloseable watch(long revision, Runnable onChange, Consumer<Throwable> onError) {
         Watch.Watcher w = client.getWatchClient().watch(bytes(PREFIX),
                 WatchOption.builder().isPrefix(true).withRevision(revision + 1).build(), new Watch.Listener() {
@@ -167,7 +158,10 @@ public final class Etcd implements AutoCloseable {
     }
 
     private <T> T call(CompletableFuture<T> f) throws IOException {
-        Duration timeout = answered ? CALL_TIMEOUT : FIRST_CALL_TIMEOUT;
+        return call(f, answered ? CALL_TIMEOUT : FIRST_CALL_TIMEOUT);
+    }
+
+    private <T> T call(CompletableFuture<T> f, Duration timeout) throws IOException {
         try {
             T t = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             answered = true;
@@ -179,6 +173,7 @@ public final class Etcd implements AutoCloseable {
             Throwable c = e.getCause() == null ? e : e.getCause();
             throw new IOException(c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage(), c);
         } catch (InterruptedException e) {
+            f.cancel(true);
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
         }

@@ -91,7 +91,7 @@ public final class AgentCommand implements Callable<Integer> {
         return UpCommand.serve(applied, start.config().get(), new UpCommand.Companion() {
             @Override
             public void started(Gateway gateway) {
-                agent.start(gateway);
+                agent.start(gateway::reload);
             }
 
             @Override

@@ -2,6 +2,8 @@ package sitelink.cli;
 
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
@@ -12,9 +14,20 @@ import java.util.logging.Logger;
 
 /**
  * One-line log records on stderr, with wireguard-go's LOG_LEVEL convention: {@code verbose} (debug), {@code error},
- * {@code silent}; anything else means info.
+ * {@code silent}; anything else means info. Only sitelink's own loggers speak below debug: the libraries' (jetcd, gRPC,
+ * Netty, Vert.x, the JDK's) say things like "maximum number of auto retries reached (attempt: 1, error: UNAVAILABLE:
+ * Channel shutdownNow invoked)" that name no cause and no fix, beside a line of ours that already says what failed
+ * and what happens now; they show with {@code LOG_LEVEL=debug}.
  */
 final class Logging {
+    /** The name every logger of sitelink's starts with. */
+    static final String OURS = "sitelink";
+    /**
+     * The loggers whose level is set here. java.util.logging holds loggers weakly: one collected loses its level, and
+     * sitelink's loggers made after that would inherit the root's (off below debug).
+     */
+    private static final List<Logger> CONFIGURED = new ArrayList<>();
+
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
@@ -30,18 +43,28 @@ final class Logging {
      * anything else the one-line text form.
      */
     static void configure(String prefix, String format) {
+        configure(prefix, format, System.getenv().getOrDefault("LOG_LEVEL", ""));
+    }
+
+    /** As {@link #configure(String, String)}, with {@code logLevel} for the environment's LOG_LEVEL. */
+    static synchronized void configure(String prefix, String format, String logLevel) {
         boolean json = format.equalsIgnoreCase("json");
-        String env = System.getenv().getOrDefault("LOG_LEVEL", "").toLowerCase(Locale.ROOT);
-        Level level = switch (env) {
+        Level level = switch (logLevel.toLowerCase(Locale.ROOT)) {
             case "verbose", "debug" -> Level.FINE;
             case "error" -> Level.SEVERE;
             case "silent" -> Level.OFF;
             default -> Level.INFO;
         };
+        boolean debug = level.intValue() <= Level.FINE.intValue();
         LogManager.getLogManager().reset();
         Logger root = Logger.getLogger("");
+        Logger ours = Logger.getLogger(OURS);
+        CONFIGURED.clear();
+        CONFIGURED.add(ours);
         ConsoleHandler h = new ConsoleHandler();
         h.setLevel(level);
+        // Levels keep the libraries from even making their records; the filter holds should one set its own level.
+        h.setFilter(r -> debug || isOurs(r.getLoggerName()));
         h.setFormatter(new Formatter() {
             @Override
             public String format(LogRecord r) {
@@ -72,6 +95,11 @@ final class Logging {
             }
         });
         root.addHandler(h);
-        root.setLevel(level);
+        root.setLevel(debug ? level : Level.OFF);
+        ours.setLevel(level);
+    }
+
+    private static boolean isOurs(String logger) {
+        return logger != null && (logger.equals(OURS) || logger.startsWith(OURS + "."));
     }
 }

@@ -46,6 +46,11 @@ class EtcdAgentIT {
      * load average of 25-65 from other test runs, 19 agents had not all come up after 180 s (docs/scale.md).
      */
     private static final int SITES = Integer.getInteger("sitelink.etcd_sites", 6);
+    /**
+     * An agent stops within this long of SIGTERM even with etcd unreachable (about 1 s for the agent, the rest the
+     * gateway's own stop and the JVM's exit on a loaded machine).
+     */
+    private static final Duration STOP_LIMIT = Duration.ofSeconds(3);
     private static final Duration CONVERGE = Duration.ofSeconds(5);
     private static final int PORT = 51820;
 
@@ -206,22 +211,37 @@ class EtcdAgentIT {
                     assertEquals(said.get(s.name()), count(s.agent.lines(), "etcd is unreachable"),
                             s.name() + " retried without saying so again (12 s, retries every 5 s at most):\n" + s.agent.tail());
                 }
+                for (Site s : inNetwork) {
+                    assertTrue(s.agent.lines().stream().noneMatch(l -> l.contains("retry failure")
+                            || l.contains("auto retries")), s.name() + "'s log has the libraries' retries, which only "
+                            + "LOG_LEVEL=debug shows:\n" + s.agent.tail());
+                }
+
+                // A site stopped while etcd is unreachable: its agent does not wait for etcd (no lease to revoke
+                // there, a call waiting for an answer is interrupted).
+                Site stopped = all.get(SITES - 3);
+                long stopAt = System.nanoTime();
+                stopped.agent.signal("TERM");
+                stopped.agent.waitFor(Duration.ofSeconds(30));
+                double stopSeconds = (System.nanoTime() - stopAt) / 1e9;
+                assertTrue(stopSeconds < STOP_LIMIT.toSeconds(), stopped.name() + " took " + stopSeconds
+                        + " s to stop after SIGTERM while etcd was unreachable:\n" + stopped.agent.tail());
 
                 // etcd returns; a change made then is applied everywhere.
                 for (int i = 0; i < EtcdCluster.MEMBERS; i++) {
                     etcd.start(i);
                 }
                 etcd.awaitHealthy(net.wan());
-                Site gone = all.get(SITES - 3);
-                inNetwork.remove(gone);
+                inNetwork.remove(stopped); // and from the topology
                 long back = System.nanoTime();
                 putTopology(etcd, net, dir, inNetwork);
                 awaitConverged(Duration.ofSeconds(60), all, inNetwork, "a change made after etcd returned");
                 double afterSeconds = (System.nanoTime() - back) / 1e9;
                 Traffic.awaitPing(b.office.host(), c.hostAddress(), Duration.ofSeconds(30));
                 System.out.printf("EtcdAgentIT: converged on %d gateways in %.2f s (site added), %.2f s (endpoint "
-                                + "changed), %.2f s (site removed), %.2f s (a change after etcd returned)%n",
-                        inNetwork.size(), addSeconds, moveSeconds, removeSeconds, afterSeconds);
+                                + "changed), %.2f s (site removed), %.2f s (a change after etcd returned); an agent "
+                                + "stopped in %.2f s while etcd was unreachable%n",
+                        inNetwork.size(), addSeconds, moveSeconds, removeSeconds, afterSeconds, stopSeconds);
             } finally {
                 for (Site s : all) {
                     if (s.agent != null) {
