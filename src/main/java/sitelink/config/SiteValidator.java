@@ -105,7 +105,7 @@ final class SiteValidator {
         if (m.field("name").isEmpty()) {
             missing(m, "name", "office-a", "the site");
         }
-        Optional<Key> privateKey = secret(m, "private_key", "private_key_file", KeyKind.PRIVATE, true, "the site");
+        Optional<Key> privateKey = secret(m, "private_key", "private_key_file", KeyKind.PRIVATE, false, "the site");
         Optional<Node.Scalar> portNode = scalar(m, "listen_port");
         int listenPort = portNode.map(s -> number(s, label(m, "listen_port"), 0, 65535,
                 "use 1..65535 (51820 is WireGuard's usual port) or 0 to let the system pick one")).orElse(0);
@@ -126,6 +126,15 @@ final class SiteValidator {
                 continue;
             }
             entries.add(remoteSite(r, local, remotes, ikeSites));
+        }
+        if (privateKey.isEmpty() && m.field("private_key").isEmpty() && m.field("private_key_file").isEmpty()) {
+            if (remotes.isEmpty() && !ikeSites.isEmpty()) {
+                // Linked only over IKEv2: WireGuard's key is nobody's identity here, so none need be written. The device
+                // still runs WireGuard's core (no peers): it gets a key of its own for this run, never stored or shown.
+                privateKey = Optional.of(X25519.generatePrivate(new java.security.SecureRandom()));
+            } else {
+                secret(m, "private_key", "private_key_file", KeyKind.PRIVATE, true, "the site"); // says it is missing
+            }
         }
         List<List<LocatedPrefix>> remoteSubnets = entries.stream().map(Entry::subnets).toList();
         Optional<TunnelInterface> tunnel = tunnelNode.map(t -> tunnel(t, local, remoteSubnets));

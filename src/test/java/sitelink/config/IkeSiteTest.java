@@ -76,6 +76,23 @@ class IkeSiteTest {
         return f.config().orElseThrow().ikeSites().get(0);
     }
 
+    /** A file linking only over IKEv2 needs no WireGuard key; one with a WireGuard site still does. */
+    @Test
+    void onlyIkeSitesNeedNoWireGuardKey() throws Exception {
+        String ikeOnly = SITE.replace("private_key: " + SiteFileTest.ALICE_PRIVATE + "\n", "");
+        SiteFile f = parse(ikeOnly);
+        assertEquals(List.of(), f.errors());
+        assertEquals("branch", f.config().orElseThrow().ikeSites().get(0).name());
+        String withWireGuard = ikeOnly + """
+                  - name: office-b
+                    public_key: %s
+                    remote_subnets: [198.18.3.0/24]
+                """.formatted(SiteFileTest.BOB_PUBLIC);
+        List<String> errors = errors(withWireGuard);
+        assertEquals(1, errors.size(), errors.toString());
+        assertTrue(errors.get(0).contains("private_key_file"), errors.get(0));
+    }
+
     @Test
     void aMinimalIkeSiteGetsTheDocumentedDefaults() throws Exception {
         SiteFile f = parse(SITE);

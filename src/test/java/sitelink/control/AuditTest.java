@@ -106,7 +106,7 @@ class AuditTest {
         List<Audit.Finding> f = new Audit(NOW, Optional.empty()).run(List.of(site));
         assertEquals(1, f.size(), f::toString);
         assertEquals("psk-age", f.get(0).code());
-        assertEquals(24, f.get(0).line(), "the psk_file line");
+        assertEquals(22, f.get(0).line(), "the psk_file line");
         assertTrue(f.get(0).message().startsWith("rotate the PSK: 97 days old"), f::toString);
     }
 
