@@ -83,16 +83,18 @@ public final class CheckCommand implements Callable<Integer> {
      * runs): not a problem but a fact, when the gateway's PID file names a live {@code sitelink up} of this file.
      */
     private Optional<String> heldByThisFilesGateway(SiteFile site, ConfigProblem p) {
-        if (!p.isError() || !p.message().startsWith("listen_port ") || !p.message().contains("already in use")
+        boolean listen = p.message().startsWith("listen_port "), ike = p.message().startsWith("IKEv2 sites need UDP port ");
+        if (!p.isError() || !(listen || ike) || !p.message().contains("already in use")
                 || site.config().isEmpty() || site.path().isEmpty()) {
             return Optional.empty();
         }
         String iface = site.config().get().tunnel().name();
         if (RunningGateway.find(runDirectory, iface, site.path().get()) instanceof RunningGateway.Lookup.Found(Pidfd g)) {
             try (g) {
-                return Optional.of("this file's gateway is running (pid " + g.pid() + ") and holds listen_port "
-                        + site.config().get().listenPort() + "; 'sitelink reload " + site.path().get()
-                        + "' applies changes to it");
+                String port = listen ? "listen_port " + site.config().get().listenPort()
+                        : "UDP port " + p.message().substring("IKEv2 sites need UDP port ".length()).split(",")[0] + " (IKE)";
+                return Optional.of("this file's gateway is running (pid " + g.pid() + ") and holds " + port
+                        + "; 'sitelink reload " + site.path().get() + "' applies changes to it");
             }
         }
         return Optional.empty();

@@ -21,10 +21,12 @@ import java.util.Optional;
  * @param listenPortAt where listen_port was written (empty when the system picks the port)
  * @param hook        the events hook the site names, for {@link SystemChecks}
  * @param inlineKey   a private or preshared key is written in the file itself, which makes the file a secret
+ * @param ikeAt       where the first IKEv2 remote site says {@code protocol: ikev2} (empty without one), for
+ *                    {@link SystemChecks}' test of UDP 500 and 4500
  */
 public record SiteFile(String displayName, Optional<Path> path, Optional<SiteConfig> config, List<ConfigProblem> problems,
                        List<KeyFile> keyFiles, int listenPort, Optional<Location> listenPortAt, Optional<Hook> hook,
-                       boolean inlineKey) {
+                       boolean inlineKey, Optional<Location> ikeAt) {
     public SiteFile {
         problems = List.copyOf(problems);
         keyFiles = List.copyOf(keyFiles);
@@ -70,7 +72,7 @@ public record SiteFile(String displayName, Optional<Path> path, Optional<SiteCon
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
                     + "); check the path and that you may read it");
             return new SiteFile(shown, Optional.empty(), Optional.empty(), List.of(p), List.of(), 0, Optional.empty(),
-                    Optional.empty(), false);
+                    Optional.empty(), false, Optional.empty());
         }
         Path dir = path.toAbsolutePath().getParent();
         String fileName = path.getFileName().toString();
@@ -96,13 +98,13 @@ public record SiteFile(String displayName, Optional<Path> path, Optional<SiteCon
         }
         if (root.isEmpty()) {
             return new SiteFile(displayName, path, Optional.empty(), problems, List.of(), 0, Optional.empty(), Optional.empty(),
-                    false);
+                    false, Optional.empty());
         }
         SiteValidator.Result r = SiteValidator.validate(root.get(), baseDir, format == Format.WG_QUICK, problems);
         // In file order, as a compiler lists them: the user fixes them top to bottom.
         problems.sort(Comparator.comparingInt((ConfigProblem p) -> p.location().line()).thenComparingInt(p -> p.location().column()));
         return new SiteFile(displayName, path, r.config(), problems, r.keyFiles(), r.listenPort(), r.listenPortAt(), r.hook(),
-                r.inlineKey());
+                r.inlineKey(), r.ikeAt());
     }
 
     public List<ConfigProblem> errors() {

@@ -44,7 +44,7 @@ final class SiteValidator {
 
     /** @param inlineKey a private or preshared key is written in the file itself (so the file is a secret) */
     record Result(Optional<SiteConfig> config, List<SiteFile.KeyFile> keyFiles, Optional<Location> listenPortAt, int listenPort,
-                  Optional<SiteFile.Hook> hook, boolean inlineKey) {
+                  Optional<SiteFile.Hook> hook, boolean inlineKey, Optional<Location> ikeAt) {
     }
 
     record LocatedPrefix(Prefix prefix, Location at) {
@@ -81,6 +81,8 @@ final class SiteValidator {
     private final List<SiteFile.KeyFile> keyFiles = new ArrayList<>();
     private Optional<SiteFile.Hook> hookAt = Optional.empty();
     private boolean inlineKey;
+    /** Where the first IKEv2 site says {@code protocol: ikev2}: where a check of UDP 500 and 4500 points. */
+    private Optional<Location> ikeAt = Optional.empty();
     private boolean sawIpv6;
     private String firstIpv6 = "";
 
@@ -98,7 +100,7 @@ final class SiteValidator {
         if (!(root instanceof Node.Mapping m)) {
             error(root.location(), "a site file is a mapping of fields (name:, private_key_file:, tunnel:, ...), not "
                     + root.kind() + "; start from the example in docs/configuration.md");
-            return new Result(Optional.empty(), keyFiles, Optional.empty(), 0, Optional.empty(), false);
+            return new Result(Optional.empty(), keyFiles, Optional.empty(), 0, Optional.empty(), false, Optional.empty());
         }
         unknownFields(m, SITE_FIELDS, "the site");
         Optional<String> name = scalar(m, "name").flatMap(s -> siteName(s, "name"));
@@ -147,7 +149,7 @@ final class SiteValidator {
                 ? Optional.of(new SiteConfig(name.orElseThrow(), privateKey.orElseThrow(), listenPort, (int) fwmark,
                         tunnel.orElseThrow(), local.stream().map(LocatedPrefix::prefix).toList(), remotes, telemetry, ikeSites))
                 : Optional.empty();
-        return new Result(config, keyFiles, portNode.map(Node.Scalar::location), listenPort, hookAt, inlineKey);
+        return new Result(config, keyFiles, portNode.map(Node.Scalar::location), listenPort, hookAt, inlineKey, ikeAt);
     }
 
     /** {@code metrics: {listen: [ADDRESS:]PORT, per_site: auto|all|basic|none}} and {@code events: {syslog: udp|tcp://HOST:PORT, hook: PATH}}. */
@@ -502,6 +504,9 @@ final class SiteValidator {
                 return Optional.of(Protocol.WIREGUARD);
             }
             case "ikev2" -> {
+                if (ikeAt.isEmpty()) {
+                    ikeAt = Optional.of(s.get().location());
+                }
                 return Optional.of(Protocol.IKEV2);
             }
             case "ikev1", "ike1" -> error(s.get().location(), "protocol '" + w + "': IKEv1 is not supported (RFC 7296 "

@@ -29,6 +29,9 @@ public final class SystemChecks {
     public static List<ConfigProblem> run(SiteFile file) {
         List<ConfigProblem> out = new ArrayList<>(files(file));
         file.listenPortAt().flatMap(at -> listenPort(file.listenPort(), at)).ifPresent(out::add);
+        if (file.config().isPresent()) {
+            file.ikeAt().ifPresent(at -> out.addAll(ikePorts(at)));
+        }
         out.addAll(pskAges(file, Instant.now()));
         return out;
     }
@@ -173,6 +176,20 @@ public final class SystemChecks {
         return check.apply(c);
     }
 
+    /** IKE's UDP ports, 500 and 4500, which {@code up} opens for the file's IKEv2 sites: an error for each that is held. */
+    static List<ConfigProblem> ikePorts(Location at) {
+        List<ConfigProblem> out = new ArrayList<>();
+        for (int port : new int[] {500, 4500}) {
+            bindFailure(port).ifPresent(e -> out.add(ConfigProblem.error(at, "IKEv2 sites need UDP port " + port + ", which "
+                    + (e instanceof BindException && !denied(e)
+                    ? "is already in use on this machine (another IKE daemon: strongSwan's charon, libreswan's pluto, or "
+                    + "another sitelink with IKEv2 sites?); stop it (see: ss -ulpn 'sport = :" + port + "')"
+                    : denied(e) ? "needs root or CAP_NET_BIND_SERVICE; run as root"
+                    : "cannot be bound (" + e.getMessage() + ")"))));
+        }
+        return out;
+    }
+
     /**
      * Tries to bind the UDP port the way the device does (IPv6 wildcard, which also takes IPv4) and lets it go at
      * once: a port held by another gateway or by wireguard-go would make {@code up} fail half-way.
@@ -181,18 +198,25 @@ public final class SystemChecks {
         if (port == 0) {
             return Optional.empty();
         }
+        return bindFailure(port).map(e -> ConfigProblem.error(at, "listen_port " + port + " " + (denied(e)
+                ? "needs root or CAP_NET_BIND_SERVICE (ports below 1024); run as root or choose a port above 1023"
+                : e instanceof BindException
+                ? "is already in use on this machine (another sitelink, wireguard-go or kernel WireGuard?); "
+                + "stop that program or choose another port (see: ss -ulpn 'sport = :" + port + "')"
+                : "cannot be bound (" + e.getMessage() + "); check that the machine has IPv6 enabled on loopback")));
+    }
+
+    private static boolean denied(IOException e) {
+        return e instanceof BindException && e.getMessage() != null && e.getMessage().contains("ermission");
+    }
+
+    /** Why the UDP {@code port} cannot be bound now (IPv6 wildcard, which also takes IPv4), or empty when it can. */
+    private static Optional<IOException> bindFailure(int port) {
         try (DatagramChannel ch = DatagramChannel.open(StandardProtocolFamily.INET6)) {
             ch.bind(new InetSocketAddress(InetAddress.getByName("::"), port));
             return Optional.empty();
-        } catch (BindException e) {
-            String why = e.getMessage() != null && e.getMessage().contains("ermission")
-                    ? "needs root or CAP_NET_BIND_SERVICE (ports below 1024); run as root or choose a port above 1023"
-                    : "is already in use on this machine (another sitelink, wireguard-go or kernel WireGuard?); "
-                    + "stop that program or choose another port (see: ss -ulpn 'sport = :" + port + "')";
-            return Optional.of(ConfigProblem.error(at, "listen_port " + port + " " + why));
         } catch (IOException e) {
-            return Optional.of(ConfigProblem.error(at, "listen_port " + port + " cannot be bound ("
-                    + e.getMessage() + "); check that the machine has IPv6 enabled on loopback"));
+            return Optional.of(e);
         }
     }
 }

@@ -74,6 +74,29 @@ class SystemChecksTest {
         }
     }
 
+    /** An IKEv2 site needs UDP 500 and 4500: check says so at its protocol line while another program holds one. */
+    @Test
+    void ikePortsHeldByAnotherDaemonAreAnError(@TempDir Path dir) throws Exception {
+        Path psk = dir.resolve("branch.psk");
+        Files.writeString(psk, IkeSiteTest.PSK + "\n");
+        Files.setPosixFilePermissions(psk, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        SiteFile f = SiteFile.parse("office-a.yaml", IkeSiteTest.SITE, dir, SiteFile.Format.YAML);
+        assertEquals(List.of(), f.errors());
+        DatagramChannel taken = DatagramChannel.open(StandardProtocolFamily.INET6);
+        try (taken) {
+            try {
+                taken.bind(new InetSocketAddress(InetAddress.getByName("::"), 4500)); // as charon would
+            } catch (java.net.BindException e) {
+                // something on this machine holds it already: the check must say so all the same
+            }
+            List<String> problems = SystemChecks.run(f).stream().map(ConfigProblem::toString)
+                    .filter(m -> m.contains("UDP port 4500")).toList();
+            assertEquals(List.of("office-a.yaml:7:15: IKEv2 sites need UDP port 4500, which is already in use on this "
+                    + "machine (another IKE daemon: strongSwan's charon, libreswan's pluto, or another sitelink with IKEv2 "
+                    + "sites?); stop it (see: ss -ulpn 'sport = :4500')"), problems);
+        }
+    }
+
     @Test
     void listenPortTakenOnlyOnLoopbackIsAlsoInUse() throws Exception {
         try (DatagramChannel taken = DatagramChannel.open(StandardProtocolFamily.INET)) {

@@ -175,11 +175,18 @@ class SiteValidationIT {
 
             sitelink.testbed.Proc holder = ns.start(E2e.java(sitelink.e2e.tools.UdpPortHolder.class, "500"));
             E2e.await(Duration.ofSeconds(20), "UDP port 500 held", () -> holder.output().contains("holding 500"), holder::tail);
+            String text = ns.execOk("cat", file.toString());
+            String before500 = text.substring(0, text.indexOf("ikev2"));
+            String at = before500.lines().count() + ":" + (before500.length() - before500.lastIndexOf('\n')); // where ikev2 is
+            String held = file + ":" + at + ": IKEv2 sites need UDP port 500, which is already in use on this machine (another "
+                    + "IKE daemon: strongSwan's charon, libreswan's pluto, or another sitelink with IKEv2 sites?); stop it "
+                    + "(see: ss -ulpn 'sport = :500')";
+            Command.Result heldCheck = ns.exec(Duration.ofSeconds(60), sitelink, "check", file.toString());
+            assertEquals(1, heldCheck.exitCode(), "check says so before up would fail\n" + heldCheck.describe());
+            assertTrue(heldCheck.stderr().contains(held), heldCheck.describe());
             Command.Result up = ns.exec(Duration.ofSeconds(60), sitelink, "up", file.toString());
             assertEquals(1, up.exitCode(), "sitelink up exits 1\n" + up.describe());
-            assertTrue(up.stderr().contains("sitelink: site office-a did not start: IKEv2 sites need UDP ports 500 and "
-                    + "4500: cannot listen on UDP port 500: ") && up.stderr().contains("is another IKE daemon (strongSwan's "
-                    + "charon, libreswan's pluto) running on this host?; nothing was left changed"), up.describe());
+            assertTrue(up.stderr().contains(held) && up.stderr().contains("has errors; nothing was changed"), up.describe());
             assertEquals(before, NamespaceState.of(ns, iface), "the namespace is unchanged");
         }
     }
