@@ -50,8 +50,36 @@ public sealed interface IkeAction {
         }
     }
 
-    /** A CHILD SA is INSTALLED: ESP can flow with these SPIs, keys and selectors. */
-    record ChildSaInstalled(ChildSa child) implements IkeAction {
+    /**
+     * A CHILD SA is INSTALLED: ESP with these SPIs, keys and selectors opens at once; {@code outbound} says when
+     * outgoing packets may use it.
+     */
+    record ChildSaInstalled(ChildSa child, Outbound outbound) implements IkeAction {
+        /** A CHILD SA that carries outgoing packets at once. */
+        public ChildSaInstalled(ChildSa child) {
+            this(child, Outbound.NOW);
+        }
+    }
+
+    /** When outgoing packets may use a CHILD SA just installed. */
+    enum Outbound {
+        /** Now: the peer has it installed (we started the exchange that made it, and got the answer). */
+        NOW,
+        /**
+         * Once {@link ChildSaReady} says so: we answered the exchange that made it, and the peer installs it only when
+         * our answer arrives (RFC 7296 section 2.8). A caller may also take a valid packet received under it, or a few
+         * seconds without either, as the sign.
+         */
+        WHEN_PEER_READY,
+        /** Never: a redundant SA of a rekey collision (section 2.8.1), kept for incoming packets until its Delete is answered. */
+        NEVER
+    }
+
+    /**
+     * The peer has the CHILD SA (installed {@link Outbound#WHEN_PEER_READY}) in place: it deleted the SA this one
+     * replaced (RFC 7296 section 2.8), which it does only after installing the new one. Outgoing packets may use it now.
+     */
+    record ChildSaReady(int inboundSpi) implements IkeAction {
     }
 
     /** A CHILD SA was deleted (by the peer or by us): its inbound SPI. */

@@ -106,6 +106,12 @@ public final class IkeSession {
         /** Called instead when an exchange fails (the old SA stays). */
         final java.util.function.BiConsumer<String, List<IkeAction>> failed;
         byte[] link;
+        /**
+         * The CHILD SA the peer's exchange rekeys, while we await its IKE_FOLLOWUP_KE: our timer leaves it alone
+         * meanwhile. Were we to rekey it too, neither side would see the collision (section 2.8.1: ours would not be
+         * outstanding when the peer's request came, nor the peer's when ours came), and both new CHILD SAs would stay.
+         */
+        Child rekeys;
 
         FollowUp(List<Integer> methods, byte[] link, java.util.function.BiConsumer<byte[], List<IkeAction>> complete,
                  java.util.function.BiConsumer<String, List<IkeAction>> failed) {
@@ -166,6 +172,11 @@ public final class IkeSession {
          * whose new SA is redundant.
          */
         byte[] collisionNonce;
+        /**
+         * Made by the peer's rekey of {@code replaces}, which we answered: outgoing packets wait until the peer deletes
+         * that one ({@link IkeAction.ChildSaReady}); null once they may, or when it replaced none.
+         */
+        Child awaitsDeleteOf;
 
         Child(int inboundSpi, int outboundSpi, List<TrafficSelector> local, List<TrafficSelector> remote, long rekeyAt) {
             this.inboundSpi = inboundSpi;
@@ -224,7 +235,7 @@ public final class IkeSession {
         }
         long wake = ikeRekeyAt;
         for (Child c : children.values()) {
-            if (!c.replaced && c.rekeyAt - wake < 0) {
+            if (rekeyable(c) && c.rekeyAt - wake < 0) {
                 wake = c.rekeyAt;
             }
         }
@@ -903,15 +914,22 @@ public final class IkeSession {
         java.util.function.BiConsumer<byte[], List<IkeAction>> complete = (extra, o) -> {
             // the peer sent Ni, we Nr: it initiated this exchange, whatever its IKE SA role, so its keys come first (section 2.17)
             inboundChildSpi = newInbound;
-            install(chosen, narrowedR, narrowedI, sharedGir, peerNonce, ourNonce, false, extra, o);
+            // the peer installs it when our answer arrives: we send on it once the peer deletes the one it replaces
+            // (section 2.8); ESP from the peer that crosses our answer still opens under the old one
+            Child made = install(chosen, narrowedR, narrowedI, sharedGir, peerNonce, ourNonce, false, extra,
+                    IkeAction.Outbound.WHEN_PEER_READY, o);
             Arrays.fill(sharedGir, (byte) 0);
-            rekeyed.ifPresent(c -> c.replaced = true);
+            rekeyed.ifPresent(c -> {
+                c.replaced = true;
+                made.awaitsDeleteOf = c;
+            });
         };
         if (!additional.isEmpty()) {
             byte[] link = randomBytes(8);
             p.add(Payload.Notify.of(Ike.ADDITIONAL_KEY_EXCHANGE, link));
             respond(out, Ike.CREATE_CHILD_SA, m.messageId(), p);
             peerFollowUp = new FollowUp(additional, link, complete, (why, o) -> { });
+            peerFollowUp.rekeys = rekeyed.orElse(null);
             return;
         }
         respond(out, Ike.CREATE_CHILD_SA, m.messageId(), p);
@@ -1341,15 +1359,18 @@ public final class IkeSession {
     private void finishChildRekey(ChildRekey r, Proposal chosen, List<TrafficSelector> tsi, List<TrafficSelector> tsr, byte[] gir,
                                   byte[] peerNonce, byte[] extra, List<IkeAction> out) {
         inboundChildSpi = r.newSpi;
-        Child fresh = install(chosen, tsi, tsr, gir, r.nonce, peerNonce, true, extra, out);
-        Arrays.fill(gir, (byte) 0);
-        r.old.replaced = true;
-        // the new one carries traffic now; delete the old one (section 1.3.3: the rekey's initiator deletes it). In a
-        // collision (section 2.8.1) the SA made with the lowest of the four nonces is deleted by whoever made it: ours
-        // too when the lowest is in our exchange
+        // In a collision (section 2.8.1) the SA made with the lowest of the four nonces is deleted by whoever made it.
+        // When that is ours, it never carries our packets (the peer deletes it on our Delete), and the old one is left
+        // to the peer, which deletes it once its own new one is installed: were we to delete it too, the peer could lose
+        // it before it has the new one, and our packets on the new one until it does
         boolean oursRedundant = r.old.collisionNonce != null
                 && Arrays.compareUnsigned(lower(r.nonce, peerNonce), r.old.collisionNonce) < 0;
-        sendChildDelete(oursRedundant ? List.of(r.old, fresh) : List.of(r.old), out);
+        Child fresh = install(chosen, tsi, tsr, gir, r.nonce, peerNonce, true, extra,
+                oursRedundant ? IkeAction.Outbound.NEVER : IkeAction.Outbound.NOW, out);
+        Arrays.fill(gir, (byte) 0);
+        r.old.replaced = true;
+        // otherwise the new one carries traffic now; delete the old one (section 1.3.3: the rekey's initiator deletes it)
+        sendChildDelete(oursRedundant ? List.of(fresh) : List.of(r.old), out);
     }
 
     private static byte[] lower(byte[] x, byte[] y) {
@@ -1382,10 +1403,19 @@ public final class IkeSession {
             } else if (d.protocol() == Ike.PROTO_ESP && d.spiSize() == 4) {
                 List<byte[]> ours = new ArrayList<>();
                 for (byte[] spi : d.spis()) {
-                    Child gone = children.remove(toInt(spi)); // the peer names its inbound SPIs, our outbound
+                    int named = toInt(spi); // the peer names its inbound SPIs, our outbound
+                    Child gone = children.remove(named);
                     if (gone != null) {
                         out.add(new IkeAction.ChildSaDeleted(gone.inboundSpi));
                         ours.add(spiBytes(gone.inboundSpi));
+                    }
+                    // the peer deletes the SA its rekey replaced only once it has the new one in place (section 2.8),
+                    // also when our own Delete of it (a collision) was answered first
+                    for (Child c : children.values()) {
+                        if (c.awaitsDeleteOf != null && c.awaitsDeleteOf.outboundSpi == named) {
+                            c.awaitsDeleteOf = null;
+                            out.add(new IkeAction.ChildSaReady(c.inboundSpi));
+                        }
                     }
                 }
                 if (!ours.isEmpty()) {
@@ -1446,7 +1476,7 @@ public final class IkeSession {
                 return out;
             }
             for (Child c : children.values()) {
-                if (!c.replaced && now - c.rekeyAt >= 0) {
+                if (rekeyable(c) && now - c.rekeyAt >= 0) {
                     startChildRekey(c, config.espProposals().get(0).dhGroup(), false, out);
                     return out;
                 }
@@ -1551,6 +1581,12 @@ public final class IkeSession {
     /** {@code extra}: SK(1) | ... | SK(n) of RFC 9370's additional key exchanges, after the nonces in the KEYMAT seed. */
     private Child install(Proposal chosen, List<TrafficSelector> local, List<TrafficSelector> remoteTs, byte[] gir, byte[] nonceI,
                           byte[] nonceR, boolean weInitiated, byte[] extra, List<IkeAction> out) {
+        return install(chosen, local, remoteTs, gir, nonceI, nonceR, weInitiated, extra, IkeAction.Outbound.NOW, out);
+    }
+
+    /** {@code outbound}: when outgoing packets may use the new CHILD SA. */
+    private Child install(Proposal chosen, List<TrafficSelector> local, List<TrafficSelector> remoteTs, byte[] gir, byte[] nonceI,
+                          byte[] nonceR, boolean weInitiated, byte[] extra, IkeAction.Outbound outbound, List<IkeAction> out) {
         Transform encr = chosen.first(Ike.ENCR).orElseThrow();
         int integ = chosen.first(Ike.INTEG).map(Transform::id).orElse(0);
         byte[][] km = keys.childKeymat(encr, integ, gir, nonceI, nonceR, extra); // [initiator->responder, responder->initiator]
@@ -1559,8 +1595,13 @@ public final class IkeSession {
         Child child = new Child(inboundChildSpi, outboundSpi, local, remoteTs, clock.nanoTime() + rekeyDelay(config.childLifetime()));
         children.put(outboundSpi, child);
         out.add(new IkeAction.ChildSaInstalled(new ChildSa(inboundChildSpi, outboundSpi, encr, integ,
-                weInitiated ? km[1] : km[0], weInitiated ? km[0] : km[1], local, remoteTs, espTo)));
+                weInitiated ? km[1] : km[0], weInitiated ? km[0] : km[1], local, remoteTs, espTo), outbound));
         return child;
+    }
+
+    /** Whether our timer may rekey {@code c}: not replaced yet, nor being rekeyed by the peer. */
+    private boolean rekeyable(Child c) {
+        return !c.replaced && (peerFollowUp == null || peerFollowUp.rekeys != c);
     }
 
     /** The lifetime minus a random part of up to {@link IkeConfig#rekeyJitter} of it, in nanoseconds. */

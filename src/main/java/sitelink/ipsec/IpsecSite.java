@@ -55,12 +55,20 @@ public final class IpsecSite implements Remote {
 
     /**
      * A CHILD SA as the data path holds it: the ESP SA, the session that made it, and what status shows.
-     * {@code outboundFrom} is when outgoing packets may use it (clock nanoTime): at once, except for a CHILD SA we
-     * answered a rekey with, which waits until the peer deletes the old one (or a few seconds pass), because the peer
-     * installs its inbound half only when our answer arrives (RFC 7296 section 2.8, as strongSwan does).
+     * {@code outboundFrom} is when outgoing packets may use it (clock nanoTime): {@link #OUTBOUND_NOW} at once, except for
+     * a CHILD SA we answered a rekey with, which waits until the peer deletes the old one (or a few seconds pass),
+     * because the peer installs its inbound half only when our answer arrives (RFC 7296 section 2.8, as strongSwan
+     * does), and a redundant one of a rekey collision, which never carries ({@link #OUTBOUND_NEVER}).
      */
     record Installed(IkeSession owner, EspSa sa, ChildSa child, Instant at, long outboundFrom) {
+        /** The same CHILD SA, now free to carry outgoing packets. */
+        Installed outboundNow() {
+            return new Installed(owner, sa, child, at, OUTBOUND_NOW);
+        }
     }
+
+    /** {@link Installed#outboundFrom} of a CHILD SA that carries outgoing packets now, and of one that never does. */
+    static final long OUTBOUND_NOW = Long.MIN_VALUE, OUTBOUND_NEVER = Long.MAX_VALUE;
 
     final Settings settings;
     private final Key id;

@@ -42,7 +42,10 @@ public final class IpsecTunnel implements Tunnel {
     static final long FIRST_RETRY_NANOS = 2_000_000_000L, MAX_RETRY_NANOS = 60_000_000_000L;
     /** Sessions the peer started that are not established yet, per site: more replace the oldest (half-open bound). */
     static final int MAX_HALF_OPEN = 2;
-    /** A CHILD SA we answered a rekey with carries outgoing packets once the peer deleted the old one, or after this. */
+    /**
+     * A CHILD SA we answered a rekey with carries outgoing packets once the peer deleted the old one
+     * ({@link IkeAction.ChildSaReady}), or after this if the peer never does.
+     */
     static final long OUTBOUND_DEFER_NANOS = 5_000_000_000L;
     /**
      * Behind a NAT, a 1-byte NAT keepalive (RFC 3948 section 2.3) goes to the peer's 4500 after this long without ESP
@@ -218,7 +221,6 @@ public final class IpsecTunnel implements Tunnel {
         }
         long spiI = longAt(datagram, at), spiR = longAt(datagram, at + 8);
         int exchange = datagram[at + 18] & 0xff, flags = datagram[at + 19] & 0xff;
-        boolean answering = (flags & Ike.FLAG_RESPONSE) == 0;
         boolean newSa = exchange == Ike.IKE_SA_INIT && (flags & Ike.FLAG_RESPONSE) == 0 && spiR == 0;
         IpsecSite site = siteFor(source.getAddress(), spiI, spiR, newSa);
         if (site == null) {
@@ -234,7 +236,7 @@ public final class IpsecTunnel implements Tunnel {
             }
             for (IkeSession s : site.sessions) {
                 if (s.owns(spiI, spiR)) {
-                    apply(site, s, s.receive(source, port, datagram, 0, len), out, answering);
+                    apply(site, s, s.receive(source, port, datagram, 0, len), out);
                     return;
                 }
             }
@@ -252,7 +254,7 @@ public final class IpsecTunnel implements Tunnel {
                     new InetSocketAddress(source.getAddress(), Ike.IKE_PORT)), env.clock(), env.random());
             site.sessions.add(s);
             site.peer = java.util.Optional.of(new InetSocketAddress(source.getAddress(), Ike.IKE_PORT));
-            apply(site, s, s.receive(source, port, datagram, 0, len), out, answering);
+            apply(site, s, s.receive(source, port, datagram, 0, len), out);
         }
     }
 
@@ -286,15 +288,8 @@ public final class IpsecTunnel implements Tunnel {
         return newSa ? open : null;
     }
 
+    /** Carries out what a session said, under the site's lock. */
     private void apply(IpsecSite site, IkeSession s, List<IkeAction> actions, Results out) {
-        apply(site, s, actions, out, false);
-    }
-
-    /**
-     * Carries out what a session said, under the site's lock; {@code answering}: what it said answers the peer's
-     * request (a CHILD SA installed then is the responder's half of a rekey, whose outbound use waits).
-     */
-    private void apply(IpsecSite site, IkeSession s, List<IkeAction> actions, Results out, boolean answering) {
         boolean changed = false, established = false;
         for (IkeAction a : actions) {
             switch (a) {
@@ -331,17 +326,27 @@ public final class IpsecTunnel implements Tunnel {
                             c.child().outboundSpi(), c.child().inboundKeymat(), c.child().outboundKeymat(), env.random());
                     java.util.Arrays.fill(c.child().inboundKeymat(), (byte) 0);
                     java.util.Arrays.fill(c.child().outboundKeymat(), (byte) 0);
-                    boolean rekey = answering && site.installed.stream().anyMatch(i -> i.owner() == s);
-                    site.installed.add(new IpsecSite.Installed(s, sa, c.child(), env.clock().now(),
-                            rekey ? env.clock().nanoTime() + OUTBOUND_DEFER_NANOS : Long.MIN_VALUE));
+                    site.installed.add(new IpsecSite.Installed(s, sa, c.child(), env.clock().now(), switch (c.outbound()) {
+                        case NOW -> IpsecSite.OUTBOUND_NOW;
+                        case WHEN_PEER_READY -> env.clock().nanoTime() + OUTBOUND_DEFER_NANOS;
+                        case NEVER -> IpsecSite.OUTBOUND_NEVER;
+                    }));
                     site.espDestination = c.child().remote();
                     changed = true;
                     LOG.log(Level.INFO, "{0}: {1} installed", site.name(), c.child());
                 }
+                case IkeAction.ChildSaReady r -> {
+                    // only this one: after a rekey collision another new SA may not be in place at the peer yet
+                    for (int k = 0; k < site.installed.size(); k++) {
+                        IpsecSite.Installed i = site.installed.get(k);
+                        if (i.owner() == s && i.child().inboundSpi() == r.inboundSpi() && i.outboundFrom() != IpsecSite.OUTBOUND_NOW) {
+                            site.installed.set(k, i.outboundNow());
+                            changed = true;
+                        }
+                    }
+                }
                 case IkeAction.ChildSaDeleted d -> {
                     changed |= site.installed.removeIf(i -> i.owner() == s && i.child().inboundSpi() == d.inboundSpi());
-                    site.installed.replaceAll(i -> i.outboundFrom() == Long.MIN_VALUE ? i : new IpsecSite.Installed(i.owner(),
-                            i.sa(), i.child(), i.at(), Long.MIN_VALUE)); // the old one is gone: the new one carries now
                     LOG.log(Level.INFO, "{0}: CHILD SA {1} deleted", site.name(), String.format("%08x_i", d.inboundSpi()));
                 }
                 case IkeAction.Failed f -> {
@@ -411,18 +416,19 @@ public final class IpsecTunnel implements Tunnel {
     }
 
     /**
-     * After CHILD SAs came or went: the newest that may carry outgoing packets is outbound (the newest of all if none
-     * may yet), and the UDP reader's table is made anew.
+     * After CHILD SAs came or went: the newest that may carry outgoing packets is outbound (if none may yet, the newest
+     * waiting for the peer, never a redundant one), and the UDP reader's table is made anew.
      */
     private void republish(IpsecSite site) {
-        long now = env.clock().nanoTime();
-        EspSa out = null;
+        EspSa out = null, waiting = null;
         for (IpsecSite.Installed i : site.installed) {
-            if (i.outboundFrom() == Long.MIN_VALUE || now - i.outboundFrom() >= 0 || out == null) {
+            if (i.outboundFrom() == IpsecSite.OUTBOUND_NOW) {
                 out = i.sa();
+            } else if (i.outboundFrom() != IpsecSite.OUTBOUND_NEVER) {
+                waiting = i.sa();
             }
         }
-        site.outbound = out;
+        site.outbound = out != null ? out : waiting;
         site.published = List.copyOf(site.installed);
         publishInbound();
     }
@@ -510,9 +516,9 @@ public final class IpsecTunnel implements Tunnel {
                 boolean undeferred = false;
                 for (int k = 0; k < site.installed.size(); k++) {
                     IpsecSite.Installed i = site.installed.get(k);
-                    if (i.outboundFrom() != Long.MIN_VALUE) {
+                    if (i.outboundFrom() != IpsecSite.OUTBOUND_NOW && i.outboundFrom() != IpsecSite.OUTBOUND_NEVER) {
                         if (now - i.outboundFrom() >= 0) { // the peer never deleted the old CHILD SA: the new one carries now
-                            site.installed.set(k, new IpsecSite.Installed(i.owner(), i.sa(), i.child(), i.at(), Long.MIN_VALUE));
+                            site.installed.set(k, i.outboundNow());
                             undeferred = true;
                         } else {
                             next = earlier(next, i.outboundFrom());

@@ -9,14 +9,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code sitelink up} with IKEv2 remote sites (issue 11): office A's gateway is sitelink, office B's is strongSwan's
  * charon (kernel-libipsec, in B's gateway namespace) or a second sitelink; host A and host B talk through the tunnel.
  */
-@Tag(E2e.ALONE)
 class GatewayIkeIT {
     private static final String PSK = "the pre-shared key of office A and office B, 44 chars";
     private static final long TRANSFER = 64 * TcpTransfer.MIB;

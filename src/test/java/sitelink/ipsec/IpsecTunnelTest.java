@@ -32,17 +32,28 @@ class IpsecTunnelTest {
 
     /** One gateway's tunnel with its one remote site, the other gateway. */
     private IpsecTunnel gateway(InetAddress self, InetAddress peer, String local, String remote, boolean initiate, String psk) {
-        return new IpsecTunnel(List.of(settings(peer, local, remote, initiate, psk)), 1,
+        return gateway(self, peer, local, remote, initiate, psk, "aes256gcm16-modp2048");
+    }
+
+    /** As above with the ESP proposal {@code esp}, whose group (and additional key exchanges) every rekey uses. */
+    private IpsecTunnel gateway(InetAddress self, InetAddress peer, String local, String remote, boolean initiate, String psk,
+                                String esp) {
+        return new IpsecTunnel(List.of(settings(peer, local, remote, initiate, psk, esp)), 1,
                 Environment.of(clock, new SecureRandom()), x -> self);
     }
 
     /** The remote site that is the gateway at {@code peer}: office-b for A, office-a for B. */
     private static IpsecSite.Settings settings(InetAddress peer, String local, String remote, boolean initiate, String psk) {
+        return settings(peer, local, remote, initiate, psk, "aes256gcm16-modp2048");
+    }
+
+    private static IpsecSite.Settings settings(InetAddress peer, String local, String remote, boolean initiate, String psk,
+                                               String esp) {
         return new IpsecSite.Settings(peer.equals(B) ? "office-b" : "office-a",
                 Optional.of(new InetSocketAddress(peer, 500)), initiate, false, (l, r) -> {
                     try {
                         return new IkeConfig.Builder(l, r).psk(psk.getBytes(StandardCharsets.UTF_8))
-                                .ike("aes256gcm16-prfsha256-curve25519").esp("aes256gcm16-modp2048")
+                                .ike("aes256gcm16-prfsha256-curve25519").esp(esp)
                                 .selectors(List.of(local), List.of(remote)).dpd(Duration.ofSeconds(30)).build();
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
@@ -415,6 +426,173 @@ class IpsecTunnelTest {
         Results r = new Results(2048);
         t.seal(site, p, 0, p.length, r);
         return r.dropped();
+    }
+
+    /** ESP with PFS and a hybrid key exchange, as two sitelinks agree by default: each rekey goes on in IKE_FOLLOWUP_KE. */
+    private static final String HYBRID_ESP = "aes256gcm16-modp2048-ke1_mlkem768";
+
+    /**
+     * The IKE messages in flight between A and B, each direction in order (one path, one socket: 4500), handed over one
+     * at a time in an order the test picks; both timers tick after each, as the timer threads would.
+     */
+    private static final class Flight {
+        final IpsecTunnel a, b;
+        final java.util.ArrayDeque<Datagram> toA = new java.util.ArrayDeque<>(), toB = new java.util.ArrayDeque<>();
+
+        Flight(IpsecTunnel a, IpsecTunnel b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        /** {@code t}'s outbound CHILD SA runs out of sequence numbers: its timer starts a rekey. */
+        void rekey(IpsecTunnel t) {
+            t.sites().get(0).sequenceLow = true;
+            tick();
+        }
+
+        void tick() {
+            Results r = new Results(2048);
+            a.tick(r.clear());
+            toB.addAll(Datagram.of(r, A));
+            b.tick(r.clear());
+            toA.addAll(Datagram.of(r, B));
+        }
+
+        /** Hands the next message on its way to {@code to} over; what it answers joins the other direction's queue. */
+        void deliver(IpsecTunnel to) {
+            Datagram d = (to == b ? toB : toA).removeFirst();
+            InetAddress at = to == b ? B : A;
+            Results r = new Results(70_000);
+            to.handshake(d.port == 500 ? IpsecTunnel.IKE_SOCKET : IpsecTunnel.NAT_T_SOCKET, new InetSocketAddress(d.from, d.port), at,
+                    d.bytes, d.bytes.length, r);
+            (to == b ? toA : toB).addAll(Datagram.of(r, at));
+            tick();
+        }
+
+        boolean idle() {
+            return toA.isEmpty() && toB.isEmpty();
+        }
+
+        /**
+         * Runs {@code steps}: R and r start a rekey at A and at B, a and b hand the next message to A and to B (none
+         * there: the step is skipped, shown as '-'); then hands over what is left, alternately. After each step a packet
+         * sealed at either end opens at the other.
+         */
+        void run(String steps) {
+            StringBuilder done = new StringBuilder();
+            for (char c : steps.toCharArray()) {
+                boolean skip = c == 'a' && toA.isEmpty() || c == 'b' && toB.isEmpty();
+                switch (skip ? '-' : c) {
+                    case '-' -> { }
+                    case 'R' -> rekey(a);
+                    case 'r' -> rekey(b);
+                    case 'a' -> deliver(a);
+                    case 'b' -> deliver(b);
+                    default -> throw new IllegalArgumentException(steps);
+                }
+                done.append(skip ? '-' : c);
+                assertBothWays(this, done.toString());
+            }
+            StringBuilder rest = done;
+            while (!idle()) {
+                if (!toA.isEmpty()) {
+                    deliver(a);
+                    rest.append('a');
+                    assertBothWays(this, rest.toString());
+                }
+                if (!toB.isEmpty()) {
+                    deliver(b);
+                    rest.append('b');
+                    assertBothWays(this, rest.toString());
+                }
+            }
+        }
+    }
+
+    /** A packet each way opens at the other end (no loss), else the steps so far and both ends' CHILD SAs and drops. */
+    private static void assertBothWays(Flight f, String steps) {
+        byte[] ab = packet("198.18.1.10", "198.18.2.10"), ba = packet("198.18.2.10", "198.18.1.10");
+        boolean toB = through(f.a, f.b, ab).isPresent(), toA = through(f.b, f.a, ba).isPresent();
+        assertTrue(toB && toA, "after " + steps + ": " + (toB ? "" : "A->B lost (B's unknown SPI drops: " + f.b.drops(Drop.UNKNOWN_SPI)
+                + ") ") + (toA ? "" : "B->A lost (A's unknown SPI drops: " + f.a.drops(Drop.UNKNOWN_SPI) + ") ")
+                + "\nA: " + f.a.status().get(0).children() + "\nB: " + f.b.status().get(0).children());
+    }
+
+    /** Two gateways with the ESP proposal {@code esp}, the IKE SA and its CHILD SA up. */
+    private Flight pair(String esp) {
+        IpsecTunnel a = gateway(A, B, "198.18.1.0/24", "198.18.2.0/24", true, PSK, esp);
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", false, PSK, esp);
+        new Wire(a, b).tick();
+        Flight f = new Flight(a, b);
+        assertBothWays(f, "setup");
+        return f;
+    }
+
+    /**
+     * The window of GatewayIkeIT's two lost pings: B's timer rekeys the CHILD SA after B answered A's CREATE_CHILD_SA
+     * but before A's IKE_FOLLOWUP_KE came, so neither side sees a collision and both make a new CHILD SA. A installs
+     * its own (X) and deletes the old one; B's (Y) A installs answering B's IKE_FOLLOWUP_KE, to use once the old one is
+     * gone. The answer to A's Delete arrives before B has read A's IKE_FOLLOWUP_KE answer: had A then sent on Y, B,
+     * which installs Y only on reading that answer, would drop it (unknown SPI) for as long as that takes.
+     */
+    @Test
+    void aRekeyThePeerStartsWhileOursAwaitsItsFollowUpLosesNoPacket() {
+        Flight f = pair(HYBRID_ESP);
+        // R: A's CREATE_CHILD_SA; b: B answers it; r: B's timer falls due for the same CHILD SA (before the fix B sent
+        // its own CREATE_CHILD_SA now); a: A reads the answer, sends its IKE_FOLLOWUP_KE (two fragments: the ML-KEM
+        // key); b b: B installs X and answers; a: A answers B's CREATE_CHILD_SA; b: B sends its IKE_FOLLOWUP_KE; a: A
+        // installs X, sends Delete(old); a: the first fragment; b: B answers the Delete; a: A installs Y and answers;
+        // a: A reads the answer to its Delete, while B has yet to read the one that gives it Y
+        f.run("Rbrabbabaabaa");
+        assertOneChildSa(f, "Rbrabbabaabaa");
+    }
+
+    /** Each end holds one CHILD SA, the same one: no redundant SA of a collision is left. */
+    private static void assertOneChildSa(Flight f, String steps) {
+        List<IpsecSiteStatus.Child> ca = f.a.status().get(0).children(), cb = f.b.status().get(0).children();
+        assertTrue(ca.size() == 1 && cb.size() == 1 && ca.get(0).inboundSpi() == cb.get(0).outboundSpi()
+                && ca.get(0).outboundSpi() == cb.get(0).inboundSpi(), steps + "\nA: " + ca + "\nB: " + cb);
+    }
+
+    /**
+     * Rekeys by A, by B and by both at once (with and without IKE_FOLLOWUP_KE), their messages crossing in the orders a
+     * seeded shuffle finds: no packet lost at any step.
+     */
+    @Test
+    void noPacketIsLostWhateverOrderTheRekeyMessagesCrossIn() {
+        for (long seed = 0; seed < 40; seed++) {
+            java.util.Random random = new java.util.Random(seed);
+            Flight f = pair(seed % 2 == 0 ? HYBRID_ESP : "aes256gcm16-modp2048");
+            StringBuilder steps = new StringBuilder();
+            boolean rekeyA = random.nextInt(4) != 0, rekeyB = !rekeyA || random.nextBoolean();
+            while (rekeyA || rekeyB || !f.idle()) {
+                List<Character> can = new ArrayList<>();
+                if (rekeyA) {
+                    can.add('R');
+                }
+                if (rekeyB) {
+                    can.add('r');
+                }
+                if (!f.toA.isEmpty()) {
+                    can.add('a');
+                }
+                if (!f.toB.isEmpty()) {
+                    can.add('b');
+                }
+                char c = can.get(random.nextInt(can.size()));
+                rekeyA &= c != 'R';
+                rekeyB &= c != 'r';
+                steps.append(c);
+                switch (c) {
+                    case 'R' -> f.rekey(f.a);
+                    case 'r' -> f.rekey(f.b);
+                    case 'a' -> f.deliver(f.a);
+                    default -> f.deliver(f.b);
+                }
+                assertBothWays(f, "seed " + seed + ": " + steps);
+            }
+            assertOneChildSa(f, "seed " + seed + ": " + steps);
+        }
     }
 
     /** One gateway's tunnel with a certificate site whose credentials (and CRL file) {@code certs} holds. */

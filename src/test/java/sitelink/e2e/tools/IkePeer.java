@@ -188,6 +188,7 @@ public final class IkePeer {
                     System.out.println("INSTALLED " + c.child() + " to " + c.child().remote());
                 }
                 case IkeAction.IkeSaRekeyed r -> System.out.println(String.format("IKE_REKEYED %016x_i %016x_r %s", r.spiI(), r.spiR(), r.proposal()));
+                case IkeAction.ChildSaReady r -> System.out.println("CHILD_READY " + Integer.toHexString(r.inboundSpi()));
                 case IkeAction.ChildSaDeleted d -> System.out.println("CHILD_DELETED " + Integer.toHexString(d.inboundSpi()));
                 case IkeAction.Failed f -> System.out.println("FAILED " + f.reason() + ": " + f.detail());
                 case IkeAction.Closed c -> System.out.println("CLOSED " + c.why());
