@@ -54,6 +54,8 @@ public final class Agent implements AutoCloseable {
     private boolean calling;
     private Target gateway;
     private Thread thread;
+    /** {@link #prepare} found etcd unreachable and said so. */
+    private volatile boolean unreachableAtStart;
     /** When etcd last answered the agent's thread ({@link AgentClock#nanoTime()}); meaningful once it did. */
     private long lastAnswer;
     private boolean answered;
@@ -95,6 +97,7 @@ public final class Agent implements AutoCloseable {
             lastProblems = r.problems();
         } catch (IOException e) {
             why = "etcd is unreachable (" + e.getMessage() + ")";
+            unreachableAtStart = true; // said so: the loop says when it is back
         }
         if (Files.exists(applied) && Files.readString(applied).startsWith(AgentFile.HEADER)) {
             LOG.log(Level.WARNING, "{0}; site {1} starts with the configuration applied last, {2}", why, site, applied);
@@ -120,7 +123,7 @@ public final class Agent implements AutoCloseable {
 
     private void run() {
         Duration backoff = BACKOFF_FIRST;
-        boolean down = false;
+        boolean down = unreachableAtStart;
         long lease = 0;
         while (!isStopped()) {
             AutoCloseable watch = null;

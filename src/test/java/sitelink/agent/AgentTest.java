@@ -60,12 +60,14 @@ class AgentTest {
     };
     private Path applied;
     private Agent agent;
+    private String siteFile;
+    private SiteRecord own;
 
     @BeforeEach
     void start() throws IOException {
         agentLogger.addHandler(capture);
         etcd.put(Etcd.TOPOLOGY_KEY, Files.readString(Path.of("src/test/resources/plan/hub-and-spoke/topology.yaml")));
-        String siteFile = """
+        siteFile = """
                 name: shop-2
                 private_key_file: %s
                 listen_port: 51820
@@ -75,7 +77,7 @@ class AgentTest {
                 local_subnets:
                   - 198.18.12.0/24
                 """.formatted(dir.resolve("site.key"));
-        SiteRecord own = new SiteRecord(Key.fromBase64(SHOP_2), Optional.empty(), List.of(Prefix.parse("198.18.12.0/24")));
+        own = new SiteRecord(Key.fromBase64(SHOP_2), Optional.empty(), List.of(Prefix.parse("198.18.12.0/24")));
         applied = dir.resolve("shop-2.etcd.yaml");
         agent = new Agent(etcd, clock, "shop-2", siteFile, own, applied);
         agent.prepare();
@@ -197,6 +199,31 @@ class AgentTest {
         assertTrue(file().contains("203.0.113.100:51820"), file());
         assertTrue(etcd.get(OWN_RECORD).isPresent(), "the record published again, under a new lease");
         assertEquals(1, etcd.watchers());
+    }
+
+    /** An agent that started without etcd said so; when etcd answers it says that too (an operator counts both). */
+    @Test
+    void etcdUnreachableAtStartIsReportedBackOnceItAnswers() throws IOException {
+        agent.close();
+        synchronized (log) {
+            log.clear();
+        }
+        etcd.reachable(false);
+        Agent late = new Agent(etcd, clock, "shop-2", siteFile, own, dir.resolve("late.etcd.yaml"));
+        late.prepare();
+        late.start(List::of);
+        try {
+            clock.settle();
+            assertEquals(1, log("WARNING").size(), log::toString);
+            assertTrue(log("WARNING").getFirst().startsWith("WARNING etcd is unreachable"), log::toString);
+            etcd.reachable(true);
+            clock.runFor(Duration.ofSeconds(6));
+            List<String> info = log("INFO");
+            assertEquals(1, info.size(), info::toString);
+            assertTrue(info.getFirst().startsWith("INFO etcd is reachable again"), info.getFirst());
+        } finally {
+            late.close();
+        }
     }
 
     @Test
