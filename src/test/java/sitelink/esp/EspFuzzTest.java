@@ -17,25 +17,11 @@ import java.util.Arrays;
  */
 class EspFuzzTest {
     private static final EspCipher[] CIPHERS = EspCipher.values();
-    /**
-     * One SA pair per cipher (sa[0] seals for sa[1]), kept while it is as new: an EspSa holds a few ThreadLocals, and
-     * two new SAs per execution filled the fuzzing thread's ThreadLocal map with dead entries until looking one up was
-     * two thirds of the time. Every execution still starts from a new pair's state: the sender's sequence is set back
-     * to 1, and the pair is replaced after any execution in which a packet passed the ICV check, the only way open
-     * changes the receiver (its replay window).
-     */
-    private static final EspSa[][] PAIRS = new EspSa[CIPHERS.length][];
 
     @FuzzTest
     void open(FuzzedDataProvider data) {
-        int which = data.consumeInt(0, CIPHERS.length - 1);
-        EspCipher cipher = CIPHERS[which];
-        if (PAIRS[which] == null) {
-            PAIRS[which] = EspSaTest.pair(cipher);
-        }
-        EspSa[] sa = PAIRS[which];
-        sa[0].continueSequenceAt(1);
-        PAIRS[which] = null; // until this execution is known to have left the receiver as it was
+        EspCipher cipher = CIPHERS[data.consumeInt(0, CIPHERS.length - 1)];
+        EspSa[] sa = EspSaTest.pair(cipher); // sa[0] seals for sa[1]
         if (data.consumeBoolean()) {
             byte[] raw = data.consumeRemainingAsBytes();
             byte[] datagram = Arrays.copyOf(raw, Math.max(raw.length, 8));
@@ -47,7 +33,6 @@ class EspFuzzTest {
             datagram[7] |= 1; // a non-zero sequence number
             int n = sa[1].open(datagram, 0, datagram.length, new byte[datagram.length], 0);
             assertTrue(n < 0, "forged bytes accepted under " + cipher + ": " + n);
-            keepIfUntouched(which, sa, n);
             return;
         }
         byte[] inner = data.consumeBytes(1500);
@@ -66,14 +51,6 @@ class EspFuzzTest {
             assertEquals(EspDrop.REPLAYED.code(), sa[1].open(sealed, 0, len, new byte[len], 0), "its replay is refused");
         } else {
             assertTrue(n < 0, "a changed packet was accepted under " + cipher + ": " + n);
-            keepIfUntouched(which, sa, n);
-        }
-    }
-
-    /** Keeps the pair for the next execution when open refused before the ICV check passed ({@code result}). */
-    private static void keepIfUntouched(int which, EspSa[] sa, int result) {
-        if (result < 0 && result != EspDrop.BAD_PADDING.code() && result != EspDrop.NOT_TUNNEL_MODE.code()) {
-            PAIRS[which] = sa;
         }
     }
 }
