@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
@@ -21,6 +22,8 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  */
 final class YamlSource {
     private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
+    /** Line breaks as YAML 1.1 counts them. */
+    private static final Pattern LINE_BREAK = Pattern.compile("\r\n|[\r\n\u0085\u2028\u2029]");
 
     private final String file;
     private final List<ConfigProblem> problems;
@@ -47,7 +50,7 @@ final class YamlSource {
             }
             return Optional.of(root);
         } catch (StreamReadException e) {
-            problems.add(syntaxError(file, e));
+            problems.add(syntaxError(file, text, e));
             return Optional.empty();
         } catch (IOException e) {
             problems.add(ConfigProblem.error(new Location(file, 1, 1), "cannot read the file: " + e.getMessage()));
@@ -56,19 +59,29 @@ final class YamlSource {
     }
 
     /** SnakeYAML knows both where the problem is and what it was parsing; Jackson's message keeps only the latter. */
-    private static ConfigProblem syntaxError(String file, StreamReadException e) {
+    private static ConfigProblem syntaxError(String file, String text, StreamReadException e) {
         String fix = "; check the indentation (spaces, not tabs) and quote values that contain ': ' or '#' "
                 + "or start with '[' (an IPv6 endpoint: \"[2001:db8::2]:51820\")";
         if (e.getCause() instanceof MarkedYAMLException m && m.getProblemMark() != null) {
             Mark at = m.getProblemMark();
             String context = m.getContext() == null ? "" : ", " + m.getContext();
-            return ConfigProblem.error(new Location(file, at.getLine() + 1, at.getColumn() + 1),
+            return ConfigProblem.error(onItsLine(file, text, at.getLine() + 1, at.getColumn() + 1),
                     "this is not valid YAML (" + m.getProblem() + context + ")" + fix);
         }
         JsonLocation l = e.getLocation();
         Location at = l == null ? new Location(file, 1, 1) : new Location(file, Math.max(1, l.getLineNr()), Math.max(1, l.getColumnNr()));
         String what = e.getOriginalMessage().lines().findFirst().orElse("syntax error").strip();
         return ConfigProblem.error(at, "this is not valid YAML (" + what + ")" + fix);
+    }
+
+    /**
+     * SnakeYAML counts a '\r' that ends the text as a column rather than a line break, so a problem at the end of the
+     * text can lie one column past the end of its line: it is put at the end of that line, where the text ends.
+     */
+    private static Location onItsLine(String file, String text, int line, int column) {
+        String[] lines = LINE_BREAK.split(text, -1);
+        int l = Math.min(Math.max(1, line), lines.length);
+        return new Location(file, l, Math.min(Math.max(1, column), lines[l - 1].length() + 1));
     }
 
     private Node value(JsonParser p, JsonToken t) throws IOException {

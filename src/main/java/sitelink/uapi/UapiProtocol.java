@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.SortedMap;
+import java.util.regex.Pattern;
 import sitelink.crypto.Key;
 import sitelink.device.DeviceControl;
 import sitelink.device.DeviceException;
@@ -41,6 +42,9 @@ public final class UapiProtocol {
     public static final int EINVAL = -22, EPROTO = -71, EIO = -5, UNKNOWN = -55;
     private static final int MAX_LINE = 1 << 16;
     private static final System.Logger LOG = System.getLogger(UapiProtocol.class.getName());
+    /** Compiled once: String.replaceAll and replaceFirst compile their pattern on every call. */
+    private static final Pattern NOT_PRINTABLE = Pattern.compile("[^\\x21-\\x7e]");
+    private static final Pattern LEADING_ZEROS = Pattern.compile("^0+(?=.)");
 
     private final DeviceControl device;
 
@@ -339,7 +343,7 @@ public final class UapiProtocol {
 
     private static String printable(String key) {
         String k = key.length() > 40 ? key.substring(0, 40) + "..." : key;
-        return k.replaceAll("[^\\x21-\\x7e]", "?");
+        return NOT_PRINTABLE.matcher(k).replaceAll("?");
     }
 
     private static boolean parseTrue(String value) {
@@ -354,7 +358,7 @@ public final class UapiProtocol {
         if (value.isEmpty() || value.length() > 20 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new IllegalArgumentException("not an unsigned decimal");
         }
-        String digits = value.replaceFirst("^0+(?=.)", "");
+        String digits = LEADING_ZEROS.matcher(value).replaceFirst("");
         if (digits.length() > 10 || Long.parseLong(digits) > max) {
             throw new IllegalArgumentException("out of range");
         }

@@ -83,20 +83,51 @@ class CoreFuzzTest {
         }
     }
 
+    /**
+     * The remote side's part of a handshake, recorded once: its initiation, its confirmation (what it sends once it has
+     * the local core's response) and a transport packet on the new session. The remote side is only a source of
+     * authentic datagrams, so it need not be rebuilt: a fresh local core with the same keys, clock and seeded random
+     * answers the initiation with the same response every time, so these datagrams fit every execution's session
+     * (the fixture checks that it does). Half the X25519 work of a handshake per execution is saved this way.
+     */
+    private static final Recorded RECORDED = Recorded.make();
+
+    private record Recorded(Key remotePublic, byte[] initiation, byte[] response, List<byte[]> confirmation,
+            byte[] transport) {
+        static Recorded make() {
+            FakeClock clock = new FakeClock();
+            Side local = new Side(clock, KEY_LOCAL, 3);
+            Side remote = new Side(clock, KEY_REMOTE, 4);
+            local.core.addPeer(remote.core.publicKey().orElseThrow()).orElseThrow();
+            Peer localAtRemote = remote.core.addPeer(local.core.publicKey().orElseThrow()).orElseThrow();
+            remote.core.setEndpoint(localAtRemote, TO);
+            remote.send(localAtRemote, new byte[0]); // stages a keepalive, sends an initiation
+            byte[] initiation = remote.sent.removeFirst();
+            local.receive(initiation.clone());
+            byte[] response = local.sent.removeFirst();
+            remote.core.receive(TO, response, response.length, remote.results.clear());
+            remote.take();
+            List<byte[]> confirmation = List.copyOf(remote.sent);
+            remote.sent.clear();
+            byte[] transport = encrypt(remote, localAtRemote, new byte[] {0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0,
+                    (byte) 198, 19, 0, 2, (byte) 198, 19, 0, 1});
+            return new Recorded(remote.core.publicKey().orElseThrow(), initiation, response, confirmation, transport);
+        }
+    }
+
     @FuzzTest(maxDuration = "20s")
     void receive(FuzzedDataProvider data) {
-        FakeClock clock = new FakeClock();
-        Side local = new Side(clock, KEY_LOCAL, 3);
-        Side remote = new Side(clock, KEY_REMOTE, 4);
-        Peer remoteAtLocal = local.core.addPeer(remote.core.publicKey().orElseThrow()).orElseThrow();
-        Peer localAtRemote = remote.core.addPeer(local.core.publicKey().orElseThrow()).orElseThrow();
-        remote.core.setEndpoint(localAtRemote, TO);
+        Side local = new Side(new FakeClock(), KEY_LOCAL, 3);
+        Peer remoteAtLocal = local.core.addPeer(RECORDED.remotePublic()).orElseThrow();
         // Remote initiates; the local core answers; remote confirms with a keepalive: an established session.
-        byte[] initiation = handshake(local, remote, localAtRemote);
-        byte[] transport = encrypt(remote, localAtRemote, new byte[] {0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0,
-                (byte) 198, 19, 0, 2, (byte) 198, 19, 0, 1});
+        local.receive(RECORDED.initiation().clone());
+        assertArrayEquals(RECORDED.response(), local.sent.removeFirst(), "the local core answered as when recorded");
+        for (byte[] d : RECORDED.confirmation()) {
+            local.receive(d.clone());
+        }
+        local.sent.clear();
         if (data.consumeBoolean()) local.core.setUnderLoadRate(0); // reach the cookie-reply path too
-        List<byte[]> authentic = List.of(initiation, transport);
+        List<byte[]> authentic = List.of(RECORDED.initiation(), RECORDED.transport());
 
         byte[] datagram = switch (data.consumeInt(0, 2)) {
             case 0 -> data.consumeBytes(2048);
@@ -121,20 +152,6 @@ class CoreFuzzTest {
             assertNotNull(dropped, "a forged datagram's results say why it was dropped");
         }
         assertTrue(remoteAtLocal.rxBytes() >= 0);
-    }
-
-    private static byte[] handshake(Side local, Side remote, Peer localAtRemote) {
-        remote.send(localAtRemote, new byte[0]); // stages a keepalive, sends an initiation
-        byte[] initiation = remote.sent.removeFirst();
-        local.receive(initiation.clone());
-        byte[] response = local.sent.removeFirst();
-        remote.core.receive(TO, response, response.length, remote.results.clear());
-        remote.take();
-        while (!remote.sent.isEmpty()) {
-            local.receive(remote.sent.removeFirst());
-        }
-        local.sent.clear();
-        return initiation;
     }
 
     private static byte[] encrypt(Side remote, Peer localAtRemote, byte[] packet) {
