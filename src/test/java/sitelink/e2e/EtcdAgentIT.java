@@ -41,9 +41,9 @@ import sitelink.testbed.Proc;
 @Tag(E2e.ALONE)
 class EtcdAgentIT {
     /**
-     * Sites (one agent JVM each, about 110 MiB RSS and 5-8 s of CPU to start). Issue 17 asks for 20:
-     * -Dsitelink.etcd_sites=20 (at least 6). The default is what ran reliably on the shared 2-core test machine: at a
-     * load average of 25-65 from other test runs, 19 agents had not all come up after 180 s (docs/scale.md).
+     * Sites (one agent JVM each, about 110 MiB RSS and 3-5 s of CPU to start). Issue 17 asks for 20, the long setting:
+     * -Dsitelink.etcd_sites=20 (at least 6), which passed on a quiet machine with the slowest change at 4.49 s of the
+     * 5 s (20 JVMs reloading at once on 2 cores; docs/scale.md). The suite runs 6, which keep a wide margin.
      */
     private static final int SITES = Integer.getInteger("sitelink.etcd_sites", 6);
     /**
