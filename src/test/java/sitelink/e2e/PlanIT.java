@@ -29,8 +29,8 @@ import sitelink.testbed.Proc;
  * the reply (64 less one per gateway it crossed: 62 direct, 61 through one hub, 60 through both), and D and E cannot
  * reach each other: the hubs drop their packets (counted as filtered). When the topology lets them talk, {@code plan
  * --diff} names the two hubs' files alone, and after {@code plan} and {@code sitelink reload} on the two hubs D and
- * E reach each other through both hubs. The 12-site example of docs/scale.md is
- * checked file by file in PlanTest; twelve gateways are too many for the test machines.
+ * E reach each other through both hubs. The 12-site example of docs/scale.md is checked file by file in PlanTest,
+ * and its shape end to end on twelve gateways by PlanHybridIT.
  */
 class PlanIT {
     private static final int PORT = 51820;
@@ -161,7 +161,7 @@ class PlanIT {
     }
 
     /** The TTL of the echo reply to one ping (a few tries: the first packet may wait for a handshake). */
-    private static int replyTtl(Namespace from, String to) {
+    static int replyTtl(Namespace from, String to) {
         Command.Result[] last = new Command.Result[1];
         E2e.await(Duration.ofSeconds(30), "a ping reply from " + to + " in " + from, () -> {
             last[0] = from.exec("ping", "-n", "-c", "1", "-W", "2", to);
@@ -172,7 +172,7 @@ class PlanIT {
         return Integer.parseInt(m.group(1));
     }
 
-    private static long filtered(String iface) {
+    static long filtered(String iface) {
         return Uapi.request(iface, "get_counters=1\n\n").numbers().getOrDefault("drop_filtered", -1L);
     }
 }

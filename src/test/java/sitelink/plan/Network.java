@@ -25,8 +25,19 @@ import sitelink.route.Prefix;
  * key file of mode 0600 (at the path the file names, moved into that directory), then loaded as {@code sitelink
  * check} loads a hand-written site file. {@link #path} walks a packet through the files the way the gateways route it.
  */
-final class Network {
+public final class Network {
     final Map<String, SiteConfig> sites = new LinkedHashMap<>();
+
+    /** The site files {@code plan} wrote into {@code dir}, by site name (each must load without an error). */
+    public static Network read(Path dir, java.util.Collection<String> names) {
+        Network n = new Network();
+        for (String name : names) {
+            SiteFile f = SiteFile.load(dir.resolve(name + ".yaml"));
+            assertEquals(List.of(), f.errors(), name + ".yaml");
+            n.sites.put(name, f.config().orElseThrow());
+        }
+        return n;
+    }
 
     /** Writes {@code plan}'s files into {@code dir} and loads each; any problem {@code check} would report fails. */
     static Network load(Plan plan, Path dir) throws Exception {
@@ -55,7 +66,7 @@ final class Network {
      * remote site whose remote_subnets hold the destination); at every site after the first, the remote site it
      * arrived from must carry the sender's subnet, or WireGuard would drop it there (and the reply would not come back).
      */
-    List<String> path(String from, String to) {
+    public List<String> path(String from, String to) {
         Prefix src = sites.get(from).localSubnets().getFirst();
         Prefix dst = sites.get(to).localSubnets().getFirst();
         List<String> path = new ArrayList<>(List.of(from));

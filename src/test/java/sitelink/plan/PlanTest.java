@@ -23,8 +23,8 @@ import sitelink.route.Prefix;
 
 /**
  * {@code sitelink plan} on the three shapes (golden files in src/test/resources/plan/SHAPE/expected, the hybrid one
- * being PlanIT's network) and on the 12-site hybrid network of examples/topology-hybrid.yaml, which the e2e test does
- * not run (twelve gateways are too many for the test machines): its files are checked here, route by route.
+ * being PlanIT's network) and on the 12-site hybrid network of examples/topology-hybrid.yaml: its files are checked
+ * here, route by route (PlanHybridIT runs a network of its shape on twelve gateways).
  */
 class PlanTest {
     private static Plan plan(Path topology) {
