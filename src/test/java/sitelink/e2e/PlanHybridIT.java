@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,8 +13,6 @@ import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import sitelink.crypto.Key;
-import sitelink.crypto.X25519;
 import sitelink.plan.Network;
 import sitelink.testbed.Command;
 import sitelink.testbed.Offices;
@@ -32,8 +29,6 @@ import sitelink.testbed.Proc;
  */
 @Tag(E2e.ALONE)
 class PlanHybridIT {
-    private static final int PORT = 51820;
-
     @Test
     @DisplayName("plan's twelve site files of the hybrid example's shape: every LAN reaches every other along the planned path, the kept-apart pairs are blocked")
     void twelveSitesFromTheHybridExample() throws Exception {
@@ -49,25 +44,7 @@ class PlanHybridIT {
                     "[office-b]", "[office-b]", "[office-b]", "[office-b, office-a]"};
             Set<String> behindNat = Set.of("d", "e", "h", "i", "k");
             List<String> ifaces = new ArrayList<>();
-            StringBuilder sites = new StringBuilder();
-            for (int i = 0; i < o.size(); i++) {
-                Offices.Office x = o.get(i);
-                Key k = X25519.generatePrivate(new SecureRandom());
-                TwoOffices.writeSecret(dir.resolve(x.name() + ".key"), k.toBase64() + "\n");
-                ifaces.add(E2e.uniqueName("ph" + x.letter()));
-                sites.append("""
-                          - name: %s
-                            role: %s
-                            subnets: [%s]
-                            %s
-                            tunnel_name: %s
-                            public_key: %s
-                        """.formatted(x.name(), roles[i], x.lan(), behindNat.contains(x.letter()) ? "behind_nat: true"
-                        : "endpoint: " + x.wanAddress() + ":" + PORT, ifaces.get(i), X25519.publicKey(k).toBase64()));
-                if (!hubs[i].isEmpty()) {
-                    sites.append("    hubs: ").append(hubs[i]).append('\n');
-                }
-            }
+            String sites = PlanIT.siteEntries(o, dir, roles, hubs, behindNat, "ph", ifaces);
             Path topology = dir.resolve("topology.yaml");
             TwoOffices.writeSecret(topology, """
                     network: plan-hybrid-it

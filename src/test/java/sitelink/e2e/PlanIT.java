@@ -47,29 +47,9 @@ class PlanIT {
             Path dir = o.getFirst().gateway().logDir().resolve("plan");
             java.nio.file.Files.createDirectories(dir);
             List<String> ifaces = new ArrayList<>();
-            StringBuilder sites = new StringBuilder();
-            String[] roles = {"hub", "hub", "spoke", "spoke", "spoke"};
-            String[] hubs = {"", "", "[office-a]", "[office-a]", "[office-b]"};
-            for (int i = 0; i < o.size(); i++) {
-                Offices.Office x = o.get(i);
-                Key k = X25519.generatePrivate(new SecureRandom());
-                TwoOffices.writeSecret(dir.resolve(x.name() + ".key"), k.toBase64() + "\n");
-                ifaces.add(E2e.uniqueName("pl" + x.letter()));
-                sites.append("""
-                          - name: %s
-                            role: %s
-                            subnets: [%s]
-                            %s
-                            tunnel_name: %s
-                            public_key: %s
-                        """.formatted(x.name(), roles[i], x.lan(),
-                        // C is behind NAT as far as the plan knows: it dials its hub and keeps the mapping open.
-                        i == 2 ? "behind_nat: true" : "endpoint: " + x.wanAddress() + ":" + PORT, ifaces.get(i),
-                        X25519.publicKey(k).toBase64()));
-                if (!hubs[i].isEmpty()) {
-                    sites.append("    hubs: ").append(hubs[i]).append('\n');
-                }
-            }
+            // C is behind NAT as far as the plan knows: it dials its hub and keeps the mapping open.
+            String sites = siteEntries(o, dir, new String[] {"hub", "hub", "spoke", "spoke", "spoke"},
+                    new String[] {"", "", "[office-a]", "[office-a]", "[office-b]"}, java.util.Set.of("c"), "pl", ifaces);
             Path topology = dir.resolve("topology.yaml");
             TwoOffices.writeSecret(topology, """
                     network: plan-it
@@ -158,6 +138,35 @@ class PlanIT {
                 }
             }
         }
+    }
+
+    /**
+     * The {@code sites:} entries of a topology for offices {@code o} (role and hubs by position, the offices whose
+     * letter is in {@code behindNat} without an endpoint), each with a new key written to DIR/NAME.key and a tunnel
+     * interface named from {@code prefix}, added to {@code ifaces} in the offices' order.
+     */
+    static String siteEntries(List<Offices.Office> o, Path dir, String[] roles, String[] hubs,
+                              java.util.Set<String> behindNat, String prefix, List<String> ifaces) {
+        StringBuilder sites = new StringBuilder();
+        for (int i = 0; i < o.size(); i++) {
+            Offices.Office x = o.get(i);
+            Key k = X25519.generatePrivate(new SecureRandom());
+            TwoOffices.writeSecret(dir.resolve(x.name() + ".key"), k.toBase64() + "\n");
+            ifaces.add(E2e.uniqueName(prefix + x.letter()));
+            sites.append("""
+                      - name: %s
+                        role: %s
+                        subnets: [%s]
+                        %s
+                        tunnel_name: %s
+                        public_key: %s
+                    """.formatted(x.name(), roles[i], x.lan(), behindNat.contains(x.letter()) ? "behind_nat: true"
+                    : "endpoint: " + x.wanAddress() + ":" + PORT, ifaces.get(i), X25519.publicKey(k).toBase64()));
+            if (!hubs[i].isEmpty()) {
+                sites.append("    hubs: ").append(hubs[i]).append('\n');
+            }
+        }
+        return sites.toString();
     }
 
     /** The TTL of the echo reply to one ping (a few tries: the first packet may wait for a handshake). */
