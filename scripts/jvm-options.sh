@@ -5,9 +5,13 @@
 # well under 256 MiB (an unbounded G1 heap grew to 300-450 MiB and cost ~40% more CPU per GB in
 # scripts/perf-datapath). The etcd client of 'sitelink agent' (jetcd: gRPC, Netty, protobuf) uses sun.misc.Unsafe,
 # which Java 25 allows with a warning on stderr unless told it is allowed. The launchers put SITELINK_JAVA_OPTS after
-# these, so it can override any of them.
+# these, so it can override any of them. The first socket channel (`sitelink status` asking a gateway over its UAPI
+# socket) looks for a SelectorProvider service in every jar of the class path (61, opened one by one) unless this
+# property names the provider: Linux's own, the one the JDK would pick.
 # shellcheck disable=SC2034 # used by the launchers that source this file
-sitelink_jvm_opts=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -XX:+UseSerialGC -Xms16m -Xmx128m -XX:MaxDirectMemorySize=32m -Xss512k)
+sitelink_jvm_opts=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
+  -Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider
+  -XX:+UseSerialGC -Xms16m -Xmx128m -XX:MaxDirectMemorySize=32m -Xss512k)
 
 # Options for the command about to run (the launchers pass its first argument). Gateways (up, device, demo, agent) run for
 # long and want C2's code for the data path; every other command is a short-lived JVM that ends before C2 pays off, so

@@ -16,7 +16,7 @@ import sitelink.config.SiteConfig;
 import sitelink.config.SiteFile;
 import sitelink.config.SystemChecks;
 import sitelink.config.TunnelInterface;
-import sitelink.gateway.Gateway;
+import sitelink.control.Gateways;
 import sitelink.gateway.RunningGateway;
 import sitelink.os.process.Pidfd;
 import sitelink.route.Prefix;
@@ -30,7 +30,7 @@ import sitelink.route.Prefix;
 public final class CheckCommand implements Callable<Integer> {
     final KeyCommands.Io io = new KeyCommands.Io();
     /** Where running gateways' PID files are; tests point it elsewhere. */
-    Path runDirectory = Gateway.RUN_DIRECTORY;
+    Path runDirectory = Gateways.RUN_DIRECTORY;
 
     @Parameters(paramLabel = "FILE", description = "the site file, e.g. /etc/sitelink/office-a.yaml")
     Path file;

@@ -3,6 +3,7 @@ package sitelink.cli;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import sitelink.config.Suggest;
@@ -34,8 +35,26 @@ public final class Main implements Runnable {
         CommandLine.usage(this, System.out);
     }
 
+    /** The commands that run for long (gateways, the agent), as scripts/jvm-options.sh names them. */
+    private static final Set<String> LONG_RUNNING = Set.of("up", "device", "demo", "agent");
+
+    static {
+        // picocli's DefaultFactory looks for Groovy's closure class once; finding none searched every jar of the class
+        // path (61, opened one by one) and cost a short command about a tenth of its start (issue 15).
+        System.setProperty("picocli.disable.closures", "true");
+    }
+
     public static void main(String[] args) {
-        System.exit(run(args, System.err));
+        int status = run(args, System.err);
+        if (args.length > 0 && LONG_RUNNING.contains(args[0])) {
+            System.exit(status); // their shutdown hooks take the interface and the sockets down
+        }
+        // A short command registers no shutdown hook, and System.exit would ask for the system logger of
+        // java.lang.Runtime (to log the exit), whose service look-up opens every jar of the class path: halt instead,
+        // with what was printed flushed.
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(status);
     }
 
     /**
@@ -55,6 +74,11 @@ public final class Main implements Runnable {
             // Only the command asked for: picocli builds the model of every command it is given, by reflection, and
             // for all fourteen that was most of a short command's start (issue 15: `sitelink status` under 300 ms).
             return new CommandLine(new One()).addSubcommand(args[0], new CommandLine(command)).execute(args);
+        }
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            // The version alone needs no command: building them all ran their static initializers too (UpCommand's
+            // system logger, whose service look-up opens every jar of the class path).
+            return new CommandLine(new One()).execute(args);
         }
         return new CommandLine(new Main()).execute(args);
     }

@@ -32,8 +32,6 @@ public record Assessment(TunnelState state, String reason) {
      * retrying each time, are not.
      */
     static final int UNUSED_RESPONSES = 3;
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
-            .withZone(ZoneId.systemDefault());
 
     public static Assessment of(PeerStatus p, Instant now, Optional<Key> ourPublicKey) {
         boolean fresh = p.hasSession() && p.lastHandshake()
@@ -74,6 +72,15 @@ public record Assessment(TunnelState state, String reason) {
     }
 
     static String time(Instant t) {
-        return TIME.format(t);
+        return LocalZone.FORMAT.format(t);
+    }
+
+    /**
+     * The local time zone, looked up only when a time is shown: its rules come from a ZoneRulesProvider service
+     * look-up that opens every jar of the class path, which {@code sitelink status} of established tunnels need not pay.
+     */
+    private static final class LocalZone {
+        static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+                .withZone(ZoneId.systemDefault());
     }
 }
