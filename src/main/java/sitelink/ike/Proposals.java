@@ -17,8 +17,9 @@ public final class Proposals {
     public static final class ProposalException extends Exception {
         private static final long serialVersionUID = 1L;
 
+        /** Without a stack trace: the message is all a refused proposal tells (the user, in check's output). */
         ProposalException(String message) {
-            super(message);
+            super(message, null, false, false);
         }
     }
 
