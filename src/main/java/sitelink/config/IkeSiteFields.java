@@ -49,6 +49,9 @@ final class IkeSiteFields {
     private static final Map<String, Integer> WEAK_GROUPS = Map.of("modp768", 1, "modp1024", 2, "modp1536", 5,
             "modp1024s160", 22, "modp2048s224", 23, "modp2048s256", 24, "ecp192", 25, "ecp224", 26);
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})\\s*([smhd]?)");
+    /** Compiled once: String.matches compiles its pattern on every call. */
+    private static final Pattern IPV4_CHARS = Pattern.compile("[0-9.]+");
+    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9a-fA-F:.]+");
     static final Duration MIN_LIFETIME = Duration.ofMinutes(2);
     static final Duration MAX_LIFETIME = Duration.ofHours(24);
     static final Duration MAX_DPD_DELAY = Duration.ofHours(1);
@@ -414,7 +417,7 @@ final class IkeSiteFields {
                     + "cert); with auth: psk " + forms);
         } else if (t.startsWith("@#")) {
             bad = Optional.of("is a key ID, which sitelink does not support; " + forms);
-        } else if (t.matches("[0-9.]+") || t.matches("[0-9a-fA-F:.]+") && t.contains(":")) {
+        } else if (IPV4_CHARS.matcher(t).matches() || IPV6_CHARS.matcher(t).matches() && t.contains(":")) {
             try {
                 Prefix.parseAddress(t);
             } catch (IllegalArgumentException e) {

@@ -41,6 +41,10 @@ final class SiteValidator {
             "endpoint", "Endpoint", "remote_subnets", "AllowedIPs", "persistent_keepalive", "PersistentKeepalive");
     private static final Pattern SITE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_=+.-]{1,15}");
+    /** Compiled once: String.matches and replaceFirst compile their pattern on every call. */
+    private static final Pattern DIGITS = Pattern.compile("[0-9]+");
+    private static final Pattern WITH_PORT = Pattern.compile(".*:[0-9]+");
+    private static final Pattern HEX_PREFIX = Pattern.compile("^0[xX]");
 
     /** @param inlineKey a private or preshared key is written in the file itself (so the file is a secret) */
     record Result(Optional<SiteConfig> config, List<SiteFile.KeyFile> keyFiles, Optional<Location> listenPortAt, int listenPort,
@@ -165,7 +169,7 @@ final class SiteValidator {
             if (l.isPresent()) {
                 String t = l.get().text().strip();
                 try {
-                    if (t.matches("[0-9]+")) {
+                    if (DIGITS.matcher(t).matches()) {
                         listen = Optional.of(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(),
                                 portNumber(t)));
                     } else {
@@ -256,7 +260,7 @@ final class SiteValidator {
             host = text;
         } catch (IllegalArgumentException notLiteral) {
             try {
-                Endpoint e = text.matches(".*:[0-9]+") ? Endpoint.parse(text) : Endpoint.parse(text + ":" + port);
+                Endpoint e = WITH_PORT.matcher(text).matches() ? Endpoint.parse(text) : Endpoint.parse(text + ":" + port);
                 host = e.host();
                 port = e.port();
             } catch (IllegalArgumentException ex) {
@@ -306,7 +310,7 @@ final class SiteValidator {
         byte[] engineId = SnmpTarget.defaultEngineId(siteName);
         Optional<Node.Scalar> e = scalar(t, "engine_id");
         if (e.isPresent()) {
-            String hex = e.get().text().strip().replaceFirst("^0[xX]", "").replace(":", "");
+            String hex = e.get().text().strip().transform(h -> HEX_PREFIX.matcher(h).replaceFirst("")).replace(":", "");
             try {
                 engineId = java.util.HexFormat.of().parseHex(hex);
                 if (engineId.length < 5 || engineId.length > 32) {

@@ -27,18 +27,25 @@ public final class Suggest {
 
     /** The known name closest to {@code written}, if it is close enough to be what was meant. */
     public static Optional<String> closest(String written, Collection<String> known) {
+        // Two edits catch a swapped pair or a dropped letter; more would suggest unrelated names.
+        int limit = Math.min(2, Math.max(1, written.length() / 3));
+        String w = written.toLowerCase(Locale.ROOT);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {
-            int d = distance(written.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT));
+            // The distance is at least the difference in length: a name that much longer or shorter cannot be
+            // suggested, and a long unknown key (a pasted line) costs no table of its length times each name's.
+            String kl = k.toLowerCase(Locale.ROOT);
+            if (Math.abs(kl.length() - w.length()) > limit) {
+                continue;
+            }
+            int d = distance(w, kl);
             if (d < bestDistance) {
                 best = k;
                 bestDistance = d;
             }
         }
-        // Two edits catch a swapped pair or a dropped letter; more would suggest unrelated names.
-        return best != null && bestDistance <= Math.min(2, Math.max(1, written.length() / 3))
-                ? Optional.of(best) : Optional.empty();
+        return best != null && bestDistance <= limit ? Optional.of(best) : Optional.empty();
     }
 
     /** Optimal string alignment distance: Levenshtein plus transposition of two neighbours. */

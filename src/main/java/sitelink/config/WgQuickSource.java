@@ -30,6 +30,7 @@ final class WgQuickSource {
             "DNS", "SaveConfig", "PreUp", "PostUp", "PreDown", "PostDown");
     static final List<String> PEER_LABELS = List.of("PublicKey", "PresharedKey", "Endpoint", "AllowedIPs", "PersistentKeepalive");
     private static final Pattern NAME_COMMENT = Pattern.compile("#\\s*Name\\s*=\\s*(\\S.*?)\\s*$", Pattern.CASE_INSENSITIVE);
+    private static final Pattern LINE_BREAK = Pattern.compile("\r?\n");
 
     private WgQuickSource() {
     }
@@ -43,7 +44,7 @@ final class WgQuickSource {
         Section iface = null;
         List<Section> peers = new ArrayList<>();
         Section current = null;
-        String[] lines = text.split("\r?\n", -1);
+        String[] lines = LINE_BREAK.split(text, -1);
         for (int i = 0; i < lines.length; i++) {
             String raw = lines[i];
             int lineNo = i + 1;

@@ -87,6 +87,21 @@ public final class EspSa {
         nextSequence.set(next);
     }
 
+    /**
+     * Drops the calling thread's cipher, MACs and scratch buffer for this SA now, rather than when the garbage
+     * collector finds the SA unreachable. For a thread that makes SAs by the thousand and uses each briefly (the ESP
+     * fuzzer): their entries would pile up in the thread's ThreadLocal map until a collection, and every lookup
+     * would wade through them. A gateway's threads see a few SAs an hour and need not call it.
+     */
+    void releaseThreadState() {
+        cipher.remove();
+        scratch.remove();
+        if (inMac != null) {
+            inMac.remove();
+            outMac.remove();
+        }
+    }
+
     public int inboundSpi() {
         return inboundSpi;
     }

@@ -3,6 +3,7 @@ package sitelink.ike;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Proposals in strongSwan's syntax ({@code aes256gcm16-prfsha256-modp2048}, {@code chacha20poly1305-prfsha256-x25519},
@@ -10,6 +11,8 @@ import java.util.Optional;
  * named replacement, and the one function that selects a proposal (RFC 7296 section 2.7).
  */
 public final class Proposals {
+    /** Compiled once: String.matches compiles its pattern on every call (a token of every proposal comes here). */
+    private static final Pattern ADDITIONAL_KE = Pattern.compile("ke[1-7]_.*");
     private Proposals() {
     }
 
@@ -17,8 +20,9 @@ public final class Proposals {
     public static final class ProposalException extends Exception {
         private static final long serialVersionUID = 1L;
 
+        /** Without a stack trace: the message is all a refused proposal tells (the user, in check's output). */
         ProposalException(String message) {
-            super(message);
+            super(message, null, false, false);
         }
     }
 
@@ -102,7 +106,7 @@ public final class Proposals {
     }
 
     private static Transform transform(String token, boolean ike, String spec) throws ProposalException {
-        if (token.matches("ke[1-7]_.*")) { // RFC 9370 in strongSwan's syntax: ke1_mlkem768 is Additional Key Exchange 1
+        if (ADDITIONAL_KE.matcher(token).matches()) { // RFC 9370 in strongSwan's syntax: ke1_mlkem768 is Additional Key Exchange 1
             Transform method = transform(token.substring(4), ike, spec);
             if (method.type() != Ike.DH) {
                 throw new ProposalException("'" + spec + "': " + token + " names no key exchange method (e.g. ke1_mlkem768)");
