@@ -64,12 +64,12 @@ public final class StatusCommand implements Callable<Integer> {
             }
             onlyIface = sf.config().get().tunnel().name();
         }
-        for (String iface : ifaces) {
-            if (onlyIface != null && !iface.equals(onlyIface)) {
-                continue;
-            }
+        String only = onlyIface;
+        for (Gateways.Question<DeviceStatus> q : Gateways.askStatus(
+                ifaces.stream().filter(i -> only == null || i.equals(only)).toList())) {
+            String iface = q.iface();
             try {
-                DeviceStatus s = Gateways.status(iface);
+                DeviceStatus s = q.answer();
                 if (onlyIface == null && which != null && !which.equals(iface) && !which.equals(s.site())) {
                     continue;
                 }

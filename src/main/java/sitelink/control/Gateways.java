@@ -84,36 +84,93 @@ public final class Gateways {
         ask(socket(iface), "initiate_handshake=1\npublic_key=" + peer.toHex() + "\n\n", TIMEOUT, lines -> null);
     }
 
+    /**
+     * Asks every device on {@code ifaces} for its status at once ({@code sitelink status} of several gateways waits for
+     * the slowest answer, not for their sum: a gateway's first answer after its start takes tens of milliseconds).
+     * {@link Question#answer()} gives each answer, or the IOException {@link #status(String)} would throw, within
+     * {@link #TIMEOUT} of now. In the order of {@code ifaces}.
+     */
+    public static List<Question<DeviceStatus>> askStatus(List<String> ifaces) {
+        List<Question<DeviceStatus>> asked = new ArrayList<>();
+        for (String iface : ifaces) {
+            asked.add(new Question<>(socket(iface), "get_status=1\n\n", TIMEOUT, StatusLines::parse));
+        }
+        return asked;
+    }
+
     /** Sends {@code request} and parses the lines of the answer before its {@code errno=0}, within {@code timeout}. */
     private static <T> T ask(Path socket, String request, Duration timeout, Function<List<String>, T> parse)
             throws IOException {
-        String iface = socket.getFileName().toString().replaceFirst("\\.sock$", "");
-        // The reader is a daemon thread of its own; closing the channel is what ends a reader still blocked (timeout,
-        // interrupt). A platform thread rather than a virtual one: no scheduler to start for a short command's one
-        // question (issue 15: `status` of a gateway 0.81 -> 0.71 s wall, medians of 8, the same CPU time).
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            FutureTask<T> answer = new FutureTask<>(() -> {
-                ch.connect(UnixDomainSocketAddress.of(socket));
-                ch.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
-                BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
-                        StandardCharsets.UTF_8));
-                List<String> lines = new ArrayList<>();
-                for (String line; (line = in.readLine()) != null; ) {
-                    if (line.startsWith("errno=")) {
-                        if (!line.equals("errno=0")) {
-                            throw new IOException(iface + " answered " + line);
-                        }
-                        return parse.apply(lines);
-                    }
-                    lines.add(line);
-                }
-                String op = request.substring(0, request.indexOf('=')); // get_status, initiate_handshake
-                throw new IOException(iface + " closed the connection without an answer to " + op + ": is it a "
-                        + "sitelink device (wireguard-go does not answer " + op + ")?");
-            });
-            Thread.ofPlatform().daemon().name("uapi-" + iface).start(answer);
+        return new Question<>(socket, request, timeout, parse).answer();
+    }
+
+    /**
+     * One question to one device, asked when made: the connection and the reading run on a daemon thread of their own;
+     * closing the channel is what ends a reader still blocked (timeout, interrupt). A platform thread rather than a
+     * virtual one: no scheduler to start for a short command (issue 15: `status` of a gateway 0.81 -> 0.71 s wall,
+     * medians of 8, the same CPU time).
+     */
+    public static final class Question<T> {
+        private final String iface;
+        private final Path socket;
+        private final Duration timeout;
+        private final long deadline;
+        private final SocketChannel channel;
+        private final FutureTask<T> answer;
+        private final IOException failed;
+
+        Question(Path socket, String request, Duration timeout, Function<List<String>, T> parse) {
+            this.socket = socket;
+            this.timeout = timeout;
+            iface = socket.getFileName().toString().replaceFirst("\\.sock$", "");
+            deadline = System.nanoTime() + timeout.toNanos();
+            SocketChannel ch = null;
+            IOException failure = null;
             try {
-                return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            } catch (IOException e) {
+                failure = e;
+            }
+            channel = ch;
+            failed = failure;
+            answer = new FutureTask<>(() -> read(request, parse));
+            if (channel != null) {
+                Thread.ofPlatform().daemon().name("uapi-" + iface).start(answer);
+            }
+        }
+
+        /** The interface the question went to. */
+        public String iface() {
+            return iface;
+        }
+
+        private T read(String request, Function<List<String>, T> parse) throws IOException {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            channel.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
+            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel),
+                    StandardCharsets.UTF_8));
+            List<String> lines = new ArrayList<>();
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.startsWith("errno=")) {
+                    if (!line.equals("errno=0")) {
+                        throw new IOException(iface + " answered " + line);
+                    }
+                    return parse.apply(lines);
+                }
+                lines.add(line);
+            }
+            String op = request.substring(0, request.indexOf('=')); // get_status, initiate_handshake
+            throw new IOException(iface + " closed the connection without an answer to " + op + ": is it a "
+                    + "sitelink device (wireguard-go does not answer " + op + ")?");
+        }
+
+        /** The answer, waiting until the question's deadline at most; the connection is closed afterwards. */
+        public T answer() throws IOException {
+            if (failed != null) {
+                throw failed;
+            }
+            try (SocketChannel ch = channel) {
+                return answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 throw new IOException(iface + " did not answer on " + socket + " within " + timeout.toMillis() + " ms");
             } catch (ExecutionException e) {

@@ -32,6 +32,31 @@ class StatusReportTest {
         return PeerFacts.device(NOW, b.build(), c.build());
     }
 
+    /** The sizes read as they did with String.format("%.1f"): half-up on the shortest decimal form, no locale. */
+    @Test
+    void sizesMatchTheFormatterTheyReplace() {
+        java.util.Random r = new java.util.Random(15);
+        List<Long> sizes = new ArrayList<>(List.of(0L, 1023L, 1024L, 1075L, 1076L, 1177L, 1587L, 1024L * 1024 - 1,
+                1024L * 1024, 5L * 1024 * 1024 * 1024 * 1024 * 1024, Long.MAX_VALUE));
+        for (int i = 0; i < 100_000; i++) {
+            sizes.add(r.nextLong(1L << r.nextInt(1, 63)));
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        for (long n : sizes) {
+            String expected = n + " B";
+            if (n >= 1024) {
+                double v = n;
+                int u = -1;
+                while (v >= 1024 && u < units.length - 1) {
+                    v /= 1024;
+                    u++;
+                }
+                expected = String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+            }
+            assertEquals(expected, StatusReport.bytes(n), "size " + n);
+        }
+    }
+
     @Test
     void everyCellStartsUnderItsHeader() {
         String[] lines = StatusReport.table(List.of(twoTunnels())).split("\n");
