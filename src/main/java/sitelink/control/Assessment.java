@@ -2,12 +2,9 @@ package sitelink.control;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TimeZone;
 import sitelink.crypto.Key;
 import sitelink.device.PeerStatus;
 import sitelink.tunnel.Drop;
@@ -72,19 +69,7 @@ public record Assessment(TunnelState state, String reason) {
                 : "no handshake yet: nothing was sent to the peer; the first packet connects (or set persistent_keepalive)");
     }
 
-    /**
-     * {@code t} in local time, {@code yyyy-MM-dd HH:mm:ss}. The offset comes from {@link TimeZone} (the JDK's own
-     * tzdb.dat, daylight saving included) rather than from a {@code ZoneId}: a region's rules come from a
-     * ZoneRulesProvider service look-up that opens every jar of the class path, about 0.1 s of {@code sitelink status}
-     * showing a CONNECTING tunnel (issue 15).
-     */
     static String time(Instant t) {
-        ZoneOffset offset = ZoneOffset.ofTotalSeconds(TimeZone.getDefault().getOffset(t.toEpochMilli()) / 1000);
-        return TimeFormat.FORMAT.format(t.atOffset(offset));
-    }
-
-    /** Made when a time is first shown: {@code status} of established tunnels shows none. */
-    private static final class TimeFormat {
-        static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+        return LocalClock.format(t);
     }
 }
