@@ -41,7 +41,9 @@ public final class DeviceCommand implements Callable<Integer> {
             return Daemon.detachSelf(UapiServer.DEFAULT_DIRECTORY.resolve(iface + ".sock"), System.err);
         }
         log.configure(iface);
+        Thread preload = NativePreload.start(); // the FFM bindings on the second core, beside the warm-up
         WarmStart.run(LOG); // before the interface and its UAPI socket exist: wg configures a warm device
+        NativePreload.await(preload);
         Tun tun;
         try {
             tun = Tun.open(iface);

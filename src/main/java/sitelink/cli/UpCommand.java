@@ -100,7 +100,9 @@ public final class UpCommand implements Callable<Integer> {
                 stop.countDown();
             });
         }
+        Thread preload = NativePreload.start(); // the FFM bindings on the second core, beside the warm-up
         WarmStart.run(LOG); // before the tunnel exists and READY=1: its first packets meet compiled code
+        NativePreload.await(preload);
         Gateway gateway;
         try {
             gateway = Gateway.start(file, config);
