@@ -2,6 +2,7 @@ package sitelink.wireguard;
 
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -14,12 +15,16 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import sitelink.crypto.Key;
+import sitelink.crypto.X25519;
 
 /**
  * The handshake's cost on one core, in the JIT-compiled steady state: {@link #handshake} is a whole Noise IKpsk2
  * exchange (both sides: initiation, opening and accepting it, the response, consuming it); {@link #responder} is what a
  * responder spends per initiation (open, accept, respond), whose inverse is the handshakes per second one responder
  * core completes (issue 15 asks for 2,000 or more). MACs and cookies are left out: they are a few BLAKE2s calls.
+ * {@link #x25519} is one Diffie-Hellman through the JDK's X25519 with a prepared private key: the floor under both,
+ * as a responder does four scalar multiplications per handshake (DH(s, e_i) to open the initiation, its ephemeral
+ * public key, DH(e, e_i), DH(e, s_i); the static-static one is computed once per peer).
  * Run: {@code bench/jmh HandshakeBench}.
  */
 @State(Scope.Thread)
@@ -42,6 +47,8 @@ public class HandshakeBench {
     private byte[][] ring;
     private int next;
     private long nowNanos;
+    private X25519.PreparedKey prepared;
+    private Key peerPublic;
 
     @Setup
     public void setUp() {
@@ -54,6 +61,8 @@ public class HandshakeBench {
         for (int i = 0; i < RING; i++) {
             ring[i] = ringSource.createInitiation(i, start.plusSeconds(i));
         }
+        prepared = X25519.prepare(key());
+        peerPublic = X25519.publicKey(key());
     }
 
     private Key key() {
@@ -93,5 +102,10 @@ public class HandshakeBench {
         Handshake.Response response = responder.createResponse(next, nowNanos);
         response.keypair().destroy();
         return response.message();
+    }
+
+    @Benchmark
+    public Optional<Key> x25519() {
+        return X25519.sharedSecret(prepared, peerPublic);
     }
 }
