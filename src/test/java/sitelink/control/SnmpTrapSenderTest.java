@@ -19,6 +19,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.snmp4j.CommandResponderEvent;
 import org.snmp4j.MessageDispatcherImpl;
 import org.snmp4j.PDU;
@@ -166,12 +167,15 @@ class SnmpTrapSenderTest {
 
     /** The MIB as Net-SNMP loads it: no parse error, and every name resolves to the OID the sender uses. */
     @Test
-    void netSnmpLoadsTheMibAndItsNamesAreTheOidsSent() throws Exception {
+    void netSnmpLoadsTheMibAndItsNamesAreTheOidsSent(@TempDir Path persistent) throws Exception {
         assumeTrue(sitelink.cli.PkiCommandTest.onPath("snmptranslate") || System.getenv("CI") != null,
                 "snmptranslate (Debian package snmp) is not installed");
         Path mibs = Path.of("mib").toAbsolutePath();
         Path base = Path.of("src/test/resources/snmp/base-mibs").toAbsolutePath();
         assertTrue(Files.isRegularFile(mibs.resolve("SITELINK-MIB.txt")));
+        // Net-SNMP's persistent directory of its own: on a machine where no Net-SNMP tool ran yet, the first one
+        // creates /var/lib/snmp/cert_indexes and says so on stderr ("Created directory: ..."), which is not the MIB.
+        Files.createDirectory(persistent.resolve("cert_indexes"));
         for (var n : List.of(new Object[] {"sitelinkTunnelUp", SnmpTrapSender.TUNNEL_UP},
                 new Object[] {"sitelinkTunnelDown", SnmpTrapSender.TUNNEL_DOWN},
                 new Object[] {"sitelinkTunnelRekeyFailed", SnmpTrapSender.TUNNEL_REKEY_FAILED},
@@ -181,8 +185,10 @@ class SnmpTrapSenderTest {
                 new Object[] {"sitelinkEndpoint", SnmpTrapSender.ENDPOINT},
                 new Object[] {"sitelinkState", SnmpTrapSender.STATE}, new Object[] {"sitelinkReason", SnmpTrapSender.REASON},
                 new Object[] {"sitelinkPublicKey", SnmpTrapSender.PUBLIC_KEY})) {
-            Process p = new ProcessBuilder("snmptranslate", "-M", base + ":" + mibs, "-m", "SITELINK-MIB", "-IR", "-On",
-                    (String) n[0]).start();
+            ProcessBuilder pb = new ProcessBuilder("snmptranslate", "-M", base + ":" + mibs, "-m", "SITELINK-MIB", "-IR",
+                    "-On", (String) n[0]);
+            pb.environment().put("SNMP_PERSISTENT_DIR", persistent.toString());
+            Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
