@@ -42,6 +42,19 @@ public final class ChaChaPoly {
     private ChaChaPoly() {
     }
 
+    /**
+     * Makes the calling thread's JDK cipher now and seals one empty message under a random key with it (the cipher
+     * refuses a key and nonce it sealed with last, so not a fixed key), so that the
+     * thread's first packet or handshake does not pay for the cipher's look-up and first initialization (see
+     * {@code X25519.prepareThread}).
+     */
+    public static void prepareThread() {
+        byte[] key = new byte[KEY_LENGTH];
+        new java.security.SecureRandom().nextBytes(key);
+        seal(key, 0, EMPTY, 0, 0, null, new byte[TAG_LENGTH], 0);
+        java.util.Arrays.fill(key, (byte) 0);
+    }
+
     /** The WireGuard nonce for a counter: 4 zero bytes then the counter little-endian. */
     public static byte[] nonce(long counter) {
         byte[] n = new byte[NONCE_LENGTH];

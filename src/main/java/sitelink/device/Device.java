@@ -131,6 +131,8 @@ public final class Device implements DeviceControl, AutoCloseable {
     private final PacketFilter.LanWriter lanWriter = this::writeToLan;
     private volatile Diagnostic.Listener diagnostics = Diagnostic.Listener.NONE;
     private volatile String siteName = "";
+    /** False for the start-up warm-up's devices ({@link PipelineWarmUp}): no "up"/"down" lines in the gateway's log. */
+    private volatile boolean announce = true;
     private volatile java.util.Map<Key, String> peerNames = java.util.Map.of();
 
     public Device(String name, TunIo tun, Clock clock) throws IOException {
@@ -223,6 +225,17 @@ public final class Device implements DeviceControl, AutoCloseable {
         transmitNow(r, tunnelIndex);
     }
 
+    /**
+     * What each of the device's threads makes first, before its first packet: its own JDK cipher and key agreement
+     * (one per thread: a provider look-up and a first initialization each, about half a millisecond apiece measured
+     * inside a gateway's first handshake) and its one-datagram batch.
+     */
+    private static void prepareThread() {
+        sitelink.crypto.ChaChaPoly.prepareThread();
+        sitelink.crypto.X25519.prepareThread();
+        SINGLE.get();
+    }
+
     /** Starts the data-path and timer threads. */
     public synchronized void start() {
         threads.add(Thread.ofPlatform().name(name + "-tun").daemon().start(this::tunLoop));
@@ -236,7 +249,15 @@ public final class Device implements DeviceControl, AutoCloseable {
         threads.add(h);
         h.start();
         threads.add(Thread.ofPlatform().name(name + "-timers").daemon().start(this::timerLoop));
-        LOG.log(Level.INFO, "Interface {0} up, listening on UDP port {1,number,#}", name, bind.port());
+        if (announce) {
+            LOG.log(Level.INFO, "Interface {0} up, listening on UDP port {1,number,#}", name, bind.port());
+        }
+    }
+
+    /** Leaves this device's start and stop out of the log: a device no one configured or sees (the warm-up's). */
+    void quiet() {
+        announce = false;
+        peers.announce = false;
     }
 
     /** Blocks until the device stopped (closed, or its interface was deleted). */
@@ -258,6 +279,7 @@ public final class Device implements DeviceControl, AutoCloseable {
      * kernel had queued. Packets are read into an off-heap slab and copied once into a heap array for the cipher.
      */
     private void tunLoop() {
+        prepareThread();
         int stride = MAX_PACKET + 1 + VirtioNet.HEADER_LENGTH;
         MemorySegment slab = Arena.ofAuto().allocate((long) BATCH * stride);
         int[] lens = new int[BATCH];
@@ -383,6 +405,7 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     /** UDP → classify → open → source check → filter → TUN, a recvmmsg batch at a time, on the socket of {@code slot}. */
     private void udpLoop(int slot) {
+        prepareThread();
         UdpSocket.Batch rx = new UdpSocket.Batch(BATCH);
         // With TUN offloads, decrypted TCP segments of a batch reach the TUN merged (GRO).
         TcpCoalescer coalescer = tun.hasVnetHeader() ? new TcpCoalescer(tun) : null;
@@ -521,6 +544,7 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     /** Handshakes, cookies and their public-key work, one message at a time, off the data path. */
     private void handshakeLoop() {
+        prepareThread();
         int err = sitelink.os.ffm.Libc.setCurrentThreadNice(HANDSHAKE_THREAD_NICE);
         if (err < 0) {
             LOG.log(Level.INFO, "{0}: the handshake thread keeps the default priority ({1})", name,
@@ -570,6 +594,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     private void timerLoop() {
+        prepareThread();
         Results fired = new Results(0);
         while (running) {
             long next = Long.MAX_VALUE;
@@ -772,7 +797,9 @@ public final class Device implements DeviceControl, AutoCloseable {
                 LockSupport.unpark(t);
             }
         }
-        LOG.log(Level.INFO, "Interface {0} down", name);
+        if (announce) {
+            LOG.log(Level.INFO, "Interface {0} down", name);
+        }
         stopped.countDown();
     }
 }

@@ -21,6 +21,8 @@ final class PeerSettings {
     private final AllowedIps<Remote> allowedIps;
     private final DeviceCounters counters;
     private final Consumer<Results> transmit;
+    /** False for the start-up warm-up's devices: their peers come and go unlogged. */
+    volatile boolean announce = true;
 
     PeerSettings(WireGuardCore core, AllowedIps<Remote> allowedIps, DeviceCounters counters, Consumer<Results> transmit) {
         this.core = core;
@@ -53,7 +55,7 @@ final class PeerSettings {
             return; // our own public key: ignored, as wireguard-go does
         }
         Peer p = maybe.get();
-        if (existing.isEmpty()) {
+        if (existing.isEmpty() && announce) {
             LOG.log(Level.INFO, "{0} - Created", p);
         }
         pu.presharedKey().ifPresent(k -> core.setPresharedKey(p, k));
@@ -80,6 +82,8 @@ final class PeerSettings {
         allowedIps.removeAll(p);
         counters.forget(p);
         core.removePeer(p.publicKey());
-        LOG.log(Level.INFO, "{0} - Removed", p);
+        if (announce) {
+            LOG.log(Level.INFO, "{0} - Removed", p);
+        }
     }
 }

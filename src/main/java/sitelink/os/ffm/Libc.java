@@ -30,8 +30,8 @@ public final class Libc {
             EINPROGRESS = 115;
 
     public static final int O_RDWR = 2, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
-    public static final int AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16, SOCK_DGRAM = 2, SOCK_RAW = 3,
-            SOCK_CLOEXEC = 0x80000;
+    public static final int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16, SOCK_DGRAM = 2, SOCK_RAW = 3,
+            SOCK_SEQPACKET = 5, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
     public static final int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
     public static final short POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
     /** sizeof(struct pollfd): int fd; short events; short revents. */
@@ -53,6 +53,8 @@ public final class Libc {
     private static final MethodHandle POLL = function("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle EVENTFD = function("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SOCKET = function("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SOCKETPAIR = function("socketpair",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle GETTID = function("gettid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle SETPRIORITY = function("setpriority",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
@@ -185,6 +187,22 @@ public final class Libc {
         try {
             MemorySegment state = errnoState();
             return result((int) SOCKET.invokeExact(state, domain, type, protocol), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** socketpair(2): the two connected sockets' fds in {@code fds[0]} and {@code fds[1]}; returns 0 or -errno. */
+    public static int socketpair(int domain, int type, int protocol, int[] fds) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoState();
+            MemorySegment sv = arena.allocate(JAVA_INT, 2);
+            int r = result((int) SOCKETPAIR.invokeExact(state, domain, type, protocol, sv), state);
+            if (r == 0) {
+                fds[0] = sv.getAtIndex(JAVA_INT, 0);
+                fds[1] = sv.getAtIndex(JAVA_INT, 1);
+            }
+            return r;
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -120,6 +120,18 @@ public final class UdpSocket implements UdpIo {
 
     /** Binds {@code port} (0 = any free port) on all IPv4 and IPv6 addresses; {@code fwmark} 0 = none. */
     public static UdpSocket open(int port, int fwmark) throws IOException {
+        return open(port, fwmark, false);
+    }
+
+    /**
+     * A socket on a free port of 127.0.0.1 only (IPv4-mapped on the dual-stack socket), which nothing outside this
+     * host's loopback can reach: the start-up warm-up's ({@code sitelink.device.PipelineWarmUp}).
+     */
+    public static UdpSocket openLoopback() throws IOException {
+        return open(0, 0, true);
+    }
+
+    private static UdpSocket open(int port, int fwmark, boolean loopback) throws IOException {
         int fd = Libc.socket(Libc.AF_INET6, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0) {
             throw new ErrnoException("cannot open a UDP socket", -fd);
@@ -154,6 +166,10 @@ public final class UdpSocket implements UdpIo {
             MemorySegment sa = arena.allocate(SOCKADDR_IN6);
             sa.set(JAVA_SHORT, 0, (short) Libc.AF_INET6);
             sa.set(BE_SHORT, 2, (short) port);
+            if (loopback) { // ::ffff:127.0.0.1 at sin6_addr (offset 8)
+                MemorySegment.copy(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, 127, 0, 0, 1}, 0, sa,
+                        JAVA_BYTE, 8, 16);
+            }
             MemorySegment state = Libc.errnoState();
             int r = (int) BIND.invokeExact(state, fd, sa, SOCKADDR_IN6);
             if (r < 0) {

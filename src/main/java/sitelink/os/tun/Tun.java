@@ -121,6 +121,21 @@ public final class Tun implements TunIo {
         return new Tun(fd, wake, name, offload ? VirtioNet.HEADER_LENGTH : 0);
     }
 
+    /**
+     * A TUN over a socket of a connected {@link Libc#SOCK_SEQPACKET} pair instead of /dev/net/tun: the same reads and
+     * writes, one packet each, with or without the virtio_net_hdr, and no interface anywhere. The start-up warm-up
+     * ({@code sitelink.device.PipelineWarmUp}) runs the real data path over two of these. {@code fd} must be
+     * non-blocking; the Tun closes it.
+     */
+    public static Tun overSocket(int fd, String name, boolean vnetHeader) throws IOException {
+        int wake = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+        if (wake < 0) {
+            Libc.close(fd);
+            throw new ErrnoException("cannot create eventfd for " + name, -wake);
+        }
+        return new Tun(fd, wake, name, vnetHeader ? VirtioNet.HEADER_LENGTH : 0);
+    }
+
     /** The interface name the kernel assigned. */
     public String name() {
         return name;

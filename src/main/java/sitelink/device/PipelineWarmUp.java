@@ -1,0 +1,419 @@
+package sitelink.device;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import sitelink.crypto.Key;
+import sitelink.crypto.X25519;
+import sitelink.os.ffm.ErrnoException;
+import sitelink.os.ffm.Libc;
+import sitelink.os.socket.UdpIo;
+import sitelink.os.socket.UdpSocket;
+import sitelink.os.tun.Tun;
+import sitelink.packet.Checksum;
+import sitelink.route.Prefix;
+import sitelink.tunnel.Clock;
+import sitelink.tunnel.Environment;
+
+/**
+ * The warm-up of the whole data path, run at start before the gateway's interface exists (issue 15): two real
+ * {@link Device}s, each on a {@link Tun} over one end of a socket pair (the same reads and writes, with the virtio
+ * header and TCP segmentation offload, as on /dev/net/tun) and a UDP socket on 127.0.0.1 (the same sendmmsg and
+ * recmmsg, with UDP GSO/GRO, as on the WAN). It plays the LAN hosts on the pairs' other ends: pings both ways,
+ * handshakes (the peers removed and added again between rounds, as {@code wg set} does), and a TCP stream of
+ * super-segments with ACKs back, so that what the first real ping, the first handshake and the first seconds of a
+ * transfer run (TUN reader, UDP reader, handshake thread, the FFM calls, segmentation and coalescing, the ciphers) has
+ * been compiled by the JIT when they come.
+ *
+ * <p>It touches no interface, no route and no address: the sockets are bound to 127.0.0.1 only, on free ports, and the
+ * packets inside the tunnel (198.18.0.1 and 198.18.0.2, RFC 2544's benchmarking range) never reach the kernel's IP
+ * stack. Keys are fresh and zeroed with the devices. Bounded in time (checked between steps); a step that gets no
+ * answer within {@link #WAIT_NANOS} (loopback filtered by a firewall, say) ends it early, and the report says so.
+ */
+public final class PipelineWarmUp {
+    /** A packet that does not arrive within this ends the warm-up (the first one waits for a cold handshake). */
+    static final long WAIT_NANOS = 2_000_000_000L;
+    private static final byte[] HOST_A = {(byte) 198, 18, 0, 1};
+    private static final byte[] HOST_B = {(byte) 198, 18, 0, 2};
+    private static final int VNET = 10;
+    /** TCP payload per segment over a 1420-byte tunnel MTU (IPv4: 20 + 20 bytes of headers). */
+    private static final int MSS = 1380;
+    /** Segments per super-segment: what a TUN with TSO hands over for a busy stream (about 64 KiB). */
+    private static final int SEGMENTS = 47;
+    private static final int PINGS_PER_ROUND = 10;
+    private static final int SUPER_SEGMENTS_PER_ROUND = 24;
+
+    /** What a warm-up did; {@code stopped} is empty when it ran to its budget, else why it ended early. */
+    public record Report(int rounds, int handshakes, int pings, long tcpBytes, long nanos, String stopped) {
+        public double millis() {
+            return nanos / 1e6;
+        }
+    }
+
+    private PipelineWarmUp() {
+    }
+
+    /**
+     * Runs rounds of handshake, pings and a TCP burst until {@code budgetNanos} has passed (checked between rounds; one
+     * {@code minRounds} at least). Never throws: what stopped it early is in the report.
+     */
+    public static Report run(int minRounds, long budgetNanos, SecureRandom random) {
+        long start = System.nanoTime();
+        int rounds = 0, handshakes = 0, pings = 0;
+        long bytes = 0;
+        String stopped = "";
+        Pair pair = null;
+        try {
+            pair = new Pair(random);
+            // at least minRounds, however long the devices took to make (a cold JVM), else the budget
+            while (rounds < minRounds || System.nanoTime() - start < budgetNanos) {
+                if (rounds > 0) {
+                    pair.rejoin();
+                }
+                for (int i = 0; i < PINGS_PER_ROUND; i++) {
+                    pair.ping(rounds * PINGS_PER_ROUND + i);
+                    pings++;
+                }
+                handshakes++;
+                bytes += pair.stream(SUPER_SEGMENTS_PER_ROUND);
+                rounds++;
+            }
+        } catch (IOException | RuntimeException e) {
+            stopped = e.getMessage() == null ? e.toString() : e.getMessage();
+        } finally {
+            if (pair != null) {
+                pair.close();
+            }
+        }
+        return new Report(rounds, handshakes, pings, bytes, System.nanoTime() - start, stopped);
+    }
+
+    /** Two devices joined over loopback, and the LAN end of each one's TUN. */
+    private static final class Pair implements AutoCloseable {
+        private final SecureRandom random;
+        private final Lan lanA;
+        private final Lan lanB;
+        private final Device a;
+        private final Device b;
+        private final Key privateA;
+        private final Key privateB;
+        private final byte[] packet = new byte[VNET + 65535];
+        private int seq;
+
+        Pair(SecureRandom random) throws IOException {
+            this.random = random;
+            int[] pa = socketPair();
+            lanA = new Lan(pa[1]);
+            int[] pb;
+            try {
+                pb = socketPair();
+            } catch (IOException e) {
+                Libc.close(pa[0]);
+                lanA.close();
+                throw e;
+            }
+            lanB = new Lan(pb[1]);
+            UdpIo.Opener loopback = (port, mark) -> UdpSocket.openLoopback();
+            Environment env = Environment.of(Clock.SYSTEM, random);
+            Tun ta = null, tb = null;
+            Device da = null, db = null;
+            try {
+                ta = Tun.overSocket(pa[0], "warm-a", true); // closes the fd itself when it fails
+                pa[0] = -1;
+                tb = Tun.overSocket(pb[0], "warm-b", true);
+                pb[0] = -1;
+                da = new Device("warm-a", ta, loopback, env);
+                db = new Device("warm-b", tb, loopback, env);
+            } catch (IOException | RuntimeException e) {
+                for (int fd : new int[] {pa[0], pb[0]}) {
+                    if (fd >= 0) {
+                        Libc.close(fd);
+                    }
+                }
+                if (da != null) {
+                    da.close(); // closes its TUN
+                } else if (ta != null) {
+                    ta.close();
+                }
+                if (tb != null) {
+                    tb.close();
+                }
+                lanA.close();
+                lanB.close();
+                throw e;
+            }
+            a = da;
+            b = db;
+            a.quiet();
+            b.quiet();
+            privateA = X25519.generatePrivate(random);
+            privateB = X25519.generatePrivate(random);
+            try {
+                configure();
+                a.start();
+                b.start();
+            } catch (DeviceException | RuntimeException e) {
+                close();
+                throw new IOException("warm-up devices: " + e.getMessage(), e);
+            }
+        }
+
+        private static int[] socketPair() throws IOException {
+            int[] fds = new int[2];
+            int r = Libc.socketpair(Libc.AF_UNIX, Libc.SOCK_SEQPACKET | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0, fds);
+            if (r < 0) {
+                throw new ErrnoException("cannot make a socket pair", -r);
+            }
+            return fds;
+        }
+
+        /** Each device with its key and the other as its one peer (a fresh preshared key), as `wg set` would. */
+        private void configure() throws DeviceException {
+            Key psk = X25519.generatePrivate(random);
+            a.apply(new DeviceUpdate(Optional.of(Key.of(privateA.bytes())), OptionalInt.empty(), OptionalInt.empty(), true,
+                    List.of(peer(privateB, Key.of(psk.bytes()), b, HOST_B))));
+            b.apply(new DeviceUpdate(Optional.of(Key.of(privateB.bytes())), OptionalInt.empty(), OptionalInt.empty(), true,
+                    List.of(peer(privateA, psk, a, HOST_A))));
+        }
+
+        private static PeerUpdate peer(Key remotePrivate, Key psk, Device remote, byte[] host) {
+            InetSocketAddress endpoint = new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                    remote.snapshot().listenPort());
+            return new PeerUpdate(X25519.publicKey(remotePrivate), false, false, Optional.of(psk), Optional.of(endpoint),
+                    OptionalInt.empty(), true, List.of(Prefix.parse(addressText(host) + "/32")));
+        }
+
+        private static String addressText(byte[] a) {
+            return (a[0] & 0xff) + "." + (a[1] & 0xff) + "." + (a[2] & 0xff) + "." + (a[3] & 0xff);
+        }
+
+        /** Both peers removed and added again: their sessions end, and the next packet starts a new handshake. */
+        void rejoin() throws IOException {
+            try {
+                configure();
+            } catch (DeviceException e) {
+                throw new IOException("warm-up devices: " + e.getMessage(), e);
+            }
+        }
+
+        /** An echo request from host A, answered by host B: through A's TUN, A, UDP, B, B's TUN and back. */
+        void ping(int n) throws IOException {
+            int len = echo(packet, n);
+            lanA.write(packet, VNET + len);
+            int got = lanB.await(packet, "a ping through the warm-up tunnel");
+            if (got < VNET + 28 || packet[VNET + 9] != 1 || packet[VNET + 20] != 8) {
+                throw new IOException("the warm-up tunnel delivered something other than the ping");
+            }
+            // the reply: addresses swapped (the header checksum stays right), type 0, ICMP checksum again
+            for (int i = 0; i < 4; i++) {
+                byte t = packet[VNET + 12 + i];
+                packet[VNET + 12 + i] = packet[VNET + 16 + i];
+                packet[VNET + 16 + i] = t;
+            }
+            java.util.Arrays.fill(packet, 0, VNET, (byte) 0);
+            packet[VNET + 20] = 0;
+            put16(packet, VNET + 22, 0);
+            put16(packet, VNET + 22, Checksum.of(packet, VNET + 20, got - VNET - 20));
+            lanB.write(packet, got);
+            got = lanA.await(packet, "a ping's reply through the warm-up tunnel");
+            if (got < VNET + 28 || packet[VNET + 20] != 0) {
+                throw new IOException("the warm-up tunnel delivered something other than the ping's reply");
+            }
+        }
+
+        /**
+         * {@code count} TCP super-segments from host A (segmented by A, coalesced again by B), each answered by an ACK
+         * from host B; returns the payload bytes that arrived.
+         */
+        long stream(int count) throws IOException {
+            long arrived = 0;
+            for (int i = 0; i < count; i++) {
+                int len = superSegment(packet, seq);
+                seq += SEGMENTS * MSS;
+                lanA.write(packet, len);
+                int payload = 0;
+                // B's coalescer hands over what it merged, ending with the segment that carries PSH
+                while (payload < SEGMENTS * MSS) {
+                    int got = lanB.await(packet, "a TCP segment through the warm-up tunnel");
+                    if (got < VNET + 40 || packet[VNET + 9] != 6) {
+                        throw new IOException("the warm-up tunnel delivered something other than the TCP stream");
+                    }
+                    payload += got - VNET - 40;
+                }
+                arrived += payload;
+                lanB.write(packet, ack(packet, seq));
+                lanA.await(packet, "an ACK through the warm-up tunnel");
+            }
+            return arrived;
+        }
+
+        @Override
+        public void close() {
+            if (a != null) {
+                a.close();
+            }
+            if (b != null) {
+                b.close();
+            }
+            lanA.close();
+            lanB.close();
+            privateA.destroy();
+            privateB.destroy();
+        }
+    }
+
+    /** An ICMP echo request from host A to host B (84 bytes, as ping sends) after a zero virtio header; its length. */
+    static int echo(byte[] p, int n) {
+        int len = 84;
+        java.util.Arrays.fill(p, 0, VNET + len, (byte) 0);
+        ipv4(p, len, 1, 0x4000 | 0);
+        int icmp = VNET + 20;
+        p[icmp] = 8;
+        put16(p, icmp + 4, 0x5157);
+        put16(p, icmp + 6, n);
+        for (int i = icmp + 8; i < VNET + len; i++) {
+            p[i] = (byte) i;
+        }
+        put16(p, icmp + 2, Checksum.of(p, icmp, len - 20));
+        return len;
+    }
+
+    /**
+     * A TCP super-segment from host A as a TUN with TSO hands it over: virtio header (NEEDS_CSUM, GSO_TCPV4, the MSS),
+     * one IPv4 and TCP header, {@link #SEGMENTS} segments' payload, PSH set; returns the whole length.
+     */
+    static int superSegment(byte[] p, int seq) {
+        int payload = SEGMENTS * MSS;
+        int len = 40 + payload;
+        java.util.Arrays.fill(p, 0, VNET + 40, (byte) 0);
+        p[0] = 1; // VIRTIO_NET_HDR_F_NEEDS_CSUM
+        p[1] = 1; // VIRTIO_NET_HDR_GSO_TCPV4
+        putLe16(p, 2, 40);
+        putLe16(p, 4, MSS);
+        putLe16(p, 6, 20);
+        putLe16(p, 8, 16);
+        ipv4(p, len, 6, 0x4000);
+        tcp(p, 40000, 5201, seq, 0x18);
+        return VNET + len;
+    }
+
+    /** An ACK from host B for everything before {@code acked}, after a zero virtio header; its whole length. */
+    static int ack(byte[] p, int acked) {
+        java.util.Arrays.fill(p, 0, VNET + 40, (byte) 0);
+        ipv4(p, 40, 6, 0x4000);
+        for (int i = 0; i < 4; i++) { // from B to A
+            p[VNET + 12 + i] = HOST_B[i];
+            p[VNET + 16 + i] = HOST_A[i];
+        }
+        put16(p, VNET + 10, 0);
+        put16(p, VNET + 10, Checksum.of(p, VNET, 20));
+        tcp(p, 5201, 40000, 1, 0x10);
+        p[VNET + 28] = (byte) (acked >>> 24);
+        p[VNET + 29] = (byte) (acked >>> 16);
+        p[VNET + 30] = (byte) (acked >>> 8);
+        p[VNET + 31] = (byte) acked;
+        long sum = Checksum.pseudoHeader(p, VNET + 12, VNET + 16, 4, 6, 20);
+        put16(p, VNET + 36, Checksum.finish(Checksum.add(sum, p, VNET + 20, 20)));
+        return VNET + 40;
+    }
+
+    private static void ipv4(byte[] p, int total, int protocol, int flags) {
+        int ip = VNET;
+        p[ip] = 0x45;
+        put16(p, ip + 2, total);
+        put16(p, ip + 6, flags);
+        p[ip + 8] = 64;
+        p[ip + 9] = (byte) protocol;
+        System.arraycopy(HOST_A, 0, p, ip + 12, 4);
+        System.arraycopy(HOST_B, 0, p, ip + 16, 4);
+        put16(p, ip + 10, Checksum.of(p, ip, 20));
+    }
+
+    private static void tcp(byte[] p, int from, int to, int seq, int flags) {
+        int t = VNET + 20;
+        put16(p, t, from);
+        put16(p, t + 2, to);
+        p[t + 4] = (byte) (seq >>> 24);
+        p[t + 5] = (byte) (seq >>> 16);
+        p[t + 6] = (byte) (seq >>> 8);
+        p[t + 7] = (byte) seq;
+        p[t + 12] = 0x50;
+        p[t + 13] = (byte) flags;
+        put16(p, t + 14, 0xffff);
+    }
+
+    private static void put16(byte[] b, int off, int v) {
+        b[off] = (byte) (v >>> 8);
+        b[off + 1] = (byte) v;
+    }
+
+    private static void putLe16(byte[] b, int off, int v) {
+        b[off] = (byte) v;
+        b[off + 1] = (byte) (v >>> 8);
+    }
+
+    /** The LAN side of a warm-up TUN: the other end of its socket pair (non-blocking, waited on with poll). */
+    private static final class Lan implements AutoCloseable {
+        private final int fd;
+        private final Arena arena = Arena.ofShared();
+        private final MemorySegment buf = arena.allocate(VNET + 65535 + 1);
+        private final MemorySegment poll = arena.allocate(Libc.POLLFD_SIZE);
+
+        Lan(int fd) {
+            this.fd = fd;
+        }
+
+        void write(byte[] p, int len) throws IOException {
+            MemorySegment.copy(p, 0, buf, ValueLayout.JAVA_BYTE, 0, len);
+            long deadline = System.nanoTime() + WAIT_NANOS;
+            while (true) {
+                long n = Libc.write(fd, buf, len);
+                if (n >= 0) {
+                    return;
+                }
+                if (n != -Libc.EAGAIN && n != -Libc.EINTR) {
+                    throw new ErrnoException("warm-up TUN write", (int) -n);
+                }
+                waitFor(Libc.POLLOUT, deadline, "room in the warm-up TUN");
+            }
+        }
+
+        /** The next packet the device wrote (virtio header first) into {@code p}; its length. */
+        int await(byte[] p, String what) throws IOException {
+            long deadline = System.nanoTime() + WAIT_NANOS;
+            while (true) {
+                long n = Libc.read(fd, buf, buf.byteSize());
+                if (n >= 0) {
+                    MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, p, 0, (int) n);
+                    return (int) n;
+                }
+                if (n != -Libc.EAGAIN && n != -Libc.EINTR) {
+                    throw new ErrnoException("warm-up TUN read", (int) -n);
+                }
+                waitFor(Libc.POLLIN, deadline, what);
+            }
+        }
+
+        private void waitFor(short events, long deadline, String what) throws IOException {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new IOException("no " + what + " within " + WAIT_NANOS / 1_000_000 + " ms");
+            }
+            Libc.setPollFd(poll, 0, fd, events);
+            Libc.poll(poll, 1, (int) Math.max(1, left / 1_000_000));
+        }
+
+        @Override
+        public void close() {
+            Libc.close(fd);
+            arena.close();
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package sitelink.device;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.security.SecureRandom;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The start-up warm-up of the data path: it really carries pings, handshakes and a TCP stream, and leaves nothing. */
+class PipelineWarmUpTest {
+    @Test
+    void carriesPingsHandshakesAndTcpThroughTwoDevicesAndLeavesNoThread() throws Exception {
+        Set<String> before = warmThreads();
+        PipelineWarmUp.Report r = PipelineWarmUp.run(3, 0, new SecureRandom());
+        assertEquals("", r.stopped(), "the warm-up ended early");
+        assertEquals(3, r.rounds(), "three rounds (two handshakes after a rejoin): " + r);
+        assertEquals(r.rounds(), r.handshakes());
+        assertEquals(r.rounds() * 10, r.pings());
+        assertEquals((long) r.rounds() * 24 * 47 * 1380, r.tcpBytes(), "every byte of every super-segment arrived");
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!warmThreads().equals(before) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(before, warmThreads(), "the devices' threads ended with them");
+    }
+
+    @Test
+    void superSegmentIsWhatVirtioNetCutsIntoValidSegments() {
+        byte[] p = new byte[10 + 65535];
+        int len = PipelineWarmUp.superSegment(p, 1000);
+        byte[] seg = new byte[65535];
+        int[] seen = {0};
+        int n = sitelink.os.tun.VirtioNet.segment(p, len, seg, (b, off, l) -> {
+            assertEquals(1420, l);
+            assertEquals(0, sitelink.packet.Checksum.of(b, off, 20), "IPv4 header checksum");
+            long sum = sitelink.packet.Checksum.pseudoHeader(b, off + 12, off + 16, 4, 6, l - 20);
+            assertEquals(0, sitelink.packet.Checksum.finish(sitelink.packet.Checksum.add(sum, b, off + 20, l - 20)),
+                    "TCP checksum");
+            seen[0]++;
+        });
+        assertEquals(47, n);
+        assertEquals(47, seen[0]);
+    }
+
+    private static Set<String> warmThreads() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).filter(n -> n.startsWith("warm-"))
+                .collect(Collectors.toSet());
+    }
+}
