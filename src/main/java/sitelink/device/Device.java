@@ -64,8 +64,9 @@ public final class Device implements DeviceControl, AutoCloseable {
      */
     static final int PEER_HANDSHAKE_QUEUE = 64;
     /**
-     * The handshake thread's nice value. Under a flood it works flat out; the data-path threads, at the default 0,
-     * then get the CPU first (weight 1024 against 110 on Linux), so encrypted data keeps flowing.
+     * The handshake thread's nice value under load ({@link HandshakePriority}). Under a flood it works flat out; the
+     * data-path threads, at the default 0, then get the CPU first (weight 1024 against 110 on Linux), so encrypted
+     * data keeps flowing. Without load it keeps the default, so that a peer's handshake is answered at once.
      */
     static final int HANDSHAKE_THREAD_NICE = 10;
     /** After draining its queues the handshake thread naps this long before it may be woken per message again. */
@@ -545,11 +546,8 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** Handshakes, cookies and their public-key work, one message at a time, off the data path. */
     private void handshakeLoop() {
         prepareThread();
-        int err = sitelink.os.ffm.Libc.setCurrentThreadNice(HANDSHAKE_THREAD_NICE);
-        if (err < 0) {
-            LOG.log(Level.INFO, "{0}: the handshake thread keeps the default priority ({1})", name,
-                    sitelink.os.ffm.Libc.errnoName(err));
-        }
+        HandshakePriority priority = new HandshakePriority(sitelink.os.ffm.Libc::setCurrentThreadNice,
+                HANDSHAKE_THREAD_NICE, clock.nanoTime());
         Results answers = new Results(UdpSocket.MAX_DATAGRAM);
         boolean busy = false;
         while (running) {
@@ -567,6 +565,13 @@ public final class Device implements DeviceControl, AutoCloseable {
                     continue;
                 }
                 if (m == null) {
+                    priority.idle(clock.nanoTime());
+                    int refused = priority.takeRefusal();
+                    if (refused != 0) {
+                        LOG.log(Level.INFO, "{0}: the handshake thread stays at nice {1} after the load ({2}: no "
+                                + "CAP_SYS_NICE and no LimitNICE=+0)", name, HANDSHAKE_THREAD_NICE,
+                                sitelink.os.ffm.Libc.errnoName(refused));
+                    }
                     handshakeThreadIdle = true;
                     if (peerHandshakes.isEmpty() && handshakes.isEmpty()) { // re-checked after the flag: no lost wake-up
                         LockSupport.parkNanos(MAX_TIMER_SLEEP_NANOS);
@@ -580,13 +585,17 @@ public final class Device implements DeviceControl, AutoCloseable {
                     count(Drop.HANDSHAKE_QUEUE_FULL); // behind by more than a retry: dropped unread, as if the queue had been full
                     continue;
                 }
+                long start = clock.nanoTime();
                 if (handshakes.size() >= HANDSHAKE_QUEUE / 8) {
                     tunnels[t].handshakeBacklog();
+                    priority.backlog(start);
                 }
                 tunnels[t].handshake(slotSocket[m.slot()], m.source(), m.local(), m.message(), m.message().length,
                         answers.clear());
                 deliver(answers, 0, null);
                 transmitNow(answers, t);
+                long end = clock.nanoTime();
+                priority.worked(end - start, end);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "handshake processing failed on {0}: {1}", name, e.toString());
             }
