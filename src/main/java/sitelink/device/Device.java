@@ -86,6 +86,8 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     private final String name;
+    /** Packets per TUN read and datagrams per recvmmsg/sendmmsg: {@link #BATCH}, fewer for the warm-up's devices. */
+    private final int batch;
     private final TunIo tun;
     private final UdpIo.Opener sockets;
     private final Clock clock;
@@ -142,7 +144,13 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     /** A device on any TUN and sockets (tests wire two in memory), with the time and randomness its core uses. */
     public Device(String name, TunIo tun, UdpIo.Opener sockets, Environment env) throws IOException {
+        this(name, tun, sockets, env, BATCH);
+    }
+
+    /** With batches of {@code batch} (the warm-up's devices: the same code on a fraction of the memory). */
+    Device(String name, TunIo tun, UdpIo.Opener sockets, Environment env, int batch) throws IOException {
         this.name = name;
+        this.batch = batch;
         this.tun = tun;
         this.sockets = sockets;
         this.clock = env.clock();
@@ -282,8 +290,8 @@ public final class Device implements DeviceControl, AutoCloseable {
     private void tunLoop() {
         prepareThread();
         int stride = MAX_PACKET + 1 + VirtioNet.HEADER_LENGTH;
-        MemorySegment slab = Arena.ofAuto().allocate((long) BATCH * stride);
-        int[] lens = new int[BATCH];
+        MemorySegment slab = Arena.ofAuto().allocate((long) batch * stride);
+        int[] lens = new int[batch];
         byte[] packet = new byte[stride];
         byte[] segment = new byte[MAX_PACKET];
         int overhead = 0;
@@ -294,13 +302,13 @@ public final class Device implements DeviceControl, AutoCloseable {
         // The datagrams of a TUN batch go out together, one sendmmsg per batch and socket.
         UdpSocket.Batch[] tx = new UdpSocket.Batch[slots.length];
         for (int i = 0; i < tx.length; i++) {
-            tx[i] = new UdpSocket.Batch(BATCH);
+            tx[i] = new UdpSocket.Batch(batch);
         }
         VirtioNet.Sink sink = (buf, off, len) -> outbound(buf, off, len, sealed, tx);
         boolean offload = tun.hasVnetHeader();
         try {
             while (running) {
-                int count = tun.read(slab, stride, lens, BATCH);
+                int count = tun.read(slab, stride, lens, batch);
                 for (int i = 0; i < count; i++) {
                     int n = lens[i];
                     MemorySegment.copy(slab, ValueLayout.JAVA_BYTE, (long) i * stride, packet, 0, n);
@@ -407,7 +415,7 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** UDP → classify → open → source check → filter → TUN, a recvmmsg batch at a time, on the socket of {@code slot}. */
     private void udpLoop(int slot) {
         prepareThread();
-        UdpSocket.Batch rx = new UdpSocket.Batch(BATCH);
+        UdpSocket.Batch rx = new UdpSocket.Batch(batch);
         // With TUN offloads, decrypted TCP segments of a batch reach the TUN merged (GRO).
         TcpCoalescer coalescer = tun.hasVnetHeader() ? new TcpCoalescer(tun) : null;
         byte[] buf = new byte[UdpSocket.MAX_DATAGRAM];
