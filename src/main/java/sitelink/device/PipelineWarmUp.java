@@ -17,6 +17,7 @@ import sitelink.os.ffm.Libc;
 import sitelink.os.socket.UdpIo;
 import sitelink.os.socket.UdpSocket;
 import sitelink.os.tun.Tun;
+import sitelink.os.tun.VirtioNet;
 import sitelink.packet.Checksum;
 import sitelink.route.Prefix;
 import sitelink.tunnel.Clock;
@@ -226,8 +227,8 @@ public final class PipelineWarmUp {
             }
             java.util.Arrays.fill(packet, 0, VNET, (byte) 0);
             packet[VNET + 20] = 0;
-            put16(packet, VNET + 22, 0);
-            put16(packet, VNET + 22, Checksum.of(packet, VNET + 20, got - VNET - 20));
+            Checksum.put16(packet, VNET + 22, 0);
+            Checksum.put16(packet, VNET + 22, Checksum.of(packet, VNET + 20, got - VNET - 20));
             lanB.write(packet, got);
             got = lanA.await(packet, "a ping's reply through the warm-up tunnel");
             if (got < VNET + 28 || packet[VNET + 20] != 0) {
@@ -307,12 +308,12 @@ public final class PipelineWarmUp {
         ipv4(p, len, 1, 0x4000 | 0);
         int icmp = VNET + 20;
         p[icmp] = 8;
-        put16(p, icmp + 4, 0x5157);
-        put16(p, icmp + 6, n);
+        Checksum.put16(p, icmp + 4, 0x5157);
+        Checksum.put16(p, icmp + 6, n);
         for (int i = icmp + 8; i < VNET + len; i++) {
             p[i] = (byte) i;
         }
-        put16(p, icmp + 2, Checksum.of(p, icmp, len - 20));
+        Checksum.put16(p, icmp + 2, Checksum.of(p, icmp, len - 20));
         return len;
     }
 
@@ -324,12 +325,7 @@ public final class PipelineWarmUp {
         int payload = SEGMENTS * MSS;
         int len = 40 + payload;
         java.util.Arrays.fill(p, 0, VNET + 40, (byte) 0);
-        p[0] = 1; // VIRTIO_NET_HDR_F_NEEDS_CSUM
-        p[1] = 1; // VIRTIO_NET_HDR_GSO_TCPV4
-        putLe16(p, 2, 40);
-        putLe16(p, 4, MSS);
-        putLe16(p, 6, 20);
-        putLe16(p, 8, 16);
+        VirtioNet.putTcpGsoHeader(p, true, 40, MSS, 20);
         ipv4(p, len, 6, 0x4000);
         tcp(p, 40000, 5201, seq, 0x18);
         return VNET + len;
@@ -343,51 +339,41 @@ public final class PipelineWarmUp {
             p[VNET + 12 + i] = HOST_B[i];
             p[VNET + 16 + i] = HOST_A[i];
         }
-        put16(p, VNET + 10, 0);
-        put16(p, VNET + 10, Checksum.of(p, VNET, 20));
+        Checksum.put16(p, VNET + 10, 0);
+        Checksum.put16(p, VNET + 10, Checksum.of(p, VNET, 20));
         tcp(p, 5201, 40000, 1, 0x10);
         p[VNET + 28] = (byte) (acked >>> 24);
         p[VNET + 29] = (byte) (acked >>> 16);
         p[VNET + 30] = (byte) (acked >>> 8);
         p[VNET + 31] = (byte) acked;
         long sum = Checksum.pseudoHeader(p, VNET + 12, VNET + 16, 4, 6, 20);
-        put16(p, VNET + 36, Checksum.finish(Checksum.add(sum, p, VNET + 20, 20)));
+        Checksum.put16(p, VNET + 36, Checksum.finish(Checksum.add(sum, p, VNET + 20, 20)));
         return VNET + 40;
     }
 
     private static void ipv4(byte[] p, int total, int protocol, int flags) {
         int ip = VNET;
         p[ip] = 0x45;
-        put16(p, ip + 2, total);
-        put16(p, ip + 6, flags);
+        Checksum.put16(p, ip + 2, total);
+        Checksum.put16(p, ip + 6, flags);
         p[ip + 8] = 64;
         p[ip + 9] = (byte) protocol;
         System.arraycopy(HOST_A, 0, p, ip + 12, 4);
         System.arraycopy(HOST_B, 0, p, ip + 16, 4);
-        put16(p, ip + 10, Checksum.of(p, ip, 20));
+        Checksum.put16(p, ip + 10, Checksum.of(p, ip, 20));
     }
 
     private static void tcp(byte[] p, int from, int to, int seq, int flags) {
         int t = VNET + 20;
-        put16(p, t, from);
-        put16(p, t + 2, to);
+        Checksum.put16(p, t, from);
+        Checksum.put16(p, t + 2, to);
         p[t + 4] = (byte) (seq >>> 24);
         p[t + 5] = (byte) (seq >>> 16);
         p[t + 6] = (byte) (seq >>> 8);
         p[t + 7] = (byte) seq;
         p[t + 12] = 0x50;
         p[t + 13] = (byte) flags;
-        put16(p, t + 14, 0xffff);
-    }
-
-    private static void put16(byte[] b, int off, int v) {
-        b[off] = (byte) (v >>> 8);
-        b[off + 1] = (byte) v;
-    }
-
-    private static void putLe16(byte[] b, int off, int v) {
-        b[off] = (byte) v;
-        b[off + 1] = (byte) (v >>> 8);
+        Checksum.put16(p, t + 14, 0xffff);
     }
 
     /** The LAN side of a warm-up TUN: the other end of its socket pair (non-blocking, waited on with poll). */
@@ -432,17 +418,11 @@ public final class PipelineWarmUp {
         /** The next packet the device wrote (virtio header first) into {@code p}; its length. */
         int await(byte[] p, String what) throws IOException {
             long deadline = System.nanoTime() + WAIT_NANOS;
-            while (true) {
-                long n = Libc.read(fd, buf, buf.byteSize());
-                if (n >= 0) {
-                    MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, p, 0, (int) n);
-                    return (int) n;
-                }
-                if (n != -Libc.EAGAIN && n != -Libc.EINTR) {
-                    throw new ErrnoException("warm-up TUN read", (int) -n);
-                }
+            int n;
+            while ((n = poll(p)) < 0) {
                 waitFor(Libc.POLLIN, deadline, what);
             }
+            return n;
         }
 
         private void waitFor(short events, long deadline, String what) throws IOException {

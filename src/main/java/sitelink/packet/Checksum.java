@@ -69,7 +69,8 @@ public final class Checksum {
         return ~fold(sum) & 0xffff;
     }
 
-    static void put16(byte[] b, int off, int v) {
+    /** Writes a 16-bit word big-endian (network order) at {@code b[off]}. */
+    public static void put16(byte[] b, int off, int v) {
         b[off] = (byte) (v >>> 8);
         b[off + 1] = (byte) v;
     }

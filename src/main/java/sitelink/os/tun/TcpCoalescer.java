@@ -128,12 +128,7 @@ public final class TcpCoalescer {
         long pseudo = (v4 ? VirtioNet.sum(pending, p + 12, 8, 0) : VirtioNet.sum(pending, p + 8, 32, 0)) + 6 + (length - l4);
         put16(pending, p + l4 + 16, ~VirtioNet.finish(pseudo) & 0xffff);
         Arrays.fill(pending, 0, H, (byte) 0);
-        pending[0] = VirtioNet.F_NEEDS_CSUM;
-        pending[1] = (byte) (v4 ? VirtioNet.GSO_TCPV4 : VirtioNet.GSO_TCPV6);
-        putLe16(pending, 2, headers);
-        putLe16(pending, 4, mss);
-        putLe16(pending, 6, l4);
-        putLe16(pending, 8, 16);
+        VirtioNet.putTcpGsoHeader(pending, v4, headers, mss, l4);
         tun.writeWithHeader(pending, 0, H + length);
     }
 
@@ -204,10 +199,5 @@ public final class TcpCoalescer {
     private static void put16(byte[] b, int off, int v) {
         b[off] = (byte) (v >>> 8);
         b[off + 1] = (byte) v;
-    }
-
-    private static void putLe16(byte[] b, int off, int v) {
-        b[off] = (byte) v;
-        b[off + 1] = (byte) (v >>> 8);
     }
 }

@@ -104,6 +104,24 @@ public final class VirtioNet {
         return count;
     }
 
+    /**
+     * Writes a virtio_net_hdr asking for TCP segmentation at {@code b[0, HEADER_LENGTH)}: NEEDS_CSUM, GSO_TCPV4 or
+     * GSO_TCPV6, the headers' length, the segment size, and the TCP checksum at {@code l4} + 16.
+     */
+    public static void putTcpGsoHeader(byte[] b, boolean v4, int headers, int mss, int l4) {
+        b[0] = F_NEEDS_CSUM;
+        b[1] = (byte) (v4 ? GSO_TCPV4 : GSO_TCPV6);
+        putLe16(b, 2, headers);
+        putLe16(b, 4, mss);
+        putLe16(b, 6, l4);
+        putLe16(b, 8, 16);
+    }
+
+    private static void putLe16(byte[] b, int off, int v) {
+        b[off] = (byte) v;
+        b[off + 1] = (byte) (v >>> 8);
+    }
+
     /** Writes a full TCP checksum into a packet whose lengths are final (RFC 9293 3.1, RFC 8200 8.1). */
     static void tcpChecksum(byte[] b, boolean v4, int l4, int total) {
         int l4Len = total - l4;
