@@ -128,7 +128,13 @@ public final class PipelineWarmUp {
                 throw e;
             }
             lanB = new Lan(pb[1]);
-            UdpIo.Opener loopback = (port, mark) -> UdpSocket.openLoopback();
+            UdpIo.Opener loopback = (port, mark) -> {
+                try {
+                    return UdpSocket.openLoopback();
+                } catch (IOException e) {
+                    throw new IOException("cannot bind 127.0.0.1 (is the loopback interface lo up?): " + e.getMessage(), e);
+                }
+            };
             Environment env = Environment.of(Clock.SYSTEM, random);
             Tun ta = null, tb = null;
             Device da = null, db = null;
@@ -161,6 +167,11 @@ public final class PipelineWarmUp {
             b = db;
             a.quiet();
             b.quiet();
+            // 127.0.0.1 unreachable (a namespace whose lo is down): the devices' sends fail at once; say so then
+            java.util.function.Supplier<String> unsent = () -> sendFailures(a) + sendFailures(b) > 0
+                    ? "the devices could not send to 127.0.0.1 (is the loopback interface lo up?)" : null;
+            lanA.failure = unsent;
+            lanB.failure = unsent;
             privateA = X25519.generatePrivate(random);
             privateB = X25519.generatePrivate(random);
             try {
@@ -171,6 +182,10 @@ public final class PipelineWarmUp {
                 close();
                 throw new IOException("warm-up devices: " + e.getMessage(), e);
             }
+        }
+
+        private static long sendFailures(Device d) {
+            return d.counters().getOrDefault("drop_send_failed", 0L);
         }
 
         private static int[] socketPair() throws IOException {
@@ -215,7 +230,7 @@ public final class PipelineWarmUp {
         void ping(int n) throws IOException {
             int len = echo(packet, n);
             lanA.write(packet, VNET + len);
-            int got = lanB.await(packet, "a ping through the warm-up tunnel");
+            int got = lanB.await(packet, "ping through the warm-up tunnel");
             if (got < VNET + 28 || packet[VNET + 9] != 1 || packet[VNET + 20] != 8) {
                 throw new IOException("the warm-up tunnel delivered something other than the ping");
             }
@@ -230,7 +245,7 @@ public final class PipelineWarmUp {
             Checksum.put16(packet, VNET + 22, 0);
             Checksum.put16(packet, VNET + 22, Checksum.of(packet, VNET + 20, got - VNET - 20));
             lanB.write(packet, got);
-            got = lanA.await(packet, "a ping's reply through the warm-up tunnel");
+            got = lanA.await(packet, "reply to a ping through the warm-up tunnel");
             if (got < VNET + 28 || packet[VNET + 20] != 0) {
                 throw new IOException("the warm-up tunnel delivered something other than the ping's reply");
             }
@@ -253,7 +268,7 @@ public final class PipelineWarmUp {
             while (acked < count) {
                 if (delivered < sent) {
                     // B's coalescer hands over what it merged, a super-segment ending with the segment that has PSH
-                    int got = lanB.await(packet, "a TCP segment through the warm-up tunnel");
+                    int got = lanB.await(packet, "TCP segment through the warm-up tunnel");
                     if (got < VNET + 40 || packet[VNET + 9] != 6) {
                         throw new IOException("the warm-up tunnel delivered something other than the TCP stream");
                     }
@@ -273,7 +288,7 @@ public final class PipelineWarmUp {
                     acked++;
                 }
                 if (delivered == count && acked < count) {
-                    lanA.await(packet, "an ACK through the warm-up tunnel");
+                    lanA.await(packet, "ACK through the warm-up tunnel");
                     acked++;
                 }
             }
@@ -378,7 +393,11 @@ public final class PipelineWarmUp {
 
     /** The LAN side of a warm-up TUN: the other end of its socket pair (non-blocking, waited on with poll). */
     private static final class Lan implements AutoCloseable {
+        /** How often a wait looks at {@link #failure} (a datagram the devices could not send ends it at once). */
+        private static final int CHECK_MILLIS = 10;
         private final int fd;
+        /** Why waiting is pointless, or null: set by the pair once its devices exist. */
+        private java.util.function.Supplier<String> failure = () -> null;
         private final Arena arena = Arena.ofShared();
         private final MemorySegment buf = arena.allocate(VNET + 65535 + 1);
         private final MemorySegment poll = arena.allocate(Libc.POLLFD_SIZE);
@@ -430,8 +449,12 @@ public final class PipelineWarmUp {
             if (left <= 0) {
                 throw new IOException("no " + what + " within " + WAIT_NANOS / 1_000_000 + " ms");
             }
+            String why = failure.get();
+            if (why != null) {
+                throw new IOException(why);
+            }
             Libc.setPollFd(poll, 0, fd, events);
-            Libc.poll(poll, 1, (int) Math.max(1, left / 1_000_000));
+            Libc.poll(poll, 1, (int) Math.max(1, Math.min(CHECK_MILLIS, left / 1_000_000)));
         }
 
         @Override

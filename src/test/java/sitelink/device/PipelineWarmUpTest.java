@@ -1,11 +1,15 @@
 package sitelink.device;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.security.SecureRandom;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import sitelink.testbed.Namespace;
+import sitelink.testbed.Testbed;
 
 /** The start-up warm-up of the data path: it really carries pings, handshakes and a TCP stream, and leaves nothing. */
 class PipelineWarmUpTest {
@@ -23,6 +27,24 @@ class PipelineWarmUpTest {
             Thread.onSpinWait();
         }
         assertEquals(before, warmThreads(), "the devices' threads ended with them");
+    }
+
+    /**
+     * A namespace without loopback: the warm-up ends at once, saying why, not after its waits. (In one whose lo was
+     * never up, as after {@code ip netns add} alone, binding 127.0.0.1 works and sending to it fails: the same message
+     * from the devices' send failures, seen with {@code sitelink device} there.)
+     */
+    @Test
+    void withLoopbackDownItEndsAtOnceAndSaysWhy() throws Exception {
+        Assumptions.assumeTrue(!"false".equals(System.getProperty("sitelink.e2e")), "e2e disabled");
+        try (Namespace ns = Testbed.unique("sl-warm").namespace("gw")) {
+            ns.ip("link", "set", "lo", "down");
+            ns.ip("addr", "flush", "dev", "lo"); // as in a namespace whose lo was never up: no route to 127.0.0.1
+            PipelineWarmUp.Report r = ns.call(() -> PipelineWarmUp.run(1, 0, new SecureRandom()));
+            assertTrue(r.stopped().contains("is the loopback interface lo up?"), r.toString());
+            assertEquals(0, r.pings());
+            assertTrue(r.nanos() < PipelineWarmUp.WAIT_NANOS, "ended before its first wait ran out: " + r);
+        }
     }
 
     @Test
