@@ -69,7 +69,7 @@ public final class PipelineWarmUp {
     }
 
     /**
-     * Runs rounds of handshake, pings and a TCP burst until {@code budgetNanos} has passed (checked between rounds; one
+     * Runs rounds of handshake, pings and a TCP burst until {@code budgetNanos} has passed (checked between rounds;
      * {@code minRounds} at least). Never throws: what stopped it early is in the report.
      */
     public static Report run(int minRounds, long budgetNanos, SecureRandom random) {
