@@ -13,12 +13,15 @@ public sealed interface IkeAction {
 
     /**
      * The IKE SA is ESTABLISHED with this proposal; {@code peerCertificateExpires} is when the certificate the peer
-     * authenticated with expires (its notAfter; empty with a pre-shared key).
+     * authenticated with expires (its notAfter; empty with a pre-shared key); {@code initialContact}: we answered and
+     * the peer's IKE_AUTH carried INITIAL_CONTACT, its word that it holds no other IKE SA with us (it restarted), so
+     * any other we hold with it is dead (RFC 7296 section 2.4).
      */
     record Established(long spiI, long spiR, Proposal proposal, boolean natTraversal,
-                       java.util.Optional<java.time.Instant> peerCertificateExpires) implements IkeAction {
+                       java.util.Optional<java.time.Instant> peerCertificateExpires, boolean initialContact)
+            implements IkeAction {
         public Established(long spiI, long spiR, Proposal proposal, boolean natTraversal) {
-            this(spiI, spiR, proposal, natTraversal, java.util.Optional.empty());
+            this(spiI, spiR, proposal, natTraversal, java.util.Optional.empty(), false);
         }
 
         /** Whether the key exchange was hybrid: a classical group and ML-KEM (RFC 9370), safe against recording now, decrypting later. */

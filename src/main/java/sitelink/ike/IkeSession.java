@@ -50,6 +50,14 @@ public final class IkeSession {
     private long lastHeardNanos;
     /** The hashes of the peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427), empty when it sent none. */
     private List<Integer> peerHashes = List.of();
+    /**
+     * Asked when our IKE_AUTH request is built: whether to say INITIAL_CONTACT, i.e. that we hold no other IKE SA with
+     * the peer, which lets it drop any it still has with us. Always, unless the caller knows better ({@link
+     * #sendInitialContactWhen}).
+     */
+    private java.util.function.BooleanSupplier initialContact = () -> true;
+    /** The peer's IKE_AUTH request (we answered) carried INITIAL_CONTACT. */
+    private boolean peerInitialContact;
 
     private long nextRequestId;
     private long expectedPeerRequestId;
@@ -207,6 +215,16 @@ public final class IkeSession {
 
     public State state() {
         return state;
+    }
+
+    /**
+     * Our IKE_AUTH request will carry INITIAL_CONTACT only if {@code alone} says so when it is built: the gateway
+     * answers whether this is its only IKE session with the peer, half-open ones included. Two gateways that initiate at
+     * once then both leave it out (each already answers the other's IKE_SA_INIT), and neither drops the other's new IKE
+     * SA for it; as strongSwan does.
+     */
+    public void sendInitialContactWhen(java.util.function.BooleanSupplier alone) {
+        this.initialContact = alone;
     }
 
     public boolean natTraversal() {
@@ -572,7 +590,9 @@ public final class IkeSession {
         Payload.Identification idi = config.localId().payload(true);
         p.add(idi);
         p.addAll(authenticator.certificates());
-        p.add(Payload.Notify.of(Ike.INITIAL_CONTACT));
+        if (initialContact.getAsBoolean()) {
+            p.add(Payload.Notify.of(Ike.INITIAL_CONTACT));
+        }
         config.certificates().ifPresent(certs -> p.add(new Payload.CertRequest(Ike.CERT_X509_SIGNATURE, certs.authorityHashes())));
         p.add(config.remoteId().payload(false));
         SignatureAuth.Result auth = authenticator.ours(keys, peerHashes, firstMessage, nr, true, idi);
@@ -790,6 +810,7 @@ public final class IkeSession {
             fail(out, refused.get().reason(), refused.get().detail());
             return;
         }
+        peerInitialContact = m.notify(Ike.INITIAL_CONTACT).isPresent();
         List<Payload> p = new ArrayList<>();
         Payload.Identification idr = config.localId().payload(false);
         p.add(idr);
@@ -1557,7 +1578,7 @@ public final class IkeSession {
         lastHeardNanos = clock.nanoTime();
         ikeRekeyAt = clock.nanoTime() + rekeyDelay(config.ikeLifetime());
         out.add(new IkeAction.Established(spiI, spiR, ikeProposal, natT, peerCertificates.stream().findFirst()
-                .map(c -> c.getNotAfter().toInstant())));
+                .map(c -> c.getNotAfter().toInstant()), peerInitialContact));
     }
 
     private void deleteAllChildren(List<IkeAction> out) {

@@ -310,6 +310,9 @@ public final class IpsecTunnel implements Tunnel {
                     site.retryDelayNanos = FIRST_RETRY_NANOS;
                     LOG.log(Level.INFO, "{0}: IKE SA established with {1} ({2}, {3}, SPIs {4}_i {5}_r)", site.name(),
                             site.peer.map(Object::toString).orElse("?"), e.proposal(), e.keyExchange(), hex(e.spiI()), hex(e.spiR()));
+                    if (e.initialContact()) {
+                        changed |= forgetReplaced(site, s);
+                    }
                     settleDuplicates(site, s, out);
                     established = true;
                 }
@@ -375,6 +378,24 @@ public final class IpsecTunnel implements Tunnel {
         if (changed) {
             republish(site);
         }
+    }
+
+    /**
+     * The peer said INITIAL_CONTACT in the IKE SA {@code fresh}: it restarted and holds no other IKE SA with us, so
+     * the established ones we still have with it are dead. They go at once with their CHILD SAs, without a Delete
+     * (the peer would not know their SPIs), instead of at their next liveness check (RFC 7296 section 2.4). Half-open
+     * ones are left to finish or time out: an initiation of ours that crossed the peer's is no restart.
+     */
+    private boolean forgetReplaced(IpsecSite site, IkeSession fresh) {
+        boolean changed = false;
+        for (IkeSession other : List.copyOf(site.sessions)) {
+            if (other != fresh && other.state() == IkeSession.State.ESTABLISHED) {
+                LOG.log(Level.INFO, "{0}: the peer restarted (INITIAL_CONTACT): its old IKE SA (SPI {1}_i) and CHILD SAs "
+                        + "are dropped without a Delete", site.name(), hex(other.initiatorSpi()));
+                changed |= end(site, other);
+            }
+        }
+        return changed;
     }
 
     /**
@@ -619,6 +640,8 @@ public final class IpsecTunnel implements Tunnel {
         InetAddress ours = sourceFor.apply(peer.getAddress());
         IkeSession s = new IkeSession(site.settings.config().apply(new InetSocketAddress(ours, Ike.IKE_PORT), peer),
                 env.clock(), env.random());
+        // asked under the site's lock (IKE_AUTH is built while a message or the timer is handled)
+        s.sendInitialContactWhen(() -> site.sessions.size() == 1 && site.sessions.get(0) == s);
         site.sessions.add(s);
         site.peer = java.util.Optional.of(peer);
         LOG.log(Level.INFO, "{0}: initiating IKE SA with {1}", site.name(), peer);

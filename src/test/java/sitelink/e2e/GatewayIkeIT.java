@@ -166,6 +166,59 @@ class GatewayIkeIT {
     }
 
     @Test
+    @DisplayName("strongSwan restarted (killed, then initiating anew with INITIAL_CONTACT): sitelink drops the old IKE SA at once instead of at a failed liveness check; one IKE SA, one CHILD SA, ping")
+    void aRestartedStrongSwanReplacesItsOldIkeSaAtOnce() throws IOException {
+        try (TwoOffices t = TwoOffices.create()) {
+            t.writeSiteFile(t.a(), ikeSite(t, t.a(), t.b(), "none", psk(t.a())));
+            t.up(t.a());
+            Charon swan = charonUniqueReplace(t);
+            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
+            String before = sitelinkStatusJson(t);
+            assertEquals(1, count(before, "\"spi_in\""), before);
+
+            swan.process().signal("KILL"); // no Delete: sitelink still holds the IKE SA charon forgot
+            swan.process().close();
+            long killedAt = System.nanoTime();
+            Charon again = charonUniqueReplace(t);
+            E2e.await(Duration.ofSeconds(20), "sitelink holding only charon's new IKE SA", () -> {
+                String now = sitelinkStatusJson(t);
+                return now.contains("ESTABLISHED") && count(now, "\"spi_in\"") == 1 && !ikeSpi(now).equals(ikeSpi(before));
+            }, () -> sitelinkStatusJson(t) + t.a().sitelink().tail() + again.log());
+            double seconds = (System.nanoTime() - killedAt) / 1e9;
+            System.out.printf("one IKE SA again %.1f s after charon was killed (dpd_delay 5s)%n", seconds);
+            assertTrue(again.log().contains("N(INIT_CONTACT)"), "charon's IKE_AUTH says INITIAL_CONTACT:\n" + again.log());
+            String log = t.a().sitelink().output();
+            assertTrue(log.contains("the peer restarted (INITIAL_CONTACT): its old IKE SA (SPI " + ikeSpi(before) + "_i)"), log);
+            assertTrue(!log.contains("is down"), "the old IKE SA went without a failed liveness check or a down event:\n" + log);
+            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * charon initiating at start with {@code unique = replace} and our identity as its {@code remote.id}: only then
+     * does its IKE_AUTH say INITIAL_CONTACT (when it holds no other IKE SA with us); with swanctl's defaults
+     * ({@code unique = no}, no remote id) it never does.
+     */
+    private static Charon charonUniqueReplace(TwoOffices t) throws IOException {
+        t.b().gateway().sysctl("net.ipv4.ip_forward", "1");
+        String conf = conf(t.b(), t.a(), "start", PSK, "aes256gcm16-prfsha256-modp2048", t.b().lan())
+                .replaceFirst("(?m)^(\\s*)dpd_delay = 5s$", "$1dpd_delay = 5s\n$1unique = replace")
+                .replaceFirst("(?m)^(\\s*)remote \\{\\s*\n(\\s*)auth = psk$", "$1remote {\n$2auth = psk\n$2id = " + t.a().wanAddress());
+        assertTrue(conf.contains("unique = replace") && conf.contains("id = " + t.a().wanAddress()), conf);
+        return Charon.run(t.b().gateway(), conf, Map.of());
+    }
+
+    private static String sitelinkStatusJson(TwoOffices t) {
+        return t.a().gateway().execOk(E2e.home().resolve("sitelink").toString(), "status", "--json", t.a().iface());
+    }
+
+    /** The initiator SPI of the one IKEv2 site in a {@code status --json}. */
+    private static String ikeSpi(String json) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"ike_spi_i\"\\s*:\\s*\"([0-9a-f]+)\"").matcher(json);
+        return m.find() ? m.group(1) : "";
+    }
+
+    @Test
     @DisplayName("PSK mismatch, proposal mismatch, disjoint selectors: not established, and the log, status and diagnose name the mismatch and the fix")
     void mismatchesAreNamed() throws IOException {
         try (TwoOffices t = TwoOffices.create()) {

@@ -190,6 +190,70 @@ class IpsecTunnelTest {
     }
 
     @Test
+    void aPeerThatRestartedReplacesItsOldIkeSaAtOnceThroughInitialContact() {
+        IpsecTunnel a = gateway(A, B, "198.18.1.0/24", "198.18.2.0/24", false, PSK);
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", true, PSK);
+        new Wire(a, b).tick();
+        long oldSpi = a.status().get(0).spiI();
+        assertEquals(1, a.status().get(0).children().size());
+
+        // B restarts: a new process with no memory of the IKE SA; its first IKE_AUTH says INITIAL_CONTACT
+        IpsecTunnel b2 = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", true, PSK);
+        new Wire(a, b2).tick();
+
+        IpsecSiteStatus sa = a.status().get(0), sb = b2.status().get(0);
+        assertEquals("ESTABLISHED", sa.state());
+        assertEquals(sb.spiI(), sa.spiI());
+        assertTrue(sa.spiI() != oldSpi, "the new IKE SA is the one shown");
+        assertEquals(1, sa.children().size(), "the old IKE SA's CHILD SA went with it, before any liveness check: " + sa);
+        assertEquals(sa.children().get(0).inboundSpi(), sb.children().get(0).outboundSpi());
+        byte[] p = packet("198.18.1.10", "198.18.2.10");
+        assertArrayEquals(p, through(a, b2, p).orElseThrow(), "A seals with the new CHILD SA");
+        byte[] back = packet("198.18.2.10", "198.18.1.10");
+        assertArrayEquals(back, through(b2, a, back).orElseThrow());
+    }
+
+    /** What {@code t}, the gateway at {@code self}, sends when its timer runs. */
+    private static List<Datagram> tick(IpsecTunnel t, InetAddress self) {
+        Results r = new Results(2048);
+        t.tick(r);
+        return Datagram.of(r, self);
+    }
+
+    /** Hands {@code d} to {@code to}, the gateway at {@code at}; what it sends in answer. */
+    private static List<Datagram> deliver(IpsecTunnel to, InetAddress at, Datagram d) {
+        Results r = new Results(70_000);
+        int socket = d.port == 500 ? IpsecTunnel.IKE_SOCKET : IpsecTunnel.NAT_T_SOCKET;
+        to.handshake(socket, new InetSocketAddress(d.from, d.port), at, d.bytes, d.bytes.length, r);
+        return Datagram.of(r, at);
+    }
+
+    @Test
+    void crossingInitiationsSayNoInitialContactSoNeitherSideDropsTheOthersIkeSa() {
+        IpsecTunnel a = gateway(A, B, "198.18.1.0/24", "198.18.2.0/24", true, PSK);
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", true, PSK);
+        Datagram initA = tick(a, A).get(0), initB = tick(b, B).get(0);
+        Datagram answerToA = deliver(b, B, initA).get(0), answerToB = deliver(a, A, initB).get(0);
+        Datagram authA = deliver(a, A, answerToA).get(0), authB = deliver(b, B, answerToB).get(0);
+        // A's IKE SA completes at both ends before B's IKE_AUTH reaches A: had B's said INITIAL_CONTACT, A would drop
+        // its own IKE SA, which B keeps
+        List<Datagram> rest = new ArrayList<>(deliver(a, A, deliver(b, B, authA).get(0)));
+        rest.addAll(deliver(a, A, authB));
+        new Wire(a, b).carry(rest);
+
+        IpsecSiteStatus sa = a.status().get(0), sb = b.status().get(0);
+        assertEquals("ESTABLISHED", sa.state());
+        assertEquals("ESTABLISHED", sb.state());
+        assertEquals(1, sa.children().size(), sa.toString());
+        assertEquals(1, sb.children().size(), sb.toString());
+        assertEquals(sa.children().get(0).inboundSpi(), sb.children().get(0).outboundSpi());
+        byte[] p = packet("198.18.1.10", "198.18.2.10");
+        assertArrayEquals(p, through(a, b, p).orElseThrow());
+        byte[] back = packet("198.18.2.10", "198.18.1.10");
+        assertArrayEquals(back, through(b, a, back).orElseThrow());
+    }
+
+    @Test
     void behindANatAnIdleSiteGetsANatKeepaliveEveryTwentySecondsABusyOneNone() {
         IpsecTunnel a = gateway(A, B, "198.18.1.0/24", "198.18.2.0/24", true, PSK);
         IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", false, PSK);
