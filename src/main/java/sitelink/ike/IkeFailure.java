@@ -16,5 +16,10 @@ public enum IkeFailure {
     TS_UNACCEPTABLE,
     INVALID_DH_VALUE,
     PEER_ERROR,
-    TIMEOUT
+    TIMEOUT,
+    /**
+     * An IKE SA or CHILD SA reached its hard lifetime (110 % of its lifetime, strongSwan's default) because every
+     * rekey failed: its keys carry nothing more, and the IKE SA is deleted and set up anew.
+     */
+    LIFETIME_EXPIRED
 }

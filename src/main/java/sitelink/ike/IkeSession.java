@@ -46,6 +46,8 @@ public final class IkeSession {
     private final java.util.Map<Integer, Child> children = new java.util.LinkedHashMap<>();
     /** When we rekey the IKE SA, as the clock's nanoTime (set when it is established). */
     private long ikeRekeyAt;
+    /** When the IKE SA's keys expire if no rekey has replaced them: {@link #hardLifetime} after they were made. */
+    private long ikeHardEndAt;
     private int keRetries;
     private long lastHeardNanos;
     /** The hashes of the peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427), empty when it sent none. */
@@ -169,11 +171,15 @@ public final class IkeSession {
     private record ChildDelete(List<Child> gone) implements Request {
     }
 
-    /** An installed CHILD SA: its SPIs, selectors, and when we rekey it ({@code replaced} once a newer one took over). */
+    /**
+     * An installed CHILD SA: its SPIs, selectors, when we rekey it ({@code replaced} once a newer one took over) and
+     * when it must stop carrying packets if no rekey has replaced it by then.
+     */
     private static final class Child {
         final int inboundSpi, outboundSpi;
         final List<TrafficSelector> local, remote;
         long rekeyAt;
+        final long hardEndAt;
         boolean replaced;
         /**
          * While we rekey it, the peer did too (section 2.8.1): the lower nonce of the peer's exchange, which decides
@@ -186,12 +192,14 @@ public final class IkeSession {
          */
         Child awaitsDeleteOf;
 
-        Child(int inboundSpi, int outboundSpi, List<TrafficSelector> local, List<TrafficSelector> remote, long rekeyAt) {
+        Child(int inboundSpi, int outboundSpi, List<TrafficSelector> local, List<TrafficSelector> remote, long rekeyAt,
+              long hardEndAt) {
             this.inboundSpi = inboundSpi;
             this.outboundSpi = outboundSpi;
             this.local = local;
             this.remote = remote;
             this.rekeyAt = rekeyAt;
+            this.hardEndAt = hardEndAt;
         }
     }
 
@@ -251,10 +259,13 @@ public final class IkeSession {
         if (state != State.ESTABLISHED) {
             return Optional.empty();
         }
-        long wake = ikeRekeyAt;
+        long wake = ikeRekeyAt - ikeHardEndAt < 0 ? ikeRekeyAt : ikeHardEndAt;
         for (Child c : children.values()) {
             if (rekeyable(c) && c.rekeyAt - wake < 0) {
                 wake = c.rekeyAt;
+            }
+            if (!c.replaced && c.hardEndAt - wake < 0) {
+                wake = c.hardEndAt;
             }
         }
         if (!config.dpdInterval().isZero() && lastHeardNanos + config.dpdInterval().toNanos() - wake < 0) {
@@ -1237,6 +1248,7 @@ public final class IkeSession {
         lastRequest = null;
         lastResponse = null;
         ikeRekeyAt = clock.nanoTime() + rekeyDelay(config.ikeLifetime());
+        ikeHardEndAt = clock.nanoTime() + hardLifetime(config.ikeLifetime());
         out.add(new IkeAction.IkeSaRekeyed(spiI, spiR, chosen));
         return old;
     }
@@ -1486,6 +1498,9 @@ public final class IkeSession {
      */
     public List<IkeAction> tick() {
         List<IkeAction> out = new ArrayList<>();
+        if (state == State.ESTABLISHED && hardLifetimeOver(out)) {
+            return out;
+        }
         Outstanding o = outstanding;
         if (o == null) {
             if (state != State.ESTABLISHED) {
@@ -1536,6 +1551,48 @@ public final class IkeSession {
     }
 
     /**
+     * Past the hard lifetime of the IKE SA's keys, or of a CHILD SA no rekey replaced (every rekey failed: the warnings
+     * said why), the keys must carry nothing more: the IKE SA is deleted with its CHILD SAs (the peer is told), and
+     * the caller sets it up anew as after any loss. strongSwan's {@code life_time}/{@code over_time} defaults.
+     */
+    private boolean hardLifetimeOver(List<IkeAction> out) {
+        long now = clock.nanoTime();
+        String what = null;
+        if (now - ikeHardEndAt >= 0) {
+            what = "the IKE SA (SPI " + String.format("%016x", spiI) + "_i) reached its hard lifetime ("
+                    + text(java.time.Duration.ofNanos(hardLifetime(config.ikeLifetime()))) + ": ike_lifetime "
+                    + text(config.ikeLifetime()) + " + 10 %)";
+        } else {
+            for (Child c : children.values()) {
+                if (!c.replaced && now - c.hardEndAt >= 0) {
+                    what = "CHILD SA " + String.format("%08x_i", c.inboundSpi) + " reached its hard lifetime ("
+                            + text(java.time.Duration.ofNanos(hardLifetime(config.childLifetime()))) + ": child_lifetime "
+                            + text(config.childLifetime()) + " + 10 %)";
+                    break;
+                }
+            }
+        }
+        if (what == null) {
+            return false;
+        }
+        out.add(new IkeAction.Failed(IkeFailure.LIFETIME_EXPIRED, what + " without a successful rekey; the IKE SA is "
+                + "deleted and set up anew"));
+        outstanding = null; // a rekey still being retransmitted is given up
+        out.addAll(delete());
+        return true;
+    }
+
+    /** strongSwan's default hard lifetime: 110 % of the lifetime (rekeys happen in its last tenth before 100 %). */
+    private static long hardLifetime(java.time.Duration lifetime) {
+        return lifetime.toNanos() / 10 * 11;
+    }
+
+    /** {@code 1h6m}, {@code 2m12s}: a duration as the site file writes it. */
+    private static String text(java.time.Duration d) {
+        return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
      * The CRLs changed: whether they ({@code withCrls}) now revoke the certificate this ESTABLISHED IKE SA's peer
      * authenticated with (or a CA above it), as of the clock's time. The failure, named as IKE_AUTH's refusal would be
      * ({@link IkeFailure#CERTIFICATE_REVOKED} with certificate, serial and CRL); empty when not revoked, with a PSK, or
@@ -1577,6 +1634,7 @@ public final class IkeSession {
         state = State.ESTABLISHED;
         lastHeardNanos = clock.nanoTime();
         ikeRekeyAt = clock.nanoTime() + rekeyDelay(config.ikeLifetime());
+        ikeHardEndAt = clock.nanoTime() + hardLifetime(config.ikeLifetime());
         out.add(new IkeAction.Established(spiI, spiR, ikeProposal, natT, peerCertificates.stream().findFirst()
                 .map(c -> c.getNotAfter().toInstant()), peerInitialContact));
     }
@@ -1613,7 +1671,8 @@ public final class IkeSession {
         byte[][] km = keys.childKeymat(encr, integ, gir, nonceI, nonceR, extra); // [initiator->responder, responder->initiator]
         int outboundSpi = toInt(chosen.spi());
         InetSocketAddress espTo = new InetSocketAddress(remote.getAddress(), natT ? remote.getPort() : Ike.NAT_T_PORT);
-        Child child = new Child(inboundChildSpi, outboundSpi, local, remoteTs, clock.nanoTime() + rekeyDelay(config.childLifetime()));
+        Child child = new Child(inboundChildSpi, outboundSpi, local, remoteTs, clock.nanoTime() + rekeyDelay(config.childLifetime()),
+                clock.nanoTime() + hardLifetime(config.childLifetime()));
         children.put(outboundSpi, child);
         out.add(new IkeAction.ChildSaInstalled(new ChildSa(inboundChildSpi, outboundSpi, encr, integ,
                 weInitiated ? km[1] : km[0], weInitiated ? km[0] : km[1], local, remoteTs, espTo), outbound));

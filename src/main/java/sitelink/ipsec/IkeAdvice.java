@@ -20,6 +20,7 @@ public final class IkeAdvice {
             case TS_UNACCEPTABLE -> "phase 2 (CHILD SA)";
             case TIMEOUT -> "reachability";
             case PEER_ERROR -> "the peer";
+            case LIFETIME_EXPIRED -> "rekey (CREATE_CHILD_SA)";
         };
     }
 
@@ -56,6 +57,9 @@ public final class IkeAdvice {
             case TIMEOUT -> "check that the peer's IKE daemon runs and that UDP 500 and 4500 reach it both ways "
                     + "(firewalls, NAT)";
             case PEER_ERROR -> "read the peer's log for why it refused";
+            case LIFETIME_EXPIRED -> "the warnings before this one say why each rekey failed (often a DH group in "
+                    + "esp_proposals, for PFS, that the peer's esp_proposals lack): give both sides the same proposals "
+                    + "for rekeys";
         };
     }
 

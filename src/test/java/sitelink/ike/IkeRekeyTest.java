@@ -94,6 +94,66 @@ class IkeRekeyTest {
         assertTrue(pair.clock.nanoTime() - established > SHORT.toNanos() * 18 / 10, "two rekeys, a lifetime apart");
     }
 
+    /** Ticks both sides every {@code step} until {@code until} (clock nanoTime), carrying what they send. */
+    private static void runUntil(IkePair pair, long until, Duration step) {
+        while (pair.clock.nanoTime() - until < 0) {
+            pair.clock.setNanos(Math.min(until, pair.clock.nanoTime() + step.toNanos()));
+            pair.deliver(pair.a.tick(), true);
+            pair.deliver(pair.b.tick(), false);
+        }
+    }
+
+    @Test
+    void aChildSaWhoseRekeysAllFailCarriesNothingPastItsHardLifetimeTheIkeSaIsDeleted() throws Exception {
+        // A rekeys with PFS over MODP 2048; B allows ECP 256 only: each of A's rekeys is refused, the old CHILD SA stays
+        Duration life = Duration.ofMinutes(10);
+        IkePair pair = new IkePair(config(true, "aes256gcm16-modp2048", life), config(false, "aes256gcm16-ecp256", LONG)).run();
+        long installedAt = pair.clock.nanoTime();
+        ChildSa first = installed(pair, pair.actionsA).get(0);
+        long hardEnd = installedAt + life.toNanos() / 10 * 11;
+        runUntil(pair, hardEnd - 1, Duration.ofSeconds(5));
+        List<IkeAction.Failed> refused = pair.of(pair.actionsA, IkeAction.Failed.class);
+        assertTrue(refused.size() >= 2 && refused.stream().allMatch(f -> f.reason() == IkeFailure.NO_PROPOSAL_CHOSEN),
+                "rekeys refused and retried: " + refused);
+        assertEquals(IkeSession.State.ESTABLISHED, pair.a.state());
+        assertEquals(List.of(), deleted(pair, pair.actionsA), "up to its hard lifetime the old CHILD SA stays");
+        assertTrue(pair.a.nextWake().orElseThrow() - hardEnd <= 0, "A's timer wakes at the hard lifetime at the latest");
+
+        pair.clock.setNanos(hardEnd);
+        int sizeA = pair.actionsA.size(), sizeB = pair.actionsB.size();
+        pair.deliver(pair.a.tick(), true);
+        List<IkeAction> newA = pair.actionsA.subList(sizeA, pair.actionsA.size());
+        List<IkeAction.Failed> expired = pair.of(newA, IkeAction.Failed.class);
+        assertEquals(1, expired.size(), newA.toString());
+        assertEquals(IkeFailure.LIFETIME_EXPIRED, expired.get(0).reason());
+        assertEquals(String.format("CHILD SA %08x_i reached its hard lifetime (11m: child_lifetime 10m + 10 %%) without a "
+                + "successful rekey; the IKE SA is deleted and set up anew", first.inboundSpi()), expired.get(0).detail());
+        assertEquals(List.of(first.inboundSpi()), deleted(pair, newA), "its keys carry nothing more");
+        assertEquals(List.of(installed(pair, pair.actionsB).get(0).inboundSpi()),
+                deleted(pair, pair.actionsB.subList(sizeB, pair.actionsB.size())), "B was told (the IKE SA's Delete)");
+        assertEquals(IkeSession.State.CLOSED, pair.b.state());
+        assertTrue(pair.of(newA, IkeAction.Closed.class).size() == 1 && pair.a.nextWake().isEmpty(),
+                "A's IKE SA ends once B confirmed: " + newA);
+    }
+
+    @Test
+    void rekeysThatSucceedKeepTheSasPastEveryHardLifetime() throws Exception {
+        Duration ike = Duration.ofMinutes(10), child = Duration.ofMinutes(4);
+        IkePair pair = new IkePair(config(true, "aes256gcm16-modp2048", ike, child),
+                config(false, "aes256gcm16-modp2048", ike, child)).run();
+        runUntil(pair, pair.clock.nanoTime() + Duration.ofMinutes(35).toNanos(), Duration.ofSeconds(5));
+        assertEquals(List.of(), pair.of(pair.actionsA, IkeAction.Failed.class));
+        assertEquals(List.of(), pair.of(pair.actionsB, IkeAction.Failed.class));
+        assertTrue(pair.of(pair.actionsA, IkeAction.IkeSaRekeyed.class).size() >= 3, "the IKE SA was rekeyed");
+        assertTrue(installed(pair, pair.actionsA).size() >= 8, "the CHILD SA was rekeyed");
+        assertEquals(IkeSession.State.ESTABLISHED, pair.a.state());
+        assertEquals(IkeSession.State.ESTABLISHED, pair.b.state());
+        List<ChildSa> a = installed(pair, pair.actionsA), b = installed(pair, pair.actionsB);
+        assertEquals(a.size() - 1, deleted(pair, pair.actionsA).size(), "one CHILD SA left");
+        ChildSa lastA = a.get(a.size() - 1);
+        assertCarries(lastA, b.stream().filter(x -> x.inboundSpi() == lastA.outboundSpi()).findFirst().orElseThrow());
+    }
+
     @Test
     void aCallerWhoseEspSaRunsOutOfSequenceNumbersRekeysAtOnce() throws Exception {
         IkePair pair = new IkePair(config(true, "aes256gcm16-modp2048", LONG), config(false, "aes256gcm16-modp2048", LONG)).run();

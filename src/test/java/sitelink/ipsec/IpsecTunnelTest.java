@@ -49,12 +49,19 @@ class IpsecTunnelTest {
 
     private static IpsecSite.Settings settings(InetAddress peer, String local, String remote, boolean initiate, String psk,
                                                String esp) {
+        return settings(peer, local, remote, initiate, psk, esp, Duration.ofHours(1));
+    }
+
+    /** As above with this {@code child_lifetime}. */
+    private static IpsecSite.Settings settings(InetAddress peer, String local, String remote, boolean initiate, String psk,
+                                               String esp, Duration childLifetime) {
         return new IpsecSite.Settings(peer.equals(B) ? "office-b" : "office-a",
                 Optional.of(new InetSocketAddress(peer, 500)), initiate, false, (l, r) -> {
                     try {
                         return new IkeConfig.Builder(l, r).psk(psk.getBytes(StandardCharsets.UTF_8))
                                 .ike("aes256gcm16-prfsha256-curve25519").esp(esp)
-                                .selectors(List.of(local), List.of(remote)).dpd(Duration.ofSeconds(30)).build();
+                                .selectors(List.of(local), List.of(remote)).dpd(Duration.ofSeconds(30))
+                                .lifetimes(Duration.ofHours(4), childLifetime).build();
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
@@ -247,6 +254,37 @@ class IpsecTunnelTest {
         assertEquals(1, sa.children().size(), sa.toString());
         assertEquals(1, sb.children().size(), sb.toString());
         assertEquals(sa.children().get(0).inboundSpi(), sb.children().get(0).outboundSpi());
+        byte[] p = packet("198.18.1.10", "198.18.2.10");
+        assertArrayEquals(p, through(a, b, p).orElseThrow());
+        byte[] back = packet("198.18.2.10", "198.18.1.10");
+        assertArrayEquals(back, through(b, a, back).orElseThrow());
+    }
+
+    @Test
+    void aChildSaWhoseRekeysAllFailEndsItsIkeSaAtItsHardLifetimeAndTheSiteComesBackWithFreshKeys() {
+        // A rekeys with PFS over MODP 2048 every 10 minutes; B allows ECP 256 only, so it refuses every rekey
+        IpsecTunnel a = new IpsecTunnel(List.of(settings(B, "198.18.1.0/24", "198.18.2.0/24", true, PSK,
+                "aes256gcm16-modp2048", Duration.ofMinutes(10))), 1, Environment.of(clock, new SecureRandom()), x -> A);
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", false, PSK, "aes256gcm16-ecp256");
+        Wire w = new Wire(a, b);
+        w.tick();
+        long first = a.status().get(0).spiI();
+        int firstChild = a.status().get(0).children().get(0).inboundSpi();
+        for (int s = 0; s < 11 * 60 + 30; s += 10) { // the rekeys fail; the CHILD SA carries on to 11 minutes
+            clock.advance(Duration.ofSeconds(10));
+            w.tick();
+            byte[] p = packet("198.18.1.10", "198.18.2.10");
+            if (s < 10 * 60) {
+                assertEquals(firstChild, a.status().get(0).children().get(0).inboundSpi());
+                assertArrayEquals(p, through(a, b, p).orElseThrow(), "at " + s + " s");
+            }
+        }
+        IpsecSiteStatus sa = a.status().get(0);
+        assertEquals("ESTABLISHED", sa.state(), sa.toString());
+        assertTrue(sa.spiI() != first, "a new IKE SA");
+        assertEquals(1, sa.children().size(), sa.toString());
+        assertTrue(sa.children().get(0).inboundSpi() != firstChild, "with a new CHILD SA");
+        assertTrue(sa.lastFailure().orElseThrow().startsWith("LIFETIME_EXPIRED: CHILD SA "), sa.lastFailure().toString());
         byte[] p = packet("198.18.1.10", "198.18.2.10");
         assertArrayEquals(p, through(a, b, p).orElseThrow());
         byte[] back = packet("198.18.2.10", "198.18.1.10");
