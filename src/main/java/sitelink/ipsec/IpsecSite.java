@@ -60,11 +60,19 @@ public final class IpsecSite implements Remote {
      * because the peer installs its inbound half only when our answer arrives (RFC 7296 section 2.8, as strongSwan
      * does), and a redundant one of a rekey collision, which never carries ({@link #OUTBOUND_NEVER}).
      */
-    record Installed(IkeSession owner, EspSa sa, ChildSa child, Instant at, long outboundFrom) {
+    record Installed(IkeSession owner, EspSa sa, ChildSa child, Instant at, long outboundFrom, Selectors selectors) {
+        Installed(IkeSession owner, EspSa sa, ChildSa child, Instant at, long outboundFrom) {
+            this(owner, sa, child, at, outboundFrom, Selectors.of(child.localSelectors(), child.remoteSelectors()));
+        }
+
         /** The same CHILD SA, now free to carry outgoing packets. */
         Installed outboundNow() {
-            return new Installed(owner, sa, child, at, OUTBOUND_NOW);
+            return new Installed(owner, sa, child, at, OUTBOUND_NOW, selectors);
         }
+    }
+
+    /** The CHILD SA outgoing packets use: its ESP SA and the selectors each packet must fit. */
+    record Outgoing(EspSa sa, Selectors selectors) {
     }
 
     /** {@link Installed#outboundFrom} of a CHILD SA that carries outgoing packets now, and of one that never does. */
@@ -75,8 +83,8 @@ public final class IpsecSite implements Remote {
     private final int tunnelIndex;
 
     // ---- data path (volatile: the TUN and UDP readers read them without the lock)
-    /** The newest CHILD SA's ESP SA, which outgoing packets use; null while none is installed. */
-    volatile EspSa outbound;
+    /** The newest CHILD SA, which outgoing packets use; null while none is installed. */
+    volatile Outgoing outbound;
     /** Where ESP-in-UDP goes: the peer's address and port 4500 (or what NAT made of it). */
     volatile InetSocketAddress espDestination;
     /**
@@ -181,7 +189,7 @@ public final class IpsecSite implements Remote {
         for (Installed i : installed) {
             children.add(new IpsecSiteStatus.Child(i.child().inboundSpi(), i.child().outboundSpi(),
                     i.child().encr().name() + (i.child().integ() == 0 ? "" : "-" + sitelink.ike.Transform.of(sitelink.ike.Ike.INTEG, i.child().integ()).name()),
-                    i.child().localSelectors().toString(), i.child().remoteSelectors().toString(), i.at(), i.sa() == outbound));
+                    i.child().localSelectors().toString(), i.child().remoteSelectors().toString(), i.at(), outbound != null && i.sa() == outbound.sa()));
         }
         Optional<Instant> retry = established ? Optional.empty()
                 : !sessions.isEmpty() && failedSinceUp ? Optional.of(now) // trying again now

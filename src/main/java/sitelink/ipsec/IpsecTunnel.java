@@ -64,7 +64,7 @@ public final class IpsecTunnel implements Tunnel {
     private final Object inboundLock = new Object();
     private final LongAdder[] drops = new LongAdder[Drop.values().length];
 
-    private record Inbound(int spi, EspSa sa, IpsecSite site) {
+    private record Inbound(int spi, EspSa sa, IpsecSite site, Selectors selectors) {
     }
 
     /**
@@ -134,13 +134,18 @@ public final class IpsecTunnel implements Tunnel {
     @Override
     public void seal(Remote to, byte[] packet, int off, int len, Results out) {
         IpsecSite site = (IpsecSite) to;
-        EspSa sa = site.outbound;
-        if (sa == null) {
+        IpsecSite.Outgoing o = site.outbound;
+        if (o == null) {
             site.trafficWaiting = true;
             count(Drop.NO_CHILD_SA);
             out.drop(Drop.NO_CHILD_SA);
             return;
         }
+        if (!o.selectors().outbound(packet, off, len)) {
+            drop(Drop.OUTSIDE_SELECTORS, out);
+            return;
+        }
+        EspSa sa = o.sa();
         int nextHeader = IpHeader.version(packet, off, len) == 6 ? EspSa.NEXT_HEADER_IPV6 : EspSa.NEXT_HEADER_IPV4;
         byte[] buf = out.buffer();
         int n = sa.seal(packet, off, len, nextHeader, buf, 0);
@@ -192,6 +197,10 @@ public final class IpsecTunnel implements Tunnel {
         }
         IpsecSite site = in.site;
         site.heard = true;
+        if (!in.selectors.inbound(buf, 0, n)) {
+            drop(Drop.OUTSIDE_SELECTORS, out); // authentic, but not what the CHILD SA was agreed for
+            return;
+        }
         site.rxPackets.increment();
         site.rxBytes.add(n);
         if (!source.equals(site.espDestination) && source.getPort() != 0) {
@@ -441,15 +450,16 @@ public final class IpsecTunnel implements Tunnel {
      * waiting for the peer, never a redundant one), and the UDP reader's table is made anew.
      */
     private void republish(IpsecSite site) {
-        EspSa out = null, waiting = null;
+        IpsecSite.Installed out = null, waiting = null;
         for (IpsecSite.Installed i : site.installed) {
             if (i.outboundFrom() == IpsecSite.OUTBOUND_NOW) {
-                out = i.sa();
+                out = i;
             } else if (i.outboundFrom() != IpsecSite.OUTBOUND_NEVER) {
-                waiting = i.sa();
+                waiting = i;
             }
         }
-        site.outbound = out != null ? out : waiting;
+        IpsecSite.Installed chosen = out != null ? out : waiting;
+        site.outbound = chosen == null ? null : new IpsecSite.Outgoing(chosen.sa(), chosen.selectors());
         site.published = List.copyOf(site.installed);
         publishInbound();
     }
@@ -460,7 +470,7 @@ public final class IpsecTunnel implements Tunnel {
             List<Inbound> all = new ArrayList<>();
             for (IpsecSite s : sites) {
                 for (IpsecSite.Installed i : s.published) {
-                    all.add(new Inbound(i.child().inboundSpi(), i.sa(), s));
+                    all.add(new Inbound(i.child().inboundSpi(), i.sa(), s, i.selectors()));
                 }
             }
             inbound = all.toArray(Inbound[]::new);
@@ -552,9 +562,10 @@ public final class IpsecTunnel implements Tunnel {
                 next = earlier(next, natKeepalive(site, now, out));
                 if (site.sequenceLow) {
                     site.sequenceLow = false;
-                    EspSa sa = site.outbound;
+                    IpsecSite.Outgoing o = site.outbound;
+                    EspSa sa = o == null ? null : o.sa();
                     for (IpsecSite.Installed i : List.copyOf(site.installed)) {
-                        if (i.sa() == sa) {
+                        if (sa != null && i.sa() == sa) {
                             apply(site, i.owner(), i.owner().rekeyChildSa(sa.inboundSpi()), out);
                         }
                     }

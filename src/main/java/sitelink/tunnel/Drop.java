@@ -55,6 +55,11 @@ public enum Drop {
     UNKNOWN_SPI,
     /** An IKE message that was malformed, belonged to no IKE SA of ours, or did not authenticate. */
     INVALID_IKE_MESSAGE,
+    /**
+     * A packet to or from an IKEv2 site outside the traffic selectors its CHILD SA negotiated: the peer narrowed the
+     * site's subnets, or sent what it never agreed to.
+     */
+    OUTSIDE_SELECTORS,
 
     // The device's own, before or after the protocol core.
     /** An outgoing packet whose destination is in no peer's allowed IPs. */

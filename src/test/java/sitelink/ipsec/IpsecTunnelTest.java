@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import sitelink.esp.EspSa;
 import sitelink.ike.IkeConfig;
 import sitelink.tunnel.Drop;
 import sitelink.tunnel.Environment;
@@ -289,6 +290,35 @@ class IpsecTunnelTest {
         assertArrayEquals(p, through(a, b, p).orElseThrow());
         byte[] back = packet("198.18.2.10", "198.18.1.10");
         assertArrayEquals(back, through(b, a, back).orElseThrow());
+    }
+
+    @Test
+    void packetsOutsideTheSelectorsThePeerNarrowedToAreDroppedEitherWay() {
+        IpsecTunnel a = gateway(A, B, "198.18.1.0/24", "198.18.2.0/24", true, PSK); // A routes all of 198.18.2.0/24 to B
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/26", "198.18.1.0/24", false, PSK); // B agrees to its /26 only
+        new Wire(a, b).tick();
+        assertEquals("[198.18.2.0/26]", a.status().get(0).children().get(0).remoteSelectors());
+        byte[] inside = packet("198.18.1.10", "198.18.2.10");
+        assertArrayEquals(inside, through(a, b, inside).orElseThrow());
+
+        Results sealed = new Results(2048);
+        byte[] outside = packet("198.18.1.10", "198.18.2.100");
+        a.seal(a.sites().get(0), outside, 0, outside.length, sealed);
+        assertEquals(0, sealed.sends(), "not sent under a CHILD SA that does not cover it");
+        assertEquals(Drop.OUTSIDE_SELECTORS, sealed.dropped());
+
+        // B's ESP SA itself seals what B's gateway would not send: A opens it, and drops it
+        EspSa bSa = b.sites().get(0).installed.get(0).sa();
+        byte[] forged = packet("198.18.2.100", "198.18.1.10"), wire = new byte[2048];
+        int n = bSa.seal(forged, 0, forged.length, EspSa.NEXT_HEADER_IPV4, wire, 0);
+        Results opened = new Results(2048);
+        a.open(IpsecTunnel.NAT_T_SOCKET, new InetSocketAddress(B, 4500), null, Arrays.copyOf(wire, n), n, opened);
+        assertEquals(0, opened.delivers(), "authentic, but outside what the CHILD SA was agreed for");
+        assertEquals(Drop.OUTSIDE_SELECTORS, opened.dropped());
+        byte[] allowed = packet("198.18.2.20", "198.18.1.10");
+        n = bSa.seal(allowed, 0, allowed.length, EspSa.NEXT_HEADER_IPV4, wire, 0);
+        a.open(IpsecTunnel.NAT_T_SOCKET, new InetSocketAddress(B, 4500), null, Arrays.copyOf(wire, n), n, opened.clear());
+        assertEquals(1, opened.delivers());
     }
 
     @Test
