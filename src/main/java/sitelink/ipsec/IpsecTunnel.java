@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import sitelink.esp.EspCipher;
@@ -14,7 +15,9 @@ import sitelink.esp.EspDrop;
 import sitelink.esp.EspSa;
 import sitelink.ike.Ike;
 import sitelink.ike.IkeAction;
+import sitelink.ike.IkeMessage;
 import sitelink.ike.IkeSession;
+import sitelink.ike.Payload;
 import sitelink.packet.IpHeader;
 import sitelink.tunnel.Drop;
 import sitelink.tunnel.Environment;
@@ -55,6 +58,8 @@ public final class IpsecTunnel implements Tunnel {
     private static final byte[] NAT_KEEPALIVE = {(byte) 0xff};
 
     private final Environment env;
+    /** RFC 7296 section 2.6: IKE_SA_INIT requests under load must bring a cookie. */
+    private IkeCookies cookies;
     private final int tunnelIndex;
     /** The sites, replaced whole by a reload ({@link #update}); readers take the array as it is when they start. */
     private volatile IpsecSite[] sites;
@@ -74,6 +79,7 @@ public final class IpsecTunnel implements Tunnel {
     public IpsecTunnel(List<IpsecSite.Settings> settings, int tunnelIndex, Environment env,
                        Function<InetAddress, InetAddress> sourceFor) {
         this.env = env;
+        this.cookies = new IkeCookies(env.clock(), env.random());
         this.sourceFor = sourceFor;
         this.tunnelIndex = tunnelIndex;
         this.sites = settings.stream().map(this::newSite).toArray(IpsecSite[]::new);
@@ -253,6 +259,9 @@ public final class IpsecTunnel implements Tunnel {
                 drop(Drop.INVALID_IKE_MESSAGE, out);
                 return;
             }
+            if (cookies.required() && !cookieOk(source, socket, at, datagram, len, spiI, out)) {
+                return;
+            }
             List<IkeSession> halfOpen = site.sessions.stream().filter(s -> s.state() == IkeSession.State.INIT_ANSWERED
                     || s.state() == IkeSession.State.IDLE).toList();
             if (halfOpen.size() >= MAX_HALF_OPEN) {
@@ -265,6 +274,33 @@ public final class IpsecTunnel implements Tunnel {
             site.peer = java.util.Optional.of(new InetSocketAddress(source.getAddress(), Ike.IKE_PORT));
             apply(site, s, s.receive(source, port, datagram, 0, len), out);
         }
+    }
+
+    /**
+     * Under load (see {@link IkeCookies}): whether the IKE_SA_INIT request brings a valid cookie; if not, it is answered
+     * with N(COOKIE) alone, from the port it came to, and counted as {@code cookie_required}; nothing is kept.
+     */
+    private boolean cookieOk(InetSocketAddress source, int socket, int at, byte[] datagram, int len, long spiI, Results out) {
+        if (!(IkeMessage.decode(datagram, at, len - at) instanceof IkeMessage.Decoded.Ok ok)) {
+            drop(Drop.INVALID_IKE_MESSAGE, out);
+            return false;
+        }
+        Optional<Payload.Nonce> nonce = ok.message().first(Payload.Nonce.class);
+        if (nonce.isEmpty()) {
+            drop(Drop.INVALID_IKE_MESSAGE, out);
+            return false;
+        }
+        Optional<Payload.Notify> cookie = ok.message().notify(Ike.COOKIE);
+        if (cookie.isPresent() && cookies.valid(cookie.get().data(), nonce.get().data(), source.getAddress(), spiI)) {
+            return true;
+        }
+        byte[] message = new IkeMessage(spiI, 0, Ike.IKE_SA_INIT, Ike.FLAG_RESPONSE, 0, List.of(Payload.Notify.of(Ike.COOKIE,
+                cookies.make(nonce.get().data(), source.getAddress(), spiI)))).encode();
+        byte[] answer = new byte[at + message.length]; // on 4500 the non-ESP marker (four zero bytes) first
+        System.arraycopy(message, 0, answer, at, message.length);
+        out.send(socket, source, null, answer, 0, answer.length);
+        drop(Drop.COOKIE_REQUIRED, out);
+        return false;
     }
 
     /**
@@ -697,6 +733,11 @@ public final class IpsecTunnel implements Tunnel {
     @Override
     public int overhead() {
         return EspSa.OVERHEAD;
+    }
+
+    /** Tests: cookies required beyond {@code perSecond} new IKE SAs a second (0: always), before any traffic. */
+    void requireCookiesAbove(int perSecond) {
+        cookies = new IkeCookies(env.clock(), env.random(), perSecond);
     }
 
     @Override

@@ -15,7 +15,10 @@ public enum Drop {
     NO_PRIVATE_KEY,
     /** MAC1 did not verify: the message was not made for our public key. */
     MAC1_INVALID,
-    /** Under load and MAC2 did not verify: answered with a cookie reply instead. */
+    /**
+     * Under load and MAC2 did not verify: answered with a cookie reply instead. IKEv2: an IKE_SA_INIT request under
+     * load without a valid cookie, answered with N(COOKIE) (RFC 7296 section 2.6).
+     */
     COOKIE_REQUIRED,
     /**
      * Under load and MAC2 did not verify, from a source that was already sent its share of cookie replies (20 a second,

@@ -166,6 +166,23 @@ class GatewayIkeIT {
     }
 
     @Test
+    @DisplayName("sitelink under load (forced here) asks for a cookie: charon's IKE_SA_INIT answered with N(COOKIE) alone, sent again with it, ESTABLISHED, ping")
+    void strongSwanEchoesTheCookieSitelinkAsksForUnderLoad() throws IOException {
+        try (TwoOffices t = TwoOffices.create()) {
+            t.writeSiteFile(t.a(), ikeSite(t, t.a(), t.b(), "none", psk(t.a())));
+            t.up(t.a(), "-Dsitelink.ike.cookies_above=0");
+            Charon swan = charon(t, "none");
+            swan.swanctl("--initiate", "--child", "net");
+            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
+            String log = swan.log();
+            assertTrue(log.contains("parsed IKE_SA_INIT response 0 [ N(COOKIE) ]"), "sitelink's first answer is the cookie:\n" + log);
+            assertTrue(log.matches("(?s).*generating IKE_SA_INIT request 0 \\[ N\\(COOKIE\\) SA KE No .*"),
+                    "charon sends its request again with the cookie first:\n" + log);
+            assertTrue(sitelinkStatus(t).contains("ESTABLISHED"), sitelinkStatus(t));
+        }
+    }
+
+    @Test
     @DisplayName("strongSwan restarted (killed, then initiating anew with INITIAL_CONTACT): sitelink drops the old IKE SA at once instead of at a failed liveness check; one IKE SA, one CHILD SA, ping")
     void aRestartedStrongSwanReplacesItsOldIkeSaAtOnce() throws IOException {
         try (TwoOffices t = TwoOffices.create()) {

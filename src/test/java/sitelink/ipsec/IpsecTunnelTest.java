@@ -322,6 +322,34 @@ class IpsecTunnelTest {
     }
 
     @Test
+    void underLoadAResponderAsksForACookieKeepsNothingForRequestsWithoutAndConnectsAnInitiatorThatEchoesIt() {
+        IpsecTunnel a = gateway(A, B, "198.18.1.0/24", "198.18.2.0/24", true, PSK);
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", false, PSK);
+        b.requireCookiesAbove(0); // as if under a flood
+
+        // IKE_SA_INITs with A's address but nobody behind it to answer: each gets N(COOKIE), none leaves state
+        for (int i = 0; i < 50; i++) {
+            IpsecTunnel forger = gateway(A, B, "198.18.1.0/24", "198.18.2.0/24", true, PSK);
+            Datagram init = tick(forger, A).get(0);
+            List<Datagram> answer = deliver(b, B, init);
+            assertEquals(1, answer.size());
+            assertTrue(answer.get(0).bytes.length < 80, "N(COOKIE) alone, no KE: " + answer.get(0).bytes.length + " bytes");
+        }
+        assertEquals(0, b.sites().get(0).sessions.size(), "no half-open IKE SA for a request without a cookie");
+        assertEquals(50, b.drops(Drop.COOKIE_REQUIRED));
+
+        // a real initiator sends its request again with the cookie: established, ESP both ways
+        new Wire(a, b).tick();
+        assertEquals("ESTABLISHED", a.status().get(0).state());
+        assertEquals("ESTABLISHED", b.status().get(0).state());
+        assertEquals(51, b.drops(Drop.COOKIE_REQUIRED));
+        byte[] p = packet("198.18.1.10", "198.18.2.10");
+        assertArrayEquals(p, through(a, b, p).orElseThrow());
+        byte[] back = packet("198.18.2.10", "198.18.1.10");
+        assertArrayEquals(back, through(b, a, back).orElseThrow());
+    }
+
+    @Test
     void behindANatAnIdleSiteGetsANatKeepaliveEveryTwentySecondsABusyOneNone() {
         IpsecTunnel a = gateway(A, B, "198.18.1.0/24", "198.18.2.0/24", true, PSK);
         IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", false, PSK);
