@@ -186,15 +186,26 @@ class IpsecTunnelTest {
         Wire w = new Wire(a, b);
         w.tick(); // both IKE_SA_INITs cross: two IKE SAs come up, the one with the lower initiator SPI is deleted
         w.tick();
+        assertOneTunnel(a, b);
+    }
+
+    /** Both ends ESTABLISHED with one CHILD SA each, the same one, which carries a packet each way. */
+    private static void assertOneTunnel(IpsecTunnel a, IpsecTunnel b) {
         IpsecSiteStatus sa = a.status().get(0), sb = b.status().get(0);
         assertEquals("ESTABLISHED", sa.state());
         assertEquals("ESTABLISHED", sb.state());
         assertEquals(1, sa.children().size(), sa.toString());
         assertEquals(1, sb.children().size(), sb.toString());
         assertEquals(sa.children().get(0).inboundSpi(), sb.children().get(0).outboundSpi());
+        assertCarriesBothWays(a, b);
+    }
+
+    /** A packet from A's LAN to B's through the tunnel, and one back, arrive unchanged. */
+    private static void assertCarriesBothWays(IpsecTunnel a, IpsecTunnel b) {
         byte[] p = packet("198.18.1.10", "198.18.2.10");
         assertArrayEquals(p, through(a, b, p).orElseThrow());
-        assertArrayEquals(p, through(b, a, packet("198.18.2.10", "198.18.1.10")).map(x -> p).orElseThrow());
+        byte[] back = packet("198.18.2.10", "198.18.1.10");
+        assertArrayEquals(back, through(b, a, back).orElseThrow());
     }
 
     @Test
@@ -215,10 +226,7 @@ class IpsecTunnelTest {
         assertTrue(sa.spiI() != oldSpi, "the new IKE SA is the one shown");
         assertEquals(1, sa.children().size(), "the old IKE SA's CHILD SA went with it, before any liveness check: " + sa);
         assertEquals(sa.children().get(0).inboundSpi(), sb.children().get(0).outboundSpi());
-        byte[] p = packet("198.18.1.10", "198.18.2.10");
-        assertArrayEquals(p, through(a, b2, p).orElseThrow(), "A seals with the new CHILD SA");
-        byte[] back = packet("198.18.2.10", "198.18.1.10");
-        assertArrayEquals(back, through(b2, a, back).orElseThrow());
+        assertCarriesBothWays(a, b2); // A seals with the new CHILD SA
     }
 
     /** What {@code t}, the gateway at {@code self}, sends when its timer runs. */
@@ -249,16 +257,7 @@ class IpsecTunnelTest {
         rest.addAll(deliver(a, A, authB));
         new Wire(a, b).carry(rest);
 
-        IpsecSiteStatus sa = a.status().get(0), sb = b.status().get(0);
-        assertEquals("ESTABLISHED", sa.state());
-        assertEquals("ESTABLISHED", sb.state());
-        assertEquals(1, sa.children().size(), sa.toString());
-        assertEquals(1, sb.children().size(), sb.toString());
-        assertEquals(sa.children().get(0).inboundSpi(), sb.children().get(0).outboundSpi());
-        byte[] p = packet("198.18.1.10", "198.18.2.10");
-        assertArrayEquals(p, through(a, b, p).orElseThrow());
-        byte[] back = packet("198.18.2.10", "198.18.1.10");
-        assertArrayEquals(back, through(b, a, back).orElseThrow());
+        assertOneTunnel(a, b);
     }
 
     @Test
@@ -286,10 +285,7 @@ class IpsecTunnelTest {
         assertEquals(1, sa.children().size(), sa.toString());
         assertTrue(sa.children().get(0).inboundSpi() != firstChild, "with a new CHILD SA");
         assertTrue(sa.lastFailure().orElseThrow().startsWith("LIFETIME_EXPIRED: CHILD SA "), sa.lastFailure().toString());
-        byte[] p = packet("198.18.1.10", "198.18.2.10");
-        assertArrayEquals(p, through(a, b, p).orElseThrow());
-        byte[] back = packet("198.18.2.10", "198.18.1.10");
-        assertArrayEquals(back, through(b, a, back).orElseThrow());
+        assertCarriesBothWays(a, b);
     }
 
     @Test
@@ -343,10 +339,7 @@ class IpsecTunnelTest {
         assertEquals("ESTABLISHED", a.status().get(0).state());
         assertEquals("ESTABLISHED", b.status().get(0).state());
         assertEquals(51, b.drops(Drop.COOKIE_REQUIRED));
-        byte[] p = packet("198.18.1.10", "198.18.2.10");
-        assertArrayEquals(p, through(a, b, p).orElseThrow());
-        byte[] back = packet("198.18.2.10", "198.18.1.10");
-        assertArrayEquals(back, through(b, a, back).orElseThrow());
+        assertCarriesBothWays(a, b);
     }
 
     @Test
