@@ -122,6 +122,9 @@ public final class StatusReport {
                 t.put("peer_certificate_expires", i.peerCertificateExpires().map(Instant::toString).orElse(null));
                 ArrayNode warnings = t.putArray("certificate_warnings");
                 i.expiryWarnings(d.at()).forEach(warnings::add);
+                t.put("psk_changed", i.pskChanged().map(Instant::toString).orElse(null));
+                t.put("psk_age_days", i.pskAgeDays(d.at()).orElse(null));
+                t.put("psk_warning", i.pskWarning(d.at()).orElse(null));
                 ArrayNode children = t.putArray("child_sas");
                 for (IpsecSiteStatus.Child c : i.children()) {
                     ObjectNode x = children.addObject();
@@ -300,6 +303,7 @@ public final class StatusReport {
                 for (String w : i.expiryWarnings(d.at())) {
                     reasons.add("  " + site + " -> " + i.name() + ": " + w);
                 }
+                i.pskWarning(d.at()).ifPresent(w -> reasons.add("  " + site + " -> " + i.name() + ": " + w));
             }
         }
         StringBuilder b = new StringBuilder();

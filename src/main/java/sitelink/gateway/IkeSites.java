@@ -72,7 +72,8 @@ final class IkeSites {
                 Clock.SYSTEM)) : Optional.empty();
         return new IpsecSite.Settings(site.name(), endpoint, site.startAction() == StartAction.START,
                 site.startAction() == StartAction.TRAP, (local, remote) -> site.toIkeConfig(config.localSubnets(), local,
-                remote, certificates.map(SiteCertificates::current)), certificates, unresolved);
+                remote, certificates.map(SiteCertificates::current)), certificates, unresolved,
+                site.auth() instanceof IkeAuth.Psk p ? Optional.of(p.file()) : Optional.empty());
     }
 
     /**

@@ -33,12 +33,20 @@ public final class IpsecSite implements Remote {
      */
     public record Settings(String name, Optional<InetSocketAddress> endpoint, boolean initiateAtStart,
                            boolean initiateOnTraffic, BiFunction<InetSocketAddress, InetSocketAddress, IkeConfig> config,
-                           Optional<SiteCertificates> certificates, Optional<String> unresolved) {
+                           Optional<SiteCertificates> certificates, Optional<String> unresolved,
+                           Optional<java.nio.file.Path> pskFile) {
         /**
          * {@code unresolved}: the site has an endpoint, a DNS name that did not resolve (why, for status): it has no
          * address to initiate to and, unlike a site without an endpoint, answers no one until the name resolves.
+         * {@code pskFile}: the pre-shared key's file, whose age status shows.
          */
         public Settings {
+        }
+
+        public Settings(String name, Optional<InetSocketAddress> endpoint, boolean initiateAtStart, boolean initiateOnTraffic,
+                        BiFunction<InetSocketAddress, InetSocketAddress, IkeConfig> config, Optional<SiteCertificates> certificates,
+                        Optional<String> unresolved) {
+            this(name, endpoint, initiateAtStart, initiateOnTraffic, config, certificates, unresolved, Optional.empty());
         }
 
         public Settings(String name, Optional<InetSocketAddress> endpoint, boolean initiateAtStart, boolean initiateOnTraffic,
@@ -198,6 +206,15 @@ public final class IpsecSite implements Remote {
         return new IpsecSiteStatus(name(), id, state, endpoint(), ikeProposal.map(p -> p.toString().replaceFirst("^IKE:", "")), spiI, spiR, natTraversal,
                 establishedAt, children, lastFailure, lastFailureAt, retry, rxBytes.sum(), txBytes.sum(),
                 rxPackets.sum(), txPackets.sum(), keyExchange, settings.certificates().map(SiteCertificates::expires),
-                peerCertificateExpires);
+                peerCertificateExpires, settings.pskFile().flatMap(IpsecSite::lastChanged));
+    }
+
+    /** When a file last changed; empty when it cannot be read (status is no place to fail for it). */
+    private static Optional<Instant> lastChanged(java.nio.file.Path file) {
+        try {
+            return Optional.of(java.nio.file.Files.getLastModifiedTime(file).toInstant());
+        } catch (java.io.IOException e) {
+            return Optional.empty();
+        }
     }
 }

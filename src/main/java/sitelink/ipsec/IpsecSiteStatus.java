@@ -29,9 +29,35 @@ public record IpsecSiteStatus(String name, Key id, String state, Optional<InetSo
                               Optional<Instant> establishedAt, List<Child> children, Optional<String> lastFailure,
                               Optional<Instant> lastFailureAt, Optional<Instant> nextAttempt, long rxBytes, long txBytes,
                               long rxPackets, long txPackets, Optional<String> keyExchange,
-                              Optional<Instant> certificateExpires, Optional<Instant> peerCertificateExpires) {
+                              Optional<Instant> certificateExpires, Optional<Instant> peerCertificateExpires,
+                              Optional<Instant> pskChanged) {
     /** Certificates that expire within this many days are warned about (status, diagnose, an event). */
     public static final int WARN_DAYS_BEFORE_EXPIRY = 30;
+    /** A pre-shared key unchanged for longer is to be rotated (as {@code check} and {@code diagnose} say). */
+    public static final int ROTATE_PSK_AFTER_DAYS = 90;
+
+    /** As above without a pre-shared key file's age (a site with certificates, or none known). */
+    public IpsecSiteStatus(String name, Key id, String state, Optional<InetSocketAddress> peer, Optional<String> ikeProposal,
+                           long spiI, long spiR, boolean natTraversal, Optional<Instant> establishedAt, List<Child> children,
+                           Optional<String> lastFailure, Optional<Instant> lastFailureAt, Optional<Instant> nextAttempt,
+                           long rxBytes, long txBytes, long rxPackets, long txPackets, Optional<String> keyExchange,
+                           Optional<Instant> certificateExpires, Optional<Instant> peerCertificateExpires) {
+        this(name, id, state, peer, ikeProposal, spiI, spiR, natTraversal, establishedAt, children, lastFailure,
+                lastFailureAt, nextAttempt, rxBytes, txBytes, rxPackets, txPackets, keyExchange, certificateExpires,
+                peerCertificateExpires, Optional.empty());
+    }
+
+    /** Whole days since the pre-shared key's file last changed, when known. */
+    public Optional<Long> pskAgeDays(Instant now) {
+        return pskChanged.map(c -> java.time.Duration.between(c, now).toDays());
+    }
+
+    /** "rotate the PSK: 97 days old (...)" past {@link #ROTATE_PSK_AFTER_DAYS}, else empty. */
+    public Optional<String> pskWarning(Instant now) {
+        return pskAgeDays(now).filter(d -> d > ROTATE_PSK_AFTER_DAYS).map(d -> "rotate the PSK: " + d + " days old (its "
+                + "psk_file last changed " + pskChanged.get().atZone(java.time.ZoneOffset.UTC).toLocalDate() + "); make a "
+                + "new key with sitelink genpsk, and give the other gateway the same key");
+    }
 
     public IpsecSiteStatus {
         children = List.copyOf(children);

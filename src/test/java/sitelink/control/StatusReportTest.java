@@ -216,6 +216,34 @@ class StatusReportTest {
                 j.get("certificate_warnings").get(0).asText());
     }
 
+    /** A pre-shared key file unchanged for 97 days: its age in the JSON, and a line saying to rotate it; none at 90. */
+    @Test
+    void aPreSharedKeyOlderThanNinetyDaysIsToBeRotated() throws Exception {
+        Instant at = NOW;
+        java.util.function.Function<Integer, sitelink.ipsec.IpsecSiteStatus> aged = days -> new sitelink.ipsec.IpsecSiteStatus(
+                "branch", sitelink.ipsec.IpsecSite.idOf("branch"), "ESTABLISHED",
+                Optional.of(new java.net.InetSocketAddress("198.51.100.2", 4500)), Optional.of("aes256gcm16-prfsha256-ecp256"),
+                1, 2, true, Optional.of(at.minusSeconds(5)), List.of(), Optional.empty(), Optional.empty(), Optional.empty(),
+                0, 0, 0, 0, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.of(at.minus(java.time.Duration.ofDays(days)).minusSeconds(60)));
+        DeviceStatus old = new DeviceStatus("sl-a", "office-a", Optional.empty(), 51820, at, new java.util.TreeMap<>(),
+                List.of(), List.of(aged.apply(97)));
+        String day = at.minus(java.time.Duration.ofDays(97)).minusSeconds(60).atZone(java.time.ZoneOffset.UTC).toLocalDate().toString();
+        String table = StatusReport.table(List.of(old));
+        assertTrue(table.endsWith("\n  office-a (sl-a) -> branch: rotate the PSK: 97 days old (its psk_file last changed " + day
+                + "); make a new key with sitelink genpsk, and give the other gateway the same key\n"), table);
+        JsonNode j = new ObjectMapper().readTree(StatusReport.json(List.of(old))).get("ike_sites").get(0);
+        assertEquals(97, j.get("psk_age_days").asInt());
+        assertTrue(j.get("psk_warning").asText().startsWith("rotate the PSK: 97 days old"), j.toString());
+
+        DeviceStatus recent = new DeviceStatus("sl-a", "office-a", Optional.empty(), 51820, at, new java.util.TreeMap<>(),
+                List.of(), List.of(aged.apply(90)));
+        assertTrue(!StatusReport.table(List.of(recent)).contains("rotate"), StatusReport.table(List.of(recent)));
+        JsonNode r = new ObjectMapper().readTree(StatusReport.json(List.of(recent))).get("ike_sites").get(0);
+        assertEquals(90, r.get("psk_age_days").asInt());
+        assertTrue(r.get("psk_warning").isNull());
+    }
+
     /** A hub: 30 remote sites, two of them not ESTABLISHED. */
     private static DeviceStatus hub() {
         List<sitelink.device.PeerStatus> peers = new ArrayList<>();

@@ -110,4 +110,18 @@ class StatusLinesTest {
         org.junit.jupiter.api.Assertions.assertTrue(text.contains("certificate_expires_ms=" + (t.toEpochMilli() + 86_400_000L) + "\n"), text);
         assertEquals(s, StatusLines.parse(lines(text)));
     }
+
+    @Test
+    void thePreSharedKeysAgeRoundTrips() {
+        Instant t = Instant.ofEpochMilli(1_700_000_000_123L);
+        sitelink.ipsec.IpsecSiteStatus site = new sitelink.ipsec.IpsecSiteStatus("branch", sitelink.ipsec.IpsecSite.idOf("branch"),
+                "WAITING", Optional.empty(), Optional.empty(), 0, 0, false, Optional.empty(), List.of(), Optional.empty(),
+                Optional.empty(), Optional.empty(), 0, 0, 0, 0, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.of(t.minusSeconds(97 * 86_400)));
+        DeviceStatus s = new DeviceStatus("sl-a", "office-a", Optional.of(key(1)), 51820, t, new TreeMap<>(), List.of(),
+                List.of(site));
+        String text = StatusLines.format(s);
+        org.junit.jupiter.api.Assertions.assertTrue(text.contains("psk_changed_ms=" + (t.toEpochMilli() - 97 * 86_400_000L) + "\n"), text);
+        assertEquals(s, StatusLines.parse(lines(text)));
+    }
 }
