@@ -179,6 +179,8 @@ class GatewayIkeIT {
             assertTrue(log.matches("(?s).*generating IKE_SA_INIT request 0 \\[ N\\(COOKIE\\) SA KE No .*"),
                     "charon sends its request again with the cookie first:\n" + log);
             assertTrue(sitelinkStatus(t).contains("ESTABLISHED"), sitelinkStatus(t));
+            String json = sitelinkStatusJson(t);
+            assertTrue(json.matches("(?s).*\"psk_age_days\"\\s*:\\s*0\\b.*"), "the PSK file written just now: " + json);
         }
     }
 
