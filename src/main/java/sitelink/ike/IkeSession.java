@@ -225,6 +225,11 @@ public final class IkeSession {
         return state;
     }
 
+    /** The configuration this session negotiates with (proposals, selectors, lifetimes). */
+    public IkeConfig config() {
+        return config;
+    }
+
     /**
      * Our IKE_AUTH request will carry INITIAL_CONTACT only if {@code alone} says so when it is built: the gateway
      * answers whether this is its only IKE session with the peer, half-open ones included. Two gateways that initiate at

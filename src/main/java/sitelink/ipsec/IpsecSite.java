@@ -129,6 +129,8 @@ public final class IpsecSite implements Remote {
     Optional<String> lastFailure = Optional.empty();
     Optional<Instant> lastFailureAt = Optional.empty();
     Optional<InetSocketAddress> peer;
+    /** The narrowed selectors last warned about (so that a rekey under the same ones says nothing). */
+    String narrowedWarned = "";
     /** A reload removed the site (or replaced it with new settings): it initiates and answers no more. */
     boolean retired;
     /** The {@link SiteCertificates#generation} of the CRLs the established IKE SAs were last checked against. */

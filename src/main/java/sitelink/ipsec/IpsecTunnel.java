@@ -17,6 +17,8 @@ import sitelink.ike.Ike;
 import sitelink.ike.IkeAction;
 import sitelink.ike.IkeMessage;
 import sitelink.ike.IkeSession;
+import sitelink.ike.TrafficSelector;
+import sitelink.ike.ChildSa;
 import sitelink.ike.Payload;
 import sitelink.packet.IpHeader;
 import sitelink.tunnel.Drop;
@@ -277,6 +279,25 @@ public final class IpsecTunnel implements Tunnel {
     }
 
     /**
+     * A CHILD SA whose selectors are narrower than the site's subnets carries only part of what is routed to the site:
+     * the rest is dropped as {@code outside_selectors}. Said once per narrowing (a rekey under the same selectors
+     * says nothing), as a warning with the fix.
+     */
+    private static void warnIfNarrowed(IpsecSite site, IkeSession s, ChildSa child) {
+        List<TrafficSelector> local = s.config().localSelectors(), remote = s.config().remoteSelectors();
+        boolean narrowed = !new java.util.HashSet<>(child.localSelectors()).equals(new java.util.HashSet<>(local))
+                || !new java.util.HashSet<>(child.remoteSelectors()).equals(new java.util.HashSet<>(remote));
+        String now = narrowed ? child.localSelectors() + " === " + child.remoteSelectors() : "";
+        if (narrowed && !now.equals(site.narrowedWarned)) {
+            LOG.log(Level.WARNING, "{0}: the CHILD SA carries only {1}, narrower than this site''s {2} === {3}; packets "
+                    + "outside it are dropped (outside_selectors): make the peer''s selectors mirror this site''s "
+                    + "local_subnets and remote_subnets, or narrow them here to what the peer allows", site.name(), now,
+                    local, remote);
+        }
+        site.narrowedWarned = now;
+    }
+
+    /**
      * Under load (see {@link IkeCookies}): whether the IKE_SA_INIT request brings a valid cookie; if not, it is answered
      * with N(COOKIE) alone, from the port it came to, and counted as {@code cookie_required}; nothing is kept.
      */
@@ -382,6 +403,7 @@ public final class IpsecTunnel implements Tunnel {
                     site.espDestination = c.child().remote();
                     changed = true;
                     LOG.log(Level.INFO, "{0}: {1} installed", site.name(), c.child());
+                    warnIfNarrowed(site, s, c.child());
                 }
                 case IkeAction.ChildSaReady r -> {
                     // only this one: after a rekey collision another new SA may not be in place at the peer yet

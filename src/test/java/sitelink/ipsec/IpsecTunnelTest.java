@@ -164,7 +164,10 @@ class IpsecTunnelTest {
         assertEquals(Drop.NO_CHILD_SA, before.dropped(), "nothing leaves before a CHILD SA is installed");
         assertEquals("WAITING", b.status().get(0).state());
 
-        new Wire(a, b).tick();
+        try (LogCapture capture = new LogCapture()) {
+            new Wire(a, b).tick();
+            assertTrue(capture.lines.stream().noneMatch(l -> l.contains("narrower")), "mirrored selectors: " + capture.lines);
+        }
 
         IpsecSiteStatus sa = a.status().get(0), sb = b.status().get(0);
         assertEquals("ESTABLISHED", sa.state());
@@ -292,7 +295,12 @@ class IpsecTunnelTest {
     void packetsOutsideTheSelectorsThePeerNarrowedToAreDroppedEitherWay() {
         IpsecTunnel a = gateway(A, B, "198.18.1.0/24", "198.18.2.0/24", true, PSK); // A routes all of 198.18.2.0/24 to B
         IpsecTunnel b = gateway(B, A, "198.18.2.0/26", "198.18.1.0/24", false, PSK); // B agrees to its /26 only
-        new Wire(a, b).tick();
+        try (LogCapture capture = new LogCapture()) {
+            new Wire(a, b).tick();
+            assertEquals(1, capture.lines.stream().filter(l -> l.startsWith("office-b: the CHILD SA carries only "
+                    + "[198.18.1.0/24] === [198.18.2.0/26], narrower than this site's [198.18.1.0/24] === [198.18.2.0/24]; "
+                    + "packets outside it are dropped (outside_selectors)")).count(), capture.lines.toString());
+        }
         assertEquals("[198.18.2.0/26]", a.status().get(0).children().get(0).remoteSelectors());
         byte[] inside = packet("198.18.1.10", "198.18.2.10");
         assertArrayEquals(inside, through(a, b, inside).orElseThrow());
@@ -835,23 +843,8 @@ class IpsecTunnelTest {
         wire.tick();
         assertEquals("ESTABLISHED", a.status().get(0).state());
         byte[] p = packet("198.18.2.10", "198.18.1.10");
-        List<String> log = new ArrayList<>();
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                log.add(new java.util.logging.SimpleFormatter().formatMessage(r));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        java.util.logging.Logger.getLogger("sitelink.ipsec").addHandler(capture);
-        try {
+        try (LogCapture capture = new LogCapture()) {
+            List<String> log = capture.lines;
             // another certificate revoked: the CRL is re-read at the timer's next look, the IKE SA stays
             c.revoke(java.math.BigInteger.valueOf(0x77));
             clock.advance(Duration.ofSeconds(31));
@@ -885,8 +878,29 @@ class IpsecTunnelTest {
             wire.tick();
             assertTrue(!"ESTABLISHED".equals(a.status().get(0).state()), a.status().toString());
             assertTrue(log.stream().anyMatch(l -> l.startsWith("office-b: authentication (IKE_AUTH): CERTIFICATE_REVOKED")), log.toString());
-        } finally {
-            java.util.logging.Logger.getLogger("sitelink.ipsec").removeHandler(capture);
+        }
+    }
+
+    /** The lines sitelink.ipsec logs from its construction to its close. */
+    private static final class LogCapture extends java.util.logging.Handler implements AutoCloseable {
+        final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        LogCapture() {
+            java.util.logging.Logger.getLogger("sitelink.ipsec").addHandler(this);
+        }
+
+        @Override
+        public void publish(java.util.logging.LogRecord r) {
+            lines.add(new java.util.logging.SimpleFormatter().formatMessage(r));
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            java.util.logging.Logger.getLogger("sitelink.ipsec").removeHandler(this);
         }
     }
 }
