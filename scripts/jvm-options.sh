@@ -22,11 +22,22 @@ sitelink_jvm_opts=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-a
 # would not match it). A cache the JVM cannot use (truncated, another JVM, a jar changed since) it ignores and starts
 # as without one; its messages about that are turned off so that the start stays quiet (-Xlog:aot in
 # SITELINK_JAVA_OPTS shows them again). SITELINK_AOT=off starts without a cache.
+# Gateways also get a young generation of 20 MiB instead of the 5 MiB the 16-MiB start heap gives (the serial collector
+# sizes it once and never again unless a full collection runs, which a gateway never needs): the JDK's
+# ChaCha20-Poly1305 leaves some 1.7 KB of garbage per packet (a Poly1305 and a 1-KiB key block per Cipher.init), 0.8
+# GB/s at 4 Gbit/s, which emptied 5 MiB 200 times a second at 0.25-0.45 ms each; 16 MiB of eden cut the gateways' CPU
+# at a fixed 2.5 Gbit/s by about 10 % (docs/benchmarks.md). The old generation keeps 16 MiB to start with: the AOT
+# cache's archived objects (about 9 MiB) must fit in it, or the JVM refuses the cache and does not start. And the
+# JVM hands the C library's freed memory back to the kernel every 5 s (-XX:TrimNativeHeapInterval): the C2 compiler's
+# arenas of the start's compilations otherwise stay resident (11 MiB of RSS after a TCP test).
 # Sets sitelink_cmd_opts for JAR, the caches' DIR and the command line's first argument.
 sitelink_command_options() {
   local cache=$2/sitelink-cli.aot
   sitelink_cmd_opts=(-XX:TieredStopAtLevel=1)
-  case ${3:-} in up|device|demo|agent) cache=$2/sitelink.aot sitelink_cmd_opts=() ;; esac
+  case ${3:-} in
+    up|device|demo|agent)
+      cache=$2/sitelink.aot sitelink_cmd_opts=(-Xms36m -Xmn20m -XX:TrimNativeHeapInterval=5000) ;;
+  esac
   [[ ${SITELINK_AOT:-on} != off && -s $cache && ! $1 -nt $cache ]] || return 0
   sitelink_cmd_opts+=(-XX:AOTCache="$cache" '-Xlog:aot*=off' '-Xlog:cds*=off')
 }
