@@ -289,8 +289,11 @@ public final class Device implements DeviceControl, AutoCloseable {
      */
     private void tunLoop() {
         prepareThread();
+        // The loop's native buffers are freed when it ends, not when the collector finds them: a device closed after
+        // a while (the start's warm-up devices) has its objects in the old generation, which may never be collected.
+        Arena arena = Arena.ofConfined();
         int stride = MAX_PACKET + 1 + VirtioNet.HEADER_LENGTH;
-        MemorySegment slab = Arena.ofAuto().allocate((long) batch * stride);
+        MemorySegment slab = arena.allocate((long) batch * stride);
         int[] lens = new int[batch];
         byte[] packet = new byte[stride];
         byte[] segment = new byte[MAX_PACKET];
@@ -302,7 +305,7 @@ public final class Device implements DeviceControl, AutoCloseable {
         // The datagrams of a TUN batch go out together, one sendmmsg per batch and socket.
         UdpSocket.Batch[] tx = new UdpSocket.Batch[slots.length];
         for (int i = 0; i < tx.length; i++) {
-            tx[i] = new UdpSocket.Batch(batch);
+            tx[i] = new UdpSocket.Batch(batch, arena);
         }
         VirtioNet.Sink sink = (buf, off, len) -> outbound(buf, off, len, sealed, tx);
         boolean offload = tun.hasVnetHeader();
@@ -330,6 +333,7 @@ public final class Device implements DeviceControl, AutoCloseable {
             }
         } finally {
             close();
+            arena.close();
         }
     }
 
@@ -415,7 +419,12 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** UDP → classify → open → source check → filter → TUN, a recvmmsg batch at a time, on the socket of {@code slot}. */
     private void udpLoop(int slot) {
         prepareThread();
-        UdpSocket.Batch rx = new UdpSocket.Batch(batch);
+        try (Arena arena = Arena.ofConfined()) { // freed when the loop ends, as the TUN reader's
+            udpLoop(slot, new UdpSocket.Batch(batch, arena));
+        }
+    }
+
+    private void udpLoop(int slot, UdpSocket.Batch rx) {
         // With TUN offloads, decrypted TCP segments of a batch reach the TUN merged (GRO).
         TcpCoalescer coalescer = tun.hasVnetHeader() ? new TcpCoalescer(tun) : null;
         byte[] buf = new byte[UdpSocket.MAX_DATAGRAM];

@@ -438,9 +438,18 @@ public final class UdpSocket implements UdpIo {
         private int cachedLocalIndex;
         private InetAddress cachedLocal;
 
+        /** A batch whose native memory the garbage collector frees once the batch is unreachable. */
         public Batch(int capacity) {
+            this(capacity, Arena.ofAuto());
+        }
+
+        /**
+         * A batch in ARENA's memory, freed when the caller closes it: for a loop that ends while its objects may
+         * already sit in the old generation, where a gateway's collector rarely looks (a confined arena also
+         * confines the batch to the loop's thread).
+         */
+        public Batch(int capacity, Arena arena) {
             this.capacity = capacity;
-            Arena arena = Arena.ofAuto();
             // Only the pages a datagram touches become resident: 1420-byte packets use the first page of each slot.
             this.slots = arena.allocate((long) capacity * MAX_DATAGRAM, 64);
             this.names = arena.allocate((long) capacity * NAME_STRIDE, 8);
