@@ -159,6 +159,27 @@ public final class IkeSession {
     private static final int MAX_RETIRED = 4;
 
     /**
+     * Our Delete of a retired IKE SA, retransmitted as any request until answered (RFC 7296 section 2.1) or until the
+     * tries are spent, then the SA is forgotten: its datagrams, the port they leave from, when next and how often so far.
+     */
+    private static final class DeleteInFlight {
+        final Retired sa;
+        final List<byte[]> datagrams;
+        final int localPort;
+        long deadline;
+        int tries;
+
+        DeleteInFlight(Retired sa, List<byte[]> datagrams, int localPort, long deadline) {
+            this.sa = sa;
+            this.datagrams = datagrams;
+            this.localPort = localPort;
+            this.deadline = deadline;
+        }
+    }
+
+    private final List<DeleteInFlight> deletesInFlight = new ArrayList<>();
+
+    /**
      * The IKE SA the peer's rekey request made while ours was outstanding (section 2.8.2): kept until our answer comes,
      * then the one whose exchange holds the lowest nonce is deleted by the side that made it.
      */
@@ -253,11 +274,23 @@ public final class IkeSession {
     }
 
     /**
-     * When {@link #tick} next has work (a retransmission, a rekey, a liveness check), as the clock's nanoTime; empty
+     * When {@link #tick} next has work (a retransmission, also of our Delete of a replaced IKE SA, a rekey, a liveness
+     * check), as the clock's nanoTime; empty
      * when nothing waits. A rekey that falls due while a request is outstanding waits for its answer (one request at
      * a time), so ask again after each {@link #receive}.
      */
     public Optional<Long> nextWake() {
+        Optional<Long> wake = nextOwnWake();
+        for (DeleteInFlight d : deletesInFlight) {
+            if (retired.contains(d.sa) && (wake.isEmpty() || d.deadline - wake.get() < 0)) {
+                wake = Optional.of(d.deadline);
+            }
+        }
+        return wake;
+    }
+
+    /** {@link #nextWake} of the current IKE SA alone (its request, rekeys, liveness check). */
+    private Optional<Long> nextOwnWake() {
         if (outstanding != null) {
             return Optional.of(outstanding.deadline);
         }
@@ -1160,11 +1193,40 @@ public final class IkeSession {
         }
     }
 
-    /** An INFORMATIONAL [ D ] of the IKE SA on that SA (sent once: the peer also drops it when it expires). */
+    /**
+     * An INFORMATIONAL [ D ] of the IKE SA on that SA, retransmitted by {@link #tick} until the peer answers it (a peer
+     * that never sees it would keep the SA until it expires).
+     */
     private void deleteRetired(Retired old, List<IkeAction> out) {
-        send(out, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT, seal(new IkeMessage(old.spiI, old.spiR, Ike.INFORMATIONAL,
+        int port = natT ? Ike.NAT_T_PORT : Ike.IKE_PORT;
+        List<byte[]> msg = seal(new IkeMessage(old.spiI, old.spiR, Ike.INFORMATIONAL,
                 old.initiator ? Ike.FLAG_INITIATOR : 0, old.nextRequestId, List.of(new Payload.Delete(Ike.PROTO_IKE, 0, List.of()))),
-                old.keys, old.initiator));
+                old.keys, old.initiator);
+        deletesInFlight.add(new DeleteInFlight(old, msg, port, clock.nanoTime() + config.retransmitTimeout().toNanos()));
+        send(out, port, msg);
+    }
+
+    /**
+     * Retransmits our Deletes of retired IKE SAs whose timeout passed (doubling it each time); after the last try, or
+     * once the SA left {@link #retired} (answered, deleted by the peer, pushed out), the Delete is done with.
+     */
+    private void resendDeletes(List<IkeAction> out) {
+        long now = clock.nanoTime();
+        for (java.util.Iterator<DeleteInFlight> it = deletesInFlight.iterator(); it.hasNext(); ) {
+            DeleteInFlight d = it.next();
+            if (!retired.contains(d.sa)) {
+                it.remove();
+            } else if (now - d.deadline >= 0) {
+                if (d.tries >= config.retransmitTries()) {
+                    it.remove();
+                    retired.remove(d.sa); // never confirmed: forget its keys; the peer's copy expires on its own
+                } else {
+                    d.tries++;
+                    d.deadline = now + (config.retransmitTimeout().toNanos() << d.tries);
+                    send(out, d.localPort, d.datagrams);
+                }
+            }
+        }
     }
 
     private void ikeRekeyRequest(IkeMessage m, Payload.SecurityAssociation sa, byte[] peerNonce, List<IkeAction> out) {
@@ -1503,6 +1565,7 @@ public final class IkeSession {
      */
     public List<IkeAction> tick() {
         List<IkeAction> out = new ArrayList<>();
+        resendDeletes(out);
         if (state == State.ESTABLISHED && hardLifetimeOver(out)) {
             return out;
         }

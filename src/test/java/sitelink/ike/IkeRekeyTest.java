@@ -237,6 +237,80 @@ class IkeRekeyTest {
         assertEquals(IkeSession.State.CLOSED, pair.b.state(), "a delete on the newest IKE SA closes the peer");
     }
 
+    /** Whether A sent this datagram as a request on the IKE SA of these SPIs, of this exchange type. */
+    private static boolean requestOfA(IkePair pair, IkeAction.Send s, long spiI, long spiR, int exchange) {
+        byte[] d = s.datagram();
+        int at = s.localPort() == Ike.NAT_T_PORT ? 4 : 0; // the non-ESP marker
+        java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(d, at, 28);
+        return pair.sentByA.contains(s) && h.getLong() == spiI && h.getLong() == spiR
+                && (d[at + 18] & 0xff) == exchange && (d[at + 19] & Ike.FLAG_RESPONSE) == 0;
+    }
+
+    /** A rekeys the IKE SA (20-min lifetime against B's 4 h); its Delete of the old IKE SA meets LOSE on the way. */
+    private static IkePair ikeRekeyWithDeleteLost(java.util.function.IntPredicate lose, List<Integer> deletes) throws Exception {
+        IkePair pair = new IkePair(config(true, "aes256gcm16-modp2048", Duration.ofMinutes(20), LONG),
+                config(false, "aes256gcm16-modp2048", Duration.ofHours(4), Duration.ofMinutes(30))).run();
+        IkeAction.Established first = pair.of(pair.actionsA, IkeAction.Established.class).get(0);
+        pair.lose = s -> {
+            if (!requestOfA(pair, s, first.spiI(), first.spiR(), Ike.INFORMATIONAL)) {
+                return false;
+            }
+            deletes.add(deletes.size());
+            return lose.test(deletes.size());
+        };
+        pair.clock.setNanos(pair.a.nextWake().orElseThrow());
+        pair.deliver(pair.a.tick(), true);
+        assertEquals(1, pair.of(pair.actionsA, IkeAction.IkeSaRekeyed.class).size());
+        assertEquals(1, pair.of(pair.actionsB, IkeAction.IkeSaRekeyed.class).size());
+        assertEquals(1, deletes.size(), "the Delete of the old IKE SA, sent once so far");
+        return pair;
+    }
+
+    @Test
+    void ourLostDeleteOfTheReplacedIkeSaIsRetransmittedUntilThePeerAnswersIt() throws Exception {
+        List<Integer> deletes = new java.util.ArrayList<>();
+        IkePair pair = ikeRekeyWithDeleteLost(n -> n <= 2, deletes); // the first two are lost
+        byte[] oldAuth = pair.sentByA.get(1).datagram();
+        List<IkeAction> stillThere = pair.b.receive(IkePair.A, Ike.NAT_T_PORT, oldAuth, 0, oldAuth.length);
+        assertTrue(stillThere.stream().noneMatch(x -> x instanceof IkeAction.Dropped d && d.reason().startsWith("no IKE SA")),
+                "B still holds the old IKE SA: " + stillThere);
+        long t0 = pair.clock.nanoTime();
+        assertEquals(t0 + Duration.ofSeconds(1).toNanos(), pair.a.nextWake().orElseThrow(), "resent after the retransmission timeout");
+        pair.clock.setNanos(pair.a.nextWake().orElseThrow());
+        pair.deliver(pair.a.tick(), true);
+        assertEquals(2, deletes.size());
+        assertEquals(t0 + Duration.ofSeconds(3).toNanos(), pair.a.nextWake().orElseThrow(), "then after twice that");
+        pair.clock.setNanos(pair.a.nextWake().orElseThrow());
+        pair.deliver(pair.a.tick(), true);
+        assertEquals(3, deletes.size(), "the third reached B");
+        List<IkeAction> gone = pair.b.receive(IkePair.A, Ike.NAT_T_PORT, oldAuth, 0, oldAuth.length);
+        assertTrue(gone.size() == 1 && gone.get(0) instanceof IkeAction.Dropped d && d.reason().startsWith("no IKE SA"), gone.toString());
+        // B's answer reached A: nothing more to resend; A's next work is the CHILD SA's rekey, minutes away
+        assertTrue(pair.a.nextWake().orElseThrow() - pair.clock.nanoTime() > Duration.ofMinutes(1).toNanos());
+        pair.clock.setNanos(pair.clock.nanoTime() + Duration.ofSeconds(40).toNanos());
+        pair.deliver(pair.a.tick(), true);
+        assertEquals(3, deletes.size());
+        assertEquals(IkeSession.State.ESTABLISHED, pair.a.state());
+        assertEquals(IkeSession.State.ESTABLISHED, pair.b.state());
+    }
+
+    @Test
+    void aDeleteThePeerNeverAnswersIsRetransmittedAsAnyRequestThenGivenUp() throws Exception {
+        List<Integer> deletes = new java.util.ArrayList<>();
+        IkePair pair = ikeRekeyWithDeleteLost(n -> true, deletes);
+        for (int i = 0; i < 10 && pair.a.nextWake().orElseThrow() - pair.clock.nanoTime() < Duration.ofMinutes(1).toNanos(); i++) {
+            pair.clock.setNanos(pair.a.nextWake().orElseThrow());
+            pair.deliver(pair.a.tick(), true);
+        }
+        assertEquals(1 + IkeConfig.RETRANSMIT_TRIES, deletes.size(), "the first transmission and five retransmissions");
+        assertTrue(pair.a.nextWake().orElseThrow() - pair.clock.nanoTime() > Duration.ofMinutes(1).toNanos(), "then nothing more");
+        assertEquals(IkeSession.State.ESTABLISHED, pair.a.state(), "the new IKE SA is not affected");
+        // the new IKE SA still carries a rekey
+        pair.clock.setNanos(pair.b.nextWake().orElseThrow());
+        pair.deliver(pair.b.tick(), false);
+        assertEquals(2, installed(pair, pair.actionsA).size(), pair.actionsA.toString());
+    }
+
     /** The CHILD SAs installed and not deleted. */
     private static List<ChildSa> live(IkePair pair, List<IkeAction> actions) {
         List<Integer> gone = deleted(pair, actions);
