@@ -188,8 +188,9 @@ class LauncherTest {
         assertTrue(r.output().contains("-XX:AOTCache=" + cache + " -Xlog:aot*=off -Xlog:cds*=off -jar "), r.output());
         assertTrue(r.output().contains("-Xss512k -XX:TieredStopAtLevel=1 -XX:AOTCache="), "a short command stops at C1: " + r.output());
         Run device = launch(null, "device", "-f", "wg0");
-        assertTrue(device.output().contains("-Xss512k -XX:AOTCache=" + checkout.resolve("target/sitelink.aot") + " "),
-                "up, device and demo use the gateway's cache, and C2: " + device.output());
+        assertTrue(device.output().contains("-Xss512k -Xms36m -Xmn20m -XX:TrimNativeHeapInterval=5000 -XX:AOTCache="
+                + checkout.resolve("target/sitelink.aot") + " "),
+                "up, device and demo use the gateway's cache, C2 and the gateway's young generation: " + device.output());
         assertFalse(launch("off").output().contains("AOTCache"), "SITELINK_AOT=off starts without it");
 
         Files.setLastModifiedTime(cache, FileTime.from(Instant.now().minusSeconds(90)));
