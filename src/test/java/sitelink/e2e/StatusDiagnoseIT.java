@@ -324,9 +324,7 @@ class StatusDiagnoseIT {
             Proc gwB = p.up(p.nsB, b);
             p.awaitState(p.nsA, p.ifA, "ESTABLISHED", "");
 
-            E2e.await(Duration.ofSeconds(10), "the hook's up event", () -> read(hookLog).contains("--- up"),
-                    () -> read(hookLog));
-            Map<String, String> up = hookEvent(read(hookLog), "up");
+            Map<String, String> up = awaitHookEvent(hookLog, "up");
             assertEquals("up", up.get("SITELINK_EVENT"), up.toString());
             assertEquals("office-a", up.get("SITELINK_SITE"), up.toString());
             assertEquals(p.ifA, up.get("SITELINK_INTERFACE"), up.toString());
@@ -350,9 +348,7 @@ class StatusDiagnoseIT {
                 assertTrue(down.get("reason").asText().contains("check that office-b is running and that UDP to "
                         + TwoPeers.B_OUTER + ":" + TwoPeers.PORT + " is not blocked"), down.toString());
             }
-            E2e.await(Duration.ofSeconds(10), "the hook's down event", () -> read(hookLog).contains("--- down"),
-                    () -> read(hookLog));
-            Map<String, String> downEvent = hookEvent(read(hookLog), "down");
+            Map<String, String> downEvent = awaitHookEvent(hookLog, "down");
             assertEquals("DOWN", downEvent.get("SITELINK_STATE"), downEvent.toString());
             assertEquals("office-b", downEvent.get("SITELINK_PEER"), downEvent.toString());
             assertTrue(downEvent.get("SITELINK_REASON").contains("handshake attempts unanswered"), downEvent.toString());
@@ -431,6 +427,17 @@ class StatusDiagnoseIT {
             assertTrue(d.stdout().contains("FAIL  handshake with office-b")
                     && d.stdout().contains("UDP to " + nobody + ":" + TwoPeers.PORT + " is not blocked"), d.stdout());
         }
+    }
+
+    /**
+     * Waits for the hook's EVENT record to be whole (the hook writes its "--- EVENT" line and its variables in two
+     * writes: a read between them saw the header alone) and returns its variables.
+     */
+    private static Map<String, String> awaitHookEvent(Path hookLog, String event) {
+        E2e.await(Duration.ofSeconds(10), "the hook's " + event + " event",
+                () -> read(hookLog).contains("--- " + event + "\n") && hookEvent(read(hookLog), event).containsKey("SITELINK_TIME"),
+                () -> read(hookLog));
+        return hookEvent(read(hookLog), event);
     }
 
     /** The SITELINK_* variables of the hook's last EVENT record (written as "--- EVENT" then sorted env lines). */
