@@ -26,8 +26,9 @@ sitelink_jvm_opts=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-a
 # sizes it once and never again unless a full collection runs, which a gateway never needs): the JDK's
 # ChaCha20-Poly1305 leaves some 1.7 KB of garbage per packet (a Poly1305 and a 1-KiB key block per Cipher.init), 0.8
 # GB/s at 4 Gbit/s, which emptied 5 MiB 200 times a second at 0.25-0.45 ms each; 16 MiB of eden cut the gateways' CPU
-# at a fixed 2.5 Gbit/s by about 10 % (docs/benchmarks.md). The old generation keeps 16 MiB to start with: the AOT
-# cache's archived objects (about 9 MiB) must fit in it, or the JVM refuses the cache and does not start. And the
+# at a fixed 2.5 Gbit/s by about 10 % (docs/benchmarks.md). The old generation keeps 16 MiB to start with, room for
+# the AOT cache's archived objects (about 9 MiB): -Xmn20m in the 16-MiB heap left it none, and the JVM refused the
+# cache and did not start ("Unable to use AOT cache"). And the
 # JVM hands the C library's freed memory back to the kernel every 5 s (-XX:TrimNativeHeapInterval): the C2 compiler's
 # arenas of the start's compilations otherwise stay resident (11 MiB of RSS after a TCP test).
 # Sets sitelink_cmd_opts for JAR, the caches' DIR and the command line's first argument.
