@@ -36,6 +36,15 @@ public final class Handshake {
     /** A second preshared key accepted in a response to our initiation (the post-quantum key's rotation), or null. */
     private byte[] alternatePresharedKey;
     private Supplier<Key> ephemeralSource;
+    /**
+     * Ephemeral keys made ahead of their handshake ({@link #prepare}), so that the X25519 of making them is not on the
+     * path of the packet that waits for the handshake: the initiator's with its "es" already computed (the responder's
+     * static key is known in advance), the responder's alone. Each serves one handshake; null when none is ready.
+     */
+    private Prepared preparedInitiator;
+    private Prepared preparedResponder;
+    /** True while a used prepared key should be replaced ({@link #prepare}); false once they expired unused. */
+    private boolean replacePrepared;
 
     // Initiator state: our initiation in flight, awaiting its response.
     private boolean initiationSent;
@@ -72,6 +81,99 @@ public final class Handshake {
     /** Test hook: a fixed ephemeral private key instead of a random one, for known-answer transcripts. */
     void setEphemeralSource(Supplier<Key> source) {
         this.ephemeralSource = source;
+        forgetPrepared(); // made from the previous source
+    }
+
+    /** Test hook: replaces the source of ephemeral keys but keeps those already made ahead. */
+    void setEphemeralSourceKeepingPrepared(Supplier<Key> source) {
+        this.ephemeralSource = source;
+    }
+
+    /**
+     * An ephemeral key pair made ahead of use, with DH(ephemeral, their static) for an initiation (null for a
+     * response), and when it was made.
+     */
+    private record Prepared(Key ephemeral, byte[] ephemeralPublic, byte[] es, long madeNanos) {
+        void destroy() {
+            ephemeral.destroy();
+            if (es != null) {
+                zero(es);
+            }
+        }
+    }
+
+    /**
+     * Makes the ephemeral keys of the next initiation and the next response ahead of time, where none is ready: three
+     * X25519 (about 0.1-0.3 ms each with the JDK's) that then do not delay the first packet of a tunnel, which waits
+     * for the handshake. The caller runs it off that path: when the peer is configured, and on the timer thread after
+     * a handshake used one. Returns true if it made any.
+     */
+    public boolean prepare(long nowNanos) {
+        if (staticStatic == null) {
+            return false;
+        }
+        boolean made = false;
+        if (preparedInitiator == null) {
+            Key e = ephemeralSource.get();
+            Optional<Key> dh = X25519.sharedSecret(e, remoteStatic); // present: their key's order was checked above
+            if (dh.isPresent()) {
+                byte[] es = dh.get().bytes();
+                dh.get().destroy();
+                preparedInitiator = new Prepared(e, X25519.publicKey(e).bytes(), es, nowNanos);
+                made = true;
+            } else {
+                e.destroy();
+            }
+        }
+        if (preparedResponder == null) {
+            Key e = ephemeralSource.get();
+            preparedResponder = new Prepared(e, X25519.publicKey(e).bytes(), null, nowNanos);
+            made = true;
+        }
+        replacePrepared = true;
+        return made;
+    }
+
+    /**
+     * The timer's part: prepared keys unused for {@code maxAgeNanos} are destroyed and not replaced (an idle tunnel's
+     * next handshake makes its own), so that no ephemeral private key is kept longer than that before its handshake;
+     * used ones are replaced ({@link #prepare}). Returns true if it made any.
+     */
+    public boolean maintainPrepared(long nowNanos, long maxAgeNanos) {
+        boolean expired = false;
+        if (preparedInitiator != null && nowNanos - preparedInitiator.madeNanos() > maxAgeNanos) {
+            preparedInitiator.destroy();
+            preparedInitiator = null;
+            expired = true;
+        }
+        if (preparedResponder != null && nowNanos - preparedResponder.madeNanos() > maxAgeNanos) {
+            preparedResponder.destroy();
+            preparedResponder = null;
+            expired = true;
+        }
+        if (expired) {
+            replacePrepared = false;
+            return false;
+        }
+        return replacePrepared && (preparedInitiator == null || preparedResponder == null) && prepare(nowNanos);
+    }
+
+    /** Destroys the prepared ephemeral keys (the peer is removed, or its keys change). */
+    public void forgetPrepared() {
+        if (preparedInitiator != null) {
+            preparedInitiator.destroy();
+            preparedInitiator = null;
+        }
+        if (preparedResponder != null) {
+            preparedResponder.destroy();
+            preparedResponder = null;
+        }
+        replacePrepared = false;
+    }
+
+    /** Test view: whether an initiation and a response would find their ephemeral keys made. */
+    boolean hasPrepared(boolean initiator) {
+        return (initiator ? preparedInitiator : preparedResponder) != null;
     }
 
     public Key remoteStatic() {
@@ -125,14 +227,18 @@ public final class Handshake {
 
         byte[] ck = INITIAL_CHAINING_KEY.clone();
         byte[] h = remoteInitialHash.clone();
-        Key ephemeral = ephemeralSource.get();
-        byte[] ephemeralPublic = X25519.publicKey(ephemeral).bytes();
+        Prepared ready = preparedInitiator;
+        preparedInitiator = null;
+        Key ephemeral = ready != null ? ready.ephemeral() : ephemeralSource.get();
+        byte[] ephemeralPublic = ready != null ? ready.ephemeralPublic() : X25519.publicKey(ephemeral).bytes();
         System.arraycopy(ephemeralPublic, 0, msg, Messages.INITIATION_EPHEMERAL, 32);
-        ck = mixKey(ck, ephemeralPublic);
+        byte[] ck1 = mixKey(ck, ephemeralPublic);
+        zero(ck);
+        ck = ck1;
         h = Blake2s.hash(h, ephemeralPublic);
 
         // es: a small-order responder key was excluded above, so this DH succeeds.
-        byte[] key = mixDh(ck, ephemeral, remoteStatic).orElseThrow();
+        byte[] key = ready != null ? mixPrepared(ck, ready.es()) : mixDh(ck, ephemeral, remoteStatic).orElseThrow();
         ck = takeChainingKey(key);
         byte[] k = takeCipherKey(key);
         h = encryptAndHash(k, local.publicKey().bytes(), h, msg, Messages.INITIATION_STATIC);
@@ -313,8 +419,10 @@ public final class Handshake {
         Messages.putInt(msg, Messages.SENDER, senderIndex);
         Messages.putInt(msg, Messages.RESPONSE_RECEIVER, remoteIndex);
 
-        Key ephemeral = ephemeralSource.get();
-        byte[] ephemeralPublic = X25519.publicKey(ephemeral).bytes();
+        Prepared ready = preparedResponder;
+        preparedResponder = null;
+        Key ephemeral = ready != null ? ready.ephemeral() : ephemeralSource.get();
+        byte[] ephemeralPublic = ready != null ? ready.ephemeralPublic() : X25519.publicKey(ephemeral).bytes();
         System.arraycopy(ephemeralPublic, 0, msg, Messages.RESPONSE_EPHEMERAL, 32);
         byte[] ck = mixKey(responderChainingKey, ephemeralPublic);
         byte[] h = Blake2s.hash(responderHash, ephemeralPublic);
@@ -395,6 +503,11 @@ public final class Handshake {
         }
         byte[] secret = dh.get().bytes();
         dh.get().destroy();
+        return Optional.of(mixPrepared(ck, secret));
+    }
+
+    /** KDF2(ck, secret) packed as {@link #mixDh(byte[], Key, Key)} packs it, for a DH made ahead; {@code secret} is zeroed. */
+    private static byte[] mixPrepared(byte[] ck, byte[] secret) {
         byte[][] t = NoiseKdf.kdf2(ck, secret);
         zero(secret);
         byte[] packed = new byte[64];
@@ -402,7 +515,7 @@ public final class Handshake {
         System.arraycopy(t[1], 0, packed, 32, 32);
         zero(t[0]);
         zero(t[1]);
-        return Optional.of(packed);
+        return packed;
     }
 
     private static byte[] takeChainingKey(byte[] packed) {

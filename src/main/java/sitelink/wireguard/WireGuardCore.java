@@ -30,6 +30,12 @@ import sitelink.tunnel.Results;
 public final class WireGuardCore {
 
     private static final byte[] EMPTY = new byte[0];
+    /**
+     * How long an ephemeral key made ahead of its handshake ({@link Handshake#prepare}) may wait for it: the session
+     * lifetime, so that a rekey (after REKEY_AFTER_TIME) still finds one ready, and no unused ephemeral private key is
+     * kept longer than a session's keys are.
+     */
+    static final long PREPARED_EPHEMERAL_LIFETIME_NANOS = Constants.REJECT_AFTER_TIME_NANOS;
 
     private final Environment env;
     private final Clock clock;
@@ -80,6 +86,9 @@ public final class WireGuardCore {
         for (Peer p : peers.values()) {
             synchronized (p) {
                 sessions.zero(p);
+                if (p.handshake != null) {
+                    p.handshake.forgetPrepared();
+                }
                 p.handshake = newHandshake(p.publicKey(), p.presharedKey);
             }
         }
@@ -146,6 +155,9 @@ public final class WireGuardCore {
         synchronized (p) {
             p.timers.stop();
             sessions.zero(p);
+            if (p.handshake != null) {
+                p.handshake.forgetPrepared();
+            }
             p.staged.clear();
         }
     }
@@ -243,9 +255,14 @@ public final class WireGuardCore {
      */
     public long tick(Results out) {
         long next = Long.MAX_VALUE;
+        long now = clock.nanoTime();
         for (Peer p : peers.values()) {
             synchronized (p) {
                 next = Math.min(next, p.timers.tick(out));
+                if (p.handshake != null) {
+                    // the ephemeral keys of the next handshake, made here rather than on its first packet's path
+                    p.handshake.maintainPrepared(now, PREPARED_EPHEMERAL_LIFETIME_NANOS);
+                }
             }
         }
         return next;
@@ -637,6 +654,7 @@ public final class WireGuardCore {
         }
         Handshake h = new Handshake(id, remoteStatic, random);
         h.setPresharedKey(psk);
+        h.prepare(clock.nanoTime());
         return h;
     }
 

@@ -214,6 +214,37 @@ class DeviceTest {
         exchange(4);
     }
 
+    /**
+     * The first handshake's messages come from the configured endpoints and find the handshake threads asleep: each
+     * side handles its one message on its UDP reader, with no hand-off on the first packet's path. Beyond one per
+     * interval (here: a flood from A's address, as a spoofer would send) they are queued for the handshake thread.
+     */
+    @Test
+    void handlesAPeersHandshakeOnTheUdpReaderAtMostOncePerInterval() throws Exception {
+        start();
+        await(() -> a.handshakeThreadIdle() && b.handshakeThreadIdle(), "the handshake threads asleep");
+        exchange(1);
+        assertEquals(1L, b.inlineHandshakes(), "B answered A's initiation on its UDP reader");
+        assertEquals(1L, a.inlineHandshakes(), "A consumed B's response on its UDP reader");
+
+        InetSocketAddress fromA = new InetSocketAddress(WAN_A, 51820), toB = new InetSocketAddress(WAN_B, 51820);
+        byte[] forged = new byte[Constants.MESSAGE_INITIATION_SIZE];
+        forged[0] = Constants.MESSAGE_INITIATION; // mac1 all zeros: refused before any Diffie-Hellman
+        await(b::handshakeThreadIdle, "B's handshake thread asleep");
+        for (int i = 0; i < 20; i++) {
+            wan.inject(fromA, toB, forged);
+        }
+        await(() -> b.counters().get("drop_mac1_invalid") == 20, "the forged initiations refused");
+        assertEquals(1L, b.inlineHandshakes(), "the clock stood still: all twenty went to the handshake thread");
+
+        clock.advance(Duration.ofNanos(Device.INLINE_HANDSHAKE_INTERVAL_NANOS));
+        await(b::handshakeThreadIdle, "B's handshake thread asleep again");
+        wan.inject(fromA, toB, forged);
+        await(() -> b.counters().get("drop_mac1_invalid") == 21, "the next one refused");
+        assertEquals(2L, b.inlineHandshakes(), "an interval later, the UDP reader took one itself");
+        exchange(2);
+    }
+
     /** One request A to B and one reply, each checked on arrival. */
     private void exchange(int n) throws InterruptedException {
         byte[] request = udp(HOST_A, HOST_B, 40000, 7, "request " + n);

@@ -230,11 +230,33 @@ class HandshakeTest {
      */
     @Test
     void reproducesTheFixedKeyReferenceTranscript() {
+        reproduceTheFixedKeyReferenceTranscript(false);
+    }
+
+    /** Ephemeral keys made ahead ({@link Handshake#prepare}, "es" included) give the same bytes as made at once. */
+    @Test
+    void reproducesTheFixedKeyReferenceTranscriptWithKeysMadeAhead() {
+        reproduceTheFixedKeyReferenceTranscript(true);
+    }
+
+    private void reproduceTheFixedKeyReferenceTranscript(boolean ahead) {
         Key psk = Key.of(HEX.parseHex("0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"));
         alice.setPresharedKey(psk);
         bob.setPresharedKey(psk);
         alice.setEphemeralSource(() -> Key.fromHex("a8abababababababababababababababababababababababababababababab6b"));
         bob.setEphemeralSource(() -> Key.fromHex("c8cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd4d"));
+        if (ahead) {
+            assertTrue(alice.prepare(0));
+            assertTrue(bob.prepare(0));
+            assertTrue(alice.hasPrepared(true) && bob.hasPrepared(false));
+            // the sources are not asked again: a made-at-once key would be the same here, so make them differ
+            alice.setEphemeralSourceKeepingPrepared(() -> {
+                throw new AssertionError("the initiation made a key although one was ready");
+            });
+            bob.setEphemeralSourceKeepingPrepared(() -> {
+                throw new AssertionError("the response made a key although one was ready");
+            });
+        }
 
         byte[] init = alice.createInitiation(0x11223344, T0);
         assertEquals("0100000044332211e3712d851a0e5d79b831c5e34ab22b41a198171de209b8b8faca23a11c6248599fd6757471e8fb9413"
@@ -256,5 +278,45 @@ class HandshakeTest {
         response.keypair().encrypt(back, 0, back.length, wire, 0);
         assertEquals("040000004433221100000000000000007aea41d6cec4877b60c4a926b91b5220c5f0a1e098dc6bb83abbfcc6bc3a0865",
                 HEX.formatHex(wire));
+    }
+
+    /**
+     * Keys made ahead serve one handshake each, are replaced by the timer's call after use, and are destroyed (not
+     * replaced) when unused for their lifetime.
+     */
+    @Test
+    void keysMadeAheadServeOneHandshakeAndExpireUnused() {
+        long life = 180_000 * MS;
+        assertTrue(alice.prepare(0));
+        assertTrue(bob.prepare(0));
+        assertFalse(alice.prepare(0), "both ready: nothing to make");
+        Session s = handshake(T0, 10 * MS).orElseThrow();
+        assertCarriesDataBothWays(s);
+        assertFalse(alice.hasPrepared(true), "the initiation used Alice's");
+        assertTrue(alice.hasPrepared(false), "her responder key is still unused");
+        assertFalse(bob.hasPrepared(false), "the response used Bob's");
+        assertTrue(alice.maintainPrepared(20 * MS, life), "the timer replaces the used one");
+        assertTrue(bob.maintainPrepared(20 * MS, life));
+        assertTrue(alice.hasPrepared(true) && bob.hasPrepared(false));
+        assertFalse(alice.maintainPrepared(30 * MS, life), "nothing used since: nothing made");
+
+        // a second handshake on the replacements, then a long idle: the keys expire and are not made again
+        assertCarriesDataBothWays(handshake(T0.plusSeconds(1), 40 * MS).orElseThrow());
+        assertTrue(alice.maintainPrepared(50 * MS, life));
+        assertFalse(alice.maintainPrepared(50 * MS + life + 1, life), "expired: destroyed, none made");
+        assertFalse(alice.hasPrepared(true) || alice.hasPrepared(false));
+        assertFalse(alice.maintainPrepared(60 * MS + 2 * life, life), "and none later while idle");
+        assertFalse(alice.hasPrepared(true));
+        // without them, a handshake makes its keys at once, as before
+        assertCarriesDataBothWays(handshake(T0.plusSeconds(400), 70 * MS + 2 * life).orElseThrow());
+    }
+
+    @Test
+    void forgetPreparedDestroysTheKeysMadeAhead() {
+        assertTrue(alice.prepare(0));
+        alice.forgetPrepared();
+        assertFalse(alice.hasPrepared(true) || alice.hasPrepared(false));
+        assertFalse(alice.maintainPrepared(MS, 180_000 * MS), "a forgotten key is not made again by the timer");
+        assertCarriesDataBothWays(handshake(T0, 2 * MS).orElseThrow());
     }
 }
