@@ -286,7 +286,8 @@ public final class WireGuardCore {
             return;
         }
         Keypair kp = p.current;
-        int n = kp != null && usable(kp) ? kp.encrypt(packet, off, len, scratch, 0) : -1;
+        long nowNanos = clock.nanoTime(); // one clock read per packet, for both checks
+        int n = kp != null && usable(kp, nowNanos) ? kp.encrypt(packet, off, len, scratch, 0) : -1;
         if (n < 0) {
             synchronized (p) {
                 stage(p, Arrays.copyOfRange(packet, off, off + len));
@@ -294,7 +295,7 @@ public final class WireGuardCore {
                 // what was staged then: this packet would wait for the next one (wireguard-go's SendStagedPackets
                 // looks again too). Without a new session, ask for one.
                 Keypair now = p.current;
-                if (now != kp && now != null && usable(now)) {
+                if (now != kp && now != null && usable(now, clock.nanoTime())) {
                     flushStaged(p, out);
                 } else {
                     sendInitiation(p, false, out);
@@ -311,15 +312,15 @@ public final class WireGuardCore {
             p.stats.txPackets.increment();
             p.timers.dataSent();
         }
-        if (rekeyDue(kp)) {
+        if (rekeyDue(kp, nowNanos)) {
             synchronized (p) {
                 sendInitiation(p, false, out);
             }
         }
     }
 
-    private boolean usable(Keypair kp) {
-        return clock.nanoTime() - kp.createdNanos() < Constants.REJECT_AFTER_TIME_NANOS
+    private boolean usable(Keypair kp, long nowNanos) {
+        return nowNanos - kp.createdNanos() < Constants.REJECT_AFTER_TIME_NANOS
                 && !Constants.reachedRejectAfterMessages(kp.sendCounter());
     }
 
@@ -332,16 +333,16 @@ public final class WireGuardCore {
     }
 
     /** Whitepaper 6.2: the initiator rekeys after REKEY_AFTER_TIME; either side after REKEY_AFTER_MESSAGES. */
-    private boolean rekeyDue(Keypair kp) {
+    private boolean rekeyDue(Keypair kp, long nowNanos) {
         return Long.compareUnsigned(kp.sendCounter(), Constants.REKEY_AFTER_MESSAGES) > 0
-                || (kp.isInitiator() && clock.nanoTime() - kp.createdNanos() > Constants.REKEY_AFTER_TIME_NANOS);
+                || (kp.isInitiator() && nowNanos - kp.createdNanos() > Constants.REKEY_AFTER_TIME_NANOS);
     }
 
     /** Whitepaper 6.2: an initiator that receives on a session about to expire rekeys once, in its last minute. */
-    private boolean lastMinuteRekeyDue(Peer p) {
+    private boolean lastMinuteRekeyDue(Peer p, long nowNanos) {
         Keypair kp = p.current;
         return kp != null && kp.isInitiator() && !p.sentLastMinuteHandshake
-                && clock.nanoTime() - kp.createdNanos() > Constants.REJECT_AFTER_TIME_NANOS
+                && nowNanos - kp.createdNanos() > Constants.REJECT_AFTER_TIME_NANOS
                         - Constants.KEEPALIVE_TIMEOUT_NANOS - Constants.REKEY_TIMEOUT_NANOS;
     }
 
@@ -377,7 +378,7 @@ public final class WireGuardCore {
     /** Each waiting packet is sealed into a buffer of its own: the results hold them all until the caller sends. */
     private void flushStaged(Peer p, Results out) {
         Keypair kp = p.current;
-        if (kp == null || !usable(kp)) {
+        if (kp == null || !usable(kp, clock.nanoTime())) {
             // wireguard-go's SendStagedPackets: no session yet, so what waits (a persistent keepalive too) asks for one.
             sendInitiation(p, false, out);
             return;
@@ -467,7 +468,8 @@ public final class WireGuardCore {
         }
         Keypair kp = e.keypair();
         Peer p = e.peer();
-        if (clock.nanoTime() - kp.createdNanos() >= Constants.REJECT_AFTER_TIME_NANOS) {
+        long nowNanos = clock.nanoTime(); // one clock read per packet, for both checks
+        if (nowNanos - kp.createdNanos() >= Constants.REJECT_AFTER_TIME_NANOS) {
             drops.fail(Drop.KEYPAIR_EXPIRED, source, p, out);
             return;
         }
@@ -491,9 +493,9 @@ public final class WireGuardCore {
                 }
             }
         }
-        if (lastMinuteRekeyDue(p)) {
+        if (lastMinuteRekeyDue(p, nowNanos)) {
             synchronized (p) {
-                if (lastMinuteRekeyDue(p)) {
+                if (lastMinuteRekeyDue(p, nowNanos)) {
                     p.sentLastMinuteHandshake = true;
                     sendInitiation(p, false, out);
                 }
