@@ -104,8 +104,8 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** The first tunnel protocol, WireGuard's, which every device has: tunnel 0. */
     private final Tunnel tunnel;
     /**
-     * Every tunnel by index ({@link Remote#tunnel()}): WireGuard's first, then those added before start (IKEv2/ESP).
-     * Their sockets are numbered in slots: slot 0 is WireGuard's listen port ({@link #bind}), the others the added
+     * Every tunnel by index ({@link Remote#tunnel()}): WireGuard's first, then those added ({@link #addTunnel}:
+     * IKEv2/ESP, at start or by a reload). Their sockets are numbered in slots: slot 0 is WireGuard's listen port ({@link #bind}), the others the added
      * tunnels' fixed ports, each read by a thread of its own.
      */
     private volatile Tunnel[] tunnels;
@@ -195,13 +195,15 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     /**
-     * Adds a tunnel protocol beside WireGuard, before {@link #start}, with its sockets on fixed UDP ports (IKE: 500 and
-     * 4500, in the order its socket indices name them). A port that cannot be opened fails the whole call: the
-     * sockets opened before it are closed again.
+     * Adds a tunnel protocol beside WireGuard, with its sockets on fixed UDP ports (IKE: 500 and 4500, in the order its
+     * socket indices name them): before {@link #start}, or while the device runs (a reload that adds the first IKEv2
+     * site), when each new socket gets its reader at once and the TUN reader takes the new sockets on with the first
+     * packet routed to the tunnel. Route its sites ({@link #route}) after this returns. A port that cannot be opened
+     * fails the whole call, and the sockets opened before it are closed again: nothing is left half-added.
      */
     public synchronized void addTunnel(Tunnel t, int... ports) throws IOException {
-        if (!threads.isEmpty()) {
-            throw new IllegalStateException("tunnels are added before the device starts");
+        if (!running) {
+            throw new IllegalStateException("the device is closed");
         }
         List<UdpIo> opened = new ArrayList<>();
         try {
@@ -228,8 +230,19 @@ public final class Device implements DeviceControl, AutoCloseable {
         slotTunnel = st;
         slotSocket = ss;
         tunnelSlots = ts;
-        tunnels = java.util.Arrays.copyOf(tunnels, index + 1);
-        tunnels[index] = t;
+        Tunnel[] all = java.util.Arrays.copyOf(tunnels, index + 1);
+        all[index] = t;
+        tunnels = all; // last: whoever sees the tunnel sees its slots
+        if (!threads.isEmpty()) { // running: the new sockets' readers now, the other threads find the tunnel themselves
+            for (int slot = first; slot < s.length; slot++) {
+                startUdpReader(slot);
+            }
+        }
+    }
+
+    private void startUdpReader(int slot) {
+        String suffix = slot == 0 ? "" : Integer.toString(slots[slot].port());
+        threads.add(Thread.ofPlatform().name(name + "-udp" + suffix).daemon().start(() -> udpLoop(slot)));
     }
 
     /** Routes {@code prefixes} to {@code site}, a remote site of an added tunnel (WireGuard's peers route through UAPI). */
@@ -266,10 +279,8 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** Starts the data-path and timer threads. */
     public synchronized void start() {
         threads.add(Thread.ofPlatform().name(name + "-tun").daemon().start(this::tunLoop));
-        threads.add(Thread.ofPlatform().name(name + "-udp").daemon().start(() -> udpLoop(0)));
-        for (int slot = 1; slot < slots.length; slot++) {
-            int n = slot;
-            threads.add(Thread.ofPlatform().name(name + "-udp" + slots[n].port()).daemon().start(() -> udpLoop(n)));
+        for (int slot = 0; slot < slots.length; slot++) {
+            startUdpReader(slot);
         }
         Thread h = Thread.ofPlatform().name(name + "-handshakes").daemon().unstarted(this::handshakeLoop);
         handshakeThread = h;
@@ -315,17 +326,8 @@ public final class Device implements DeviceControl, AutoCloseable {
         int[] lens = new int[batch];
         byte[] packet = new byte[stride];
         byte[] segment = new byte[MAX_PACKET];
-        int overhead = 0;
-        for (Tunnel t : tunnels) {
-            overhead = Math.max(overhead, t.overhead());
-        }
-        Results sealed = new Results(MAX_PACKET + overhead);
-        // The datagrams of a TUN batch go out together, one sendmmsg per batch and socket.
-        UdpSocket.Batch[] tx = new UdpSocket.Batch[slots.length];
-        for (int i = 0; i < tx.length; i++) {
-            tx[i] = new UdpSocket.Batch(batch, arena);
-        }
-        VirtioNet.Sink sink = (buf, off, len) -> outbound(buf, off, len, sealed, tx);
+        Outbound out = new Outbound(arena);
+        VirtioNet.Sink sink = (buf, off, len) -> outbound(buf, off, len, out);
         boolean offload = tun.hasVnetHeader();
         try {
             while (running) {
@@ -334,11 +336,12 @@ public final class Device implements DeviceControl, AutoCloseable {
                     int n = lens[i];
                     MemorySegment.copy(slab, ValueLayout.JAVA_BYTE, (long) i * stride, packet, 0, n);
                     if (!offload) {
-                        outbound(packet, 0, n, sealed, tx);
+                        outbound(packet, 0, n, out);
                     } else if (VirtioNet.segment(packet, n, segment, sink) < 0) {
                         count(Drop.INVALID_PACKET);
                     }
                 }
+                UdpSocket.Batch[] tx = out.tx;
                 for (int slot = 0; slot < tx.length; slot++) {
                     if (tx[slot].count() > 0) {
                         send(tx[slot], slot);
@@ -355,8 +358,49 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
     }
 
+    /**
+     * The TUN reader's sending side: its results buffer and a datagram batch per socket slot, in the loop's arena.
+     * A tunnel added while the device runs ({@link #addTunnel}) brings sockets of its own: the first packet routed to
+     * one of its sites makes the reader grow these ({@link #refresh}) before sealing.
+     */
+    private final class Outbound {
+        private final Arena arena;
+        Results sealed;
+        /** The datagrams of a TUN batch go out together, one sendmmsg per batch and socket. */
+        UdpSocket.Batch[] tx = new UdpSocket.Batch[0];
+        /** How many tunnels the buffers were made for. */
+        int tunnelCount;
+        private int overhead = -1;
+
+        Outbound(Arena arena) {
+            this.arena = arena;
+            refresh();
+        }
+
+        void refresh() {
+            Tunnel[] all = tunnels; // read first: the slots of a tunnel are published before it
+            int most = 0;
+            for (Tunnel t : all) {
+                most = Math.max(most, t.overhead());
+            }
+            if (most > overhead) {
+                overhead = most;
+                sealed = new Results(MAX_PACKET + most);
+            }
+            int n = slots.length;
+            if (tx.length < n) {
+                UdpSocket.Batch[] grown = java.util.Arrays.copyOf(tx, n);
+                for (int i = tx.length; i < n; i++) {
+                    grown[i] = new UdpSocket.Batch(batch, arena);
+                }
+                tx = grown;
+            }
+            tunnelCount = all.length;
+        }
+    }
+
     /** One packet from the LAN: parse, route, filter, seal; its datagrams join the TUN reader's batch. */
-    private void outbound(byte[] packet, int off, int n, Results sealed, UdpSocket.Batch[] tx) {
+    private void outbound(byte[] packet, int off, int n, Outbound out) {
         if (n <= 0) {
             return;
         }
@@ -391,9 +435,13 @@ public final class Device implements DeviceControl, AutoCloseable {
         // seal (or stage behind a handshake), then into the UDP batch
         counters.txPackets.increment();
         int t = site.tunnel();
+        if (t >= out.tunnelCount) {
+            out.refresh(); // a tunnel added since the reader started
+        }
+        Results sealed = out.sealed;
         sealed.clear().outerTos(OuterTos.encapsulate(outerDscp(site), packet, off, n));
         tunnels[t].seal(site, packet, off, n, sealed);
-        transmit(sealed, t, tx);
+        transmit(sealed, t, out.tx);
     }
 
     /**

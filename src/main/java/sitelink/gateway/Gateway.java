@@ -76,7 +76,8 @@ public final class Gateway implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Observer observer;
     /** The IKEv2 sites' tunnel, when the file had IKEv2 sites at start (it holds UDP 500 and 4500); else null. */
-    private IpsecTunnel ipsec;
+    /** The IKEv2 sites' tunnel: made at start, or by the reload that adds the first IKEv2 site; null before. */
+    private volatile IpsecTunnel ipsec;
     /** How many reloads ran (SIGHUP), for the reload file. */
     private int reloads;
 
@@ -416,13 +417,10 @@ public final class Gateway implements AutoCloseable {
         SiteConfig next = sf.config().get();
         IkeSites.Changes ike = IkeSites.Changes.between(old, next);
         List<IpsecSite.Settings> ikeAdded = new ArrayList<>();
-        if (ike.any()) {
-            if (ipsec == null) {
-                String msg = "reload refused: the first IKEv2 site needs UDP ports 500 and 4500, which the gateway opens "
-                        + "at start; restart the gateway to apply that (docs/ikev2.md)";
-                LOG.log(Level.ERROR, msg);
-                return List.of(msg);
-            }
+        // The first IKEv2 site (none at start): the tunnel with its ports 500 and 4500 is made below, once every
+        // other check has passed, and before anything else is applied, so that ports taken refuse the whole reload.
+        boolean firstIke = ipsec == null && !ike.added().isEmpty();
+        if (ike.any() && !firstIke) {
             for (IkeSite s : ike.added()) {
                 IpsecSite.Settings settings = IkeSites.settings(s, next);
                 settings.unresolved().ifPresent(why -> LOG.log(Level.WARNING, "{0}: {1}; the site stays DOWN and the "
@@ -471,13 +469,34 @@ public final class Gateway implements AutoCloseable {
         for (RemoteSite r : next.remoteSites()) {
             r.endpoint().ifPresent(e -> resolve(r, e).ifPresent(a -> nextResolved.put(r.name(), a)));
         }
+        IpsecTunnel attached = null;
+        if (firstIke) {
+            try {
+                attached = IkeSites.attach(device, next); // its sites, routed; the device's threads take it on
+            } catch (GatewayException e) {
+                String msg = "reload refused: " + e.getMessage();
+                LOG.log(Level.ERROR, msg);
+                return List.of(msg);
+            }
+        }
         try {
             device.apply(diff(old, next, nextResolved));
         } catch (DeviceException e) {
             LOG.log(Level.ERROR, "reload refused by the device: {0}", e.getMessage());
+            if (attached != null) { // the IKEv2 sites just added go again; the tunnel stays, empty, its ports open
+                IpsecTunnel t = attached;
+                t.sites().forEach(device::unroute);
+                device.control(t.index(), out -> t.update(ike.added().stream().map(IkeSite::name).toList(),
+                        List.of(), out));
+                ipsec = t;
+            }
             return List.of(e.getMessage());
         }
-        if (ike.any()) { // the IKEv2 sites that changed end and start anew; the others keep their SAs
+        if (attached != null) {
+            ipsec = attached;
+            LOG.log(Level.INFO, "IKEv2 sites: listening on UDP ports 500 and 4500 for {0}", String.join(", ",
+                    ike.added().stream().map(IkeSite::name).toList()));
+        } else if (ike.any()) { // the IKEv2 sites that changed end and start anew; the others keep their SAs
             for (IpsecSite gone : ipsec.sites()) {
                 if (ike.removed().contains(gone.name())) {
                     device.unroute(gone);

@@ -245,6 +245,64 @@ class DeviceTest {
         exchange(2);
     }
 
+    /**
+     * A tunnel added to running devices (what a reload adding the first IKEv2 site does) gets its socket's reader at
+     * once, and the TUN reader takes its socket on with the first packet routed to it: packets cross both ways,
+     * WireGuard's site carries on beside it.
+     */
+    @Test
+    void aTunnelAddedWhileTheDevicesRunCarriesPacketsBesideWireGuard() throws Exception {
+        start();
+        exchange(1);
+        byte[] lanA2 = Packets.addr("198.18.6.10"), lanB2 = Packets.addr("198.18.7.10");
+        Plain toB = new Plain(a.nextTunnelIndex(), new InetSocketAddress(WAN_B, 4500));
+        Plain toA = new Plain(b.nextTunnelIndex(), new InetSocketAddress(WAN_A, 4500));
+        a.addTunnel(toB, 4500);
+        b.addTunnel(toA, 4500);
+        a.route(toB, List.of(Prefix.parse("198.18.7.0/24")));
+        b.route(toA, List.of(Prefix.parse("198.18.6.0/24")));
+
+        byte[] request = udp(lanA2, lanB2, 40000, 7, "through the added tunnel");
+        tunA.fromLan(request);
+        assertArrayEquals(request, tunB.nextToLan(), "from LAN A through the added tunnel to LAN B");
+        byte[] reply = udp(lanB2, lanA2, 7, 40000, "and back");
+        tunB.fromLan(reply);
+        assertArrayEquals(reply, tunA.nextToLan(), "and back");
+        exchange(2);
+    }
+
+    /** A tunnel without crypto, for the test: a packet for its site goes as it is to the other device's socket. */
+    private static final class Plain implements sitelink.tunnel.Tunnel, sitelink.tunnel.Remote {
+        private final int index;
+        private final InetSocketAddress peer;
+        private final Key id = Key.of(new byte[32]);
+
+        Plain(int index, InetSocketAddress peer) {
+            this.index = index;
+            this.peer = peer;
+        }
+
+        @Override public Key id() { return id; }
+        @Override public Optional<InetSocketAddress> endpoint() { return Optional.of(peer); }
+        @Override public int tunnel() { return index; }
+        @Override public boolean isHandshake(int socket, byte[] datagram, int len) { return false; }
+        @Override public boolean isRemoteEndpoint(InetAddress address) { return false; }
+        @Override public void seal(sitelink.tunnel.Remote to, byte[] packet, int off, int len, sitelink.tunnel.Results out) {
+            out.sendSealed(0, peer, null, packet, off, len);
+        }
+        @Override public void open(int socket, InetSocketAddress source, InetAddress local, byte[] datagram, int len,
+                                   sitelink.tunnel.Results out) {
+            out.deliver(this, datagram, 0, len);
+        }
+        @Override public void handshake(int socket, InetSocketAddress source, InetAddress local, byte[] datagram, int len,
+                                        sitelink.tunnel.Results out) { }
+        @Override public long tick(sitelink.tunnel.Results out) { return Long.MAX_VALUE; }
+        @Override public void handshakeBacklog() { }
+        @Override public void forgetLocalSource(InetAddress gone) { }
+        @Override public int overhead() { return 0; }
+        @Override public long drops(sitelink.tunnel.Drop reason) { return 0; }
+    }
+
     /** One request A to B and one reply, each checked on arrival. */
     private void exchange(int n) throws InterruptedException {
         byte[] request = udp(HOST_A, HOST_B, 40000, 7, "request " + n);

@@ -71,6 +71,36 @@ class IkeReloadIT {
         }
     }
 
+    @Test
+    @DisplayName("reload adds the first IKEv2 site to a gateway that had only WireGuard: UDP 500 and 4500 open then, the site comes up, WireGuard's keeps flowing")
+    void reloadAddsTheFirstIkeSite() {
+        try (TwoOffices t = TwoOffices.create()) {
+            TwoOffices.Office a = t.a(), b = t.b(), c = t.addOffice();
+            t.writeSiteFile(a, b);
+            t.writeSiteFile(b, a);
+            t.writeSiteFile(c, GatewayIkeIT.ikeSite(t, c, a, "none", GatewayIkeIT.psk(c)));
+            t.up(a);
+            t.up(b);
+            t.up(c);
+            Traffic.awaitPing(a.host(), b.hostAddress(), Duration.ofSeconds(30));
+            assertFalse(a.gateway().exec(Duration.ofSeconds(10), "ss", "-Hlun", "sport = :500").stdout().contains(":500"),
+                    "no IKEv2 site yet: UDP 500 is not open");
+
+            sitelink.testbed.Proc ping = Traffic.startEndlessPing(a.host(), b.hostAddress(), 0.01);
+            E2e.await(Duration.ofSeconds(10), "pings to B", () -> ping.output().contains("bytes from"), ping::tail);
+            t.writeSiteFile(a, t.writeSiteFileText(a, b) + GatewayIkeIT.ikeRemote(c, "start", GatewayIkeIT.psk(a)));
+            String out = t.reload(a);
+            assertTrue(out.contains("IKEv2 sites: added " + c.name() + "; removed none; changed none; unchanged none"), out);
+            Traffic.awaitPing(a.host(), c.hostAddress(), Duration.ofSeconds(30));
+            assertTrue(ikeSpi(a, c.name()).isPresent(), "A holds an IKE SA with C:\n" + status(a));
+            assertTrue(ikeSpi(c, a.name()).isPresent(), "and C with A:\n" + status(c));
+            int before = count(ping.output());
+            E2e.await(Duration.ofSeconds(10), "100 more replies from B", () -> count(ping.output()) > before + 100, ping::tail);
+            Traffic.Lost lost = Traffic.stopPing(ping);
+            assertEquals(List.of(), lost.sequences(), "pings to B (WireGuard) lost across the reload (of " + lost.counted() + ")");
+        }
+    }
+
     private static String status(TwoOffices.Office o) {
         return o.gateway().execOk(E2e.home().resolve("sitelink").toString(), "status", o.iface());
     }
