@@ -699,9 +699,9 @@ public final class Device implements DeviceControl, AutoCloseable {
                     if (peerHandshakes.isEmpty() && handshakes.isEmpty()) { // re-checked after the flag: no lost wake-up
                         LockSupport.parkNanos(MAX_TIMER_SLEEP_NANOS);
                     }
-                    handshakeThreadIdle = false;
-                    continue;
+                    continue; // idle until it takes a message (a wake-up for nothing leaves it so)
                 }
+                handshakeThreadIdle = false;
                 busy = true;
                 int t = slotTunnel[m.slot()];
                 if (t == 0 && clock.nanoTime() - m.queuedAt() > STALE_HANDSHAKE_NANOS) {
