@@ -262,12 +262,7 @@ class DeviceTest {
         a.route(toB, List.of(Prefix.parse("198.18.7.0/24")));
         b.route(toA, List.of(Prefix.parse("198.18.6.0/24")));
 
-        byte[] request = udp(lanA2, lanB2, 40000, 7, "through the added tunnel");
-        tunA.fromLan(request);
-        assertArrayEquals(request, tunB.nextToLan(), "from LAN A through the added tunnel to LAN B");
-        byte[] reply = udp(lanB2, lanA2, 7, 40000, "and back");
-        tunB.fromLan(reply);
-        assertArrayEquals(reply, tunA.nextToLan(), "and back");
+        exchange(lanA2, lanB2, "through the added tunnel");
         exchange(2);
     }
 
@@ -305,12 +300,17 @@ class DeviceTest {
 
     /** One request A to B and one reply, each checked on arrival. */
     private void exchange(int n) throws InterruptedException {
-        byte[] request = udp(HOST_A, HOST_B, 40000, 7, "request " + n);
+        exchange(HOST_A, HOST_B, Integer.toString(n));
+    }
+
+    /** A request from {@code hostA} on LAN A to {@code hostB} on LAN B and a reply, each checked on arrival. */
+    private void exchange(byte[] hostA, byte[] hostB, String what) throws InterruptedException {
+        byte[] request = udp(hostA, hostB, 40000, 7, "request " + what);
         tunA.fromLan(request);
-        assertArrayEquals(request, tunB.nextToLan(), () -> "request " + n + "; A: " + a.counters() + "; B: " + b.counters());
-        byte[] reply = udp(HOST_B, HOST_A, 7, 40000, "reply " + n);
+        assertArrayEquals(request, tunB.nextToLan(), () -> "request " + what + "; A: " + a.counters() + "; B: " + b.counters());
+        byte[] reply = udp(hostB, hostA, 7, 40000, "reply " + what);
         tunB.fromLan(reply);
-        assertArrayEquals(reply, tunA.nextToLan(), () -> "reply " + n + "; A: " + peerOf(a) + "; B: " + peerOf(b));
+        assertArrayEquals(reply, tunA.nextToLan(), () -> "reply " + what + "; A: " + peerOf(a) + "; B: " + peerOf(b));
     }
 
     private static PeerStatus peerOf(Device d) {
