@@ -485,6 +485,9 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** UDP → classify → open → source check → filter → TUN, a recvmmsg batch at a time, on the socket of {@code slot}. */
     private void udpLoop(int slot) {
         prepareThread();
+        if (slotTunnel[slot] == 0) {
+            INLINE_ANSWERS.get(); // made now, not on the first peer handshake this reader handles itself
+        }
         try (Arena arena = Arena.ofConfined()) { // freed when the loop ends, as the TUN reader's
             udpLoop(slot, new UdpSocket.Batch(batch, arena));
         }
