@@ -69,14 +69,15 @@ class SoakIT {
             // one other loss the machine causes: a process stalled long enough (a loaded 2-core machine: 200 ms RTTs
             // seen) that the kernel drops a datagram at its full UDP receive buffer (Udp RcvbufErrors, counted per
             // namespace; for any datagram, so it bounds the extra ping losses from above).
+            // The relay knows a probe only by its datagram's size, and a segment of the stream can have that size too
+            // (a TCP payload of 973-988 bytes pads to the same 1040: seen once, 16 pings lost against 17 probe-sized
+            // drops). So every lost ping must be explained (the upper bound: what this test is for), and nearly every
+            // probe-sized drop must have cost a ping (the lower bound, with room for that coincidence).
             long lost = p.transmitted() - p.received();
-            if (bufferDrops == 0) {
-                assertEquals(probeDrops, lost, "lost pings vs probe datagrams the relay dropped");
-            } else {
-                assertTrue(lost >= probeDrops && lost <= probeDrops + bufferDrops, "lost pings " + lost + " vs probe "
-                        + "datagrams the relay dropped " + probeDrops + " and datagrams the kernel dropped at a full "
-                        + "receive buffer " + bufferDrops);
-            }
+            String counts = "lost pings " + lost + " vs probe-sized datagrams the relay dropped " + probeDrops
+                    + " and datagrams the kernel dropped at a full receive buffer " + bufferDrops;
+            assertTrue(lost <= probeDrops + bufferDrops, counts + ": pings lost beyond the WAN's");
+            assertTrue(lost >= probeDrops - Math.max(2, probeDrops / 5), counts + ": the relay's drops not seen as lost pings");
             // Flat memory: after the first 30 s (JIT, heap sizing), RSS grows by less than 32 MiB.
             long[] warm = rss.stream().filter(s -> s[0] >= 30).findFirst().orElse(rss.getFirst());
             long[] last = rss.getLast();
