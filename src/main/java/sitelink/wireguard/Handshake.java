@@ -38,8 +38,9 @@ public final class Handshake {
     private Supplier<Key> ephemeralSource;
     /**
      * Ephemeral keys made ahead of their handshake ({@link #prepare}), so that the X25519 of making them is not on the
-     * path of the packet that waits for the handshake: the initiator's with its "es" already computed (the responder's
-     * static key is known in advance), the responder's alone. Each serves one handshake; null when none is ready.
+     * path of the packet that waits for the handshake, each with its Diffie-Hellman with the peer's static key already
+     * computed (that key is known in advance): the initiator's "es", the responder's "se". Each serves one handshake;
+     * null when none is ready.
      */
     private Prepared preparedInitiator;
     private Prepared preparedResponder;
@@ -90,23 +91,21 @@ public final class Handshake {
     }
 
     /**
-     * An ephemeral key pair made ahead of use, with DH(ephemeral, their static) for an initiation (null for a
+     * An ephemeral key pair made ahead of use, with DH(ephemeral, their static) ("es" in an initiation, "se" in a
      * response), and when it was made.
      */
-    private record Prepared(Key ephemeral, byte[] ephemeralPublic, byte[] es, long madeNanos) {
+    private record Prepared(Key ephemeral, byte[] ephemeralPublic, byte[] withTheirStatic, long madeNanos) {
         void destroy() {
             ephemeral.destroy();
-            if (es != null) {
-                zero(es);
-            }
+            zero(withTheirStatic);
         }
     }
 
     /**
-     * Makes the ephemeral keys of the next initiation and the next response ahead of time, where none is ready: three
-     * X25519 (about 0.1-0.3 ms each with the JDK's) that then do not delay the first packet of a tunnel, which waits
-     * for the handshake. The caller runs it off that path: when the peer is configured, and on the timer thread after
-     * a handshake used one. Returns true if it made any.
+     * Makes the ephemeral keys of the next initiation and the next response ahead of time, where none is ready: four
+     * X25519 (about 0.1-0.3 ms each with the JDK's: each key's public half and its DH with the peer's static key) that
+     * then do not delay the first packet of a tunnel, which waits for the handshake. The caller runs it off that path:
+     * when the peer is configured, and on the timer thread after a handshake used one. Returns true if it made any.
      */
     public boolean prepare(long nowNanos) {
         if (staticStatic == null) {
@@ -114,24 +113,24 @@ public final class Handshake {
         }
         boolean made = false;
         if (preparedInitiator == null) {
-            Key e = ephemeralSource.get();
-            Optional<Key> dh = X25519.sharedSecret(e, remoteStatic); // present: their key's order was checked above
-            if (dh.isPresent()) {
-                byte[] es = dh.get().bytes();
-                dh.get().destroy();
-                preparedInitiator = new Prepared(e, X25519.publicKey(e).bytes(), es, nowNanos);
-                made = true;
-            } else {
-                e.destroy();
-            }
+            preparedInitiator = prepareOne(nowNanos);
+            made = true;
         }
         if (preparedResponder == null) {
-            Key e = ephemeralSource.get();
-            preparedResponder = new Prepared(e, X25519.publicKey(e).bytes(), null, nowNanos);
+            preparedResponder = prepareOne(nowNanos);
             made = true;
         }
         replacePrepared = true;
         return made;
+    }
+
+    /** A fresh ephemeral key with its public half and DH(it, their static): never all zeros, their key's order was checked. */
+    private Prepared prepareOne(long nowNanos) {
+        Key e = ephemeralSource.get();
+        Key dh = X25519.sharedSecret(e, remoteStatic).orElseThrow();
+        byte[] withTheirStatic = dh.bytes();
+        dh.destroy();
+        return new Prepared(e, X25519.publicKey(e).bytes(), withTheirStatic, nowNanos);
     }
 
     /**
@@ -238,7 +237,7 @@ public final class Handshake {
         h = Blake2s.hash(h, ephemeralPublic);
 
         // es: a small-order responder key was excluded above, so this DH succeeds.
-        byte[] key = ready != null ? mixPrepared(ck, ready.es()) : mixDh(ck, ephemeral, remoteStatic).orElseThrow();
+        byte[] key = ready != null ? mixPrepared(ck, ready.withTheirStatic()) : mixDh(ck, ephemeral, remoteStatic).orElseThrow();
         ck = takeChainingKey(key);
         byte[] k = takeCipherKey(key);
         h = encryptAndHash(k, local.publicKey().bytes(), h, msg, Messages.INITIATION_STATIC);
@@ -430,7 +429,7 @@ public final class Handshake {
         byte[] ee = mixDh(ck, ephemeral, remoteEphemeral).orElseThrow();
         zero(ck);
         ck = chainOnly(ee);
-        byte[] se = mixDh(ck, ephemeral, remoteStatic).orElseThrow();
+        byte[] se = ready != null ? mixPrepared(ck, ready.withTheirStatic()) : mixDh(ck, ephemeral, remoteStatic).orElseThrow();
         zero(ck);
         ck = chainOnly(se);
         ephemeral.destroy();

@@ -233,7 +233,7 @@ class HandshakeTest {
         reproduceTheFixedKeyReferenceTranscript(false);
     }
 
-    /** Ephemeral keys made ahead ({@link Handshake#prepare}, "es" included) give the same bytes as made at once. */
+    /** Ephemeral keys made ahead ({@link Handshake#prepare}, "es" and "se" included) give the same bytes as made at once. */
     @Test
     void reproducesTheFixedKeyReferenceTranscriptWithKeysMadeAhead() {
         reproduceTheFixedKeyReferenceTranscript(true);
