@@ -83,6 +83,8 @@ final class SiteValidator {
     private final boolean wgQuick;
     private final List<ConfigProblem> problems;
     private final List<SiteFile.KeyFile> keyFiles = new ArrayList<>();
+    /** Each IKEv2 site's mapping by name, for the checks across sites that point at a field. */
+    private final java.util.Map<String, Node.Mapping> ikeNodes = new java.util.HashMap<>();
     private Optional<SiteFile.Hook> hookAt = Optional.empty();
     private boolean inlineKey;
     /** Where the first IKEv2 site says {@code protocol: ikev2}: where a check of UDP 500 and 4500 points. */
@@ -145,6 +147,7 @@ final class SiteValidator {
         List<List<LocatedPrefix>> remoteSubnets = entries.stream().map(Entry::subnets).toList();
         Optional<TunnelInterface> tunnel = tunnelNode.map(t -> tunnel(t, local, remoteSubnets));
         crossChecks(name, privateKey, local, entries, tunnel.map(TunnelInterface::routeTable).orElse(TunnelInterface.MAIN_TABLE));
+        answeringIkeSites(ikeSites);
 
         Telemetry telemetry = telemetry(m, name.orElse("sitelink"));
 
@@ -439,7 +442,10 @@ final class SiteValidator {
                         + "local_subnets: with the subnets behind this gateway, e.g. [198.18.1.0/24]");
             }
             Optional<IkeSite> site = fields.read(r, what, name, endpoint, prefixes, rules, routeFrom, dscp);
-            site.ifPresent(ikeSites::add);
+            site.ifPresent(x -> {
+                ikeSites.add(x);
+                ikeNodes.put(x.name(), r);
+            });
             return new Entry(name, nameAt, Optional.empty(), Optional.empty(), endpoint, endpointAt, subnets, routeFromAt);
         }
         new IkeSiteFields(this, baseDir).refuseIkeFields(r, what);
@@ -606,6 +612,60 @@ final class SiteValidator {
             }
         }
         return false;
+    }
+
+    /**
+     * IKEv2 sites without an endpoint answer anyone: the first of them answers every IKE_SA_INIT from an address no
+     * site names, and the ID the initiator presents in IKE_AUTH then picks its site (docs/ikev2.md). With two or more,
+     * each needs a remote_id of its own, and they must answer IKE_SA_INIT alike: the same ike_proposals, the same kind
+     * of authentication (a certificate request goes out only when the first uses certificates).
+     */
+    private void answeringIkeSites(List<IkeSite> ikeSites) {
+        List<IkeSite> answering = ikeSites.stream().filter(x -> x.endpoint().isEmpty()).toList();
+        if (answering.size() < 2) {
+            return;
+        }
+        String names = answering.stream().map(IkeSite::name).collect(java.util.stream.Collectors.joining(", "));
+        IkeSite first = answering.get(0);
+        for (int i = 0; i < answering.size(); i++) {
+            IkeSite x = answering.get(i);
+            Node.Mapping r = ikeNodes.get(x.name());
+            Location nameAt = r.field("name").map(f -> f.value().location()).orElse(r.location());
+            if (x.remoteId().isEmpty()) {
+                error(nameAt, "remote site " + x.name() + " needs a remote_id: the IKEv2 sites without an endpoint ("
+                        + names + ") answer any address, and the ID a peer presents picks its site; write the ID its "
+                        + "gateway sends, e.g. remote_id: " + x.name() + ".example.org (strongSwan: local { id = ... })");
+            }
+            for (int j = 0; j < i && x.remoteId().isPresent(); j++) {
+                IkeSite o = answering.get(j);
+                if (o.remoteId().isPresent() && o.remoteId().get().sameAs(x.remoteId().get())) {
+                    error(r.field("remote_id").map(f -> f.value().location()).orElse(nameAt), "remote_id "
+                            + x.remoteId().get() + " of " + x.name() + " is also that of " + o.name() + " (line "
+                            + ikeNodes.get(o.name()).field("remote_id").map(f -> f.value().location().line()).orElse(0)
+                            + "); sites without an endpoint are told apart by the ID their peer presents: give each its own");
+                }
+            }
+            if (i == 0) {
+                continue;
+            }
+            if (!x.ikeProposals().toString().equals(first.ikeProposals().toString())) {
+                error(r.field("ike_proposals").map(f -> f.value().location()).orElse(nameAt), "remote site " + x.name()
+                        + " has no endpoint, as " + first.name() + ", which answers IKE_SA_INIT for both before the peer "
+                        + "says who it is: give them the same ike_proposals (and post_quantum, profile) ("
+                        + first.name() + ": " + first.ikeProposals() + ", " + x.name() + ": " + x.ikeProposals() + ")");
+            }
+            if (x.auth().getClass() != first.auth().getClass()) {
+                error(r.field("auth").map(f -> f.value().location()).orElse(nameAt), "remote site " + x.name()
+                        + " authenticates with " + authKind(x) + " and " + first.name() + " with " + authKind(first)
+                        + "; sites without an endpoint must authenticate alike, as " + first.name() + " answers IKE_SA_INIT "
+                        + "for both (with certificates it asks the peer for its certificate there); give one an endpoint, "
+                        + "or use the same auth");
+            }
+        }
+    }
+
+    private static String authKind(IkeSite s) {
+        return s.auth() instanceof IkeAuth.Cert ? "certificates" : "a pre-shared key";
     }
 
     private void crossChecks(Optional<String> siteName, Optional<Key> privateKey, List<LocatedPrefix> local,

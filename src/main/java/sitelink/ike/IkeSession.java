@@ -24,8 +24,12 @@ public final class IkeSession {
     /** The largest IP packet an IKE message is sent in once fragmentation is agreed: strongSwan's default, safe on any path. */
     static final int FRAGMENT_PACKET = 1280;
 
-    private final IkeConfig config;
-    private final IkeAuth authenticator;
+    /** The site's configuration; a responder may exchange it once, at IKE_AUTH, for the site the peer's ID names. */
+    private IkeConfig config;
+    private IkeAuth authenticator;
+    /** For a responder that answers for several sites: which one the initiator's ID names (null: this config's only). */
+    private IdentityChoice identityChoice;
+    private boolean identityChose;
     private final Clock clock;
     private final SecureRandom random;
 
@@ -259,6 +263,25 @@ public final class IkeSession {
      */
     public void sendInitialContactWhen(java.util.function.BooleanSupplier alone) {
         this.initialContact = alone;
+    }
+
+    /**
+     * The sites a responder answers for before the initiator has said who it is (a gateway's sites without an
+     * endpoint): IKE_SA_INIT is answered with this session's configuration, which they share (ike_proposals,
+     * authentication kind); the ID in IKE_AUTH then picks the site whose configuration authenticates the peer and
+     * negotiates the CHILD SA.
+     */
+    public interface IdentityChoice {
+        /** The configuration of the site whose remote ID is {@code peer}; empty when none is. */
+        Optional<IkeConfig> configFor(IkeId peer);
+
+        /** Which IDs the sites expect, for the failure when none matched ("office-b: 198.51.100.2, office-c: c.example"). */
+        String expected();
+    }
+
+    /** A responder only: at IKE_AUTH, the initiator's ID picks the configuration among the sites {@code choice} knows. */
+    public void chooseByIdentity(IdentityChoice choice) {
+        this.identityChoice = choice;
     }
 
     public boolean natTraversal() {
@@ -809,6 +832,46 @@ public final class IkeSession {
         send(out, Ike.IKE_PORT, List.of(secondMessage));
     }
 
+    /**
+     * The site the initiator's ID names becomes this session's ({@link #chooseByIdentity}), before its AUTH is checked
+     * with that site's key or CAs. False (answered and failed) when no site expects that ID, or the one that does
+     * would not have accepted the IKE proposal IKE_SA_INIT settled on.
+     */
+    private boolean chooseConfig(IkeId peer, long messageId, List<IkeAction> out) {
+        IdentityChoice choice = identityChoice;
+        identityChoice = null; // once: a retransmitted request is answered from the cache
+        if (peer.sameAs(config.remoteId())) {
+            return true;
+        }
+        Optional<IkeConfig> chosen = choice.configFor(peer);
+        if (chosen.isEmpty()) {
+            respond(out, Ike.IKE_AUTH, messageId, List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED)));
+            fail(out, IkeFailure.ID_MISMATCH, "the peer identifies as " + peer + ", which no site without an endpoint expects ("
+                    + choice.expected() + ")");
+            return false;
+        }
+        if (!Proposals.accepts(chosen.get().ikeProposals(), ikeProposal)) { // the site file's check rules this out
+            respond(out, Ike.IKE_AUTH, messageId, List.of(Payload.Notify.of(Ike.AUTHENTICATION_FAILED)));
+            fail(out, IkeFailure.NO_PROPOSAL_CHOSEN, "the peer identifies as " + peer + ", whose site does not allow the IKE "
+                    + "proposal " + ikeProposal + " agreed in IKE_SA_INIT; sites without an endpoint need the same ike_proposals");
+            return false;
+        }
+        config = chosen.get();
+        authenticator = new IkeAuth(config);
+        identityChose = true;
+        return true;
+    }
+
+    /**
+     * True once after the initiator's ID made another site's configuration this session's ({@link #chooseByIdentity}):
+     * the caller then files the session under that site.
+     */
+    public boolean takeIdentityChoice() {
+        boolean chose = identityChose;
+        identityChose = false;
+        return chose;
+    }
+
     /** The initiator's IKE_INTERMEDIATE request: its half of the next additional key exchange, answered with ours. */
     private void intermediateRequest(IkeMessage m, List<IkeAction> out) {
         Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
@@ -850,6 +913,9 @@ public final class IkeSession {
         if (idi.isEmpty() || auth.isEmpty()) {
             respond(out, Ike.IKE_AUTH, m.messageId(), List.of(Payload.Notify.of(Ike.INVALID_SYNTAX)));
             fail(out, IkeFailure.PEER_ERROR, "IKE_AUTH request without IDi or AUTH (EAP is not supported)");
+            return;
+        }
+        if (identityChoice != null && !chooseConfig(IkeId.of(idi.get()), m.messageId(), out)) {
             return;
         }
         Optional<IkeAction.Failed> refused = authenticator.verifyPeer(keys, peerHashes, clock.now(), m, idi.get(), auth.get(), firstMessage, nr, true);

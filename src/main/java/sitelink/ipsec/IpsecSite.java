@@ -87,6 +87,8 @@ public final class IpsecSite implements Remote {
     static final long OUTBOUND_NOW = Long.MIN_VALUE, OUTBOUND_NEVER = Long.MAX_VALUE;
 
     final Settings settings;
+    /** The ID the peer must present, when the site file names one (see {@link #remoteId}); null until first asked. */
+    private volatile sitelink.ike.IkeId remoteId;
     private final Key id;
     private final int tunnelIndex;
 
@@ -153,6 +155,21 @@ public final class IpsecSite implements Remote {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The ID the peer must present, as the site file's remote_id gives it. A site without one expects the peer's
+     * address, which this cannot know (the wildcard address then): sites without an endpoint each name theirs when
+     * there are several, which is when this is asked.
+     */
+    sitelink.ike.IkeId remoteId() {
+        sitelink.ike.IkeId id = remoteId;
+        if (id == null) {
+            InetSocketAddress any = new InetSocketAddress(java.net.InetAddress.ofLiteral("0.0.0.0"), 500);
+            id = settings.config().apply(any, any).remoteId();
+            remoteId = id;
+        }
+        return id;
     }
 
     public String name() {

@@ -15,6 +15,7 @@ import sitelink.esp.EspDrop;
 import sitelink.esp.EspSa;
 import sitelink.ike.Ike;
 import sitelink.ike.IkeAction;
+import sitelink.ike.IkeConfig;
 import sitelink.ike.IkeMessage;
 import sitelink.ike.IkeSession;
 import sitelink.ike.TrafficSelector;
@@ -246,6 +247,8 @@ public final class IpsecTunnel implements Tunnel {
             return;
         }
         int port = PORTS[socket];
+        IkeSession moving = null;
+        List<IkeAction> movingActions = null;
         synchronized (site) {
             if (site.retired) { // a reload removed it while this message was on its way
                 drop(Drop.UNKNOWN_PEER, out);
@@ -253,9 +256,43 @@ public final class IpsecTunnel implements Tunnel {
             }
             for (IkeSession s : site.sessions) {
                 if (s.owns(spiI, spiR)) {
-                    apply(site, s, s.receive(source, port, datagram, 0, len), out);
+                    List<IkeAction> actions = s.receive(source, port, datagram, 0, len);
+                    if (!s.takeIdentityChoice()) {
+                        apply(site, s, actions, out);
+                        return;
+                    }
+                    // the initiator's ID named another site without an endpoint: the session is that site's from now on
+                    site.sessions.remove(s);
+                    if (site.sessions.stream().noneMatch(x -> x.state() == IkeSession.State.ESTABLISHED)) {
+                        site.peer = java.util.Optional.empty(); // it was that initiator's address, not this site's peer
+                    }
+                    moving = s;
+                    movingActions = actions;
+                    break;
+                }
+            }
+        }
+        if (moving != null) {
+            IpsecSite to = answeringSiteFor(moving.config().remoteId()).orElse(null);
+            if (to == null) { // a reload removed it meanwhile
+                drop(Drop.UNKNOWN_PEER, out);
+                return;
+            }
+            synchronized (to) {
+                if (to.retired) {
+                    drop(Drop.UNKNOWN_PEER, out);
                     return;
                 }
+                to.sessions.add(moving);
+                to.peer = java.util.Optional.of(new InetSocketAddress(source.getAddress(), Ike.IKE_PORT));
+                apply(to, moving, movingActions, out);
+            }
+            return;
+        }
+        synchronized (site) {
+            if (site.retired) {
+                drop(Drop.UNKNOWN_PEER, out);
+                return;
             }
             if (!newSa) {
                 drop(Drop.INVALID_IKE_MESSAGE, out);
@@ -264,16 +301,34 @@ public final class IpsecTunnel implements Tunnel {
             if (cookies.required() && !cookieOk(source, socket, at, datagram, len, spiI, out)) {
                 return;
             }
+            // sites without an endpoint share the first one's half-open sessions until IKE_AUTH names the site
+            List<IpsecSite> answering = site.settings.endpoint().isEmpty() ? answeringSites() : List.of(site);
             List<IkeSession> halfOpen = site.sessions.stream().filter(s -> s.state() == IkeSession.State.INIT_ANSWERED
                     || s.state() == IkeSession.State.IDLE).toList();
-            if (halfOpen.size() >= MAX_HALF_OPEN) {
+            if (halfOpen.size() >= MAX_HALF_OPEN * Math.max(1, answering.size())) {
                 site.sessions.remove(halfOpen.get(0));
             }
             InetAddress ours = local != null ? local : sourceFor.apply(source.getAddress());
-            IkeSession s = new IkeSession(site.settings.config().apply(new InetSocketAddress(ours, Ike.IKE_PORT),
-                    new InetSocketAddress(source.getAddress(), Ike.IKE_PORT)), env.clock(), env.random());
+            InetSocketAddress us = new InetSocketAddress(ours, Ike.IKE_PORT), peer = new InetSocketAddress(source.getAddress(), Ike.IKE_PORT);
+            IkeSession s = new IkeSession(site.settings.config().apply(us, peer), env.clock(), env.random());
+            if (answering.size() > 1) {
+                s.chooseByIdentity(new IkeSession.IdentityChoice() {
+                    @Override
+                    public java.util.Optional<IkeConfig> configFor(sitelink.ike.IkeId id) {
+                        return answeringSiteFor(id).map(o -> o.settings.config().apply(us, peer));
+                    }
+
+                    @Override
+                    public String expected() {
+                        return answeringSites().stream().map(o -> o.name() + ": " + o.settings.config().apply(us, peer).remoteId())
+                                .collect(java.util.stream.Collectors.joining(", "));
+                    }
+                });
+            }
             site.sessions.add(s);
-            site.peer = java.util.Optional.of(new InetSocketAddress(source.getAddress(), Ike.IKE_PORT));
+            if (answering.size() == 1 || site.sessions.stream().noneMatch(x -> x.state() == IkeSession.State.ESTABLISHED)) {
+                site.peer = java.util.Optional.of(peer); // with several answering sites, until IKE_AUTH says whose it is
+            }
             apply(site, s, s.receive(source, port, datagram, 0, len), out);
         }
     }
@@ -354,6 +409,30 @@ public final class IpsecTunnel implements Tunnel {
         return newSa ? open : null;
     }
 
+    /**
+     * The sites that answer anyone, not knowing the peer's address (no endpoint, and not one whose name did not
+     * resolve), in the file's order: the first answers IKE_SA_INIT for them all.
+     */
+    private List<IpsecSite> answeringSites() {
+        List<IpsecSite> out = new ArrayList<>();
+        for (IpsecSite s : sites) {
+            if (s.settings.endpoint().isEmpty() && s.settings.unresolved().isEmpty()) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** The site without an endpoint whose remote ID is {@code id}: the site file gives each its own when there are several. */
+    private java.util.Optional<IpsecSite> answeringSiteFor(sitelink.ike.IkeId id) {
+        for (IpsecSite s : answeringSites()) {
+            if (s.remoteId().sameAs(id)) {
+                return java.util.Optional.of(s);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** Carries out what a session said, under the site's lock. */
     private void apply(IpsecSite site, IkeSession s, List<IkeAction> actions, Results out) {
         boolean changed = false, established = false;
@@ -363,6 +442,9 @@ public final class IpsecTunnel implements Tunnel {
                         x.datagram(), 0, x.datagram().length);
                 case IkeAction.Established e -> {
                     site.established = true;
+                    if (site.settings.endpoint().isEmpty()) { // the peer of a site that answers anyone: who came up
+                        site.peer = java.util.Optional.of(new InetSocketAddress(s.config().remote().getAddress(), Ike.IKE_PORT));
+                    }
                     site.ikeProposal = java.util.Optional.of(e.proposal());
                     site.keyExchange = java.util.Optional.of(e.keyExchange());
                     site.spiI = e.spiI();

@@ -76,6 +76,38 @@ class IkeSiteTest {
         return f.config().orElseThrow().ikeSites().get(0);
     }
 
+    /** SITE without the endpoint, and a second such site (branch-c) after it, with {@code extra} lines of its own. */
+    private static String twoAnswering(String branchExtra, String cExtra) {
+        return SITE.replace("    endpoint: 198.51.100.2\n", branchExtra) + """
+                  - name: branch-c
+                    protocol: ikev2
+                    psk_file: branch.psk
+                    remote_subnets: [198.18.3.0/24]
+                """ + cExtra;
+    }
+
+    /**
+     * Several IKEv2 sites without an endpoint: each needs a remote_id of its own (the peer's ID picks the site), and
+     * they answer IKE_SA_INIT alike (the same ike_proposals, the same kind of authentication).
+     */
+    @Test
+    void sitesWithoutAnEndpointAreToldApartByTheirRemoteIds() throws Exception {
+        assertEquals(List.of(), errors(twoAnswering("    remote_id: b.example\n", "    remote_id: c.example\n")));
+        assertEquals(List.of(), errors(SITE.replace("    endpoint: 198.51.100.2\n", "")), "one alone needs no remote_id");
+        List<String> e = errors(twoAnswering("    remote_id: b.example\n", ""));
+        assertEquals(1, e.size(), e.toString());
+        assertTrue(e.get(0).contains("remote site branch-c needs a remote_id: the IKEv2 sites without an endpoint (branch, "
+                + "branch-c) answer any address, and the ID a peer presents picks its site"), e.get(0));
+        e = errors(twoAnswering("    remote_id: b.example\n", "    remote_id: B.EXAMPLE\n"));
+        assertEquals(1, e.size(), e.toString());
+        assertTrue(e.get(0).contains("remote_id B.EXAMPLE of branch-c is also that of branch (line 9)"), e.get(0));
+        e = errors(twoAnswering("    remote_id: b.example\n", "    remote_id: c.example\n    ike_proposals: aes256gcm16-prfsha256-ecp384\n"));
+        assertEquals(1, e.size(), e.toString());
+        assertTrue(e.get(0).contains("give them the same ike_proposals"), e.get(0));
+        assertEquals(List.of(), errors(twoAnswering("    remote_id: b.example\n", "    remote_id: c.example\n    endpoint: 198.51.100.3\n")),
+                "a site with an endpoint is told apart by its address");
+    }
+
     /** A file linking only over IKEv2 needs no WireGuard key; one with a WireGuard site still does. */
     @Test
     void onlyIkeSitesNeedNoWireGuardKey() throws Exception {

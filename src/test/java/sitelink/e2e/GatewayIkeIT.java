@@ -237,6 +237,52 @@ class GatewayIkeIT {
         return m.find() ? m.group(1) : "";
     }
 
+    /**
+     * A hub whose IKEv2 sites have no endpoint (branches on dynamic addresses): the first answers every IKE_SA_INIT,
+     * and the ID each branch presents in IKE_AUTH picks its site, whose pre-shared key and selectors then apply.
+     */
+    @Test
+    @DisplayName("a hub with two IKEv2 sites without an endpoint: strongSwan (ID its address) and sitelink (ID c.example) each land on their own site by the ID they present, with their own keys: both ESTABLISHED, both carry traffic")
+    void sitesWithoutAnEndpointArePickedByThePeersId() throws IOException {
+        try (TwoOffices t = TwoOffices.create()) {
+            TwoOffices.Office c = t.addOffice();
+            String keyC = "office-c's own pre-shared key, not office-b's one at all";
+            Path pskAc = t.a().gateway().logDir().resolve("office-c.psk"), pskC = c.gateway().logDir().resolve("office-c.psk");
+            TwoOffices.writeSecret(pskAc, keyC + "\n");
+            TwoOffices.writeSecret(pskC, keyC + "\n");
+            String hub = ikeSite(t, t.a(), t.b(), "none", psk(t.a()))
+                    .replace("    endpoint: " + t.b().wanAddress() + "\n", "    remote_id: " + t.b().wanAddress() + "\n")
+                    + """
+                      - name: %s
+                        protocol: ikev2
+                        psk_file: %s
+                        remote_id: c.example
+                        remote_subnets: [%s]
+                        esp_proposals: aes256gcm16-modp2048
+                        dpd_delay: 5s
+                    """.formatted(c.name(), pskAc, c.lan());
+            t.writeSiteFile(t.a(), hub);
+            t.writeSiteFile(c, ikeSite(t, c, t.a(), "start", pskC) + "    local_id: c.example\n");
+            Charon swan = charon(t, "none");
+            t.up(t.a());
+            swan.swanctl("--initiate", "--child", "net");
+            t.up(c);
+            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
+            Traffic.awaitPing(t.a().host(), c.hostAddress(), Duration.ofSeconds(30));
+            String status = sitelinkStatus(t);
+            System.out.println(status);
+            assertEquals(2, count(status, "ESTABLISHED"), status);
+            assertTrue(swan.swanctl("--list-sas").contains("INSTALLED"), swan.swanctl("--list-sas"));
+            TcpTransfer.Result toB = TcpTransfer.start(t.a().host(), t.b().host(), t.b().hostAddress(), 8 * TcpTransfer.MIB, 0)
+                    .await(Duration.ofSeconds(60));
+            TcpTransfer.Result toC = TcpTransfer.start(t.a().host(), c.host(), c.hostAddress(), 8 * TcpTransfer.MIB, 0)
+                    .await(Duration.ofSeconds(60));
+            assertEquals(toB.sentSha256(), toB.receivedSha256(), "to strongSwan's office");
+            assertEquals(toC.sentSha256(), toC.receivedSha256(), "to sitelink's office");
+            assertTrue(!t.a().sitelink().output().contains("ID_MISMATCH"), t.a().sitelink().tail());
+        }
+    }
+
     @Test
     @DisplayName("PSK mismatch, proposal mismatch, disjoint selectors: not established, and the log, status and diagnose name the mismatch and the fix")
     void mismatchesAreNamed() throws IOException {

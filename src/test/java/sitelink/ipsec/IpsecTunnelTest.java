@@ -882,6 +882,137 @@ class IpsecTunnelTest {
     }
 
     /** The lines sitelink.ipsec logs from its construction to its close. */
+    // ---------------------------------------------------------------- several sites without an endpoint (a hub)
+
+    private static final InetAddress C = InetAddress.ofLiteral("198.51.100.3"), D = InetAddress.ofLiteral("198.51.100.4");
+
+    /** A site with explicit IDs ({@code ours} is ours, {@code theirs} the peer's); no endpoint unless {@code endpoint}. */
+    private static IpsecSite.Settings site(String name, Optional<InetAddress> endpoint, String ours, String theirs, String psk,
+                                           String local, String remote) {
+        return new IpsecSite.Settings(name, endpoint.map(e -> new InetSocketAddress(e, 500)), endpoint.isPresent(), false,
+                (l, r) -> {
+                    try {
+                        return new IkeConfig.Builder(l, r).ids(ours, theirs).psk(psk.getBytes(StandardCharsets.UTF_8))
+                                .ike("aes256gcm16-prfsha256-curve25519").esp("aes256gcm16-modp2048")
+                                .selectors(List.of(local), List.of(remote)).dpd(Duration.ofSeconds(30))
+                                .lifetimes(Duration.ofHours(4), Duration.ofHours(1)).build();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+    }
+
+    /** Gateways by address: what each sends goes to the one at its destination, until no one has more to say. */
+    private record Network(java.util.Map<InetAddress, IpsecTunnel> at) {
+        void tick() {
+            List<Datagram> pending = new ArrayList<>();
+            List<InetSocketAddress> to = new ArrayList<>();
+            Results r = new Results(2048);
+            for (var e : at.entrySet()) {
+                e.getValue().tick(r.clear());
+                collect(r, e.getKey(), pending, to);
+            }
+            Results out = new Results(70_000);
+            for (int round = 0; round < 100 && !pending.isEmpty(); round++) {
+                List<Datagram> next = new ArrayList<>();
+                List<InetSocketAddress> nextTo = new ArrayList<>();
+                for (int k = 0; k < pending.size(); k++) {
+                    Datagram d = pending.get(k);
+                    IpsecTunnel t = at.get(to.get(k).getAddress());
+                    int socket = d.port == 500 ? IpsecTunnel.IKE_SOCKET : IpsecTunnel.NAT_T_SOCKET;
+                    InetSocketAddress source = new InetSocketAddress(d.from, d.port);
+                    if (t.isHandshake(socket, d.bytes, d.bytes.length)) {
+                        t.handshake(socket, source, to.get(k).getAddress(), d.bytes, d.bytes.length, out.clear());
+                    } else {
+                        t.open(socket, source, to.get(k).getAddress(), d.bytes, d.bytes.length, out.clear());
+                    }
+                    collect(out, to.get(k).getAddress(), next, nextTo);
+                }
+                pending = next;
+                to = nextTo;
+            }
+        }
+
+        private static void collect(Results r, InetAddress from, List<Datagram> pending, List<InetSocketAddress> to) {
+            pending.addAll(Datagram.of(r, from));
+            for (int i = 0; i < r.sends(); i++) {
+                to.add(r.sendTo(i));
+            }
+        }
+    }
+
+    /** Seals at {@code from} for its site {@code site}, opens at {@code to}: the packet as delivered and whose it was. */
+    private static Optional<Results> through(IpsecTunnel from, IpsecSite site, IpsecTunnel to, byte[] packet) {
+        Results sealed = new Results(2048);
+        from.seal(site, packet, 0, packet.length, sealed);
+        if (sealed.sends() == 0) {
+            return Optional.empty();
+        }
+        byte[] wire = Arrays.copyOfRange(sealed.sendBuffer(0), sealed.sendOffset(0), sealed.sendOffset(0) + sealed.sendLength(0));
+        Results opened = new Results(2048);
+        to.open(IpsecTunnel.NAT_T_SOCKET, new InetSocketAddress(A, 4500), null, wire, wire.length, opened);
+        return opened.delivers() == 0 ? Optional.empty() : Optional.of(opened);
+    }
+
+    /**
+     * A hub with two sites without an endpoint: each spoke's ID picks its site at IKE_AUTH (the first site answered
+     * both IKE_SA_INITs), which authenticates it with its own key and gives its CHILD SA its own selectors; a spoke
+     * whose ID no site expects, or that has another site's key, is refused under the site it claimed.
+     */
+    @Test
+    void theInitiatorsIdPicksItsSiteAmongSitesWithoutAnEndpoint() {
+        String pskB = "office-b's pre-shared key, 32 characters or more", pskC = "office-c's pre-shared key, not office-b's one";
+        IpsecTunnel hub = new IpsecTunnel(List.of(
+                site("office-b", Optional.empty(), "hub.example", "b.example", pskB, "198.18.1.0/24", "198.18.2.0/24"),
+                site("office-c", Optional.empty(), "hub.example", "c.example", pskC, "198.18.1.0/24", "198.18.3.0/24")),
+                1, Environment.of(clock, new SecureRandom()), x -> A);
+        IpsecTunnel b = new IpsecTunnel(List.of(site("hub", Optional.of(A), "b.example", "hub.example", pskB,
+                "198.18.2.0/24", "198.18.1.0/24")), 1, Environment.of(clock, new SecureRandom()), x -> B);
+        IpsecTunnel c = new IpsecTunnel(List.of(site("hub", Optional.of(A), "c.example", "hub.example", pskC,
+                "198.18.3.0/24", "198.18.1.0/24")), 1, Environment.of(clock, new SecureRandom()), x -> C);
+        Network net = new Network(new java.util.LinkedHashMap<>(java.util.Map.of(A, hub, B, b, C, c)));
+        net.tick();
+
+        assertEquals("ESTABLISHED", b.status().get(0).state());
+        assertEquals("ESTABLISHED", c.status().get(0).state(), c.status().get(0).toString());
+        IpsecSiteStatus sb = hub.status().get(0), sc = hub.status().get(1);
+        assertEquals("ESTABLISHED", sb.state(), sb.toString());
+        assertEquals("ESTABLISHED", sc.state(), sc.toString());
+        assertEquals(b.status().get(0).spiI(), sb.spiI(), "office-b's IKE SA is B's");
+        assertEquals(c.status().get(0).spiI(), sc.spiI(), "office-c's IKE SA is C's");
+        assertTrue(sc.children().get(0).remoteSelectors().contains("198.18.3.0/24"), "office-c's CHILD SA has office-c's "
+                + "selectors: " + sc.children().get(0));
+        // ESP: the hub's packet for office-c reaches C, C's reaches the hub as office-c's
+        byte[] toC = packet("198.18.1.10", "198.18.3.10");
+        assertArrayEquals(toC, body(through(hub, hub.sites().get(1), c, toC).orElseThrow()));
+        byte[] fromC = packet("198.18.3.10", "198.18.1.10");
+        Results atHub = through(c, c.sites().get(0), hub, fromC).orElseThrow();
+        assertEquals(hub.sites().get(1), atHub.deliverFrom(0), "delivered as office-c's");
+        assertArrayEquals(fromC, body(atHub));
+
+        // a stranger: its ID is no site's; refused, and the sites it did not name are as they were
+        IpsecTunnel d = new IpsecTunnel(List.of(site("hub", Optional.of(A), "d.example", "hub.example", pskB,
+                "198.18.4.0/24", "198.18.1.0/24")), 1, Environment.of(clock, new SecureRandom()), x -> D);
+        // C restarts with office-b's key: its ID names office-c, whose key does not verify it
+        IpsecTunnel c2 = new IpsecTunnel(List.of(site("hub", Optional.of(A), "c.example", "hub.example", pskB,
+                "198.18.3.0/24", "198.18.1.0/24")), 1, Environment.of(clock, new SecureRandom()), x -> C);
+        try (LogCapture capture = new LogCapture()) {
+            new Network(new java.util.LinkedHashMap<>(java.util.Map.of(A, hub, D, d))).tick();
+            new Network(new java.util.LinkedHashMap<>(java.util.Map.of(A, hub, C, c2))).tick();
+            assertTrue(capture.lines.stream().anyMatch(l -> l.contains("ID_MISMATCH") && l.contains("d.example")
+                    && l.contains("office-b: b.example, office-c: c.example")), String.join("\n", capture.lines));
+            assertTrue(capture.lines.stream().anyMatch(l -> l.startsWith("office-c: ") && l.contains("AUTHENTICATION_FAILED")),
+                    String.join("\n", capture.lines));
+        }
+        assertEquals("ESTABLISHED", hub.status().get(0).state());
+        assertEquals(Optional.of(new InetSocketAddress(B, 500)), hub.sites().get(0).peer, "office-b's peer is still B");
+        assertEquals("ESTABLISHED", hub.status().get(1).state(), "C's old IKE SA stays until it is replaced");
+    }
+
+    private static byte[] body(Results r) {
+        return Arrays.copyOfRange(r.deliverBuffer(0), r.deliverOffset(0), r.deliverOffset(0) + r.deliverLength(0));
+    }
+
     private static final class LogCapture extends java.util.logging.Handler implements AutoCloseable {
         final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
 
