@@ -30,6 +30,7 @@ public final class IkeSession {
     /** For a responder that answers for several sites: which one the initiator's ID names (null: this config's only). */
     private IdentityChoice identityChoice;
     private boolean identityChose;
+    private boolean siteUnknown;
     private final Clock clock;
     private final SecureRandom random;
 
@@ -282,6 +283,15 @@ public final class IkeSession {
     /** A responder only: at IKE_AUTH, the initiator's ID picks the configuration among the sites {@code choice} knows. */
     public void chooseByIdentity(IdentityChoice choice) {
         this.identityChoice = choice;
+        this.siteUnknown = true;
+    }
+
+    /**
+     * True while this session answers for several sites and the initiator's ID has not named one of them (before its
+     * IKE_AUTH, or when no site expects its ID): what fails then is no one site's failure.
+     */
+    public boolean siteUnknown() {
+        return siteUnknown;
     }
 
     public boolean natTraversal() {
@@ -841,6 +851,7 @@ public final class IkeSession {
         IdentityChoice choice = identityChoice;
         identityChoice = null; // once: a retransmitted request is answered from the cache
         if (peer.sameAs(config.remoteId())) {
+            siteUnknown = false;
             return true;
         }
         Optional<IkeConfig> chosen = choice.configFor(peer);
@@ -859,6 +870,7 @@ public final class IkeSession {
         config = chosen.get();
         authenticator = new IkeAuth(config);
         identityChose = true;
+        siteUnknown = false;
         return true;
     }
 

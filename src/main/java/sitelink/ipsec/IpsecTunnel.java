@@ -502,9 +502,16 @@ public final class IpsecTunnel implements Tunnel {
                     LOG.log(Level.INFO, "{0}: CHILD SA {1} deleted", site.name(), String.format("%08x_i", d.inboundSpi()));
                 }
                 case IkeAction.Failed f -> {
-                    site.lastFailure = java.util.Optional.of(f.reason() + ": " + f.detail());
-                    site.lastFailureAt = java.util.Optional.of(env.clock().now());
-                    LOG.log(Level.WARNING, "{0}: {1}: {2}: {3}; {4}", site.name(), IkeAdvice.phase(f.reason()), f.reason(),
+                    String who = site.name();
+                    if (s.siteUnknown()) { // before the peer's ID named one of the sites without an endpoint: none of theirs
+                        who = "IKE peer " + s.config().remote().getAddress().getHostAddress() + " (for one of the sites "
+                                + "without an endpoint: " + answeringSites().stream().map(IpsecSite::name)
+                                .collect(java.util.stream.Collectors.joining(", ")) + ")";
+                    } else {
+                        site.lastFailure = java.util.Optional.of(f.reason() + ": " + f.detail());
+                        site.lastFailureAt = java.util.Optional.of(env.clock().now());
+                    }
+                    LOG.log(Level.WARNING, "{0}: {1}: {2}: {3}; {4}", who, IkeAdvice.phase(f.reason()), f.reason(),
                             f.detail(), IkeAdvice.remedy(f.reason(), site.settings.certificates().isPresent()));
                 }
                 case IkeAction.Closed c -> LOG.log(Level.INFO, "{0}: IKE SA closed ({1})", site.name(), c.why());

@@ -999,13 +999,16 @@ class IpsecTunnelTest {
         try (LogCapture capture = new LogCapture()) {
             new Network(new java.util.LinkedHashMap<>(java.util.Map.of(A, hub, D, d))).tick();
             new Network(new java.util.LinkedHashMap<>(java.util.Map.of(A, hub, C, c2))).tick();
-            assertTrue(capture.lines.stream().anyMatch(l -> l.contains("ID_MISMATCH") && l.contains("d.example")
+            assertTrue(capture.lines.stream().anyMatch(l -> l.startsWith("IKE peer 198.51.100.4 (for one of the sites without "
+                    + "an endpoint: office-b, office-c): ") && l.contains("ID_MISMATCH") && l.contains("d.example")
                     && l.contains("office-b: b.example, office-c: c.example")), String.join("\n", capture.lines));
             assertTrue(capture.lines.stream().anyMatch(l -> l.startsWith("office-c: ") && l.contains("AUTHENTICATION_FAILED")),
                     String.join("\n", capture.lines));
         }
         assertEquals("ESTABLISHED", hub.status().get(0).state());
         assertEquals(Optional.of(new InetSocketAddress(B, 500)), hub.sites().get(0).peer, "office-b's peer is still B");
+        assertEquals(Optional.empty(), hub.sites().get(0).lastFailure, "the stranger's failure is not office-b's");
+        assertTrue(hub.sites().get(1).lastFailure.orElseThrow().startsWith("AUTHENTICATION_FAILED"), "C's key was office-c's failure");
         assertEquals("ESTABLISHED", hub.status().get(1).state(), "C's old IKE SA stays until it is replaced");
     }
 
