@@ -105,14 +105,7 @@ class GatewayIkeIT {
             Charon swan = charon(t, c, t.a(), "none");
             t.up(t.a());
             t.up(t.b());
-            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
-            Traffic.awaitPing(t.a().host(), c.hostAddress(), Duration.ofSeconds(30));
-            TcpTransfer.Result toB = TcpTransfer.start(t.a().host(), t.b().host(), t.b().hostAddress(), 8 * TcpTransfer.MIB, 0)
-                    .await(Duration.ofSeconds(60));
-            TcpTransfer.Result toC = TcpTransfer.start(t.a().host(), c.host(), c.hostAddress(), 8 * TcpTransfer.MIB, 0)
-                    .await(Duration.ofSeconds(60));
-            assertEquals(toB.sentSha256(), toB.receivedSha256(), "over WireGuard");
-            assertEquals(toC.sentSha256(), toC.receivedSha256(), "over IKEv2");
+            bothReached(t, c, "over WireGuard", "over IKEv2");
             assertTrue(swan.swanctl("--list-sas").contains("INSTALLED"), swan.swanctl("--list-sas"));
         }
     }
@@ -267,18 +260,11 @@ class GatewayIkeIT {
             t.up(t.a());
             swan.swanctl("--initiate", "--child", "net");
             t.up(c);
-            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
-            Traffic.awaitPing(t.a().host(), c.hostAddress(), Duration.ofSeconds(30));
+            bothReached(t, c, "to strongSwan's office", "to sitelink's office");
             String status = sitelinkStatus(t);
             System.out.println(status);
             assertEquals(2, count(status, "ESTABLISHED"), status);
             assertTrue(swan.swanctl("--list-sas").contains("INSTALLED"), swan.swanctl("--list-sas"));
-            TcpTransfer.Result toB = TcpTransfer.start(t.a().host(), t.b().host(), t.b().hostAddress(), 8 * TcpTransfer.MIB, 0)
-                    .await(Duration.ofSeconds(60));
-            TcpTransfer.Result toC = TcpTransfer.start(t.a().host(), c.host(), c.hostAddress(), 8 * TcpTransfer.MIB, 0)
-                    .await(Duration.ofSeconds(60));
-            assertEquals(toB.sentSha256(), toB.receivedSha256(), "to strongSwan's office");
-            assertEquals(toC.sentSha256(), toC.receivedSha256(), "to sitelink's office");
             assertTrue(!t.a().sitelink().output().contains("ID_MISMATCH"), t.a().sitelink().tail());
         }
     }
@@ -314,6 +300,18 @@ class GatewayIkeIT {
                     && d.contains("make the selectors mirror each other"), d);
             assertTrue(!swan.swanctl("--list-sas").contains("INSTALLED"), swan.swanctl("--list-sas"));
         }
+    }
+
+    /** Host A pings host B and host C through their tunnels, then sends each 8 MiB: both arrive intact. */
+    private static void bothReached(TwoOffices t, TwoOffices.Office c, String overB, String overC) {
+        Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
+        Traffic.awaitPing(t.a().host(), c.hostAddress(), Duration.ofSeconds(30));
+        TcpTransfer.Result toB = TcpTransfer.start(t.a().host(), t.b().host(), t.b().hostAddress(), 8 * TcpTransfer.MIB, 0)
+                .await(Duration.ofSeconds(60));
+        TcpTransfer.Result toC = TcpTransfer.start(t.a().host(), c.host(), c.hostAddress(), 8 * TcpTransfer.MIB, 0)
+                .await(Duration.ofSeconds(60));
+        assertEquals(toB.sentSha256(), toB.receivedSha256(), overB);
+        assertEquals(toC.sentSha256(), toC.receivedSha256(), overC);
     }
 
     private static String diagnose(TwoOffices t) {
