@@ -1010,6 +1010,23 @@ class IpsecTunnelTest {
         assertEquals(Optional.empty(), hub.sites().get(0).lastFailure, "the stranger's failure is not office-b's");
         assertTrue(hub.sites().get(1).lastFailure.orElseThrow().startsWith("AUTHENTICATION_FAILED"), "C's key was office-c's failure");
         assertEquals("ESTABLISHED", hub.status().get(1).state(), "C's old IKE SA stays until it is replaced");
+
+        // C comes back from another address (a dynamic one changed) with its key: its ID finds office-c again, whose
+        // old IKE SA goes (INITIAL_CONTACT), and office-c's ESP now goes to the new address
+        InetAddress moved = InetAddress.ofLiteral("198.51.100.5");
+        IpsecTunnel c3 = new IpsecTunnel(List.of(site("hub", Optional.of(A), "c.example", "hub.example", pskC,
+                "198.18.3.0/24", "198.18.1.0/24")), 1, Environment.of(clock, new SecureRandom()), x -> moved);
+        new Network(new java.util.LinkedHashMap<>(java.util.Map.of(A, hub, moved, c3))).tick();
+        IpsecSiteStatus now = hub.status().get(1);
+        assertEquals("ESTABLISHED", now.state());
+        assertEquals(c3.status().get(0).spiI(), now.spiI(), "office-c's IKE SA is the new one");
+        assertEquals(moved, now.peer().orElseThrow().getAddress());
+        assertEquals(1, now.children().size(), "the old CHILD SA went with its IKE SA: " + now.children());
+        byte[] again = packet("198.18.1.10", "198.18.3.10");
+        Results sealed = new Results(2048);
+        hub.seal(hub.sites().get(1), again, 0, again.length, sealed);
+        assertEquals(moved, sealed.sendTo(0).getAddress(), "ESP to where C is now");
+        assertEquals(sb.spiI(), hub.status().get(0).spiI(), "office-b untouched");
     }
 
     private static byte[] body(Results r) {
