@@ -1029,6 +1029,73 @@ class IpsecTunnelTest {
         assertEquals(sb.spiI(), hub.status().get(0).spiI(), "office-b untouched");
     }
 
+    /** A certificate site with explicit IDs for the hub test below; no endpoint unless {@code endpoint}. */
+    private static IpsecSite.Settings certSite(String name, Optional<InetAddress> endpoint, SiteCertificates certs, String ours,
+                                               String theirs, String local, String remote) {
+        return new IpsecSite.Settings(name, endpoint.map(e -> new InetSocketAddress(e, 500)), endpoint.isPresent(), false,
+                (l, r) -> {
+                    try {
+                        return new IkeConfig.Builder(l, r).certificates(certs.current()).ids(ours, theirs)
+                                .ike("aes256gcm16-prfsha256-ecp256").esp("aes256gcm16").selectors(List.of(local), List.of(remote))
+                                .build();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, Optional.of(certs));
+    }
+
+    /**
+     * With certificates the ID that picks the site must also be the one the peer's certificate names: a branch that
+     * claims another's ID with its own certificate is refused under the site it claimed, and the others stay up.
+     */
+    @Test
+    void withCertificatesTheIdThatPicksTheSiteIsTheCertificates(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        SecureRandom random = new SecureRandom();
+        java.time.Instant now = clock.now();
+        var ca = sitelink.pki.CertificateAuthority.newCa("Example CA", sitelink.pki.KeyType.ECDSA_P256, Duration.ofDays(3650), now, random);
+        java.util.function.Function<String, sitelink.pki.CertificateAuthority.Issued> issue = n -> {
+            try {
+                return sitelink.pki.CertificateAuthority.issue(ca.certificate(), ca.privateKey(), n,
+                        List.of(sitelink.pki.CertificateAuthority.AltName.parse("dns:" + n)), sitelink.pki.KeyType.ECDSA_P256,
+                        Duration.ofDays(365), now, random);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        var hubCert = issue.apply("hub.example");
+        var bCert = issue.apply("b.example");
+        var cCert = issue.apply("c.example");
+        SiteCertificates.CrlReader reader = f -> List.of();
+        java.util.function.BiFunction<String, sitelink.pki.CertificateAuthority.Issued, SiteCertificates> certs = (site, own) ->
+                new SiteCertificates(site, new sitelink.ike.IkeCertificates(List.of(own.certificate()), own.privateKey(),
+                        List.of(ca.certificate()), List.of()), List.of(), reader, clock);
+        IpsecTunnel hub = new IpsecTunnel(List.of(
+                certSite("office-b", Optional.empty(), certs.apply("office-b", hubCert), "hub.example", "b.example",
+                        "198.18.1.0/24", "198.18.2.0/24"),
+                certSite("office-c", Optional.empty(), certs.apply("office-c", hubCert), "hub.example", "c.example",
+                        "198.18.1.0/24", "198.18.3.0/24")),
+                1, Environment.of(clock, random), x -> A);
+        IpsecTunnel b = new IpsecTunnel(List.of(certSite("hub", Optional.of(A), certs.apply("hub", bCert), "b.example",
+                "hub.example", "198.18.2.0/24", "198.18.1.0/24")), 1, Environment.of(clock, random), x -> B);
+        IpsecTunnel c = new IpsecTunnel(List.of(certSite("hub", Optional.of(A), certs.apply("hub", cCert), "c.example",
+                "hub.example", "198.18.3.0/24", "198.18.1.0/24")), 1, Environment.of(clock, random), x -> C);
+        new Network(new java.util.LinkedHashMap<>(java.util.Map.of(A, hub, B, b, C, c))).tick();
+        assertEquals("ESTABLISHED", hub.status().get(0).state(), hub.status().get(0).toString());
+        assertEquals("ESTABLISHED", hub.status().get(1).state(), hub.status().get(1).toString());
+        assertEquals(c.status().get(0).spiI(), hub.status().get(1).spiI());
+
+        // D holds b.example's certificate and claims c.example: office-c's check of that certificate refuses it
+        IpsecTunnel d = new IpsecTunnel(List.of(certSite("hub", Optional.of(A), certs.apply("hub", bCert), "c.example",
+                "hub.example", "198.18.3.0/24", "198.18.1.0/24")), 1, Environment.of(clock, random), x -> D);
+        new Network(new java.util.LinkedHashMap<>(java.util.Map.of(A, hub, D, d))).tick();
+        assertTrue(hub.sites().get(1).lastFailure.orElseThrow().startsWith("ID_MISMATCH: the peer identifies as c.example, but "
+                + "its certificate (CN=b.example) names only"), hub.sites().get(1).lastFailure.toString());
+        assertEquals("ESTABLISHED", hub.status().get(1).state(), "C's IKE SA is untouched");
+        assertEquals(c.status().get(0).spiI(), hub.status().get(1).spiI());
+        assertEquals("ESTABLISHED", hub.status().get(0).state());
+    }
+
     private static byte[] body(Results r) {
         return Arrays.copyOfRange(r.deliverBuffer(0), r.deliverOffset(0), r.deliverOffset(0) + r.deliverLength(0));
     }
