@@ -287,10 +287,12 @@ public final class StatusReport {
         for (DeviceStatus d : devices) {
             String site = d.site().isEmpty() ? d.interfaceName() : d.site() + " (" + d.interfaceName() + ")";
             for (IpsecSiteStatus i : d.ikeSites()) {
+                // the CHILD SAs outgoing packets use: one, or one per subnet pair when the peer made several
                 String child = i.children().stream().filter(IpsecSiteStatus.Child::outbound)
                         .map(c -> HEX.toHexDigits(c.inboundSpi()) + "_i " + HEX.toHexDigits(c.outboundSpi()) + "_o "
                                 + c.cipher())
-                        .findFirst().orElse("-");
+                        .collect(java.util.stream.Collectors.joining(", "));
+                child = child.isEmpty() ? "-" : child;
                 ike.add(new String[] {site, i.name(), i.state(), i.peer().map(Explain::endpoint).orElse("(none)"),
                         i.ikeProposal().map(x -> x + i.keyExchange().map(k -> ", " + k).orElse("") + ", up "
                                         + i.establishedAt().map(e -> seconds(e, d.at())).orElse(0L) + " s")

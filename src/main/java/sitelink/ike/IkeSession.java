@@ -30,6 +30,8 @@ public final class IkeSession {
     /** For a responder that answers for several sites: which one the initiator's ID names (null: this config's only). */
     private IdentityChoice identityChoice;
     private boolean identityChose;
+    /** Further CHILD SAs asked for ({@link #requestChildSa}): [local, remote] selectors, sent one at a time. */
+    private final java.util.ArrayDeque<List<List<TrafficSelector>>> wantedChildren = new java.util.ArrayDeque<>();
     private boolean siteUnknown;
     private final Clock clock;
     private final SecureRandom random;
@@ -103,6 +105,11 @@ public final class IkeSession {
 
     /** CREATE_CHILD_SA rekeying {@code old}: our new inbound SPI, our nonce, our PFS exchange (null without a group). */
     private record ChildRekey(Child old, int newSpi, byte[] nonce, DhGroup.Exchange pfs, boolean keRetried) implements Request {
+    }
+
+    /** CREATE_CHILD_SA for a further CHILD SA beside the others (no REKEY_SA), for the selectors asked for. */
+    private record NewChild(List<TrafficSelector> local, List<TrafficSelector> remote, int newSpi, byte[] nonce,
+                            DhGroup.Exchange pfs, boolean keRetried) implements Request {
     }
 
     /** IKE_INTERMEDIATE (RFC 9242) with our half of an additional key exchange (RFC 9370 section 2.2.2). */
@@ -330,6 +337,9 @@ public final class IkeSession {
         if (state != State.ESTABLISHED) {
             return Optional.empty();
         }
+        if (!wantedChildren.isEmpty()) {
+            return Optional.of(clock.nanoTime());
+        }
         long wake = ikeRekeyAt - ikeHardEndAt < 0 ? ikeRekeyAt : ikeHardEndAt;
         for (Child c : children.values()) {
             if (rekeyable(c) && c.rekeyAt - wake < 0) {
@@ -356,6 +366,21 @@ public final class IkeSession {
             }
         }
         return tick();
+    }
+
+    /**
+     * Asks for a further CHILD SA for {@code local === remote} (within the site's selectors) beside those this IKE SA
+     * has: for a pair of subnets the peer left out when it narrowed the first (a policy-based gateway makes one CHILD SA
+     * per pair). Sent by {@link #tick} when no other request is outstanding; its answer installs the CHILD SA, or is
+     * a {@code Failed} naming the pair while the IKE SA and the other CHILD SAs stay.
+     */
+    public void requestChildSa(List<TrafficSelector> local, List<TrafficSelector> remote) {
+        wantedChildren.add(List.of(List.copyOf(local), List.copyOf(remote)));
+    }
+
+    /** True when a CHILD SA asked for ({@link #requestChildSa}) can be sent now: {@link #tick} sends it. */
+    public boolean childRequestReady() {
+        return state == State.ESTABLISHED && outstanding == null && !wantedChildren.isEmpty();
     }
 
     /** ESP arrived from the peer on one of this IKE SA's CHILD SAs: it is alive, no liveness check needed (RFC 3706 idea). */
@@ -509,6 +534,8 @@ public final class IkeSession {
                 intermediateResponse(plain, r, out);
             } else if (purpose instanceof ChildRekey r && m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
                 childRekeyResponse(plain, r, out);
+            } else if (purpose instanceof NewChild r && m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
+                newChildResponse(plain, r, out);
             } else if (purpose instanceof IkeRekey r && m.exchange() == Ike.CREATE_CHILD_SA && state == State.ESTABLISHED) {
                 ikeRekeyResponse(plain, r, out);
             } else if (purpose instanceof FollowUpKe r && m.exchange() == Ike.IKE_FOLLOWUP_KE && state == State.ESTABLISHED) {
@@ -1454,6 +1481,96 @@ public final class IkeSession {
                 new ChildRekey(old, spi, nonce, pfs, keRetried));
     }
 
+    /** Sends {@code [ SA Ni [KE] TSi TSr ]} for a further CHILD SA: a new SPI and nonce, a KE when the proposal has a group. */
+    private void startNewChild(List<TrafficSelector> local, List<TrafficSelector> remote, int group, boolean keRetried,
+                               List<IkeAction> out) {
+        int spi = random.nextInt() | 0x100;
+        byte[] nonce = randomBytes(32);
+        DhGroup.Exchange pfs = group == 0 ? null : DhGroup.generate(group, random);
+        List<Payload> p = new ArrayList<>();
+        p.add(new Payload.SecurityAssociation(withSpi(config.espProposals(), spi)));
+        p.add(new Payload.Nonce(nonce));
+        if (pfs != null) {
+            p.add(new Payload.KeyExchange(group, pfs.publicValue()));
+        }
+        p.add(new Payload.TrafficSelectors(true, local));
+        p.add(new Payload.TrafficSelectors(false, remote));
+        long id = nextRequestId++;
+        sendRequest(out, id, natT ? Ike.NAT_T_PORT : Ike.IKE_PORT,
+                seal(new IkeMessage(spiI, spiR, Ike.CREATE_CHILD_SA, initiator ? Ike.FLAG_INITIATOR : 0, id, p)),
+                new NewChild(local, remote, spi, nonce, pfs, keRetried));
+    }
+
+    /** The answer to {@link #startNewChild}: the CHILD SA installed, or a {@code Failed} naming the pair (nothing else ends). */
+    private void newChildResponse(IkeMessage m, NewChild r, List<IkeAction> out) {
+        Optional<Payload.Notify> invalidKe = m.notify(Ike.INVALID_KE_PAYLOAD);
+        if (invalidKe.isPresent() && !r.keRetried && invalidKe.get().data().length == 2) {
+            int wanted = ((invalidKe.get().data()[0] & 0xff) << 8) | (invalidKe.get().data()[1] & 0xff);
+            if (config.espProposals().stream().anyMatch(x -> x.dhGroup() == wanted)) {
+                startNewChild(r.local, r.remote, wanted, true, out);
+                return;
+            }
+        }
+        String which = "a CHILD SA for " + r.local + " === " + r.remote;
+        Optional<Payload.Notify> error = m.all(Payload.Notify.class).stream().filter(Payload.Notify::isError).findFirst();
+        Optional<Payload.SecurityAssociation> sa = m.first(Payload.SecurityAssociation.class);
+        Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
+        Optional<Payload.TrafficSelectors> tsi = m.selectors(true), tsr = m.selectors(false);
+        if (error.isPresent() || sa.isEmpty() || nonce.isEmpty() || tsi.isEmpty() || tsr.isEmpty() || sa.get().proposals().size() != 1) {
+            IkeFailure reason = error.map(e -> switch (e.notifyType()) {
+                case Ike.NO_PROPOSAL_CHOSEN -> IkeFailure.NO_PROPOSAL_CHOSEN;
+                case Ike.TS_UNACCEPTABLE -> IkeFailure.TS_UNACCEPTABLE;
+                case Ike.INVALID_KE_PAYLOAD -> IkeFailure.INVALID_KE_PAYLOAD;
+                default -> IkeFailure.PEER_ERROR;
+            }).orElse(IkeFailure.PEER_ERROR);
+            out.add(new IkeAction.Failed(reason, which + ": the peer answered " + error.map(e -> "with error notify " + e.notifyType())
+                    .orElse("without SA, nonce or selectors") + "; its packets stay dropped (outside_selectors)"));
+            return;
+        }
+        Proposal chosen = sa.get().proposals().get(0);
+        int group = r.pfs == null ? 0 : r.pfs.group();
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        if (!Proposals.accepts(config.espProposals(), chosen) || chosen.spi().length != 4 || chosen.dhGroup() != group
+                || (group != 0 && (ke.isEmpty() || ke.get().group() != group))) {
+            out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, which + ": the peer chose " + chosen + ", which this site did not offer"));
+            return;
+        }
+        if (!TrafficSelector.allWithin(tsi.get().selectors(), r.local) || !TrafficSelector.allWithin(tsr.get().selectors(), r.remote)) {
+            out.add(new IkeAction.Failed(IkeFailure.TS_UNACCEPTABLE, which + ": the peer narrowed to " + tsi.get().selectors() + " === "
+                    + tsr.get().selectors() + ", outside what was asked"));
+            return;
+        }
+        byte[] gir = new byte[0];
+        if (group != 0) {
+            Optional<byte[]> shared = r.pfs.agree(ke.get().data());
+            if (shared.isEmpty()) {
+                out.add(new IkeAction.Failed(IkeFailure.INVALID_DH_VALUE, which + ": the peer's DH public value is invalid for group " + group));
+                return;
+            }
+            gir = shared.get();
+        }
+        List<TrafficSelector> ti = tsi.get().selectors(), tr = tsr.get().selectors();
+        byte[] peerNonce = nonce.get().data(), sharedGir = gir;
+        java.util.function.BiConsumer<byte[], List<IkeAction>> complete = (extra, o) -> {
+            inboundChildSpi = r.newSpi;
+            install(chosen, ti, tr, sharedGir, r.nonce, peerNonce, true, extra, IkeAction.Outbound.NOW, o);
+            Arrays.fill(sharedGir, (byte) 0);
+        };
+        List<Integer> additional = additionalMethods(chosen);
+        if (!additional.isEmpty()) {
+            Optional<Payload.Notify> link = m.notify(Ike.ADDITIONAL_KEY_EXCHANGE);
+            if (link.isEmpty()) {
+                out.add(new IkeAction.Failed(IkeFailure.PEER_ERROR, which + ": the peer chose " + chosen
+                        + " without ADDITIONAL_KEY_EXCHANGE (RFC 9370)"));
+                return;
+            }
+            sendFollowUp(new FollowUp(additional, link.get().data(), complete,
+                    (why, o) -> o.add(new IkeAction.Failed(IkeFailure.PEER_ERROR, which + ": " + why))), out);
+            return;
+        }
+        complete.accept(new byte[0], out);
+    }
+
     private void childRekeyResponse(IkeMessage m, ChildRekey r, List<IkeAction> out) {
         Optional<Payload.Notify> invalidKe = m.notify(Ike.INVALID_KE_PAYLOAD);
         if (invalidKe.isPresent() && !r.keRetried && invalidKe.get().data().length == 2) {
@@ -1662,6 +1779,11 @@ public final class IkeSession {
                     startChildRekey(c, config.espProposals().get(0).dhGroup(), false, out);
                     return out;
                 }
+            }
+            if (!wantedChildren.isEmpty()) {
+                List<List<TrafficSelector>> w = wantedChildren.poll();
+                startNewChild(w.get(0), w.get(1), config.espProposals().get(0).dhGroup(), false, out);
+                return out;
             }
             if (!config.dpdInterval().isZero()
                     && clock.nanoTime() - lastHeardNanos - config.dpdInterval().toNanos() >= 0) {

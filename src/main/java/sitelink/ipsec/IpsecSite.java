@@ -93,8 +93,13 @@ public final class IpsecSite implements Remote {
     private final int tunnelIndex;
 
     // ---- data path (volatile: the TUN and UDP readers read them without the lock)
-    /** The newest CHILD SA, which outgoing packets use; null while none is installed. */
-    volatile Outgoing outbound;
+    /**
+     * The CHILD SAs outgoing packets use, one per set of selectors (the newest of each: a rekey replaces its
+     * predecessor), the most recently made set first; a packet takes the first whose selectors it fits. Usually one;
+     * several when the peer made a CHILD SA per subnet pair (a policy-based gateway, strongSwan with several
+     * children). Null while none is installed.
+     */
+    volatile Outgoing[] outbound;
     /** Where ESP-in-UDP goes: the peer's address and port 4500 (or what NAT made of it). */
     volatile InetSocketAddress espDestination;
     /**
@@ -106,12 +111,14 @@ public final class IpsecSite implements Remote {
     volatile boolean heard;
     /** A packet wanted to go out with no CHILD SA: with start_action trap, the timer initiates. */
     volatile boolean trafficWaiting;
-    /** The outbound SA is running out of sequence numbers: the timer asks its session for a rekey. */
-    volatile boolean sequenceLow;
+    /** An outgoing SA running out of sequence numbers (null: none): the timer asks its session for a rekey. */
+    volatile EspSa sequenceLow;
     final LongAdder rxBytes = new LongAdder(), txBytes = new LongAdder(), rxPackets = new LongAdder(), txPackets = new LongAdder();
 
     // ---- control (the lock)
     final List<IkeSession> sessions = new ArrayList<>();
+    /** Per IKE SA we initiated: the selector pairs we asked further CHILD SAs for (once each). */
+    final java.util.Map<IkeSession, java.util.Set<String>> askedPairs = new java.util.IdentityHashMap<>();
     final List<Installed> installed = new ArrayList<>();
     /** A copy of {@link #installed} as of its last change, for building the tunnel's SPI table without this lock. */
     volatile List<Installed> published = List.of();
@@ -196,6 +203,19 @@ public final class IpsecSite implements Remote {
         return tunnelIndex;
     }
 
+    /** Whether outgoing packets use {@code sa} (for status's marker). */
+    private boolean carriesOutbound(EspSa sa) {
+        Outgoing[] os = outbound;
+        if (os != null) {
+            for (Outgoing o : os) {
+                if (o.sa() == sa) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** The site as status shows it, taken under the lock. */
     synchronized IpsecSiteStatus status(long nowNanos, Instant now) {
         String state;
@@ -216,7 +236,7 @@ public final class IpsecSite implements Remote {
         for (Installed i : installed) {
             children.add(new IpsecSiteStatus.Child(i.child().inboundSpi(), i.child().outboundSpi(),
                     i.child().encr().name() + (i.child().integ() == 0 ? "" : "-" + sitelink.ike.Transform.of(sitelink.ike.Ike.INTEG, i.child().integ()).name()),
-                    i.child().localSelectors().toString(), i.child().remoteSelectors().toString(), i.at(), outbound != null && i.sa() == outbound.sa()));
+                    i.child().localSelectors().toString(), i.child().remoteSelectors().toString(), i.at(), carriesOutbound(i.sa())));
         }
         Optional<Instant> retry = established ? Optional.empty()
                 : !sessions.isEmpty() && failedSinceUp ? Optional.of(now) // trying again now

@@ -143,14 +143,21 @@ public final class IpsecTunnel implements Tunnel {
     @Override
     public void seal(Remote to, byte[] packet, int off, int len, Results out) {
         IpsecSite site = (IpsecSite) to;
-        IpsecSite.Outgoing o = site.outbound;
-        if (o == null) {
+        IpsecSite.Outgoing[] os = site.outbound;
+        if (os == null) {
             site.trafficWaiting = true;
             count(Drop.NO_CHILD_SA);
             out.drop(Drop.NO_CHILD_SA);
             return;
         }
-        if (!o.selectors().outbound(packet, off, len)) {
+        IpsecSite.Outgoing o = null;
+        for (IpsecSite.Outgoing x : os) {
+            if (x.selectors().outbound(packet, off, len)) {
+                o = x;
+                break;
+            }
+        }
+        if (o == null) {
             drop(Drop.OUTSIDE_SELECTORS, out);
             return;
         }
@@ -159,7 +166,7 @@ public final class IpsecTunnel implements Tunnel {
         byte[] buf = out.buffer();
         int n = sa.seal(packet, off, len, nextHeader, buf, 0);
         if (sa.needsRekey()) {
-            site.sequenceLow = true;
+            site.sequenceLow = sa;
         }
         if (n < 0) { // the sequence numbers ran out before the rekey finished
             count(Drop.NO_CHILD_SA);
@@ -435,7 +442,7 @@ public final class IpsecTunnel implements Tunnel {
 
     /** Carries out what a session said, under the site's lock. */
     private void apply(IpsecSite site, IkeSession s, List<IkeAction> actions, Results out) {
-        boolean changed = false, established = false;
+        boolean changed = false, established = false, installedAny = false;
         for (IkeAction a : actions) {
             switch (a) {
                 case IkeAction.Send x -> out.send(x.localPort() == Ike.NAT_T_PORT ? NAT_T_SOCKET : IKE_SOCKET, x.to(), null,
@@ -484,6 +491,7 @@ public final class IpsecTunnel implements Tunnel {
                     }));
                     site.espDestination = c.child().remote();
                     changed = true;
+                    installedAny = true;
                     LOG.log(Level.INFO, "{0}: {1} installed", site.name(), c.child());
                     warnIfNarrowed(site, s, c.child());
                 }
@@ -520,6 +528,12 @@ public final class IpsecTunnel implements Tunnel {
                     LOG.log(Level.DEBUG, "{0}: IKE message dropped: {1}", site.name(), d.reason());
                 }
             }
+        }
+        if (installedAny && s.weInitiated() && s.state() == IkeSession.State.ESTABLISHED) {
+            askForLeftOutPairs(site, s);
+        }
+        if (s.childRequestReady()) { // a further CHILD SA asked for: its request now (one at a time)
+            apply(site, s, s.tick(), out);
         }
         if (established && site.settings.certificates().isPresent()) {
             // its IKE_AUTH may have used the CRLs from before a re-read the timer already checked the others against
@@ -572,8 +586,32 @@ public final class IpsecTunnel implements Tunnel {
         }
     }
 
+    /**
+     * A peer that narrowed the CHILD SA we asked for with all of the site's subnets to some of them (a policy-based
+     * gateway makes one per pair of subnets) is asked, once per IKE SA, for a CHILD SA of its own for each pair of a
+     * local and a remote selector that no CHILD SA of this IKE SA touches. Pairs narrowed only in part are not asked
+     * again (the warning on the install names them).
+     */
+    private void askForLeftOutPairs(IpsecSite site, IkeSession s) {
+        java.util.Set<String> asked = site.askedPairs.computeIfAbsent(s, x -> new java.util.HashSet<>());
+        for (TrafficSelector l : s.config().localSelectors()) {
+            for (TrafficSelector r : s.config().remoteSelectors()) {
+                String pair = l + " === " + r;
+                boolean touched = site.installed.stream().anyMatch(i -> i.owner() == s
+                        && !TrafficSelector.narrow(List.of(l), i.child().localSelectors()).isEmpty()
+                        && !TrafficSelector.narrow(List.of(r), i.child().remoteSelectors()).isEmpty());
+                if (!touched && asked.add(pair)) {
+                    LOG.log(Level.INFO, "{0}: asking the peer for a CHILD SA for {1}, which the CHILD SAs it agreed to "
+                            + "leave out", site.name(), pair);
+                    s.requestChildSa(List.of(l), List.of(r));
+                }
+            }
+        }
+    }
+
     /** The session is over: its CHILD SAs go, and a site that initiates tries again after a while. */
     private boolean end(IpsecSite site, IkeSession s) {
+        site.askedPairs.remove(s);
         site.sessions.remove(s);
         boolean changed = site.installed.removeIf(i -> i.owner() == s);
         if (site.sessions.stream().noneMatch(x -> x.state() == IkeSession.State.ESTABLISHED)) {
@@ -596,17 +634,31 @@ public final class IpsecTunnel implements Tunnel {
      * After CHILD SAs came or went: the newest that may carry outgoing packets is outbound (if none may yet, the newest
      * waiting for the peer, never a redundant one), and the UDP reader's table is made anew.
      */
+    /**
+     * Publishes the site's CHILD SAs to the data path: all of them for the UDP reader, and for the TUN reader the one
+     * outgoing packets use per set of selectors (the newest free to carry them, else the newest waiting to; a rekey
+     * keeps its predecessor's selectors, so it takes its place), the set made most recently first.
+     */
     private void republish(IpsecSite site) {
-        IpsecSite.Installed out = null, waiting = null;
+        java.util.Map<String, IpsecSite.Installed[]> bySelectors = new java.util.LinkedHashMap<>(); // [now, waiting]
         for (IpsecSite.Installed i : site.installed) {
-            if (i.outboundFrom() == IpsecSite.OUTBOUND_NOW) {
-                out = i;
-            } else if (i.outboundFrom() != IpsecSite.OUTBOUND_NEVER) {
-                waiting = i;
+            if (i.outboundFrom() == IpsecSite.OUTBOUND_NEVER) {
+                continue;
             }
+            String key = i.child().localSelectors() + " === " + i.child().remoteSelectors();
+            IpsecSite.Installed[] best = bySelectors.remove(key); // re-inserted: the set's newest SA orders it
+            best = best == null ? new IpsecSite.Installed[2] : best;
+            best[i.outboundFrom() == IpsecSite.OUTBOUND_NOW ? 0 : 1] = i;
+            bySelectors.put(key, best);
         }
-        IpsecSite.Installed chosen = out != null ? out : waiting;
-        site.outbound = chosen == null ? null : new IpsecSite.Outgoing(chosen.sa(), chosen.selectors());
+        List<IpsecSite.Outgoing> outgoing = new ArrayList<>(), waiting = new ArrayList<>();
+        for (IpsecSite.Installed[] best : bySelectors.values()) {
+            // a set whose only SA still waits for the peer comes after those free to carry (selectors a rekey changed)
+            (best[0] != null ? outgoing : waiting).addFirst(new IpsecSite.Outgoing((best[0] != null ? best[0] : best[1]).sa(),
+                    (best[0] != null ? best[0] : best[1]).selectors()));
+        }
+        outgoing.addAll(waiting);
+        site.outbound = outgoing.isEmpty() ? null : outgoing.toArray(IpsecSite.Outgoing[]::new);
         site.published = List.copyOf(site.installed);
         publishInbound();
     }
@@ -649,6 +701,7 @@ public final class IpsecTunnel implements Tunnel {
                     }
                 }
                 site.sessions.clear();
+                site.askedPairs.clear();
                 site.installed.clear();
                 site.outbound = null;
                 site.published = List.of();
@@ -707,13 +760,12 @@ public final class IpsecTunnel implements Tunnel {
                     republish(site);
                 }
                 next = earlier(next, natKeepalive(site, now, out));
-                if (site.sequenceLow) {
-                    site.sequenceLow = false;
-                    IpsecSite.Outgoing o = site.outbound;
-                    EspSa sa = o == null ? null : o.sa();
+                EspSa low = site.sequenceLow;
+                if (low != null) {
+                    site.sequenceLow = null;
                     for (IpsecSite.Installed i : List.copyOf(site.installed)) {
-                        if (sa != null && i.sa() == sa) {
-                            apply(site, i.owner(), i.owner().rekeyChildSa(sa.inboundSpi()), out);
+                        if (i.sa() == low) {
+                            apply(site, i.owner(), i.owner().rekeyChildSa(low.inboundSpi()), out);
                         }
                     }
                 }
@@ -863,6 +915,7 @@ public final class IpsecTunnel implements Tunnel {
         for (IpsecSite site : sites) {
             synchronized (site) {
                 site.sessions.clear();
+                site.askedPairs.clear();
                 site.installed.clear();
                 site.outbound = null;
             }

@@ -269,6 +269,70 @@ class GatewayIkeIT {
         }
     }
 
+    /**
+     * A peer that makes a CHILD SA per subnet pair (strongSwan with two children, as a policy-based gateway does per
+     * ACL entry): each carries its own pair's packets both ways, the older one as well after the newer came.
+     */
+    @Test
+    @DisplayName("strongSwan with two children (two subnet pairs, two CHILD SAs in one IKE SA) initiates both: each carries its own pair's traffic, the first too once the second is up")
+    void aChildSaPerSubnetPairEachCarriesItsOwn() throws IOException {
+        try (TwoOffices t = TwoOffices.create()) {
+            Charon swan = twoPairs(t, "none");
+            swan.swanctl("--initiate", "--child", "net");
+            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
+            swan.swanctl("--initiate", "--child", "net2");
+            bothPairsCarry(t, swan);
+        }
+    }
+
+    /**
+     * sitelink initiates with both of office B's subnets in one CHILD SA; strongSwan with a child per subnet narrows it
+     * to the first, and sitelink asks for the second pair's CHILD SA itself.
+     */
+    @Test
+    @DisplayName("sitelink initiates to strongSwan with a child per subnet: narrowed to the first pair, it asks for a CHILD SA for the second itself; both pairs carry traffic")
+    void aPairThePeerLeftOutGetsItsOwnChildSa() throws IOException {
+        try (TwoOffices t = TwoOffices.create()) {
+            Charon swan = twoPairs(t, "start");
+            E2e.await(Duration.ofSeconds(30), "sitelink asking for the second pair", () -> t.a().sitelink().output()
+                    .contains("asking the peer for a CHILD SA for"), t.a().sitelink()::tail);
+            Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
+            bothPairsCarry(t, swan);
+        }
+    }
+
+    /**
+     * Office A's site for office B with B's LAN and 198.18.9.0/24 (198.18.9.1 on B's gateway), with {@code startAction};
+     * office B's charon with a child for each (net, net2), answering only. A is up when this returns.
+     */
+    private static Charon twoPairs(TwoOffices t, String startAction) throws IOException {
+        String second = "198.18.9.0/24";
+        t.writeSiteFile(t.a(), ikeSite(t, t.a(), t.b(), startAction, psk(t.a()))
+                .replace("remote_subnets: [" + t.b().lan() + "]", "remote_subnets: [" + t.b().lan() + ", " + second + "]"));
+        t.b().gateway().execOk("ip", "addr", "add", "198.18.9.1/32", "dev", "lo"); // an address of the second subnet
+        t.b().gateway().sysctl("net.ipv4.ip_forward", "1");
+        String twoChildren = conf(t.b(), t.a(), "none", PSK, "aes256gcm16-prfsha256-modp2048", t.b().lan())
+                .replace("    children {\n", "    children {\n      net2 {\n        local_ts = " + second + "\n        remote_ts = "
+                        + t.a().lan() + "\n        esp_proposals = aes256gcm16-modp2048\n      }\n");
+        Charon swan = Charon.run(t.b().gateway(), twoChildren, Map.of());
+        t.up(t.a());
+        return swan;
+    }
+
+    /** Two CHILD SAs at sitelink; host B (first pair) and 198.18.9.1 (second) answer host A; 64 MiB to host B intact. */
+    private static void bothPairsCarry(TwoOffices t, Charon swan) {
+        Traffic.awaitPing(t.a().host(), "198.18.9.1", Duration.ofSeconds(30));
+        String status = sitelinkStatus(t);
+        System.out.println(status + swan.swanctl("--list-sas"));
+        assertEquals(2, count(status, "_o aes256gcm16"), "two CHILD SAs at sitelink:\n" + status);
+        // the first pair's traffic still goes, now that the second pair has its own SA
+        Traffic.Ping toB = Traffic.ping(t.a().host(), t.b().hostAddress(), 5, 0.2);
+        assertEquals(5, toB.received(), "host A pings host B on the first CHILD SA");
+        transfer(t);
+        Traffic.Ping toSecond = Traffic.ping(t.a().host(), "198.18.9.1", 5, 0.2);
+        assertEquals(5, toSecond.received(), "and 198.18.9.1 on the second");
+    }
+
     @Test
     @DisplayName("PSK mismatch, proposal mismatch, disjoint selectors: not established, and the log, status and diagnose name the mismatch and the fix")
     void mismatchesAreNamed() throws IOException {

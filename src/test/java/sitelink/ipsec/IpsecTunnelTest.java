@@ -450,7 +450,7 @@ class IpsecTunnelTest {
         Wire w = new Wire(a, b);
         w.tick();
         int oldOut = b.status().get(0).children().get(0).outboundSpi();
-        a.sites().get(0).sequenceLow = true; // A's outbound SA runs out of sequence numbers: A rekeys it now
+        a.sites().get(0).sequenceLow = a.sites().get(0).outbound[0].sa(); // A's outbound SA runs out of sequence numbers: A rekeys it now
         Results r = new Results(2048);
         a.tick(r);
         List<Datagram> request = Datagram.of(r, A);
@@ -607,7 +607,7 @@ class IpsecTunnelTest {
 
         /** {@code t}'s outbound CHILD SA runs out of sequence numbers: its timer starts a rekey. */
         void rekey(IpsecTunnel t) {
-            t.sites().get(0).sequenceLow = true;
+            t.sites().get(0).sequenceLow = t.sites().get(0).outbound[0].sa();
             tick();
         }
 
@@ -1094,6 +1094,42 @@ class IpsecTunnelTest {
         assertEquals("ESTABLISHED", hub.status().get(1).state(), "C's IKE SA is untouched");
         assertEquals(c.status().get(0).spiI(), hub.status().get(1).spiI());
         assertEquals("ESTABLISHED", hub.status().get(0).state());
+    }
+
+    /**
+     * A peer that narrows our CHILD SA to one of the site's subnet pairs is asked once for each pair it left out; a
+     * pair it refuses is logged as that pair's TS_UNACCEPTABLE while the IKE SA and the first CHILD SA carry on.
+     */
+    @Test
+    void aPairTheFirstChildSaLeftOutIsAskedForOnceAndARefusalIsNamed() {
+        IpsecSite.Settings ofB = new IpsecSite.Settings("office-b", Optional.of(new InetSocketAddress(B, 500)), true, false,
+                (l, r) -> {
+                    try { // office-b's two subnets; B allows only the first
+                        return new IkeConfig.Builder(l, r).psk(PSK.getBytes(StandardCharsets.UTF_8))
+                                .ike("aes256gcm16-prfsha256-curve25519").esp("aes256gcm16-modp2048")
+                                .selectors(List.of("198.18.1.0/24"), List.of("198.18.2.0/24", "198.18.9.0/24"))
+                                .dpd(Duration.ofSeconds(30)).lifetimes(Duration.ofHours(4), Duration.ofHours(1)).build();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        IpsecTunnel a = new IpsecTunnel(List.of(ofB), 1, Environment.of(clock, new SecureRandom()), x -> A);
+        IpsecTunnel b = gateway(B, A, "198.18.2.0/24", "198.18.1.0/24", false, PSK);
+        try (LogCapture capture = new LogCapture()) {
+            Wire w = new Wire(a, b);
+            w.tick();
+            w.tick();
+            String log = String.join("\n", capture.lines);
+            assertEquals(1, capture.lines.stream().filter(l -> l.contains("asking the peer for a CHILD SA for")
+                    && l.contains("198.18.9.0")).count(), log);
+            assertTrue(capture.lines.stream().anyMatch(l -> l.startsWith("office-b: ") && l.contains("TS_UNACCEPTABLE")
+                    && l.contains("a CHILD SA for [198.18.1.0/24] === [198.18.9.0/24]")), log);
+        }
+        IpsecSiteStatus sa = a.status().get(0);
+        assertEquals("ESTABLISHED", sa.state());
+        assertEquals(1, sa.children().size(), sa.toString());
+        byte[] p = packet("198.18.1.10", "198.18.2.10");
+        assertArrayEquals(p, through(a, b, p).orElseThrow(), "the first pair's CHILD SA carries on");
     }
 
     private static byte[] body(Results r) {
