@@ -589,13 +589,16 @@ public final class IpsecTunnel implements Tunnel {
     /**
      * A peer that narrowed the CHILD SA we asked for with all of the site's subnets to some of them (a policy-based
      * gateway makes one per pair of subnets) is asked, once per IKE SA, for a CHILD SA of its own for each pair of a
-     * local and a remote selector that no CHILD SA of this IKE SA touches. Pairs narrowed only in part are not asked
+     * local and a remote selector of one address family that no CHILD SA of this IKE SA touches. Pairs narrowed only in part are not asked
      * again (the warning on the install names them).
      */
     private void askForLeftOutPairs(IpsecSite site, IkeSession s) {
         java.util.Set<String> asked = site.askedPairs.computeIfAbsent(s, x -> new java.util.HashSet<>());
         for (TrafficSelector l : s.config().localSelectors()) {
             for (TrafficSelector r : s.config().remoteSelectors()) {
+                if (l.isIpv4() != r.isIpv4()) {
+                    continue; // no packet goes from one family to the other
+                }
                 String pair = l + " === " + r;
                 boolean touched = site.installed.stream().anyMatch(i -> i.owner() == s
                         && !TrafficSelector.narrow(List.of(l), i.child().localSelectors()).isEmpty()

@@ -1132,6 +1132,32 @@ class IpsecTunnelTest {
         assertArrayEquals(p, through(a, b, p).orElseThrow(), "the first pair's CHILD SA carries on");
     }
 
+    /** Dual stack: a CHILD SA with both families' subnets leaves no pair out (none goes from one family to the other). */
+    @Test
+    void aDualStackChildSaAsksForNothingMore() {
+        java.util.function.BiFunction<List<String>, List<String>, IpsecSite.Settings> dual = (local, remote) ->
+                new IpsecSite.Settings(local.get(0).startsWith("198.18.1") ? "office-b" : "office-a",
+                        Optional.of(new InetSocketAddress(local.get(0).startsWith("198.18.1") ? B : A, 500)),
+                        local.get(0).startsWith("198.18.1"), false, (l, r) -> {
+                            try {
+                                return new IkeConfig.Builder(l, r).psk(PSK.getBytes(StandardCharsets.UTF_8))
+                                        .ike("aes256gcm16-prfsha256-curve25519").esp("aes256gcm16").selectors(local, remote).build();
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+        IpsecTunnel a = new IpsecTunnel(List.of(dual.apply(List.of("198.18.1.0/24", "2001:db8:1::/64"),
+                List.of("198.18.2.0/24", "2001:db8:2::/64"))), 1, Environment.of(clock, new SecureRandom()), x -> A);
+        IpsecTunnel b = new IpsecTunnel(List.of(dual.apply(List.of("198.18.2.0/24", "2001:db8:2::/64"),
+                List.of("198.18.1.0/24", "2001:db8:1::/64"))), 1, Environment.of(clock, new SecureRandom()), x -> B);
+        try (LogCapture capture = new LogCapture()) {
+            new Wire(a, b).tick();
+            assertTrue(capture.lines.stream().noneMatch(l -> l.contains("asking the peer")), String.join("\n", capture.lines));
+        }
+        assertEquals("ESTABLISHED", a.status().get(0).state());
+        assertEquals(1, a.status().get(0).children().size());
+    }
+
     private static byte[] body(Results r) {
         return Arrays.copyOfRange(r.deliverBuffer(0), r.deliverOffset(0), r.deliverOffset(0) + r.deliverLength(0));
     }
