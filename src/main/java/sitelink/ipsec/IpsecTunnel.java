@@ -350,13 +350,32 @@ public final class IpsecTunnel implements Tunnel {
         boolean narrowed = !new java.util.HashSet<>(child.localSelectors()).equals(new java.util.HashSet<>(local))
                 || !new java.util.HashSet<>(child.remoteSelectors()).equals(new java.util.HashSet<>(remote));
         String now = narrowed ? child.localSelectors() + " === " + child.remoteSelectors() : "";
-        if (narrowed && !now.equals(site.narrowedWarned)) {
+        if (narrowed && wholePairs(child, local, remote)) {
+            // a CHILD SA per subnet pair (a policy-based peer): the other pairs get theirs (askForLeftOutPairs)
+            LOG.log(Level.INFO, "{0}: the CHILD SA carries {1}, whole subnet pairs of this site''s {2} === {3}: the peer "
+                    + "makes one per pair", site.name(), now, local, remote);
+        } else if (narrowed && !now.equals(site.narrowedWarned)) {
             LOG.log(Level.WARNING, "{0}: the CHILD SA carries only {1}, narrower than this site''s {2} === {3}; packets "
                     + "outside it are dropped (outside_selectors): make the peer''s selectors mirror this site''s "
                     + "local_subnets and remote_subnets, or narrow them here to what the peer allows", site.name(), now,
                     local, remote);
         }
         site.narrowedWarned = now;
+    }
+
+    /** Whether each of the site's (local, remote) selector pairs that {@code child} touches, it carries whole. */
+    private static boolean wholePairs(ChildSa child, List<TrafficSelector> local, List<TrafficSelector> remote) {
+        for (TrafficSelector l : local) {
+            for (TrafficSelector r : remote) {
+                boolean touched = !TrafficSelector.narrow(List.of(l), child.localSelectors()).isEmpty()
+                        && !TrafficSelector.narrow(List.of(r), child.remoteSelectors()).isEmpty();
+                if (touched && !(TrafficSelector.allWithin(List.of(l), child.localSelectors())
+                        && TrafficSelector.allWithin(List.of(r), child.remoteSelectors()))) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**

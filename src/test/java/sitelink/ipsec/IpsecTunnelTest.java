@@ -1124,6 +1124,8 @@ class IpsecTunnelTest {
                     && l.contains("198.18.9.0")).count(), log);
             assertTrue(capture.lines.stream().anyMatch(l -> l.startsWith("office-b: ") && l.contains("TS_UNACCEPTABLE")
                     && l.contains("a CHILD SA for [198.18.1.0/24] === [198.18.9.0/24]")), log);
+            assertTrue(capture.lines.stream().anyMatch(l -> l.contains("whole subnet pairs") && l.contains("one per pair"))
+                    && capture.lines.stream().noneMatch(l -> l.contains("narrower")), "a whole pair is no narrowing to warn of: " + log);
         }
         IpsecSiteStatus sa = a.status().get(0);
         assertEquals("ESTABLISHED", sa.state());
