@@ -1517,12 +1517,7 @@ public final class IkeSession {
         Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
         Optional<Payload.TrafficSelectors> tsi = m.selectors(true), tsr = m.selectors(false);
         if (error.isPresent() || sa.isEmpty() || nonce.isEmpty() || tsi.isEmpty() || tsr.isEmpty() || sa.get().proposals().size() != 1) {
-            IkeFailure reason = error.map(e -> switch (e.notifyType()) {
-                case Ike.NO_PROPOSAL_CHOSEN -> IkeFailure.NO_PROPOSAL_CHOSEN;
-                case Ike.TS_UNACCEPTABLE -> IkeFailure.TS_UNACCEPTABLE;
-                case Ike.INVALID_KE_PAYLOAD -> IkeFailure.INVALID_KE_PAYLOAD;
-                default -> IkeFailure.PEER_ERROR;
-            }).orElse(IkeFailure.PEER_ERROR);
+            IkeFailure reason = childFailure(error);
             out.add(new IkeAction.Failed(reason, which + ": the peer answered " + error.map(e -> "with error notify " + e.notifyType())
                     .orElse("without SA, nonce or selectors") + "; its packets stay dropped (outside_selectors)"));
             return;
@@ -1530,8 +1525,7 @@ public final class IkeSession {
         Proposal chosen = sa.get().proposals().get(0);
         int group = r.pfs == null ? 0 : r.pfs.group();
         Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
-        if (!Proposals.accepts(config.espProposals(), chosen) || chosen.spi().length != 4 || chosen.dhGroup() != group
-                || (group != 0 && (ke.isEmpty() || ke.get().group() != group))) {
+        if (!childAnswerOffered(chosen, group, ke)) {
             out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, which + ": the peer chose " + chosen + ", which this site did not offer"));
             return;
         }
@@ -1571,6 +1565,22 @@ public final class IkeSession {
         complete.accept(new byte[0], out);
     }
 
+    /** What an error notify in the answer to our CREATE_CHILD_SA means (PEER_ERROR for any other, or none). */
+    private static IkeFailure childFailure(Optional<Payload.Notify> error) {
+        return error.map(e -> switch (e.notifyType()) {
+            case Ike.NO_PROPOSAL_CHOSEN -> IkeFailure.NO_PROPOSAL_CHOSEN;
+            case Ike.TS_UNACCEPTABLE -> IkeFailure.TS_UNACCEPTABLE;
+            case Ike.INVALID_KE_PAYLOAD -> IkeFailure.INVALID_KE_PAYLOAD;
+            default -> IkeFailure.PEER_ERROR;
+        }).orElse(IkeFailure.PEER_ERROR);
+    }
+
+    /** Whether the proposal the peer chose for our CREATE_CHILD_SA is one we offered, with a KE of our group if any. */
+    private boolean childAnswerOffered(Proposal chosen, int group, Optional<Payload.KeyExchange> ke) {
+        return Proposals.accepts(config.espProposals(), chosen) && chosen.spi().length == 4 && chosen.dhGroup() == group
+                && (group == 0 || ke.isPresent() && ke.get().group() == group);
+    }
+
     private void childRekeyResponse(IkeMessage m, ChildRekey r, List<IkeAction> out) {
         Optional<Payload.Notify> invalidKe = m.notify(Ike.INVALID_KE_PAYLOAD);
         if (invalidKe.isPresent() && !r.keRetried && invalidKe.get().data().length == 2) {
@@ -1590,12 +1600,7 @@ public final class IkeSession {
             if (error.isPresent() && (error.get().notifyType() == Ike.TEMPORARY_FAILURE || error.get().notifyType() == Ike.CHILD_SA_NOT_FOUND)) {
                 return; // section 2.25: the peer is busy with the same SA (retried), or deleted it meanwhile
             }
-            IkeFailure reason = error.map(e -> switch (e.notifyType()) {
-                case Ike.NO_PROPOSAL_CHOSEN -> IkeFailure.NO_PROPOSAL_CHOSEN;
-                case Ike.TS_UNACCEPTABLE -> IkeFailure.TS_UNACCEPTABLE;
-                case Ike.INVALID_KE_PAYLOAD -> IkeFailure.INVALID_KE_PAYLOAD;
-                default -> IkeFailure.PEER_ERROR;
-            }).orElse(IkeFailure.PEER_ERROR);
+            IkeFailure reason = childFailure(error);
             out.add(new IkeAction.Failed(reason, which + ": the peer answered " + error.map(e -> "with error notify " + e.notifyType()
                     + (reason == IkeFailure.NO_PROPOSAL_CHOSEN ? " (it accepts none of this site's ESP proposals " + config.espProposals() + ")" : ""))
                     .orElse("without SA, nonce or selectors") + "; the old CHILD SA stays, retried in " + REKEY_RETRY.toSeconds() + " s"));
@@ -1604,8 +1609,7 @@ public final class IkeSession {
         Proposal chosen = sa.get().proposals().get(0);
         int group = r.pfs == null ? 0 : r.pfs.group();
         Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
-        if (!Proposals.accepts(config.espProposals(), chosen) || chosen.spi().length != 4 || chosen.dhGroup() != group
-                || (group != 0 && (ke.isEmpty() || ke.get().group() != group))) {
+        if (!childAnswerOffered(chosen, group, ke)) {
             r.old.rekeyAt = clock.nanoTime() + REKEY_RETRY.toNanos();
             out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, which + ": the peer chose " + chosen
                     + (group != 0 ? " with KE of group " + ke.map(Payload.KeyExchange::group).orElse(0) : "") + ", which this site did not offer"));

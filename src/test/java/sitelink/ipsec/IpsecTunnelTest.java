@@ -759,16 +759,8 @@ class IpsecTunnelTest {
     /** One gateway's tunnel with a certificate site whose credentials (and CRL file) {@code certs} holds. */
     private IpsecTunnel certGateway(InetAddress self, InetAddress peer, boolean initiate, SiteCertificates certs, String localId,
                                     String remoteId, String local, String remote) {
-        IpsecSite.Settings s = new IpsecSite.Settings(peer.equals(B) ? "office-b" : "office-a",
-                Optional.of(new InetSocketAddress(peer, 500)), initiate, false, (l, r) -> {
-                    try {
-                        return new IkeConfig.Builder(l, r).certificates(certs.current()).ids(localId, remoteId)
-                                .ike("aes256gcm16-prfsha256-ecp256").esp("aes256gcm16").selectors(List.of(local), List.of(remote))
-                                .build();
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                }, Optional.of(certs));
+        IpsecSite.Settings s = certSite(peer.equals(B) ? "office-b" : "office-a", Optional.of(peer), initiate, certs, localId,
+                remoteId, local, remote);
         return new IpsecTunnel(List.of(s), 1, Environment.of(clock, new SecureRandom()), x -> self);
     }
 
@@ -1029,10 +1021,10 @@ class IpsecTunnelTest {
         assertEquals(sb.spiI(), hub.status().get(0).spiI(), "office-b untouched");
     }
 
-    /** A certificate site with explicit IDs for the hub test below; no endpoint unless {@code endpoint}. */
-    private static IpsecSite.Settings certSite(String name, Optional<InetAddress> endpoint, SiteCertificates certs, String ours,
-                                               String theirs, String local, String remote) {
-        return new IpsecSite.Settings(name, endpoint.map(e -> new InetSocketAddress(e, 500)), endpoint.isPresent(), false,
+    /** A certificate site with explicit IDs ({@code ours} is ours); no endpoint unless {@code endpoint}. */
+    private static IpsecSite.Settings certSite(String name, Optional<InetAddress> endpoint, boolean initiate, SiteCertificates certs,
+                                               String ours, String theirs, String local, String remote) {
+        return new IpsecSite.Settings(name, endpoint.map(e -> new InetSocketAddress(e, 500)), initiate, false,
                 (l, r) -> {
                     try {
                         return new IkeConfig.Builder(l, r).certificates(certs.current()).ids(ours, theirs)
@@ -1071,14 +1063,14 @@ class IpsecTunnelTest {
                 new SiteCertificates(site, new sitelink.ike.IkeCertificates(List.of(own.certificate()), own.privateKey(),
                         List.of(ca.certificate()), List.of()), List.of(), reader, clock);
         IpsecTunnel hub = new IpsecTunnel(List.of(
-                certSite("office-b", Optional.empty(), certs.apply("office-b", hubCert), "hub.example", "b.example",
+                certSite("office-b", Optional.empty(), false, certs.apply("office-b", hubCert), "hub.example", "b.example",
                         "198.18.1.0/24", "198.18.2.0/24"),
-                certSite("office-c", Optional.empty(), certs.apply("office-c", hubCert), "hub.example", "c.example",
+                certSite("office-c", Optional.empty(), false, certs.apply("office-c", hubCert), "hub.example", "c.example",
                         "198.18.1.0/24", "198.18.3.0/24")),
                 1, Environment.of(clock, random), x -> A);
-        IpsecTunnel b = new IpsecTunnel(List.of(certSite("hub", Optional.of(A), certs.apply("hub", bCert), "b.example",
+        IpsecTunnel b = new IpsecTunnel(List.of(certSite("hub", Optional.of(A), true, certs.apply("hub", bCert), "b.example",
                 "hub.example", "198.18.2.0/24", "198.18.1.0/24")), 1, Environment.of(clock, random), x -> B);
-        IpsecTunnel c = new IpsecTunnel(List.of(certSite("hub", Optional.of(A), certs.apply("hub", cCert), "c.example",
+        IpsecTunnel c = new IpsecTunnel(List.of(certSite("hub", Optional.of(A), true, certs.apply("hub", cCert), "c.example",
                 "hub.example", "198.18.3.0/24", "198.18.1.0/24")), 1, Environment.of(clock, random), x -> C);
         new Network(new java.util.LinkedHashMap<>(java.util.Map.of(A, hub, B, b, C, c))).tick();
         assertEquals("ESTABLISHED", hub.status().get(0).state(), hub.status().get(0).toString());
@@ -1086,7 +1078,7 @@ class IpsecTunnelTest {
         assertEquals(c.status().get(0).spiI(), hub.status().get(1).spiI());
 
         // D holds b.example's certificate and claims c.example: office-c's check of that certificate refuses it
-        IpsecTunnel d = new IpsecTunnel(List.of(certSite("hub", Optional.of(A), certs.apply("hub", bCert), "c.example",
+        IpsecTunnel d = new IpsecTunnel(List.of(certSite("hub", Optional.of(A), true, certs.apply("hub", bCert), "c.example",
                 "hub.example", "198.18.3.0/24", "198.18.1.0/24")), 1, Environment.of(clock, random), x -> D);
         new Network(new java.util.LinkedHashMap<>(java.util.Map.of(A, hub, D, d))).tick();
         assertTrue(hub.sites().get(1).lastFailure.orElseThrow().startsWith("ID_MISMATCH: the peer identifies as c.example, but "
