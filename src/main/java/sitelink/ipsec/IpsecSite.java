@@ -221,11 +221,13 @@ public final class IpsecSite implements Remote {
         String state;
         // A failure since the SA was last up (an unanswered liveness check, refused credentials) keeps the site DOWN
         // while this side tries again, as a WireGuard site whose initiations go unanswered is DOWN, not CONNECTING.
+        // a half-open session of a branch that has not said which site without an endpoint it is, is none of ours
+        boolean hasOwnSession = sessions.stream().anyMatch(x -> !x.siteUnknown());
         boolean failedSinceUp = lastFailureAt.isPresent()
                 && establishedAt.map(up -> !lastFailureAt.get().isBefore(up)).orElse(true);
         if (established) {
             state = "ESTABLISHED";
-        } else if (!sessions.isEmpty() && !failedSinceUp) {
+        } else if (hasOwnSession && !failedSinceUp) {
             state = "CONNECTING";
         } else if (settings.initiateAtStart() || settings.initiateOnTraffic()) {
             state = "DOWN";
@@ -239,8 +241,8 @@ public final class IpsecSite implements Remote {
                     i.child().localSelectors().toString(), i.child().remoteSelectors().toString(), i.at(), carriesOutbound(i.sa())));
         }
         Optional<Instant> retry = established ? Optional.empty()
-                : !sessions.isEmpty() && failedSinceUp ? Optional.of(now) // trying again now
-                : sessions.isEmpty() && retryAt != 0 && settings.initiateAtStart()
+                : hasOwnSession && failedSinceUp ? Optional.of(now) // trying again now
+                : !hasOwnSession && retryAt != 0 && settings.initiateAtStart()
                 ? Optional.of(now.plusNanos(Math.max(0, retryAt - nowNanos))) : Optional.empty();
         return new IpsecSiteStatus(name(), id, state, endpoint(), ikeProposal.map(p -> p.toString().replaceFirst("^IKE:", "")), spiI, spiR, natTraversal,
                 establishedAt, children, lastFailure, lastFailureAt, retry, rxBytes.sum(), txBytes.sum(),

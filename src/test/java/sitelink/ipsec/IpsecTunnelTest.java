@@ -962,6 +962,14 @@ class IpsecTunnelTest {
                 "198.18.2.0/24", "198.18.1.0/24")), 1, Environment.of(clock, new SecureRandom()), x -> B);
         IpsecTunnel c = new IpsecTunnel(List.of(site("hub", Optional.of(A), "c.example", "hub.example", pskC,
                 "198.18.3.0/24", "198.18.1.0/24")), 1, Environment.of(clock, new SecureRandom()), x -> C);
+        // C's IKE_SA_INIT alone (its IKE_AUTH held back): office-b, which answered it, is not CONNECTING for it
+        Results r = new Results(2048);
+        c.tick(r);
+        Datagram init = Datagram.of(r, C).get(0);
+        hub.handshake(IpsecTunnel.IKE_SOCKET, new InetSocketAddress(C, 500), A, init.bytes(), init.bytes().length, r.clear());
+        assertEquals(1, r.sends(), "answered");
+        assertEquals("WAITING", hub.status().get(0).state(), "a branch not yet named is no session of office-b's");
+        clock.advance(Duration.ofMillis(1100)); // C sends its IKE_SA_INIT again, and goes on from the answer
         Network net = new Network(new java.util.LinkedHashMap<>(java.util.Map.of(A, hub, B, b, C, c)));
         net.tick();
 
