@@ -125,6 +125,7 @@ public final class StatusReport {
                 t.put("psk_changed", i.pskChanged().map(Instant::toString).orElse(null));
                 t.put("psk_age_days", i.pskAgeDays(d.at()).orElse(null));
                 t.put("psk_warning", i.pskWarning(d.at()).orElse(null));
+                t.put("awaited_id", i.awaitedId().orElse(null));
                 ArrayNode children = t.putArray("child_sas");
                 for (IpsecSiteStatus.Child c : i.children()) {
                     ObjectNode x = children.addObject();
@@ -355,7 +356,9 @@ public final class StatusReport {
         return switch (i.state()) {
             case "CONNECTING" -> "IKE exchange with " + i.peer().map(Explain::endpoint).orElse("the peer") + " under way"
                     + i.lastFailure().map(f -> " (last failure: " + f + ")").orElse("");
-            case "WAITING" -> "start_action none: waiting for the peer to initiate" + i.lastFailure().map(f -> " (last failure: " + f + ")").orElse("");
+            case "WAITING" -> "start_action none: waiting for the peer to initiate"
+                    + i.awaitedId().map(x -> ", presenting the ID " + x).orElse("")
+                    + i.lastFailure().map(f -> " (last failure: " + f + ")").orElse("");
             default -> i.lastFailure().map(f -> f + retry).orElse("no IKE SA yet" + retry);
         };
     }

@@ -247,7 +247,20 @@ public final class IpsecSite implements Remote {
         return new IpsecSiteStatus(name(), id, state, endpoint(), ikeProposal.map(p -> p.toString().replaceFirst("^IKE:", "")), spiI, spiR, natTraversal,
                 establishedAt, children, lastFailure, lastFailureAt, retry, rxBytes.sum(), txBytes.sum(),
                 rxPackets.sum(), txPackets.sum(), keyExchange, settings.certificates().map(SiteCertificates::expires),
-                peerCertificateExpires, settings.pskFile().flatMap(IpsecSite::lastChanged));
+                peerCertificateExpires, settings.pskFile().flatMap(IpsecSite::lastChanged), awaitedId());
+    }
+
+    /**
+     * For a site that answers anyone (no endpoint): the ID its peer must present, when the site file writes one (without
+     * it the peer's address is expected, which is not known before it connects).
+     */
+    private Optional<String> awaitedId() {
+        if (settings.endpoint().isPresent() || settings.unresolved().isPresent()) {
+            return Optional.empty();
+        }
+        sitelink.ike.IkeId expected = remoteId();
+        return expected.sameAs(sitelink.ike.IkeId.of(java.net.InetAddress.ofLiteral("0.0.0.0")))
+                ? Optional.empty() : Optional.of(expected.toString());
     }
 
     /** When a file last changed; empty when it cannot be read (status is no place to fail for it). */

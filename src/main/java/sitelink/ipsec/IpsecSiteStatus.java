@@ -23,6 +23,7 @@ import sitelink.crypto.Key;
  * @param certificateExpires     with certificates: when this site's certificate expires
  * @param peerCertificateExpires when the certificate the peer last authenticated with expires (it stays known after
  *                               the IKE SA went down)
+ * @param awaitedId    a site without an endpoint whose remote_id is written: the ID its peer must present
  */
 public record IpsecSiteStatus(String name, Key id, String state, Optional<InetSocketAddress> peer,
                               Optional<String> ikeProposal, long spiI, long spiR, boolean natTraversal,
@@ -30,11 +31,23 @@ public record IpsecSiteStatus(String name, Key id, String state, Optional<InetSo
                               Optional<Instant> lastFailureAt, Optional<Instant> nextAttempt, long rxBytes, long txBytes,
                               long rxPackets, long txPackets, Optional<String> keyExchange,
                               Optional<Instant> certificateExpires, Optional<Instant> peerCertificateExpires,
-                              Optional<Instant> pskChanged) {
+                              Optional<Instant> pskChanged, Optional<String> awaitedId) {
     /** Certificates that expire within this many days are warned about (status, diagnose, an event). */
     public static final int WARN_DAYS_BEFORE_EXPIRY = 30;
     /** A pre-shared key unchanged for longer is to be rotated (as {@code check} and {@code diagnose} say). */
     public static final int ROTATE_PSK_AFTER_DAYS = 90;
+
+    /** As above for a site with an endpoint (no awaited ID). */
+    public IpsecSiteStatus(String name, Key id, String state, Optional<InetSocketAddress> peer, Optional<String> ikeProposal,
+                           long spiI, long spiR, boolean natTraversal, Optional<Instant> establishedAt, List<Child> children,
+                           Optional<String> lastFailure, Optional<Instant> lastFailureAt, Optional<Instant> nextAttempt,
+                           long rxBytes, long txBytes, long rxPackets, long txPackets, Optional<String> keyExchange,
+                           Optional<Instant> certificateExpires, Optional<Instant> peerCertificateExpires,
+                           Optional<Instant> pskChanged) {
+        this(name, id, state, peer, ikeProposal, spiI, spiR, natTraversal, establishedAt, children, lastFailure,
+                lastFailureAt, nextAttempt, rxBytes, txBytes, rxPackets, txPackets, keyExchange, certificateExpires,
+                peerCertificateExpires, pskChanged, Optional.empty());
+    }
 
     /** As above without a pre-shared key file's age (a site with certificates, or none known). */
     public IpsecSiteStatus(String name, Key id, String state, Optional<InetSocketAddress> peer, Optional<String> ikeProposal,
@@ -44,7 +57,7 @@ public record IpsecSiteStatus(String name, Key id, String state, Optional<InetSo
                            Optional<Instant> certificateExpires, Optional<Instant> peerCertificateExpires) {
         this(name, id, state, peer, ikeProposal, spiI, spiR, natTraversal, establishedAt, children, lastFailure,
                 lastFailureAt, nextAttempt, rxBytes, txBytes, rxPackets, txPackets, keyExchange, certificateExpires,
-                peerCertificateExpires, Optional.empty());
+                peerCertificateExpires, Optional.empty(), Optional.empty());
     }
 
     /** Whole days since the pre-shared key's file last changed, when known. */

@@ -76,6 +76,7 @@ public final class StatusLines {
             time(b, "certificate_expires_ms", i.certificateExpires());
             time(b, "peer_certificate_expires_ms", i.peerCertificateExpires());
             time(b, "psk_changed_ms", i.pskChanged());
+            i.awaitedId().ifPresent(x -> line(b, "awaited_id", x));
             line(b, "rx_bytes", Long.toString(i.rxBytes()));
             line(b, "tx_bytes", Long.toString(i.txBytes()));
             line(b, "rx_packets", Long.toString(i.rxPackets()));
@@ -164,6 +165,7 @@ public final class StatusLines {
         private long spiI, spiR, rxBytes, txBytes, rxPackets, txPackets;
         private boolean natT;
         private Instant established, failureAt, nextAttempt, certificateExpires, peerCertificateExpires, pskChanged;
+        private String awaitedId;
         private final List<IpsecSiteStatus.Child> children = new ArrayList<>();
         private int childIn, childOut;
         private String cipher = "", localTs = "", remoteTs = "";
@@ -190,6 +192,7 @@ public final class StatusLines {
                 case "certificate_expires_ms" -> certificateExpires = ms(v);
                 case "peer_certificate_expires_ms" -> peerCertificateExpires = ms(v);
                 case "psk_changed_ms" -> pskChanged = ms(v);
+                case "awaited_id" -> awaitedId = v;
                 case "rx_bytes" -> rxBytes = Long.parseLong(v);
                 case "tx_bytes" -> txBytes = Long.parseLong(v);
                 case "rx_packets" -> rxPackets = Long.parseLong(v);
@@ -220,7 +223,7 @@ public final class StatusLines {
                     Optional.ofNullable(proposal), spiI, spiR, natT, Optional.ofNullable(established), children,
                     Optional.ofNullable(failure), Optional.ofNullable(failureAt), Optional.ofNullable(nextAttempt), rxBytes,
                     txBytes, rxPackets, txPackets, Optional.ofNullable(keyExchange), Optional.ofNullable(certificateExpires),
-                    Optional.ofNullable(peerCertificateExpires), Optional.ofNullable(pskChanged));
+                    Optional.ofNullable(peerCertificateExpires), Optional.ofNullable(pskChanged), Optional.ofNullable(awaitedId));
         }
     }
 

@@ -216,6 +216,22 @@ class StatusReportTest {
                 j.get("certificate_warnings").get(0).asText());
     }
 
+    /** A site without an endpoint that waits for its peer names the ID that peer must present (table and JSON). */
+    @Test
+    void aWaitingSiteWithoutAnEndpointNamesTheIdItWaitsFor() throws Exception {
+        sitelink.ipsec.IpsecSiteStatus site = new sitelink.ipsec.IpsecSiteStatus("kiosk-1", sitelink.ipsec.IpsecSite.idOf("kiosk-1"),
+                "WAITING", Optional.empty(), Optional.empty(), 0, 0, false, Optional.empty(), List.of(), Optional.empty(),
+                Optional.empty(), Optional.empty(), 0, 0, 0, 0, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.of("kiosk-1.example.org"));
+        DeviceStatus d = new DeviceStatus("sl-hub", "hub", Optional.empty(), 51820, NOW, new java.util.TreeMap<>(), List.of(),
+                List.of(site));
+        String table = StatusReport.table(List.of(d));
+        assertTrue(table.contains("start_action none: waiting for the peer to initiate, presenting the ID kiosk-1.example.org"),
+                table);
+        JsonNode j = new ObjectMapper().readTree(StatusReport.json(List.of(d))).get("ike_sites").get(0);
+        assertEquals("kiosk-1.example.org", j.get("awaited_id").asText());
+    }
+
     /** A pre-shared key file unchanged for 97 days: its age in the JSON, and a line saying to rotate it; none at 90. */
     @Test
     void aPreSharedKeyOlderThanNinetyDaysIsToBeRotated() throws Exception {

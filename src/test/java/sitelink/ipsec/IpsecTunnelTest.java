@@ -969,6 +969,8 @@ class IpsecTunnelTest {
         hub.handshake(IpsecTunnel.IKE_SOCKET, new InetSocketAddress(C, 500), A, init.bytes(), init.bytes().length, r.clear());
         assertEquals(1, r.sends(), "answered");
         assertEquals("WAITING", hub.status().get(0).state(), "a branch not yet named is no session of office-b's");
+        assertEquals(Optional.of("b.example"), hub.status().get(0).awaitedId(), "the ID office-b waits for");
+        assertEquals(Optional.empty(), c.status().get(0).awaitedId(), "a site with an endpoint waits for no ID");
         clock.advance(Duration.ofMillis(1100)); // C sends its IKE_SA_INIT again, and goes on from the answer
         Network net = new Network(new java.util.LinkedHashMap<>(java.util.Map.of(A, hub, B, b, C, c)));
         net.tick();

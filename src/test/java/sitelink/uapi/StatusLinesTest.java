@@ -112,6 +112,18 @@ class StatusLinesTest {
     }
 
     @Test
+    void theAwaitedIdRoundTrips() {
+        Instant t = Instant.ofEpochMilli(1_700_000_000_123L);
+        sitelink.ipsec.IpsecSiteStatus site = new sitelink.ipsec.IpsecSiteStatus("kiosk-1", sitelink.ipsec.IpsecSite.idOf("kiosk-1"),
+                "WAITING", Optional.empty(), Optional.empty(), 0, 0, false, Optional.empty(), List.of(), Optional.empty(),
+                Optional.empty(), Optional.empty(), 0, 0, 0, 0, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.of("CN=kiosk-1.example.org,O=Example"));
+        DeviceStatus s = new DeviceStatus("sl-a", "office-a", Optional.of(key(1)), 51820, t, new TreeMap<>(), List.of(),
+                List.of(site));
+        assertEquals(s, StatusLines.parse(lines(StatusLines.format(s))));
+    }
+
+    @Test
     void thePreSharedKeysAgeRoundTrips() {
         Instant t = Instant.ofEpochMilli(1_700_000_000_123L);
         sitelink.ipsec.IpsecSiteStatus site = new sitelink.ipsec.IpsecSiteStatus("branch", sitelink.ipsec.IpsecSite.idOf("branch"),
