@@ -111,27 +111,26 @@ class StatusLinesTest {
         assertEquals(s, StatusLines.parse(lines(text)));
     }
 
-    @Test
-    void theAwaitedIdRoundTrips() {
-        Instant t = Instant.ofEpochMilli(1_700_000_000_123L);
-        sitelink.ipsec.IpsecSiteStatus site = new sitelink.ipsec.IpsecSiteStatus("kiosk-1", sitelink.ipsec.IpsecSite.idOf("kiosk-1"),
+    /** A WAITING site's status with a pre-shared key file's age and an awaited ID, in a device's status at {@code t}. */
+    private static DeviceStatus waiting(Instant t, Optional<Instant> pskChanged, Optional<String> awaitedId) {
+        sitelink.ipsec.IpsecSiteStatus site = new sitelink.ipsec.IpsecSiteStatus("branch", sitelink.ipsec.IpsecSite.idOf("branch"),
                 "WAITING", Optional.empty(), Optional.empty(), 0, 0, false, Optional.empty(), List.of(), Optional.empty(),
                 Optional.empty(), Optional.empty(), 0, 0, 0, 0, Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.of("CN=kiosk-1.example.org,O=Example"));
-        DeviceStatus s = new DeviceStatus("sl-a", "office-a", Optional.of(key(1)), 51820, t, new TreeMap<>(), List.of(),
-                List.of(site));
+                pskChanged, awaitedId);
+        return new DeviceStatus("sl-a", "office-a", Optional.of(key(1)), 51820, t, new TreeMap<>(), List.of(), List.of(site));
+    }
+
+    @Test
+    void theAwaitedIdRoundTrips() {
+        DeviceStatus s = waiting(Instant.ofEpochMilli(1_700_000_000_123L), Optional.empty(),
+                Optional.of("CN=kiosk-1.example.org,O=Example"));
         assertEquals(s, StatusLines.parse(lines(StatusLines.format(s))));
     }
 
     @Test
     void thePreSharedKeysAgeRoundTrips() {
         Instant t = Instant.ofEpochMilli(1_700_000_000_123L);
-        sitelink.ipsec.IpsecSiteStatus site = new sitelink.ipsec.IpsecSiteStatus("branch", sitelink.ipsec.IpsecSite.idOf("branch"),
-                "WAITING", Optional.empty(), Optional.empty(), 0, 0, false, Optional.empty(), List.of(), Optional.empty(),
-                Optional.empty(), Optional.empty(), 0, 0, 0, 0, Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.of(t.minusSeconds(97 * 86_400)));
-        DeviceStatus s = new DeviceStatus("sl-a", "office-a", Optional.of(key(1)), 51820, t, new TreeMap<>(), List.of(),
-                List.of(site));
+        DeviceStatus s = waiting(t, Optional.of(t.minusSeconds(97 * 86_400)), Optional.empty());
         String text = StatusLines.format(s);
         org.junit.jupiter.api.Assertions.assertTrue(text.contains("psk_changed_ms=" + (t.toEpochMilli() - 97 * 86_400_000L) + "\n"), text);
         assertEquals(s, StatusLines.parse(lines(text)));
