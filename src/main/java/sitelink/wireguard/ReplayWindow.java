@@ -16,7 +16,13 @@ public final class ReplayWindow {
     public static final long WINDOW_SIZE = (long) (RING_BLOCKS - 1) * BLOCK_BITS;
 
     private final long[] ring = new long[RING_BLOCKS];
-    private long last;
+    /**
+     * One more than the greatest counter accepted, 0 before the first: so a fresh window's first counter (0) takes
+     * the same branch as every later in-order one. With "the greatest accepted" (0 when fresh), counter 0 of each new
+     * session was the one packet to take the "not newer" branch, which the JIT, having never seen it in a busy
+     * session's profile, compiled as a deoptimization trap: each rekey threw the receive path's compiled code away.
+     */
+    private long next;
 
     public ReplayWindow() {
     }
@@ -26,10 +32,11 @@ public final class ReplayWindow {
         if (Constants.reachedRejectAfterMessages(counter)) {
             return false;
         }
-        if (Long.compareUnsigned(counter, last) <= 0 && Long.compareUnsigned(last - counter, WINDOW_SIZE) > 0) {
+        long last = next - 1; // all ones (2^64 - 1) when fresh: then no counter is within the window below it
+        if (Long.compareUnsigned(counter, next) < 0 && Long.compareUnsigned(last - counter, WINDOW_SIZE) > 0) {
             return false;
         }
-        if (Long.compareUnsigned(counter, last) > 0 && (counter >>> BLOCK_BITS_LOG) != (last >>> BLOCK_BITS_LOG)) {
+        if (Long.compareUnsigned(counter, next) >= 0 && (counter >>> BLOCK_BITS_LOG) != (last >>> BLOCK_BITS_LOG)) {
             return true; // update would clear the counter's block before marking it
         }
         return (ring[block(counter)] & bit(counter)) == 0;
@@ -43,13 +50,16 @@ public final class ReplayWindow {
         if (Constants.reachedRejectAfterMessages(counter)) {
             return false;
         }
-        if (Long.compareUnsigned(counter, last) > 0) {
+        long last = next - 1;
+        if (Long.compareUnsigned(counter, next) >= 0) {
+            // Fresh (last = 2^64 - 1): current is 2^58 - 1, above any counter's block, so diff <= 0 and nothing is
+            // cleared (nothing is marked yet either).
             long current = last >>> BLOCK_BITS_LOG;
             long diff = Math.min((counter >>> BLOCK_BITS_LOG) - current, RING_BLOCKS);
             for (long i = current + 1; i <= current + diff; i++) {
                 ring[(int) (i & BLOCK_MASK)] = 0; // blocks entering the window start empty
             }
-            last = counter;
+            next = counter + 1; // no overflow: counters at REJECT_AFTER_MESSAGES and above were refused above
         } else if (Long.compareUnsigned(last - counter, WINDOW_SIZE) > 0) {
             return false;
         }
