@@ -142,7 +142,13 @@ public final class Device implements DeviceControl, AutoCloseable {
     private static final ThreadLocal<Results> INLINE_ANSWERS = ThreadLocal.withInitial(() -> new Results(UdpSocket.MAX_DATAGRAM));
     private final List<Thread> threads = new ArrayList<>();
     private volatile UdpIo bind;
-    /** Threads other than the TUN reader (UDP reader, handshakes, timers, UAPI) send their few datagrams one at a time. */
+    /**
+     * Threads other than the TUN reader (UDP reader, handshakes, timers, UAPI) send their few datagrams one at a time.
+     * A device thread's is in its loop's confined arena ({@link #runPrepared}), as the data path's batches are, so that
+     * sendmmsg sees one kind of memory session: a batch of another kind (an automatic arena's) made the JIT's code of
+     * {@code UdpSocket.send}, compiled for the data path's batches, deoptimize at every handshake message sent.
+     * Other threads (UAPI) get one the collector frees.
+     */
     private static final ThreadLocal<UdpSocket.Batch> SINGLE = ThreadLocal.withInitial(() -> new UdpSocket.Batch(1));
     private volatile boolean running = true;
     private volatile int fwmark;
@@ -242,7 +248,7 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     private void startUdpReader(int slot) {
         String suffix = slot == 0 ? "" : Integer.toString(slots[slot].port());
-        threads.add(Thread.ofPlatform().name(name + "-udp" + suffix).daemon().start(() -> udpLoop(slot)));
+        threads.add(Thread.ofPlatform().name(name + "-udp" + suffix).daemon().start(() -> runPrepared(arena -> udpLoop(slot, arena))));
     }
 
     /** Routes {@code prefixes} to {@code site}, a remote site of an added tunnel (WireGuard's peers route through UAPI). */
@@ -270,23 +276,39 @@ public final class Device implements DeviceControl, AutoCloseable {
      * (one per thread: a provider look-up and a first initialization each, about half a millisecond apiece measured
      * inside a gateway's first handshake) and its one-datagram batch.
      */
-    private static void prepareThread() {
+    private static void prepareThread(Arena arena) {
         sitelink.crypto.ChaChaPoly.prepareThread();
         sitelink.crypto.X25519.prepareThread();
-        SINGLE.get();
+        SINGLE.set(new UdpSocket.Batch(1, arena));
+    }
+
+    /**
+     * Runs a device thread's LOOP after {@link #prepareThread} with a confined arena for its native buffers, freed when
+     * the loop ends rather than when the collector finds them: a device closed after a while (the start's warm-up
+     * devices) has its objects in the old generation, which may never be collected.
+     */
+    private static void runPrepared(java.util.function.Consumer<Arena> loop) {
+        try (Arena arena = Arena.ofConfined()) {
+            prepareThread(arena);
+            try {
+                loop.accept(arena);
+            } finally {
+                SINGLE.remove();
+            }
+        }
     }
 
     /** Starts the data-path and timer threads. */
     public synchronized void start() {
-        threads.add(Thread.ofPlatform().name(name + "-tun").daemon().start(this::tunLoop));
+        threads.add(Thread.ofPlatform().name(name + "-tun").daemon().start(() -> runPrepared(this::tunLoop)));
         for (int slot = 0; slot < slots.length; slot++) {
             startUdpReader(slot);
         }
-        Thread h = Thread.ofPlatform().name(name + "-handshakes").daemon().unstarted(this::handshakeLoop);
+        Thread h = Thread.ofPlatform().name(name + "-handshakes").daemon().unstarted(() -> runPrepared(arena -> handshakeLoop()));
         handshakeThread = h;
         threads.add(h);
         h.start();
-        threads.add(Thread.ofPlatform().name(name + "-timers").daemon().start(this::timerLoop));
+        threads.add(Thread.ofPlatform().name(name + "-timers").daemon().start(() -> runPrepared(arena -> timerLoop())));
         if (announce) {
             LOG.log(Level.INFO, "Interface {0} up, listening on UDP port {1,number,#}", name, bind.port());
         }
@@ -316,11 +338,7 @@ public final class Device implements DeviceControl, AutoCloseable {
      * TUN → route → filter → seal → UDP, a batch at a time: one wakeup and one sendmmsg per batch of packets the
      * kernel had queued. Packets are read into an off-heap slab and copied once into a heap array for the cipher.
      */
-    private void tunLoop() {
-        prepareThread();
-        // The loop's native buffers are freed when it ends, not when the collector finds them: a device closed after
-        // a while (the start's warm-up devices) has its objects in the old generation, which may never be collected.
-        Arena arena = Arena.ofConfined();
+    private void tunLoop(Arena arena) {
         int stride = MAX_PACKET + 1 + VirtioNet.HEADER_LENGTH;
         MemorySegment slab = arena.allocate((long) batch * stride);
         int[] lens = new int[batch];
@@ -354,7 +372,6 @@ public final class Device implements DeviceControl, AutoCloseable {
             }
         } finally {
             close();
-            arena.close();
         }
     }
 
@@ -483,14 +500,11 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     /** UDP → classify → open → source check → filter → TUN, a recvmmsg batch at a time, on the socket of {@code slot}. */
-    private void udpLoop(int slot) {
-        prepareThread();
+    private void udpLoop(int slot, Arena arena) {
         if (slotTunnel[slot] == 0) {
             INLINE_ANSWERS.get(); // made now, not on the first peer handshake this reader handles itself
         }
-        try (Arena arena = Arena.ofConfined()) { // freed when the loop ends, as the TUN reader's
-            udpLoop(slot, new UdpSocket.Batch(batch, arena));
-        }
+        udpLoop(slot, new UdpSocket.Batch(batch, arena));
     }
 
     private void udpLoop(int slot, UdpSocket.Batch rx) {
@@ -671,7 +685,6 @@ public final class Device implements DeviceControl, AutoCloseable {
 
     /** Handshakes, cookies and their public-key work, one message at a time, off the data path. */
     private void handshakeLoop() {
-        prepareThread();
         HandshakePriority priority = new HandshakePriority(sitelink.os.ffm.Libc::setCurrentThreadNice,
                 HANDSHAKE_THREAD_NICE, clock.nanoTime());
         Results answers = new Results(UdpSocket.MAX_DATAGRAM);
@@ -734,7 +747,6 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     private void timerLoop() {
-        prepareThread();
         Results fired = new Results(0);
         while (running) {
             long next = Long.MAX_VALUE;

@@ -13,15 +13,6 @@ public interface Clock {
     /** Wall-clock time, for TAI64N timestamps and "latest handshake" reports. */
     Instant now();
 
-    Clock SYSTEM = new Clock() {
-        @Override
-        public long nanoTime() {
-            return System.nanoTime();
-        }
-
-        @Override
-        public Instant now() {
-            return Instant.now();
-        }
-    };
+    /** The system's clocks: {@link System#nanoTime()} and {@link Instant#now()}. */
+    Clock SYSTEM = SystemClock.SYSTEM;
 }

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import sitelink.crypto.Key;
 import sitelink.crypto.X25519;
 import sitelink.tunnel.Clock;
+import sitelink.tunnel.SystemClock;
 import sitelink.tunnel.Results;
 
 /**
@@ -20,7 +21,7 @@ import sitelink.tunnel.Results;
  *
  * <p>Each round is a handshake between fresh cores (fresh static keys: both sides' Diffie-Hellmans, the KDF chain,
  * the TAI64N replay check), full-size and small packets in both directions, and a rekey after REKEY_AFTER_TIME on
- * the cores' own virtual clock. Nothing touches a socket, an interface or the system clock's consumers; the cores are
+ * the cores' own clock, moved ahead of the system's ({@link SystemClock#movable}). Nothing touches a socket, an interface or the system clock's consumers; the cores are
  * dropped afterwards and their keys zeroed with them.
  */
 public final class WarmUp {
@@ -51,7 +52,7 @@ public final class WarmUp {
         random.nextBytes(big);
         random.nextBytes(small);
         while (rounds < maxRounds && clock.nanoTime() - start < budgetNanos) {
-            Session s = new Session(clock, random);
+            Session s = new Session(random);
             s.a.send(s.bAtA, small);
             s.pump();
             handshakes += s.handshakeCompleted() ? 1 : 0;
@@ -78,32 +79,6 @@ public final class WarmUp {
             rounds++;
         }
         return new Report(rounds, handshakes, packets, clock.nanoTime() - start);
-    }
-
-    /** A clock the warm-up moves itself, starting at the given clock's time (TAI64N timestamps must look current). */
-    private static final class VirtualClock implements Clock {
-        private final long base;
-        private final Instant wall;
-        private long offset;
-
-        VirtualClock(Clock from) {
-            base = from.nanoTime();
-            wall = from.now();
-        }
-
-        void advance(long nanos) {
-            offset += nanos;
-        }
-
-        @Override
-        public long nanoTime() {
-            return base + offset;
-        }
-
-        @Override
-        public Instant now() {
-            return wall.plusNanos(offset);
-        }
     }
 
     /** One side: a core and the datagrams it wants sent, copied out of its results. */
@@ -145,15 +120,16 @@ public final class WarmUp {
     }
 
     private static final class Session {
-        final VirtualClock clock;
+        /** The system's time, moved ahead past a rekey's (the same clock class as a gateway's: see SystemClock). */
+        final SystemClock clock;
         final Side a;
         final Side b;
         final Peer bAtA;
         final Peer aAtB;
         private Instant lastHandshake;
 
-        Session(Clock from, SecureRandom random) {
-            clock = new VirtualClock(from);
+        Session(SecureRandom random) {
+            clock = SystemClock.movable();
             a = new Side(clock, random);
             b = new Side(clock, random);
             bAtA = a.core.addPeer(b.core.publicKey().orElseThrow()).orElseThrow();
