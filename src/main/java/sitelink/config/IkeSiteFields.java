@@ -33,7 +33,7 @@ import sitelink.route.Prefix;
  * action. Names follow swanctl.conf where it has one, so a strongSwan user recognises them.
  */
 final class IkeSiteFields {
-    static final List<String> FIELDS = List.of("auth", "psk_file", "certificate", "private_key", "ca", "crl", "local_id",
+    static final List<String> FIELDS = List.of("auth", "psk_file", "certificate", "private_key", "ca", "crl", "rsa_pss", "local_id",
             "remote_id", "profile", "ike_proposals", "esp_proposals", "ike_lifetime", "child_lifetime", "dpd_delay", "start_action",
             "post_quantum");
     /** FIELDS but post_quantum, which both protocols have (WireGuard's reads on | off). */
@@ -208,7 +208,7 @@ final class IkeSiteFields {
                 }
             }
         }
-        for (String f : List.of("certificate", "private_key", "ca", "crl")) {
+        for (String f : List.of("certificate", "private_key", "ca", "crl", "rsa_pss")) {
             r.field(f).ifPresent(x -> v.error(x.keyLocation(), x.label() + " is for auth: cert; write auth: cert to "
                     + "use certificates, or remove it"));
         }
@@ -237,6 +237,16 @@ final class IkeSiteFields {
             v.missing(r, "ca", "/etc/sitelink/ca.pem (the CA certificate the peer's certificate chains to)", where);
         }
         List<Node.Scalar> crls = v.scalars(r, "crl");
+        Optional<Node.Scalar> pssNode = v.scalar(r, "rsa_pss");
+        boolean rsaPss = pssNode.map(s -> switch (s.text().strip().toLowerCase(Locale.ROOT)) {
+            case "yes", "true", "on" -> true; // YAML 1.1 reads these as booleans
+            case "no", "false", "off" -> false;
+            default -> {
+                v.error(s.location(), v.label(r, "rsa_pss") + " '" + s.text().strip() + "' is not known; write yes (sign "
+                        + "with RSASSA-PSS, for a peer that requires it) or no (PKCS#1 v1.5, the default)");
+                yield false;
+            }
+        }).orElse(false);
         if (r.field("remote_id").isEmpty()) {
             v.error(r.location(), where + " has no remote_id; with certificates give the identity the peer's certificate "
                     + "names (a DNS name or IP address in its subjectAltName, or its subject DN), e.g. remote_id: "
@@ -263,6 +273,11 @@ final class IkeSiteFields {
                 return Optional.empty();
             }
             java.security.PrivateKey privateKey = sitelink.pki.PemFiles.privateKey(keyFile.get());
+            if (rsaPss && !(privateKey instanceof java.security.interfaces.RSAKey)) {
+                v.error(pssNode.get().location(), v.label(r, "rsa_pss") + " is yes, but " + keyFile.get() + " holds an "
+                        + privateKey.getAlgorithm() + " key: RSASSA-PSS signs with RSA keys only; remove rsa_pss");
+                return Optional.empty();
+            }
             List<java.security.cert.X509Certificate> anchors = new java.util.ArrayList<>();
             for (int i = 0; i < caFiles.size(); i++) {
                 List<java.security.cert.X509Certificate> c = sitelink.pki.PemFiles.read(caFiles.get(i)).certificates();
@@ -284,7 +299,7 @@ final class IkeSiteFields {
                 return Optional.empty();
             }
             return Optional.of(new IkeAuth.Cert(certFile.get(), keyFile.get(), caFiles, crlFiles,
-                    new sitelink.ike.IkeCertificates(chain, privateKey, anchors, crlList)));
+                    new sitelink.ike.IkeCertificates(chain, privateKey, anchors, crlList, rsaPss)));
         } catch (IllegalArgumentException e) {
             v.error(cert.get().location(), what + ": " + e.getMessage());
         } catch (java.io.IOException | RuntimeException e) {

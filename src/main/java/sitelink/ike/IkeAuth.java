@@ -78,8 +78,9 @@ final class IkeAuth {
             return new SignatureAuth.Result.Signed(new Payload.Authentication(Ike.AUTH_SHARED_KEY_MIC,
                     keys.pskAuth(config.psk(), ownFirstMessage, peerNonce, weAreInitiator, id)));
         }
-        return SignatureAuth.sign(config.certificates().get().privateKey(),
-                keys.signedOctets(ownFirstMessage, peerNonce, weAreInitiator, id), peerHashes);
+        IkeCertificates c = config.certificates().get();
+        return SignatureAuth.sign(c.privateKey(), keys.signedOctets(ownFirstMessage, peerNonce, weAreInitiator, id), peerHashes,
+                c.rsaPss());
     }
 
     /** What we can say when the peer answers AUTHENTICATION_FAILED. */
@@ -87,6 +88,9 @@ final class IkeAuth {
         return config.certificates().isPresent()
                 ? "the peer refused our authentication: it does not accept our certificate (its CA, validity or revocation),"
                         + " or does not expect our ID " + config.localId()
+                        + (config.certificates().get().privateKey() instanceof java.security.interfaces.RSAKey
+                                && !config.certificates().get().rsaPss()
+                                ? ", or it requires RSASSA-PSS signatures (then set rsa_pss: yes)" : "")
                 : "the peer refused our authentication: the pre-shared keys differ, or the peer does not expect our ID " + config.localId();
     }
 

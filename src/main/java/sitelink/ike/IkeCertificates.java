@@ -17,7 +17,16 @@ import java.util.List;
  *                                  not the one of the first certificate
  */
 public record IkeCertificates(List<X509Certificate> chain, PrivateKey privateKey, List<X509Certificate> trustAnchors,
-                              List<X509CRL> crls) {
+                              List<X509CRL> crls, boolean rsaPss) {
+    /** Signing with RSA PKCS#1 v1.5 (the default: every RFC 7427 peer verifies it). */
+    public IkeCertificates(List<X509Certificate> chain, PrivateKey privateKey, List<X509Certificate> trustAnchors,
+                           List<X509CRL> crls) {
+        this(chain, privateKey, trustAnchors, crls, false);
+    }
+
+    /**
+     * {@code rsaPss}: our signatures are RSASSA-PSS (the site's {@code rsa_pss: yes}), which only an RSA key makes.
+     */
     public IkeCertificates {
         chain = List.copyOf(chain);
         trustAnchors = List.copyOf(trustAnchors);
@@ -31,6 +40,10 @@ public record IkeCertificates(List<X509Certificate> chain, PrivateKey privateKey
         SignatureAuth.unsupportedKey(privateKey).ifPresent(why -> {
             throw new IllegalArgumentException("this site's private key is " + why);
         });
+        if (rsaPss && !(privateKey instanceof java.security.interfaces.RSAKey)) {
+            throw new IllegalArgumentException("RSASSA-PSS signatures (rsa_pss: yes) need an RSA key, and this site's key is "
+                    + privateKey.getAlgorithm());
+        }
         if (!matches(chain.get(0), privateKey)) {
             throw new IllegalArgumentException("the private key does not belong to the certificate "
                     + chain.get(0).getSubjectX500Principal().getName());

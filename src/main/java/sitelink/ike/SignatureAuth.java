@@ -14,9 +14,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.security.spec.MGF1ParameterSpec;
 import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DERNull;
+import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.RSASSAPSSparams;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 
 /**
@@ -90,9 +95,13 @@ final class SignatureAuth {
     /**
      * Signs {@code octets}: method 14 when the peer announced hashes ({@code peerHashes} non-empty), else the classic
      * method for the key. Empty (with why) when no method fits, e.g. Ed25519 to a peer without RFC 7427.
+     * {@code rsaPss}: an RSA key signs with RSASSA-PSS ({@link #signPss}) instead of PKCS#1 v1.5.
      */
-    static Result sign(PrivateKey key, byte[] octets, List<Integer> peerHashes) {
+    static Result sign(PrivateKey key, byte[] octets, List<Integer> peerHashes, boolean rsaPss) {
         try {
+            if (rsaPss && key instanceof RSAKey) {
+                return signPss(key, octets, peerHashes);
+            }
             if (!peerHashes.isEmpty()) {
                 Optional<Scheme> scheme = schemeFor(key, peerHashes);
                 if (scheme.isEmpty()) {
@@ -119,6 +128,61 @@ final class SignatureAuth {
             };
         } catch (GeneralSecurityException e) {
             return new Result.Refused("cannot sign with this site's private key: " + e.getMessage());
+        }
+    }
+
+    /**
+     * RSASSA-PSS (RFC 8017) in method 14, as RFC 7427 Appendix A.4 encodes it: the strongest of SHA-256/384/512 that
+     * the peer accepts, MGF1 with the same hash, a salt as long as the hash, trailer field 1. Only through RFC 7427: a
+     * peer without it knows no PSS.
+     */
+    private static Result signPss(PrivateKey key, byte[] octets, List<Integer> peerHashes) throws GeneralSecurityException {
+        if (peerHashes.isEmpty()) {
+            return new Result.Refused("this site signs with RSASSA-PSS (rsa_pss: yes), which needs RFC 7427 signatures, and "
+                    + "the peer did not announce them (no SIGNATURE_HASH_ALGORITHMS): set rsa_pss: no for it");
+        }
+        int hash = peerHashes.contains(Ike.HASH_SHA2_256) ? Ike.HASH_SHA2_256
+                : peerHashes.contains(Ike.HASH_SHA2_384) ? Ike.HASH_SHA2_384
+                : peerHashes.contains(Ike.HASH_SHA2_512) ? Ike.HASH_SHA2_512 : 0;
+        if (hash == 0) {
+            return new Result.Refused("the peer accepts the signature hashes " + peerHashes + ", none of which RSASSA-PSS "
+                    + "(rsa_pss: yes) can sign with");
+        }
+        Signature s = Signature.getInstance("RSASSA-PSS");
+        s.initSign(key);
+        s.setParameter(pssSpec(hash));
+        s.update(octets);
+        byte[] sig = s.sign();
+        byte[] id = pssAlgorithmIdentifier(hash);
+        byte[] data = new byte[1 + id.length + sig.length];
+        data[0] = (byte) id.length;
+        System.arraycopy(id, 0, data, 1, id.length);
+        System.arraycopy(sig, 0, data, 1 + id.length, sig.length);
+        return new Result.Signed(new Payload.Authentication(Ike.AUTH_DIGITAL_SIGNATURE, data));
+    }
+
+    private static PSSParameterSpec pssSpec(int hash) {
+        return switch (hash) {
+            case Ike.HASH_SHA2_256 -> new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1);
+            case Ike.HASH_SHA2_384 -> new PSSParameterSpec("SHA-384", "MGF1", MGF1ParameterSpec.SHA384, 48, 1);
+            default -> new PSSParameterSpec("SHA-512", "MGF1", MGF1ParameterSpec.SHA512, 64, 1);
+        };
+    }
+
+    /** The DER AlgorithmIdentifier of RSASSA-PSS with {@code hash} (hash and MGF1 parameters NULL, as in RFC 7427). */
+    static byte[] pssAlgorithmIdentifier(int hash) {
+        ASN1ObjectIdentifier h = switch (hash) {
+            case Ike.HASH_SHA2_256 -> NISTObjectIdentifiers.id_sha256;
+            case Ike.HASH_SHA2_384 -> NISTObjectIdentifiers.id_sha384;
+            default -> NISTObjectIdentifiers.id_sha512;
+        };
+        AlgorithmIdentifier digest = new AlgorithmIdentifier(h, DERNull.INSTANCE);
+        RSASSAPSSparams params = new RSASSAPSSparams(digest, new AlgorithmIdentifier(PKCSObjectIdentifiers.id_mgf1, digest),
+                new ASN1Integer(pssSpec(hash).getSaltLength()), new ASN1Integer(1));
+        try {
+            return new AlgorithmIdentifier(PKCSObjectIdentifiers.id_RSASSA_PSS, params).getEncoded(ASN1Encoding.DER);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -121,7 +121,7 @@ public final class SiteCertificates {
         }
         IkeCertificates was = current;
         current = new IkeCertificates(was.chain(), was.privateKey(), was.trustAnchors(),
-                read.values().stream().flatMap(List::stream).toList());
+                read.values().stream().flatMap(List::stream).toList(), was.rsaPss());
         generation++;
         read.forEach((f, crls) -> crls.forEach(crl -> LOG.log(Level.INFO, "{0}: CRL {1} re-read: {2} revoked, updated {3}", site, f,
                 crl.getRevokedCertificates() == null ? 0 : crl.getRevokedCertificates().size(), crl.getThisUpdate().toInstant())));

@@ -49,12 +49,16 @@ class IkeCertSiteTest {
 
     /** A CA and a certificate for a.example (and b.example) valid for {@code validity} from now, in dir. */
     private void pki(Duration validity) throws Exception {
+        pki(validity, KeyType.ECDSA_P256);
+    }
+
+    private void pki(Duration validity, KeyType gateways) throws Exception {
         Instant now = Instant.now();
         ca = CertificateAuthority.newCa("Example CA", KeyType.ECDSA_P256, Duration.ofDays(3650), now, RANDOM);
         PemFiles.writeCertificate(dir.resolve("ca.pem"), ca.certificate());
         for (String who : List.of("a", "b")) {
             Issued gw = CertificateAuthority.issue(ca.certificate(), ca.privateKey(), who + ".example",
-                    List.of(AltName.parse("dns:" + who + ".example")), KeyType.ECDSA_P256, validity, now, RANDOM);
+                    List.of(AltName.parse("dns:" + who + ".example")), gateways, validity, now, RANDOM);
             PemFiles.writeCertificate(dir.resolve(who + "-cert.pem"), gw.certificate());
             PemFiles.writePrivateKey(dir.resolve(who + "-key.pem"), gw.privateKey());
             Files.setPosixFilePermissions(dir.resolve(who + "-key.pem"), PosixFilePermissions.fromString("rw-------"));
@@ -92,6 +96,37 @@ class IkeCertSiteTest {
         IkeSession sa = new IkeSession(configA, clock, RANDOM);
         IkeSession sb = new IkeSession(cb.ikeConfig(cb.ikeSites().get(0), atB, atA), clock, RANDOM);
         IkeSiteTest.assertBothInstallAChildSa(sa, sb, atA, atB);
+    }
+
+    /** rsa_pss: yes signs with RSASSA-PSS, which the other side (PKCS#1 v1.5 itself) verifies: both install a CHILD SA. */
+    @Test
+    void rsaPssSignaturesEstablishAndAreRefusedForOtherKeys() throws Exception {
+        pki(Duration.ofDays(365), KeyType.RSA_2048);
+        String pss = SITE.replace("remote_id: b.example", "remote_id: b.example\n    local_id: a.example\n    rsa_pss: yes");
+        SiteConfig ca = parse(pss).config().orElseThrow();
+        assertTrue(((IkeAuth.Cert) ca.ikeSites().get(0).auth()).certificates().rsaPss());
+        SiteConfig cb = parse(SITE.replace("name: office-a", "name: office-b").replace("a-cert.pem", "b-cert.pem")
+                .replace("a-key.pem", "b-key.pem").replace("remote_id: b.example", "remote_id: a.example\n    local_id: b.example")
+                .replace("[198.18.1.0/24]", "[198.18.9.0/24]").replace("[198.18.2.0/24]", "[198.18.1.0/24]")
+                .replace("[198.18.9.0/24]", "[198.18.2.0/24]").replace("198.51.100.2", "198.51.100.1")).config().orElseThrow();
+        assertTrue(!((IkeAuth.Cert) cb.ikeSites().get(0).auth()).certificates().rsaPss(), "PKCS#1 v1.5 unless asked");
+        InetSocketAddress atA = new InetSocketAddress("198.51.100.1", 500), atB = new InetSocketAddress("198.51.100.2", 500);
+        IkeSession sa = new IkeSession(ca.ikeConfig(ca.ikeSites().get(0), atA, atB), sitelink.tunnel.Clock.SYSTEM, RANDOM);
+        IkeSession sb = new IkeSession(cb.ikeConfig(cb.ikeSites().get(0), atB, atA), sitelink.tunnel.Clock.SYSTEM, RANDOM);
+        IkeSiteTest.assertBothInstallAChildSa(sa, sb, atA, atB);
+
+        for (String f : List.of("ca.pem", "a-cert.pem", "a-key.pem", "b-cert.pem", "b-key.pem")) {
+            Files.delete(dir.resolve(f));
+        }
+        pki(Duration.ofDays(365)); // ECDSA keys now
+        List<String> m = messages(pss);
+        assertEquals(1, m.size(), m.toString());
+        assertTrue(m.get(0).startsWith("office-a.yaml:14:14: ") && m.get(0).contains("rsa_pss is yes, but " + dir.resolve("a-key.pem")
+                + " holds an EC key: RSASSA-PSS signs with RSA keys only; remove rsa_pss"), m.get(0));
+        assertTrue(messages(SITE + "    rsa_pss: maybe\n").stream().anyMatch(x -> x.contains("rsa_pss 'maybe' is not known; write yes")));
+        assertTrue(messages(SITE.replace("auth: cert", "auth: psk").replace("    certificate: a-cert.pem\n", "")
+                .replace("    private_key: a-key.pem\n", "").replace("    ca: ca.pem\n", "") + "    psk_file: branch.psk\n    rsa_pss: yes\n")
+                .stream().anyMatch(x -> x.contains("rsa_pss is for auth: cert")));
     }
 
     @Test

@@ -265,7 +265,7 @@ class IkeSiteTest {
     @Test
     void anUnknownFieldOfAnIkeSiteListsTheIkeFieldsAndAMisspellingIsMatched() throws Exception {
         assertOnlyError("office-a.yaml:11:5: unknown field 'colour' in remote site branch; remove it (known fields: name, "
-                + "protocol, endpoint, remote_subnets, route_from, dscp, policy, auth, psk_file, certificate, private_key, ca, crl, local_id, remote_id, "
+                + "protocol, endpoint, remote_subnets, route_from, dscp, policy, auth, psk_file, certificate, private_key, ca, crl, rsa_pss, local_id, remote_id, "
                 + "profile, ike_proposals, esp_proposals, ike_lifetime, child_lifetime, dpd_delay, start_action, post_quantum)", SITE + "    colour: blue\n");
         assertOnlyError("office-a.yaml:11:5: unknown field 'ike_proposal' in remote site branch; did you mean 'ike_proposals'?",
                 SITE + "    ike_proposal: aes256gcm16-prfsha256-modp2048\n");

@@ -34,6 +34,8 @@ class GatewayCertIT {
     private static final String OUR_ID = "left.example", SWAN_ID = "right.example";
     private static final String IKE = "aes256gcm16-prfsha256-ecp256", ESP = "aes256gcm16";
     private static final long TRANSFER = 8 * TcpTransfer.MIB;
+    /** Our signature schemes as charon's log names them. */
+    private static final String PKCS1 = "RSA_EMSA_PKCS1_SHA2_256", PSS = "RSA_EMSA_PSS", ECDSA = "ECDSA_WITH_SHA256_DER";
 
     /** The CA, certificates, keys and CRL of one test, made by {@code sitelink pki} in {@code dir}. */
     private record Pki(Path dir) {
@@ -80,7 +82,7 @@ class GatewayCertIT {
             if (!weInitiate) {
                 swan.swanctl("--initiate", "--child", "net");
             }
-            carries(t, swan, keyType.startsWith("rsa"), keyType.equals("rsa3072"), 0);
+            carries(t, swan, keyType.startsWith("rsa") ? PKCS1 : ECDSA, keyType.equals("rsa3072"), 0);
             String status = status(t);
             System.out.println(status);
             assertTrue(status.contains("ESTABLISHED"), status);
@@ -107,12 +109,12 @@ class GatewayCertIT {
 
     /**
      * The tunnel is up and carries traffic: host A reaches host B, charon has the IKE SA ESTABLISHED (with our IDs)
-     * and the CHILD SA INSTALLED, charon's log since {@code logFrom} says it verified our signature ({@code ourKeyRsa}:
-     * RSA PKCS#1 v1.5 with SHA-256, else ECDSA with SHA-256, both RFC 7427), sitelink logged the IKE SA established,
+     * and the CHILD SA INSTALLED, charon's log since {@code logFrom} says it verified our signature ({@code ourScheme}, as
+     * charon names it: RSA PKCS#1 v1.5, RSASSA-PSS or ECDSA with SHA-256, all RFC 7427), sitelink logged the IKE SA established,
      * 8 MiB from host A arrive intact and host B pings host A; {@code fragmented}: charon split its IKE_AUTH message
      * into RFC 7383 fragments and reassembled ours.
      */
-    private static void carries(TwoOffices t, Charon swan, boolean ourKeyRsa, boolean fragmented, int logFrom) {
+    private static void carries(TwoOffices t, Charon swan, String ourScheme, boolean fragmented, int logFrom) {
         Traffic.awaitPing(t.a().host(), t.b().hostAddress(), Duration.ofSeconds(30));
         String sas = swan.swanctl("--list-sas");
         System.out.println("swanctl --list-sas:\n" + sas);
@@ -121,7 +123,7 @@ class GatewayCertIT {
         String log = swan.log().substring(logFrom);
         String verified = line(log, "authentication of '" + OUR_ID + "' with ");
         System.out.println("charon: " + verified);
-        assertTrue(verified.contains(ourKeyRsa ? "RSA_EMSA_PKCS1_SHA2_256" : "ECDSA_WITH_SHA256_DER")
+        assertTrue(verified.contains(ourScheme)
                 && verified.endsWith("successful"), verified);
         assertTrue(t.a().sitelink().output().contains("office-b: IKE SA established with"), t.a().sitelink().tail());
         if (fragmented) {
@@ -137,6 +139,21 @@ class GatewayCertIT {
         assertEquals(r.sentSha256(), r.receivedSha256(), "and the same bytes");
         Traffic.Ping back = Traffic.ping(t.b().host(), t.a().hostAddress(), 3, 0.2);
         assertEquals(3, back.received(), "host B pings host A through charon and sitelink");
+    }
+
+    @Test
+    @DisplayName("rsa_pss: yes, RSA 3072, sitelink initiating to charon that accepts only RSASSA-PSS from it (remote auth = ike:rsa/pss-sha256; PKCS#1 v1.5 from us it refuses): ESTABLISHED, charon logs our RSASSA-PSS signature verified, ping both ways, 8 MiB intact")
+    void rsaPssForAPeerThatRequiresIt() throws IOException {
+        try (TwoOffices t = TwoOffices.create()) {
+            Pki pki = Pki.make(t, "rsa3072");
+            t.b().gateway().sysctl("net.ipv4.ip_forward", "1");
+            Charon swan = Charon.run(t.b().gateway(), Charon.officeConnection(t.b(), t.a(), IKE, "auth = pubkey\n      certs = right.crt\n"
+                    + "      id = " + SWAN_ID, "auth = ike:rsa/pss-sha256\n      id = " + OUR_ID, t.b().lan(), ESP, ""),
+                    Map.of("x509/right.crt", pki.p("right.crt"), "private/right.key", pki.p("right.key"), "x509ca/ca.crt", pki.p("ca.crt")));
+            t.writeSiteFile(t.a(), site(t, pki, "ca.crt", "start").replace("local_id: " + OUR_ID, "rsa_pss: yes\n    local_id: " + OUR_ID));
+            t.up(t.a());
+            carries(t, swan, PSS, true, 0);
+        }
     }
 
     @Test
@@ -178,7 +195,7 @@ class GatewayCertIT {
             Charon swan = Charon.run(t.b().gateway(), conf(t, "right-rsa.crt", SWAN_ID), files);
             t.writeSiteFile(t.a(), site(t, dir, "left-rsa", "ca.crt", null, "start"));
             t.up(t.a());
-            carries(t, swan, true, true, 0);
+            carries(t, swan, PKCS1, true, 0);
 
             // ECDSA P-256, charon initiates (sitelink restarted with its other certificate: it deletes the IKE SA on the way)
             t.down(t.a());
@@ -187,7 +204,7 @@ class GatewayCertIT {
             t.writeSiteFile(t.a(), site(t, dir, "left-ec", "ca.crt", null, "none"));
             t.up(t.a());
             swan.swanctl("--initiate", "--child", "net");
-            carries(t, swan, false, false, logFrom);
+            carries(t, swan, ECDSA, false, logFrom);
             assertTrue(line(swan.log().substring(logFrom), "authentication of '" + SWAN_ID + "' (myself) with ")
                     .contains("ECDSA_WITH_SHA256_DER"), swan.log().substring(logFrom));
         }
