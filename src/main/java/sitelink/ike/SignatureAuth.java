@@ -108,13 +108,7 @@ final class SignatureAuth {
                     return new Result.Refused("the peer accepts the signature hashes " + peerHashes
                             + ", none of which this site's " + key.getAlgorithm() + " key can sign with");
                 }
-                byte[] id = scheme.get().algorithmIdentifier();
-                byte[] sig = signWith(scheme.get().jdk, key, octets);
-                byte[] data = new byte[1 + id.length + sig.length];
-                data[0] = (byte) id.length;
-                System.arraycopy(id, 0, data, 1, id.length);
-                System.arraycopy(sig, 0, data, 1 + id.length, sig.length);
-                return new Result.Signed(new Payload.Authentication(Ike.AUTH_DIGITAL_SIGNATURE, data));
+                return digitalSignature(scheme.get().algorithmIdentifier(), signWith(scheme.get().jdk, key, octets));
             }
             return switch (key) {
                 case RSAKey rsa -> new Result.Signed(new Payload.Authentication(Ike.AUTH_RSA_DIGITAL_SIGNATURE,
@@ -152,12 +146,15 @@ final class SignatureAuth {
         s.initSign(key);
         s.setParameter(pssSpec(hash));
         s.update(octets);
-        byte[] sig = s.sign();
-        byte[] id = pssAlgorithmIdentifier(hash);
-        byte[] data = new byte[1 + id.length + sig.length];
-        data[0] = (byte) id.length;
-        System.arraycopy(id, 0, data, 1, id.length);
-        System.arraycopy(sig, 0, data, 1 + id.length, sig.length);
+        return digitalSignature(pssAlgorithmIdentifier(hash), s.sign());
+    }
+
+    /** Method 14's AUTH data (RFC 7427 section 3): the AlgorithmIdentifier's length, the AlgorithmIdentifier, the signature. */
+    private static Result digitalSignature(byte[] algorithmIdentifier, byte[] signature) {
+        byte[] data = new byte[1 + algorithmIdentifier.length + signature.length];
+        data[0] = (byte) algorithmIdentifier.length;
+        System.arraycopy(algorithmIdentifier, 0, data, 1, algorithmIdentifier.length);
+        System.arraycopy(signature, 0, data, 1 + algorithmIdentifier.length, signature.length);
         return new Result.Signed(new Payload.Authentication(Ike.AUTH_DIGITAL_SIGNATURE, data));
     }
 
