@@ -993,7 +993,7 @@ public final class IkeSession {
             if (selected.isEmpty()) {
                 p.add(Payload.Notify.of(Ike.NO_PROPOSAL_CHOSEN));
                 childFailure = Optional.of(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "the peer offers ESP "
-                        + sa.get().proposals() + ", this site allows " + config.espProposals()));
+                        + sa.get().proposals() + ", this site allows " + config.espProposals() + Proposals.esnHint(sa.get().proposals())));
             } else if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
                 p.add(Payload.Notify.of(Ike.TS_UNACCEPTABLE));
                 childFailure = Optional.of(new IkeAction.Failed(IkeFailure.TS_UNACCEPTABLE, "the peer proposes " + tsi.get().selectors()
@@ -1034,7 +1034,7 @@ public final class IkeSession {
         if (selected.isEmpty()) {
             respond(out, Ike.CREATE_CHILD_SA, m.messageId(), List.of(Payload.Notify.of(Ike.NO_PROPOSAL_CHOSEN)));
             out.add(new IkeAction.Failed(IkeFailure.NO_PROPOSAL_CHOSEN, "the peer offers ESP " + sa.get().proposals()
-                    + " in CREATE_CHILD_SA, this site allows " + config.espProposals()));
+                    + " in CREATE_CHILD_SA, this site allows " + config.espProposals() + Proposals.esnHint(sa.get().proposals())));
             return;
         }
         int group = selected.get().dhGroup();

@@ -95,10 +95,30 @@ public final class Proposals {
                         + " (RFC 9370), hybrid: write ke1_" + t.name() + " after e.g. curve25519");
             }
         }
+        if (!ike && transforms.contains(Transform.of(Ike.ESN, 1))) {
+            if (!transforms.contains(Transform.of(Ike.ESN, 0))) {
+                throw new ProposalException("'" + spec + "': esn (extended sequence numbers) is not supported: sitelink's ESP "
+                        + "counts packets in 32 bits and rekeys each CHILD SA long before they run out; write noesn or leave esn "
+                        + "out (the peer must offer noesn too)");
+            }
+            transforms.remove(Transform.of(Ike.ESN, 1)); // esn-noesn: offer what we do, noesn
+        }
         if (!ike && of(transforms, Ike.ESN).isEmpty()) {
             transforms.add(Transform.of(Ike.ESN, 0)); // as strongSwan proposes by default: no extended sequence numbers
         }
         return new Proposal(number, protocol, new byte[0], transforms);
+    }
+
+    /**
+     * A hint for NO_PROPOSAL_CHOSEN when every ESP proposal of the peer's requires extended sequence numbers, which we
+     * do not do; empty otherwise.
+     */
+    static String esnHint(List<Proposal> peers) {
+        boolean onlyEsn = !peers.isEmpty() && peers.stream().allMatch(p -> {
+            List<Transform> esn = of(p.transforms(), Ike.ESN);
+            return !esn.isEmpty() && esn.stream().allMatch(t -> t.id() == 1);
+        });
+        return onlyEsn ? " (the peer requires extended sequence numbers, ESN, which sitelink does not do: let it offer noesn too)" : "";
     }
 
     private static List<Transform> of(List<Transform> ts, int type) {

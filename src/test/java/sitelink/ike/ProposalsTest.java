@@ -21,6 +21,23 @@ class ProposalsTest {
         assertEquals("ESP:aes128-sha384-noesn", Proposals.parse(Ike.PROTO_ESP, 1, "aes128-sha384").toString());
     }
 
+    /**
+     * Our ESP counts packets in 32 bits (EspSa): esn alone is refused by check, esn-noesn offers noesn only, and a peer
+     * that offers esn alone is told so in the NO_PROPOSAL_CHOSEN message.
+     */
+    @Test
+    void extendedSequenceNumbersAreNotOffered() throws Exception {
+        Proposals.ProposalException e = assertThrows(Proposals.ProposalException.class,
+                () -> Proposals.parse(Ike.PROTO_ESP, 1, "aes256gcm16-modp2048-esn"));
+        assertTrue(e.getMessage().startsWith("'aes256gcm16-modp2048-esn': esn (extended sequence numbers) is not supported"), e.getMessage());
+        assertEquals("ESP:aes256gcm16-noesn", Proposals.parse(Ike.PROTO_ESP, 1, "aes256gcm16-esn-noesn").toString());
+        Proposal onlyEsn = new Proposal(1, Ike.PROTO_ESP, new byte[4], List.of(new Transform(Ike.ENCR, Ike.ENCR_AES_GCM_16, 256),
+                Transform.of(Ike.ESN, 1)));
+        assertTrue(Proposals.esnHint(List.of(onlyEsn)).contains("the peer requires extended sequence numbers"));
+        assertEquals("", Proposals.esnHint(List.of(Proposals.parse(Ike.PROTO_ESP, 1, "aes256gcm16"))));
+        assertTrue(Proposals.select(List.of(onlyEsn), List.of(Proposals.parse(Ike.PROTO_ESP, 1, "aes256gcm16"))).isEmpty());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "aes256gcm16-prfsha1-modp2048|prfsha1 is too weak for a site link and refused; use prfsha256",
