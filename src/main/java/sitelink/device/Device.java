@@ -913,6 +913,11 @@ public final class Device implements DeviceControl, AutoCloseable {
         return counters.byName(tunnels);
     }
 
+    /** The drops of one kind, as {@link #counters()} counts them, without making the map of them all. */
+    long drops(Drop d) {
+        return counters.drops(d, tunnels);
+    }
+
     /** Stops the threads, closes the socket and the TUN, and zeroes every key. Idempotent. */
     @Override
     public void close() {

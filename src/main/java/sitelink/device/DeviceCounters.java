@@ -53,17 +53,22 @@ final class DeviceCounters {
     SortedMap<String, Long> byName(Tunnel[] tunnels) {
         SortedMap<String, Long> m = new TreeMap<>();
         for (Drop d : DROPS) {
-            long n = drops[d.ordinal()].sum();
-            for (Tunnel t : tunnels) {
-                n += t.drops(d);
-            }
-            m.put(d.counterName(), n);
+            m.put(d.counterName(), drops(d, tunnels));
         }
         m.put("rx_datagrams", rxDatagrams.sum());
         m.put("tx_datagrams", txDatagrams.sum());
         m.put("rx_packets", rxPackets.sum());
         m.put("tx_packets", txPackets.sum());
         return m;
+    }
+
+    /** The drops of one kind: the device's and the tunnels'. */
+    long drops(Drop d, Tunnel[] tunnels) {
+        long n = drops[d.ordinal()].sum();
+        for (Tunnel t : tunnels) {
+            n += t.drops(d);
+        }
+        return n;
     }
 
     private static LongAdder[] newDrops() {

@@ -21,6 +21,7 @@ import sitelink.os.tun.VirtioNet;
 import sitelink.packet.Checksum;
 import sitelink.route.Prefix;
 import sitelink.tunnel.Clock;
+import sitelink.tunnel.Drop;
 import sitelink.tunnel.Environment;
 
 /**
@@ -185,7 +186,7 @@ public final class PipelineWarmUp {
         }
 
         private static long sendFailures(Device d) {
-            return d.counters().getOrDefault("drop_send_failed", 0L);
+            return d.drops(Drop.SEND_FAILED); // often (every wait of the warm-up's LAN ends): not the map of every counter
         }
 
         private static int[] socketPair() throws IOException {
