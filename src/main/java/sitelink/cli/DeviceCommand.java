@@ -74,6 +74,7 @@ public final class DeviceCommand implements Callable<Integer> {
         Signals.handle("TERM", () -> System.exit(128 + 15));
         Signals.handle("INT", () -> System.exit(128 + 2));
         device.start();
+        device.lowerCompilersWhenQuiet(); // after the warm-up, for this process's life
         device.awaitStop();
         uapi.close();
         return 0;

@@ -119,6 +119,8 @@ public final class Device implements DeviceControl, AutoCloseable {
     /** Cryptokey routing: prefix → remote site, outbound by destination, inbound as the source check. */
     private final AllowedIps<Remote> allowedIps = new AllowedIps<>();
     private final DeviceCounters counters = new DeviceCounters();
+    /** The JIT compiler threads' priority by the data path's load; null unless {@link #lowerCompilersWhenQuiet}. */
+    private volatile CompilerPriority compilerPriority;
     /** The peers of the configuration: added, changed and removed in the core and the routing table. */
     private final PeerSettings peers;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -758,9 +760,34 @@ public final class Device implements DeviceControl, AutoCloseable {
                     next = n;
                 }
             }
+            CompilerPriority jit = compilerPriority;
+            if (jit != null) {
+                jit.observe(counters.rxDatagrams.sum() + counters.txDatagrams.sum(), clock.nanoTime());
+                int refused = jit.takeRefusal();
+                if (refused != 0) {
+                    LOG.log(Level.WARNING, "{0}: the JIT compiler threads'' nice value could not be changed (errno {1}); "
+                            + "they keep the one they have", name, Integer.toString(refused));
+                }
+            }
             long sleep = Math.min(MAX_TIMER_SLEEP_NANOS, Math.max(1_000_000L, next - clock.nanoTime()));
             LockSupport.parkNanos(sleep);
         }
+    }
+
+    /**
+     * Lowers the JVM's JIT compiler threads to nice 10 while this device's data path is quiet and puts them back at once
+     * when it carries a transfer ({@link CompilerPriority}): for the gateway's own device, one per process, not the
+     * start's warm-up devices. Nothing changes if this process could not put them back (no CAP_SYS_NICE or RLIMIT_NICE).
+     */
+    public void lowerCompilersWhenQuiet() {
+        if ("off".equals(System.getProperty("sitelink.compilerPriority"))) { // for A/B measurements
+            return;
+        }
+        long now = clock.nanoTime();
+        compilerPriority = CompilerPriority.forThisJvm(now, now + CompilerPriority.START_NANOS).orElse(null);
+        LOG.log(Level.DEBUG, compilerPriority != null
+                ? "{0}: JIT compiler threads at nice 10 while the data path is quiet"
+                : "{0}: JIT compiler threads keep their priority (no right to put it back, or no compiler threads)", name);
     }
 
     /** Installs the filter between routing and the tunnel (policy, MSS clamp, path MTU); {@link PacketFilter#NONE} removes it. */
@@ -926,6 +953,10 @@ public final class Device implements DeviceControl, AutoCloseable {
                 return;
             }
             running = false;
+        }
+        CompilerPriority jit = compilerPriority;
+        if (jit != null) {
+            jit.restore();
         }
         Results goodbyes = new Results(0);
         for (int t = 1; t < tunnels.length; t++) { // IKE: Delete the SAs, so that the peers know at once

@@ -175,6 +175,7 @@ public final class Gateway implements AutoCloseable {
             changes.record("status, metrics and events", observer::close);
             g.observer = observer;
             device.start();
+            device.lowerCompilersWhenQuiet(); // after the warm-up, for this process's life
             g.resolver.start();
             LOG.log(Level.INFO, "site {0} is up on {1}: {2} remote site(s), {3} route(s) into the tunnel",
                     config.name(), t.name(), config.remoteSites().size() + config.ikeSites().size(),

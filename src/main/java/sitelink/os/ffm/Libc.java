@@ -223,9 +223,17 @@ public final class Libc {
      * Raising it needs no privilege. Returns 0 or -errno.
      */
     public static int setCurrentThreadNice(int nice) {
+        return setThreadNice(gettid(), nice);
+    }
+
+    /**
+     * Sets the nice value of one thread of this process, by its kernel thread ID. Raising it needs no privilege,
+     * lowering it needs CAP_SYS_NICE or RLIMIT_NICE. Returns 0 or -errno.
+     */
+    public static int setThreadNice(int tid, int nice) {
         MemorySegment state = STATE.get();
         try {
-            return result((int) SETPRIORITY.invokeExact(state, 0 /* PRIO_PROCESS */, gettid(), nice), state);
+            return result((int) SETPRIORITY.invokeExact(state, 0 /* PRIO_PROCESS */, tid, nice), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
