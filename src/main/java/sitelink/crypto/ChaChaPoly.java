@@ -72,9 +72,27 @@ public final class ChaChaPoly {
         return sealWithNonce(key, nonce(counter), in, inOff, len, aad, out, outOff);
     }
 
-    /** As {@link #seal(byte[], long, byte[], int, int, byte[], byte[], int)} under a key the caller keeps live (a {@link SessionKey} it acquired). */
-    public static int seal(SecretKey key, long counter, byte[] in, int inOff, int len, byte[] aad, byte[] out, int outOff) {
-        return sealWithNonce(key, nonce(counter), in, inOff, len, aad, out, outOff);
+    /**
+     * A transport message's sealing: no associated data, under a key the caller keeps live (a {@link SessionKey} it
+     * acquired). The data path's own method, apart from the handshake's (which seals with associated data): the JIT
+     * compiles the data path from a profile of transport messages alone, and a handshake going through the same
+     * method took a branch that profile never saw (the associated data), a trap that threw the compiled method away
+     * at the first handshake after a transfer. The same per-thread cipher as the handshake's.
+     */
+    public static int sealTransport(SecretKey key, long counter, byte[] in, int inOff, int len, byte[] out, int outOff) {
+        Cipher c = CIPHER.get();
+        try {
+            c.init(Cipher.ENCRYPT_MODE, key, new IvParameterSpec(nonce(counter)));
+        } catch (InvalidKeyException e) {
+            throw new NonceReuseException(e); // the JDK's guard: this key and nonce sealed the previous message
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("ChaCha20-Poly1305 initialisation failed", e);
+        }
+        try {
+            return c.doFinal(in, inOff, len, out, outOff);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("ChaCha20-Poly1305 encryption failed", e);
+        }
     }
 
     /** Decrypts in[inOff, inOff+len) (ciphertext and tag) into out[outOff...]; the plaintext length, or -1 if it does not authenticate. */
@@ -82,9 +100,20 @@ public final class ChaChaPoly {
         return openWithNonce(key, nonce(counter), in, inOff, len, aad, out, outOff);
     }
 
-    /** As {@link #open(byte[], long, byte[], int, int, byte[], byte[], int)} under a key the caller keeps live. */
-    public static int open(SecretKey key, long counter, byte[] in, int inOff, int len, byte[] aad, byte[] out, int outOff) {
-        return openWithNonce(key, nonce(counter), in, inOff, len, aad, out, outOff);
+    /** A transport message's opening: no associated data, under a key the caller keeps live ({@link #sealTransport}). */
+    public static int openTransport(SecretKey key, long counter, byte[] in, int inOff, int len, byte[] out, int outOff) {
+        if (len < TAG_LENGTH) {
+            return -1;
+        }
+        Cipher c = CIPHER.get();
+        try {
+            c.init(Cipher.DECRYPT_MODE, key, new IvParameterSpec(nonce(counter)));
+            return c.doFinal(in, inOff, len, out, outOff);
+        } catch (AEADBadTagException e) {
+            return -1;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("ChaCha20-Poly1305 decryption failed", e);
+        }
     }
 
     public static byte[] seal(byte[] key, long counter, byte[] plaintext, byte[] aad) {

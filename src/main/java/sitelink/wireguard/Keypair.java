@@ -111,7 +111,7 @@ public final class Keypair {
             Messages.putHeader(out, outOff, Constants.MESSAGE_TRANSPORT);
             Messages.putInt(out, outOff + Messages.TRANSPORT_RECEIVER, remoteIndex);
             Messages.putLong(out, outOff + Messages.TRANSPORT_COUNTER, counter);
-            return Messages.TRANSPORT_DATA + ChaChaPoly.seal(sendKey, counter, out, data, padded, null, out, data);
+            return Messages.TRANSPORT_DATA + ChaChaPoly.sealTransport(sendKey, counter, out, data, padded, out, data);
         } finally {
             sendKey.release();
         }
@@ -139,8 +139,8 @@ public final class Keypair {
         }
         int n;
         try {
-            n = ChaChaPoly.open(receiveKey, counter, msg, off + Messages.TRANSPORT_DATA, len - Messages.TRANSPORT_DATA,
-                    null, out, outOff);
+            n = ChaChaPoly.openTransport(receiveKey, counter, msg, off + Messages.TRANSPORT_DATA,
+                    len - Messages.TRANSPORT_DATA, out, outOff);
         } finally {
             receiveKey.release();
         }

@@ -61,6 +61,27 @@ class ChaChaPolyTest {
     }
 
     @Test
+    void theTransportPathSealsAsTheAeadWithNoAssociatedDataAndRefusesWhatDoesNotAuthenticate() {
+        SessionKey key = new SessionKey(KEY.clone());
+        byte[] reference = ChaChaPoly.seal(KEY, 9, SUNSCREEN, null);
+        ChaChaPoly.prepareThread(); // another key in between: the JDK refuses the same key and nonce twice in a row
+        byte[] viaTransport = new byte[SUNSCREEN.length + 16];
+        assertEquals(viaTransport.length, ChaChaPoly.sealTransport(key, 9, SUNSCREEN, 0, SUNSCREEN.length, viaTransport, 0));
+        assertArrayEquals(reference, viaTransport, "the same bytes as seal() without AAD");
+        byte[] back = new byte[SUNSCREEN.length];
+        assertEquals(SUNSCREEN.length, ChaChaPoly.openTransport(key, 9, viaTransport, 0, viaTransport.length, back, 0));
+        assertArrayEquals(SUNSCREEN, back);
+        assertEquals(-1, ChaChaPoly.openTransport(key, 10, viaTransport, 0, viaTransport.length, back, 0), "wrong counter");
+        viaTransport[3] ^= 1;
+        assertEquals(-1, ChaChaPoly.openTransport(key, 9, viaTransport, 0, viaTransport.length, back, 0), "a flipped bit");
+        assertEquals(-1, ChaChaPoly.openTransport(key, 9, viaTransport, 0, 15, back, 0), "shorter than a tag");
+        assertThrows(ChaChaPoly.NonceReuseException.class,
+                () -> ChaChaPoly.sealTransport(key, 9, SUNSCREEN, 0, SUNSCREEN.length, new byte[SUNSCREEN.length + 16], 0),
+                "the JDK's guard on the transport cipher too");
+        key.destroy();
+    }
+
+    @Test
     void sealingTwiceUnderOneKeyAndNonceFailsLoudly() {
         // WireGuard never does this with a live key (counters only grow); if a bug ever does, the JDK's guard must
         // stop the second seal instead of sending a message that reveals the XOR of two plaintexts.
@@ -78,8 +99,8 @@ class ChaChaPolyTest {
         assertTrue(key.isDestroyed());
         assertTrue(!key.acquire(), "no new use starts after destroy");
         byte[] out = new byte[SUNSCREEN.length + 16];
-        ChaChaPoly.seal(key, 43, SUNSCREEN, 0, SUNSCREEN.length, AAD, out, 0); // the use begun before destroy ends
-        assertArrayEquals(SUNSCREEN, ChaChaPoly.open(KEY, 43, out, AAD).orElseThrow(), "sealed under the real key");
+        ChaChaPoly.sealTransport(key, 43, SUNSCREEN, 0, SUNSCREEN.length, out, 0); // the use begun before destroy ends
+        assertArrayEquals(SUNSCREEN, ChaChaPoly.open(KEY, 43, out, null).orElseThrow(), "sealed under the real key");
         assertTrue(!key.isZeroed());
         key.release();
         assertTrue(key.isZeroed());
