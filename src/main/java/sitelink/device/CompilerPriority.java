@@ -10,19 +10,27 @@ import java.util.function.IntUnaryOperator;
 import sitelink.os.ffm.Libc;
 
 /**
- * The nice value of the JVM's JIT compiler threads, chosen by how busy the data path is (issue 15). A gateway that has
- * been up a while compiles rarely, but a new handshake after a transfer or an idle spell runs code that seldom runs and
- * sends a few methods to the compilers, whose threads then competed for the CPU with the threads carrying that very
- * handshake and its first packets: on two cores shared by two gateways, a UDP reader waited 0.5 ms for a core while
- * the other gateway's C2 thread compiled (perf sched). So while the data path is quiet the compilers run at nice
- * {@value #QUIET_NICE}: the data-path and handshake threads (nice 0) get a core first, and the compilers take what is
- * left, which on an idle machine is all of it. Once the data path carries more than {@value #BUSY_DATAGRAMS} datagrams
- * per {@link #WINDOW_NANOS} window they go back to nice 0 at once, because at the start of a transfer the JIT compiles
- * the data path, and the sooner it is done the sooner the transfer runs at full speed; after {@link #CALM_NANOS}
- * without such a window they are lowered again.
+ * The scheduling policy of the JVM's JIT compiler threads, chosen by how busy the data path is (issue 15). While a
+ * gateway is quiet its compilers still have work: at start what the warm-up made hot, later what a new handshake sends
+ * them (code that seldom runs crosses a threshold). On two cores shared by two gateways, the threads carrying a
+ * handshake and the first pings waited for a core while a compiler thread held it (perf sched: a UDP reader runnable
+ * 0.5-2.6 ms behind a C2 thread), and a higher nice value did not cure it: the scheduler lets the running thread finish
+ * its slice whatever its weight. So while the data path is quiet the compilers run as {@code SCHED_IDLE}: a waking
+ * data-path or handshake thread takes their core at once, and they use what no one else wants, which on an idle machine
+ * is all of it. They go back to the normal policy at once when the data path carries a burst (a batch of
+ * {@value #BURST} datagrams or more: {@link #burst}) or more than {@value #BUSY_DATAGRAMS} datagrams in a
+ * {@link #WINDOW_NANOS} window, because at the start of a transfer the JIT compiles the data path and the sooner it is
+ * done the sooner the transfer runs at full speed; after {@link #CALM_NANOS} without either they are lowered again.
  *
- * <p>Putting them back needs the right to lower a nice value (root with CAP_SYS_NICE, or RLIMIT_NICE: the systemd unit
- * sets {@code LimitNICE=+0}); {@link #forThisJvm} checks it on a throwaway thread first and, without it, leaves the
+ * <p>Starved compiler threads would stall the whole JVM if it needed one of them (a safepoint waits for a compiler
+ * thread caught inside the VM, a thread asking for a compilation waits for the queue's lock): on a machine whose CPUs
+ * other processes keep busy, SCHED_IDLE threads get almost nothing. So the compiler threads' own scheduler statistics
+ * are read every window (/proc/self/task/TID/schedstat): when they waited for a CPU at least half of it and ran less
+ * than a tenth of that, they go back to the normal policy and stay there {@link #STARVED_HOLD_NANOS}. Compiler threads
+ * sharing the CPUs among themselves (two gateways' on one machine) run about as long as they wait, and stay lowered.
+ *
+ * <p>Putting them back needs CAP_SYS_NICE or an RLIMIT_NICE that allows nice 0 (the systemd unit sets
+ * {@code LimitNICE=+0}); {@link #forThisJvm} checks it on a throwaway thread first and, without it, leaves the
  * compilers alone: lowered for good, they would slow every transfer's start. One per process (the compiler threads
  * are the process's): the gateway's own device, never the start's warm-up devices.
  */
@@ -31,71 +39,151 @@ final class CompilerPriority {
     /** Per window: 2,000 datagrams a second, a few Mbit/s; pings and keepalives stay far below, a transfer far above. */
     static final long BUSY_DATAGRAMS = 200;
     static final long CALM_NANOS = 1_000_000_000L;
-    static final int QUIET_NICE = 10;
-    /** From a gateway's start until the compilers may be lowered, quiet or not: {@link #CALM_NANOS} after this. */
-    static final long START_NANOS = 4_000_000_000L;
+    /**
+     * Datagrams in one batch of a data-path thread (one TUN read's, one recvmmsg's) that mark a transfer starting: pings,
+     * keepalives and handshakes come one at a time, a TCP stream's first window (ten segments) together.
+     */
+    static final int BURST = 4;
+    /** How long the compilers keep the normal policy after a window in which they starved. */
+    static final long STARVED_HOLD_NANOS = 10_000_000_000L;
 
-    /** Sets the nice value of every compiler thread; 0 or -errno of the first refusal. */
-    private final IntUnaryOperator setNice;
-    private boolean lowered;
+    /** Lowers every compiler thread (argument 1) or puts it back (0); 0 or -errno of the first refusal. */
+    private final IntUnaryOperator setLowered;
+    /** The compiler threads' time on a CPU and waiting for one so far ({@link #compilerThreadTimes}). */
+    private final ThreadTimes times;
+    /** Read by the data path once per batch ({@link #burst}). */
+    private volatile boolean lowered;
+    /** A data-path thread saw a batch of {@link #BURST} datagrams or more while lowered; the timer thread acts on it. */
+    private volatile boolean burstSeen;
+    private volatile int burstDatagrams;
     /** Set when a change was refused: the compilers are left as they are from then on. */
     private boolean stopped;
     private int refused;
     private long windowStart;
     private long windowDatagrams;
+    private final long[] read = new long[2];
+    private long windowRan;
+    private long windowWaited;
     private long lastBusy;
+    /** Why the last change was made: quiet, burst, busy, starved, closing. */
+    private String why = "";
 
-    /**
-     * Starts at the JVM's priority, and lowers it no earlier than {@code quietFrom} + {@link #CALM_NANOS}: a gateway
-     * leaves its compilers at full speed for its first seconds (the start's own compilations, and those of the first
-     * real traffic, run then).
-     */
-    CompilerPriority(IntUnaryOperator setNice, long now, long quietFrom) {
-        this.setNice = setNice;
-        this.windowStart = now;
-        this.windowDatagrams = -1;
-        this.lastBusy = quietFrom;
+    /** The compiler threads' CPU time and runnable waiting time so far, in nanoseconds; a negative first when unknown. */
+    interface ThreadTimes {
+        void read(long[] ranAndWaited);
     }
 
     /**
-     * The compiler threads of this JVM, if there are any and this process may put them back to nice 0 after lowering
-     * them; else empty, and they keep their priority.
+     * Starts at the JVM's policy, as if the data path had been quiet for a while: {@link #lowerNow}, or the first quiet
+     * window after a first one that sets the baselines, lowers them.
      */
-    static Optional<CompilerPriority> forThisJvm(long now, long quietFrom) {
-        if (compilerThreads().length == 0 || !mayLowerNice()) {
+    CompilerPriority(IntUnaryOperator setLowered, ThreadTimes times, long now) {
+        this.setLowered = setLowered;
+        this.times = times;
+        this.windowStart = now;
+        this.windowDatagrams = -1;
+        this.windowRan = -1;
+        this.lastBusy = now - CALM_NANOS;
+    }
+
+    /**
+     * The compiler threads of this JVM, if there are any and this process may put them back to the normal policy
+     * after lowering them; else empty, and they keep their priority.
+     */
+    static Optional<CompilerPriority> forThisJvm(long now) {
+        if (compilerThreads().length == 0 || !mayLowerAndRestore()) {
             return Optional.empty();
         }
-        return Optional.of(new CompilerPriority(CompilerPriority::setCompilerThreadsNice, now, quietFrom));
+        return Optional.of(new CompilerPriority(
+                lower -> setCompilerThreadsPolicy(lower != 0 ? Libc.SCHED_IDLE : Libc.SCHED_OTHER),
+                new SchedStats(), now));
+    }
+
+    /**
+     * Lowers them now: a gateway's device has just started, after the warm-up, with no traffic yet; its first pings
+     * come at once, while the compilers still work through what the warm-up gave them.
+     */
+    synchronized void lowerNow() {
+        if (!stopped && !lowered) {
+            set(true, "start");
+        }
     }
 
     /** The data path has sent and received {@code datagrams} in all so far; called at least every window or so. */
     synchronized void observe(long datagrams, long now) {
-        long elapsed = now - windowStart;
-        if (stopped || elapsed < WINDOW_NANOS) {
+        if (stopped) {
             return;
         }
-        boolean busy = windowDatagrams >= 0 && (datagrams - windowDatagrams) * WINDOW_NANOS > BUSY_DATAGRAMS * elapsed;
-        windowStart = now;
-        windowDatagrams = datagrams;
-        if (busy) {
+        if (burstSeen) { // a transfer is starting: the compilers at full speed now, not at the end of the window
+            burstSeen = false;
             lastBusy = now;
             if (lowered) {
-                set(0);
+                set(false, "a batch of " + burstDatagrams + " datagrams");
+            }
+        }
+        long elapsed = now - windowStart;
+        if (elapsed < WINDOW_NANOS) {
+            return;
+        }
+        boolean first = windowDatagrams < 0; // nothing to compare with yet: the next window decides
+        boolean busy = !first && (datagrams - windowDatagrams) * WINDOW_NANOS > BUSY_DATAGRAMS * elapsed;
+        boolean starved = starved();
+        windowStart = now;
+        windowDatagrams = datagrams;
+        if (first) {
+            return;
+        }
+        if (busy || starved) {
+            lastBusy = starved ? Math.max(lastBusy, now + STARVED_HOLD_NANOS - CALM_NANOS) : Math.max(lastBusy, now);
+            if (lowered) {
+                set(false, starved ? "starved" : "busy");
             }
         } else if (!lowered && now - lastBusy >= CALM_NANOS) {
-            set(QUIET_NICE);
+            set(true, "quiet");
         }
     }
 
-    /** Back to the JVM's priority (the device closes). */
+    /**
+     * Whether the compiler threads, lowered, waited for a CPU at least half of the last window and ran less than a tenth
+     * of that: other processes keep the machine busy.
+     */
+    private boolean starved() {
+        times.read(read);
+        if (read[0] < 0) {
+            windowRan = -1; // unreadable: the data path alone decides
+            return false;
+        }
+        long ran = read[0] - windowRan;
+        long waited = read[1] - windowWaited;
+        boolean starved = lowered && windowRan >= 0 && ran >= 0 && waited >= WINDOW_NANOS / 2 && ran * 10 < waited;
+        windowRan = read[0];
+        windowWaited = read[1];
+        return starved;
+    }
+
+    /**
+     * A data-path thread carried a batch of {@code datagrams}: true when that is a burst while the compilers are
+     * lowered, and the caller should wake the thread that calls {@link #observe}, which puts them back. Lock-free: a
+     * volatile read per batch.
+     */
+    boolean burst(int datagrams) {
+        if (datagrams < BURST || !lowered) {
+            return false;
+        }
+        burstDatagrams = datagrams;
+        burstSeen = true;
+        return true;
+    }
+
+    /** Back to the JVM's policy (the device closes). */
     synchronized void restore() {
         if (lowered && !stopped) {
-            set(0);
+            set(false, "closing");
         }
         stopped = true;
     }
 
-    synchronized boolean lowered() {
+    boolean lowered() {
         return lowered;
     }
 
@@ -106,10 +194,16 @@ final class CompilerPriority {
         return e;
     }
 
-    private void set(int nice) {
-        int err = setNice.applyAsInt(nice);
+    /** Why the last change was made (for the log): quiet, burst, busy, starved, closing. */
+    synchronized String why() {
+        return why;
+    }
+
+    private void set(boolean lower, String reason) {
+        why = reason;
+        int err = setLowered.applyAsInt(lower ? 1 : 0);
         if (err == 0) {
-            lowered = nice != 0;
+            lowered = lower;
         } else {
             stopped = true;
             refused = -err;
@@ -141,11 +235,11 @@ final class CompilerPriority {
         return java.util.Arrays.copyOf(tids, n);
     }
 
-    /** Sets every compiler thread's nice value (looked up each time: HotSpot may start more); 0 or the first -errno. */
-    static int setCompilerThreadsNice(int nice) {
+    /** Sets every compiler thread's scheduling policy (looked up each time: HotSpot may start more); 0 or the first -errno. */
+    static int setCompilerThreadsPolicy(int policy) {
         int result = 0;
         for (int tid : compilerThreads()) {
-            int r = Libc.setThreadNice(tid, nice);
+            int r = Libc.setThreadPolicy(tid, policy);
             if (r != 0 && r != -3 /* ESRCH: the thread ended */ && result == 0) {
                 result = r;
             }
@@ -153,11 +247,49 @@ final class CompilerPriority {
         return result;
     }
 
-    /** Whether this process may lower a nice value it raised: tried on a throwaway thread, which ends either way. */
-    static boolean mayLowerNice() {
+    /**
+     * The compiler threads' time on a CPU and waiting on a run queue, summed, from the first two fields of
+     * /proc/self/task/TID/schedstat (nanoseconds); -1 first when there is none to read. The threads are looked up
+     * again every {@value #LOOKUP_EVERY} reads (HotSpot adds and retires them; a change moves the sums, which
+     * {@link #starved} takes for one odd window at most).
+     */
+    static final class SchedStats implements ThreadTimes {
+        static final int LOOKUP_EVERY = 10;
+        private int[] tids = new int[0];
+        private int reads;
+
+        @Override
+        public void read(long[] ranAndWaited) {
+            if (reads++ % LOOKUP_EVERY == 0) {
+                tids = compilerThreads();
+            }
+            long ran = 0;
+            long waited = 0;
+            int found = 0;
+            for (int tid : tids) {
+                try {
+                    String[] f = Files.readString(Path.of("/proc/self/task/" + tid + "/schedstat")).trim().split(" ");
+                    ran += Long.parseLong(f[0]);
+                    waited += Long.parseLong(f[1]);
+                    found++;
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+            ranAndWaited[0] = found == 0 ? -1 : ran;
+            ranAndWaited[1] = waited;
+        }
+    }
+
+    /**
+     * Whether this process may move a thread to SCHED_IDLE and back: tried on a throwaway thread, which ends either
+     * way.
+     */
+    static boolean mayLowerAndRestore() {
         AtomicBoolean may = new AtomicBoolean();
-        Thread t = Thread.ofPlatform().name("nice-probe").start(() ->
-                may.set(Libc.setCurrentThreadNice(QUIET_NICE) == 0 && Libc.setCurrentThreadNice(0) == 0));
+        Thread t = Thread.ofPlatform().name("sched-probe").start(() ->
+                may.set(Libc.setThreadPolicy(Libc.gettid(), Libc.SCHED_IDLE) == 0
+                        && Libc.setThreadPolicy(Libc.gettid(), Libc.SCHED_OTHER) == 0));
         try {
             t.join();
         } catch (InterruptedException e) {

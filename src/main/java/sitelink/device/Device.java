@@ -131,6 +131,7 @@ public final class Device implements DeviceControl, AutoCloseable {
      * queued something, not once per message (a wake-up per message would cost the reader a futex call each).
      */
     private volatile Thread handshakeThread;
+    private volatile Thread timerThread;
     private volatile boolean handshakeThreadIdle;
     /** Set by the UDP reader when its current batch queued a handshake message. */
     private boolean handshakeQueued;
@@ -310,7 +311,10 @@ public final class Device implements DeviceControl, AutoCloseable {
         handshakeThread = h;
         threads.add(h);
         h.start();
-        threads.add(Thread.ofPlatform().name(name + "-timers").daemon().start(() -> runPrepared(arena -> timerLoop())));
+        Thread timers = Thread.ofPlatform().name(name + "-timers").daemon().unstarted(() -> runPrepared(arena -> timerLoop()));
+        timerThread = timers;
+        threads.add(timers);
+        timers.start();
         if (announce) {
             LOG.log(Level.INFO, "Interface {0} up, listening on UDP port {1,number,#}", name, bind.port());
         }
@@ -362,11 +366,14 @@ public final class Device implements DeviceControl, AutoCloseable {
                     }
                 }
                 UdpSocket.Batch[] tx = out.tx;
+                int datagrams = 0;
                 for (int slot = 0; slot < tx.length; slot++) {
                     if (tx[slot].count() > 0) {
+                        datagrams += tx[slot].count();
                         send(tx[slot], slot);
                     }
                 }
+                carried(datagrams);
             }
         } catch (IOException | RuntimeException e) {
             if (running) {
@@ -527,6 +534,7 @@ public final class Device implements DeviceControl, AutoCloseable {
                     }
                     continue;
                 }
+                int datagrams = count;
                 for (int i = 0; i < count; i++) {
                     int total = rx.length(i);
                     int size = rx.segmentSize(i);
@@ -542,7 +550,9 @@ public final class Device implements DeviceControl, AutoCloseable {
                         counters.rxDatagrams.increment();
                         inbound(t, slot, socket, rx.source(i), rx.local(i), rx.receivedTos(i), buf, len, opened, coalescer);
                     }
+                    datagrams += (total - 1) / size; // UDP_GRO joined that many more
                 }
+                carried(datagrams);
                 if (handshakeQueued) {
                     handshakeQueued = false;
                     if (handshakeThreadIdle) {
@@ -748,8 +758,20 @@ public final class Device implements DeviceControl, AutoCloseable {
         }
     }
 
+    /**
+     * A data-path thread's batch carried {@code datagrams}: a burst while the JIT's compilers are lowered wakes the
+     * timer thread to put them back now, at a transfer's first window rather than up to 100 ms into it.
+     */
+    private void carried(int datagrams) {
+        CompilerPriority jit = compilerPriority;
+        if (jit != null && jit.burst(datagrams)) {
+            LockSupport.unpark(timerThread);
+        }
+    }
+
     private void timerLoop() {
         Results fired = new Results(0);
+        boolean jitLowered = false; // as logged
         while (running) {
             long next = Long.MAX_VALUE;
             Tunnel[] all = tunnels;
@@ -763,10 +785,16 @@ public final class Device implements DeviceControl, AutoCloseable {
             CompilerPriority jit = compilerPriority;
             if (jit != null) {
                 jit.observe(counters.rxDatagrams.sum() + counters.txDatagrams.sum(), clock.nanoTime());
+                if (jit.lowered() != jitLowered) {
+                    jitLowered = !jitLowered;
+                    LOG.log(Level.DEBUG, "{0}: JIT compiler threads {1} ({2})", name,
+                            jitLowered ? "at SCHED_IDLE" : "back to the normal policy", jit.why());
+                }
                 int refused = jit.takeRefusal();
                 if (refused != 0) {
-                    LOG.log(Level.WARNING, "{0}: the JIT compiler threads'' nice value could not be changed (errno {1}); "
-                            + "they keep the one they have", name, Integer.toString(refused));
+                    LOG.log(Level.WARNING, "{0}: the JIT compiler threads'' scheduling policy could not be changed (errno "
+                            + "{1}); they keep the one they have, {2}", name, Integer.toString(refused), jit.lowered()
+                            ? "SCHED_IDLE (the first seconds of a transfer may be slower)" : "the normal one");
                 }
             }
             long sleep = Math.min(MAX_TIMER_SLEEP_NANOS, Math.max(1_000_000L, next - clock.nanoTime()));
@@ -775,18 +803,23 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     /**
-     * Lowers the JVM's JIT compiler threads to nice 10 while this device's data path is quiet and puts them back at once
-     * when it carries a transfer ({@link CompilerPriority}): for the gateway's own device, one per process, not the
-     * start's warm-up devices. Nothing changes if this process could not put them back (no CAP_SYS_NICE or RLIMIT_NICE).
+     * Lowers the JVM's JIT compiler threads to SCHED_IDLE while this device's data path is quiet and puts them back at
+     * once when it carries a transfer ({@link CompilerPriority}): for the gateway's own device, one per process, not the
+     * start's warm-up devices; called once the warm-up is done. Nothing changes if this process could not put them
+     * back (no CAP_SYS_NICE or RLIMIT_NICE).
      */
     public void lowerCompilersWhenQuiet() {
         if ("off".equals(System.getProperty("sitelink.compilerPriority"))) { // for A/B measurements
             return;
         }
         long now = clock.nanoTime();
-        compilerPriority = CompilerPriority.forThisJvm(now, now + CompilerPriority.START_NANOS).orElse(null);
+        CompilerPriority jit = CompilerPriority.forThisJvm(now).orElse(null);
+        if (jit != null) {
+            jit.lowerNow();
+        }
+        compilerPriority = jit;
         LOG.log(Level.DEBUG, compilerPriority != null
-                ? "{0}: JIT compiler threads at nice 10 while the data path is quiet"
+                ? "{0}: JIT compiler threads at SCHED_IDLE while the data path is quiet"
                 : "{0}: JIT compiler threads keep their priority (no right to put it back, or no compiler threads)", name);
     }
 

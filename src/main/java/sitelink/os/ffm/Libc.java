@@ -58,6 +58,8 @@ public final class Libc {
     private static final MethodHandle GETTID = function("gettid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle SETPRIORITY = function("setpriority",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SCHED_SETSCHEDULER = function("sched_setscheduler",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle SETSOCKOPT = function("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
 
@@ -234,6 +236,26 @@ public final class Libc {
         MemorySegment state = STATE.get();
         try {
             return result((int) SETPRIORITY.invokeExact(state, 0 /* PRIO_PROCESS */, tid, nice), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The normal time-sharing policy, sched(7). */
+    public static final int SCHED_OTHER = 0;
+    /** For very low priority work: runs only on a core no other (non-idle) thread wants, and yields to one at once. */
+    public static final int SCHED_IDLE = 5;
+
+    /**
+     * Sets the scheduling policy of one thread of this process, by its kernel thread ID, with static priority 0
+     * ({@link #SCHED_OTHER} or {@link #SCHED_IDLE}; its nice value is kept). Entering SCHED_IDLE needs no privilege,
+     * leaving it needs CAP_SYS_NICE or an RLIMIT_NICE that allows the thread's nice value. Returns 0 or -errno.
+     */
+    public static int setThreadPolicy(int tid, int policy) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoState();
+            MemorySegment param = arena.allocateFrom(JAVA_INT, 0); // struct sched_param { int sched_priority; }
+            return result((int) SCHED_SETSCHEDULER.invokeExact(state, tid, policy, param), state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
