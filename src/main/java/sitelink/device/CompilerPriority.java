@@ -145,9 +145,13 @@ final class CompilerPriority {
 
     /**
      * Whether the compiler threads, lowered, waited for a CPU at least half of the last window and ran less than a tenth
-     * of that: other processes keep the machine busy.
+     * of that: other processes keep the machine busy. Their statistics are read only while they are lowered.
      */
     private boolean starved() {
+        if (!lowered) {
+            windowRan = -1; // read only while lowered: the first window after lowering sets the baseline
+            return false;
+        }
         times.read(read);
         if (read[0] < 0) {
             windowRan = -1; // unreadable: the data path alone decides
@@ -155,7 +159,7 @@ final class CompilerPriority {
         }
         long ran = read[0] - windowRan;
         long waited = read[1] - windowWaited;
-        boolean starved = lowered && windowRan >= 0 && ran >= 0 && waited >= WINDOW_NANOS / 2 && ran * 10 < waited;
+        boolean starved = windowRan >= 0 && ran >= 0 && waited >= WINDOW_NANOS / 2 && ran * 10 < waited;
         windowRan = read[0];
         windowWaited = read[1];
         return starved;
