@@ -286,6 +286,18 @@ public final class Device implements DeviceControl, AutoCloseable {
     }
 
     /**
+     * For the start's warm-up, once a round: a thread that starts as a device thread does ({@link #prepareThread}) and
+     * ends at once, waited for. A new thread's first look-ups and first seal take branches that no later call takes (a
+     * thread-local value not there yet, a cipher with no previous key); code the JIT compiled from a profile without
+     * them trapped when each of a new gateway's threads started and was thrown away, so that its first packets were
+     * sealed and opened in the interpreter.
+     */
+    static void startAndEndThread() throws InterruptedException {
+        Thread t = Thread.ofPlatform().name("warm-thread").start(() -> runPrepared(arena -> { }));
+        t.join();
+    }
+
+    /**
      * Runs a device thread's LOOP after {@link #prepareThread} with a confined arena for its native buffers, freed when
      * the loop ends rather than when the collector finds them: a device closed after a while (the start's warm-up
      * devices) has its objects in the old generation, which may never be collected.

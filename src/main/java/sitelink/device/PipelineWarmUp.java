@@ -28,22 +28,31 @@ import sitelink.tunnel.Environment;
  * The warm-up of the whole data path, run at start before the gateway's interface exists (issue 15): two real
  * {@link Device}s, each on a {@link Tun} over one end of a socket pair (the same reads and writes, with the virtio
  * header and TCP segmentation offload, as on /dev/net/tun) and a UDP socket on 127.0.0.1 (the same sendmmsg and
- * recmmsg, with UDP GSO/GRO, as on the WAN). It plays the LAN hosts on the pairs' other ends: pings both ways,
- * handshakes (the peers removed and added again between rounds, as {@code wg set} does), and a TCP stream of
- * super-segments with ACKs back, so that what the first real ping, the first handshake and the first seconds of a
- * transfer run (TUN reader, UDP reader, handshake thread, the FFM calls, segmentation and coalescing, the ciphers) has
- * been compiled by the JIT when they come.
+ * recmmsg, with UDP GSO/GRO, as on the WAN). It plays the LAN hosts on the pairs' other ends: pings both ways (IPv4
+ * and IPv6, and packets for nowhere that the devices drop, as the kernel's own on a new interface), handshakes (the
+ * peers removed and added again between rounds, as {@code wg set} does), and a TCP stream of super-segments with
+ * ACKs back, so that what the first real ping, the first handshake and the first seconds of a transfer run (TUN
+ * reader, UDP reader, handshake thread, the FFM calls, segmentation and coalescing, the ciphers) has been compiled by
+ * the JIT when they come.
  *
  * <p>It touches no interface, no route and no address: the sockets are bound to 127.0.0.1 only, on free ports, and the
- * packets inside the tunnel (198.18.0.1 and 198.18.0.2, RFC 2544's benchmarking range) never reach the kernel's IP
- * stack. Keys are fresh and zeroed with the devices. Bounded in time (checked between steps); a step that gets no
- * answer within {@link #WAIT_NANOS} (loopback filtered by a firewall, say) ends it early, and the report says so.
+ * packets inside the tunnel (198.18.0.1 and 198.18.0.2, RFC 2544's benchmarking range; 2001:2::1 and 2001:2::2,
+ * RFC 5180's) never reach the kernel's IP stack. Keys are fresh and zeroed with the devices. Bounded in time (checked
+ * between steps); a step that gets no answer within {@link #WAIT_NANOS} (loopback filtered by a firewall, say) ends
+ * it early, and the report says so.
  */
 public final class PipelineWarmUp {
     /** A packet that does not arrive within this ends the warm-up (the first one waits for a cold handshake). */
     static final long WAIT_NANOS = 2_000_000_000L;
     private static final byte[] HOST_A = {(byte) 198, 18, 0, 1};
     private static final byte[] HOST_B = {(byte) 198, 18, 0, 2};
+    /** The hosts' IPv6 addresses, in RFC 5180's benchmarking range 2001:2::/48. */
+    private static final byte[] HOST_A6 = InetAddress.ofLiteral("2001:2::1").getAddress();
+    private static final byte[] HOST_B6 = InetAddress.ofLiteral("2001:2::2").getAddress();
+    /** Nowhere in the tunnel: what the kernel sends on an interface that comes up (an MLD report, from link-local). */
+    private static final byte[] LINK_LOCAL = InetAddress.ofLiteral("fe80::1").getAddress();
+    private static final byte[] MLD_ROUTERS = InetAddress.ofLiteral("ff02::16").getAddress();
+    private static final byte[] NOT_ROUTED = {(byte) 198, 18, 0, 99};
     private static final int VNET = 10;
     /** TCP payload per segment over a 1420-byte tunnel MTU (IPv4: 20 + 20 bytes of headers). */
     private static final int MSS = 1380;
@@ -84,10 +93,16 @@ public final class PipelineWarmUp {
             // at least minRounds, however long the devices took to make (a cold JVM), else the budget
             while (rounds < minRounds || System.nanoTime() - start < budgetNanos) {
                 if (rounds > 0) {
-                    pair.rejoin();
+                    pair.rejoin(rounds % 2 == 0);
                 }
+                Device.startAndEndThread();
+                pair.unrouted(rounds);
                 for (int i = 0; i < PINGS_PER_ROUND; i++) {
                     pair.ping(rounds * PINGS_PER_ROUND + i);
+                    pings++;
+                }
+                if (rounds % 2 == 0) {
+                    pair.ping6(rounds);
                     pings++;
                 }
                 handshakes++;
@@ -96,6 +111,9 @@ public final class PipelineWarmUp {
             }
         } catch (IOException | RuntimeException e) {
             stopped = e.getMessage() == null ? e.toString() : e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopped = "interrupted";
         } finally {
             if (pair != null) {
                 pair.close();
@@ -176,7 +194,7 @@ public final class PipelineWarmUp {
             privateA = X25519.generatePrivate(random);
             privateB = X25519.generatePrivate(random);
             try {
-                configure();
+                configure(true);
                 a.start();
                 b.start();
             } catch (DeviceException | RuntimeException e) {
@@ -198,30 +216,42 @@ public final class PipelineWarmUp {
             return fds;
         }
 
-        /** Each device with its key and the other as its one peer (a fresh preshared key), as `wg set` would. */
-        private void configure() throws DeviceException {
+        /**
+         * Each device with its key and the other as its one peer (a fresh preshared key, the other host's IPv4 address
+         * and, with {@code ipv6}, its IPv6 address as allowed IPs), as `wg set` would.
+         */
+        private void configure(boolean ipv6) throws DeviceException {
             Key psk = X25519.generatePrivate(random);
             a.apply(new DeviceUpdate(Optional.of(Key.of(privateA.bytes())), OptionalInt.empty(), OptionalInt.empty(), true,
-                    List.of(peer(privateB, Key.of(psk.bytes()), b, HOST_B))));
+                    List.of(peer(privateB, Key.of(psk.bytes()), b, HOST_B, ipv6))));
             b.apply(new DeviceUpdate(Optional.of(Key.of(privateB.bytes())), OptionalInt.empty(), OptionalInt.empty(), true,
-                    List.of(peer(privateA, psk, a, HOST_A))));
+                    List.of(peer(privateA, psk, a, HOST_A, ipv6))));
         }
 
-        private static PeerUpdate peer(Key remotePrivate, Key psk, Device remote, byte[] host) {
+        private static PeerUpdate peer(Key remotePrivate, Key psk, Device remote, byte[] host, boolean ipv6) {
             InetSocketAddress endpoint = new InetSocketAddress(InetAddress.getLoopbackAddress(),
                     remote.snapshot().listenPort());
             return new PeerUpdate(X25519.publicKey(remotePrivate), false, false, Optional.of(psk), Optional.of(endpoint),
-                    OptionalInt.empty(), true, List.of(Prefix.parse(addressText(host) + "/32")));
+                    OptionalInt.empty(), true, ipv6
+                            ? List.of(hostPrefix(host), hostPrefix(host == HOST_A ? HOST_A6 : HOST_B6))
+                            : List.of(hostPrefix(host)));
         }
 
-        private static String addressText(byte[] a) {
-            return (a[0] & 0xff) + "." + (a[1] & 0xff) + "." + (a[2] & 0xff) + "." + (a[3] & 0xff);
-        }
-
-        /** Both peers removed and added again: their sessions end, and the next packet starts a new handshake. */
-        void rejoin() throws IOException {
+        private static Prefix hostPrefix(byte[] address) {
             try {
-                configure();
+                return new Prefix(InetAddress.getByAddress(address), address.length * 8);
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalArgumentException(e); // not for 4 or 16 bytes
+            }
+        }
+
+        /**
+         * Both peers removed and added again: their sessions end, and the next packet starts a new handshake. Every
+         * other round without IPv6 prefixes, as most sites have: the kernel's IPv6 packets then meet an empty table.
+         */
+        void rejoin(boolean ipv6) throws IOException {
+            try {
+                configure(ipv6);
             } catch (DeviceException e) {
                 throw new IOException("warm-up devices: " + e.getMessage(), e);
             }
@@ -249,6 +279,46 @@ public final class PipelineWarmUp {
             got = lanA.await(packet, "reply to a ping through the warm-up tunnel");
             if (got < VNET + 28 || packet[VNET + 20] != 0) {
                 throw new IOException("the warm-up tunnel delivered something other than the ping's reply");
+            }
+        }
+
+        /**
+         * Packets from host A's LAN that no peer's allowed IPs hold, both families, as the kernel sends some on every
+         * interface that comes up (IPv6 multicast listener reports, router solicitations): the device drops them.
+         * Without them in the warm-up's profile, the first such packet of a real gateway threw the compiled data path
+         * away (an uncommon trap), and its first pings ran in the interpreter.
+         */
+        void unrouted(int n) throws IOException {
+            java.util.Arrays.fill(packet, 0, VNET + 48, (byte) 0);
+            ipv6(packet, 8, LINK_LOCAL, MLD_ROUTERS);
+            packet[VNET + 40] = (byte) 143; // MLDv2 report, no records
+            icmp6Checksum(packet, 8);
+            lanA.write(packet, VNET + 48);
+            int len = echo(packet, n);
+            System.arraycopy(NOT_ROUTED, 0, packet, VNET + 16, 4);
+            Checksum.put16(packet, VNET + 10, 0);
+            Checksum.put16(packet, VNET + 10, Checksum.of(packet, VNET, 20));
+            lanA.write(packet, VNET + len);
+        }
+
+        /** An IPv6 echo request from host A, answered by host B, through both devices as {@link #ping} goes. */
+        void ping6(int n) throws IOException {
+            int len = echo6(packet, n);
+            lanA.write(packet, VNET + len);
+            int got = lanB.await(packet, "IPv6 ping through the warm-up tunnel");
+            if (got < VNET + 48 || packet[VNET + 6] != 58 || packet[VNET + 40] != (byte) 128) {
+                throw new IOException("the warm-up tunnel delivered something other than the IPv6 ping");
+            }
+            byte[] from = java.util.Arrays.copyOfRange(packet, VNET + 8, VNET + 24);
+            System.arraycopy(packet, VNET + 24, packet, VNET + 8, 16);
+            System.arraycopy(from, 0, packet, VNET + 24, 16);
+            java.util.Arrays.fill(packet, 0, VNET, (byte) 0);
+            packet[VNET + 40] = (byte) 129;
+            icmp6Checksum(packet, got - VNET - 40);
+            lanB.write(packet, got);
+            got = lanA.await(packet, "reply to an IPv6 ping through the warm-up tunnel");
+            if (got < VNET + 48 || packet[VNET + 40] != (byte) 129) {
+                throw new IOException("the warm-up tunnel delivered something other than the IPv6 ping's reply");
             }
         }
 
@@ -331,6 +401,41 @@ public final class PipelineWarmUp {
         }
         Checksum.put16(p, icmp + 2, Checksum.of(p, icmp, len - 20));
         return len;
+    }
+
+    /** An ICMPv6 echo request from host A to host B (104 bytes, as {@code ping -6} sends) after a zero virtio header. */
+    static int echo6(byte[] p, int n) {
+        int len = 104;
+        java.util.Arrays.fill(p, 0, VNET + len, (byte) 0);
+        ipv6(p, len - 40, HOST_A6, HOST_B6);
+        int icmp = VNET + 40;
+        p[icmp] = (byte) 128;
+        Checksum.put16(p, icmp + 4, 0x5157);
+        Checksum.put16(p, icmp + 6, n);
+        for (int i = icmp + 8; i < VNET + len; i++) {
+            p[i] = (byte) i;
+        }
+        icmp6Checksum(p, len - 40);
+        return len;
+    }
+
+    /** An IPv6 header (next header ICMPv6, hop limit 64) after the virtio header. */
+    private static void ipv6(byte[] p, int payload, byte[] from, byte[] to) {
+        int ip = VNET;
+        p[ip] = 0x60;
+        Checksum.put16(p, ip + 4, payload);
+        p[ip + 6] = 58;
+        p[ip + 7] = 64;
+        System.arraycopy(from, 0, p, ip + 8, 16);
+        System.arraycopy(to, 0, p, ip + 24, 16);
+    }
+
+    /** The ICMPv6 checksum (RFC 8200 8.1) of the message after a 40-byte IPv6 header. */
+    private static void icmp6Checksum(byte[] p, int payload) {
+        int icmp = VNET + 40;
+        Checksum.put16(p, icmp + 2, 0);
+        long sum = Checksum.pseudoHeader(p, VNET + 8, VNET + 24, 16, 58, payload);
+        Checksum.put16(p, icmp + 2, Checksum.finish(Checksum.add(sum, p, icmp, payload)));
     }
 
     /**
