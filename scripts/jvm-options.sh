@@ -31,13 +31,20 @@ sitelink_jvm_opts=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-a
 # cache and did not start ("Unable to use AOT cache"). And the
 # JVM hands the C library's freed memory back to the kernel every 5 s (-XX:TrimNativeHeapInterval): the C2 compiler's
 # arenas of the start's compilations otherwise stay resident (11 MiB of RSS after a TCP test).
+# Gateways also take the JIT compiler directives beside this file (jit-directives.json): the handshake's arithmetic
+# and the start's warm-up drivers stay out of C2, whose time at start then goes to the data path (docs/benchmarks.md
+# "Start-up"). -XX:CompilerDirectivesFile is a diagnostic option; the JVM says "1 compiler directives added" when it
+# reads the file, on stderr with -XX:+DisplayVMOutputToStderr (stdout stays the command's own).
+sitelink_options_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Sets sitelink_cmd_opts for JAR, the caches' DIR and the command line's first argument.
 sitelink_command_options() {
   local cache=$2/sitelink-cli.aot
   sitelink_cmd_opts=(-XX:TieredStopAtLevel=1)
   case ${3:-} in
     up|device|demo|agent)
-      cache=$2/sitelink.aot sitelink_cmd_opts=(-Xms36m -Xmn20m -XX:TrimNativeHeapInterval=5000) ;;
+      cache=$2/sitelink.aot sitelink_cmd_opts=(-Xms36m -Xmn20m -XX:TrimNativeHeapInterval=5000)
+      [[ ! -s $sitelink_options_dir/jit-directives.json ]] || sitelink_cmd_opts+=(-XX:+UnlockDiagnosticVMOptions
+        -XX:CompilerDirectivesFile="$sitelink_options_dir/jit-directives.json" -XX:+DisplayVMOutputToStderr) ;;
   esac
   [[ ${SITELINK_AOT:-on} != off && -s $cache && ! $1 -nt $cache ]] || return 0
   sitelink_cmd_opts+=(-XX:AOTCache="$cache" '-Xlog:aot*=off' '-Xlog:cds*=off')

@@ -68,8 +68,18 @@ public final class PipelineWarmUp {
     /** Super-segments in flight (about 256 KiB, what fits the socket pairs' buffers). */
     private static final int WINDOW = 4;
 
-    /** What a warm-up did; {@code stopped} is empty when it ran to its budget, else why it ended early. */
-    public record Report(int rounds, int handshakes, int pings, long tcpBytes, long nanos, String stopped) {
+    /**
+     * A round in which the JIT's compiler threads ran less than this is quiet: what the warm-up gave them to compile
+     * is done (a round takes 30-80 ms at start, so under about 5 % of it).
+     */
+    static final long QUIET_ROUND_NANOS = 2_000_000L;
+
+    /**
+     * What a warm-up did; {@code stopped} is empty when it ran to its end, else why it ended early; {@code quiet}
+     * whether the compilers were quiet in its last round (or their time could not be read).
+     */
+    public record Report(int rounds, int handshakes, int pings, long tcpBytes, long nanos, String stopped,
+                         boolean quiet) {
         public double millis() {
             return nanos / 1e6;
         }
@@ -79,19 +89,33 @@ public final class PipelineWarmUp {
     }
 
     /**
-     * Runs rounds of handshake, pings and a TCP burst until {@code budgetNanos} has passed (checked between rounds;
-     * {@code minRounds} at least). Never throws: what stopped it early is in the report.
+     * Runs rounds of handshake, pings and a TCP burst until {@code budgetNanos} has passed, and then on while the JIT's
+     * compiler threads are busy (the compilations the rounds asked for), up to {@code quietCapNanos} more: so that
+     * the first real packets meet the compiled data path and not a compiler still replacing it (checked between
+     * rounds; {@code minRounds} at least). Never throws: what stopped it early is in the report.
      */
-    public static Report run(int minRounds, long budgetNanos, SecureRandom random) {
+    public static Report run(int minRounds, long budgetNanos, long quietCapNanos, SecureRandom random) {
+        return run(minRounds, budgetNanos, quietCapNanos, new CompilerPriority.SchedStats(), random);
+    }
+
+    /** As above, with the compiler threads' times from {@code compilers} (tests). */
+    static Report run(int minRounds, long budgetNanos, long quietCapNanos, CompilerPriority.ThreadTimes compilers,
+                      SecureRandom random) {
         long start = System.nanoTime();
         int rounds = 0, handshakes = 0, pings = 0;
         long bytes = 0;
         String stopped = "";
+        boolean quiet = false;
         Pair pair = null;
         try {
             pair = new Pair(random);
-            // at least minRounds, however long the devices took to make (a cold JVM), else the budget
-            while (rounds < minRounds || System.nanoTime() - start < budgetNanos) {
+            long[] times = {0, 0};
+            compilers.read(times);
+            long compiled = times[0];
+            // at least minRounds, however long the devices took to make (a cold JVM), else the budget; then, while
+            // the compilers are still at the work the rounds gave them, more rounds, up to quietCapNanos more
+            while (rounds < minRounds || System.nanoTime() - start < budgetNanos
+                    || (!quiet && System.nanoTime() - start < budgetNanos + quietCapNanos)) {
                 if (rounds > 0) {
                     pair.rejoin(rounds % 2 == 0);
                 }
@@ -108,6 +132,9 @@ public final class PipelineWarmUp {
                 handshakes++;
                 bytes += pair.stream(SUPER_SEGMENTS_PER_ROUND);
                 rounds++;
+                compilers.read(times);
+                quiet = compiled < 0 || times[0] < 0 || times[0] - compiled < QUIET_ROUND_NANOS; // unknown: quiet
+                compiled = times[0];
             }
         } catch (IOException | RuntimeException e) {
             stopped = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -119,7 +146,7 @@ public final class PipelineWarmUp {
                 pair.close();
             }
         }
-        return new Report(rounds, handshakes, pings, bytes, System.nanoTime() - start, stopped);
+        return new Report(rounds, handshakes, pings, bytes, System.nanoTime() - start, stopped, quiet);
     }
 
     /** Two devices joined over loopback, and the LAN end of each one's TUN. */

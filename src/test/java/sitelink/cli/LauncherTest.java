@@ -49,6 +49,7 @@ class LauncherTest {
         Files.createDirectories(checkout.resolve("scripts"));
         Files.copy(Path.of("scripts/jdk.sh"), checkout.resolve("scripts/jdk.sh"));
         Files.copy(Path.of("scripts/jvm-options.sh"), checkout.resolve("scripts/jvm-options.sh"));
+        Files.copy(Path.of("scripts/jit-directives.json"), checkout.resolve("scripts/jit-directives.json"));
         Files.writeString(checkout.resolve("pom.xml"), "<project/>\n");
         Files.createDirectories(checkout.resolve("src/main/java"));
         Files.writeString(checkout.resolve("src/main/java/Main.java"), "class Main {}\n");
@@ -188,9 +189,12 @@ class LauncherTest {
         assertTrue(r.output().contains("-XX:AOTCache=" + cache + " -Xlog:aot*=off -Xlog:cds*=off -jar "), r.output());
         assertTrue(r.output().contains("-Xss512k -XX:TieredStopAtLevel=1 -XX:AOTCache="), "a short command stops at C1: " + r.output());
         Run device = launch(null, "device", "-f", "wg0");
-        assertTrue(device.output().contains("-Xss512k -Xms36m -Xmn20m -XX:TrimNativeHeapInterval=5000 -XX:AOTCache="
-                + checkout.resolve("target/sitelink.aot") + " "),
-                "up, device and demo use the gateway's cache, C2 and the gateway's young generation: " + device.output());
+        assertTrue(device.output().contains("-Xss512k -Xms36m -Xmn20m -XX:TrimNativeHeapInterval=5000"
+                + " -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=" + checkout.resolve("scripts/jit-directives.json")
+                + " -XX:+DisplayVMOutputToStderr -XX:AOTCache=" + checkout.resolve("target/sitelink.aot") + " "),
+                "up, device and demo use the gateway's cache, C2 with its directives and the gateway's young generation: "
+                        + device.output());
+        assertFalse(r.output().contains("CompilerDirectivesFile"), "the directives are the gateways' only: " + r.output());
         assertFalse(launch("off").output().contains("AOTCache"), "SITELINK_AOT=off starts without it");
 
         Files.setLastModifiedTime(cache, FileTime.from(Instant.now().minusSeconds(90)));

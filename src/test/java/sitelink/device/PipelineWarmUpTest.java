@@ -1,6 +1,7 @@
 package sitelink.device;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.security.SecureRandom;
@@ -16,7 +17,7 @@ class PipelineWarmUpTest {
     @Test
     void carriesPingsHandshakesAndTcpThroughTwoDevicesAndLeavesNoThread() throws Exception {
         Set<String> before = warmThreads();
-        PipelineWarmUp.Report r = PipelineWarmUp.run(3, 0, new SecureRandom());
+        PipelineWarmUp.Report r = PipelineWarmUp.run(3, 0, 0, new SecureRandom());
         assertEquals("", r.stopped(), "the warm-up ended early");
         assertEquals(3, r.rounds(), "three rounds (two handshakes after a rejoin): " + r);
         assertEquals(r.rounds(), r.handshakes());
@@ -31,6 +32,33 @@ class PipelineWarmUpTest {
         assertEquals(before, warmThreads(), "the devices' threads ended with them");
     }
 
+    /** After its budget it goes on while the compilers are busy, and stops at the first round they were quiet in. */
+    @Test
+    void goesOnWhileTheCompilersAreBusyAndStopsWhenTheyAreQuiet() {
+        long[] ran = {0, 10_000_000, 20_000_000, 20_000_000 + PipelineWarmUp.QUIET_ROUND_NANOS - 1, 90_000_000};
+        int[] reads = {0};
+        PipelineWarmUp.Report r = PipelineWarmUp.run(1, 0, 60_000_000_000L,
+                times -> times[0] = ran[Math.min(reads[0]++, ran.length - 1)], new SecureRandom());
+        assertEquals("", r.stopped());
+        assertEquals(3, r.rounds(), "two busy rounds, then a quiet one: " + r);
+        assertTrue(r.quiet());
+    }
+
+    /** Compilers that stay busy hold it no longer than the limit; times that cannot be read count as quiet. */
+    @Test
+    void busyCompilersHoldItOnlyUntilTheLimitAndUnknownTimesDoNotHoldIt() {
+        long[] ran = {0};
+        PipelineWarmUp.Report busy = PipelineWarmUp.run(1, 0, 300_000_000L, times -> times[0] = ran[0] += 50_000_000,
+                new SecureRandom());
+        assertEquals("", busy.stopped());
+        assertFalse(busy.quiet());
+        assertTrue(busy.nanos() >= 300_000_000L && busy.rounds() >= 2, busy.toString());
+        PipelineWarmUp.Report unknown = PipelineWarmUp.run(1, 0, 60_000_000_000L, times -> times[0] = -1,
+                new SecureRandom());
+        assertEquals(1, unknown.rounds(), unknown.toString());
+        assertTrue(unknown.quiet());
+    }
+
     /**
      * A namespace without loopback: the warm-up ends at once, saying why, not after its waits. (In one whose lo was
      * never up, as after {@code ip netns add} alone, binding 127.0.0.1 works and sending to it fails: the same message
@@ -42,7 +70,7 @@ class PipelineWarmUpTest {
         try (Namespace ns = Testbed.unique("sl-warm").namespace("gw")) {
             ns.ip("link", "set", "lo", "down");
             ns.ip("addr", "flush", "dev", "lo"); // as in a namespace whose lo was never up: no route to 127.0.0.1
-            PipelineWarmUp.Report r = ns.call(() -> PipelineWarmUp.run(1, 0, new SecureRandom()));
+            PipelineWarmUp.Report r = ns.call(() -> PipelineWarmUp.run(1, 0, 0, new SecureRandom()));
             assertTrue(r.stopped().contains("is the loopback interface lo up?"), r.toString());
             assertEquals(0, r.pings());
             assertTrue(r.nanos() < PipelineWarmUp.WAIT_NANOS, "ended before its first wait ran out: " + r);
