@@ -31,10 +31,9 @@ sitelink_jvm_opts=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-a
 # cache and did not start ("Unable to use AOT cache"). And the
 # JVM hands the C library's freed memory back to the kernel every 5 s (-XX:TrimNativeHeapInterval): the C2 compiler's
 # arenas of the start's compilations otherwise stay resident (11 MiB of RSS after a TCP test).
-# Gateways also take the JIT compiler directives beside this file (jit-directives.json): the handshake's arithmetic
-# and the start's warm-up drivers stay out of C2, whose time at start then goes to the data path (docs/benchmarks.md
-# "Start-up"). -XX:CompilerDirectivesFile is a diagnostic option; the JVM says "1 compiler directives added" when it
-# reads the file, on stderr with -XX:+DisplayVMOutputToStderr (stdout stays the command's own).
+# Gateways are also told where the JIT compiler directives beside this file are (jit-directives.json): they add
+# them before their warm-up, so that the handshake's arithmetic and the warm-up's drivers stay out of C2, whose time
+# at start then goes to the data path (the file says more; docs/benchmarks.md "The compilers done before ready").
 sitelink_options_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Sets sitelink_cmd_opts for JAR, the caches' DIR and the command line's first argument.
 sitelink_command_options() {
@@ -43,8 +42,8 @@ sitelink_command_options() {
   case ${3:-} in
     up|device|demo|agent)
       cache=$2/sitelink.aot sitelink_cmd_opts=(-Xms36m -Xmn20m -XX:TrimNativeHeapInterval=5000)
-      [[ ! -s $sitelink_options_dir/jit-directives.json ]] || sitelink_cmd_opts+=(-XX:+UnlockDiagnosticVMOptions
-        -XX:CompilerDirectivesFile="$sitelink_options_dir/jit-directives.json" -XX:+DisplayVMOutputToStderr) ;;
+      [[ ! -s $sitelink_options_dir/jit-directives.json ]] ||
+        sitelink_cmd_opts+=(-Dsitelink.jitDirectives="$sitelink_options_dir/jit-directives.json") ;;
   esac
   [[ ${SITELINK_AOT:-on} != off && -s $cache && ! $1 -nt $cache ]] || return 0
   sitelink_cmd_opts+=(-XX:AOTCache="$cache" '-Xlog:aot*=off' '-Xlog:cds*=off')

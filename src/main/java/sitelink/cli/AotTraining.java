@@ -62,6 +62,9 @@ public final class AotTraining {
     public static void main(String[] args) throws IOException {
         boolean gateway = args.length > 0 && args[0].equals("gateway");
         Path examples = Path.of(args.length > 1 ? args[1] : "examples");
+        if (gateway) {
+            JitDirectives.addFromProperty(); // as a gateway does first (scripts/aot-cache names the file)
+        }
         WarmUp.Report r = gateway ? WarmUp.run(30, 10_000_000_000L, Clock.SYSTEM, new SecureRandom()) : null;
         PrintStream out = System.out;
         PrintStream err = System.err;

@@ -40,6 +40,10 @@ final class WarmStart {
 
     /** Runs the warm-up unless turned off, and logs what it did at INFO. */
     static void run(System.Logger log) {
+        long t0 = System.nanoTime();
+        String directives = JitDirectives.addFromProperty();
+        log.log(Level.DEBUG, "JIT compiler directives: {0} ({1} ms)", directives,
+                Long.toString((System.nanoTime() - t0) / 1_000_000));
         if (!enabled(System.getenv(SWITCH))) {
             log.log(Level.DEBUG, "warm-up skipped ({0}=off)", SWITCH);
             return;

@@ -190,11 +190,11 @@ class LauncherTest {
         assertTrue(r.output().contains("-Xss512k -XX:TieredStopAtLevel=1 -XX:AOTCache="), "a short command stops at C1: " + r.output());
         Run device = launch(null, "device", "-f", "wg0");
         assertTrue(device.output().contains("-Xss512k -Xms36m -Xmn20m -XX:TrimNativeHeapInterval=5000"
-                + " -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=" + checkout.resolve("scripts/jit-directives.json")
-                + " -XX:+DisplayVMOutputToStderr -XX:AOTCache=" + checkout.resolve("target/sitelink.aot") + " "),
+                + " -Dsitelink.jitDirectives=" + checkout.resolve("scripts/jit-directives.json")
+                + " -XX:AOTCache=" + checkout.resolve("target/sitelink.aot") + " "),
                 "up, device and demo use the gateway's cache, C2 with its directives and the gateway's young generation: "
                         + device.output());
-        assertFalse(r.output().contains("CompilerDirectivesFile"), "the directives are the gateways' only: " + r.output());
+        assertFalse(r.output().contains("jitDirectives"), "the directives are the gateways' only: " + r.output());
         assertFalse(launch("off").output().contains("AOTCache"), "SITELINK_AOT=off starts without it");
 
         Files.setLastModifiedTime(cache, FileTime.from(Instant.now().minusSeconds(90)));
