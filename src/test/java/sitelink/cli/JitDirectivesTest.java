@@ -44,7 +44,7 @@ class JitDirectivesTest {
         while (m.find()) {
             names.add(m.group(1));
         }
-        assertEquals(5, names.size(), names.toString());
+        assertEquals(4, names.size(), names.toString());
         for (String name : names) {
             Class.forName(name, false, ClassLoader.getSystemClassLoader()); // throws when it is gone
         }
