@@ -1,12 +1,15 @@
 package sitelink.device;
 
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntUnaryOperator;
+import java.util.function.LongSupplier;
 import sitelink.os.ffm.Libc;
 
 /**
@@ -25,9 +28,12 @@ import sitelink.os.ffm.Libc;
  * <p>Starved compiler threads would stall the whole JVM if it needed one of them (a safepoint waits for a compiler
  * thread caught inside the VM, a thread asking for a compilation waits for the queue's lock): on a machine whose CPUs
  * other processes keep busy, SCHED_IDLE threads get almost nothing. So the compiler threads' own scheduler statistics
- * are read every window (/proc/self/task/TID/schedstat): when they waited for a CPU at least half of it and ran less
- * than a tenth of that, they go back to the normal policy and stay there {@link #STARVED_HOLD_NANOS}. Compiler threads
- * sharing the CPUs among themselves (two gateways' on one machine) run about as long as they wait, and stay lowered.
+ * are read (/proc/self/task/TID/schedstat): when they waited for a CPU at least half of the time since the last look
+ * and ran less than a tenth of that, they go back to the normal policy and stay there {@link #STARVED_HOLD_NANOS}.
+ * They are read every window while the JVM's compilations move on (its total compilation time grew), else every
+ * {@value #IDLE_LOOK_EVERY}th unless the last look found them waiting for a CPU a tenth of the time: an idle
+ * gateway's compilers have nothing to hold up, and the look costs a few hundred microseconds of cold code. Compiler threads sharing the CPUs among themselves (two gateways' on one machine) run
+ * about as long as they wait, and stay lowered.
  *
  * <p>Putting them back needs CAP_SYS_NICE or an RLIMIT_NICE that allows nice 0 (the systemd unit sets
  * {@code LimitNICE=+0}); {@link #forThisJvm} checks it on a throwaway thread first and, without it, leaves the
@@ -46,11 +52,17 @@ final class CompilerPriority {
     static final int BURST = 4;
     /** How long the compilers keep the normal policy after a window in which they starved. */
     static final long STARVED_HOLD_NANOS = 10_000_000_000L;
+    /** While no compilation ends, the compiler threads' statistics are read every this many windows only. */
+    static final int IDLE_LOOK_EVERY = 10;
 
     /** Lowers every compiler thread (argument 1) or puts it back (0); 0 or -errno of the first refusal. */
     private final IntUnaryOperator setLowered;
-    /** The compiler threads' time on a CPU and waiting for one so far ({@link #compilerThreadTimes}). */
+    /** The compiler threads' time on a CPU and waiting for one so far ({@link SchedStats}). */
     private final ThreadTimes times;
+    /** The JVM's total compilation time so far (any unit), or null to read {@link #times} every window. */
+    private final LongSupplier compiled;
+    private long lastCompiled = Long.MIN_VALUE;
+    private int idleWindows;
     /** Read by the data path once per batch ({@link #burst}). */
     private volatile boolean lowered;
     /** A data-path thread saw a batch of {@link #BURST} datagrams or more while lowered; the timer thread acts on it. */
@@ -64,6 +76,7 @@ final class CompilerPriority {
     private final long[] read = new long[2];
     private long windowRan;
     private long windowWaited;
+    private long windowReadAt;
     private long lastBusy;
     /** Why the last change was made: quiet, burst, busy, starved, closing. */
     private String why = "";
@@ -78,8 +91,14 @@ final class CompilerPriority {
      * window after a first one that sets the baselines, lowers them.
      */
     CompilerPriority(IntUnaryOperator setLowered, ThreadTimes times, long now) {
+        this(setLowered, times, null, now);
+    }
+
+    /** As above; {@code compiled} tells when the compilers work, and while it does not move they are read less often. */
+    CompilerPriority(IntUnaryOperator setLowered, ThreadTimes times, LongSupplier compiled, long now) {
         this.setLowered = setLowered;
         this.times = times;
+        this.compiled = compiled;
         this.windowStart = now;
         this.windowDatagrams = -1;
         this.windowRan = -1;
@@ -94,9 +113,12 @@ final class CompilerPriority {
         if (compilerThreads().length == 0 || !mayLowerAndRestore()) {
             return Optional.empty();
         }
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        LongSupplier compiled = jit != null && jit.isCompilationTimeMonitoringSupported()
+                ? jit::getTotalCompilationTime : null;
         return Optional.of(new CompilerPriority(
                 lower -> setCompilerThreadsPolicy(lower != 0 ? Libc.SCHED_IDLE : Libc.SCHED_OTHER),
-                new SchedStats(), now));
+                new SchedStats(), compiled, now));
     }
 
     /**
@@ -127,7 +149,7 @@ final class CompilerPriority {
         }
         boolean first = windowDatagrams < 0; // nothing to compare with yet: the next window decides
         boolean busy = !first && (datagrams - windowDatagrams) * WINDOW_NANOS > BUSY_DATAGRAMS * elapsed;
-        boolean starved = starved();
+        boolean starved = starved(now);
         windowStart = now;
         windowDatagrams = datagrams;
         if (first) {
@@ -144,13 +166,23 @@ final class CompilerPriority {
     }
 
     /**
-     * Whether the compiler threads, lowered, waited for a CPU at least half of the last window and ran less than a tenth
-     * of that: other processes keep the machine busy. Their statistics are read only while they are lowered.
+     * Whether the compiler threads, lowered, waited for a CPU at least half of the time since the last look and ran
+     * less than a tenth of that: other processes keep the machine busy. Their statistics are read only while they are
+     * lowered, and while no compilation ends only every {@value #IDLE_LOOK_EVERY}th window.
      */
-    private boolean starved() {
+    private boolean starved(long now) {
         if (!lowered) {
             windowRan = -1; // read only while lowered: the first window after lowering sets the baseline
             return false;
+        }
+        if (compiled != null) {
+            long c = compiled.getAsLong();
+            boolean moved = c != lastCompiled;
+            lastCompiled = c;
+            if (!moved && windowRan >= 0 && ++idleWindows < IDLE_LOOK_EVERY) {
+                return false;
+            }
+            idleWindows = 0;
         }
         times.read(read);
         if (read[0] < 0) {
@@ -159,9 +191,14 @@ final class CompilerPriority {
         }
         long ran = read[0] - windowRan;
         long waited = read[1] - windowWaited;
-        boolean starved = windowRan >= 0 && ran >= 0 && waited >= WINDOW_NANOS / 2 && ran * 10 < waited;
+        long span = Math.max(WINDOW_NANOS, now - windowReadAt);
+        boolean starved = windowRan >= 0 && ran >= 0 && waited >= span / 2 && ran * 10 < waited;
+        if (waited * 10 >= span) {
+            idleWindows = IDLE_LOOK_EVERY; // they waited for a CPU: look again in the next window, not a second later
+        }
         windowRan = read[0];
         windowWaited = read[1];
+        windowReadAt = now;
         return starved;
     }
 
@@ -253,35 +290,62 @@ final class CompilerPriority {
 
     /**
      * The compiler threads' time on a CPU and waiting on a run queue, summed, from the first two fields of
-     * /proc/self/task/TID/schedstat (nanoseconds); -1 first when there is none to read. The threads are looked up
-     * again every {@value #LOOKUP_EVERY} reads (HotSpot adds and retires them; a change moves the sums, which
-     * {@link #starved} takes for one odd window at most).
+     * /proc/self/task/TID/schedstat (nanoseconds); -1 first when there is none to read. An idle gateway reads this every
+     * window, so it is kept cheap: the threads are looked up (a walk over every thread's comm) again only every
+     * {@value #LOOKUP_EVERY} reads or after one of them could not be read (HotSpot adds and retires them; a change moves
+     * the sums, which {@link #starved} takes for one odd window at most), and the numbers are parsed from the bytes.
      */
     static final class SchedStats implements ThreadTimes {
-        static final int LOOKUP_EVERY = 10;
-        private int[] tids = new int[0];
+        static final int LOOKUP_EVERY = 100;
+        private Path[] files = new Path[0];
         private int reads;
+        private boolean lookUp = true;
 
         @Override
         public void read(long[] ranAndWaited) {
-            if (reads++ % LOOKUP_EVERY == 0) {
-                tids = compilerThreads();
+            if (lookUp || reads++ % LOOKUP_EVERY == 0) {
+                int[] tids = compilerThreads();
+                files = new Path[tids.length];
+                for (int i = 0; i < tids.length; i++) {
+                    files[i] = Path.of("/proc/self/task/" + tids[i] + "/schedstat");
+                }
+                lookUp = false;
             }
             long ran = 0;
             long waited = 0;
             int found = 0;
-            for (int tid : tids) {
+            for (Path f : files) {
                 try {
-                    String[] f = Files.readString(Path.of("/proc/self/task/" + tid + "/schedstat")).trim().split(" ");
-                    ran += Long.parseLong(f[0]);
-                    waited += Long.parseLong(f[1]);
+                    byte[] b = Files.readAllBytes(f);
+                    int end = skipNumber(b, 0);
+                    ran += parse(b, 0, end);
+                    waited += parse(b, end + 1, skipNumber(b, end + 1));
                     found++;
                 } catch (IOException | RuntimeException e) {
-                    // the thread ended meanwhile
+                    lookUp = true; // the thread ended meanwhile: look again next time
                 }
             }
             ranAndWaited[0] = found == 0 ? -1 : ran;
             ranAndWaited[1] = waited;
+        }
+
+        private static int skipNumber(byte[] b, int from) {
+            int i = from;
+            while (i < b.length && b[i] >= '0' && b[i] <= '9') {
+                i++;
+            }
+            if (i == from) {
+                throw new NumberFormatException("no number in schedstat");
+            }
+            return i;
+        }
+
+        private static long parse(byte[] b, int from, int to) {
+            long v = 0;
+            for (int i = from; i < to; i++) {
+                v = v * 10 + (b[i] - '0');
+            }
+            return v;
         }
     }
 

@@ -72,6 +72,8 @@ public final class Device implements DeviceControl, AutoCloseable {
     static final int HANDSHAKE_THREAD_NICE = 10;
     /** After draining its queues the handshake thread naps this long before it may be woken per message again. */
     private static final long HANDSHAKE_BATCH_NANOS = 1_000_000L;
+    /** The idle handshake thread's longest sleep when nothing wakes it (it is woken for every message). */
+    private static final long HANDSHAKE_IDLE_NANOS = 1_000_000_000L;
 
     /**
      * A WireGuard handshake message that waited longer than this in the queue is dropped unread: its sender retries
@@ -737,7 +739,9 @@ public final class Device implements DeviceControl, AutoCloseable {
                     }
                     handshakeThreadIdle = true;
                     if (peerHandshakes.isEmpty() && handshakes.isEmpty()) { // re-checked after the flag: no lost wake-up
-                        LockSupport.parkNanos(MAX_TIMER_SLEEP_NANOS);
+                        // Woken by the UDP reader when a message comes; the timeout only lets a thread lowered by
+                        // a flood go back to nice 0 in time (an idle gateway's thread wakes once a second).
+                        LockSupport.parkNanos(priority.lowered() ? MAX_TIMER_SLEEP_NANOS : HANDSHAKE_IDLE_NANOS);
                     }
                     continue; // idle until it takes a message (a wake-up for nothing leaves it so)
                 }

@@ -125,6 +125,62 @@ class CompilerPriorityTest {
         assertEquals(List.of(LOWER, RESTORE, LOWER), set);
     }
 
+    /** A priority whose compilers' statistics are counted as read, with the JVM's compilation time in {@code compiled}. */
+    private CompilerPriority counting(int[] reads, long[] compiled) {
+        return new CompilerPriority(n -> {
+            set.add(n);
+            return 0;
+        }, t -> {
+            reads[0]++;
+            t[0] = times[0];
+            t[1] = times[1];
+        }, () -> compiled[0], 0);
+    }
+
+    private long runCounting(CompilerPriority q, long from, long until, long[] compiled, long compiledPerWindow) {
+        long now = from;
+        while (now < until) {
+            now += 100 * MS;
+            times[0] += ranMs * MS;
+            times[1] += waitedMs * MS;
+            compiled[0] += compiledPerWindow;
+            q.observe(0, now);
+        }
+        return now;
+    }
+
+    @Test
+    void idleCompilersAreLookedAtOnceASecondAndBusyOnesEveryWindow() {
+        int[] reads = {0};
+        long[] compiled = {0};
+        CompilerPriority q = counting(reads, compiled);
+        q.lowerNow();
+        long now = runCounting(q, 0, 3_000 * MS, compiled, 0);
+        assertTrue(q.lowered());
+        assertTrue(reads[0] >= 3 && reads[0] <= 4, "an idle gateway's 30 windows read them " + reads[0] + " times");
+        reads[0] = 0;
+        runCounting(q, now, now + 1_000 * MS, compiled, 7); // compilations end in every window
+        assertEquals(10, reads[0], "compiling: every window");
+    }
+
+    @Test
+    void starvedCompilersWithNothingToCompileAreFoundWithinASecond() {
+        int[] reads = {0};
+        long[] compiled = {0};
+        CompilerPriority q = counting(reads, compiled);
+        q.lowerNow();
+        long now = runCounting(q, 0, 2_000 * MS, compiled, 0);
+        assertTrue(q.lowered());
+        ranMs = 1; // other processes keep the CPUs busy
+        waitedMs = 99;
+        long start = now;
+        while (q.lowered() && now - start < 5_000 * MS) {
+            now = runCounting(q, now, now + 100 * MS, compiled, 0);
+        }
+        assertFalse(q.lowered(), "starved compilers could stall the JVM");
+        assertTrue(now - start <= 1_000 * MS, "found after " + (now - start) / MS + " ms");
+    }
+
     @Test
     void compilersSharingTheCpusAmongThemselvesAreNotStarved() {
         long[] d = {0};
@@ -172,10 +228,28 @@ class CompilerPriorityTest {
     }
 
     @Test
-    void thisJvmsCompilerThreadsSchedulerStatisticsAreRead() {
+    void thisJvmsCompilerThreadsSchedulerStatisticsAreRead() throws IOException {
         long[] t = new long[2];
-        new CompilerPriority.SchedStats().read(t);
+        CompilerPriority.SchedStats stats = new CompilerPriority.SchedStats();
+        stats.read(t);
         assertTrue(t[0] > 0 && t[1] >= 0, "ran " + t[0] + " ns, waited " + t[1] + " ns");
+        // The sums lie between the same threads' figures read as text before and after (they only grow).
+        int[] tids = CompilerPriority.compilerThreads();
+        long[] before = schedstat(tids);
+        stats.read(t);
+        long[] after = schedstat(tids);
+        assertTrue(before[0] <= t[0] && t[0] <= after[0], before[0] + " <= " + t[0] + " <= " + after[0]);
+        assertTrue(before[1] <= t[1] && t[1] <= after[1], before[1] + " <= " + t[1] + " <= " + after[1]);
+    }
+
+    private static long[] schedstat(int[] tids) throws IOException {
+        long[] sum = new long[2];
+        for (int tid : tids) {
+            String[] f = Files.readString(Path.of("/proc/self/task/" + tid + "/schedstat")).trim().split(" ");
+            sum[0] += Long.parseLong(f[0]);
+            sum[1] += Long.parseLong(f[1]);
+        }
+        return sum;
     }
 
     /** This JVM's own compiler threads: lowered and put back, as a gateway does, when this process may. */
