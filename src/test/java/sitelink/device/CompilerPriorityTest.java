@@ -125,25 +125,32 @@ class CompilerPriorityTest {
         assertEquals(List.of(LOWER, RESTORE, LOWER), set);
     }
 
-    /** A priority whose compilers' statistics are counted as read, with the JVM's compilation time in {@code compiled}. */
-    private CompilerPriority counting(int[] reads, long[] compiled) {
-        return new CompilerPriority(n -> {
+    /** How often {@link #lowered()}'s compiler statistics were read, and the JVM's compilation time it sees. */
+    private int reads;
+    private long compiled;
+
+    /** A priority, lowered at once, whose compilers' statistics are counted as read and which sees {@link #compiled}. */
+    private CompilerPriority lowered() {
+        CompilerPriority q = new CompilerPriority(n -> {
             set.add(n);
             return 0;
         }, t -> {
-            reads[0]++;
+            reads++;
             t[0] = times[0];
             t[1] = times[1];
-        }, () -> compiled[0], 0);
+        }, () -> compiled, 0);
+        q.lowerNow();
+        return q;
     }
 
-    private long runCounting(CompilerPriority q, long from, long until, long[] compiled, long compiledPerWindow) {
+    /** Looks every 100 ms until {@code until} with no traffic, {@code compiledPerWindow} more compilation time each. */
+    private long runIdle(CompilerPriority q, long from, long until, long compiledPerWindow) {
         long now = from;
         while (now < until) {
             now += 100 * MS;
             times[0] += ranMs * MS;
             times[1] += waitedMs * MS;
-            compiled[0] += compiledPerWindow;
+            compiled += compiledPerWindow;
             q.observe(0, now);
         }
         return now;
@@ -151,31 +158,25 @@ class CompilerPriorityTest {
 
     @Test
     void idleCompilersAreLookedAtOnceASecondAndBusyOnesEveryWindow() {
-        int[] reads = {0};
-        long[] compiled = {0};
-        CompilerPriority q = counting(reads, compiled);
-        q.lowerNow();
-        long now = runCounting(q, 0, 3_000 * MS, compiled, 0);
+        CompilerPriority q = lowered();
+        long now = runIdle(q, 0, 3_000 * MS, 0);
         assertTrue(q.lowered());
-        assertTrue(reads[0] >= 3 && reads[0] <= 4, "an idle gateway's 30 windows read them " + reads[0] + " times");
-        reads[0] = 0;
-        runCounting(q, now, now + 1_000 * MS, compiled, 7); // compilations end in every window
-        assertEquals(10, reads[0], "compiling: every window");
+        assertTrue(reads >= 3 && reads <= 4, "an idle gateway's 30 windows read them " + reads + " times");
+        reads = 0;
+        runIdle(q, now, now + 1_000 * MS, 7); // compilations end in every window
+        assertEquals(10, reads, "compiling: every window");
     }
 
     @Test
     void starvedCompilersWithNothingToCompileAreFoundWithinASecond() {
-        int[] reads = {0};
-        long[] compiled = {0};
-        CompilerPriority q = counting(reads, compiled);
-        q.lowerNow();
-        long now = runCounting(q, 0, 2_000 * MS, compiled, 0);
+        CompilerPriority q = lowered();
+        long start = runIdle(q, 0, 2_000 * MS, 0);
         assertTrue(q.lowered());
         ranMs = 1; // other processes keep the CPUs busy
         waitedMs = 99;
-        long start = now;
+        long now = start;
         while (q.lowered() && now - start < 5_000 * MS) {
-            now = runCounting(q, now, now + 100 * MS, compiled, 0);
+            now = runIdle(q, now, now + 100 * MS, 0);
         }
         assertFalse(q.lowered(), "starved compilers could stall the JVM");
         assertTrue(now - start <= 1_000 * MS, "found after " + (now - start) / MS + " ms");
