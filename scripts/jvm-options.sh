@@ -7,9 +7,14 @@
 # which Java 25 allows with a warning on stderr unless told it is allowed. The launchers put SITELINK_JAVA_OPTS after
 # these, so it can override any of them. The first socket channel (`sitelink status` asking a gateway over its UAPI
 # socket) looks for a SelectorProvider service in every jar of the class path (61, opened one by one) unless this
-# property names the provider: Linux's own, the one the JDK would pick.
+# property names the provider: Linux's own, the one the JDK would pick. The data path seals and opens with the JDK's
+# own ChaCha20 and Poly1305 put together (sitelink.crypto.ComposedChaChaPoly: the JCA's AEAD makes 2 KiB of keystream
+# and a new Poly1305 per packet for nothing); the JDK does not export its Poly1305, hence --add-opens. Without it the
+# data path keeps the JCA's AEAD. The AOT caches are made with these same options (the JVM refuses a cache made
+# without an --add-opens it is given).
 # shellcheck disable=SC2034 # used by the launchers that source this file
 sitelink_jvm_opts=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
+  --add-opens=java.base/com.sun.crypto.provider=ALL-UNNAMED
   -Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider
   -XX:+UseSerialGC -Xms16m -Xmx128m -XX:MaxDirectMemorySize=32m -Xss512k)
 

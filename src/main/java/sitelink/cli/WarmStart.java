@@ -44,6 +44,7 @@ final class WarmStart {
         String directives = JitDirectives.addFromProperty();
         log.log(Level.DEBUG, "JIT compiler directives: {0} ({1} ms)", directives,
                 Long.toString((System.nanoTime() - t0) / 1_000_000));
+        log.log(Level.DEBUG, "transport data sealed and opened with {0}", sitelink.crypto.ChaChaPoly.transportEngine());
         if (!enabled(System.getenv(SWITCH))) {
             log.log(Level.DEBUG, "warm-up skipped ({0}=off)", SWITCH);
             return;

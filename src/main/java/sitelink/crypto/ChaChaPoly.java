@@ -19,6 +19,10 @@ import javax.crypto.SecretKey;
  * twice under one key and nonce (the send counter only grows, handshake keys are fresh per message), so a refusal
  * means a bug, a nonce about to be reused, and it fails loudly with {@link NonceReuseException} instead of sealing.
  *
+ * <p>Transport messages ({@link #sealTransport}, {@link #openTransport}: the data path) go through
+ * {@link ComposedChaChaPoly} when it is available: the same bytes from the JDK's ChaCha20 and Poly1305 without the
+ * JCA AEAD's per-packet set-up. Handshake messages (with associated data) always take the JDK's AEAD.
+ *
  * <p>Key copies: the cipher takes the key through {@link SecretKey#getEncoded()}; the keys given to it here hand out a
  * fresh copy that the cipher owns and zeroes when it is initialised with the next key. So no per-packet copy is left
  * to the garbage collector; what remains is the copy inside each thread's cipher until its next use.
@@ -55,6 +59,12 @@ public final class ChaChaPoly {
         java.util.Arrays.fill(key, (byte) 0);
     }
 
+    /** What seals and opens transport messages, for the log: the composition, or the JDK's AEAD and why. */
+    public static String transportEngine() {
+        return ComposedChaChaPoly.AVAILABLE ? "the JDK's ChaCha20 and Poly1305, composed (RFC 8439 2.8)"
+                : "the JDK's ChaCha20-Poly1305 Cipher (" + ComposedChaChaPoly.UNAVAILABLE + ")";
+    }
+
     /** The WireGuard nonce for a counter: 4 zero bytes then the counter little-endian. */
     public static byte[] nonce(long counter) {
         byte[] n = new byte[NONCE_LENGTH];
@@ -80,6 +90,13 @@ public final class ChaChaPoly {
      * at the first handshake after a transfer. The same per-thread cipher as the handshake's.
      */
     public static int sealTransport(SecretKey key, long counter, byte[] in, int inOff, int len, byte[] out, int outOff) {
+        if (ComposedChaChaPoly.AVAILABLE) {
+            try {
+                return ComposedChaChaPoly.forThread().seal(key, counter, in, inOff, len, out, outOff);
+            } catch (InvalidKeyException e) {
+                throw new NonceReuseException(e); // the JDK's guard: this key and nonce sealed the previous message
+            }
+        }
         Cipher c = CIPHER.get();
         try {
             c.init(Cipher.ENCRYPT_MODE, key, new IvParameterSpec(nonce(counter)));
@@ -104,6 +121,9 @@ public final class ChaChaPoly {
     public static int openTransport(SecretKey key, long counter, byte[] in, int inOff, int len, byte[] out, int outOff) {
         if (len < TAG_LENGTH) {
             return -1;
+        }
+        if (ComposedChaChaPoly.AVAILABLE) {
+            return ComposedChaChaPoly.forThread().open(key, counter, in, inOff, len, out, outOff);
         }
         Cipher c = CIPHER.get();
         try {

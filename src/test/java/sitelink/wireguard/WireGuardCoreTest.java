@@ -43,6 +43,8 @@ class WireGuardCoreTest {
         /** Reused by every call, as a device thread reuses its own. */
         final Results results = new Results(65536 + 64);
 
+        private static final java.util.concurrent.atomic.AtomicLong SIDES = new java.util.concurrent.atomic.AtomicLong();
+
         Side(FakeClock clock, long seed) {
             SecureRandom rnd;
             try {
@@ -51,6 +53,9 @@ class WireGuardCoreTest {
                 throw new AssertionError(e);
             }
             rnd.setSeed(seed);
+            // and a number of its own: otherwise every test's sides would agree on the same session keys, and a
+            // thread's cipher would see the previous test's last key and nonce again (the JDK refuses that seal)
+            rnd.setSeed(SIDES.incrementAndGet());
             privateKey = X25519.generatePrivate(rnd);
             core = new WireGuardCore(clock, rnd);
             core.setPrivateKey(privateKey);
