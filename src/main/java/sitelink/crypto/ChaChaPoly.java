@@ -48,14 +48,20 @@ public final class ChaChaPoly {
 
     /**
      * Makes the calling thread's JDK cipher now and seals one empty message under a random key with it (the cipher
-     * refuses a key and nonce it sealed with last, so not a fixed key), so that the
-     * thread's first packet or handshake does not pay for the cipher's look-up and first initialization (see
+     * refuses a key and nonce it sealed with last, so not a fixed key), and the same through the thread's transport
+     * path ({@link ComposedChaChaPoly}: two ChaCha20 ciphers and a Poly1305 per thread), sealing and opening, so that
+     * the thread's first packet or handshake does not pay for the ciphers' look-up and first initialization (see
      * {@code X25519.prepareThread}).
      */
     public static void prepareThread() {
         byte[] key = new byte[KEY_LENGTH];
         new java.security.SecureRandom().nextBytes(key);
-        seal(key, 0, EMPTY, 0, 0, null, new byte[TAG_LENGTH], 0);
+        byte[] sealed = new byte[TAG_LENGTH];
+        seal(key, 0, EMPTY, 0, 0, null, sealed, 0);
+        SessionKey k = new SessionKey(key.clone());
+        sealTransport(k, 1, EMPTY, 0, 0, sealed, 0);
+        openTransport(k, 1, sealed, 0, TAG_LENGTH, EMPTY, 0);
+        k.destroy();
         java.util.Arrays.fill(key, (byte) 0);
     }
 
